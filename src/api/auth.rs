@@ -1,0 +1,291 @@
+//! Bearer tokens for the API: from an environment variable, from a command (such as
+//! `az account get-access-token`), or from Azure AD client credentials. Tokens are cached and
+//! refreshed ahead of expiry; they never appear in `Debug`, `Display`, logs or errors.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+use tokio::sync::Mutex;
+use url::Url;
+
+use super::ApiError;
+
+/// A string that must stay secret: it has no `Display`, and `Debug` prints `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The value, for the one place that needs it (an `Authorization` header or a token form).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Where tokens come from.
+#[derive(Debug, Clone)]
+pub enum TokenSource {
+    /// A token read from an environment variable (named, so errors can say which).
+    Static { token: Secret, origin: String },
+    /// A shell command printing a bare token or JSON with `accessToken`/`expiresOn`.
+    Command { command: String },
+    /// Azure AD v1 client credentials (`POST {authority}/{tenant}/oauth2/token`).
+    ClientCredentials {
+        authority: Url,
+        tenant_id: String,
+        client_id: String,
+        client_secret: Secret,
+        resource: String,
+    },
+}
+
+impl TokenSource {
+    pub fn describe(&self) -> String {
+        match self {
+            TokenSource::Static { origin, .. } => format!("token from {origin}"),
+            TokenSource::Command { command } => {
+                let program = command.split_whitespace().next().unwrap_or("");
+                format!("token command `{program} …`")
+            }
+            TokenSource::ClientCredentials { client_id, tenant_id, .. } => {
+                format!("client credentials of {client_id} in tenant {tenant_id}")
+            }
+        }
+    }
+}
+
+struct Cached {
+    token: Secret,
+    /// When to fetch a new one (ahead of the real expiry); `None` = never expires on its own.
+    refresh_at: Option<SystemTime>,
+}
+
+/// Hands out tokens, fetching and caching them as needed. Safe to share between tasks: one
+/// refresh happens at a time.
+pub struct TokenProvider {
+    source: TokenSource,
+    http: reqwest::Client,
+    cache: Mutex<Option<Cached>>,
+    /// How long before expiry a token is replaced.
+    refresh_margin: Duration,
+}
+
+impl fmt::Debug for TokenProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenProvider").field("source", &self.source.describe()).finish()
+    }
+}
+
+impl TokenProvider {
+    pub fn new(source: TokenSource, http: reqwest::Client) -> TokenProvider {
+        TokenProvider {
+            source,
+            http,
+            cache: Mutex::new(None),
+            refresh_margin: Duration::from_secs(300),
+        }
+    }
+
+    pub fn source(&self) -> &TokenSource {
+        &self.source
+    }
+
+    /// A valid token, from the cache while it is fresh.
+    pub async fn token(&self) -> Result<Secret, ApiError> {
+        let mut cache = self.cache.lock().await;
+        if let Some(cached) = cache.as_ref() {
+            if cached.refresh_at.is_none_or(|t| SystemTime::now() < t) {
+                return Ok(cached.token.clone());
+            }
+        }
+        let (token, expires_at) = self.fetch().await?;
+        let refresh_at = expires_at.map(|exp| {
+            let now = SystemTime::now();
+            let lifetime = exp.duration_since(now).unwrap_or_default();
+            // Refresh 5 minutes early, or halfway through a token shorter than 10 minutes.
+            let margin = self.refresh_margin.min(lifetime / 2);
+            exp - margin
+        });
+        *cache = Some(Cached {
+            token: token.clone(),
+            refresh_at,
+        });
+        Ok(token)
+    }
+
+    /// Forgets the cached token (after a 401), so the next call fetches a new one.
+    pub async fn invalidate(&self) {
+        *self.cache.lock().await = None;
+    }
+
+    async fn fetch(&self) -> Result<(Secret, Option<SystemTime>), ApiError> {
+        match &self.source {
+            TokenSource::Static { token, .. } => Ok((token.clone(), None)),
+            TokenSource::Command { command } => run_token_command(command).await,
+            TokenSource::ClientCredentials {
+                authority,
+                tenant_id,
+                client_id,
+                client_secret,
+                resource,
+            } => {
+                let mut url = authority.clone();
+                url.path_segments_mut()
+                    .map_err(|_| ApiError::Token(format!("authority {authority} cannot take a path")))?
+                    .pop_if_empty()
+                    .extend([tenant_id.as_str(), "oauth2", "token"]);
+                let form = [
+                    ("grant_type", "client_credentials"),
+                    ("client_id", client_id.as_str()),
+                    ("client_secret", client_secret.expose()),
+                    ("resource", resource.as_str()),
+                ];
+                tracing::debug!(%url, client_id, "requesting token with client credentials");
+                let response = self
+                    .http
+                    .post(url.clone())
+                    .form(&form)
+                    .send()
+                    .await
+                    .map_err(|e| ApiError::Token(format!("token endpoint {url} unreachable: {}", reqwest_reason(e))))?;
+                let status = response.status();
+                let body = response
+                    .text()
+                    .await
+                    .map_err(|e| ApiError::Token(format!("token endpoint {url}: {}", reqwest_reason(e))))?;
+                if !status.is_success() {
+                    let detail = serde_json::from_str::<Value>(&body)
+                        .ok()
+                        .and_then(|v| {
+                            v.get("error_description")
+                                .or_else(|| v.get("error"))
+                                .and_then(Value::as_str)
+                                .map(|s| crate::text::truncate(&crate::text::sanitize_line(s), 300))
+                        })
+                        .unwrap_or_else(|| "no details".into());
+                    return Err(ApiError::Token(format!(
+                        "token endpoint {url} answered HTTP {}: {detail} (check tenant_id, client_id and the secret)",
+                        status.as_u16()
+                    )));
+                }
+                parse_token_json(&body).ok_or_else(|| {
+                    ApiError::Token(format!("token endpoint {url} answered without an access_token"))
+                })
+            }
+        }
+    }
+}
+
+/// Reasons from reqwest without any URL query (which could in principle carry a secret).
+pub(crate) fn reqwest_reason(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut reason = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        reason.push_str(": ");
+        reason.push_str(&s.to_string());
+        source = s.source();
+    }
+    reason
+}
+
+async fn run_token_command(command: &str) -> Result<(Secret, Option<SystemTime>), ApiError> {
+    let describe = TokenSource::Command { command: command.to_string() }.describe();
+    let output = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(60), output)
+        .await
+        .map_err(|_| ApiError::Token(format!("{describe} did not finish within 60 s")))?
+        .map_err(|e| ApiError::Token(format!("{describe} could not start: {e}")))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let first = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("no message");
+        return Err(ApiError::Token(format!(
+            "{describe} failed ({}): {}",
+            output.status,
+            crate::text::truncate(&crate::text::sanitize_line(first), 200)
+        )));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let trimmed = stdout.trim();
+    if trimmed.starts_with('{') {
+        return parse_token_json(trimmed)
+            .ok_or_else(|| ApiError::Token(format!("{describe} printed JSON without accessToken")));
+    }
+    if trimmed.is_empty() || trimmed.contains(char::is_whitespace) {
+        return Err(ApiError::Token(format!(
+            "{describe} printed no token (expected a bare token or JSON with accessToken)"
+        )));
+    }
+    Ok((Secret::new(trimmed), None))
+}
+
+/// Reads `access_token`/`accessToken` and the expiry from AAD or `az` JSON: `expires_on` or
+/// `expires_in` (seconds, number or string), or `expiresOn` (`2026-11-24 07:14:18.000000`, local
+/// time, as az prints it).
+pub fn parse_token_json(body: &str) -> Option<(Secret, Option<SystemTime>)> {
+    let v: Value = serde_json::from_str(body).ok()?;
+    let token = v
+        .get("access_token")
+        .or_else(|| v.get("accessToken"))
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())?;
+    let number = |key: &str| -> Option<u64> {
+        match v.get(key)? {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    };
+    let now = SystemTime::now();
+    let expiry = number("expires_on")
+        .map(|secs| UNIX_EPOCH + Duration::from_secs(secs))
+        .or_else(|| number("expires_in").map(|secs| now + Duration::from_secs(secs)))
+        .or_else(|| {
+            let raw = v.get("expiresOn")?.as_str()?;
+            let naive = chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M:%S%.f").ok()?;
+            let local = naive.and_local_timezone(chrono::Local).earliest()?;
+            let secs = u64::try_from(local.timestamp()).ok()?;
+            Some(UNIX_EPOCH + Duration::from_secs(secs))
+        });
+    Some((Secret::new(token), expiry))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_do_not_print() {
+        let s = Secret::new("hunter2-very-secret");
+        assert_eq!(format!("{s:?}"), "Secret(***)");
+        let src = TokenSource::Static { token: s, origin: "$OFFERDECK_TOKEN".into() };
+        assert!(!format!("{src:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn token_json_variants() {
+        let (t, exp) = parse_token_json(r#"{"access_token":"abc","expires_in":"3599"}"#).unwrap();
+        assert_eq!(t.expose(), "abc");
+        assert!(exp.unwrap() > SystemTime::now() + Duration::from_secs(3500));
+        let (t, exp) =
+            parse_token_json(r#"{"accessToken":"xyz","expiresOn":"2099-01-01 10:00:00.000000"}"#).unwrap();
+        assert_eq!(t.expose(), "xyz");
+        assert!(exp.is_some());
+        assert!(parse_token_json(r#"{"token_type":"Bearer"}"#).is_none());
+    }
+}

@@ -1,0 +1,421 @@
+//! The HTTP client of the Cloud Partner Portal API: one place for URLs, auth headers, timeouts,
+//! retries by class of error, and the decoding of answers.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, HeaderMap, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use tokio::sync::Semaphore;
+use url::Url;
+
+use super::auth::{TokenProvider, reqwest_reason};
+use super::pointer;
+use super::types::{OfferSummary, OpKind, Offer, OperationDetail, Status, Submission};
+use super::{ApiError, ServiceError};
+
+pub const DEFAULT_BASE_URL: &str = "https://cloudpartner.azure.com";
+pub const DEFAULT_API_VERSION: &str = "2017-10-31";
+/// The header the service puts its request id in.
+pub const CORRELATION_HEADER: &str = "x-ms-correlation-request-id";
+
+/// How the client talks to the service. Every field comes from configuration.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    pub base_url: Url,
+    pub api_version: String,
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    /// Retries after the first attempt, for requests that may be retried.
+    pub max_retries: u32,
+    pub backoff_base: Duration,
+    pub backoff_cap: Duration,
+    /// Requests in flight at once, across all tasks sharing this client.
+    pub max_concurrency: usize,
+}
+
+impl Default for ClientSettings {
+    fn default() -> Self {
+        ClientSettings {
+            // Infallible: a constant, valid URL.
+            base_url: Url::parse(DEFAULT_BASE_URL).unwrap_or_else(|_| unreachable!()),
+            api_version: DEFAULT_API_VERSION.to_string(),
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            max_retries: 4,
+            backoff_base: Duration::from_millis(500),
+            backoff_cap: Duration::from_secs(30),
+            max_concurrency: 16,
+        }
+    }
+}
+
+/// Whether a request may be sent again when its outcome is unclear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resend {
+    /// GETs: retry 5xx, 429, timeouts and connection errors.
+    Idempotent,
+    /// Publish, go live, cancel: only a 429 (the service said it did nothing) is retried.
+    OnlyWhenThrottled,
+}
+
+/// What a successful answer carried.
+#[derive(Debug)]
+struct Reply {
+    headers: HeaderMap,
+    body: String,
+    url: Url,
+}
+
+/// A long-running operation the service accepted (or that was already running).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Started {
+    pub url: Url,
+    /// True when no new operation was started: an existing one is followed instead.
+    pub adopted: bool,
+    /// How the pointer was found: `location`, `operation-location` or `submissions`.
+    pub found_via: &'static str,
+}
+
+/// The Cloud Partner Portal client. Cheap to clone; clones share the connection pool, the token
+/// cache and the concurrency bound.
+#[derive(Clone)]
+pub struct CppClient {
+    http: reqwest::Client,
+    settings: Arc<ClientSettings>,
+    auth: Arc<TokenProvider>,
+    permits: Arc<Semaphore>,
+    requests_sent: Arc<AtomicU64>,
+}
+
+impl std::fmt::Debug for CppClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CppClient")
+            .field("base_url", &self.settings.base_url.as_str())
+            .field("auth", &self.auth)
+            .finish()
+    }
+}
+
+/// Builds the reqwest client every part of offerdeck uses: rustls, timeouts, no redirects
+/// (a redirect could carry the bearer token to another origin).
+pub fn http_client(connect_timeout: Duration, request_timeout: Duration) -> Result<reqwest::Client, ApiError> {
+    reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .timeout(request_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("offerdeck/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| ApiError::Token(format!("cannot build the HTTP client: {}", reqwest_reason(e))))
+}
+
+impl CppClient {
+    pub fn new(settings: ClientSettings, auth: Arc<TokenProvider>) -> Result<CppClient, ApiError> {
+        pointer::check_endpoint_scheme(&settings.base_url).map_err(|reason| ApiError::UntrustedUrl {
+            url: settings.base_url.to_string(),
+            reason,
+        })?;
+        let http = http_client(settings.connect_timeout, settings.request_timeout)?;
+        Ok(CppClient {
+            http,
+            permits: Arc::new(Semaphore::new(settings.max_concurrency.max(1))),
+            settings: Arc::new(settings),
+            auth,
+            requests_sent: Arc::new(AtomicU64::new(0)),
+        })
+    }
+
+    pub fn settings(&self) -> &ClientSettings {
+        &self.settings
+    }
+
+    /// Requests sent so far (every attempt counts), for diagnostics and tests.
+    pub fn requests_sent(&self) -> u64 {
+        self.requests_sent.load(Ordering::Relaxed)
+    }
+
+    /// `{base}/api/publishers/{publisher}/offers[/{offer}[/tail…]]`, every segment
+    /// percent-encoded, with the api-version.
+    pub fn offer_url(&self, publisher: &str, offer: Option<&str>, tail: &[&str]) -> Url {
+        let mut url = self.settings.base_url.clone();
+        {
+            // A base URL that cannot be a base was refused in `new` (scheme check), so the
+            // segments are always available; the fallback keeps the URL unchanged.
+            if let Ok(mut segments) = url.path_segments_mut() {
+                segments.pop_if_empty().extend(["api", "publishers", publisher, "offers"]);
+                if let Some(offer) = offer {
+                    segments.push(offer);
+                }
+                segments.extend(tail);
+            }
+        }
+        url.query_pairs_mut().append_pair("api-version", &self.settings.api_version);
+        url
+    }
+
+    /// The URL of one operation, from the id `/submissions` gives.
+    pub fn operation_url(&self, publisher: &str, offer: &str, operation_id: &str) -> Url {
+        self.offer_url(publisher, Some(offer), &["operations", operation_id])
+    }
+
+    /// `GET /api/publishers/{p}/offers`.
+    pub async fn list_offers(&self, publisher: &str) -> Result<Vec<OfferSummary>, ApiError> {
+        let url = self.offer_url(publisher, None, &[]);
+        let reply = self.execute(Method::GET, url, None, Resend::Idempotent).await?;
+        decode(&reply)
+    }
+
+    /// `GET /api/publishers/{p}/offers/{o}`, the whole document kept.
+    pub async fn get_offer(&self, publisher: &str, offer: &str) -> Result<Offer, ApiError> {
+        let url = self.offer_url(publisher, Some(offer), &[]);
+        let reply = self.execute(Method::GET, url, None, Resend::Idempotent).await?;
+        let document: Value = decode(&reply)?;
+        let summary = serde_json::from_value(document.clone()).unwrap_or_default();
+        let etag = reply
+            .headers
+            .get(reqwest::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        Ok(Offer { summary, document, etag })
+    }
+
+    /// `GET /api/publishers/{p}/offers/{o}/status`.
+    pub async fn offer_status(&self, publisher: &str, offer: &str) -> Result<OperationDetail, ApiError> {
+        let url = self.offer_url(publisher, Some(offer), &["status"]);
+        let reply = self.execute(Method::GET, url, None, Resend::Idempotent).await?;
+        decode_operation(&reply)
+    }
+
+    /// `GET /api/publishers/{p}/offers/{o}/submissions?status=…`, newest first.
+    pub async fn list_submissions(
+        &self,
+        publisher: &str,
+        offer: &str,
+        status: Option<&str>,
+    ) -> Result<Vec<Submission>, ApiError> {
+        let mut url = self.offer_url(publisher, Some(offer), &["submissions"]);
+        if let Some(status) = status {
+            url.query_pairs_mut().append_pair("status", status);
+        }
+        let reply = self.execute(Method::GET, url, None, Resend::Idempotent).await?;
+        let mut list: Vec<Submission> = decode(&reply)?;
+        list.sort_by(|a, b| b.changed_time.cmp(&a.changed_time));
+        Ok(list)
+    }
+
+    /// `GET` an operation by the URL its pointer resolved to (either path shape).
+    pub async fn get_operation(&self, url: &Url) -> Result<OperationDetail, ApiError> {
+        pointer::ensure_same_origin(&self.settings.base_url, url)?;
+        let reply = self.execute(Method::GET, url.clone(), None, Resend::Idempotent).await?;
+        decode_operation(&reply)
+    }
+
+    /// Resolves an operation pointer (from a header or the state store) against the base URL.
+    pub fn resolve_pointer(&self, value: &str) -> Result<Url, ApiError> {
+        pointer::resolve(&self.settings.base_url, value, &self.settings.api_version)
+    }
+
+    /// Starts a publish, go-live or cancel and returns where to follow it.
+    ///
+    /// The POST is never blindly re-sent: when its outcome is unclear (5xx, timeout, dropped
+    /// connection), `/submissions` tells whether the operation started after all. When the 202
+    /// carries no pointer, the running operation is found the same way.
+    pub async fn start(
+        &self,
+        kind: OpKind,
+        publisher: &str,
+        offer: &str,
+        emails: &[String],
+    ) -> Result<Started, ApiError> {
+        let url = self.offer_url(publisher, Some(offer), &[kind.action_segment()]);
+        let body = json!({ "metadata": { "notification-emails": emails.join(",") } });
+        match self.execute(Method::POST, url, Some(&body), Resend::OnlyWhenThrottled).await {
+            Ok(reply) => {
+                if let Some((name, value)) = pointer::POINTER_HEADERS.iter().find_map(|name| {
+                    reply
+                        .headers
+                        .get(*name)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::trim)
+                        .filter(|v| !v.is_empty())
+                        .map(|v| (*name, v.to_string()))
+                }) {
+                    let url = self.resolve_pointer(&value)?;
+                    return Ok(Started { url, adopted: false, found_via: name });
+                }
+                tracing::info!(%kind, publisher, offer, "no operation pointer in the answer; asking /submissions");
+                match self.find_running(kind, publisher, offer).await? {
+                    Some(url) => Ok(Started { url, adopted: false, found_via: "submissions" }),
+                    None => Err(ApiError::NoOperation(format!(
+                        "the service accepted the {kind} of {publisher}/{offer} but named no operation, and none is running"
+                    ))),
+                }
+            }
+            Err(err) if err.is_unclear() => {
+                tracing::warn!(%kind, publisher, offer, error = %err, "unclear answer to a POST; checking /submissions before anything else");
+                match self.find_running(kind, publisher, offer).await {
+                    Ok(Some(url)) => Ok(Started { url, adopted: true, found_via: "submissions" }),
+                    _ => Err(err),
+                }
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// The newest running operation of this kind, from `/submissions`.
+    pub async fn find_running(&self, kind: OpKind, publisher: &str, offer: &str) -> Result<Option<Url>, ApiError> {
+        let list = self.list_submissions(publisher, offer, Some("running")).await?;
+        Ok(list
+            .iter()
+            .filter(|s| s.submission_state.is_active())
+            .find(|s| s.submission_type.is_empty() || kind.matches_submission_type(&s.submission_type))
+            .filter(|s| !s.id.is_empty())
+            .map(|s| self.operation_url(publisher, offer, &s.id)))
+    }
+
+    /// Any operation running on the offer (whatever its kind), from `/submissions`.
+    pub async fn running_submission(&self, publisher: &str, offer: &str) -> Result<Option<Submission>, ApiError> {
+        let list = self.list_submissions(publisher, offer, Some("running")).await?;
+        Ok(list.into_iter().find(|s| matches!(s.submission_state, Status::Running | Status::NotStarted)))
+    }
+
+    async fn execute(&self, method: Method, url: Url, body: Option<&Value>, resend: Resend) -> Result<Reply, ApiError> {
+        let mut attempt: u32 = 0;
+        let mut refreshed = false;
+        loop {
+            attempt += 1;
+            let token = self.auth.token().await?;
+            let outcome = {
+                // Closed only if dropped, which never happens while `self` lives.
+                let _permit = self.permits.acquire().await.map_err(|_| ApiError::Unreachable {
+                    url: url.to_string(),
+                    attempts: attempt,
+                    reason: "client shut down".into(),
+                })?;
+                self.requests_sent.fetch_add(1, Ordering::Relaxed);
+                let mut request = self
+                    .http
+                    .request(method.clone(), url.clone())
+                    .bearer_auth(token.expose())
+                    .header(ACCEPT, "application/json");
+                if let Some(body) = body {
+                    request = request.json(body);
+                }
+                match request.send().await {
+                    Ok(response) => {
+                        let status = response.status();
+                        let headers = response.headers().clone();
+                        response.text().await.map(|body| (status, headers, body))
+                    }
+                    Err(e) => Err(e),
+                }
+            };
+            let (status, headers, text) = match outcome {
+                Ok(parts) => parts,
+                Err(e) => {
+                    let reason = reqwest_reason(e);
+                    tracing::warn!(%method, %url, attempt, %reason, "request failed without an answer");
+                    if resend == Resend::Idempotent && attempt <= self.settings.max_retries {
+                        tokio::time::sleep(self.backoff(attempt)).await;
+                        continue;
+                    }
+                    return Err(ApiError::Unreachable { url: url.to_string(), attempts: attempt, reason });
+                }
+            };
+            let correlation_id = headers
+                .get(CORRELATION_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(|s| crate::text::sanitize_line(s));
+            tracing::debug!(%method, %url, status = status.as_u16(), correlation_id = correlation_id.as_deref().unwrap_or("-"), "answer");
+            if status.is_success() {
+                return Ok(Reply { headers, body: text, url });
+            }
+            if status.is_redirection() {
+                let target = headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or("(none)");
+                return Err(ApiError::UntrustedUrl {
+                    url: crate::text::sanitize_line(target),
+                    reason: format!("HTTP {} redirect; redirects are never followed with a token", status.as_u16()),
+                });
+            }
+            if status == StatusCode::UNAUTHORIZED && !refreshed {
+                tracing::info!(%url, "401: refreshing the token once");
+                refreshed = true;
+                self.auth.invalidate().await;
+                attempt -= 1;
+                continue;
+            }
+            let error = ServiceError::from_body(status.as_u16(), &text, correlation_id);
+            let retryable = match resend {
+                Resend::Idempotent => status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error(),
+                Resend::OnlyWhenThrottled => status == StatusCode::TOO_MANY_REQUESTS,
+            };
+            if retryable && attempt <= self.settings.max_retries {
+                let wait = retry_after(&headers)
+                    .map(|ra| ra.max(self.backoff(attempt) / 4))
+                    .unwrap_or_else(|| self.backoff(attempt));
+                tracing::warn!(%method, %url, attempt, status = status.as_u16(), wait_ms = wait.as_millis() as u64, "retrying");
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            let error = ApiError::from_status(error);
+            let error = match (status.as_u16(), error) {
+                (401, ApiError::Auth(mut e)) => {
+                    e.message = format!("{} — the {} was rejected even after a refresh", e.message, self.auth.source().describe());
+                    ApiError::Auth(e)
+                }
+                (_, other) => other,
+            };
+            return Err(error);
+        }
+    }
+
+    /// Capped exponential backoff with jitter: base·2^(n-1), capped, then 50–100 % of that.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let exp = self.settings.backoff_base.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+        let capped = exp.min(self.settings.backoff_cap);
+        capped.mul_f64(0.5 + fastrand::f64() * 0.5)
+    }
+}
+
+/// `Retry-After` as seconds or an HTTP date, capped at 10 minutes so a bogus value cannot stall
+/// the program.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let raw = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    let wait = if let Ok(secs) = raw.parse::<f64>() {
+        Duration::try_from_secs_f64(secs.max(0.0)).ok()?
+    } else {
+        let at = chrono::DateTime::parse_from_rfc2822(raw).ok()?;
+        (at.with_timezone(&chrono::Utc) - chrono::Utc::now()).to_std().unwrap_or_default()
+    };
+    Some(wait.min(Duration::from_secs(600)))
+}
+
+fn decode<T: DeserializeOwned>(reply: &Reply) -> Result<T, ApiError> {
+    serde_json::from_str(&reply.body).map_err(|e| ApiError::Decode {
+        url: reply.url.to_string(),
+        reason: format!("{e} (body starts {:?})", crate::text::truncate(&crate::text::sanitize_line(&reply.body), 80)),
+    })
+}
+
+/// An operation body is one object; the documentation wraps it in an array, so a one-element
+/// array is accepted too.
+fn decode_operation(reply: &Reply) -> Result<OperationDetail, ApiError> {
+    let value: Value = decode(reply)?;
+    let value = match value {
+        Value::Array(mut items) if items.len() == 1 => items.remove(0),
+        other => other,
+    };
+    if !value.is_object() {
+        return Err(ApiError::Decode {
+            url: reply.url.to_string(),
+            reason: "expected an operation object".into(),
+        });
+    }
+    serde_json::from_value(value).map_err(|e| ApiError::Decode {
+        url: reply.url.to_string(),
+        reason: e.to_string(),
+    })
+}

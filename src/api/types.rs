@@ -1,0 +1,494 @@
+//! Wire models of the Cloud Partner Portal API and the normalisation of its status vocabulary.
+//!
+//! Every model is lenient: fields the service may omit are optional, unknown fields are ignored,
+//! and status strings are normalised case-insensitively with the raw value kept when unknown.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The id (and, in some service versions, the `stepName`) of the manual sign-off step.
+pub const SIGNOFF_STEP: &str = "publisher-signoff";
+/// The id of the last step of every plan.
+pub const LIVE_STEP: &str = "live";
+
+/// Status of an offer, an operation or a submission, normalised from the many spellings the
+/// service and its documentation use (`complete`, `Completed`, `succeeded`, `not started`...).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Status {
+    NeverPublished,
+    NotStarted,
+    Running,
+    WaitingForPublisherReview,
+    Succeeded,
+    Failed,
+    Canceled,
+    /// A value we do not know, kept verbatim so it can be shown as the service sent it.
+    Unknown(String),
+}
+
+fn squash(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| !matches!(c, ' ' | '_' | '-'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+impl Status {
+    pub fn parse(raw: &str) -> Status {
+        match squash(raw).as_str() {
+            "neverpublished" => Status::NeverPublished,
+            "notstarted" | "queued" => Status::NotStarted,
+            "running" | "inprogress" => Status::Running,
+            "waitingforpublisherreview" => Status::WaitingForPublisherReview,
+            "succeeded" | "complete" | "completed" | "success" | "published" => Status::Succeeded,
+            "failed" | "failure" => Status::Failed,
+            "canceled" | "cancelled" => Status::Canceled,
+            _ => Status::Unknown(raw.to_string()),
+        }
+    }
+
+    /// The canonical wire spelling (camelCase), or the raw value for unknown statuses.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Status::NeverPublished => "neverPublished",
+            Status::NotStarted => "notStarted",
+            Status::Running => "running",
+            Status::WaitingForPublisherReview => "waitingForPublisherReview",
+            Status::Succeeded => "succeeded",
+            Status::Failed => "failed",
+            Status::Canceled => "canceled",
+            Status::Unknown(raw) => raw,
+        }
+    }
+
+    /// A short human label.
+    pub fn label(&self) -> &str {
+        match self {
+            Status::NeverPublished => "never published",
+            Status::NotStarted => "queued",
+            Status::Running => "running",
+            Status::WaitingForPublisherReview => "ready for go-live",
+            Status::Succeeded => "succeeded",
+            Status::Failed => "failed",
+            Status::Canceled => "canceled",
+            Status::Unknown(raw) => raw,
+        }
+    }
+
+    /// True while the service is still working (or about to).
+    pub fn is_active(&self) -> bool {
+        matches!(self, Status::NotStarted | Status::Running)
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Default for Status {
+    fn default() -> Self {
+        Status::Unknown(String::new())
+    }
+}
+
+impl Serialize for Status {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Status {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Status::parse(&lenient_string(d)?))
+    }
+}
+
+/// Status of one publishing step.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum StepStatus {
+    NotStarted,
+    InProgress,
+    WaitingForPublisherReview,
+    WaitingForApproval,
+    Blocked,
+    Rejected,
+    Complete,
+    Canceled,
+    Failed,
+    Unknown(String),
+}
+
+impl StepStatus {
+    pub fn parse(raw: &str) -> StepStatus {
+        match squash(raw).as_str() {
+            "notstarted" => StepStatus::NotStarted,
+            "inprogress" | "running" => StepStatus::InProgress,
+            "waitingforpublisherreview" => StepStatus::WaitingForPublisherReview,
+            "waitingforapproval" => StepStatus::WaitingForApproval,
+            "blocked" => StepStatus::Blocked,
+            "rejected" => StepStatus::Rejected,
+            "complete" | "completed" | "succeeded" => StepStatus::Complete,
+            "canceled" | "cancelled" => StepStatus::Canceled,
+            "failed" => StepStatus::Failed,
+            _ => StepStatus::Unknown(raw.to_string()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            StepStatus::NotStarted => "notStarted",
+            StepStatus::InProgress => "inProgress",
+            StepStatus::WaitingForPublisherReview => "waitingForPublisherReview",
+            StepStatus::WaitingForApproval => "waitingForApproval",
+            StepStatus::Blocked => "blocked",
+            StepStatus::Rejected => "rejected",
+            StepStatus::Complete => "complete",
+            StepStatus::Canceled => "canceled",
+            StepStatus::Failed => "failed",
+            StepStatus::Unknown(raw) => raw,
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        matches!(self, StepStatus::Complete)
+    }
+
+    pub fn is_problem(&self) -> bool {
+        matches!(
+            self,
+            StepStatus::Blocked | StepStatus::Rejected | StepStatus::Failed
+        )
+    }
+}
+
+impl fmt::Display for StepStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Default for StepStatus {
+    fn default() -> Self {
+        StepStatus::Unknown(String::new())
+    }
+}
+
+impl Serialize for StepStatus {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for StepStatus {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(StepStatus::parse(&lenient_string(d)?))
+    }
+}
+
+/// Accepts a string, a number or null where the service should send a string.
+fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(match value {
+        serde_json::Value::String(s) => s,
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    })
+}
+
+/// Accepts an integer, a float or a numeric string; anything else becomes `None`.
+fn lenient_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(match value {
+        serde_json::Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    })
+}
+
+fn lenient_vec<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(match value {
+        serde_json::Value::Array(items) => items
+            .into_iter()
+            .filter_map(|item| serde_json::from_value(item).ok())
+            .collect(),
+        _ => Vec::new(),
+    })
+}
+
+/// One message attached to an operation or a step. The text is HTML (`messageHtml`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Message {
+    #[serde(deserialize_with = "lenient_string")]
+    pub message_html: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub level: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub timestamp: String,
+}
+
+impl Message {
+    pub fn is_error(&self) -> bool {
+        self.level.eq_ignore_ascii_case("error")
+    }
+}
+
+/// One publishing step.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Step {
+    #[serde(deserialize_with = "lenient_string")]
+    pub id: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub step_name: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub description: String,
+    pub status: StepStatus,
+    #[serde(deserialize_with = "lenient_vec")]
+    pub messages: Vec<Message>,
+    #[serde(deserialize_with = "lenient_number")]
+    pub progress_percentage: Option<i64>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub estimated_time_frame: String,
+}
+
+impl Step {
+    /// True for the manual sign-off step, whichever of `id`/`stepName` carries the marker.
+    pub fn is_signoff(&self) -> bool {
+        self.id.eq_ignore_ascii_case(SIGNOFF_STEP) || self.step_name.eq_ignore_ascii_case(SIGNOFF_STEP)
+    }
+
+    pub fn name(&self) -> &str {
+        if self.step_name.is_empty() {
+            &self.id
+        } else {
+            &self.step_name
+        }
+    }
+
+    pub fn progress(&self) -> u8 {
+        if self.status.is_done() {
+            100
+        } else {
+            self.progress_percentage.unwrap_or(0).clamp(0, 100) as u8
+        }
+    }
+}
+
+/// What kind of long-running operation this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OpKind {
+    Publish,
+    #[serde(alias = "goLive")]
+    GoLive,
+    Cancel,
+}
+
+impl OpKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpKind::Publish => "publish",
+            OpKind::GoLive => "golive",
+            OpKind::Cancel => "cancel",
+        }
+    }
+
+    /// The path segment of the POST that starts it.
+    pub fn action_segment(self) -> &'static str {
+        self.as_str()
+    }
+
+    /// Whether a `submissionType` from `/submissions` names this kind.
+    pub fn matches_submission_type(self, raw: &str) -> bool {
+        let s = squash(raw);
+        match self {
+            OpKind::Publish => s == "publish",
+            OpKind::GoLive => s == "golive",
+            OpKind::Cancel => s == "cancel",
+        }
+    }
+}
+
+impl fmt::Display for OpKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The body of `GET …/operations/{id}`, of the legacy operation path and of `GET …/status`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OperationDetail {
+    #[serde(deserialize_with = "lenient_string")]
+    pub id: String,
+    pub status: Status,
+    #[serde(deserialize_with = "lenient_vec")]
+    pub messages: Vec<Message>,
+    #[serde(deserialize_with = "lenient_vec")]
+    pub steps: Vec<Step>,
+    #[serde(deserialize_with = "lenient_number")]
+    pub publishing_version: Option<i64>,
+    #[serde(deserialize_with = "lenient_number")]
+    pub offer_version: Option<i64>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub cancellation_request_state: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub submission_type: String,
+    /// Only returned for offers not migrated to Partner Center.
+    #[serde(deserialize_with = "lenient_string")]
+    pub notification_emails: String,
+}
+
+impl OperationDetail {
+    /// The status a user cares about: the service keeps `running` at the top level while the
+    /// sign-off step waits, so that combination is lifted to `WaitingForPublisherReview`.
+    pub fn effective_status(&self) -> Status {
+        if matches!(self.status, Status::Running | Status::NotStarted | Status::Unknown(_))
+            && self
+                .steps
+                .iter()
+                .any(|s| s.is_signoff() && s.status == StepStatus::WaitingForPublisherReview)
+        {
+            return Status::WaitingForPublisherReview;
+        }
+        self.status.clone()
+    }
+
+    /// The step being worked on (or stuck): the first one not complete.
+    pub fn current_step(&self, kind: Option<OpKind>) -> Option<&Step> {
+        let steps = self.relevant_steps(kind);
+        steps
+            .iter()
+            .find(|s| s.status.is_problem())
+            .or_else(|| {
+                steps.iter().find(|s| {
+                    matches!(
+                        s.status,
+                        StepStatus::InProgress
+                            | StepStatus::WaitingForPublisherReview
+                            | StepStatus::WaitingForApproval
+                            | StepStatus::Canceled
+                    )
+                })
+            })
+            .or_else(|| steps.iter().find(|s| !s.status.is_done()))
+            .copied()
+    }
+
+    /// Steps that belong to this kind of operation: a publish ends at sign-off; a go-live only
+    /// runs what follows sign-off (the service reports earlier steps as `notStarted`).
+    fn relevant_steps(&self, kind: Option<OpKind>) -> Vec<&Step> {
+        let signoff = self.steps.iter().position(Step::is_signoff);
+        match (kind, signoff) {
+            (Some(OpKind::Publish), Some(i)) => self.steps[..=i].iter().collect(),
+            (Some(OpKind::GoLive), Some(i)) => self.steps[i + 1..].iter().collect(),
+            _ => self.steps.iter().collect(),
+        }
+    }
+
+    /// Overall progress in percent over the steps of this kind of operation.
+    pub fn progress(&self, kind: Option<OpKind>) -> u8 {
+        let status = self.effective_status();
+        if matches!(status, Status::Succeeded)
+            || (kind == Some(OpKind::Publish) && status == Status::WaitingForPublisherReview)
+        {
+            return 100;
+        }
+        let steps = self.relevant_steps(kind);
+        if steps.is_empty() {
+            return 0;
+        }
+        let total: u32 = steps
+            .iter()
+            .map(|s| {
+                if s.is_signoff() && s.status == StepStatus::WaitingForPublisherReview {
+                    100
+                } else {
+                    u32::from(s.progress())
+                }
+            })
+            .sum();
+        (total / steps.len() as u32).min(100) as u8
+    }
+
+    /// The reason a failed or blocked operation gives: its first error-level message.
+    pub fn failure_reason(&self) -> Option<String> {
+        self.steps
+            .iter()
+            .flat_map(|s| s.messages.iter())
+            .chain(self.messages.iter())
+            .find(|m| m.is_error())
+            .map(|m| crate::text::html_to_text(&m.message_html))
+    }
+}
+
+/// One element of `GET …/submissions`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Submission {
+    #[serde(deserialize_with = "lenient_string")]
+    pub id: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub offer_id: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub submission_type: String,
+    pub submission_state: Status,
+    #[serde(deserialize_with = "lenient_string")]
+    pub slot: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub changed_time: String,
+    #[serde(deserialize_with = "lenient_number")]
+    pub publishing_version: Option<i64>,
+}
+
+/// The display part of an offer definition.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DefinitionSummary {
+    #[serde(deserialize_with = "lenient_string")]
+    pub display_text: String,
+}
+
+/// An offer as listed by `GET …/offers` (and the top of `GET …/offers/{id}`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OfferSummary {
+    #[serde(deserialize_with = "lenient_string")]
+    pub id: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub publisher_id: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub offer_type_id: String,
+    pub status: Status,
+    #[serde(deserialize_with = "lenient_number")]
+    pub version: Option<i64>,
+    pub definition: DefinitionSummary,
+    #[serde(deserialize_with = "lenient_string")]
+    pub changed_time: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub pc_migration_status: String,
+}
+
+impl OfferSummary {
+    pub fn is_migrated(&self) -> bool {
+        self.pc_migration_status.eq_ignore_ascii_case("migrated")
+    }
+}
+
+/// A full offer document. The typed summary is read out of it, and the whole JSON is kept so that
+/// nothing the service sends is lost.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Offer {
+    pub summary: OfferSummary,
+    pub document: serde_json::Value,
+    pub etag: Option<String>,
+}

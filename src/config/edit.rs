@@ -1,0 +1,108 @@
+//! The one change offerdeck makes to the config file: an offer's notification e-mails. Done with
+//! toml_edit so comments and layout survive, validated before writing, and written atomically
+//! (temporary file, fsync, rename) with the original permissions.
+
+use std::path::Path;
+
+use toml_edit::{DocumentMut, Item, Value};
+
+use super::{ConfigError, parse};
+
+/// Sets `notification_emails` of the `[[offers]]` entry for `publisher/offer`. Nothing is written
+/// unless the result is a valid config.
+pub fn set_notification_emails(path: &Path, publisher: &str, offer: &str, emails: &[String]) -> Result<(), ConfigError> {
+    let io = |e: std::io::Error| ConfigError::Io { path: path.to_path_buf(), message: e.to_string() };
+    for address in emails {
+        crate::emails::validate(address).map_err(|e| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: 0,
+            column: 0,
+            message: format!("{e}; nothing was saved"),
+        })?;
+    }
+    // Write through symlinks to the real file.
+    let target = std::fs::canonicalize(path).map_err(io)?;
+    let text = std::fs::read_to_string(&target).map_err(io)?;
+    let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        let offset = e.span().map(|s| s.start).unwrap_or(0);
+        let (line, column) = super::line_col(&text, offset);
+        ConfigError::Invalid { path: path.to_path_buf(), line, column, message: e.message().to_string() }
+    })?;
+
+    let not_found = || ConfigError::Io {
+        path: path.to_path_buf(),
+        message: format!("no [[offers]] entry for {publisher}/{offer}; nothing was saved"),
+    };
+    let tables = doc
+        .get_mut("offers")
+        .and_then(Item::as_array_of_tables_mut)
+        .ok_or_else(not_found)?;
+    let table = tables
+        .iter_mut()
+        .find(|t| {
+            let field = |k: &str| t.get(k).and_then(Item::as_str).unwrap_or("").to_string();
+            field("publisher").eq_ignore_ascii_case(publisher) && field("offer").eq_ignore_ascii_case(offer)
+        })
+        .ok_or_else(not_found)?;
+
+    match table.get_mut("notification_emails").and_then(Item::as_array_mut) {
+        // Keep the array's own decoration (a trailing comment, say) and refill it.
+        Some(array) => {
+            let multiline = array.iter().any(|v| v.decor().prefix().and_then(|p| p.as_str()).is_some_and(|p| p.contains('\n')));
+            array.clear();
+            for address in emails {
+                let mut v = Value::from(address.as_str());
+                if multiline {
+                    v.decor_mut().set_prefix("\n    ");
+                }
+                array.push_formatted(v);
+            }
+            if multiline {
+                array.set_trailing("\n");
+                array.set_trailing_comma(true);
+            }
+        }
+        None => {
+            let array: toml_edit::Array = emails.iter().map(String::as_str).collect();
+            table.insert("notification_emails", Item::Value(Value::Array(array)));
+        }
+    }
+    let new_text = doc.to_string();
+    // Never write a file offerdeck itself could not load back.
+    parse(path, &new_text)?;
+    crate::fsutil::write_atomically(&target, new_text.as_bytes()).map_err(io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_and_layout_survive_an_edit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let original = "# my offers\n[api]\npoll_interval = \"5s\" # fast\n\n[[offers]]\npublisher = \"contoso\" # us\noffer = \"vm\"\nnotification_emails = [\"a@contoso.com\"] # who hears\n\n[[offers]]\npublisher = \"contoso\"\noffer = \"app\"\n";
+        std::fs::write(&path, original).unwrap();
+        set_notification_emails(&path, "contoso", "vm", &["b@contoso.com".into(), "c@contoso.com".into()]).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("# my offers"));
+        assert!(text.contains("\"5s\" # fast"));
+        assert!(text.contains("publisher = \"contoso\" # us"));
+        assert!(text.contains("notification_emails = [\"b@contoso.com\", \"c@contoso.com\"] # who hears"), "{text}");
+        set_notification_emails(&path, "contoso", "app", &["d@contoso.com".into()]).unwrap();
+        let c = super::super::load(&path, "test").unwrap();
+        assert_eq!(c.offer("contoso", "app").unwrap().notification_emails, vec!["d@contoso.com"]);
+    }
+
+    #[test]
+    fn invalid_addresses_and_unknown_offers_write_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let original = "[[offers]]\npublisher = \"p\"\noffer = \"o\"\nnotification_emails = [\"a@x.com\"]\n";
+        std::fs::write(&path, original).unwrap();
+        let e = set_notification_emails(&path, "p", "o", &["not-an-address".into()]).unwrap_err();
+        assert!(e.to_string().contains("not-an-address"));
+        assert!(set_notification_emails(&path, "p", "nope", &["b@x.com".into()]).is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), original);
+    }
+}
