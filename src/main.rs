@@ -1,1 +1,29 @@
-fn main() {}
+//! offerdeck's entry point: parse the command line, log to a file, run.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = offerdeck::cli::Cli::parse();
+    if cli.demo && std::env::var_os(offerdeck::sim::catalogue::DEMO_SECRET_ENV).is_none() {
+        // SAFETY: no other thread exists yet (the runtime starts below), so nothing can read the
+        // environment concurrently. The value only opens the embedded simulator.
+        unsafe {
+            std::env::set_var(offerdeck::sim::catalogue::DEMO_SECRET_ENV, offerdeck::sim::catalogue::DEMO_CLIENT_SECRET);
+        }
+    }
+    let log_name = if matches!(cli.command, Some(offerdeck::cli::Command::Simulate { .. })) { "simulator.log" } else { "offerdeck.log" };
+    let _log = offerdeck::logging::init(log_name);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let exit = runtime.block_on(offerdeck::run::run(cli));
+    // Background pollers must not keep the process alive once the result is known.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    exit.into()
+}

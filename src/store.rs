@@ -51,6 +51,9 @@ pub struct OperationRecord {
     pub steps: Vec<StepRecord>,
     #[serde(default)]
     pub progress: u8,
+    /// The step being worked on (or stuck), as the last poll showed it.
+    #[serde(default)]
+    pub current_step: Option<StepRecord>,
     /// Why it failed, when it did.
     #[serde(default)]
     pub failure: Option<String>,
@@ -74,6 +77,7 @@ impl OperationRecord {
             last_status: Status::NotStarted,
             steps: Vec::new(),
             progress: 0,
+            current_step: None,
             failure: None,
             notification_emails: emails.to_vec(),
             finished: false,
@@ -90,6 +94,10 @@ impl OperationRecord {
         self.finished = is_final(self.kind, &status);
         self.progress = detail.progress(Some(self.kind));
         self.steps = detail.steps.iter().map(StepRecord::from).collect();
+        self.current_step = match status {
+            Status::Succeeded => None,
+            _ => detail.current_step(Some(self.kind)).map(StepRecord::from),
+        };
         self.failure = match status {
             Status::Failed | Status::Canceled => detail.failure_reason(),
             _ => detail.failure_reason().filter(|_| detail.steps.iter().any(|s| s.status.is_problem())),
@@ -159,9 +167,10 @@ impl StateStore {
         Ok(self.load()?.into_iter().filter(|r| !r.finished).collect())
     }
 
-    /// Inserts or replaces the record with the same operation URL.
+    /// Inserts or replaces the record of the same operation URL and kind (a cancel is recorded
+    /// beside the publish it cancels, even when the service answers with the same URL).
     pub fn upsert(&self, record: &OperationRecord) -> Result<(), StoreError> {
-        self.modify(|ops| match ops.iter_mut().find(|r| r.operation_url == record.operation_url) {
+        self.modify(|ops| match ops.iter_mut().find(|r| r.operation_url == record.operation_url && r.kind == record.kind) {
             Some(existing) => {
                 let started_at = existing.started_at.min(record.started_at);
                 *existing = record.clone();

@@ -151,13 +151,25 @@ impl TokenProvider {
                     ("resource", resource.as_str()),
                 ];
                 tracing::debug!(%url, client_id, "requesting token with client credentials");
-                let response = self
-                    .http
-                    .post(url.clone())
-                    .form(&form)
-                    .send()
-                    .await
-                    .map_err(|e| ApiError::Token(format!("token endpoint {url} unreachable: {}", reqwest_reason(e))))?;
+                // Connection failures are retried a little; what the endpoint says is not.
+                let mut attempt = 0;
+                let response = loop {
+                    attempt += 1;
+                    match self.http.post(url.clone()).form(&form).send().await {
+                        Ok(r) => break r,
+                        Err(e) if attempt < 3 => {
+                            tracing::warn!(%url, attempt, reason = %reqwest_reason(e), "token endpoint unreachable; retrying");
+                            tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt))).await;
+                        }
+                        Err(e) => {
+                            return Err(ApiError::Unreachable {
+                                url: format!("{url} (token endpoint)"),
+                                attempts: attempt,
+                                reason: reqwest_reason(e),
+                            });
+                        }
+                    }
+                };
                 let status = response.status();
                 let body = response
                     .text()

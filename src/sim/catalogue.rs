@@ -2,8 +2,10 @@
 //! shows every path a publisher meets: success, a 422, a certification failure, throttling,
 //! transient server errors, and each style of operation pointer.
 
+use serde::{Deserialize, Serialize};
+
 /// How an offer's publishes go.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Behaviour {
     /// Every publish goes through.
     Plain,
@@ -20,7 +22,7 @@ pub enum Behaviour {
 }
 
 /// Which headers carry the operation pointer of a 202.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PointerStyle {
     /// `Location` and `Operation-Location`, same relative value (the default).
     Both,
@@ -33,7 +35,7 @@ pub enum PointerStyle {
 }
 
 /// One offer of the catalogue.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OfferSpec {
     pub publisher: String,
     pub offer: String,
@@ -95,7 +97,7 @@ fn title_of(offer: &str) -> String {
 }
 
 /// A publisher namespace and the service principals allowed on it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PublisherSpec {
     pub id: String,
     pub display: String,

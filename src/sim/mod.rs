@@ -9,7 +9,8 @@ pub mod model;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -39,6 +40,9 @@ pub struct SimOptions {
     pub client_secret: String,
     /// A token accepted without the token endpoint (given to the demo principal).
     pub static_token: Option<String>,
+    /// Where the service's state is saved after every change, and restored from at start, so
+    /// a restarted simulator still knows the operations it was running.
+    pub persist: Option<PathBuf>,
 }
 
 impl SimOptions {
@@ -53,6 +57,7 @@ impl SimOptions {
             client_id: catalogue::DEMO_CLIENT_ID.into(),
             client_secret: catalogue::DEMO_CLIENT_SECRET.into(),
             static_token: None,
+            persist: None,
         }
     }
 }
@@ -62,6 +67,7 @@ struct Shared {
     latency: Duration,
     client_id: String,
     client_secret: String,
+    persist: Option<PathBuf>,
 }
 
 impl Shared {
@@ -84,7 +90,15 @@ impl Simulator {
     pub async fn start(addr: SocketAddr, options: SimOptions) -> std::io::Result<Simulator> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let mut state = SimState::new(options.settings, options.publishers, options.offers);
+        let saved = options
+            .persist
+            .as_ref()
+            .and_then(|p| std::fs::read(p).ok())
+            .and_then(|bytes| serde_json::from_slice::<model::Saved>(&bytes).ok());
+        let mut state = match saved {
+            Some(saved) => SimState::restore(options.settings, saved),
+            None => SimState::new(options.settings, options.publishers, options.offers),
+        };
         if let Some(token) = &options.static_token {
             state.add_static_token(token, &options.client_id);
         }
@@ -93,6 +107,7 @@ impl Simulator {
             latency: options.latency,
             client_id: options.client_id,
             client_secret: options.client_secret,
+            persist: options.persist,
         });
         let app = axum::Router::new().fallback(handle).with_state(shared.clone());
         let shutdown = CancellationToken::new();
@@ -191,7 +206,7 @@ fn route(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body:
     let segs = segments(uri);
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
     let eq = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
-    let now = Instant::now();
+    let now = model::now();
     shared.lock().total_requests += 1;
 
     // The fake Azure AD token endpoint: v1 /{tenant}/oauth2/token and v2 /{tenant}/oauth2/v2.0/token.
@@ -318,7 +333,18 @@ fn route(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body:
                         .and_then(|v| v["metadata"]["notification-emails"].as_str().map(str::to_string))
                         .unwrap_or_default();
                     let style = state.pointer_style(publisher, offer);
-                    match state.post(publisher, offer, kind, &emails, &base, &api_version, now) {
+                    let outcome = state.post(publisher, offer, kind, &emails, &base, &api_version, now);
+                    if let Some(path) = &shared.persist {
+                        match serde_json::to_vec(&state.save()) {
+                            Ok(bytes) => {
+                                if let Err(e) = crate::fsutil::write_atomically(path, &bytes) {
+                                    tracing::warn!(error = %e, path = %path.display(), "could not save the simulator state");
+                                }
+                            }
+                            Err(e) => tracing::warn!(error = %e, "could not serialise the simulator state"),
+                        }
+                    }
+                    match outcome {
                         PostOutcome::Accepted { pointer } => {
                             let mut extra = Vec::new();
                             if let Some(p) = pointer {

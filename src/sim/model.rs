@@ -3,7 +3,9 @@
 //! a publish that takes days on the service takes seconds at a high time scale.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -54,6 +56,15 @@ impl Default for SimSettings {
     }
 }
 
+/// A moment of real time: seconds since the Unix epoch. Wall-clock rather than `Moment`, so
+/// a saved simulator can be restored and its operations carry on where they were.
+pub type Moment = f64;
+
+/// The current moment.
+pub fn now() -> Moment {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+}
+
 /// The result of a POST on an offer, for the HTTP layer to turn into a response.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PostOutcome {
@@ -65,6 +76,7 @@ pub enum PostOutcome {
     Refused { status: u16, body: Value },
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct SimOffer {
     spec: OfferSpec,
     guid: String,
@@ -76,27 +88,28 @@ struct SimOffer {
     lost_accepts: u32,
     requests: u64,
     gets: u64,
-    posts: BTreeMap<&'static str, u64>,
+    posts: BTreeMap<String, u64>,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct SimOp {
     id: String,
     publisher: String,
     offer: String,
     kind: OpKind,
-    started: Instant,
+    started: Moment,
     changed: DateTime<Utc>,
     emails: String,
     publishing_version: i64,
     offer_version: i64,
     /// When a requested cancel takes effect.
-    cancel_at: Option<Instant>,
+    cancel_at: Option<Moment>,
     /// A publish whose sign-off was completed by a go-live (or replaced by a new publish).
-    closed: Option<(Instant, ClosedAs)>,
+    closed: Option<(Moment, ClosedAs)>,
     certification_failure: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 enum ClosedAs {
     Completed,
     Superseded,
@@ -112,13 +125,21 @@ struct Snapshot {
     at_signoff: bool,
 }
 
+/// A saved simulator (see `SimState::save`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Saved {
+    publishers: Vec<PublisherSpec>,
+    offers: Vec<SimOffer>,
+    ops: Vec<SimOp>,
+}
+
 /// The whole simulated service.
 pub struct SimState {
     pub settings: SimSettings,
     publishers: Vec<PublisherSpec>,
     offers: BTreeMap<(String, String), SimOffer>,
     ops: HashMap<String, SimOp>,
-    tokens: HashMap<String, (String, Instant)>,
+    tokens: HashMap<String, (String, Moment)>,
     /// Tokens accepted without the token endpoint (printed by `offerdeck simulate`).
     static_tokens: HashMap<String, String>,
     pub total_requests: u64,
@@ -175,9 +196,9 @@ impl SimState {
 
     // ----- tokens -------------------------------------------------------------------------
 
-    pub fn issue_token(&mut self, client_id: &str, now: Instant) -> (String, u64) {
+    pub fn issue_token(&mut self, client_id: &str, now: Moment) -> (String, u64) {
         let token = format!("sim-{}", uuid::Uuid::new_v4().simple());
-        self.tokens.insert(token.clone(), (client_id.to_string(), now + self.settings.token_lifetime));
+        self.tokens.insert(token.clone(), (client_id.to_string(), now + self.settings.token_lifetime.as_secs_f64()));
         (token, self.settings.token_lifetime.as_secs())
     }
 
@@ -186,7 +207,7 @@ impl SimState {
     }
 
     /// The client a bearer token belongs to, if it is valid now.
-    pub fn principal(&self, token: &str, now: Instant) -> Option<String> {
+    pub fn principal(&self, token: &str, now: Moment) -> Option<String> {
         if let Some(client) = self.static_tokens.get(token) {
             return Some(client.clone());
         }
@@ -262,9 +283,9 @@ impl SimState {
 
     // ----- operations ---------------------------------------------------------------------
 
-    fn snapshot(&self, op: &SimOp, now: Instant) -> Snapshot {
+    fn snapshot(&self, op: &SimOp, now: Moment) -> Snapshot {
         let scale = self.settings.time_scale;
-        let sim_secs = |until: Instant| until.saturating_duration_since(op.started).as_secs_f64() * scale;
+        let sim_secs = |until: Moment| (until - op.started).max(0.0) * scale;
         // A cancel freezes the operation where it was when the cancel landed.
         let canceled = op.cancel_at.filter(|at| *at <= now);
         let closed = op.closed.filter(|(at, _)| *at <= now);
@@ -357,7 +378,7 @@ impl SimState {
         Snapshot { status, steps, cancellable: status == "running" || status == "notStarted", failure, at_signoff: reached_signoff && status == "running" }
     }
 
-    fn op_json(&self, op: &SimOp, now: Instant, top_level_signoff: bool) -> Value {
+    fn op_json(&self, op: &SimOp, now: Moment, top_level_signoff: bool) -> Value {
         let snap = self.snapshot(op, now);
         let migrated = self.offers.get(&key(&op.publisher, &op.offer)).is_none_or(|o| o.spec.migrated);
         let status = if top_level_signoff && snap.at_signoff { "waitingForPublisherReview" } else { snap.status };
@@ -383,13 +404,13 @@ impl SimState {
     }
 
     /// `GET …/operations/{id}`.
-    pub fn operation(&self, publisher: &str, offer: &str, id: &str, now: Instant) -> Option<Value> {
+    pub fn operation(&self, publisher: &str, offer: &str, id: &str, now: Moment) -> Option<Value> {
         let op = self.ops.get(&id.to_ascii_lowercase())?;
         (op.publisher.eq_ignore_ascii_case(publisher) && op.offer.eq_ignore_ascii_case(offer)).then(|| self.op_json(op, now, false))
     }
 
     /// `GET /api/operations/{pub}${offer}${n}${slot}` (non-migrated offers).
-    pub fn legacy_operation(&self, pointer: &str, now: Instant) -> Option<Value> {
+    pub fn legacy_operation(&self, pointer: &str, now: Moment) -> Option<Value> {
         let parts: Vec<&str> = pointer.split('$').collect();
         let [publisher, offer, version, slot] = parts.as_slice() else { return None };
         let version: i64 = version.parse().ok()?;
@@ -408,7 +429,7 @@ impl SimState {
     }
 
     /// The offer status as GET offer and the offer list show it.
-    fn offer_status(&self, o: &SimOffer, now: Instant) -> &'static str {
+    fn offer_status(&self, o: &SimOffer, now: Moment) -> &'static str {
         match self.latest_op(o) {
             None => {
                 if o.spec.live {
@@ -433,7 +454,7 @@ impl SimState {
         }
     }
 
-    fn offer_version(&self, o: &SimOffer, now: Instant) -> i64 {
+    fn offer_version(&self, o: &SimOffer, now: Moment) -> i64 {
         // The version goes up once a go-live completes.
         let completed_golives = o
             .ops
@@ -444,7 +465,7 @@ impl SimState {
         o.version + completed_golives
     }
 
-    fn summary_json(&self, o: &SimOffer, now: Instant) -> Value {
+    fn summary_json(&self, o: &SimOffer, now: Moment) -> Value {
         let mut v = json!({
             "offerTypeId": "microsoft-azure-virtualmachines",
             "publisherId": o.spec.publisher,
@@ -463,7 +484,7 @@ impl SimState {
         v
     }
 
-    pub fn list_offers(&self, publisher: &str, now: Instant) -> Value {
+    pub fn list_offers(&self, publisher: &str, now: Moment) -> Value {
         Value::Array(
             self.offers
                 .values()
@@ -474,7 +495,7 @@ impl SimState {
     }
 
     /// `GET …/offers/{o}` and its ETag.
-    pub fn get_offer(&self, publisher: &str, offer: &str, now: Instant) -> Option<(Value, String)> {
+    pub fn get_offer(&self, publisher: &str, offer: &str, now: Moment) -> Option<(Value, String)> {
         let o = self.offers.get(&key(publisher, offer))?;
         let mut v = self.summary_json(o, now);
         v["definition"] = json!({
@@ -498,7 +519,7 @@ impl SimState {
     }
 
     /// `GET …/offers/{o}/status`: the latest operation, or the bare offer status.
-    pub fn offer_status_json(&self, publisher: &str, offer: &str, now: Instant) -> Option<Value> {
+    pub fn offer_status_json(&self, publisher: &str, offer: &str, now: Moment) -> Option<Value> {
         let o = self.offers.get(&key(publisher, offer))?;
         Some(match self.latest_op(o) {
             Some(op) => {
@@ -513,7 +534,7 @@ impl SimState {
     }
 
     /// `GET …/submissions`, newest first, optionally filtered on the operation state.
-    pub fn submissions(&self, publisher: &str, offer: &str, filter: Option<&str>, now: Instant) -> Option<Value> {
+    pub fn submissions(&self, publisher: &str, offer: &str, filter: Option<&str>, now: Moment) -> Option<Value> {
         let o = self.offers.get(&key(publisher, offer))?;
         let wanted = filter.map(crate::api::Status::parse);
         let list = o
@@ -575,12 +596,12 @@ impl SimState {
     }
 
     /// POST publish / golive / cancel.
-    pub fn post(&mut self, publisher: &str, offer: &str, kind: OpKind, emails: &str, base: &str, api_version: &str, now: Instant) -> PostOutcome {
+    pub fn post(&mut self, publisher: &str, offer: &str, kind: OpKind, emails: &str, base: &str, api_version: &str, now: Moment) -> PostOutcome {
         let k = key(publisher, offer);
         let Some(o) = self.offers.get_mut(&k) else {
             return PostOutcome::Refused { status: 404, body: Self::not_found_body(publisher, offer) };
         };
-        *o.posts.entry(kind.as_str()).or_insert(0) += 1;
+        *o.posts.entry(kind.as_str().to_string()).or_insert(0) += 1;
         let latest_id = o.ops.last().cloned();
         let latest = latest_id.as_ref().and_then(|id| self.ops.get(id)).map(|op| (op.id.clone(), op.kind, self.snapshot(op, now)));
         let active = latest.as_ref().filter(|(_, _, s)| matches!(s.status, "running" | "notStarted"));
@@ -650,7 +671,7 @@ impl SimState {
             OpKind::Cancel => match active {
                 Some((id, _, snap)) if snap.cancellable => {
                     let id = id.clone();
-                    let delay = Duration::from_secs_f64(CANCEL_SECONDS / self.settings.time_scale.max(1e-9));
+                    let delay = CANCEL_SECONDS / self.settings.time_scale.max(1e-9);
                     if let Some(op) = self.ops.get_mut(&id) {
                         op.cancel_at.get_or_insert(now + delay);
                     }
@@ -670,7 +691,7 @@ impl SimState {
         PostOutcome::Accepted { pointer }
     }
 
-    fn create_op(&mut self, k: &(String, String), kind: OpKind, emails: &str, failure: Option<String>, now: Instant) -> String {
+    fn create_op(&mut self, k: &(String, String), kind: OpKind, emails: &str, failure: Option<String>, now: Moment) -> String {
         let id = uuid::Uuid::new_v4().to_string();
         let Some(o) = self.offers.get_mut(k) else { return id };
         let publishing_version = o.ops.iter().filter_map(|i| self.ops.get(i)).filter(|op| op.kind == OpKind::Publish).count() as i64 + 2;
@@ -693,6 +714,27 @@ impl SimState {
         };
         self.ops.insert(id.clone(), op);
         id
+    }
+
+    /// Everything needed to bring this service back after a restart.
+    pub fn save(&self) -> Saved {
+        Saved {
+            publishers: self.publishers.clone(),
+            offers: self.offers.values().cloned().collect(),
+            ops: self.ops.values().cloned().collect(),
+        }
+    }
+
+    /// A service as it was saved (settings come from the current run).
+    pub fn restore(settings: SimSettings, saved: Saved) -> SimState {
+        let mut state = SimState::new(settings, saved.publishers, Vec::new());
+        for o in saved.offers {
+            state.offers.insert(key(&o.spec.publisher, &o.spec.offer), o);
+        }
+        for op in saved.ops {
+            state.ops.insert(op.id.clone(), op);
+        }
+        state
     }
 
     /// The offers of the catalogue as `publisher/offer`.
@@ -781,10 +823,10 @@ mod tests {
     #[test]
     fn a_publish_walks_every_step_to_signoff_then_golive() {
         let mut s = state(3_600.0);
-        let t0 = Instant::now();
+        let t0: Moment = 1_000_000.0;
         let PostOutcome::Accepted { pointer: Some(p) } = s.post("contoso", "contoso-vm", OpKind::Publish, "a@x.com", "http://h", "v", t0) else { panic!() };
         let id = p.split("/operations/").nth(1).unwrap().split('?').next().unwrap().to_string();
-        let at = |secs: f64| t0 + Duration::from_secs_f64(secs);
+        let at = |secs: f64| t0 + secs;
         let op = s.operation("contoso", "contoso-vm", &id, at(30.0)).unwrap();
         assert_eq!(op["status"], "running");
         assert_eq!(op["steps"][1]["status"], "inProgress");
@@ -804,7 +846,7 @@ mod tests {
     #[test]
     fn rejected_then_accepted_and_certification_failure() {
         let mut s = state(3_600.0);
-        let t0 = Instant::now();
+        let t0: Moment = 1_000_000.0;
         let first = s.post("contoso", "contoso-analytics", OpKind::Publish, "", "http://h", "v", t0);
         assert!(matches!(first, PostOutcome::Refused { status: 422, .. }));
         assert!(matches!(s.post("contoso", "contoso-analytics", OpKind::Publish, "", "http://h", "v", t0), PostOutcome::Accepted { .. }));
@@ -814,10 +856,10 @@ mod tests {
         let PostOutcome::Accepted { pointer: Some(p) } = s.post("contoso", "contoso-gateway", OpKind::Publish, "", "http://h", "v", t0) else { panic!() };
         assert!(p.starts_with("/api/operations/contoso$contoso-gateway$2$preview"));
         let legacy = p.trim_start_matches("/api/operations/").split('?').next().unwrap().to_string();
-        let blocked = s.legacy_operation(&legacy, t0 + Duration::from_secs_f64(0.25 + 60.0 * 0.5)).unwrap();
+        let blocked = s.legacy_operation(&legacy, t0 + 0.25 + 60.0 * 0.5).unwrap();
         assert_eq!(blocked["status"], "running");
         assert_eq!(blocked["steps"][1]["status"], "blocked");
-        let failed = s.legacy_operation(&legacy, t0 + Duration::from_secs(200)).unwrap();
+        let failed = s.legacy_operation(&legacy, t0 + 200.0).unwrap();
         assert_eq!(failed["status"], "failed");
         assert!(failed["notificationEmails"].is_string());
     }
@@ -825,19 +867,19 @@ mod tests {
     #[test]
     fn cancel_lands_after_a_delay_and_conflicts_are_refused() {
         let mut s = state(3_600.0);
-        let t0 = Instant::now();
+        let t0: Moment = 1_000_000.0;
         let PostOutcome::Accepted { pointer: Some(p) } = s.post("contoso", "contoso-vm", OpKind::Publish, "", "http://h", "v", t0) else { panic!() };
         // Publishing the same draft again points at the running operation.
         assert_eq!(s.post("contoso", "contoso-vm", OpKind::Publish, "", "http://h", "v", t0), PostOutcome::Accepted { pointer: Some(p.clone()) });
         assert!(matches!(s.post("contoso", "contoso-vm", OpKind::GoLive, "", "http://h", "v", t0), PostOutcome::Refused { status: 400, .. }));
-        let at = t0 + Duration::from_secs(5);
+        let at = t0 + 5.0;
         assert_eq!(s.post("contoso", "contoso-vm", OpKind::Cancel, "", "http://h", "v", at), PostOutcome::Accepted { pointer: Some(p.clone()) });
         let id = p.split("/operations/").nth(1).unwrap().split('?').next().unwrap();
         assert_eq!(s.operation("contoso", "contoso-vm", id, at).unwrap()["status"], "running");
-        let done = s.operation("contoso", "contoso-vm", id, at + Duration::from_secs(1)).unwrap();
+        let done = s.operation("contoso", "contoso-vm", id, at + 1.0).unwrap();
         assert_eq!(done["status"], "canceled");
         assert!(done["steps"].as_array().unwrap().iter().any(|st| st["status"] == "canceled"));
         // Nothing running: still 202, no pointer.
-        assert_eq!(s.post("contoso", "contoso-vm", OpKind::Cancel, "", "http://h", "v", at + Duration::from_secs(2)), PostOutcome::Accepted { pointer: None });
+        assert_eq!(s.post("contoso", "contoso-vm", OpKind::Cancel, "", "http://h", "v", at + 2.0), PostOutcome::Accepted { pointer: None });
     }
 }

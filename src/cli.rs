@@ -1,0 +1,154 @@
+//! The command line: the dashboard by default, headless commands for scripts and CI.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::api::OpKind;
+
+pub const EXIT_CODES: &str = "Exit codes:
+  0  success
+  1  the operation failed or was canceled
+  2  usage or config error
+  3  rejected by validation (HTTP 422; every detail printed)
+  4  not found
+  5  authentication or permission
+  6  service unreachable after retries";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "offerdeck",
+    version,
+    about = "Dashboard and CLI for Azure Marketplace offers (Cloud Partner Portal API)",
+    long_about = "Without a command, opens the dashboard on the configured offers.\nWith --demo, opens it on an embedded simulator of the API: no account, no config.",
+    after_help = EXIT_CODES
+)]
+pub struct Cli {
+    /// Config file (default: $OFFERDECK_CONFIG, else config.toml in the platform config folder)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Run the dashboard on the embedded simulator with the demo offers
+    #[arg(long)]
+    pub demo: bool,
+
+    /// Simulated seconds per real second for --demo (10000: a publish reaches sign-off in ~30 s)
+    #[arg(long, value_name = "N", default_value_t = 10_000.0, hide_short_help = true)]
+    pub demo_time_scale: f64,
+
+    /// No colours (also when NO_COLOR is set)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+
+    /// ASCII symbols instead of Unicode ones
+    #[arg(long, global = true)]
+    pub ascii: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Configured offers with their current status (fetched concurrently)
+    Offers {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Status of one offer with every step
+    Status {
+        /// PUBLISHER/OFFER
+        offer: OfferRef,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start a publish (certification through to preview and publisher sign-off)
+    Publish {
+        /// PUBLISHER/OFFER
+        offer: OfferRef,
+        /// Notification e-mails for this publish, comma-separated (overrides the config)
+        #[arg(long, value_name = "a@x,b@y")]
+        emails: Option<String>,
+        /// Follow the operation to its end
+        #[arg(long)]
+        wait: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Push the previewed version live
+    Golive {
+        /// PUBLISHER/OFFER
+        offer: OfferRef,
+        #[arg(long)]
+        wait: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cancel the operation running on an offer
+    Cancel {
+        /// PUBLISHER/OFFER
+        offer: OfferRef,
+        #[arg(long)]
+        wait: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Follow every unfinished operation (from the state store) to its end
+    Watch {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve the simulated Cloud Partner Portal API on loopback
+    Simulate {
+        #[arg(long, default_value = "127.0.0.1:7878")]
+        addr: SocketAddr,
+        /// Simulated seconds per real second (3600: one hour of the service per second)
+        #[arg(long, default_value_t = 3_600.0)]
+        time_scale: f64,
+        /// Extra plain offers under the `bench` publisher (bench/offer-0001…)
+        #[arg(long, default_value_t = 0)]
+        offers: usize,
+        /// Latency added to every answer, e.g. 50ms
+        #[arg(long, value_parser = humantime::parse_duration, default_value = "0s")]
+        latency: std::time::Duration,
+    },
+}
+
+impl Command {
+    /// The operation kind a command starts, if it starts one.
+    pub fn op_kind(&self) -> Option<OpKind> {
+        match self {
+            Command::Publish { .. } => Some(OpKind::Publish),
+            Command::Golive { .. } => Some(OpKind::GoLive),
+            Command::Cancel { .. } => Some(OpKind::Cancel),
+            _ => None,
+        }
+    }
+}
+
+/// `PUBLISHER/OFFER` from the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferRef {
+    pub publisher: String,
+    pub offer: String,
+}
+
+impl std::str::FromStr for OfferRef {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.split_once('/') {
+            Some((p, o)) if !p.trim().is_empty() && !o.trim().is_empty() && !o.contains('/') => {
+                Ok(OfferRef { publisher: p.trim().to_string(), offer: o.trim().to_string() })
+            }
+            _ => Err(format!("expected PUBLISHER/OFFER (for example contoso/contoso-vm), got {s:?}")),
+        }
+    }
+}
+
+impl std::fmt::Display for OfferRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.publisher, self.offer)
+    }
+}

@@ -1,0 +1,83 @@
+//! `--demo`: the embedded simulator on a loopback port, and a copy of `assets/demo.toml`
+//! pointed at it. The simulator's state, the config copy and the state store live in a demo
+//! folder of their own, so a restarted demo resumes what was in flight and never mixes with real
+//! operations.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use crate::sim::{SimOptions, Simulator};
+
+/// The shipped demo config (compiled in, so the binary works from any folder).
+pub const DEMO_CONFIG: &str = include_str!("../assets/demo.toml");
+const PLACEHOLDER_ADDR: &str = "127.0.0.1:7878";
+
+/// A running demo: its simulator and the config file that points at it.
+pub struct Demo {
+    pub simulator: Simulator,
+    pub config_path: PathBuf,
+    pub dir: PathBuf,
+}
+
+/// The demo folder, inside the data folder.
+pub fn demo_dir() -> PathBuf {
+    crate::paths::data_dir().join("demo")
+}
+
+/// Starts the simulator (on the port the previous demo used, when free) and writes the config.
+pub async fn start(time_scale: f64) -> std::io::Result<Demo> {
+    let dir = demo_dir();
+    std::fs::create_dir_all(&dir)?;
+    let port_file = dir.join("port");
+    let previous: Option<SocketAddr> = std::fs::read_to_string(&port_file).ok().and_then(|s| s.trim().parse().ok());
+    let mut options = SimOptions::demo(time_scale);
+    options.persist = Some(dir.join("simulator.json"));
+    let simulator = match previous {
+        Some(addr) => match Simulator::start(addr, options.clone()).await {
+            Ok(sim) => sim,
+            Err(_) => fresh(&dir, options).await?,
+        },
+        None => fresh(&dir, options).await?,
+    };
+    let addr = simulator.addr().to_string();
+    std::fs::write(&port_file, &addr)?;
+    let config_path = dir.join("demo.toml");
+    // Keep e-mail edits made in an earlier demo: only the address changes.
+    let text = match std::fs::read_to_string(&config_path) {
+        Ok(existing) if crate::config::parse(&config_path, &existing).is_ok() => replace_addr(&existing, &addr),
+        _ => DEMO_CONFIG.replace(PLACEHOLDER_ADDR, &addr),
+    };
+    crate::fsutil::write_atomically(&config_path, text.as_bytes())?;
+    Ok(Demo { simulator, config_path, dir })
+}
+
+/// A simulator on a new port: what an earlier demo recorded points at the old one, so the saved
+/// simulator state and the demo's records start afresh.
+async fn fresh(dir: &Path, options: SimOptions) -> std::io::Result<Simulator> {
+    for stale in ["simulator.json", "operations.json"] {
+        let _ = std::fs::remove_file(dir.join(stale));
+    }
+    let mut options = options;
+    if let Some(p) = &options.persist {
+        let _ = std::fs::remove_file(p);
+    }
+    options.persist = Some(dir.join("simulator.json"));
+    Simulator::start(([127, 0, 0, 1], 0).into(), options).await
+}
+
+fn replace_addr(config: &str, addr: &str) -> String {
+    config
+        .lines()
+        .map(|line| {
+            let key = line.split('=').next().unwrap_or("").trim();
+            if key == "base_url" || key == "authority" {
+                let indent = &line[..line.len() - line.trim_start().len()];
+                format!("{indent}{key} = \"http://{addr}\"")
+            } else {
+                line.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}

@@ -1,0 +1,66 @@
+//! Wiring: from a loaded config to an API client (token source, settings) and the state store.
+
+use std::sync::Arc;
+
+use crate::api::client::{ClientSettings, http_client};
+use crate::api::{CppClient, Secret, TokenProvider, TokenSource};
+use crate::config::{AuthConfig, Config, DEFAULT_AUTHORITY};
+
+/// Why the client could not be built (no credentials, a missing variable...).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct SetupError(pub String);
+
+/// Chooses where the token comes from. A token in `token_env` wins whatever else is configured.
+pub fn token_source(auth: &AuthConfig, config_path: &std::path::Path) -> Result<TokenSource, SetupError> {
+    if let Ok(token) = std::env::var(&auth.token_env) {
+        let token = token.trim().to_string();
+        if !token.is_empty() {
+            return Ok(TokenSource::Static { token: Secret::new(token), origin: format!("${}", auth.token_env) });
+        }
+    }
+    if let Some(command) = &auth.token_command {
+        return Ok(TokenSource::Command { command: command.clone() });
+    }
+    if let (Some(tenant_id), Some(client_id), Some(secret_env)) = (&auth.tenant_id, &auth.client_id, &auth.client_secret_env) {
+        let secret = std::env::var(secret_env).ok().filter(|s| !s.trim().is_empty()).ok_or_else(|| {
+            SetupError(format!(
+                "[auth] client_secret_env in {} names ${secret_env}, but that variable is not set; export it with the client secret",
+                config_path.display()
+            ))
+        })?;
+        let authority = match &auth.authority {
+            Some(url) => url.clone(),
+            None => url::Url::parse(DEFAULT_AUTHORITY).map_err(|e| SetupError(e.to_string()))?,
+        };
+        return Ok(TokenSource::ClientCredentials {
+            authority,
+            tenant_id: tenant_id.clone(),
+            client_id: client_id.clone(),
+            client_secret: Secret::new(secret),
+            resource: auth.resource.clone(),
+        });
+    }
+    Err(SetupError(format!(
+        "no credentials: set ${} to a bearer token, or give token_command or tenant_id/client_id/client_secret_env in [auth] of {}",
+        auth.token_env,
+        config_path.display()
+    )))
+}
+
+/// The API client the config describes.
+pub fn client(config: &Config) -> Result<CppClient, SetupError> {
+    let source = token_source(&config.auth, &config.path)?;
+    let http = http_client(config.api.connect_timeout, config.api.request_timeout).map_err(|e| SetupError(e.to_string()))?;
+    let provider = Arc::new(TokenProvider::new(source, http));
+    let settings = ClientSettings {
+        base_url: config.api.base_url.clone(),
+        api_version: config.api.api_version.clone(),
+        connect_timeout: config.api.connect_timeout,
+        request_timeout: config.api.request_timeout,
+        max_retries: config.api.max_retries,
+        max_concurrency: config.api.concurrency,
+        ..ClientSettings::default()
+    };
+    CppClient::new(settings, provider).map_err(|e| SetupError(e.to_string()))
+}
