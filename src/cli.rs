@@ -34,7 +34,12 @@ pub struct Cli {
     pub demo: bool,
 
     /// Simulated seconds per real second for --demo (10000: a publish reaches sign-off in ~30 s)
-    #[arg(long, value_name = "N", default_value_t = 10_000.0, hide_short_help = true)]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 10_000.0,
+        hide_short_help = true
+    )]
     pub demo_time_scale: f64,
 
     /// No colours (also when NO_COLOR is set)
@@ -140,9 +145,14 @@ impl std::str::FromStr for OfferRef {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.split_once('/') {
             Some((p, o)) if !p.trim().is_empty() && !o.trim().is_empty() && !o.contains('/') => {
-                Ok(OfferRef { publisher: p.trim().to_string(), offer: o.trim().to_string() })
+                Ok(OfferRef {
+                    publisher: p.trim().to_string(),
+                    offer: o.trim().to_string(),
+                })
             }
-            _ => Err(format!("expected PUBLISHER/OFFER (for example contoso/contoso-vm), got {s:?}")),
+            _ => Err(format!(
+                "expected PUBLISHER/OFFER (for example contoso/contoso-vm), got {s:?}"
+            )),
         }
     }
 }

@@ -29,7 +29,9 @@ pub async fn start(time_scale: f64) -> std::io::Result<Demo> {
     let dir = demo_dir();
     std::fs::create_dir_all(&dir)?;
     let port_file = dir.join("port");
-    let previous: Option<SocketAddr> = std::fs::read_to_string(&port_file).ok().and_then(|s| s.trim().parse().ok());
+    let previous: Option<SocketAddr> = std::fs::read_to_string(&port_file)
+        .ok()
+        .and_then(|s| s.trim().parse().ok());
     let mut options = SimOptions::demo(time_scale);
     options.persist = Some(dir.join("simulator.json"));
     let simulator = match previous {
@@ -44,11 +46,17 @@ pub async fn start(time_scale: f64) -> std::io::Result<Demo> {
     let config_path = dir.join("demo.toml");
     // Keep e-mail edits made in an earlier demo: only the address changes.
     let text = match std::fs::read_to_string(&config_path) {
-        Ok(existing) if crate::config::parse(&config_path, &existing).is_ok() => replace_addr(&existing, &addr),
+        Ok(existing) if crate::config::parse(&config_path, &existing).is_ok() => {
+            replace_addr(&existing, &addr)
+        }
         _ => DEMO_CONFIG.replace(PLACEHOLDER_ADDR, &addr),
     };
     crate::fsutil::write_atomically(&config_path, text.as_bytes())?;
-    Ok(Demo { simulator, config_path, dir })
+    Ok(Demo {
+        simulator,
+        config_path,
+        dir,
+    })
 }
 
 /// A simulator on a new port: what an earlier demo recorded points at the old one, so the saved

@@ -36,7 +36,11 @@ pub fn validate(address: &str) -> Result<String, EmailError> {
     if domain.is_empty() {
         return Err(refuse("nothing after the @"));
     }
-    if !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') || domain.contains("..") {
+    if !domain.contains('.')
+        || domain.starts_with('.')
+        || domain.ends_with('.')
+        || domain.contains("..")
+    {
         return Err(refuse("the domain after the @ must look like example.com"));
     }
     EmailAddress::from_str(trimmed).map_err(|e| refuse(&e.to_string()))?;
@@ -47,7 +51,11 @@ pub fn validate(address: &str) -> Result<String, EmailError> {
 /// skipped, duplicates (ignoring case) dropped; the first invalid address is the error.
 pub fn parse_list(input: &str) -> Result<Vec<String>, EmailError> {
     let mut out: Vec<String> = Vec::new();
-    for part in input.split([',', ';', ' ', '\t', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
+    for part in input
+        .split([',', ';', ' ', '\t', '\n'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
         let address = validate(part)?;
         if !out.iter().any(|a| a.eq_ignore_ascii_case(&address)) {
             out.push(address);

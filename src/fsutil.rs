@@ -5,7 +5,10 @@ use std::path::Path;
 
 /// Writes next to the target, syncs, keeps the permissions, renames over it, syncs the folder.
 pub fn write_atomically(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = target
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
@@ -19,4 +22,3 @@ pub fn write_atomically(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     Ok(())
 }
-

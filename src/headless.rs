@@ -40,8 +40,13 @@ pub fn exit_for(error: &ApiError) -> Exit {
         ApiError::Validation(_) => Exit::Rejected,
         ApiError::NotFound(_) => Exit::NotFound,
         ApiError::Auth(_) | ApiError::Token(_) => Exit::Auth,
-        ApiError::Server(_) | ApiError::Unreachable { .. } | ApiError::Decode { .. } => Exit::Unreachable,
-        ApiError::Conflict(_) | ApiError::Refused(_) | ApiError::UntrustedUrl { .. } | ApiError::NoOperation(_) => Exit::Failed,
+        ApiError::Server(_) | ApiError::Unreachable { .. } | ApiError::Decode { .. } => {
+            Exit::Unreachable
+        }
+        ApiError::Conflict(_)
+        | ApiError::Refused(_)
+        | ApiError::UntrustedUrl { .. }
+        | ApiError::NoOperation(_) => Exit::Failed,
     }
 }
 
@@ -96,7 +101,10 @@ fn usage(message: &str) -> Exit {
 /// `offerdeck offers`: every configured offer with its status, fetched concurrently.
 pub async fn offers(ctx: &Context, json_mode: bool) -> Exit {
     if ctx.config.offers.is_empty() {
-        return usage(&format!("no [[offers]] in {}; add one (see the README)", ctx.config.path.display()));
+        return usage(&format!(
+            "no [[offers]] in {}; add one (see the README)",
+            ctx.config.path.display()
+        ));
     }
     let limit = ctx.config.api.concurrency.max(1);
     let results: Vec<_> = futures::stream::iter(ctx.config.offers.iter())
@@ -106,23 +114,34 @@ pub async fn offers(ctx: &Context, json_mode: bool) -> Exit {
         .await;
     let mut worst = Exit::Ok;
     if !json_mode {
-        stdout_line(&format!("{:<34} {:<20} {:<30} {:>4}  E-MAILS", "OFFER", "STATUS", "STEP", "%"));
+        stdout_line(&format!(
+            "{:<34} {:<20} {:<30} {:>4}  E-MAILS",
+            "OFFER", "STATUS", "STEP", "%"
+        ));
     }
     for (offer, result) in results {
         match result {
             Ok(detail) => {
                 let status = detail.effective_status();
-                let step = detail.current_step(None).map(|s| sanitize_line(s.name())).unwrap_or_default();
+                let step = detail
+                    .current_step(None)
+                    .map(|s| sanitize_line(s.name()))
+                    .unwrap_or_default();
                 let progress = detail.progress(None);
                 if json_mode {
-                    stdout_line(&json!({
-                        "offer": offer.key(), "status": status.as_str(), "step": step,
-                        "progress": progress, "failure": detail.failure_reason(),
-                        "notification_emails": offer.notification_emails,
-                    }).to_string());
+                    stdout_line(
+                        &json!({
+                            "offer": offer.key(), "status": status.as_str(), "step": step,
+                            "progress": progress, "failure": detail.failure_reason(),
+                            "notification_emails": offer.notification_emails,
+                        })
+                        .to_string(),
+                    );
                 } else {
                     let mut label = status.label().to_string();
-                    if let Some(reason) = detail.failure_reason().filter(|_| status == Status::Failed) {
+                    if let Some(reason) =
+                        detail.failure_reason().filter(|_| status == Status::Failed)
+                    {
                         label = format!("failed: {}", crate::text::truncate(&reason, 60));
                     }
                     stdout_line(&format!(
@@ -143,7 +162,11 @@ pub async fn offers(ctx: &Context, json_mode: bool) -> Exit {
                 if json_mode {
                     stdout_line(&json!({"offer": offer.key(), "error": e.to_string(), "exit_code": code as u8}).to_string());
                 } else {
-                    stdout_line(&format!("{:<34} error: {}", offer.key(), crate::text::truncate(&e.to_string(), 120)));
+                    stdout_line(&format!(
+                        "{:<34} error: {}",
+                        offer.key(),
+                        crate::text::truncate(&e.to_string(), 120)
+                    ));
                 }
             }
         }
@@ -153,10 +176,16 @@ pub async fn offers(ctx: &Context, json_mode: bool) -> Exit {
 
 /// `offerdeck status P/O`: the status with every step.
 pub async fn status(ctx: &Context, offer: &OfferRef, json_mode: bool) -> Exit {
-    match ctx.client.offer_status(&offer.publisher, &offer.offer).await {
+    match ctx
+        .client
+        .offer_status(&offer.publisher, &offer.offer)
+        .await
+    {
         Ok(detail) => {
             if json_mode {
-                stdout_line(&serde_json::to_string(&detail_json(offer, &detail)).unwrap_or_default());
+                stdout_line(
+                    &serde_json::to_string(&detail_json(offer, &detail)).unwrap_or_default(),
+                );
             } else {
                 print_detail(offer, &detail);
             }
@@ -186,7 +215,11 @@ fn detail_json(offer: &OfferRef, d: &OperationDetail) -> serde_json::Value {
 
 fn print_detail(offer: &OfferRef, d: &OperationDetail) {
     let status = d.effective_status();
-    stdout_line(&format!("{offer}: {} ({}%)", status.label(), d.progress(None)));
+    stdout_line(&format!(
+        "{offer}: {} ({}%)",
+        status.label(),
+        d.progress(None)
+    ));
     if let Some(reason) = d.failure_reason() {
         stdout_line(&format!("  reason: {reason}"));
     }
@@ -199,19 +232,34 @@ fn print_detail(offer: &OfferRef, d: &OperationDetail) {
             sanitize_line(&s.estimated_time_frame)
         ));
         for m in &s.messages {
-            stdout_line(&format!("      [{}] {}", sanitize_line(&m.level), crate::text::html_to_text(&m.message_html)));
+            stdout_line(&format!(
+                "      [{}] {}",
+                sanitize_line(&m.level),
+                crate::text::html_to_text(&m.message_html)
+            ));
         }
     }
 }
 
 /// `offerdeck publish|golive|cancel P/O [--wait]`.
-pub async fn start(ctx: &Context, kind: OpKind, offer: &OfferRef, emails: Option<&str>, wait: bool, json_mode: bool) -> Exit {
+pub async fn start(
+    ctx: &Context,
+    kind: OpKind,
+    offer: &OfferRef,
+    emails: Option<&str>,
+    wait: bool,
+    json_mode: bool,
+) -> Exit {
     let Some(configured) = ctx.config.offer(&offer.publisher, &offer.offer) else {
         let known: Vec<String> = ctx.config.offers.iter().map(|o| o.key()).collect();
         return usage(&format!(
             "{offer} is not configured in {}; configured offers: {}",
             ctx.config.path.display(),
-            if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
         ));
     };
     let (publisher, offer_id) = (configured.publisher.clone(), configured.offer.clone());
@@ -238,7 +286,16 @@ pub async fn start(ctx: &Context, kind: OpKind, offer: &OfferRef, emails: Option
             }
         }
     }
-    let (record, adopted) = match ops::start(&ctx.client, &ctx.store, kind, &publisher, &offer_id, &emails).await {
+    let (record, adopted) = match ops::start(
+        &ctx.client,
+        &ctx.store,
+        kind,
+        &publisher,
+        &offer_id,
+        &emails,
+    )
+    .await
+    {
         Ok(started) => started,
         Err(e) => {
             report_error(&format!("{kind} of {offer}"), &e, json_mode);
@@ -246,9 +303,14 @@ pub async fn start(ctx: &Context, kind: OpKind, offer: &OfferRef, emails: Option
         }
     };
     if adopted {
-        eprintln!("{kind} of {offer}: the service answered unclearly, but an operation is running; following it (not sent twice)");
+        eprintln!(
+            "{kind} of {offer}: the service answered unclearly, but an operation is running; following it (not sent twice)"
+        );
     } else {
-        eprintln!("{kind} of {offer} accepted; operation {}", record.operation_url);
+        eprintln!(
+            "{kind} of {offer} accepted; operation {}",
+            record.operation_url
+        );
     }
     if json_mode {
         stdout_line(&json!({"event": "accepted", "offer": offer.to_string(), "kind": kind.as_str(), "operation_url": record.operation_url, "adopted": adopted, "notification_emails": emails}).to_string());
@@ -286,7 +348,15 @@ async fn follow_all(ctx: &Context, records: Vec<OperationRecord>, json_mode: boo
     let policy = FollowPolicy::every(ctx.config.api.poll_interval);
     let mut remaining = records.len();
     for record in records {
-        tokio::spawn(ops::follow(ctx.client.clone(), Some(ctx.store.clone()), record, policy, cancel.child_token(), tx.clone(), |e| e));
+        tokio::spawn(ops::follow(
+            ctx.client.clone(),
+            Some(ctx.store.clone()),
+            record,
+            policy,
+            cancel.child_token(),
+            tx.clone(),
+            |e| e,
+        ));
     }
     drop(tx);
     let mut exit = Exit::Ok;
@@ -304,14 +374,28 @@ async fn follow_all(ctx: &Context, records: Vec<OperationRecord>, json_mode: boo
         let Some(event) = event else { break };
         match event {
             FollowEvent::Changed(r) => print_change(&r, json_mode),
-            FollowEvent::Retrying { record, attempt, error, wait } => {
-                eprintln!("{} {}: poll failed ({error}); retry {attempt} in {}s", record.key(), record.kind, wait.as_secs());
+            FollowEvent::Retrying {
+                record,
+                attempt,
+                error,
+                wait,
+            } => {
+                eprintln!(
+                    "{} {}: poll failed ({error}); retry {attempt} in {}s",
+                    record.key(),
+                    record.kind,
+                    wait.as_secs()
+                );
             }
             FollowEvent::Stopped { record, error } => {
                 remaining -= 1;
                 let success = error.is_none() && ops::succeeded(record.kind, &record.last_status);
                 if let Some(e) = &error {
-                    report_error(&format!("following {} {}", record.key(), record.kind), e, json_mode);
+                    report_error(
+                        &format!("following {} {}", record.key(), record.kind),
+                        e,
+                        json_mode,
+                    );
                     exit = worse(exit, exit_for(e));
                 } else if !success {
                     exit = worse(exit, Exit::Failed);
@@ -338,9 +422,17 @@ fn worse(a: Exit, b: Exit) -> Exit {
 fn final_line(r: &OperationRecord, success: bool) -> String {
     let what = format!("{} {}", r.key(), r.kind);
     match (&r.last_status, success) {
-        (Status::WaitingForPublisherReview, true) => format!("{what}: ready for go-live (publisher sign-off): run `offerdeck golive {}`", r.key()),
+        (Status::WaitingForPublisherReview, true) => format!(
+            "{what}: ready for go-live (publisher sign-off): run `offerdeck golive {}`",
+            r.key()
+        ),
         (_, true) => format!("{what}: {}", r.last_status.label()),
-        (Status::Failed, _) => format!("{what}: failed: {}", r.failure.clone().unwrap_or_else(|| "no reason given".into())),
+        (Status::Failed, _) => format!(
+            "{what}: failed: {}",
+            r.failure
+                .clone()
+                .unwrap_or_else(|| "no reason given".into())
+        ),
         (status, _) => format!("{what}: ended {}", status.label()),
     }
 }

@@ -2,18 +2,18 @@
 //! Partner Portal API, with an embedded simulator of that API.
 
 pub mod api;
-pub mod text;
+pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod emails;
-pub mod paths;
-pub mod store;
 pub mod fsutil;
-pub mod sim;
+pub mod headless;
 pub mod logging;
 pub mod ops;
-pub mod setup;
-pub mod cli;
-pub mod demo;
-pub mod headless;
+pub mod paths;
 pub mod run;
+pub mod setup;
+pub mod sim;
+pub mod store;
+pub mod text;
 pub mod tui;

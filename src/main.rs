@@ -10,12 +10,22 @@ fn main() -> ExitCode {
         // SAFETY: no other thread exists yet (the runtime starts below), so nothing can read the
         // environment concurrently. The value only opens the embedded simulator.
         unsafe {
-            std::env::set_var(offerdeck::sim::catalogue::DEMO_SECRET_ENV, offerdeck::sim::catalogue::DEMO_CLIENT_SECRET);
+            std::env::set_var(
+                offerdeck::sim::catalogue::DEMO_SECRET_ENV,
+                offerdeck::sim::catalogue::DEMO_CLIENT_SECRET,
+            );
         }
     }
-    let log_name = if matches!(cli.command, Some(offerdeck::cli::Command::Simulate { .. })) { "simulator.log" } else { "offerdeck.log" };
+    let log_name = if matches!(cli.command, Some(offerdeck::cli::Command::Simulate { .. })) {
+        "simulator.log"
+    } else {
+        "offerdeck.log"
+    };
     let _log = offerdeck::logging::init(log_name);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

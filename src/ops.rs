@@ -22,7 +22,11 @@ pub struct FollowPolicy {
 
 impl FollowPolicy {
     pub fn every(interval: Duration) -> FollowPolicy {
-        FollowPolicy { interval, max_backoff: Duration::from_secs(300).max(interval), max_consecutive_errors: 8 }
+        FollowPolicy {
+            interval,
+            max_backoff: Duration::from_secs(300).max(interval),
+            max_consecutive_errors: 8,
+        }
     }
 }
 
@@ -32,15 +36,26 @@ pub enum FollowEvent {
     /// The operation changed (status, step, progress or failure reason).
     Changed(OperationRecord),
     /// A poll failed; the next one comes after `wait`.
-    Retrying { record: OperationRecord, attempt: u32, error: String, wait: Duration },
+    Retrying {
+        record: OperationRecord,
+        attempt: u32,
+        error: String,
+        wait: Duration,
+    },
     /// The follower stopped for good: finished, gave up, or was cancelled.
-    Stopped { record: OperationRecord, error: Option<ApiError> },
+    Stopped {
+        record: OperationRecord,
+        error: Option<ApiError>,
+    },
 }
 
 /// True when the operation ended the way its kind is meant to end.
 pub fn succeeded(kind: OpKind, status: &Status) -> bool {
     match kind {
-        OpKind::Publish => matches!(status, Status::WaitingForPublisherReview | Status::Succeeded),
+        OpKind::Publish => matches!(
+            status,
+            Status::WaitingForPublisherReview | Status::Succeeded
+        ),
         OpKind::GoLive => matches!(status, Status::Succeeded),
         OpKind::Cancel => matches!(status, Status::Canceled),
     }
@@ -80,7 +95,12 @@ pub async fn follow<M>(
     let url = match client.resolve_pointer(&record.operation_url) {
         Ok(url) => url,
         Err(e) => {
-            let _ = tx.send(wrap(FollowEvent::Stopped { record, error: Some(e) })).await;
+            let _ = tx
+                .send(wrap(FollowEvent::Stopped {
+                    record,
+                    error: Some(e),
+                }))
+                .await;
             return;
         }
     };
@@ -88,7 +108,11 @@ pub async fn follow<M>(
     let mut first = true;
     loop {
         if !first {
-            let wait = if failures == 0 { policy.interval } else { backoff(policy, failures) };
+            let wait = if failures == 0 {
+                policy.interval
+            } else {
+                backoff(policy, failures)
+            };
             tokio::select! {
                 _ = cancel.cancelled() => {
                     let _ = tx.send(wrap(FollowEvent::Stopped { record, error: None })).await;
@@ -115,18 +139,27 @@ pub async fn follow<M>(
                     || before.steps != record.steps
                     || before.current_step != record.current_step
                     || before.failure != record.failure;
-                if changed || before.finished != record.finished {
-                    if let Some(store) = &store {
-                        if let Err(e) = store.upsert(&record) {
-                            tracing::error!(error = %e, "could not update the state store");
-                        }
-                    }
+                if (changed || before.finished != record.finished)
+                    && let Some(store) = &store
+                    && let Err(e) = store.upsert(&record)
+                {
+                    tracing::error!(error = %e, "could not update the state store");
                 }
-                if changed && tx.send(wrap(FollowEvent::Changed(record.clone()))).await.is_err() {
+                if changed
+                    && tx
+                        .send(wrap(FollowEvent::Changed(record.clone())))
+                        .await
+                        .is_err()
+                {
                     return;
                 }
                 if record.finished {
-                    let _ = tx.send(wrap(FollowEvent::Stopped { record, error: None })).await;
+                    let _ = tx
+                        .send(wrap(FollowEvent::Stopped {
+                            record,
+                            error: None,
+                        }))
+                        .await;
                     return;
                 }
             }
@@ -134,14 +167,24 @@ pub async fn follow<M>(
                 failures += 1;
                 let wait = backoff(policy, failures);
                 tracing::warn!(url = %url, attempt = failures, error = %error, "poll failed; backing off");
-                let event = FollowEvent::Retrying { record: record.clone(), attempt: failures, error: error.to_string(), wait };
+                let event = FollowEvent::Retrying {
+                    record: record.clone(),
+                    attempt: failures,
+                    error: error.to_string(),
+                    wait,
+                };
                 if tx.send(wrap(event)).await.is_err() {
                     return;
                 }
             }
             Err(error) => {
                 tracing::warn!(url = %url, error = %error, "stopped following");
-                let _ = tx.send(wrap(FollowEvent::Stopped { record, error: Some(error) })).await;
+                let _ = tx
+                    .send(wrap(FollowEvent::Stopped {
+                        record,
+                        error: Some(error),
+                    }))
+                    .await;
                 return;
             }
         }
@@ -150,6 +193,9 @@ pub async fn follow<M>(
 
 /// interval·2^n capped, with ±25 % jitter so many followers do not poll in step.
 fn backoff(policy: FollowPolicy, failures: u32) -> Duration {
-    let base = policy.interval.saturating_mul(1u32 << failures.min(16)).min(policy.max_backoff);
+    let base = policy
+        .interval
+        .saturating_mul(1u32 << failures.min(16))
+        .min(policy.max_backoff);
     base.mul_f64(0.75 + fastrand::f64() * 0.5)
 }

@@ -10,9 +10,16 @@ use crate::store::StateStore;
 /// Runs the parsed command line to an exit code.
 pub async fn run(cli: Cli) -> Exit {
     match cli.command {
-        Some(Command::Simulate { addr, time_scale, offers, latency }) => simulate(addr, time_scale, offers, latency).await,
+        Some(Command::Simulate {
+            addr,
+            time_scale,
+            offers,
+            latency,
+        }) => simulate(addr, time_scale, offers, latency).await,
         Some(command) => {
-            let Some(config) = load_config(cli.config.as_deref(), false) else { return Exit::Usage };
+            let Some(config) = load_config(cli.config.as_deref(), false) else {
+                return Exit::Usage;
+            };
             let ctx = match context(config, None) {
                 Ok(ctx) => ctx,
                 Err(exit) => return exit,
@@ -20,11 +27,30 @@ pub async fn run(cli: Cli) -> Exit {
             match command {
                 Command::Offers { json } => headless::offers(&ctx, json).await,
                 Command::Status { offer, json } => headless::status(&ctx, &offer, json).await,
-                Command::Publish { offer, emails, wait, json } => {
-                    headless::start(&ctx, crate::api::OpKind::Publish, &offer, emails.as_deref(), wait, json).await
+                Command::Publish {
+                    offer,
+                    emails,
+                    wait,
+                    json,
+                } => {
+                    headless::start(
+                        &ctx,
+                        crate::api::OpKind::Publish,
+                        &offer,
+                        emails.as_deref(),
+                        wait,
+                        json,
+                    )
+                    .await
                 }
-                Command::Golive { offer, wait, json } => headless::start(&ctx, crate::api::OpKind::GoLive, &offer, None, wait, json).await,
-                Command::Cancel { offer, wait, json } => headless::start(&ctx, crate::api::OpKind::Cancel, &offer, None, wait, json).await,
+                Command::Golive { offer, wait, json } => {
+                    headless::start(&ctx, crate::api::OpKind::GoLive, &offer, None, wait, json)
+                        .await
+                }
+                Command::Cancel { offer, wait, json } => {
+                    headless::start(&ctx, crate::api::OpKind::Cancel, &offer, None, wait, json)
+                        .await
+                }
                 Command::Watch { json } => headless::watch(&ctx, json).await,
                 Command::Simulate { .. } => Exit::Usage,
             }
@@ -44,7 +70,11 @@ fn context(config: Config, store: Option<StateStore>) -> Result<Context, Exit> {
             return Err(Exit::Auth);
         }
     };
-    Ok(Context { config, client, store: store.unwrap_or_else(StateStore::default_location) })
+    Ok(Context {
+        config,
+        client,
+        store: store.unwrap_or_else(StateStore::default_location),
+    })
 }
 
 /// Loads the config, printing a clear message (and for a missing file, how to start) on error.
@@ -53,14 +83,21 @@ fn load_config(flag: Option<&Path>, for_dashboard: bool) -> Option<Config> {
     match config::load(&path, &how) {
         Ok(c) => Some(c),
         Err(ConfigError::NotFound { path, how }) => {
-            eprintln!("offerdeck has no config yet: nothing at {} ({how}).\n", path.display());
-            eprintln!("Create that file (or pass --config FILE, or set $OFFERDECK_CONFIG). For example:\n");
+            eprintln!(
+                "offerdeck has no config yet: nothing at {} ({how}).\n",
+                path.display()
+            );
+            eprintln!(
+                "Create that file (or pass --config FILE, or set $OFFERDECK_CONFIG). For example:\n"
+            );
             for line in config::EXAMPLE.lines() {
                 eprintln!("    {line}");
             }
             eprintln!();
             if for_dashboard {
-                eprintln!("Or try offerdeck first on its built-in simulator, no account needed:\n\n    offerdeck --demo\n");
+                eprintln!(
+                    "Or try offerdeck first on its built-in simulator, no account needed:\n\n    offerdeck --demo\n"
+                );
             } else {
                 eprintln!("Or try the dashboard on the built-in simulator: offerdeck --demo");
             }
@@ -88,18 +125,25 @@ async fn dashboard(cli: &Cli) -> Exit {
                 return Exit::Failed;
             }
         };
-        let Some(config) = load_config(Some(&demo.config_path), true) else { return Exit::Usage };
+        let Some(config) = load_config(Some(&demo.config_path), true) else {
+            return Exit::Usage;
+        };
         let store = StateStore::open(&demo.dir);
         let ctx = match context(config, Some(store)) {
             Ok(c) => c,
             Err(exit) => return exit,
         };
-        let title = format!("demo · simulator {}", demo.simulator.base_url().as_str().trim_end_matches('/'));
+        let title = format!(
+            "demo · simulator {}",
+            demo.simulator.base_url().as_str().trim_end_matches('/')
+        );
         let exit = crate::tui::run(ctx, crate::tui::Options { title, ..options }).await;
         demo.simulator.stop().await;
         return exit;
     }
-    let Some(config) = load_config(cli.config.as_deref(), true) else { return Exit::Usage };
+    let Some(config) = load_config(cli.config.as_deref(), true) else {
+        return Exit::Usage;
+    };
     let title = config.path.display().to_string();
     match context(config, None) {
         Ok(ctx) => crate::tui::run(ctx, crate::tui::Options { title, ..options }).await,
@@ -107,9 +151,16 @@ async fn dashboard(cli: &Cli) -> Exit {
     }
 }
 
-async fn simulate(addr: std::net::SocketAddr, time_scale: f64, offers: usize, latency: std::time::Duration) -> Exit {
+async fn simulate(
+    addr: std::net::SocketAddr,
+    time_scale: f64,
+    offers: usize,
+    latency: std::time::Duration,
+) -> Exit {
     if !addr.ip().is_loopback() {
-        eprintln!("error: the simulator only listens on loopback addresses (127.0.0.1, ::1); got {addr}");
+        eprintln!(
+            "error: the simulator only listens on loopback addresses (127.0.0.1, ::1); got {addr}"
+        );
         return Exit::Usage;
     }
     if !(time_scale.is_finite() && time_scale > 0.0) {
@@ -117,7 +168,9 @@ async fn simulate(addr: std::net::SocketAddr, time_scale: f64, offers: usize, la
         return Exit::Usage;
     }
     let mut options = crate::sim::SimOptions::demo(time_scale);
-    options.offers.extend(crate::sim::catalogue::bench_offers(offers));
+    options
+        .offers
+        .extend(crate::sim::catalogue::bench_offers(offers));
     options.latency = latency;
     let sim = match crate::sim::Simulator::start(addr, options).await {
         Ok(s) => s,
@@ -128,7 +181,10 @@ async fn simulate(addr: std::net::SocketAddr, time_scale: f64, offers: usize, la
     };
     let base = sim.base_url();
     println!("offerdeck simulator of the Cloud Partner Portal API listening on {base}");
-    println!("  time scale: {time_scale} simulated seconds per second; latency: {}", humantime::format_duration(latency));
+    println!(
+        "  time scale: {time_scale} simulated seconds per second; latency: {}",
+        humantime::format_duration(latency)
+    );
     println!(
         "  token endpoint: {base}<tenant>/oauth2/token (client_id {}, secret {})",
         crate::sim::catalogue::DEMO_CLIENT_ID,
@@ -136,8 +192,24 @@ async fn simulate(addr: std::net::SocketAddr, time_scale: f64, offers: usize, la
     );
     let keys = sim.with_state(|s| s.offer_keys());
     let shown: Vec<&String> = keys.iter().filter(|k| !k.starts_with("bench/")).collect();
-    println!("  offers: {}{}", shown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "), if offers > 0 { format!(" and {offers} under bench/") } else { String::new() });
-    println!("  try:    export {}={}", crate::sim::catalogue::DEMO_SECRET_ENV, crate::sim::catalogue::DEMO_CLIENT_SECRET);
+    println!(
+        "  offers: {}{}",
+        shown
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        if offers > 0 {
+            format!(" and {offers} under bench/")
+        } else {
+            String::new()
+        }
+    );
+    println!(
+        "  try:    export {}={}",
+        crate::sim::catalogue::DEMO_SECRET_ENV,
+        crate::sim::catalogue::DEMO_CLIENT_SECRET
+    );
     println!("          offerdeck --config assets/demo.toml publish contoso/contoso-vm --wait");
     println!("Ctrl-C stops it.");
     let _ = tokio::signal::ctrl_c().await;

@@ -12,17 +12,27 @@ use crate::config::{AuthConfig, Config, DEFAULT_AUTHORITY};
 pub struct SetupError(pub String);
 
 /// Chooses where the token comes from. A token in `token_env` wins whatever else is configured.
-pub fn token_source(auth: &AuthConfig, config_path: &std::path::Path) -> Result<TokenSource, SetupError> {
+pub fn token_source(
+    auth: &AuthConfig,
+    config_path: &std::path::Path,
+) -> Result<TokenSource, SetupError> {
     if let Ok(token) = std::env::var(&auth.token_env) {
         let token = token.trim().to_string();
         if !token.is_empty() {
-            return Ok(TokenSource::Static { token: Secret::new(token), origin: format!("${}", auth.token_env) });
+            return Ok(TokenSource::Static {
+                token: Secret::new(token),
+                origin: format!("${}", auth.token_env),
+            });
         }
     }
     if let Some(command) = &auth.token_command {
-        return Ok(TokenSource::Command { command: command.clone() });
+        return Ok(TokenSource::Command {
+            command: command.clone(),
+        });
     }
-    if let (Some(tenant_id), Some(client_id), Some(secret_env)) = (&auth.tenant_id, &auth.client_id, &auth.client_secret_env) {
+    if let (Some(tenant_id), Some(client_id), Some(secret_env)) =
+        (&auth.tenant_id, &auth.client_id, &auth.client_secret_env)
+    {
         let secret = std::env::var(secret_env).ok().filter(|s| !s.trim().is_empty()).ok_or_else(|| {
             SetupError(format!(
                 "[auth] client_secret_env in {} names ${secret_env}, but that variable is not set; export it with the client secret",
@@ -51,7 +61,8 @@ pub fn token_source(auth: &AuthConfig, config_path: &std::path::Path) -> Result<
 /// The API client the config describes.
 pub fn client(config: &Config) -> Result<CppClient, SetupError> {
     let source = token_source(&config.auth, &config.path)?;
-    let http = http_client(config.api.connect_timeout, config.api.request_timeout).map_err(|e| SetupError(e.to_string()))?;
+    let http = http_client(config.api.connect_timeout, config.api.request_timeout)
+        .map_err(|e| SetupError(e.to_string()))?;
     let provider = Arc::new(TokenProvider::new(source, http));
     let settings = ClientSettings {
         base_url: config.api.base_url.clone(),

@@ -65,7 +65,13 @@ pub struct OperationRecord {
 }
 
 impl OperationRecord {
-    pub fn new(publisher: &str, offer: &str, kind: OpKind, url: &str, emails: &[String]) -> OperationRecord {
+    pub fn new(
+        publisher: &str,
+        offer: &str,
+        kind: OpKind,
+        url: &str,
+        emails: &[String],
+    ) -> OperationRecord {
         let now = Utc::now();
         OperationRecord {
             publisher: publisher.to_string(),
@@ -100,7 +106,9 @@ impl OperationRecord {
         };
         self.failure = match status {
             Status::Failed | Status::Canceled => detail.failure_reason(),
-            _ => detail.failure_reason().filter(|_| detail.steps.iter().any(|s| s.status.is_problem())),
+            _ => detail
+                .failure_reason()
+                .filter(|_| detail.steps.iter().any(|s| s.status.is_problem())),
         };
         self.last_status = status;
         self.updated_at = Utc::now();
@@ -140,7 +148,10 @@ pub struct StateStore {
 
 impl StateStore {
     pub fn open(dir: &Path) -> StateStore {
-        StateStore { path: dir.join("operations.json"), lock_path: dir.join("operations.lock") }
+        StateStore {
+            path: dir.join("operations.json"),
+            lock_path: dir.join("operations.lock"),
+        }
     }
 
     /// The store in the default data folder.
@@ -153,7 +164,10 @@ impl StateStore {
     }
 
     fn err(&self, message: impl std::fmt::Display) -> StoreError {
-        StoreError { path: self.path.clone(), message: message.to_string() }
+        StoreError {
+            path: self.path.clone(),
+            message: message.to_string(),
+        }
     }
 
     /// Every record, oldest first.
@@ -170,13 +184,18 @@ impl StateStore {
     /// Inserts or replaces the record of the same operation URL and kind (a cancel is recorded
     /// beside the publish it cancels, even when the service answers with the same URL).
     pub fn upsert(&self, record: &OperationRecord) -> Result<(), StoreError> {
-        self.modify(|ops| match ops.iter_mut().find(|r| r.operation_url == record.operation_url && r.kind == record.kind) {
-            Some(existing) => {
-                let started_at = existing.started_at.min(record.started_at);
-                *existing = record.clone();
-                existing.started_at = started_at;
+        self.modify(|ops| {
+            match ops
+                .iter_mut()
+                .find(|r| r.operation_url == record.operation_url && r.kind == record.kind)
+            {
+                Some(existing) => {
+                    let started_at = existing.started_at.min(record.started_at);
+                    *existing = record.clone();
+                    existing.started_at = started_at;
+                }
+                None => ops.push(record.clone()),
             }
-            None => ops.push(record.clone()),
         })
     }
 
@@ -268,7 +287,13 @@ mod tests {
                 let store = StateStore::open(dir.path());
                 std::thread::spawn(move || {
                     for i in 0..25 {
-                        let r = OperationRecord::new("p", "o", OpKind::Publish, &format!("t{t}-{i}"), &[]);
+                        let r = OperationRecord::new(
+                            "p",
+                            "o",
+                            OpKind::Publish,
+                            &format!("t{t}-{i}"),
+                            &[],
+                        );
                         store.upsert(&r).unwrap();
                     }
                 })

@@ -10,8 +10,13 @@ pub fn html_to_text(html: &str) -> String {
         out.push_str(&rest[..start]);
         match rest[start..].find('>') {
             Some(end) => {
-                let tag = rest[start + 1..start + end].trim_start_matches('/').to_ascii_lowercase();
-                if ["br", "p", "div", "li", "tr", "h"].iter().any(|t| tag.starts_with(t)) {
+                let tag = rest[start + 1..start + end]
+                    .trim_start_matches('/')
+                    .to_ascii_lowercase();
+                if ["br", "p", "div", "li", "tr", "h"]
+                    .iter()
+                    .any(|t| tag.starts_with(t))
+                {
                     out.push(' ');
                 }
                 rest = &rest[start + end + 1..];
@@ -128,7 +133,9 @@ mod tests {
     #[test]
     fn html_messages_become_plain_text() {
         assert_eq!(
-            html_to_text("No image for plan <b>contoso</b>.<br/>See&nbsp;<a href=\"x\">docs</a> &amp; retry"),
+            html_to_text(
+                "No image for plan <b>contoso</b>.<br/>See&nbsp;<a href=\"x\">docs</a> &amp; retry"
+            ),
             "No image for plan contoso. See docs & retry"
         );
         assert_eq!(html_to_text("a < b"), "a < b");

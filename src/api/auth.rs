@@ -57,7 +57,11 @@ impl TokenSource {
                 let program = command.split_whitespace().next().unwrap_or("");
                 format!("token command `{program} …`")
             }
-            TokenSource::ClientCredentials { client_id, tenant_id, .. } => {
+            TokenSource::ClientCredentials {
+                client_id,
+                tenant_id,
+                ..
+            } => {
                 format!("client credentials of {client_id} in tenant {tenant_id}")
             }
         }
@@ -82,7 +86,9 @@ pub struct TokenProvider {
 
 impl fmt::Debug for TokenProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenProvider").field("source", &self.source.describe()).finish()
+        f.debug_struct("TokenProvider")
+            .field("source", &self.source.describe())
+            .finish()
     }
 }
 
@@ -103,10 +109,10 @@ impl TokenProvider {
     /// A valid token, from the cache while it is fresh.
     pub async fn token(&self) -> Result<Secret, ApiError> {
         let mut cache = self.cache.lock().await;
-        if let Some(cached) = cache.as_ref() {
-            if cached.refresh_at.is_none_or(|t| SystemTime::now() < t) {
-                return Ok(cached.token.clone());
-            }
+        if let Some(cached) = cache.as_ref()
+            && cached.refresh_at.is_none_or(|t| SystemTime::now() < t)
+        {
+            return Ok(cached.token.clone());
         }
         let (token, expires_at) = self.fetch().await?;
         let refresh_at = expires_at.map(|exp| {
@@ -141,7 +147,9 @@ impl TokenProvider {
             } => {
                 let mut url = authority.clone();
                 url.path_segments_mut()
-                    .map_err(|_| ApiError::Token(format!("authority {authority} cannot take a path")))?
+                    .map_err(|_| {
+                        ApiError::Token(format!("authority {authority} cannot take a path"))
+                    })?
                     .pop_if_empty()
                     .extend([tenant_id.as_str(), "oauth2", "token"]);
                 let form = [
@@ -159,7 +167,8 @@ impl TokenProvider {
                         Ok(r) => break r,
                         Err(e) if attempt < 3 => {
                             tracing::warn!(%url, attempt, reason = %reqwest_reason(e), "token endpoint unreachable; retrying");
-                            tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt))).await;
+                            tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt)))
+                                .await;
                         }
                         Err(e) => {
                             return Err(ApiError::Unreachable {
@@ -171,10 +180,9 @@ impl TokenProvider {
                     }
                 };
                 let status = response.status();
-                let body = response
-                    .text()
-                    .await
-                    .map_err(|e| ApiError::Token(format!("token endpoint {url}: {}", reqwest_reason(e))))?;
+                let body = response.text().await.map_err(|e| {
+                    ApiError::Token(format!("token endpoint {url}: {}", reqwest_reason(e)))
+                })?;
                 if !status.is_success() {
                     let detail = serde_json::from_str::<Value>(&body)
                         .ok()
@@ -191,7 +199,9 @@ impl TokenProvider {
                     )));
                 }
                 parse_token_json(&body).ok_or_else(|| {
-                    ApiError::Token(format!("token endpoint {url} answered without an access_token"))
+                    ApiError::Token(format!(
+                        "token endpoint {url} answered without an access_token"
+                    ))
                 })
             }
         }
@@ -212,7 +222,10 @@ pub(crate) fn reqwest_reason(e: reqwest::Error) -> String {
 }
 
 async fn run_token_command(command: &str) -> Result<(Secret, Option<SystemTime>), ApiError> {
-    let describe = TokenSource::Command { command: command.to_string() }.describe();
+    let describe = TokenSource::Command {
+        command: command.to_string(),
+    }
+    .describe();
     let output = tokio::process::Command::new("sh")
         .arg("-c")
         .arg(command)
@@ -225,7 +238,10 @@ async fn run_token_command(command: &str) -> Result<(Secret, Option<SystemTime>)
         .map_err(|e| ApiError::Token(format!("{describe} could not start: {e}")))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        let first = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("no message");
+        let first = stderr
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("no message");
         return Err(ApiError::Token(format!(
             "{describe} failed ({}): {}",
             output.status,
@@ -235,8 +251,9 @@ async fn run_token_command(command: &str) -> Result<(Secret, Option<SystemTime>)
     let stdout = String::from_utf8_lossy(&output.stdout);
     let trimmed = stdout.trim();
     if trimmed.starts_with('{') {
-        return parse_token_json(trimmed)
-            .ok_or_else(|| ApiError::Token(format!("{describe} printed JSON without accessToken")));
+        return parse_token_json(trimmed).ok_or_else(|| {
+            ApiError::Token(format!("{describe} printed JSON without accessToken"))
+        });
     }
     if trimmed.is_empty() || trimmed.contains(char::is_whitespace) {
         return Err(ApiError::Token(format!(
@@ -285,7 +302,10 @@ mod tests {
     fn secrets_do_not_print() {
         let s = Secret::new("hunter2-very-secret");
         assert_eq!(format!("{s:?}"), "Secret(***)");
-        let src = TokenSource::Static { token: s, origin: "$OFFERDECK_TOKEN".into() };
+        let src = TokenSource::Static {
+            token: s,
+            origin: "$OFFERDECK_TOKEN".into(),
+        };
         assert!(!format!("{src:?}").contains("hunter2"));
     }
 
@@ -295,7 +315,8 @@ mod tests {
         assert_eq!(t.expose(), "abc");
         assert!(exp.unwrap() > SystemTime::now() + Duration::from_secs(3500));
         let (t, exp) =
-            parse_token_json(r#"{"accessToken":"xyz","expiresOn":"2099-01-01 10:00:00.000000"}"#).unwrap();
+            parse_token_json(r#"{"accessToken":"xyz","expiresOn":"2099-01-01 10:00:00.000000"}"#)
+                .unwrap();
         assert_eq!(t.expose(), "xyz");
         assert!(exp.is_some());
         assert!(parse_token_json(r#"{"token_type":"Bearer"}"#).is_none());

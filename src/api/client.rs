@@ -14,7 +14,7 @@ use url::Url;
 
 use super::auth::{TokenProvider, reqwest_reason};
 use super::pointer;
-use super::types::{OfferSummary, OpKind, Offer, OperationDetail, Status, Submission};
+use super::types::{Offer, OfferSummary, OpKind, OperationDetail, Status, Submission};
 use super::{ApiError, ServiceError};
 
 pub const DEFAULT_BASE_URL: &str = "https://cloudpartner.azure.com";
@@ -102,21 +102,31 @@ impl std::fmt::Debug for CppClient {
 
 /// Builds the reqwest client every part of offerdeck uses: rustls, timeouts, no redirects
 /// (a redirect could carry the bearer token to another origin).
-pub fn http_client(connect_timeout: Duration, request_timeout: Duration) -> Result<reqwest::Client, ApiError> {
+pub fn http_client(
+    connect_timeout: Duration,
+    request_timeout: Duration,
+) -> Result<reqwest::Client, ApiError> {
     reqwest::Client::builder()
         .connect_timeout(connect_timeout)
         .timeout(request_timeout)
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("offerdeck/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| ApiError::Token(format!("cannot build the HTTP client: {}", reqwest_reason(e))))
+        .map_err(|e| {
+            ApiError::Token(format!(
+                "cannot build the HTTP client: {}",
+                reqwest_reason(e)
+            ))
+        })
 }
 
 impl CppClient {
     pub fn new(settings: ClientSettings, auth: Arc<TokenProvider>) -> Result<CppClient, ApiError> {
-        pointer::check_endpoint_scheme(&settings.base_url).map_err(|reason| ApiError::UntrustedUrl {
-            url: settings.base_url.to_string(),
-            reason,
+        pointer::check_endpoint_scheme(&settings.base_url).map_err(|reason| {
+            ApiError::UntrustedUrl {
+                url: settings.base_url.to_string(),
+                reason,
+            }
         })?;
         let http = http_client(settings.connect_timeout, settings.request_timeout)?;
         Ok(CppClient {
@@ -145,14 +155,17 @@ impl CppClient {
             // A base URL that cannot be a base was refused in `new` (scheme check), so the
             // segments are always available; the fallback keeps the URL unchanged.
             if let Ok(mut segments) = url.path_segments_mut() {
-                segments.pop_if_empty().extend(["api", "publishers", publisher, "offers"]);
+                segments
+                    .pop_if_empty()
+                    .extend(["api", "publishers", publisher, "offers"]);
                 if let Some(offer) = offer {
                     segments.push(offer);
                 }
                 segments.extend(tail);
             }
         }
-        url.query_pairs_mut().append_pair("api-version", &self.settings.api_version);
+        url.query_pairs_mut()
+            .append_pair("api-version", &self.settings.api_version);
         url
     }
 
@@ -164,14 +177,18 @@ impl CppClient {
     /// `GET /api/publishers/{p}/offers`.
     pub async fn list_offers(&self, publisher: &str) -> Result<Vec<OfferSummary>, ApiError> {
         let url = self.offer_url(publisher, None, &[]);
-        let reply = self.execute(Method::GET, url, None, Resend::Idempotent).await?;
+        let reply = self
+            .execute(Method::GET, url, None, Resend::Idempotent)
+            .await?;
         decode(&reply)
     }
 
     /// `GET /api/publishers/{p}/offers/{o}`, the whole document kept.
     pub async fn get_offer(&self, publisher: &str, offer: &str) -> Result<Offer, ApiError> {
         let url = self.offer_url(publisher, Some(offer), &[]);
-        let reply = self.execute(Method::GET, url, None, Resend::Idempotent).await?;
+        let reply = self
+            .execute(Method::GET, url, None, Resend::Idempotent)
+            .await?;
         let document: Value = decode(&reply)?;
         let summary = serde_json::from_value(document.clone()).unwrap_or_default();
         let etag = reply
@@ -179,13 +196,23 @@ impl CppClient {
             .get(reqwest::header::ETAG)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        Ok(Offer { summary, document, etag })
+        Ok(Offer {
+            summary,
+            document,
+            etag,
+        })
     }
 
     /// `GET /api/publishers/{p}/offers/{o}/status`.
-    pub async fn offer_status(&self, publisher: &str, offer: &str) -> Result<OperationDetail, ApiError> {
+    pub async fn offer_status(
+        &self,
+        publisher: &str,
+        offer: &str,
+    ) -> Result<OperationDetail, ApiError> {
         let url = self.offer_url(publisher, Some(offer), &["status"]);
-        let reply = self.execute(Method::GET, url, None, Resend::Idempotent).await?;
+        let reply = self
+            .execute(Method::GET, url, None, Resend::Idempotent)
+            .await?;
         decode_operation(&reply)
     }
 
@@ -200,7 +227,9 @@ impl CppClient {
         if let Some(status) = status {
             url.query_pairs_mut().append_pair("status", status);
         }
-        let reply = self.execute(Method::GET, url, None, Resend::Idempotent).await?;
+        let reply = self
+            .execute(Method::GET, url, None, Resend::Idempotent)
+            .await?;
         let mut list: Vec<Submission> = decode(&reply)?;
         list.sort_by(|a, b| b.changed_time.cmp(&a.changed_time));
         Ok(list)
@@ -209,7 +238,9 @@ impl CppClient {
     /// `GET` an operation by the URL its pointer resolved to (either path shape).
     pub async fn get_operation(&self, url: &Url) -> Result<OperationDetail, ApiError> {
         pointer::ensure_same_origin(&self.settings.base_url, url)?;
-        let reply = self.execute(Method::GET, url.clone(), None, Resend::Idempotent).await?;
+        let reply = self
+            .execute(Method::GET, url.clone(), None, Resend::Idempotent)
+            .await?;
         decode_operation(&reply)
     }
 
@@ -232,7 +263,10 @@ impl CppClient {
     ) -> Result<Started, ApiError> {
         let url = self.offer_url(publisher, Some(offer), &[kind.action_segment()]);
         let body = json!({ "metadata": { "notification-emails": emails.join(",") } });
-        match self.execute(Method::POST, url, Some(&body), Resend::OnlyWhenThrottled).await {
+        match self
+            .execute(Method::POST, url, Some(&body), Resend::OnlyWhenThrottled)
+            .await
+        {
             Ok(reply) => {
                 if let Some((name, value)) = pointer::POINTER_HEADERS.iter().find_map(|name| {
                     reply
@@ -244,11 +278,19 @@ impl CppClient {
                         .map(|v| (*name, v.to_string()))
                 }) {
                     let url = self.resolve_pointer(&value)?;
-                    return Ok(Started { url, adopted: false, found_via: name });
+                    return Ok(Started {
+                        url,
+                        adopted: false,
+                        found_via: name,
+                    });
                 }
                 tracing::info!(%kind, publisher, offer, "no operation pointer in the answer; asking /submissions");
                 match self.find_running(kind, publisher, offer).await? {
-                    Some(url) => Ok(Started { url, adopted: false, found_via: "submissions" }),
+                    Some(url) => Ok(Started {
+                        url,
+                        adopted: false,
+                        found_via: "submissions",
+                    }),
                     None => Err(ApiError::NoOperation(format!(
                         "the service accepted the {kind} of {publisher}/{offer} but named no operation, and none is running"
                     ))),
@@ -257,7 +299,11 @@ impl CppClient {
             Err(err) if err.is_unclear() => {
                 tracing::warn!(%kind, publisher, offer, error = %err, "unclear answer to a POST; checking /submissions before anything else");
                 match self.find_running(kind, publisher, offer).await {
-                    Ok(Some(url)) => Ok(Started { url, adopted: true, found_via: "submissions" }),
+                    Ok(Some(url)) => Ok(Started {
+                        url,
+                        adopted: true,
+                        found_via: "submissions",
+                    }),
                     _ => Err(err),
                 }
             }
@@ -266,23 +312,46 @@ impl CppClient {
     }
 
     /// The newest running operation of this kind, from `/submissions`.
-    pub async fn find_running(&self, kind: OpKind, publisher: &str, offer: &str) -> Result<Option<Url>, ApiError> {
-        let list = self.list_submissions(publisher, offer, Some("running")).await?;
+    pub async fn find_running(
+        &self,
+        kind: OpKind,
+        publisher: &str,
+        offer: &str,
+    ) -> Result<Option<Url>, ApiError> {
+        let list = self
+            .list_submissions(publisher, offer, Some("running"))
+            .await?;
         Ok(list
             .iter()
             .filter(|s| s.submission_state.is_active())
-            .find(|s| s.submission_type.is_empty() || kind.matches_submission_type(&s.submission_type))
+            .find(|s| {
+                s.submission_type.is_empty() || kind.matches_submission_type(&s.submission_type)
+            })
             .filter(|s| !s.id.is_empty())
             .map(|s| self.operation_url(publisher, offer, &s.id)))
     }
 
     /// Any operation running on the offer (whatever its kind), from `/submissions`.
-    pub async fn running_submission(&self, publisher: &str, offer: &str) -> Result<Option<Submission>, ApiError> {
-        let list = self.list_submissions(publisher, offer, Some("running")).await?;
-        Ok(list.into_iter().find(|s| matches!(s.submission_state, Status::Running | Status::NotStarted)))
+    pub async fn running_submission(
+        &self,
+        publisher: &str,
+        offer: &str,
+    ) -> Result<Option<Submission>, ApiError> {
+        let list = self
+            .list_submissions(publisher, offer, Some("running"))
+            .await?;
+        Ok(list
+            .into_iter()
+            .find(|s| matches!(s.submission_state, Status::Running | Status::NotStarted)))
     }
 
-    async fn execute(&self, method: Method, url: Url, body: Option<&Value>, resend: Resend) -> Result<Reply, ApiError> {
+    async fn execute(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Value>,
+        resend: Resend,
+    ) -> Result<Reply, ApiError> {
         let mut attempt: u32 = 0;
         let mut refreshed = false;
         loop {
@@ -290,11 +359,15 @@ impl CppClient {
             let token = self.auth.token().await?;
             let outcome = {
                 // Closed only if dropped, which never happens while `self` lives.
-                let _permit = self.permits.acquire().await.map_err(|_| ApiError::Unreachable {
-                    url: url.to_string(),
-                    attempts: attempt,
-                    reason: "client shut down".into(),
-                })?;
+                let _permit = self
+                    .permits
+                    .acquire()
+                    .await
+                    .map_err(|_| ApiError::Unreachable {
+                        url: url.to_string(),
+                        attempts: attempt,
+                        reason: "client shut down".into(),
+                    })?;
                 self.requests_sent.fetch_add(1, Ordering::Relaxed);
                 let mut request = self
                     .http
@@ -322,22 +395,36 @@ impl CppClient {
                         tokio::time::sleep(self.backoff(attempt)).await;
                         continue;
                     }
-                    return Err(ApiError::Unreachable { url: url.to_string(), attempts: attempt, reason });
+                    return Err(ApiError::Unreachable {
+                        url: url.to_string(),
+                        attempts: attempt,
+                        reason,
+                    });
                 }
             };
             let correlation_id = headers
                 .get(CORRELATION_HEADER)
                 .and_then(|v| v.to_str().ok())
-                .map(|s| crate::text::sanitize_line(s));
+                .map(crate::text::sanitize_line);
             tracing::debug!(%method, %url, status = status.as_u16(), correlation_id = correlation_id.as_deref().unwrap_or("-"), "answer");
             if status.is_success() {
-                return Ok(Reply { headers, body: text, url });
+                return Ok(Reply {
+                    headers,
+                    body: text,
+                    url,
+                });
             }
             if status.is_redirection() {
-                let target = headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or("(none)");
+                let target = headers
+                    .get("location")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("(none)");
                 return Err(ApiError::UntrustedUrl {
                     url: crate::text::sanitize_line(target),
-                    reason: format!("HTTP {} redirect; redirects are never followed with a token", status.as_u16()),
+                    reason: format!(
+                        "HTTP {} redirect; redirects are never followed with a token",
+                        status.as_u16()
+                    ),
                 });
             }
             if status == StatusCode::UNAUTHORIZED && !refreshed {
@@ -349,7 +436,9 @@ impl CppClient {
             }
             let error = ServiceError::from_body(status.as_u16(), &text, correlation_id);
             let retryable = match resend {
-                Resend::Idempotent => status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error(),
+                Resend::Idempotent => {
+                    status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+                }
                 Resend::OnlyWhenThrottled => status == StatusCode::TOO_MANY_REQUESTS,
             };
             if retryable && attempt <= self.settings.max_retries {
@@ -363,7 +452,11 @@ impl CppClient {
             let error = ApiError::from_status(error);
             let error = match (status.as_u16(), error) {
                 (401, ApiError::Auth(mut e)) => {
-                    e.message = format!("{} — the {} was rejected even after a refresh", e.message, self.auth.source().describe());
+                    e.message = format!(
+                        "{} — the {} was rejected even after a refresh",
+                        e.message,
+                        self.auth.source().describe()
+                    );
                     ApiError::Auth(e)
                 }
                 (_, other) => other,
@@ -374,7 +467,10 @@ impl CppClient {
 
     /// Capped exponential backoff with jitter: base·2^(n-1), capped, then 50–100 % of that.
     fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self.settings.backoff_base.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+        let exp = self
+            .settings
+            .backoff_base
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
         let capped = exp.min(self.settings.backoff_cap);
         capped.mul_f64(0.5 + fastrand::f64() * 0.5)
     }
@@ -388,7 +484,9 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         Duration::try_from_secs_f64(secs.max(0.0)).ok()?
     } else {
         let at = chrono::DateTime::parse_from_rfc2822(raw).ok()?;
-        (at.with_timezone(&chrono::Utc) - chrono::Utc::now()).to_std().unwrap_or_default()
+        (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
+            .to_std()
+            .unwrap_or_default()
     };
     Some(wait.min(Duration::from_secs(600)))
 }
@@ -396,7 +494,10 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 fn decode<T: DeserializeOwned>(reply: &Reply) -> Result<T, ApiError> {
     serde_json::from_str(&reply.body).map_err(|e| ApiError::Decode {
         url: reply.url.to_string(),
-        reason: format!("{e} (body starts {:?})", crate::text::truncate(&crate::text::sanitize_line(&reply.body), 80)),
+        reason: format!(
+            "{e} (body starts {:?})",
+            crate::text::truncate(&crate::text::sanitize_line(&reply.body), 80)
+        ),
     })
 }
 

@@ -35,16 +35,19 @@ impl ServiceError {
             Ok(Value::Object(map)) => {
                 if let Some(Value::Object(inner)) = map.get("error") {
                     err.code = inner.get("code").and_then(value_text);
-                    err.message = inner.get("message").and_then(value_text).unwrap_or_default();
+                    err.message = inner
+                        .get("message")
+                        .and_then(value_text)
+                        .unwrap_or_default();
                     err.details = inner.get("details").map(details_of).unwrap_or_default();
                     if let Some(inner_error) = inner.get("innererror").and_then(value_text) {
                         err.details.push(inner_error);
                     }
                 } else if let Some(Value::String(message)) = map.get("error") {
                     err.message = message.clone();
-                } else if let Some((name, Value::Object(inner))) =
-                    map.iter().find(|(_, v)| v.get("serviceName").is_some() || v.get("exceptionCode").is_some())
-                {
+                } else if let Some((name, Value::Object(inner))) = map.iter().find(|(_, v)| {
+                    v.get("serviceName").is_some() || v.get("exceptionCode").is_some()
+                }) {
                     err.service = Some(name.clone());
                     err.code = inner.get("exceptionCode").and_then(value_text);
                     err.message = inner.get("error").and_then(value_text).unwrap_or_default();
@@ -61,14 +64,22 @@ impl ServiceError {
         if err.message.is_empty() {
             err.message = default_reason(status).to_string();
         }
-        err.details = err.details.iter().map(|d| sanitize_line(d)).filter(|d| !d.is_empty()).collect();
+        err.details = err
+            .details
+            .iter()
+            .map(|d| sanitize_line(d))
+            .filter(|d| !d.is_empty())
+            .collect();
         err
     }
 }
 
 /// The first meaningful line of a message: .NET stack traces (`\r\n   at …`) are cut off.
 fn first_line(message: &str) -> String {
-    let head = message.split(['\r', '\n']).find(|l| !l.trim().is_empty()).unwrap_or("");
+    let head = message
+        .split(['\r', '\n'])
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
     truncate(&sanitize_line(head), 500)
 }
 
@@ -146,21 +157,21 @@ impl fmt::Display for ServiceError {
 pub enum ApiError {
     /// 422: the service's validation rejected the offer; every detail is kept.
     #[error("rejected by validation: {0}")]
-    Validation(ServiceError),
+    Validation(Box<ServiceError>),
     #[error("not found: {0}")]
-    NotFound(ServiceError),
+    NotFound(Box<ServiceError>),
     /// 401 after one token refresh, or 403.
     #[error("not authorised: {0}")]
-    Auth(ServiceError),
+    Auth(Box<ServiceError>),
     /// 409 or 412.
     #[error("conflict: {0}")]
-    Conflict(ServiceError),
+    Conflict(Box<ServiceError>),
     /// Any other 4xx.
     #[error("request refused: {0}")]
-    Refused(ServiceError),
+    Refused(Box<ServiceError>),
     /// 5xx or 429 still failing after the retries allowed.
     #[error("service error: {0}")]
-    Server(ServiceError),
+    Server(Box<ServiceError>),
     /// No answer (connection refused, reset, timed out) after the retries allowed.
     #[error("service unreachable at {url} after {attempts} attempt(s): {reason}")]
     Unreachable {
@@ -191,7 +202,7 @@ impl ApiError {
             | ApiError::Auth(e)
             | ApiError::Conflict(e)
             | ApiError::Refused(e)
-            | ApiError::Server(e) => Some(e),
+            | ApiError::Server(e) => Some(e.as_ref()),
             _ => None,
         }
     }
@@ -206,11 +217,15 @@ impl ApiError {
 
     /// For POSTs: an answer that does not tell whether the service acted on the request.
     pub fn is_unclear(&self) -> bool {
-        matches!(self, ApiError::Server(_) | ApiError::Unreachable { .. } | ApiError::Decode { .. })
+        matches!(
+            self,
+            ApiError::Server(_) | ApiError::Unreachable { .. } | ApiError::Decode { .. }
+        )
     }
 
     /// Classifies a non-success HTTP answer.
     pub fn from_status(err: ServiceError) -> ApiError {
+        let err = Box::new(err);
         match err.status {
             422 => ApiError::Validation(err),
             404 | 410 => ApiError::NotFound(err),
@@ -233,13 +248,17 @@ mod tests {
         let e = ServiceError::from_body(422, body, Some("abc".into()));
         assert_eq!(e.code.as_deref(), Some("ValidationFailed"));
         assert_eq!(e.message, "Offer is invalid");
-        assert_eq!(e.details, vec!["plans[0].vmImages: no image (MissingImage)", "plain detail"]);
+        assert_eq!(
+            e.details,
+            vec!["plans[0].vmImages: no image (MissingImage)", "plain detail"]
+        );
         assert!(e.to_string().contains("correlation id abc"));
     }
 
     #[test]
     fn html_and_text_bodies() {
-        let e = ServiceError::from_body(502, "<html><body><h1>Bad Gateway</h1></body></html>", None);
+        let e =
+            ServiceError::from_body(502, "<html><body><h1>Bad Gateway</h1></body></html>", None);
         assert_eq!(e.message, "Bad Gateway");
         let e = ServiceError::from_body(500, "", None);
         assert_eq!(e.message, "internal server error");

@@ -9,4 +9,6 @@ pub mod types;
 pub use auth::{Secret, TokenProvider, TokenSource};
 pub use client::{ClientSettings, CppClient, Started};
 pub use error::{ApiError, ServiceError};
-pub use types::{Message, OfferSummary, OpKind, OperationDetail, Status, Step, StepStatus, Submission};
+pub use types::{
+    Message, OfferSummary, OpKind, OperationDetail, Status, Step, StepStatus, Submission,
+};

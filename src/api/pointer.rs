@@ -57,7 +57,8 @@ pub fn resolve(base: &Url, value: &str, api_version: &str) -> Result<Url, ApiErr
     })?;
     ensure_same_origin(base, &url)?;
     if !url.query_pairs().any(|(k, _)| k == "api-version") {
-        url.query_pairs_mut().append_pair("api-version", api_version);
+        url.query_pairs_mut()
+            .append_pair("api-version", api_version);
     }
     Ok(url)
 }
@@ -86,8 +87,12 @@ mod tests {
 
     #[test]
     fn every_documented_form_resolves() {
-        let u = resolve(&base(), "/api/operations/contoso$contoso-offer$2$preview?api-version=2017-10-31", "2017-10-31")
-            .unwrap();
+        let u = resolve(
+            &base(),
+            "/api/operations/contoso$contoso-offer$2$preview?api-version=2017-10-31",
+            "2017-10-31",
+        )
+        .unwrap();
         assert_eq!(
             u.as_str(),
             "https://cloudpartner.azure.com/api/operations/contoso$contoso-offer$2$preview?api-version=2017-10-31"

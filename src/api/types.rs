@@ -263,7 +263,8 @@ pub struct Step {
 impl Step {
     /// True for the manual sign-off step, whichever of `id`/`stepName` carries the marker.
     pub fn is_signoff(&self) -> bool {
-        self.id.eq_ignore_ascii_case(SIGNOFF_STEP) || self.step_name.eq_ignore_ascii_case(SIGNOFF_STEP)
+        self.id.eq_ignore_ascii_case(SIGNOFF_STEP)
+            || self.step_name.eq_ignore_ascii_case(SIGNOFF_STEP)
     }
 
     pub fn name(&self) -> &str {
@@ -352,11 +353,13 @@ impl OperationDetail {
     /// The status a user cares about: the service keeps `running` at the top level while the
     /// sign-off step waits, so that combination is lifted to `WaitingForPublisherReview`.
     pub fn effective_status(&self) -> Status {
-        if matches!(self.status, Status::Running | Status::NotStarted | Status::Unknown(_))
-            && self
-                .steps
-                .iter()
-                .any(|s| s.is_signoff() && s.status == StepStatus::WaitingForPublisherReview)
+        if matches!(
+            self.status,
+            Status::Running | Status::NotStarted | Status::Unknown(_)
+        ) && self
+            .steps
+            .iter()
+            .any(|s| s.is_signoff() && s.status == StepStatus::WaitingForPublisherReview)
         {
             return Status::WaitingForPublisherReview;
         }

@@ -10,8 +10,16 @@ use super::{ConfigError, parse};
 
 /// Sets `notification_emails` of the `[[offers]]` entry for `publisher/offer`. Nothing is written
 /// unless the result is a valid config.
-pub fn set_notification_emails(path: &Path, publisher: &str, offer: &str, emails: &[String]) -> Result<(), ConfigError> {
-    let io = |e: std::io::Error| ConfigError::Io { path: path.to_path_buf(), message: e.to_string() };
+pub fn set_notification_emails(
+    path: &Path,
+    publisher: &str,
+    offer: &str,
+    emails: &[String],
+) -> Result<(), ConfigError> {
+    let io = |e: std::io::Error| ConfigError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
     for address in emails {
         crate::emails::validate(address).map_err(|e| ConfigError::Invalid {
             path: path.to_path_buf(),
@@ -26,7 +34,12 @@ pub fn set_notification_emails(path: &Path, publisher: &str, offer: &str, emails
     let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
         let offset = e.span().map(|s| s.start).unwrap_or(0);
         let (line, column) = super::line_col(&text, offset);
-        ConfigError::Invalid { path: path.to_path_buf(), line, column, message: e.message().to_string() }
+        ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: e.message().to_string(),
+        }
     })?;
 
     let not_found = || ConfigError::Io {
@@ -41,14 +54,23 @@ pub fn set_notification_emails(path: &Path, publisher: &str, offer: &str, emails
         .iter_mut()
         .find(|t| {
             let field = |k: &str| t.get(k).and_then(Item::as_str).unwrap_or("").to_string();
-            field("publisher").eq_ignore_ascii_case(publisher) && field("offer").eq_ignore_ascii_case(offer)
+            field("publisher").eq_ignore_ascii_case(publisher)
+                && field("offer").eq_ignore_ascii_case(offer)
         })
         .ok_or_else(not_found)?;
 
-    match table.get_mut("notification_emails").and_then(Item::as_array_mut) {
+    match table
+        .get_mut("notification_emails")
+        .and_then(Item::as_array_mut)
+    {
         // Keep the array's own decoration (a trailing comment, say) and refill it.
         Some(array) => {
-            let multiline = array.iter().any(|v| v.decor().prefix().and_then(|p| p.as_str()).is_some_and(|p| p.contains('\n')));
+            let multiline = array.iter().any(|v| {
+                v.decor()
+                    .prefix()
+                    .and_then(|p| p.as_str())
+                    .is_some_and(|p| p.contains('\n'))
+            });
             array.clear();
             for address in emails {
                 let mut v = Value::from(address.as_str());
@@ -83,22 +105,37 @@ mod tests {
         let path = dir.path().join("config.toml");
         let original = "# my offers\n[api]\npoll_interval = \"5s\" # fast\n\n[[offers]]\npublisher = \"contoso\" # us\noffer = \"vm\"\nnotification_emails = [\"a@contoso.com\"] # who hears\n\n[[offers]]\npublisher = \"contoso\"\noffer = \"app\"\n";
         std::fs::write(&path, original).unwrap();
-        set_notification_emails(&path, "contoso", "vm", &["b@contoso.com".into(), "c@contoso.com".into()]).unwrap();
+        set_notification_emails(
+            &path,
+            "contoso",
+            "vm",
+            &["b@contoso.com".into(), "c@contoso.com".into()],
+        )
+        .unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("# my offers"));
         assert!(text.contains("\"5s\" # fast"));
         assert!(text.contains("publisher = \"contoso\" # us"));
-        assert!(text.contains("notification_emails = [\"b@contoso.com\", \"c@contoso.com\"] # who hears"), "{text}");
+        assert!(
+            text.contains(
+                "notification_emails = [\"b@contoso.com\", \"c@contoso.com\"] # who hears"
+            ),
+            "{text}"
+        );
         set_notification_emails(&path, "contoso", "app", &["d@contoso.com".into()]).unwrap();
         let c = super::super::load(&path, "test").unwrap();
-        assert_eq!(c.offer("contoso", "app").unwrap().notification_emails, vec!["d@contoso.com"]);
+        assert_eq!(
+            c.offer("contoso", "app").unwrap().notification_emails,
+            vec!["d@contoso.com"]
+        );
     }
 
     #[test]
     fn invalid_addresses_and_unknown_offers_write_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
-        let original = "[[offers]]\npublisher = \"p\"\noffer = \"o\"\nnotification_emails = [\"a@x.com\"]\n";
+        let original =
+            "[[offers]]\npublisher = \"p\"\noffer = \"o\"\nnotification_emails = [\"a@x.com\"]\n";
         std::fs::write(&path, original).unwrap();
         let e = set_notification_emails(&path, "p", "o", &["not-an-address".into()]).unwrap_err();
         assert!(e.to_string().contains("not-an-address"));

@@ -101,9 +101,9 @@ pub struct Config {
 impl Config {
     /// Finds an offer by `publisher/offer` (case-insensitive).
     pub fn offer(&self, publisher: &str, offer: &str) -> Option<&OfferConfig> {
-        self.offers
-            .iter()
-            .find(|o| o.publisher.eq_ignore_ascii_case(publisher) && o.offer.eq_ignore_ascii_case(offer))
+        self.offers.iter().find(|o| {
+            o.publisher.eq_ignore_ascii_case(publisher) && o.offer.eq_ignore_ascii_case(offer)
+        })
     }
 }
 
@@ -177,9 +177,17 @@ pub fn load(path: &Path, how: &str) -> Result<Config, ConfigError> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(ConfigError::NotFound { path: path.to_path_buf(), how: how.to_string() });
+            return Err(ConfigError::NotFound {
+                path: path.to_path_buf(),
+                how: how.to_string(),
+            });
         }
-        Err(e) => return Err(ConfigError::Io { path: path.to_path_buf(), message: e.to_string() }),
+        Err(e) => {
+            return Err(ConfigError::Io {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            });
+        }
     };
     let mut config = parse(path, &text)?;
     warn_if_exposed(path, &mut config);
@@ -190,14 +198,22 @@ pub fn load(path: &Path, how: &str) -> Result<Config, ConfigError> {
 pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
     let at = |offset: usize, message: String| {
         let (line, column) = line_col(text, offset);
-        ConfigError::Invalid { path: path.to_path_buf(), line, column, message }
+        ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message,
+        }
     };
     let raw: RawConfig = toml::from_str(text).map_err(|e| {
         let offset = e.span().map(|s| s.start).unwrap_or(0);
         at(offset, tidy_toml_message(e.message()))
     })?;
 
-    let duration = |field: &Option<Spanned<String>>, name: &str, default: Duration| -> Result<Duration, ConfigError> {
+    let duration = |field: &Option<Spanned<String>>,
+                    name: &str,
+                    default: Duration|
+     -> Result<Duration, ConfigError> {
         match field {
             None => Ok(default),
             Some(s) => {
@@ -205,7 +221,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
                     at(s.span().start, format!("{name} = {:?} is not a duration ({e}); write it like \"15s\", \"2m\" or \"1h 30m\"", s.get_ref()))
                 })?;
                 if d.is_zero() {
-                    return Err(at(s.span().start, format!("{name} must be longer than zero")));
+                    return Err(at(
+                        s.span().start,
+                        format!("{name} must be longer than zero"),
+                    ));
                 }
                 Ok(d)
             }
@@ -218,47 +237,73 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             let url = Url::parse(s.get_ref().trim()).map_err(|e| {
                 at(s.span().start, format!("base_url = {:?} is not a URL ({e}); for example \"https://cloudpartner.azure.com\"", s.get_ref()))
             })?;
-            check_endpoint_scheme(&url).map_err(|reason| at(s.span().start, format!("base_url: {reason}")))?;
+            check_endpoint_scheme(&url)
+                .map_err(|reason| at(s.span().start, format!("base_url: {reason}")))?;
             url
         }
     };
     let api_version = match &raw.api.api_version {
         None => DEFAULT_API_VERSION.to_string(),
         Some(s) if s.get_ref().trim().is_empty() => {
-            return Err(at(s.span().start, "api_version must not be empty (the service uses \"2017-10-31\")".into()));
+            return Err(at(
+                s.span().start,
+                "api_version must not be empty (the service uses \"2017-10-31\")".into(),
+            ));
         }
         Some(s) => s.get_ref().trim().to_string(),
     };
     let concurrency = match &raw.api.concurrency {
         None => 16,
         Some(s) if *s.get_ref() == 0 || *s.get_ref() > 256 => {
-            return Err(at(s.span().start, "concurrency must be between 1 and 256".into()));
+            return Err(at(
+                s.span().start,
+                "concurrency must be between 1 and 256".into(),
+            ));
         }
         Some(s) => *s.get_ref(),
     };
     let max_retries = match &raw.api.max_retries {
         None => 4,
-        Some(s) if *s.get_ref() > 10 => return Err(at(s.span().start, "max_retries must be at most 10".into())),
+        Some(s) if *s.get_ref() > 10 => {
+            return Err(at(s.span().start, "max_retries must be at most 10".into()));
+        }
         Some(s) => *s.get_ref(),
     };
     let api = ApiConfig {
         base_url,
         api_version,
-        poll_interval: duration(&raw.api.poll_interval, "poll_interval", Duration::from_secs(15))?,
-        connect_timeout: duration(&raw.api.connect_timeout, "connect_timeout", Duration::from_secs(10))?,
-        request_timeout: duration(&raw.api.request_timeout, "request_timeout", Duration::from_secs(60))?,
+        poll_interval: duration(
+            &raw.api.poll_interval,
+            "poll_interval",
+            Duration::from_secs(15),
+        )?,
+        connect_timeout: duration(
+            &raw.api.connect_timeout,
+            "connect_timeout",
+            Duration::from_secs(10),
+        )?,
+        request_timeout: duration(
+            &raw.api.request_timeout,
+            "request_timeout",
+            Duration::from_secs(60),
+        )?,
         max_retries,
         concurrency,
     };
 
-    let text_of = |s: &Option<Spanned<String>>| s.as_ref().map(|v| v.get_ref().trim().to_string()).filter(|v| !v.is_empty());
+    let text_of = |s: &Option<Spanned<String>>| {
+        s.as_ref()
+            .map(|v| v.get_ref().trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
     let authority = match &raw.auth.authority {
         None => None,
         Some(s) => {
             let url = Url::parse(s.get_ref().trim()).map_err(|e| {
                 at(s.span().start, format!("authority = {:?} is not a URL ({e}); the default is \"{DEFAULT_AUTHORITY}\"", s.get_ref()))
             })?;
-            check_endpoint_scheme(&url).map_err(|reason| at(s.span().start, format!("authority: {reason}")))?;
+            check_endpoint_scheme(&url)
+                .map_err(|reason| at(s.span().start, format!("authority: {reason}")))?;
             Some(url)
         }
     };
@@ -271,10 +316,18 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         authority,
         resource: text_of(&raw.auth.resource).unwrap_or_else(|| DEFAULT_RESOURCE.to_string()),
     };
-    let partial_credentials = [&raw.auth.tenant_id, &raw.auth.client_id, &raw.auth.client_secret_env];
+    let partial_credentials = [
+        &raw.auth.tenant_id,
+        &raw.auth.client_id,
+        &raw.auth.client_secret_env,
+    ];
     let given = partial_credentials.iter().filter(|f| f.is_some()).count();
     if given > 0 && given < 3 {
-        let first = partial_credentials.iter().find_map(|f| f.as_ref()).map(|s| s.span().start).unwrap_or(0);
+        let first = partial_credentials
+            .iter()
+            .find_map(|f| f.as_ref())
+            .map(|s| s.span().start)
+            .unwrap_or(0);
         return Err(at(
             first,
             "client credentials need all three of tenant_id, client_id and client_secret_env (the name of the variable holding the secret)".into(),
@@ -296,41 +349,68 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
                 return Err(at(value.span().start, format!("{field} must not be empty")));
             }
             if v.contains('/') || v.chars().any(char::is_control) || v.trim() != v {
-                return Err(at(value.span().start, format!("{field} = {v:?} may not contain '/', spaces at the ends or control characters")));
+                return Err(at(
+                    value.span().start,
+                    format!(
+                        "{field} = {v:?} may not contain '/', spaces at the ends or control characters"
+                    ),
+                ));
             }
         }
         let publisher = o.publisher.get_ref().clone();
         let offer = o.offer.get_ref().clone();
-        if let Some(previous) = offers
-            .iter()
-            .find(|p| p.publisher.eq_ignore_ascii_case(&publisher) && p.offer.eq_ignore_ascii_case(&offer))
-        {
+        if let Some(previous) = offers.iter().find(|p| {
+            p.publisher.eq_ignore_ascii_case(&publisher) && p.offer.eq_ignore_ascii_case(&offer)
+        }) {
             return Err(at(
                 o.offer.span().start,
-                format!("offer {publisher}/{offer} is listed twice (also as {}); keep one [[offers]] entry", previous.key()),
+                format!(
+                    "offer {publisher}/{offer} is listed twice (also as {}); keep one [[offers]] entry",
+                    previous.key()
+                ),
             ));
         }
         let mut notification_emails: Vec<String> = Vec::new();
         if let Some(list) = &o.notification_emails {
             for address in list.get_ref() {
-                let valid = crate::emails::validate(address.get_ref())
-                    .map_err(|e| at(address.span().start, format!("{e} (in notification_emails of {publisher}/{offer})")))?;
-                if !notification_emails.iter().any(|a| a.eq_ignore_ascii_case(&valid)) {
+                let valid = crate::emails::validate(address.get_ref()).map_err(|e| {
+                    at(
+                        address.span().start,
+                        format!("{e} (in notification_emails of {publisher}/{offer})"),
+                    )
+                })?;
+                if !notification_emails
+                    .iter()
+                    .any(|a| a.eq_ignore_ascii_case(&valid))
+                {
                     notification_emails.push(valid);
                 }
             }
         }
-        offers.push(OfferConfig { publisher, offer, notification_emails });
+        offers.push(OfferConfig {
+            publisher,
+            offer,
+            notification_emails,
+        });
     }
 
-    Ok(Config { path: path.to_path_buf(), api, auth, ui, offers, warnings: Vec::new() })
+    Ok(Config {
+        path: path.to_path_buf(),
+        api,
+        auth,
+        ui,
+        offers,
+        warnings: Vec::new(),
+    })
 }
 
 /// toml's messages are good but mention serde's wording; make the common ones say what to fix.
 fn tidy_toml_message(message: &str) -> String {
     let message = message.trim().to_string();
     if let Some(rest) = message.strip_prefix("unknown field ") {
-        return format!("unknown key {rest}; check the spelling (see the README's config reference)");
+        return format!(
+            "unknown key {rest}; check the spelling (see the README's config reference)"
+        );
     }
     message
 }
@@ -340,7 +420,12 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..text.floor_char_boundary(offset)];
     let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
     (line, column)
 }
 
@@ -352,17 +437,18 @@ fn warn_if_exposed(path: &Path, config: &mut Config) {
         use std::os::unix::fs::PermissionsExt;
         let looks_secret = config.auth.token_command.as_deref().is_some_and(|c| {
             let c = c.to_ascii_lowercase();
-            ["secret", "password", "passwd", "--key", "token="].iter().any(|w| c.contains(w))
+            ["secret", "password", "passwd", "--key", "token="]
+                .iter()
+                .any(|w| c.contains(w))
         });
-        if looks_secret {
-            if let Ok(meta) = std::fs::metadata(path) {
-                if meta.permissions().mode() & 0o044 != 0 {
-                    config.warnings.push(format!(
+        if looks_secret
+            && let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o044 != 0
+        {
+            config.warnings.push(format!(
                         "{} has a token command that seems to hold a secret and is readable by other users; run chmod 600 on it, or move the secret to an environment variable",
                         path.display()
                     ));
-                }
-            }
         }
     }
 }
@@ -394,7 +480,12 @@ mod tests {
 
     fn err(text: &str) -> (usize, usize, String) {
         match parse(Path::new("c.toml"), text) {
-            Err(ConfigError::Invalid { line, column, message, .. }) => (line, column, message),
+            Err(ConfigError::Invalid {
+                line,
+                column,
+                message,
+                ..
+            }) => (line, column, message),
             other => panic!("expected an error, got {other:?}"),
         }
     }
@@ -411,10 +502,14 @@ mod tests {
         let (line, col, msg) = err("[api]\npoll_intervall = \"5s\"\n");
         assert_eq!((line, col), (2, 1));
         assert!(msg.contains("poll_intervall"), "{msg}");
-        let (line, _, msg) = err("[[offers]]\npublisher = \"p\"\noffer = \"o\"\nnotification_emails = [\"ok@x.com\", \"bad\"]\n");
+        let (line, _, msg) = err(
+            "[[offers]]\npublisher = \"p\"\noffer = \"o\"\nnotification_emails = [\"ok@x.com\", \"bad\"]\n",
+        );
         assert_eq!(line, 4);
         assert!(msg.contains("\"bad\""), "{msg}");
-        let (line, _, msg) = err("[[offers]]\npublisher = \"p\"\noffer = \"o\"\n[[offers]]\npublisher = \"P\"\noffer = \"O\"\n");
+        let (line, _, msg) = err(
+            "[[offers]]\npublisher = \"p\"\noffer = \"o\"\n[[offers]]\npublisher = \"P\"\noffer = \"O\"\n",
+        );
         assert_eq!(line, 6);
         assert!(msg.contains("twice"), "{msg}");
         let (line, _, msg) = err("[api]\nbase_url = \"http://example.com\"\n");

@@ -114,11 +114,27 @@ pub const DEMO_SECRET_ENV: &str = "OFFERDECK_DEMO_SECRET";
 /// The demo catalogue (also what `offerdeck simulate` serves by default).
 pub fn demo() -> (Vec<PublisherSpec>, Vec<OfferSpec>) {
     let publishers = vec![
-        PublisherSpec { id: "contoso".into(), display: "Contoso Ltd".into(), allowed_clients: vec![DEMO_CLIENT_ID.into()] },
-        PublisherSpec { id: "fabrikam".into(), display: "Fabrikam Inc".into(), allowed_clients: vec![DEMO_CLIENT_ID.into()] },
+        PublisherSpec {
+            id: "contoso".into(),
+            display: "Contoso Ltd".into(),
+            allowed_clients: vec![DEMO_CLIENT_ID.into()],
+        },
+        PublisherSpec {
+            id: "fabrikam".into(),
+            display: "Fabrikam Inc".into(),
+            allowed_clients: vec![DEMO_CLIENT_ID.into()],
+        },
         // The demo principal was never added to this publisher: every call answers 403.
-        PublisherSpec { id: "northwind".into(), display: "Northwind Traders".into(), allowed_clients: vec!["someone-else".into()] },
-        PublisherSpec { id: "bench".into(), display: "Benchmark Publisher".into(), allowed_clients: vec![DEMO_CLIENT_ID.into()] },
+        PublisherSpec {
+            id: "northwind".into(),
+            display: "Northwind Traders".into(),
+            allowed_clients: vec!["someone-else".into()],
+        },
+        PublisherSpec {
+            id: "bench".into(),
+            display: "Benchmark Publisher".into(),
+            allowed_clients: vec![DEMO_CLIENT_ID.into()],
+        },
     ];
     let offers = vec![
         OfferSpec::plain("contoso", "contoso-vm").with_pointer(PointerStyle::Location),
@@ -140,5 +156,7 @@ pub fn demo() -> (Vec<PublisherSpec>, Vec<OfferSpec>) {
 
 /// `count` plain offers under the `bench` publisher (`bench/offer-0001`…), for load tests.
 pub fn bench_offers(count: usize) -> Vec<OfferSpec> {
-    (1..=count).map(|i| OfferSpec::plain("bench", &format!("offer-{i:04}"))).collect()
+    (1..=count)
+        .map(|i| OfferSpec::plain("bench", &format!("offer-{i:04}")))
+        .collect()
 }

@@ -8,8 +8,8 @@ pub mod catalogue;
 pub mod model;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -23,7 +23,7 @@ use url::Url;
 
 use crate::api::OpKind;
 pub use catalogue::{Behaviour, OfferSpec, PointerStyle, PublisherSpec};
-pub use model::{PostOutcome, SimSettings, SimState};
+pub use model::{Fault, PostOutcome, PostRequest, SimSettings, SimState};
 
 /// The api-versions the simulator accepts (the real service also knows the preview one).
 pub const ACCEPTED_API_VERSIONS: [&str; 2] = ["2017-10-31", "2016-08-01-preview"];
@@ -50,7 +50,10 @@ impl SimOptions {
     pub fn demo(time_scale: f64) -> SimOptions {
         let (publishers, offers) = catalogue::demo();
         SimOptions {
-            settings: SimSettings { time_scale, ..SimSettings::default() },
+            settings: SimSettings {
+                time_scale,
+                ..SimSettings::default()
+            },
             publishers,
             offers,
             latency: Duration::ZERO,
@@ -109,17 +112,26 @@ impl Simulator {
             client_secret: options.client_secret,
             persist: options.persist,
         });
-        let app = axum::Router::new().fallback(handle).with_state(shared.clone());
+        let app = axum::Router::new()
+            .fallback(handle)
+            .with_state(shared.clone());
         let shutdown = CancellationToken::new();
         let stop = shutdown.clone();
         let task = tokio::spawn(async move {
-            let served = axum::serve(listener, app).with_graceful_shutdown(async move { stop.cancelled().await }).await;
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(async move { stop.cancelled().await })
+                .await;
             if let Err(e) = served {
                 tracing::error!(error = %e, "simulator stopped");
             }
         });
         tracing::info!(%addr, "simulator listening");
-        Ok(Simulator { addr, shared, shutdown, task: Some(task) })
+        Ok(Simulator {
+            addr,
+            shared,
+            shutdown,
+            task: Some(task),
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -155,14 +167,24 @@ impl Drop for Simulator {
 type Answer = (StatusCode, Vec<(String, String)>, Value);
 
 fn json_answer(status: u16, body: Value) -> Answer {
-    (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), Vec::new(), body)
+    (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        Vec::new(),
+        body,
+    )
 }
 
 fn error_answer(status: u16, code: &str, message: &str) -> Answer {
     json_answer(status, json!({"error": {"code": code, "message": message}}))
 }
 
-async fn handle(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if !shared.latency.is_zero() {
         tokio::time::sleep(shared.latency).await;
     }
@@ -170,11 +192,22 @@ async fn handle(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, hea
     let mut response = if body.is_null() {
         status.into_response()
     } else {
-        (status, [(axum::http::header::CONTENT_TYPE, "application/json; charset=utf-8")], body.to_string()).into_response()
+        (
+            status,
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "application/json; charset=utf-8",
+            )],
+            body.to_string(),
+        )
+            .into_response()
     };
     let h = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
-        h.insert(HeaderName::from_static(crate::api::client::CORRELATION_HEADER), v);
+        h.insert(
+            HeaderName::from_static(crate::api::client::CORRELATION_HEADER),
+            v,
+        );
     }
     for (name, value) in extra {
         if let (Ok(n), Ok(v)) = (HeaderName::try_from(name), HeaderValue::from_str(&value)) {
@@ -189,7 +222,11 @@ fn segments(uri: &Uri) -> Vec<String> {
         .path()
         .split('/')
         .skip(1)
-        .map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned())
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
         .collect();
     // Trailing slashes are accepted everywhere.
     while segs.last().is_some_and(String::is_empty) {
@@ -199,7 +236,9 @@ fn segments(uri: &Uri) -> Vec<String> {
 }
 
 fn query(uri: &Uri) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).into_owned().collect()
+    url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+        .into_owned()
+        .collect()
 }
 
 fn route(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Answer {
@@ -217,51 +256,87 @@ fn route(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body:
             return error_answer(405, "MethodNotAllowed", "use POST");
         }
         let form: Vec<(String, String)> = url::form_urlencoded::parse(body).into_owned().collect();
-        let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("");
+        let field = |k: &str| {
+            form.iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.as_str())
+                .unwrap_or("")
+        };
         if field("grant_type") != "client_credentials" {
-            return json_answer(400, json!({"error": "unsupported_grant_type", "error_description": "AADSTS70003: only client_credentials is supported (simulated)."}));
+            return json_answer(
+                400,
+                json!({"error": "unsupported_grant_type", "error_description": "AADSTS70003: only client_credentials is supported (simulated)."}),
+            );
         }
-        if field("client_id") != shared.client_id || field("client_secret") != shared.client_secret {
-            return json_answer(401, json!({"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret or unknown client id (simulated)."}));
+        if field("client_id") != shared.client_id || field("client_secret") != shared.client_secret
+        {
+            return json_answer(
+                401,
+                json!({"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret or unknown client id (simulated)."}),
+            );
         }
         let (token, lifetime) = shared.lock().issue_token(field("client_id"), now);
         let expires_on = chrono::Utc::now().timestamp() + lifetime as i64;
-        return json_answer(200, json!({
-            "token_type": "Bearer",
-            "expires_in": lifetime.to_string(),
-            "ext_expires_in": lifetime.to_string(),
-            "expires_on": expires_on.to_string(),
-            "not_before": chrono::Utc::now().timestamp().to_string(),
-            "resource": field("resource"),
-            "access_token": token,
-        }));
+        return json_answer(
+            200,
+            json!({
+                "token_type": "Bearer",
+                "expires_in": lifetime.to_string(),
+                "ext_expires_in": lifetime.to_string(),
+                "expires_on": expires_on.to_string(),
+                "not_before": chrono::Utc::now().timestamp().to_string(),
+                "resource": field("resource"),
+                "access_token": token,
+            }),
+        );
     }
 
     if !matches!(s.first(), Some(a) if eq(a, "api")) {
         return error_answer(404, "NotFound", "No such resource.");
     }
     let q = query(uri);
-    let qv = |k: &str| q.iter().find(|(n, _)| n.eq_ignore_ascii_case(k)).map(|(_, v)| v.clone());
+    let qv = |k: &str| {
+        q.iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v.clone())
+    };
     let api_version = qv("api-version").unwrap_or_default();
     if !ACCEPTED_API_VERSIONS.contains(&api_version.as_str()) {
-        return error_answer(400, "InvalidAPIVersion", "Invalid api version. Allowed values are [2016-08-01-preview]");
+        return error_answer(
+            400,
+            "InvalidAPIVersion",
+            "Invalid api version. Allowed values are [2016-08-01-preview]",
+        );
     }
     let token = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .unwrap_or("");
     let Some(client) = shared.lock().principal(token, now) else {
-        return error_answer(401, "Unauthorized", "Authentication failed: the bearer token is missing, invalid or expired.");
+        return error_answer(
+            401,
+            "Unauthorized",
+            "Authentication failed: the bearer token is missing, invalid or expired.",
+        );
     };
-    let host = headers.get(axum::http::header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("127.0.0.1");
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1");
     let base = format!("http://{host}");
 
     match s.as_slice() {
-        [_, p] if eq(p, "publishers") && method == Method::GET => json_answer(200, shared.lock().publishers_json(&client)),
-        [_, t] if eq(t, "offerTypes") && method == Method::GET => {
-            json_answer(200, json!([{"id": "microsoft-azure-virtualmachines"}, {"id": "microsoft-azure-corevm"}]))
+        [_, p] if eq(p, "publishers") && method == Method::GET => {
+            json_answer(200, shared.lock().publishers_json(&client))
         }
+        [_, t] if eq(t, "offerTypes") && method == Method::GET => json_answer(
+            200,
+            json!([{"id": "microsoft-azure-virtualmachines"}, {"id": "microsoft-azure-corevm"}]),
+        ),
         [_, o, legacy] if eq(o, "operations") && method == Method::GET => {
             let publisher = legacy.split('$').next().unwrap_or("");
             if let Some(denied) = check_publisher(shared, publisher, &client) {
@@ -269,7 +344,11 @@ fn route(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body:
             }
             match shared.lock().legacy_operation(legacy, now) {
                 Some(v) => json_answer(200, v),
-                None => error_answer(404, "NotFound", &format!("Operation {legacy} was not found.")),
+                None => error_answer(
+                    404,
+                    "NotFound",
+                    &format!("Operation {legacy} was not found."),
+                ),
             }
         }
         [_, p, publisher, o, rest @ ..] if eq(p, "publishers") && eq(o, "offers") => {
@@ -279,7 +358,11 @@ fn route(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body:
             if rest.is_empty() {
                 return match *method {
                     Method::GET => json_answer(200, shared.lock().list_offers(publisher, now)),
-                    _ => error_answer(405, "MethodNotAllowed", "Only GET is supported on the offer list."),
+                    _ => error_answer(
+                        405,
+                        "MethodNotAllowed",
+                        "Only GET is supported on the offer list.",
+                    ),
                 };
             }
             let offer = rest[0];
@@ -287,9 +370,9 @@ fn route(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body:
             if !state.offer_exists(publisher, offer) {
                 return json_answer(404, SimState::not_found_body(publisher, offer));
             }
-            if let Some((status, extra, body)) = state.fault_for(publisher, offer, *method == Method::GET) {
-                let mut answer = json_answer(status, body);
-                answer.1 = extra;
+            if let Some(fault) = state.fault_for(publisher, offer, *method == Method::GET) {
+                let mut answer = json_answer(fault.status, fault.body);
+                answer.1 = fault.headers;
                 return answer;
             }
             match (&rest[1..], method.clone()) {
@@ -297,28 +380,63 @@ fn route(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body:
                     Some((v, etag)) => (StatusCode::OK, vec![("etag".into(), etag)], v),
                     None => json_answer(404, SimState::not_found_body(publisher, offer)),
                 },
-                ([st], Method::GET) if eq(st, "status") => json_answer(200, state.offer_status_json(publisher, offer, now).unwrap_or(Value::Null)),
+                ([st], Method::GET) if eq(st, "status") => json_answer(
+                    200,
+                    state
+                        .offer_status_json(publisher, offer, now)
+                        .unwrap_or(Value::Null),
+                ),
                 ([sub], Method::GET) if eq(sub, "submissions") => {
                     let filter = qv("status").or_else(|| qv("submissionState"));
-                    json_answer(200, state.submissions(publisher, offer, filter.as_deref(), now).unwrap_or(Value::Null))
+                    json_answer(
+                        200,
+                        state
+                            .submissions(publisher, offer, filter.as_deref(), now)
+                            .unwrap_or(Value::Null),
+                    )
                 }
-                ([ops, id], Method::GET) if eq(ops, "operations") => match state.operation(publisher, offer, id, now) {
-                    Some(v) => json_answer(200, v),
-                    None => error_answer(404, "NotFound", &format!("Operation {id} was not found on offer {offer}.")),
-                },
+                ([ops, id], Method::GET) if eq(ops, "operations") => {
+                    match state.operation(publisher, offer, id, now) {
+                        Some(v) => json_answer(200, v),
+                        None => error_answer(
+                            404,
+                            "NotFound",
+                            &format!("Operation {id} was not found on offer {offer}."),
+                        ),
+                    }
+                }
                 ([slot, name], Method::GET) if eq(slot, "slot") => {
-                    let status = state.get_offer(publisher, offer, now).map(|(v, _)| v["status"].as_str().unwrap_or("").to_string()).unwrap_or_default();
+                    let status = state
+                        .get_offer(publisher, offer, now)
+                        .map(|(v, _)| v["status"].as_str().unwrap_or("").to_string())
+                        .unwrap_or_default();
                     let available = match name.to_ascii_lowercase().as_str() {
                         "draft" => true,
-                        "preview" => matches!(status.as_str(), "waitingForPublisherReview" | "succeeded"),
+                        "preview" => {
+                            matches!(status.as_str(), "waitingForPublisherReview" | "succeeded")
+                        }
                         "production" => status == "succeeded",
-                        _ => return error_answer(400, "BadRequest", &format!("Unknown slot {name}; use draft, preview or production.")),
+                        _ => {
+                            return error_answer(
+                                400,
+                                "BadRequest",
+                                &format!("Unknown slot {name}; use draft, preview or production."),
+                            );
+                        }
                     };
                     if available {
-                        let (v, etag) = state.get_offer(publisher, offer, now).unwrap_or((Value::Null, String::new()));
+                        let (v, etag) = state
+                            .get_offer(publisher, offer, now)
+                            .unwrap_or((Value::Null, String::new()));
                         (StatusCode::OK, vec![("etag".into(), etag)], v)
                     } else {
-                        error_answer(404, "NotFound", &format!("There is no {name} slot deployed for Offer ID '{offer}', Publisher ID '{publisher}'"))
+                        error_answer(
+                            404,
+                            "NotFound",
+                            &format!(
+                                "There is no {name} slot deployed for Offer ID '{offer}', Publisher ID '{publisher}'"
+                            ),
+                        )
                     }
                 }
                 ([action], Method::POST) => {
@@ -330,10 +448,22 @@ fn route(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body:
                     };
                     let emails = serde_json::from_slice::<Value>(body)
                         .ok()
-                        .and_then(|v| v["metadata"]["notification-emails"].as_str().map(str::to_string))
+                        .and_then(|v| {
+                            v["metadata"]["notification-emails"]
+                                .as_str()
+                                .map(str::to_string)
+                        })
                         .unwrap_or_default();
                     let style = state.pointer_style(publisher, offer);
-                    let outcome = state.post(publisher, offer, kind, &emails, &base, &api_version, now);
+                    let request = model::PostRequest {
+                        publisher,
+                        offer,
+                        kind,
+                        emails: &emails,
+                        base: &base,
+                        api_version: &api_version,
+                    };
+                    let outcome = state.post(&request, now);
                     if let Some(path) = &shared.persist {
                         match serde_json::to_vec(&state.save()) {
                             Ok(bytes) => {
@@ -341,7 +471,9 @@ fn route(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body:
                                     tracing::warn!(error = %e, path = %path.display(), "could not save the simulator state");
                                 }
                             }
-                            Err(e) => tracing::warn!(error = %e, "could not serialise the simulator state"),
+                            Err(e) => {
+                                tracing::warn!(error = %e, "could not serialise the simulator state")
+                            }
                         }
                     }
                     match outcome {
@@ -354,13 +486,18 @@ fn route(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body:
                                         extra.push(("operation-location".into(), p));
                                     }
                                     PointerStyle::Location => extra.push(("location".into(), p)),
-                                    PointerStyle::OperationLocationAbsolute => extra.push(("operation-location".into(), p)),
+                                    PointerStyle::OperationLocationAbsolute => {
+                                        extra.push(("operation-location".into(), p))
+                                    }
                                     PointerStyle::None => {}
                                 }
                             }
                             (StatusCode::ACCEPTED, extra, Value::Null)
                         }
-                        PostOutcome::AcceptedButLost => json_answer(500, json!({"error": {"code": "InternalServerError", "message": "We cannot complete the request now, please try again later."}})),
+                        PostOutcome::AcceptedButLost => json_answer(
+                            500,
+                            json!({"error": {"code": "InternalServerError", "message": "We cannot complete the request now, please try again later."}}),
+                        ),
                         PostOutcome::Refused { status, body } => json_answer(status, body),
                     }
                 }
@@ -374,7 +511,15 @@ fn route(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body:
 fn check_publisher(shared: &Shared, publisher: &str, client: &str) -> Option<Answer> {
     match shared.lock().publisher_allows(publisher, client) {
         Some(true) => None,
-        Some(false) => Some(error_answer(403, "Forbidden", "User does not have the required permissions")),
-        None => Some(error_answer(404, "NotFound", &format!("Publisher {publisher} was not found."))),
+        Some(false) => Some(error_answer(
+            403,
+            "Forbidden",
+            "User does not have the required permissions",
+        )),
+        None => Some(error_answer(
+            404,
+            "NotFound",
+            &format!("Publisher {publisher} was not found."),
+        )),
     }
 }

@@ -23,13 +23,47 @@ struct StepPlan {
 }
 
 const PUBLISH_STEPS: [StepPlan; 4] = [
-    StepPlan { id: "displaydummycertify", name: "Validate Pre-Requisites", estimate: "< 15 min", description: "Offer settings provided are validated.", seconds: 900.0 },
-    StepPlan { id: "displaycertify", name: "Certification", estimate: "~2-3 days", description: "Your offer is analyzed by our certification systems for issues.", seconds: 216_000.0 },
-    StepPlan { id: "displayprovision", name: "Provisioning", estimate: "< 1 day", description: "Your virtual machine is being replicated in our production systems.", seconds: 86_400.0 },
-    StepPlan { id: "displaypackage", name: "Packaging and Lead Generation Registration", estimate: "< 1 hour", description: "Your virtual machine is being packaged for customers. Additionally, lead systems are being configured and set up.", seconds: 3_600.0 },
+    StepPlan {
+        id: "displaydummycertify",
+        name: "Validate Pre-Requisites",
+        estimate: "< 15 min",
+        description: "Offer settings provided are validated.",
+        seconds: 900.0,
+    },
+    StepPlan {
+        id: "displaycertify",
+        name: "Certification",
+        estimate: "~2-3 days",
+        description: "Your offer is analyzed by our certification systems for issues.",
+        seconds: 216_000.0,
+    },
+    StepPlan {
+        id: "displayprovision",
+        name: "Provisioning",
+        estimate: "< 1 day",
+        description: "Your virtual machine is being replicated in our production systems.",
+        seconds: 86_400.0,
+    },
+    StepPlan {
+        id: "displaypackage",
+        name: "Packaging and Lead Generation Registration",
+        estimate: "< 1 hour",
+        description: "Your virtual machine is being packaged for customers. Additionally, lead systems are being configured and set up.",
+        seconds: 3_600.0,
+    },
 ];
-const SIGNOFF: (&str, &str, &str, &str) = ("publisher-signoff", "Publisher signoff", "< 1 hour", "Offer is available to preview. Ensure that everything looks good before making your offer live.");
-const LIVE: (&str, &str, &str, &str) = ("live", "Live", "~2-5 days", "Offer is publicly visible and is available for purchase.");
+const SIGNOFF: (&str, &str, &str, &str) = (
+    "publisher-signoff",
+    "Publisher signoff",
+    "< 1 hour",
+    "Offer is available to preview. Ensure that everything looks good before making your offer live.",
+);
+const LIVE: (&str, &str, &str, &str) = (
+    "live",
+    "Live",
+    "~2-5 days",
+    "Offer is publicly visible and is available for purchase.",
+);
 /// The go-live's `live` step, in simulated seconds.
 const LIVE_SECONDS: f64 = 172_800.0;
 /// How long a cancel takes to land on the service (real: 1–3 minutes), simulated seconds.
@@ -52,7 +86,11 @@ pub struct SimSettings {
 
 impl Default for SimSettings {
     fn default() -> Self {
-        SimSettings { time_scale: 3_600.0, signoff_top_level: false, token_lifetime: Duration::from_secs(3_600) }
+        SimSettings {
+            time_scale: 3_600.0,
+            signoff_top_level: false,
+            token_lifetime: Duration::from_secs(3_600),
+        }
     }
 }
 
@@ -62,7 +100,30 @@ pub type Moment = f64;
 
 /// The current moment.
 pub fn now() -> Moment {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+/// An injected failure: the answer to send instead of the real one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fault {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Value,
+}
+
+/// A POST on an offer: what, on which offer, and where its pointer must lead.
+#[derive(Debug, Clone, Copy)]
+pub struct PostRequest<'a> {
+    pub publisher: &'a str,
+    pub offer: &'a str,
+    pub kind: OpKind,
+    pub emails: &'a str,
+    /// `http://host:port` the client used, for absolute pointers.
+    pub base: &'a str,
+    pub api_version: &'a str,
 }
 
 /// The result of a POST on an offer, for the HTTP layer to turn into a response.
@@ -151,7 +212,11 @@ fn key(publisher: &str, offer: &str) -> (String, String) {
 
 pub fn timestamp(t: DateTime<Utc>) -> String {
     // Seven fractional digits, as the service writes them (chrono has no %.7f).
-    format!("{}.{:07}Z", t.format("%Y-%m-%dT%H:%M:%S"), t.timestamp_subsec_nanos() / 100)
+    format!(
+        "{}.{:07}Z",
+        t.format("%Y-%m-%dT%H:%M:%S"),
+        t.timestamp_subsec_nanos() / 100
+    )
 }
 
 fn error_body(code: &str, message: &str) -> Value {
@@ -159,7 +224,11 @@ fn error_body(code: &str, message: &str) -> Value {
 }
 
 impl SimState {
-    pub fn new(settings: SimSettings, publishers: Vec<PublisherSpec>, offers: Vec<OfferSpec>) -> SimState {
+    pub fn new(
+        settings: SimSettings,
+        publishers: Vec<PublisherSpec>,
+        offers: Vec<OfferSpec>,
+    ) -> SimState {
         let mut state = SimState {
             settings,
             publishers,
@@ -198,12 +267,19 @@ impl SimState {
 
     pub fn issue_token(&mut self, client_id: &str, now: Moment) -> (String, u64) {
         let token = format!("sim-{}", uuid::Uuid::new_v4().simple());
-        self.tokens.insert(token.clone(), (client_id.to_string(), now + self.settings.token_lifetime.as_secs_f64()));
+        self.tokens.insert(
+            token.clone(),
+            (
+                client_id.to_string(),
+                now + self.settings.token_lifetime.as_secs_f64(),
+            ),
+        );
         (token, self.settings.token_lifetime.as_secs())
     }
 
     pub fn add_static_token(&mut self, token: &str, client_id: &str) {
-        self.static_tokens.insert(token.to_string(), client_id.to_string());
+        self.static_tokens
+            .insert(token.to_string(), client_id.to_string());
     }
 
     /// The client a bearer token belongs to, if it is valid now.
@@ -211,7 +287,10 @@ impl SimState {
         if let Some(client) = self.static_tokens.get(token) {
             return Some(client.clone());
         }
-        self.tokens.get(token).filter(|(_, exp)| now < *exp).map(|(c, _)| c.clone())
+        self.tokens
+            .get(token)
+            .filter(|(_, exp)| now < *exp)
+            .map(|(c, _)| c.clone())
     }
 
     /// Expires every issued token (tests of the 401-refresh path).
@@ -239,23 +318,31 @@ impl SimState {
     // ----- faults -------------------------------------------------------------------------
 
     /// Counts a request on an offer and returns the fault to answer with, if any.
-    pub fn fault_for(&mut self, publisher: &str, offer: &str, is_get: bool) -> Option<(u16, Vec<(String, String)>, Value)> {
+    pub fn fault_for(&mut self, publisher: &str, offer: &str, is_get: bool) -> Option<Fault> {
         let o = self.offers.get_mut(&key(publisher, offer))?;
         o.requests += 1;
         if is_get {
             o.gets += 1;
         }
         match &o.spec.behaviour {
-            Behaviour::Throttled { every, retry_after_secs } if *every > 0 && o.requests % every == 0 => Some((
-                429,
-                vec![("retry-after".into(), retry_after_secs.to_string())],
-                error_body("TooManyRequests", "Too many requests; retry after the interval in Retry-After. (Simulated: the service documents no throttling.)"),
-            )),
-            Behaviour::Flaky { every, .. } if is_get && *every > 0 && o.gets % every == 0 => Some((
-                500,
-                Vec::new(),
-                json!({"Variant": {"serviceName": "Variant", "error": "snapshot() resulted in an internal conflict! Retry is OK.\r\n   at Microsoft.Ingestion.Api (simulated)"}}),
-            )),
+            Behaviour::Throttled {
+                every,
+                retry_after_secs,
+            } if *every > 0 && o.requests % every == 0 => Some(Fault {
+                status: 429,
+                headers: vec![("retry-after".into(), retry_after_secs.to_string())],
+                body: error_body(
+                    "TooManyRequests",
+                    "Too many requests; retry after the interval in Retry-After. (Simulated: the service documents no throttling.)",
+                ),
+            }),
+            Behaviour::Flaky { every, .. } if is_get && *every > 0 && o.gets % every == 0 => {
+                Some(Fault {
+                    status: 500,
+                    headers: Vec::new(),
+                    body: json!({"Variant": {"serviceName": "Variant", "error": "snapshot() resulted in an internal conflict! Retry is OK.\r\n   at Microsoft.Ingestion.Api (simulated)"}}),
+                })
+            }
             _ => None,
         }
     }
@@ -300,7 +387,12 @@ impl SimState {
             snap.status = "canceled";
             snap.cancellable = false;
             snap.at_signoff = false;
-            if let Some(step) = snap.steps.iter_mut().find(|s| matches!(s["status"].as_str(), Some("inProgress" | "blocked" | "waitingForPublisherReview"))) {
+            if let Some(step) = snap.steps.iter_mut().find(|s| {
+                matches!(
+                    s["status"].as_str(),
+                    Some("inProgress" | "blocked" | "waitingForPublisherReview")
+                )
+            }) {
                 step["status"] = json!("canceled");
                 step["messages"] = json!([{"messageHtml": "The operation was canceled at the publisher's request.", "level": "information", "timestamp": timestamp(Utc::now())}]);
             }
@@ -313,7 +405,11 @@ impl SimState {
                     ClosedAs::Superseded => "canceled",
                 };
                 for step in snap.steps.iter_mut().filter(|s| s["id"] == SIGNOFF.0) {
-                    step["status"] = json!(if how == ClosedAs::Completed { "complete" } else { "canceled" });
+                    step["status"] = json!(if how == ClosedAs::Completed {
+                        "complete"
+                    } else {
+                        "canceled"
+                    });
                 }
             }
         } else if op.cancel_at.is_some() {
@@ -375,13 +471,26 @@ impl SimState {
         if t < 1.0 && status == "running" {
             status = "notStarted";
         }
-        Snapshot { status, steps, cancellable: status == "running" || status == "notStarted", failure, at_signoff: reached_signoff && status == "running" }
+        Snapshot {
+            status,
+            steps,
+            cancellable: status == "running" || status == "notStarted",
+            failure,
+            at_signoff: reached_signoff && status == "running",
+        }
     }
 
     fn op_json(&self, op: &SimOp, now: Moment, top_level_signoff: bool) -> Value {
         let snap = self.snapshot(op, now);
-        let migrated = self.offers.get(&key(&op.publisher, &op.offer)).is_none_or(|o| o.spec.migrated);
-        let status = if top_level_signoff && snap.at_signoff { "waitingForPublisherReview" } else { snap.status };
+        let migrated = self
+            .offers
+            .get(&key(&op.publisher, &op.offer))
+            .is_none_or(|o| o.spec.migrated);
+        let status = if top_level_signoff && snap.at_signoff {
+            "waitingForPublisherReview"
+        } else {
+            snap.status
+        };
         let mut body = json!({
             "id": op.id,
             "status": status,
@@ -406,21 +515,31 @@ impl SimState {
     /// `GET …/operations/{id}`.
     pub fn operation(&self, publisher: &str, offer: &str, id: &str, now: Moment) -> Option<Value> {
         let op = self.ops.get(&id.to_ascii_lowercase())?;
-        (op.publisher.eq_ignore_ascii_case(publisher) && op.offer.eq_ignore_ascii_case(offer)).then(|| self.op_json(op, now, false))
+        (op.publisher.eq_ignore_ascii_case(publisher) && op.offer.eq_ignore_ascii_case(offer))
+            .then(|| self.op_json(op, now, false))
     }
 
     /// `GET /api/operations/{pub}${offer}${n}${slot}` (non-migrated offers).
     pub fn legacy_operation(&self, pointer: &str, now: Moment) -> Option<Value> {
         let parts: Vec<&str> = pointer.split('$').collect();
-        let [publisher, offer, version, slot] = parts.as_slice() else { return None };
+        let [publisher, offer, version, slot] = parts.as_slice() else {
+            return None;
+        };
         let version: i64 = version.parse().ok()?;
-        let kind = if slot.eq_ignore_ascii_case("production") { OpKind::GoLive } else { OpKind::Publish };
+        let kind = if slot.eq_ignore_ascii_case("production") {
+            OpKind::GoLive
+        } else {
+            OpKind::Publish
+        };
         let o = self.offers.get(&key(publisher, offer))?;
         o.ops
             .iter()
             .rev()
             .filter_map(|id| self.ops.get(id))
-            .find(|op| op.publishing_version == version && (op.kind == kind || (kind == OpKind::Publish && op.kind == OpKind::Cancel)))
+            .find(|op| {
+                op.publishing_version == version
+                    && (op.kind == kind || (kind == OpKind::Publish && op.kind == OpKind::Cancel))
+            })
             .map(|op| self.op_json(op, now, false))
     }
 
@@ -478,7 +597,10 @@ impl SimState {
         if o.spec.migrated {
             v["lockStatus"] = json!("none");
             v["pcMigrationStatus"] = json!("migrated");
-            v["pcRedirectUri"] = json!(format!("https://partner.microsoft.com/en-us/dashboard/commercial-marketplace/offers/{}/overview", o.guid));
+            v["pcRedirectUri"] = json!(format!(
+                "https://partner.microsoft.com/en-us/dashboard/commercial-marketplace/offers/{}/overview",
+                o.guid
+            ));
             v["isvUpgradeRequest"] = json!(false);
         }
         v
@@ -514,7 +636,10 @@ impl SimState {
                 "regions": ["US", "GB", "DE"],
             }],
         });
-        let etag = format!("W/\"datetime'{}'\"", timestamp(o.changed).replace(':', "%3A"));
+        let etag = format!(
+            "W/\"datetime'{}'\"",
+            timestamp(o.changed).replace(':', "%3A")
+        );
         Some((v, etag))
     }
 
@@ -529,12 +654,20 @@ impl SimState {
                 }
                 v
             }
-            None => json!({"status": self.offer_status(o, now), "messages": [], "steps": [], "previewLinks": [], "liveLinks": []}),
+            None => {
+                json!({"status": self.offer_status(o, now), "messages": [], "steps": [], "previewLinks": [], "liveLinks": []})
+            }
         })
     }
 
     /// `GET …/submissions`, newest first, optionally filtered on the operation state.
-    pub fn submissions(&self, publisher: &str, offer: &str, filter: Option<&str>, now: Moment) -> Option<Value> {
+    pub fn submissions(
+        &self,
+        publisher: &str,
+        offer: &str,
+        filter: Option<&str>,
+        now: Moment,
+    ) -> Option<Value> {
         let o = self.offers.get(&key(publisher, offer))?;
         let wanted = filter.map(crate::api::Status::parse);
         let list = o
@@ -548,10 +681,10 @@ impl SimState {
                     "notStarted" => "running",
                     other => other,
                 };
-                if let Some(w) = &wanted {
-                    if crate::api::Status::parse(state) != *w {
-                        return None;
-                    }
+                if let Some(w) = &wanted
+                    && crate::api::Status::parse(state) != *w
+                {
+                    return None;
                 }
                 let ticks = op.changed.timestamp_millis() * 10_000 + 621_355_968_000_000_000;
                 Some(json!({
@@ -573,12 +706,28 @@ impl SimState {
         Some(Value::Array(list))
     }
 
-    fn pointer_for(&self, o: &SimOffer, op: &SimOp, base: &str, api_version: &str) -> Option<String> {
+    fn pointer_for(
+        &self,
+        o: &SimOffer,
+        op: &SimOp,
+        base: &str,
+        api_version: &str,
+    ) -> Option<String> {
         let relative = if o.spec.migrated {
-            format!("/api/publishers/{}/offers/{}/operations/{}?api-version={api_version}", o.spec.publisher, o.spec.offer, op.id)
+            format!(
+                "/api/publishers/{}/offers/{}/operations/{}?api-version={api_version}",
+                o.spec.publisher, o.spec.offer, op.id
+            )
         } else {
-            let slot = if op.kind == OpKind::GoLive { "production" } else { "preview" };
-            format!("/api/operations/{}${}${}${slot}?api-version={api_version}", o.spec.publisher, o.spec.offer, op.publishing_version)
+            let slot = if op.kind == OpKind::GoLive {
+                "production"
+            } else {
+                "preview"
+            };
+            format!(
+                "/api/operations/{}${}${}${slot}?api-version={api_version}",
+                o.spec.publisher, o.spec.offer, op.publishing_version
+            )
         };
         match o.spec.pointer {
             PointerStyle::None => None,
@@ -592,24 +741,49 @@ impl SimState {
     }
 
     pub fn pointer_style(&self, publisher: &str, offer: &str) -> PointerStyle {
-        self.offers.get(&key(publisher, offer)).map(|o| o.spec.pointer).unwrap_or(PointerStyle::Both)
+        self.offers
+            .get(&key(publisher, offer))
+            .map(|o| o.spec.pointer)
+            .unwrap_or(PointerStyle::Both)
     }
 
     /// POST publish / golive / cancel.
-    pub fn post(&mut self, publisher: &str, offer: &str, kind: OpKind, emails: &str, base: &str, api_version: &str, now: Moment) -> PostOutcome {
+    pub fn post(&mut self, request: &PostRequest<'_>, now: Moment) -> PostOutcome {
+        let PostRequest {
+            publisher,
+            offer,
+            kind,
+            emails,
+            base,
+            api_version,
+        } = *request;
         let k = key(publisher, offer);
         let Some(o) = self.offers.get_mut(&k) else {
-            return PostOutcome::Refused { status: 404, body: Self::not_found_body(publisher, offer) };
+            return PostOutcome::Refused {
+                status: 404,
+                body: Self::not_found_body(publisher, offer),
+            };
         };
         *o.posts.entry(kind.as_str().to_string()).or_insert(0) += 1;
         let latest_id = o.ops.last().cloned();
-        let latest = latest_id.as_ref().and_then(|id| self.ops.get(id)).map(|op| (op.id.clone(), op.kind, self.snapshot(op, now)));
-        let active = latest.as_ref().filter(|(_, _, s)| matches!(s.status, "running" | "notStarted"));
+        let latest = latest_id
+            .as_ref()
+            .and_then(|id| self.ops.get(id))
+            .map(|op| (op.id.clone(), op.kind, self.snapshot(op, now)));
+        let active = latest
+            .as_ref()
+            .filter(|(_, _, s)| matches!(s.status, "running" | "notStarted"));
         match kind {
             OpKind::Publish => {
                 if let Some((id, op_kind, snap)) = active {
                     if *op_kind == OpKind::GoLive {
-                        return PostOutcome::Refused { status: 409, body: error_body("Conflict", "An operation is already in progress on this offer.") };
+                        return PostOutcome::Refused {
+                            status: 409,
+                            body: error_body(
+                                "Conflict",
+                                "An operation is already in progress on this offer.",
+                            ),
+                        };
                     }
                     if !snap.at_signoff {
                         // Same draft while running: the service re-queues nothing and points at the running one.
@@ -633,24 +807,30 @@ impl SimState {
                         }}),
                     };
                 }
-                if let Some((id, _, snap)) = &latest {
-                    if snap.at_signoff {
-                        if let Some(op) = self.ops.get_mut(id) {
-                            op.closed = Some((now, ClosedAs::Superseded));
-                        }
-                    }
+                if let Some((id, _, snap)) = &latest
+                    && snap.at_signoff
+                    && let Some(op) = self.ops.get_mut(id)
+                {
+                    op.closed = Some((now, ClosedAs::Superseded));
                 }
                 let failure = match &behaviour {
                     Behaviour::CertificationFailure(m) => Some(m.clone()),
                     _ => None,
                 };
                 let id = self.create_op(&k, OpKind::Publish, emails, failure, now);
-                let lose = matches!(behaviour, Behaviour::Flaky { lose_first_accept: true, .. });
-                if let Some(o) = self.offers.get_mut(&k) {
-                    if lose && o.lost_accepts == 0 {
-                        o.lost_accepts += 1;
-                        return PostOutcome::AcceptedButLost;
+                let lose = matches!(
+                    behaviour,
+                    Behaviour::Flaky {
+                        lose_first_accept: true,
+                        ..
                     }
+                );
+                if let Some(o) = self.offers.get_mut(&k)
+                    && lose
+                    && o.lost_accepts == 0
+                {
+                    o.lost_accepts += 1;
+                    return PostOutcome::AcceptedButLost;
                 }
                 self.accepted(&k, &id, base, api_version)
             }
@@ -662,10 +842,17 @@ impl SimState {
                     let new_id = self.create_op(&k, OpKind::GoLive, emails, None, now);
                     self.accepted(&k, &new_id, base, api_version)
                 }
-                Some((id, OpKind::GoLive, snap)) if matches!(snap.status, "running" | "notStarted") => self.accepted(&k, &id, base, api_version),
+                Some((id, OpKind::GoLive, snap))
+                    if matches!(snap.status, "running" | "notStarted") =>
+                {
+                    self.accepted(&k, &id, base, api_version)
+                }
                 _ => PostOutcome::Refused {
                     status: 400,
-                    body: error_body("BadRequest", "The offer has no preview waiting for publisher sign-off. Publish it and wait for the signoff step before going live."),
+                    body: error_body(
+                        "BadRequest",
+                        "The offer has no preview waiting for publisher sign-off. Publish it and wait for the signoff step before going live.",
+                    ),
                 },
             },
             OpKind::Cancel => match active {
@@ -683,7 +870,13 @@ impl SimState {
         }
     }
 
-    fn accepted(&self, k: &(String, String), id: &str, base: &str, api_version: &str) -> PostOutcome {
+    fn accepted(
+        &self,
+        k: &(String, String),
+        id: &str,
+        base: &str,
+        api_version: &str,
+    ) -> PostOutcome {
         let pointer = match (self.offers.get(k), self.ops.get(id)) {
             (Some(o), Some(op)) => self.pointer_for(o, op, base, api_version),
             _ => None,
@@ -691,11 +884,30 @@ impl SimState {
         PostOutcome::Accepted { pointer }
     }
 
-    fn create_op(&mut self, k: &(String, String), kind: OpKind, emails: &str, failure: Option<String>, now: Moment) -> String {
+    fn create_op(
+        &mut self,
+        k: &(String, String),
+        kind: OpKind,
+        emails: &str,
+        failure: Option<String>,
+        now: Moment,
+    ) -> String {
         let id = uuid::Uuid::new_v4().to_string();
-        let Some(o) = self.offers.get_mut(k) else { return id };
-        let publishing_version = o.ops.iter().filter_map(|i| self.ops.get(i)).filter(|op| op.kind == OpKind::Publish).count() as i64 + 2;
-        let publishing_version = if kind == OpKind::GoLive { publishing_version - 1 } else { publishing_version };
+        let Some(o) = self.offers.get_mut(k) else {
+            return id;
+        };
+        let publishing_version = o
+            .ops
+            .iter()
+            .filter_map(|i| self.ops.get(i))
+            .filter(|op| op.kind == OpKind::Publish)
+            .count() as i64
+            + 2;
+        let publishing_version = if kind == OpKind::GoLive {
+            publishing_version - 1
+        } else {
+            publishing_version
+        };
         o.ops.push(id.clone());
         o.changed = Utc::now();
         let op = SimOp {
@@ -729,7 +941,9 @@ impl SimState {
     pub fn restore(settings: SimSettings, saved: Saved) -> SimState {
         let mut state = SimState::new(settings, saved.publishers, Vec::new());
         for o in saved.offers {
-            state.offers.insert(key(&o.spec.publisher, &o.spec.offer), o);
+            state
+                .offers
+                .insert(key(&o.spec.publisher, &o.spec.offer), o);
         }
         for op in saved.ops {
             state.ops.insert(op.id.clone(), op);
@@ -739,18 +953,26 @@ impl SimState {
 
     /// The offers of the catalogue as `publisher/offer`.
     pub fn offer_keys(&self) -> Vec<String> {
-        self.offers.values().map(|o| format!("{}/{}", o.spec.publisher, o.spec.offer)).collect()
+        self.offers
+            .values()
+            .map(|o| format!("{}/{}", o.spec.publisher, o.spec.offer))
+            .collect()
     }
 
     /// Which publisher namespace an offer belongs to, in its catalogue spelling.
     pub fn has_publisher(&self, publisher: &str) -> bool {
-        self.publishers.iter().any(|p| p.id.eq_ignore_ascii_case(publisher))
+        self.publishers
+            .iter()
+            .any(|p| p.id.eq_ignore_ascii_case(publisher))
     }
 }
 
 fn golive_snapshot(t: f64) -> Snapshot {
     let now_ts = timestamp(Utc::now());
-    let mut steps: Vec<Value> = PUBLISH_STEPS.iter().map(|p| step_json(p.id, p.name, p.estimate, p.description)).collect();
+    let mut steps: Vec<Value> = PUBLISH_STEPS
+        .iter()
+        .map(|p| step_json(p.id, p.name, p.estimate, p.description))
+        .collect();
     let mut signoff = step_json(SIGNOFF.0, SIGNOFF.1, SIGNOFF.2, SIGNOFF.3);
     signoff["status"] = json!("complete");
     steps.push(signoff);
@@ -767,7 +989,13 @@ fn golive_snapshot(t: f64) -> Snapshot {
     };
     steps.push(live);
     // A go-live can be canceled until a quarter of the way through.
-    Snapshot { status, steps, cancellable: t < LIVE_SECONDS * 0.25, failure: None, at_signoff: false }
+    Snapshot {
+        status,
+        steps,
+        cancellable: t < LIVE_SECONDS * 0.25,
+        failure: None,
+        at_signoff: false,
+    }
 }
 
 fn step_json(id: &str, name: &str, estimate: &str, description: &str) -> Value {
@@ -792,20 +1020,28 @@ fn submission_type(kind: OpKind) -> &'static str {
 
 /// Synchronous validation of a publish. The body of a 422 is undocumented; this one is invented
 /// (`{"error":{"code":"ValidationFailed","message":…,"details":[{code,target,message}]}}`).
-fn validation_details(attempt: u32, behaviour: &Behaviour, emails: &str, offer: &str) -> Vec<Value> {
+fn validation_details(
+    attempt: u32,
+    behaviour: &Behaviour,
+    emails: &str,
+    offer: &str,
+) -> Vec<Value> {
     let mut details = Vec::new();
     for address in emails.split(',').map(str::trim).filter(|a| !a.is_empty()) {
-        let domain = address.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase()).unwrap_or_default();
+        let domain = address
+            .rsplit_once('@')
+            .map(|(_, d)| d.to_ascii_lowercase())
+            .unwrap_or_default();
         if domain.is_empty() || domain.ends_with(".invalid") || domain.ends_with(".test") {
             details.push(json!({"code": "InvalidNotificationEmail", "target": "metadata.notification-emails", "message": format!("{address} cannot receive mail")}));
         }
     }
-    if let Behaviour::RejectFirst(n) = behaviour {
-        if attempt <= *n {
-            details.push(json!({"code": "MissingImage", "target": format!("plans[{offer}-byol].microsoft-azure-virtualmachines.vmImages"), "message": "Plan has no image version; add one with an osVhdUrl."}));
-            details.push(json!({"code": "InvalidValue", "target": "microsoft-azure-marketplace.summary", "message": "Summary is longer than 100 characters."}));
-            details.push(json!({"code": "RequiredField", "target": "microsoft-azure-marketplace.privacyURL", "message": "A privacy policy URL is required."}));
-        }
+    if let Behaviour::RejectFirst(n) = behaviour
+        && attempt <= *n
+    {
+        details.push(json!({"code": "MissingImage", "target": format!("plans[{offer}-byol].microsoft-azure-virtualmachines.vmImages"), "message": "Plan has no image version; add one with an osVhdUrl."}));
+        details.push(json!({"code": "InvalidValue", "target": "microsoft-azure-marketplace.summary", "message": "Summary is longer than 100 characters."}));
+        details.push(json!({"code": "RequiredField", "target": "microsoft-azure-marketplace.privacyURL", "message": "A privacy policy URL is required."}));
     }
     details
 }
@@ -817,45 +1053,147 @@ mod tests {
 
     fn state(scale: f64) -> SimState {
         let (p, o) = catalogue::demo();
-        SimState::new(SimSettings { time_scale: scale, ..SimSettings::default() }, p, o)
+        SimState::new(
+            SimSettings {
+                time_scale: scale,
+                ..SimSettings::default()
+            },
+            p,
+            o,
+        )
     }
 
     #[test]
     fn a_publish_walks_every_step_to_signoff_then_golive() {
         let mut s = state(3_600.0);
         let t0: Moment = 1_000_000.0;
-        let PostOutcome::Accepted { pointer: Some(p) } = s.post("contoso", "contoso-vm", OpKind::Publish, "a@x.com", "http://h", "v", t0) else { panic!() };
-        let id = p.split("/operations/").nth(1).unwrap().split('?').next().unwrap().to_string();
+        let PostOutcome::Accepted { pointer: Some(p) } = s.post(
+            &PostRequest {
+                publisher: "contoso",
+                offer: "contoso-vm",
+                kind: OpKind::Publish,
+                emails: "a@x.com",
+                base: "http://h",
+                api_version: "v",
+            },
+            t0,
+        ) else {
+            panic!()
+        };
+        let id = p
+            .split("/operations/")
+            .nth(1)
+            .unwrap()
+            .split('?')
+            .next()
+            .unwrap()
+            .to_string();
         let at = |secs: f64| t0 + secs;
         let op = s.operation("contoso", "contoso-vm", &id, at(30.0)).unwrap();
         assert_eq!(op["status"], "running");
         assert_eq!(op["steps"][1]["status"], "inProgress");
         let op = s.operation("contoso", "contoso-vm", &id, at(90.0)).unwrap();
         assert_eq!(op["steps"][0]["status"], "complete");
-        let op = s.operation("contoso", "contoso-vm", &id, at(200.0)).unwrap();
+        let op = s
+            .operation("contoso", "contoso-vm", &id, at(200.0))
+            .unwrap();
         assert_eq!(op["steps"][4]["status"], "waitingForPublisherReview");
         assert_eq!(op["status"], "running");
-        assert_eq!(s.get_offer("contoso", "contoso-vm", at(200.0)).unwrap().0["status"], "waitingForPublisherReview");
-        let PostOutcome::Accepted { pointer: Some(_) } = s.post("contoso", "contoso-vm", OpKind::GoLive, "", "http://h", "v", at(200.0)) else { panic!() };
+        assert_eq!(
+            s.get_offer("contoso", "contoso-vm", at(200.0)).unwrap().0["status"],
+            "waitingForPublisherReview"
+        );
+        let PostOutcome::Accepted { pointer: Some(_) } = s.post(
+            &PostRequest {
+                publisher: "contoso",
+                offer: "contoso-vm",
+                kind: OpKind::GoLive,
+                emails: "",
+                base: "http://h",
+                api_version: "v",
+            },
+            at(200.0),
+        ) else {
+            panic!()
+        };
         let later = at(200.0 + LIVE_SECONDS / 3_600.0 + 1.0);
-        assert_eq!(s.get_offer("contoso", "contoso-vm", later).unwrap().0["status"], "succeeded");
-        assert_eq!(s.get_offer("contoso", "contoso-vm", later).unwrap().0["version"], 1);
-        assert_eq!(s.operation("contoso", "contoso-vm", &id, later).unwrap()["status"], "complete");
+        assert_eq!(
+            s.get_offer("contoso", "contoso-vm", later).unwrap().0["status"],
+            "succeeded"
+        );
+        assert_eq!(
+            s.get_offer("contoso", "contoso-vm", later).unwrap().0["version"],
+            1
+        );
+        assert_eq!(
+            s.operation("contoso", "contoso-vm", &id, later).unwrap()["status"],
+            "complete"
+        );
     }
 
     #[test]
     fn rejected_then_accepted_and_certification_failure() {
         let mut s = state(3_600.0);
         let t0: Moment = 1_000_000.0;
-        let first = s.post("contoso", "contoso-analytics", OpKind::Publish, "", "http://h", "v", t0);
+        let first = s.post(
+            &PostRequest {
+                publisher: "contoso",
+                offer: "contoso-analytics",
+                kind: OpKind::Publish,
+                emails: "",
+                base: "http://h",
+                api_version: "v",
+            },
+            t0,
+        );
         assert!(matches!(first, PostOutcome::Refused { status: 422, .. }));
-        assert!(matches!(s.post("contoso", "contoso-analytics", OpKind::Publish, "", "http://h", "v", t0), PostOutcome::Accepted { .. }));
-        let bad_mail = s.post("contoso", "contoso-vm", OpKind::Publish, "x@mail.invalid", "http://h", "v", t0);
+        assert!(matches!(
+            s.post(
+                &PostRequest {
+                    publisher: "contoso",
+                    offer: "contoso-analytics",
+                    kind: OpKind::Publish,
+                    emails: "",
+                    base: "http://h",
+                    api_version: "v"
+                },
+                t0
+            ),
+            PostOutcome::Accepted { .. }
+        ));
+        let bad_mail = s.post(
+            &PostRequest {
+                publisher: "contoso",
+                offer: "contoso-vm",
+                kind: OpKind::Publish,
+                emails: "x@mail.invalid",
+                base: "http://h",
+                api_version: "v",
+            },
+            t0,
+        );
         assert!(matches!(bad_mail, PostOutcome::Refused { status: 422, .. }));
 
-        let PostOutcome::Accepted { pointer: Some(p) } = s.post("contoso", "contoso-gateway", OpKind::Publish, "", "http://h", "v", t0) else { panic!() };
+        let PostOutcome::Accepted { pointer: Some(p) } = s.post(
+            &PostRequest {
+                publisher: "contoso",
+                offer: "contoso-gateway",
+                kind: OpKind::Publish,
+                emails: "",
+                base: "http://h",
+                api_version: "v",
+            },
+            t0,
+        ) else {
+            panic!()
+        };
         assert!(p.starts_with("/api/operations/contoso$contoso-gateway$2$preview"));
-        let legacy = p.trim_start_matches("/api/operations/").split('?').next().unwrap().to_string();
+        let legacy = p
+            .trim_start_matches("/api/operations/")
+            .split('?')
+            .next()
+            .unwrap()
+            .to_string();
         let blocked = s.legacy_operation(&legacy, t0 + 0.25 + 60.0 * 0.5).unwrap();
         assert_eq!(blocked["status"], "running");
         assert_eq!(blocked["steps"][1]["status"], "blocked");
@@ -868,18 +1206,101 @@ mod tests {
     fn cancel_lands_after_a_delay_and_conflicts_are_refused() {
         let mut s = state(3_600.0);
         let t0: Moment = 1_000_000.0;
-        let PostOutcome::Accepted { pointer: Some(p) } = s.post("contoso", "contoso-vm", OpKind::Publish, "", "http://h", "v", t0) else { panic!() };
+        let PostOutcome::Accepted { pointer: Some(p) } = s.post(
+            &PostRequest {
+                publisher: "contoso",
+                offer: "contoso-vm",
+                kind: OpKind::Publish,
+                emails: "",
+                base: "http://h",
+                api_version: "v",
+            },
+            t0,
+        ) else {
+            panic!()
+        };
         // Publishing the same draft again points at the running operation.
-        assert_eq!(s.post("contoso", "contoso-vm", OpKind::Publish, "", "http://h", "v", t0), PostOutcome::Accepted { pointer: Some(p.clone()) });
-        assert!(matches!(s.post("contoso", "contoso-vm", OpKind::GoLive, "", "http://h", "v", t0), PostOutcome::Refused { status: 400, .. }));
+        assert_eq!(
+            s.post(
+                &PostRequest {
+                    publisher: "contoso",
+                    offer: "contoso-vm",
+                    kind: OpKind::Publish,
+                    emails: "",
+                    base: "http://h",
+                    api_version: "v"
+                },
+                t0
+            ),
+            PostOutcome::Accepted {
+                pointer: Some(p.clone())
+            }
+        );
+        assert!(matches!(
+            s.post(
+                &PostRequest {
+                    publisher: "contoso",
+                    offer: "contoso-vm",
+                    kind: OpKind::GoLive,
+                    emails: "",
+                    base: "http://h",
+                    api_version: "v"
+                },
+                t0
+            ),
+            PostOutcome::Refused { status: 400, .. }
+        ));
         let at = t0 + 5.0;
-        assert_eq!(s.post("contoso", "contoso-vm", OpKind::Cancel, "", "http://h", "v", at), PostOutcome::Accepted { pointer: Some(p.clone()) });
-        let id = p.split("/operations/").nth(1).unwrap().split('?').next().unwrap();
-        assert_eq!(s.operation("contoso", "contoso-vm", id, at).unwrap()["status"], "running");
+        assert_eq!(
+            s.post(
+                &PostRequest {
+                    publisher: "contoso",
+                    offer: "contoso-vm",
+                    kind: OpKind::Cancel,
+                    emails: "",
+                    base: "http://h",
+                    api_version: "v"
+                },
+                at
+            ),
+            PostOutcome::Accepted {
+                pointer: Some(p.clone())
+            }
+        );
+        let id = p
+            .split("/operations/")
+            .nth(1)
+            .unwrap()
+            .split('?')
+            .next()
+            .unwrap();
+        assert_eq!(
+            s.operation("contoso", "contoso-vm", id, at).unwrap()["status"],
+            "running"
+        );
         let done = s.operation("contoso", "contoso-vm", id, at + 1.0).unwrap();
         assert_eq!(done["status"], "canceled");
-        assert!(done["steps"].as_array().unwrap().iter().any(|st| st["status"] == "canceled"));
+        assert!(
+            done["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|st| st["status"] == "canceled")
+        );
         // Nothing running: still 202, no pointer.
-        assert_eq!(s.post("contoso", "contoso-vm", OpKind::Cancel, "", "http://h", "v", at + 2.0), PostOutcome::Accepted { pointer: None });
+        assert_eq!(
+            s.post(
+                &PostRequest {
+                    publisher: "contoso",
+                    offer: "contoso-vm",
+                    kind: OpKind::Cancel,
+                    emails: "",
+                    base: "http://h",
+                    api_version: "v"
+                },
+                at + 2.0
+            ),
+            PostOutcome::Accepted { pointer: None }
+        );
     }
 }

@@ -1,0 +1,106 @@
+//! Where tokens come from: a command, client credentials against the simulator's fake Azure AD,
+//! or the environment; caching, refresh ahead of expiry, and errors that never show a secret.
+
+mod common;
+
+use std::time::Duration;
+
+use offerdeck::api::{ApiError, Secret, TokenProvider, TokenSource};
+use offerdeck::config::{AuthConfig, DEFAULT_RESOURCE};
+use offerdeck::sim::SimOptions;
+
+fn provider(source: TokenSource) -> TokenProvider {
+    TokenProvider::new(source, reqwest::Client::new())
+}
+
+#[tokio::test]
+async fn token_command_prints_a_bare_token_or_az_json() {
+    let p = provider(TokenSource::Command {
+        command: "printf 'bare-token-1\\n'".into(),
+    });
+    assert_eq!(p.token().await.unwrap().expose(), "bare-token-1");
+    let p = provider(TokenSource::Command {
+        command: r#"echo '{"accessToken":"az-token","expiresOn":"2099-01-01 10:00:00.000000","tokenType":"Bearer"}'"#.into(),
+    });
+    assert_eq!(p.token().await.unwrap().expose(), "az-token");
+    let p = provider(TokenSource::Command {
+        command: "echo 'printed-secret-xyz' ; echo 'az: login required' >&2; exit 3".into(),
+    });
+    let err = p.token().await.unwrap_err().to_string();
+    assert!(
+        err.contains("login required") && err.contains("exit status: 3"),
+        "{err}"
+    );
+    assert!(!err.contains("printed-secret-xyz"), "{err}");
+}
+
+#[tokio::test]
+async fn client_credentials_are_cached_and_refreshed_before_expiry() {
+    let mut options = SimOptions::demo(common::FAST);
+    options.settings.token_lifetime = Duration::from_secs(2);
+    let sim = common::simulator_with(options).await;
+    let p = provider(common::credentials(&sim));
+    let first = p.token().await.unwrap();
+    assert_eq!(p.token().await.unwrap(), first, "cached while fresh");
+    // Refreshed halfway through a short lifetime, before the service would refuse it.
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    let second = p.token().await.unwrap();
+    assert_ne!(second, first);
+    assert!(sim.with_state(|s| {
+        s.principal(second.expose(), offerdeck::sim::model::now())
+            .is_some()
+    }));
+}
+
+#[tokio::test]
+async fn a_wrong_secret_is_a_clear_error_without_the_secret() {
+    let sim = common::simulator(common::FAST).await;
+    let source = TokenSource::ClientCredentials {
+        authority: sim.base_url(),
+        tenant_id: "t".into(),
+        client_id: "offerdeck-demo".into(),
+        client_secret: Secret::new("not-the-secret-42"),
+        resource: DEFAULT_RESOURCE.into(),
+    };
+    let err = provider(source).token().await.unwrap_err();
+    assert!(matches!(err, ApiError::Token(_)));
+    let text = format!("{err} {err:?}");
+    assert!(
+        text.contains("HTTP 401") && text.contains("Invalid client secret"),
+        "{text}"
+    );
+    assert!(!text.contains("not-the-secret-42"), "{text}");
+}
+
+#[test]
+fn the_token_variable_wins_over_the_config() {
+    let var = "OFFERDECK_TEST_TOKEN_PRECEDENCE";
+    let auth = AuthConfig {
+        token_env: var.into(),
+        token_command: Some("echo from-command".into()),
+        resource: DEFAULT_RESOURCE.into(),
+        ..AuthConfig::default()
+    };
+    let path = std::path::Path::new("c.toml");
+    assert!(matches!(
+        offerdeck::setup::token_source(&auth, path).unwrap(),
+        TokenSource::Command { .. }
+    ));
+    // SAFETY: this variable name is used by this test only; nothing else reads it.
+    unsafe { std::env::set_var(var, "env-token") };
+    let source = offerdeck::setup::token_source(&auth, path).unwrap();
+    unsafe { std::env::remove_var(var) };
+    assert!(matches!(&source, TokenSource::Static { token, .. } if token.expose() == "env-token"));
+    let none = AuthConfig {
+        token_env: "OFFERDECK_TEST_UNSET_VAR".into(),
+        resource: DEFAULT_RESOURCE.into(),
+        ..AuthConfig::default()
+    };
+    let err = offerdeck::setup::token_source(&none, path)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("$OFFERDECK_TEST_UNSET_VAR") && err.contains("c.toml"),
+        "{err}"
+    );
+}

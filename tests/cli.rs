@@ -1,0 +1,388 @@
+//! The headless commands, run as a user runs them: the real binary, a config file, the simulator
+//! on loopback. Every documented exit code is seen here.
+
+mod common;
+
+use common::*;
+
+fn cfg(path: &std::path::Path) -> String {
+    path.display().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publish_wait_reaches_signoff_and_golive_goes_live() {
+    let sim = simulator(FAST).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim, "100ms");
+    let run = offerdeck(
+        dir.path(),
+        &[
+            "--config",
+            &cfg(&config),
+            "publish",
+            "contoso/contoso-vm",
+            "--wait",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("accepted"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("Certification"),
+        "progress lines name the steps: {}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("ready for go-live"), "{}", run.stderr);
+    // The e-mails of the config went with the publish.
+    let subs = client(&sim)
+        .list_submissions("contoso", "contoso-vm", None)
+        .await
+        .unwrap();
+    assert_eq!(subs.len(), 1);
+
+    let run = offerdeck(
+        dir.path(),
+        &[
+            "--config",
+            &cfg(&config),
+            "golive",
+            "contoso/contoso-vm",
+            "--wait",
+            "--json",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON lines"))
+        .collect();
+    assert_eq!(lines.first().unwrap()["event"], "accepted");
+    let last = lines.last().unwrap();
+    assert_eq!(
+        (
+            last["event"].as_str(),
+            last["status"].as_str(),
+            last["success"].as_bool()
+        ),
+        (Some("final"), Some("succeeded"), Some(true))
+    );
+
+    let run = offerdeck(
+        dir.path(),
+        &[
+            "--config",
+            &cfg(&config),
+            "status",
+            "contoso/contoso-vm",
+            "--json",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 0);
+    let status: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    assert_eq!(status["status"], "succeeded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_exit_code() {
+    let sim = simulator(FAST).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim, "100ms");
+    let c = cfg(&config);
+
+    // 3: rejected by validation, every detail printed.
+    let run = offerdeck(
+        dir.path(),
+        &["--config", &c, "publish", "contoso/contoso-analytics"],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("vmImages")
+            && run.stderr.contains("privacyURL")
+            && run.stderr.contains("summary"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("correlation id"), "{}", run.stderr);
+    // The retry is accepted.
+    let run = offerdeck(
+        dir.path(),
+        &["--config", &c, "publish", "contoso/contoso-analytics"],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    // 1: certification fails, the reason is shown.
+    let run = offerdeck(
+        dir.path(),
+        &[
+            "--config",
+            &c,
+            "publish",
+            "contoso/contoso-gateway",
+            "--wait",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("No virtual machine image was found for the plan gateway-byol"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("<b>"), "HTML is turned into text");
+
+    // 4: not found.
+    let run = offerdeck(
+        dir.path(),
+        &["--config", &c, "status", "contoso/no-such-offer"],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    // 5: permission.
+    let run = offerdeck(
+        dir.path(),
+        &["--config", &c, "status", "northwind/northwind-app"],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    assert!(run.stderr.contains("403"));
+    // 5: a wrong client secret.
+    let run = offerdeck(
+        dir.path(),
+        &["--config", &c, "offers"],
+        &[("OFFERDECK_DEMO_SECRET", "wrong-secret-value")],
+    )
+    .await;
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("wrong-secret-value") && !run.stdout.contains("wrong-secret-value")
+    );
+    // 2: usage and config errors.
+    let run = offerdeck(
+        dir.path(),
+        &["--config", &c, "publish", "contoso/unknown"],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("not configured") && run.stderr.contains("contoso/contoso-vm"),
+        "{}",
+        run.stderr
+    );
+    let run = offerdeck(
+        dir.path(),
+        &[
+            "--config",
+            &c,
+            "publish",
+            "contoso/contoso-vm",
+            "--emails",
+            "ok@contoso.com,broken",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("\"broken\""), "{}", run.stderr);
+    let run = offerdeck(dir.path(), &["--config", &c, "publish", "not-a-ref"], &[]).await;
+    assert_eq!(run.code, 2);
+    // 6: unreachable after retries.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let bad = dir.path().join("closed.toml");
+    std::fs::write(&bad, format!("[api]\nbase_url = \"http://{closed}\"\nmax_retries = 1\n[[offers]]\npublisher = \"p\"\noffer = \"o\"\n")).unwrap();
+    let run = offerdeck(
+        dir.path(),
+        &["--config", &cfg(&bad), "status", "p/o"],
+        &[("OFFERDECK_TOKEN", "tok-for-test")],
+    )
+    .await;
+    assert_eq!(run.code, 6, "{}", run.stderr);
+    assert!(run.stderr.contains("unreachable"), "{}", run.stderr);
+    // 0 with nothing to cancel.
+    let run = offerdeck(
+        dir.path(),
+        &["--config", &c, "cancel", "fabrikam/fabrikam-db"],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("nothing to cancel"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_configs_name_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, "[api]\nbase_url = \"https://cloudpartner.azure.com\"\n\n[[offers]]\npublisher = \"contoso\"\noffer = \"vm\"\nnotification_emails = [\"ops@contoso.com\", \"ops.contoso.com\"]\n").unwrap();
+    let run = offerdeck(dir.path(), &["--config", &cfg(&path), "offers"], &[]).await;
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains(&format!("{}:7:", path.display())),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("ops.contoso.com") && run.stderr.contains("no @"),
+        "{}",
+        run.stderr
+    );
+
+    std::fs::write(&path, "[auth]\ntoken_envv = \"X\"\n").unwrap();
+    let run = offerdeck(dir.path(), &["--config", &cfg(&path), "offers"], &[]).await;
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains(":2:1:") && run.stderr.contains("token_envv"),
+        "{}",
+        run.stderr
+    );
+
+    let run = offerdeck(
+        dir.path(),
+        &["--config", &cfg(&dir.path().join("missing.toml")), "offers"],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("--demo") && run.stderr.contains("[[offers]]"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operations_are_recorded_and_watch_resumes_them() {
+    let sim = simulator(FAST).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim, "100ms");
+    let c = cfg(&config);
+    for offer in ["contoso/contoso-vm", "fabrikam/fabrikam-ml"] {
+        let run = offerdeck(dir.path(), &["--config", &c, "publish", offer], &[]).await;
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    let store = offerdeck::store::StateStore::open(dir.path());
+    let recorded = store.unfinished().unwrap();
+    assert_eq!(recorded.len(), 2, "recorded as soon as accepted");
+    assert!(
+        recorded
+            .iter()
+            .all(|r| r.kind == offerdeck::api::OpKind::Publish)
+    );
+
+    let run = offerdeck(dir.path(), &["watch", "--config", &c, "--json"], &[]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let finals = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains("\"event\":\"final\""))
+        .count();
+    assert_eq!(finals, 2, "{}", run.stdout);
+    assert!(store.unfinished().unwrap().is_empty());
+    assert!(
+        store
+            .load()
+            .unwrap()
+            .iter()
+            .all(|r| r.last_status == offerdeck::api::Status::WaitingForPublisherReview)
+    );
+    // Nothing was published twice.
+    assert_eq!(
+        sim.with_state(|s| s.post_count("contoso", "contoso-vm", "publish")),
+        1
+    );
+    let run = offerdeck(dir.path(), &["watch", "--config", &c], &[]).await;
+    assert_eq!(run.code, 0);
+    assert!(run.stderr.contains("no unfinished operations"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offers_table_lists_every_configured_offer() {
+    let sim = simulator(FAST).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim, "100ms");
+    let run = offerdeck(dir.path(), &["--config", &cfg(&config), "offers"], &[]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for offer in [
+        "contoso/contoso-vm",
+        "contoso/contoso-analytics",
+        "fabrikam/fabrikam-db",
+        "fabrikam/fabrikam-ml",
+    ] {
+        assert!(run.stdout.contains(offer), "{offer}: {}", run.stdout);
+    }
+    assert!(run.stdout.contains("never published") && run.stdout.contains("succeeded"));
+    assert!(run.stdout.contains("dba@fabrikam.com"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_stay_out_of_output_logs_and_state() {
+    let sim = simulator(FAST).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim, "100ms");
+    let token = sim.with_state(|s| {
+        s.issue_token("offerdeck-demo", offerdeck::sim::model::now())
+            .0
+    });
+    let run = offerdeck(
+        dir.path(),
+        &[
+            "--config",
+            &cfg(&config),
+            "publish",
+            "contoso/contoso-vm",
+            "--wait",
+            "--json",
+        ],
+        &[("OFFERDECK_TOKEN", &token)],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run2 = offerdeck(dir.path(), &["--config", &cfg(&config), "offers"], &[]).await;
+    assert_eq!(run2.code, 0);
+    let mut everything = format!("{}{}{}{}", run.stdout, run.stderr, run2.stdout, run2.stderr);
+    for entry in walk(dir.path()) {
+        everything.push_str(&String::from_utf8_lossy(&std::fs::read(entry).unwrap()));
+    }
+    let log = std::fs::read_to_string(dir.path().join("logs/offerdeck.log"))
+        .expect("the log file was written");
+    assert!(log.contains("operation started"), "{log}");
+    assert!(!everything.contains(&token), "the token leaked");
+    assert!(
+        !everything.contains("demo-secret\""),
+        "the client secret leaked"
+    );
+    assert!(
+        !everything.contains("client_secret="),
+        "the token form leaked"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

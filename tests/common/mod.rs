@@ -1,0 +1,113 @@
+//! Shared test helpers: an in-process simulator on a loopback port, clients and configs for it.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use offerdeck::api::client::{ClientSettings, http_client};
+use offerdeck::api::{CppClient, Secret, TokenProvider, TokenSource};
+use offerdeck::sim::{SimOptions, Simulator};
+
+/// Simulated seconds per real second in tests: a publish reaches sign-off in about 1.5 s.
+pub const FAST: f64 = 200_000.0;
+
+pub async fn simulator(scale: f64) -> Simulator {
+    Simulator::start(([127, 0, 0, 1], 0).into(), SimOptions::demo(scale))
+        .await
+        .expect("simulator starts")
+}
+
+pub async fn simulator_with(options: SimOptions) -> Simulator {
+    Simulator::start(([127, 0, 0, 1], 0).into(), options)
+        .await
+        .expect("simulator starts")
+}
+
+pub fn credentials(sim: &Simulator) -> TokenSource {
+    TokenSource::ClientCredentials {
+        authority: sim.base_url(),
+        tenant_id: "test-tenant".into(),
+        client_id: "offerdeck-demo".into(),
+        client_secret: Secret::new("demo-secret"),
+        resource: "https://cloudpartner.azure.com".into(),
+    }
+}
+
+pub fn fast_settings(sim: &Simulator) -> ClientSettings {
+    ClientSettings {
+        base_url: sim.base_url(),
+        backoff_base: Duration::from_millis(10),
+        backoff_cap: Duration::from_millis(100),
+        request_timeout: Duration::from_secs(10),
+        ..ClientSettings::default()
+    }
+}
+
+pub fn client_with(settings: ClientSettings, source: TokenSource) -> CppClient {
+    let http = http_client(Duration::from_secs(5), Duration::from_secs(10)).unwrap();
+    CppClient::new(settings, Arc::new(TokenProvider::new(source, http))).unwrap()
+}
+
+pub fn client(sim: &Simulator) -> CppClient {
+    client_with(fast_settings(sim), credentials(sim))
+}
+
+/// A config file for the binary, pointing at the simulator, with the demo offers.
+pub fn write_config(dir: &Path, sim: &Simulator, poll: &str) -> PathBuf {
+    let addr = sim.addr();
+    let text = offerdeck::demo::DEMO_CONFIG
+        .replace("127.0.0.1:7878", &addr.to_string())
+        .replace(
+            "poll_interval = \"2s\"",
+            &format!("poll_interval = \"{poll}\""),
+        );
+    let path = dir.join("config.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A fixture recorded from the service or its docs, read from the shared folder.
+pub fn fixture(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
+}
+
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures")
+}
+
+/// The output of one run of the real binary.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the offerdeck binary with a clean environment pointing its data folder at `data`.
+pub async fn offerdeck(data: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_offerdeck"));
+    cmd.args(args)
+        .env_remove("OFFERDECK_TOKEN")
+        .env_remove("OFFERDECK_CONFIG")
+        .env_remove("NO_COLOR")
+        .env("OFFERDECK_DATA_DIR", data)
+        .env("OFFERDECK_DEMO_SECRET", "demo-secret")
+        .env("OFFERDECK_LOG", "debug")
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = tokio::time::timeout(Duration::from_secs(60), cmd.output())
+        .await
+        .expect("offerdeck finished within 60 s")
+        .expect("offerdeck ran");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
