@@ -16,22 +16,43 @@ use crate::api::{OpKind, OperationDetail, Status, Step};
 /// Finished operations kept as history; older ones are dropped.
 pub const HISTORY_LIMIT: usize = 200;
 
-/// A summary of one step as last seen.
+/// A summary of one step as last seen. Every text in it is already plain and sanitised.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepRecord {
     pub id: String,
     pub name: String,
     pub status: String,
     pub progress: u8,
+    #[serde(default)]
+    pub estimate: String,
+    #[serde(default)]
+    pub messages: Vec<StepMessage>,
+}
+
+/// A step message turned into plain text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepMessage {
+    pub level: String,
+    pub text: String,
 }
 
 impl From<&Step> for StepRecord {
     fn from(s: &Step) -> Self {
         StepRecord {
-            id: s.id.clone(),
+            id: crate::text::sanitize_line(&s.id),
             name: crate::text::sanitize_line(s.name()),
-            status: s.status.as_str().to_string(),
+            status: crate::text::sanitize_line(s.status.as_str()),
             progress: s.progress(),
+            estimate: crate::text::sanitize_line(&s.estimated_time_frame),
+            messages: s
+                .messages
+                .iter()
+                .map(|m| StepMessage {
+                    level: crate::text::sanitize_line(&m.level),
+                    text: crate::text::html_to_text(&m.message_html),
+                })
+                .filter(|m| !m.text.is_empty())
+                .collect(),
         }
     }
 }

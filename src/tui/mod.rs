@@ -1,6 +1,26 @@
-//! The dashboard.
+//! The dashboard: one task owns the state; terminal events and background results arrive as
+//! messages; `update` turns them into effects the executor spawns; the screen is redrawn only
+//! when something changed, and a tick runs only while something animates.
+
+pub mod app;
+pub mod executor;
+pub mod input;
+pub mod keys;
+pub mod theme;
+pub mod view;
+
+use std::io::Write;
+use std::time::Duration;
+
+use chrono::Utc;
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures::StreamExt;
+use tokio::sync::mpsc;
 
 use crate::headless::{Context, Exit};
+use app::{App, Effect, Msg};
+use executor::Executor;
+use theme::Theme;
 
 /// Display options from the command line and the environment.
 #[derive(Debug, Clone, Default)]
@@ -10,7 +30,97 @@ pub struct Options {
     pub title: String,
 }
 
-pub async fn run(_ctx: Context, _options: Options) -> Exit {
-    eprintln!("the dashboard is being built");
-    Exit::Failed
+/// How often the spinner and relative times move while something is pending.
+const TICK: Duration = Duration::from_millis(125);
+
+/// Restores the terminal however the dashboard ends (return, `?`, or a panic unwinding).
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        ratatui::restore();
+    }
+}
+
+pub async fn run(ctx: Context, options: Options) -> Exit {
+    let Context {
+        config,
+        client,
+        store,
+    } = ctx;
+    let theme = Theme {
+        color: !(options.no_color || config.ui.no_color),
+        ascii: options.ascii || config.ui.ascii,
+    };
+    let unfinished = match store.unfinished() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Failed;
+        }
+    };
+    let (tx, mut rx) = mpsc::channel::<Msg>(256);
+    let (mut app, effects) = App::new(&config, &options.title, unfinished, Utc::now());
+    let mut executor = Executor::new(
+        client,
+        store,
+        config.path.clone(),
+        config.api.poll_interval,
+        tx,
+    );
+    executor.run(effects);
+
+    // ratatui::init installs a panic hook that restores the terminal before the message prints.
+    let mut terminal = ratatui::init();
+    let _guard = TerminalGuard;
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    tracing::info!(offers = app.rows.len(), "dashboard started");
+
+    loop {
+        if app.take_dirty()
+            && let Err(e) = terminal.draw(|frame| view::render(&app, &theme, frame))
+        {
+            tracing::error!(error = %e, "drawing failed");
+            break;
+        }
+        if app.quit {
+            break;
+        }
+        let msg = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => Msg::Key(key),
+                Some(Ok(Event::Resize(_, _))) => Msg::Resize,
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => {
+                    tracing::error!(error = %e, "terminal input failed");
+                    break;
+                }
+                None => break,
+            },
+            Some(msg) = rx.recv() => msg,
+            _ = tick.tick(), if app.is_animating() => Msg::Tick,
+        };
+        let mut effects = app.update(msg, Utc::now());
+        // Take in everything else already waiting before drawing once.
+        while let Ok(more) = rx.try_recv() {
+            effects.extend(app.update(more, Utc::now()));
+        }
+        if effects.contains(&Effect::Bell) {
+            let mut out = std::io::stdout();
+            let _ = out.write_all(b"\x07").and_then(|()| out.flush());
+        }
+        executor.run(effects);
+    }
+    executor.shutdown();
+    drop(terminal);
+    let in_flight = app.in_flight();
+    drop(_guard);
+    if in_flight > 0 {
+        println!(
+            "{in_flight} operation(s) still in flight at the service; offerdeck resumes them on its next start (or run `offerdeck watch`)."
+        );
+    }
+    Exit::Ok
 }

@@ -1,0 +1,123 @@
+//! One place for colours and symbols. Every status has a symbol and a word; colour only
+//! reinforces them, and disappears under `NO_COLOR` / `--no-color`. `--ascii` swaps the symbols.
+
+use ratatui::style::{Color, Modifier, Style};
+
+use super::app::{RowState, ToastLevel};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Good,
+    Bad,
+    Busy,
+    Ready,
+    Warn,
+    Muted,
+    Accent,
+    Plain,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Theme {
+    pub color: bool,
+    pub ascii: bool,
+}
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+const SPINNER_ASCII: [&str; 4] = ["|", "/", "-", "\\"];
+
+impl Theme {
+    pub fn style(&self, tone: Tone) -> Style {
+        let base = Style::default();
+        let style = match tone {
+            Tone::Good => base.fg(Color::Green),
+            Tone::Bad => base.fg(Color::Red).add_modifier(Modifier::BOLD),
+            Tone::Busy => base.fg(Color::Yellow),
+            Tone::Ready => base.fg(Color::Cyan).add_modifier(Modifier::BOLD),
+            Tone::Warn => base.fg(Color::Magenta),
+            Tone::Muted => base.fg(Color::DarkGray),
+            Tone::Accent => base.fg(Color::Cyan).add_modifier(Modifier::BOLD),
+            Tone::Plain => base,
+        };
+        if self.color {
+            style
+        } else {
+            // Keep the modifiers (bold stays bold), drop the colours.
+            Style {
+                fg: None,
+                bg: None,
+                ..style
+            }
+        }
+    }
+
+    pub fn spinner(&self, frame: usize) -> &'static str {
+        if self.ascii {
+            SPINNER_ASCII[frame % SPINNER_ASCII.len()]
+        } else {
+            SPINNER[frame % SPINNER.len()]
+        }
+    }
+
+    /// Symbol, word and tone of a row's state.
+    pub fn status(&self, state: &RowState, frame: usize) -> (&'static str, String, Tone) {
+        let pick =
+            |unicode: &'static str, ascii: &'static str| if self.ascii { ascii } else { unicode };
+        let label = state.label();
+        match state {
+            RowState::Loading => (self.spinner(frame), label, Tone::Muted),
+            RowState::Error => (pick("⚠", "[!]"), label, Tone::Warn),
+            RowState::Submitting(_) => (pick("…", "[>]"), label, Tone::Accent),
+            RowState::Running(_) => (self.spinner(frame), label, Tone::Busy),
+            RowState::Blocked => (pick("⚠", "[!]"), label, Tone::Bad),
+            RowState::Retrying(_) => (pick("⚠", "[!]"), label, Tone::Warn),
+            RowState::Rejected(_) => (pick("✖", "[x]"), label, Tone::Bad),
+            RowState::ReadyForGoLive => (pick("◆", "[*]"), label, Tone::Ready),
+            RowState::Live => (pick("✔", "[ok]"), label, Tone::Good),
+            RowState::Failed => (pick("✖", "[x]"), label, Tone::Bad),
+            RowState::Canceled => (pick("⊘", "[-]"), label, Tone::Muted),
+            RowState::NeverPublished | RowState::Idle => (pick("○", "[ ]"), label, Tone::Plain),
+            RowState::Unknown(_) => (pick("?", "[?]"), label, Tone::Warn),
+        }
+    }
+
+    /// Symbol and tone of a step status (the wire word is shown beside it).
+    pub fn step(&self, status: &str, frame: usize) -> (&'static str, Tone) {
+        let pick =
+            |unicode: &'static str, ascii: &'static str| if self.ascii { ascii } else { unicode };
+        match crate::api::StepStatus::parse(status) {
+            crate::api::StepStatus::Complete => (pick("✔", "[ok]"), Tone::Good),
+            crate::api::StepStatus::InProgress => (self.spinner(frame), Tone::Busy),
+            crate::api::StepStatus::WaitingForPublisherReview
+            | crate::api::StepStatus::WaitingForApproval => (pick("◆", "[*]"), Tone::Ready),
+            crate::api::StepStatus::Blocked
+            | crate::api::StepStatus::Rejected
+            | crate::api::StepStatus::Failed => (pick("✖", "[x]"), Tone::Bad),
+            crate::api::StepStatus::Canceled => (pick("⊘", "[-]"), Tone::Muted),
+            crate::api::StepStatus::NotStarted => (pick("·", "[ ]"), Tone::Muted),
+            crate::api::StepStatus::Unknown(_) => (pick("?", "[?]"), Tone::Warn),
+        }
+    }
+
+    pub fn toast(&self, level: ToastLevel) -> (&'static str, Tone) {
+        let pick =
+            |unicode: &'static str, ascii: &'static str| if self.ascii { ascii } else { unicode };
+        match level {
+            ToastLevel::Info => (pick("ℹ", "[i]"), Tone::Accent),
+            ToastLevel::Success => (pick("✔", "[ok]"), Tone::Good),
+            ToastLevel::Error => (pick("✖", "[x]"), Tone::Bad),
+        }
+    }
+
+    pub fn bar(&self, percent: u8, width: usize) -> String {
+        let filled = (usize::from(percent.min(100)) * width)
+            .div_ceil(100)
+            .min(width);
+        let (full, empty) = if self.ascii {
+            ("#", ".")
+        } else {
+            ("█", "░")
+        };
+        format!("{}{}", full.repeat(filled), empty.repeat(width - filled))
+    }
+}
