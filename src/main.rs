@@ -6,7 +6,9 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = offerdeck::cli::Cli::parse();
-    if cli.demo && std::env::var_os(offerdeck::sim::catalogue::DEMO_SECRET_ENV).is_none() {
+    if cli.demo
+        && std::env::var_os(offerdeck::sim::catalogue::DEMO_SECRET_ENV).is_none_or(|v| v.is_empty())
+    {
         // SAFETY: no other thread exists yet (the runtime starts below), so nothing can read the
         // environment concurrently. The value only opens the embedded simulator.
         unsafe {

@@ -14,16 +14,33 @@ fn t0() -> DateTime<Utc> {
 }
 
 fn config() -> offerdeck::config::Config {
-    offerdeck::config::parse(std::path::Path::new("demo.toml"), offerdeck::demo::DEMO_CONFIG).unwrap()
+    offerdeck::config::parse(
+        std::path::Path::new("demo.toml"),
+        offerdeck::demo::DEMO_CONFIG,
+    )
+    .unwrap()
 }
 
 fn app() -> App {
     let (mut app, effects) = App::new(&config(), "test", Vec::new(), t0());
     assert_eq!(effects.len(), 6);
-    assert!(effects.iter().all(|e| matches!(e, Effect::LoadStatus { .. })));
+    assert!(
+        effects
+            .iter()
+            .all(|e| matches!(e, Effect::LoadStatus { .. }))
+    );
     for row in 0..app.rows.len() {
-        let detail = offerdeck::api::OperationDetail { status: Status::NeverPublished, ..Default::default() };
-        app.update(Msg::StatusLoaded { row, result: Ok(detail) }, t0());
+        let detail = offerdeck::api::OperationDetail {
+            status: Status::NeverPublished,
+            ..Default::default()
+        };
+        app.update(
+            Msg::StatusLoaded {
+                row,
+                result: Ok(detail),
+            },
+            t0(),
+        );
     }
     app
 }
@@ -37,7 +54,13 @@ fn ch(app: &mut App, c: char) -> Vec<Effect> {
 }
 
 fn record(kind: OpKind, url: &str, status: Status) -> OperationRecord {
-    let mut r = OperationRecord::new("contoso", "contoso-vm", kind, url, &["ops@contoso.com".into()]);
+    let mut r = OperationRecord::new(
+        "contoso",
+        "contoso-vm",
+        kind,
+        url,
+        &["ops@contoso.com".into()],
+    );
     r.started_at = t0();
     r.last_status = status;
     r
@@ -52,7 +75,9 @@ fn publish_selected(app: &mut App) -> Vec<Effect> {
 fn publish_asks_then_starts_with_the_configured_emails() {
     let mut app = app();
     assert!(ch(&mut app, 'p').is_empty());
-    let Overlay::Confirm(c) = &app.overlay else { panic!("{:?}", app.overlay) };
+    let Overlay::Confirm(c) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
     assert_eq!((c.row, c.kind), (0, OpKind::Publish));
     assert_eq!(c.emails, vec!["ops@contoso.com", "release@contoso.com"]);
     // n sends nothing.
@@ -74,24 +99,57 @@ fn publish_asks_then_starts_with_the_configured_emails() {
     // A second publish while one is in flight is refused.
     assert!(ch(&mut app, 'p').is_empty());
     assert_eq!(app.overlay, Overlay::None);
-    assert!(app.toasts.last().unwrap().text.contains("already in flight"));
+    assert!(
+        app.toasts
+            .last()
+            .unwrap()
+            .text
+            .contains("already in flight")
+    );
 }
 
 #[test]
 fn an_accepted_publish_is_followed_to_signoff_then_go_live() {
     let mut app = app();
     publish_selected(&mut app);
-    let rec = record(OpKind::Publish, "http://127.0.0.1:1/op/1", Status::NotStarted);
-    let effects = app.update(Msg::Started { row: 0, kind: OpKind::Publish, result: Ok((rec.clone(), false)) }, t0());
-    assert!(matches!(effects.as_slice(), [Effect::Follow { row: 0, .. }]));
+    let rec = record(
+        OpKind::Publish,
+        "http://127.0.0.1:1/op/1",
+        Status::NotStarted,
+    );
+    let effects = app.update(
+        Msg::Started {
+            row: 0,
+            kind: OpKind::Publish,
+            result: Ok((rec.clone(), false)),
+        },
+        t0(),
+    );
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Follow { row: 0, .. }]
+    ));
     assert_eq!(app.rows[0].activity, Activity::Following);
     assert!(app.is_animating());
 
     let mut running = rec.clone();
     running.last_status = Status::Running;
     running.progress = 40;
-    running.current_step = Some(StepRecord { id: "displaycertify".into(), name: "Certification".into(), status: "inProgress".into(), progress: 30, estimate: String::new(), messages: Vec::new() });
-    app.update(Msg::Follow { row: 0, event: FollowEvent::Changed(running.clone()) }, t0());
+    running.current_step = Some(StepRecord {
+        id: "displaycertify".into(),
+        name: "Certification".into(),
+        status: "inProgress".into(),
+        progress: 30,
+        estimate: String::new(),
+        messages: Vec::new(),
+    });
+    app.update(
+        Msg::Follow {
+            row: 0,
+            event: FollowEvent::Changed(running.clone()),
+        },
+        t0(),
+    );
     assert_eq!(app.rows[0].state(), RowState::Running(OpKind::Publish));
     assert_eq!(app.rows[0].progress(), Some(40));
     // L before sign-off is refused.
@@ -101,15 +159,40 @@ fn an_accepted_publish_is_followed_to_signoff_then_go_live() {
     let mut ready = running;
     ready.last_status = Status::WaitingForPublisherReview;
     ready.finished = true;
-    app.update(Msg::Follow { row: 0, event: FollowEvent::Changed(ready.clone()) }, t0());
-    app.update(Msg::Follow { row: 0, event: FollowEvent::Stopped { record: ready, error: None } }, t0());
+    app.update(
+        Msg::Follow {
+            row: 0,
+            event: FollowEvent::Changed(ready.clone()),
+        },
+        t0(),
+    );
+    app.update(
+        Msg::Follow {
+            row: 0,
+            event: FollowEvent::Stopped {
+                record: ready,
+                error: None,
+            },
+        },
+        t0(),
+    );
     assert_eq!(app.rows[0].state(), RowState::ReadyForGoLive);
-    assert!(app.toasts.iter().any(|t| t.text.contains("ready for go-live")));
+    assert!(
+        app.toasts
+            .iter()
+            .any(|t| t.text.contains("ready for go-live"))
+    );
     assert_eq!(app.rows[0].activity, Activity::Idle);
     ch(&mut app, 'L');
     assert!(matches!(&app.overlay, Overlay::Confirm(c) if c.kind == OpKind::GoLive));
     let effects = ch(&mut app, 'y');
-    assert!(matches!(effects.as_slice(), [Effect::Start { kind: OpKind::GoLive, .. }]));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Start {
+            kind: OpKind::GoLive,
+            ..
+        }]
+    ));
 }
 
 #[test]
@@ -121,24 +204,55 @@ fn a_rejection_opens_every_detail_and_retry_resends() {
         status: 422,
         code: Some("ValidationFailed".into()),
         message: "The offer failed validation.".into(),
-        details: vec!["plans[0].vmImages: no image (MissingImage)".into(), "summary: too long".into()],
+        details: vec![
+            "plans[0].vmImages: no image (MissingImage)".into(),
+            "summary: too long".into(),
+        ],
         correlation_id: Some("corr-1".into()),
         service: None,
     };
-    app.update(Msg::Started { row: 1, kind: OpKind::Publish, result: Err(ApiError::from_status(se)) }, t0());
+    app.update(
+        Msg::Started {
+            row: 1,
+            kind: OpKind::Publish,
+            result: Err(ApiError::from_status(se)),
+        },
+        t0(),
+    );
     assert_eq!(app.overlay, Overlay::Rejection { row: 1 });
     assert_eq!(app.rows[1].state(), RowState::Rejected(2));
     assert_eq!(app.rows[1].rejection.as_ref().unwrap().details.len(), 2);
-    assert_eq!(app.errors.last().unwrap().correlation_id.as_deref(), Some("corr-1"));
+    assert_eq!(
+        app.errors.last().unwrap().correlation_id.as_deref(),
+        Some("corr-1")
+    );
     // r from the popup asks to publish again.
     ch(&mut app, 'r');
     assert!(matches!(&app.overlay, Overlay::Confirm(c) if c.retry && c.row == 1));
     let effects = ch(&mut app, 'y');
-    assert!(matches!(effects.as_slice(), [Effect::Start { row: 1, kind: OpKind::Publish, .. }]));
-    let mut rec = record(OpKind::Publish, "http://127.0.0.1:1/op/2", Status::NotStarted);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Start {
+            row: 1,
+            kind: OpKind::Publish,
+            ..
+        }]
+    ));
+    let mut rec = record(
+        OpKind::Publish,
+        "http://127.0.0.1:1/op/2",
+        Status::NotStarted,
+    );
     rec.offer = "contoso-analytics".into();
     rec.started_at = t0() + chrono::Duration::seconds(1);
-    app.update(Msg::Started { row: 1, kind: OpKind::Publish, result: Ok((rec, false)) }, t0());
+    app.update(
+        Msg::Started {
+            row: 1,
+            kind: OpKind::Publish,
+            result: Ok((rec, false)),
+        },
+        t0(),
+    );
     assert!(app.rows[1].rejection.is_none());
     assert_eq!(app.rows[1].state(), RowState::Running(OpKind::Publish));
 }
@@ -149,16 +263,38 @@ fn a_failure_shows_its_reason_in_the_row_and_a_toast() {
     app.bell = true;
     publish_selected(&mut app);
     let rec = record(OpKind::Publish, "u1", Status::Running);
-    app.update(Msg::Started { row: 0, kind: OpKind::Publish, result: Ok((rec.clone(), false)) }, t0());
+    app.update(
+        Msg::Started {
+            row: 0,
+            kind: OpKind::Publish,
+            result: Ok((rec.clone(), false)),
+        },
+        t0(),
+    );
     let mut failed = rec;
     failed.last_status = Status::Failed;
     failed.finished = true;
     failed.failure = Some("No virtual machine image was found for the plan gateway-byol.".into());
-    let effects = app.update(Msg::Follow { row: 0, event: FollowEvent::Changed(failed) }, t0());
+    let effects = app.update(
+        Msg::Follow {
+            row: 0,
+            event: FollowEvent::Changed(failed),
+        },
+        t0(),
+    );
     assert!(effects.contains(&Effect::Bell));
     assert_eq!(app.rows[0].state(), RowState::Failed);
-    assert_eq!(app.rows[0].failure().as_deref(), Some("No virtual machine image was found for the plan gateway-byol."));
-    assert!(app.toasts.last().unwrap().text.contains("No virtual machine image"));
+    assert_eq!(
+        app.rows[0].failure().as_deref(),
+        Some("No virtual machine image was found for the plan gateway-byol.")
+    );
+    assert!(
+        app.toasts
+            .last()
+            .unwrap()
+            .text
+            .contains("No virtual machine image")
+    );
     // Retry is allowed now.
     ch(&mut app, 'r');
     assert!(matches!(&app.overlay, Overlay::Confirm(c) if c.retry));
@@ -169,28 +305,55 @@ fn cancel_only_when_something_runs() {
     let mut app = app();
     ch(&mut app, 'c');
     assert_eq!(app.overlay, Overlay::None);
-    assert!(app.toasts.last().unwrap().text.contains("nothing is running"));
+    assert!(
+        app.toasts
+            .last()
+            .unwrap()
+            .text
+            .contains("nothing is running")
+    );
     publish_selected(&mut app);
     let rec = record(OpKind::Publish, "u1", Status::Running);
-    app.update(Msg::Started { row: 0, kind: OpKind::Publish, result: Ok((rec, false)) }, t0());
+    app.update(
+        Msg::Started {
+            row: 0,
+            kind: OpKind::Publish,
+            result: Ok((rec, false)),
+        },
+        t0(),
+    );
     ch(&mut app, 'c');
     assert!(matches!(&app.overlay, Overlay::Confirm(c) if c.kind == OpKind::Cancel));
     let effects = ch(&mut app, 'y');
-    assert!(matches!(effects.as_slice(), [Effect::Start { kind: OpKind::Cancel, .. }]));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Start {
+            kind: OpKind::Cancel,
+            ..
+        }]
+    ));
 }
 
 #[test]
 fn email_editor_refuses_a_bad_address_and_saves_a_good_list() {
     let mut app = app();
     ch(&mut app, 'e');
-    let Mode::EditEmails(form) = &app.mode else { panic!() };
+    let Mode::EditEmails(form) = &app.mode else {
+        panic!()
+    };
     assert_eq!(form.input.text(), "ops@contoso.com, release@contoso.com");
     for c in ", oops".chars() {
         ch(&mut app, c);
     }
     assert!(key(&mut app, KeyCode::Enter).is_empty(), "nothing saved");
-    let Mode::EditEmails(form) = &app.mode else { panic!() };
-    assert!(form.error.as_deref().unwrap().contains("\"oops\""), "{:?}", form.error);
+    let Mode::EditEmails(form) = &app.mode else {
+        panic!()
+    };
+    assert!(
+        form.error.as_deref().unwrap().contains("\"oops\""),
+        "{:?}",
+        form.error
+    );
     for c in "@contoso.com".chars() {
         ch(&mut app, c);
     }
@@ -198,9 +361,27 @@ fn email_editor_refuses_a_bad_address_and_saves_a_good_list() {
     key(&mut app, KeyCode::Delete);
     ch(&mut app, 'O');
     let effects = key(&mut app, KeyCode::Enter);
-    let expected = vec!["Ops@contoso.com".to_string(), "release@contoso.com".into(), "oops@contoso.com".into()];
-    assert_eq!(effects, vec![Effect::SaveEmails { row: 0, publisher: "contoso".into(), offer: "contoso-vm".into(), emails: expected.clone() }]);
-    app.update(Msg::EmailsSaved { row: 0, result: Ok(expected.clone()) }, t0());
+    let expected = vec![
+        "Ops@contoso.com".to_string(),
+        "release@contoso.com".into(),
+        "oops@contoso.com".into(),
+    ];
+    assert_eq!(
+        effects,
+        vec![Effect::SaveEmails {
+            row: 0,
+            publisher: "contoso".into(),
+            offer: "contoso-vm".into(),
+            emails: expected.clone()
+        }]
+    );
+    app.update(
+        Msg::EmailsSaved {
+            row: 0,
+            result: Ok(expected.clone()),
+        },
+        t0(),
+    );
     assert_eq!(app.mode, Mode::Browse);
     assert_eq!(app.rows[0].emails, expected);
     // Esc leaves the list as it was.
@@ -229,7 +410,16 @@ fn filter_narrows_live_and_selection_follows_the_offer() {
     ch(&mut app, 'G');
     assert_eq!(app.selected_row(), Some(5));
     // A status update re-filters without moving the cursor off the offer.
-    app.update(Msg::StatusLoaded { row: 3, result: Ok(offerdeck::api::OperationDetail { status: Status::Failed, ..Default::default() }) }, t0());
+    app.update(
+        Msg::StatusLoaded {
+            row: 3,
+            result: Ok(offerdeck::api::OperationDetail {
+                status: Status::Failed,
+                ..Default::default()
+            }),
+        },
+        t0(),
+    );
     assert_eq!(app.selected_row(), Some(5));
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.visible.len(), 6, "Esc clears it");
@@ -256,7 +446,10 @@ fn quitting_asks_while_operations_run_and_ctrl_c_always_quits() {
 
     let mut app2 = self::app();
     ch(&mut app2, 'e');
-    let effects = app2.update(Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)), t0());
+    let effects = app2.update(
+        Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        t0(),
+    );
     assert_eq!(effects, vec![Effect::Quit]);
     let mut idle = self::app();
     assert_eq!(ch(&mut idle, 'q'), vec![Effect::Quit]);
@@ -270,9 +463,16 @@ fn unfinished_operations_are_resumed_at_start() {
     other.offer = "not-in-config".into();
     unfinished.push(other);
     let (app, effects) = App::new(&config(), "t", unfinished, t0());
-    let follows: Vec<_> = effects.iter().filter(|e| matches!(e, Effect::Follow { .. })).collect();
+    let follows: Vec<_> = effects
+        .iter()
+        .filter(|e| matches!(e, Effect::Follow { .. }))
+        .collect();
     assert_eq!(follows.len(), 2);
-    assert_eq!(effects.len(), 7, "5 statuses to load, 2 operations to follow");
+    assert_eq!(
+        effects.len(),
+        7,
+        "5 statuses to load, 2 operations to follow"
+    );
     assert_eq!(app.rows.len(), 7);
     assert!(app.rows[6].unconfigured);
     assert_eq!(app.rows[0].activity, Activity::Following);
@@ -285,27 +485,80 @@ fn stale_polls_and_poll_errors() {
     publish_selected(&mut app);
     let mut newer = record(OpKind::Publish, "new", Status::Running);
     newer.started_at = t0() + chrono::Duration::seconds(10);
-    app.update(Msg::Started { row: 0, kind: OpKind::Publish, result: Ok((newer, false)) }, t0());
+    app.update(
+        Msg::Started {
+            row: 0,
+            kind: OpKind::Publish,
+            result: Ok((newer, false)),
+        },
+        t0(),
+    );
     // A late poll of an older operation changes nothing.
     let old = record(OpKind::Publish, "old", Status::Failed);
-    app.update(Msg::Follow { row: 0, event: FollowEvent::Changed(old) }, t0());
+    app.update(
+        Msg::Follow {
+            row: 0,
+            event: FollowEvent::Changed(old),
+        },
+        t0(),
+    );
     assert_eq!(app.rows[0].op.as_ref().unwrap().operation_url, "new");
     let current = app.rows[0].op.clone().unwrap();
-    app.update(Msg::Follow { row: 0, event: FollowEvent::Retrying { record: current.clone(), attempt: 2, error: "service error: HTTP 503".into(), wait: std::time::Duration::from_secs(4) } }, t0());
+    app.update(
+        Msg::Follow {
+            row: 0,
+            event: FollowEvent::Retrying {
+                record: current.clone(),
+                attempt: 2,
+                error: "service error: HTTP 503".into(),
+                wait: std::time::Duration::from_secs(4),
+            },
+        },
+        t0(),
+    );
     assert_eq!(app.rows[0].state(), RowState::Retrying(2));
-    let gave_up = ApiError::Unreachable { url: "x".into(), attempts: 5, reason: "refused".into() };
-    app.update(Msg::Follow { row: 0, event: FollowEvent::Stopped { record: current, error: Some(gave_up) } }, t0());
+    let gave_up = ApiError::Unreachable {
+        url: "x".into(),
+        attempts: 5,
+        reason: "refused".into(),
+    };
+    app.update(
+        Msg::Follow {
+            row: 0,
+            event: FollowEvent::Stopped {
+                record: current,
+                error: Some(gave_up),
+            },
+        },
+        t0(),
+    );
     assert_eq!(app.rows[0].activity, Activity::Idle);
-    assert!(app.toasts.last().unwrap().text.contains("goes on at the service"));
+    assert!(
+        app.toasts
+            .last()
+            .unwrap()
+            .text
+            .contains("goes on at the service")
+    );
     // Ctrl-r follows it again.
-    let effects = app.update(Msg::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL)), t0());
-    assert!(effects.iter().any(|e| matches!(e, Effect::Follow { row: 0, .. })));
+    let effects = app.update(
+        Msg::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL)),
+        t0(),
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Follow { row: 0, .. }))
+    );
 }
 
 #[test]
 fn an_idle_dashboard_does_not_tick() {
     let mut app = app();
-    assert!(!app.is_animating(), "statuses loaded, no toast: no timer runs");
+    assert!(
+        !app.is_animating(),
+        "statuses loaded, no toast: no timer runs"
+    );
     ch(&mut app, 'c');
     assert!(app.is_animating(), "a toast needs ticks to expire");
     // Toasts expire with ticks; then nothing animates.

@@ -1,0 +1,443 @@
+//! Screens of the dashboard rendered into ratatui's TestBackend and compared with snapshots
+//! (tests/snapshots), plus the styles colour must (and under NO_COLOR must not) add.
+
+use chrono::{DateTime, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::{Color, Modifier};
+
+use offerdeck::api::{ApiError, OpKind, OperationDetail, ServiceError, Status};
+use offerdeck::ops::FollowEvent;
+use offerdeck::store::{OperationRecord, StepMessage, StepRecord};
+use offerdeck::tui::app::{App, Msg};
+use offerdeck::tui::theme::Theme;
+use offerdeck::tui::view;
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
+}
+
+fn step(id: &str, name: &str, status: &str, progress: u8, estimate: &str) -> StepRecord {
+    StepRecord {
+        id: id.into(),
+        name: name.into(),
+        status: status.into(),
+        progress,
+        estimate: estimate.into(),
+        messages: Vec::new(),
+    }
+}
+
+/// The demo offers in every interesting state: running, rejected, failed, throttled, ready, live.
+fn busy_app() -> App {
+    let config = offerdeck::config::parse(
+        std::path::Path::new("demo.toml"),
+        offerdeck::demo::DEMO_CONFIG,
+    )
+    .unwrap();
+    let (mut app, _) = App::new(
+        &config,
+        "demo · simulator http://127.0.0.1:7878",
+        Vec::new(),
+        t0(),
+    );
+    for row in 0..app.rows.len() {
+        let status = if row == 5 {
+            Status::Succeeded
+        } else {
+            Status::NeverPublished
+        };
+        app.update(
+            Msg::StatusLoaded {
+                row,
+                result: Ok(OperationDetail {
+                    status,
+                    ..Default::default()
+                }),
+            },
+            t0(),
+        );
+    }
+    let now = t0() + chrono::Duration::seconds(95);
+    // contoso-vm: running, certification at 37 %.
+    let mut vm = OperationRecord::new(
+        "contoso",
+        "contoso-vm",
+        OpKind::Publish,
+        "http://127.0.0.1:7878/api/publishers/contoso/offers/contoso-vm/operations/7d1c?api-version=2017-10-31",
+        &[],
+    );
+    vm.started_at = t0();
+    vm.last_status = Status::Running;
+    vm.progress = 27;
+    vm.steps = vec![
+        StepRecord {
+            messages: vec![StepMessage {
+                level: "information".into(),
+                text: "Step completed.".into(),
+            }],
+            ..step(
+                "displaydummycertify",
+                "Validate Pre-Requisites",
+                "complete",
+                100,
+                "< 15 min",
+            )
+        },
+        step(
+            "displaycertify",
+            "Certification",
+            "inProgress",
+            37,
+            "~2-3 days",
+        ),
+        step(
+            "displayprovision",
+            "Provisioning",
+            "notStarted",
+            0,
+            "< 1 day",
+        ),
+        step(
+            "publisher-signoff",
+            "Publisher signoff",
+            "notStarted",
+            0,
+            "< 1 hour",
+        ),
+    ];
+    vm.current_step = Some(vm.steps[1].clone());
+    app.update(
+        Msg::Started {
+            row: 0,
+            kind: OpKind::Publish,
+            result: Ok((vm.clone(), false)),
+        },
+        t0(),
+    );
+    app.update(
+        Msg::Follow {
+            row: 0,
+            event: FollowEvent::Changed(vm),
+        },
+        now,
+    );
+    // contoso-analytics: rejected with three details.
+    let se = ServiceError {
+        status: 422,
+        code: Some("ValidationFailed".into()),
+        message: "The offer failed validation. Fix the problems listed in details, then publish again.".into(),
+        details: vec![
+            "plans[contoso-analytics-byol].microsoft-azure-virtualmachines.vmImages: Plan has no image version; add one with an osVhdUrl. (MissingImage)".into(),
+            "microsoft-azure-marketplace.summary: Summary is longer than 100 characters. (InvalidValue)".into(),
+        ],
+        correlation_id: Some("0f8e2d8e-1111-4c4c-9999-123456789abc".into()),
+        service: None,
+    };
+    app.update(
+        Msg::Started {
+            row: 1,
+            kind: OpKind::Publish,
+            result: Err(ApiError::from_status(se)),
+        },
+        now,
+    );
+    app.overlay = offerdeck::tui::app::Overlay::None;
+    // contoso-gateway: failed at certification.
+    let mut gw = OperationRecord::new(
+        "contoso",
+        "contoso-gateway",
+        OpKind::Publish,
+        "http://127.0.0.1:7878/api/operations/contoso$contoso-gateway$2$preview?api-version=2017-10-31",
+        &[],
+    );
+    gw.started_at = t0();
+    gw.updated_at = t0() + chrono::Duration::seconds(40);
+    gw.last_status = Status::Failed;
+    gw.finished = true;
+    gw.progress = 28;
+    gw.failure = Some("No virtual machine image was found for the plan gateway-byol.".into());
+    app.update(
+        Msg::Started {
+            row: 2,
+            kind: OpKind::Publish,
+            result: Ok((gw.clone(), false)),
+        },
+        t0(),
+    );
+    app.update(
+        Msg::Follow {
+            row: 2,
+            event: FollowEvent::Changed(gw.clone()),
+        },
+        now,
+    );
+    app.update(
+        Msg::Follow {
+            row: 2,
+            event: FollowEvent::Stopped {
+                record: gw,
+                error: None,
+            },
+        },
+        now,
+    );
+    // fabrikam-db: polling with retries.
+    let mut db = OperationRecord::new(
+        "fabrikam",
+        "fabrikam-db",
+        OpKind::Publish,
+        "http://127.0.0.1:7878/x",
+        &[],
+    );
+    db.started_at = t0();
+    db.last_status = Status::Running;
+    db.progress = 45;
+    app.update(
+        Msg::Started {
+            row: 3,
+            kind: OpKind::Publish,
+            result: Ok((db.clone(), false)),
+        },
+        t0(),
+    );
+    app.update(
+        Msg::Follow {
+            row: 3,
+            event: FollowEvent::Retrying {
+                record: db,
+                attempt: 2,
+                error: "service error: HTTP 429 TooManyRequests".into(),
+                wait: std::time::Duration::from_secs(4),
+            },
+        },
+        now,
+    );
+    // fabrikam-web: ready for go-live.
+    let mut web = OperationRecord::new(
+        "fabrikam",
+        "fabrikam-web",
+        OpKind::Publish,
+        "http://127.0.0.1:7878/y",
+        &[],
+    );
+    web.started_at = t0();
+    web.updated_at = t0() + chrono::Duration::seconds(80);
+    web.last_status = Status::WaitingForPublisherReview;
+    web.progress = 100;
+    web.finished = true;
+    app.update(
+        Msg::Started {
+            row: 4,
+            kind: OpKind::Publish,
+            result: Ok((web.clone(), false)),
+        },
+        t0(),
+    );
+    app.update(
+        Msg::Follow {
+            row: 4,
+            event: FollowEvent::Changed(web),
+        },
+        now,
+    );
+    // Let flashes and toasts expire so the snapshot is stable.
+    app.update(Msg::Tick, now + chrono::Duration::seconds(10));
+    app.update(Msg::Tick, now);
+    app
+}
+
+fn color() -> Theme {
+    Theme {
+        color: true,
+        ascii: false,
+    }
+}
+
+fn draw(app: &App, theme: &Theme, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| view::render(app, theme, f)).unwrap();
+    terminal
+}
+
+fn snapshot(name: &str, terminal: &Terminal<TestBackend>) {
+    insta::with_settings!({
+        filters => vec![
+            (r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", "[datetime]"),
+            (r"\d\d:\d\d:\d\d", "[time]"),
+        ],
+        prepend_module_to_snapshot => false,
+    }, {
+        insta::assert_snapshot!(name, terminal.backend().to_string());
+    });
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    let now = app.now;
+    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)), now);
+}
+
+#[test]
+fn table_with_live_rows() {
+    let app = busy_app();
+    snapshot("table_wide", &draw(&app, &color(), 140, 16));
+}
+
+#[test]
+fn narrow_terminal_keeps_what_matters() {
+    let app = busy_app();
+    snapshot("table_80x24", &draw(&app, &color(), 80, 24));
+}
+
+#[test]
+fn filter_prompt() {
+    let mut app = busy_app();
+    key(&mut app, KeyCode::Char('/'));
+    for c in "contoso".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    snapshot("filter", &draw(&app, &color(), 120, 14));
+}
+
+#[test]
+fn email_editor_with_an_error() {
+    let mut app = busy_app();
+    key(&mut app, KeyCode::Char('e'));
+    for c in ", not-an-address".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    key(&mut app, KeyCode::Enter);
+    snapshot("email_editor_error", &draw(&app, &color(), 100, 20));
+}
+
+#[test]
+fn publish_confirmation() {
+    let mut app = busy_app();
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char('p'));
+    snapshot("confirm_publish", &draw(&app, &color(), 100, 20));
+}
+
+#[test]
+fn rejection_popup_lists_every_detail() {
+    let mut app = busy_app();
+    key(&mut app, KeyCode::Char('j'));
+    app.overlay = offerdeck::tui::app::Overlay::Rejection { row: 1 };
+    let terminal = draw(&app, &color(), 110, 24);
+    let text = terminal.backend().to_string();
+    assert!(
+        text.contains("vmImages") && text.contains("Summary is longer"),
+        "{text}"
+    );
+    snapshot("rejection_popup", &terminal);
+}
+
+#[test]
+fn detail_view() {
+    let mut app = busy_app();
+    key(&mut app, KeyCode::Enter);
+    snapshot("detail", &draw(&app, &color(), 110, 22));
+}
+
+#[test]
+fn help_overlay() {
+    let mut app = busy_app();
+    key(&mut app, KeyCode::Char('?'));
+    snapshot("help", &draw(&app, &color(), 100, 26));
+}
+
+#[test]
+fn colours_reinforce_and_no_color_removes_them() {
+    let app = busy_app();
+    let find = |terminal: &Terminal<TestBackend>, needle: &str| {
+        let buffer = terminal.backend().buffer().clone();
+        let width = buffer.area.width as usize;
+        let text: Vec<String> = buffer
+            .content
+            .iter()
+            .map(|c| c.symbol().to_string())
+            .collect();
+        let flat = text.concat();
+        let index = flat
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} not on screen"));
+        let cell = flat[..index].chars().count();
+        buffer.content[cell + width * 0].clone()
+    };
+    let terminal = draw(&app, &color(), 140, 16);
+    let failed = find(&terminal, "✖ failed");
+    assert_eq!(failed.fg, Color::Red);
+    assert!(failed.modifier.contains(Modifier::BOLD));
+    assert_eq!(find(&terminal, "◆ ready for go-live").fg, Color::Cyan);
+    let plain = draw(
+        &app,
+        &Theme {
+            color: false,
+            ascii: false,
+        },
+        140,
+        16,
+    );
+    let failed = find(&plain, "✖ failed");
+    assert_eq!(failed.fg, Color::Reset, "no colour under NO_COLOR");
+    assert!(
+        failed.modifier.contains(Modifier::BOLD),
+        "the symbol and word carry the meaning"
+    );
+    let ascii = draw(
+        &app,
+        &Theme {
+            color: false,
+            ascii: true,
+        },
+        140,
+        16,
+    )
+    .backend()
+    .to_string();
+    assert!(
+        ascii.contains("[x] failed")
+            && ascii.contains("[*] ready for go-live")
+            && !ascii.contains('✖'),
+        "{ascii}"
+    );
+}
+
+#[test]
+fn server_text_cannot_reach_the_terminal_raw() {
+    let mut app = busy_app();
+    let mut evil = OperationRecord::new("contoso", "contoso-vm", OpKind::Publish, "u", &[]);
+    evil.started_at = t0();
+    let detail: OperationDetail = serde_json::from_str(
+        r#"{"status":"failed","steps":[{"id":"x","stepName":"Cert\u001b[2J\u001b]0;pwned\u0007ification","status":"rejected",
+            "messages":[{"messageHtml":"bad <b>image</b>\u001b[31m\r\nnext","level":"error"}]}]}"#,
+    )
+    .unwrap();
+    evil.apply(&detail);
+    app.update(
+        Msg::Follow {
+            row: 0,
+            event: FollowEvent::Changed(evil),
+        },
+        app.now,
+    );
+    key(&mut app, KeyCode::Enter);
+    let terminal = draw(&app, &color(), 110, 22);
+    let text = terminal.backend().to_string();
+    assert!(
+        text.contains("Certification") && text.contains("bad image next"),
+        "{text}"
+    );
+    for cell in terminal.backend().buffer().content.iter() {
+        assert!(
+            cell.symbol().chars().all(|c| !c.is_control()),
+            "control character drawn: {:?}",
+            cell.symbol()
+        );
+    }
+}
