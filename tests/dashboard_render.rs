@@ -356,7 +356,6 @@ fn colours_reinforce_and_no_color_removes_them() {
     let app = busy_app();
     let find = |terminal: &Terminal<TestBackend>, needle: &str| {
         let buffer = terminal.backend().buffer().clone();
-        let width = buffer.area.width as usize;
         let text: Vec<String> = buffer
             .content
             .iter()
@@ -367,7 +366,7 @@ fn colours_reinforce_and_no_color_removes_them() {
             .find(needle)
             .unwrap_or_else(|| panic!("{needle} not on screen"));
         let cell = flat[..index].chars().count();
-        buffer.content[cell + width * 0].clone()
+        buffer.content[cell].clone()
     };
     let terminal = draw(&app, &color(), 140, 16);
     let failed = find(&terminal, "✖ failed");
