@@ -31,3 +31,19 @@ pub fn data_dir() -> PathBuf {
 pub fn log_dir() -> PathBuf {
     data_dir().join("logs")
 }
+
+/// A path for display: the home folder written as `~`.
+pub fn display(path: &std::path::Path) -> String {
+    let shown = path.display().to_string();
+    match std::env::var_os("HOME").map(PathBuf::from) {
+        Some(home) if !home.as_os_str().is_empty() && path.starts_with(&home) => {
+            format!(
+                "~/{}",
+                path.strip_prefix(&home)
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            )
+        }
+        _ => shown,
+    }
+}

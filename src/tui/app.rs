@@ -558,7 +558,7 @@ impl App {
                         self.toast(
                             format!(
                                 "{key}: notification e-mails saved to {}",
-                                self.config_path.display()
+                                crate::paths::display(&self.config_path)
                             ),
                             ToastLevel::Success,
                         );

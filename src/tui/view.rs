@@ -483,7 +483,7 @@ fn render_footer(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         Line::from(Span::styled(format!("{sym} {}", t.text), theme.style(tone)))
     } else {
         Line::from(Span::styled(
-            format!("{} · ? for help", app.config_path.display()),
+            format!("{} · ? for help", crate::paths::display(&app.config_path)),
             theme.style(Tone::Muted),
         ))
     };
