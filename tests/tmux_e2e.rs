@@ -1,6 +1,7 @@
 //! The real binary driven as a person drives it: `offerdeck --demo` in tmux, keys sent with
 //! send-keys, the screen read with capture-pane. Publish and see it reach sign-off, edit an
-//! e-mail, see a 422 with its details, retry it, quit, restart and see it resume.
+//! e-mail, see a 422 with its details, retry it, quit, restart and see it resume. The time scale
+//! gives a publish about 8 s, so the retried one is surely still running when the test quits.
 
 use std::path::Path;
 use std::process::Command;
@@ -16,7 +17,7 @@ impl Session {
             .args(["kill-session", "-t", name])
             .output();
         let cmd = format!(
-            "env -u OFFERDECK_DEMO_SECRET -u NO_COLOR OFFERDECK_DATA_DIR='{}' '{}' --demo --demo-time-scale 100000",
+            "env -u OFFERDECK_DEMO_SECRET -u NO_COLOR OFFERDECK_DATA_DIR='{}' '{}' --demo --demo-time-scale 40000",
             data.display(),
             env!("CARGO_BIN_EXE_offerdeck")
         );
