@@ -105,19 +105,7 @@ pub enum Command {
         json: bool,
     },
     /// Serve the simulated Cloud Partner Portal API on loopback
-    Simulate {
-        #[arg(long, default_value = "127.0.0.1:7878")]
-        addr: SocketAddr,
-        /// Simulated seconds per real second (3600: one hour of the service per second)
-        #[arg(long, default_value_t = 3_600.0)]
-        time_scale: f64,
-        /// Extra plain offers under the `bench` publisher (bench/offer-0001…)
-        #[arg(long, default_value_t = 0)]
-        offers: usize,
-        /// Latency added to every answer, e.g. 50ms
-        #[arg(long, value_parser = humantime::parse_duration, default_value = "0s")]
-        latency: std::time::Duration,
-    },
+    Simulate(SimulateArgs),
 }
 
 impl Command {
@@ -130,6 +118,28 @@ impl Command {
             _ => None,
         }
     }
+}
+
+/// Options of `offerdeck simulate`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SimulateArgs {
+    #[arg(long, default_value = "127.0.0.1:7878")]
+    pub addr: SocketAddr,
+    /// Simulated seconds per real second (3600: one hour of the service per second)
+    #[arg(long, default_value_t = 3_600.0)]
+    pub time_scale: f64,
+    /// Extra plain offers under the `bench` publisher (bench/offer-0001…)
+    #[arg(long, default_value_t = 0)]
+    pub offers: usize,
+    /// Latency added to every answer, e.g. 50ms
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "0s")]
+    pub latency: std::time::Duration,
+    /// Share of API answers replaced by a fault (429, 5xx, HTML page, slow, dropped, truncated), 0 to 1
+    #[arg(long, default_value_t = 0.0)]
+    pub chaos: f64,
+    /// Seed of the chaos dice, for a repeatable run
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 /// `PUBLISHER/OFFER` from the command line.

@@ -18,7 +18,7 @@ fn main() -> ExitCode {
             );
         }
     }
-    let log_name = if matches!(cli.command, Some(offerdeck::cli::Command::Simulate { .. })) {
+    let log_name = if matches!(cli.command, Some(offerdeck::cli::Command::Simulate(_))) {
         "simulator.log"
     } else {
         "offerdeck.log"

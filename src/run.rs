@@ -10,12 +10,7 @@ use crate::store::StateStore;
 /// Runs the parsed command line to an exit code.
 pub async fn run(cli: Cli) -> Exit {
     match cli.command {
-        Some(Command::Simulate {
-            addr,
-            time_scale,
-            offers,
-            latency,
-        }) => simulate(addr, time_scale, offers, latency).await,
+        Some(Command::Simulate(args)) => simulate(args).await,
         Some(command) => {
             let Some(config) = load_config(cli.config.as_deref(), false) else {
                 return Exit::Usage;
@@ -52,7 +47,7 @@ pub async fn run(cli: Cli) -> Exit {
                         .await
                 }
                 Command::Watch { json } => headless::watch(&ctx, json).await,
-                Command::Simulate { .. } => Exit::Usage,
+                Command::Simulate(_) => Exit::Usage,
             }
         }
         None => dashboard(&cli).await,
@@ -151,12 +146,15 @@ async fn dashboard(cli: &Cli) -> Exit {
     }
 }
 
-async fn simulate(
-    addr: std::net::SocketAddr,
-    time_scale: f64,
-    offers: usize,
-    latency: std::time::Duration,
-) -> Exit {
+async fn simulate(args: crate::cli::SimulateArgs) -> Exit {
+    let crate::cli::SimulateArgs {
+        addr,
+        time_scale,
+        offers,
+        latency,
+        chaos,
+        seed,
+    } = args;
     if !addr.ip().is_loopback() {
         eprintln!(
             "error: the simulator only listens on loopback addresses (127.0.0.1, ::1); got {addr}"
@@ -172,6 +170,13 @@ async fn simulate(
         .offers
         .extend(crate::sim::catalogue::bench_offers(offers));
     options.latency = latency;
+    if !(0.0..=1.0).contains(&chaos) {
+        eprintln!("error: --chaos is a share of answers, between 0 and 1");
+        return Exit::Usage;
+    }
+    if chaos > 0.0 {
+        options.chaos = Some(crate::sim::Chaos::even(chaos, seed));
+    }
     let sim = match crate::sim::Simulator::start(addr, options).await {
         Ok(s) => s,
         Err(e) => {

@@ -407,6 +407,17 @@ impl CppClient {
                 .and_then(|v| v.to_str().ok())
                 .map(crate::text::sanitize_line);
             tracing::debug!(%method, %url, status = status.as_u16(), correlation_id = correlation_id.as_deref().unwrap_or("-"), "answer");
+            // A GET answered with broken JSON (a truncated body) is worth another try.
+            if status.is_success()
+                && resend == Resend::Idempotent
+                && !text.trim().is_empty()
+                && serde_json::from_str::<serde::de::IgnoredAny>(&text).is_err()
+                && attempt <= self.settings.max_retries
+            {
+                tracing::warn!(%method, %url, attempt, "unreadable JSON in the answer; retrying");
+                tokio::time::sleep(self.backoff(attempt)).await;
+                continue;
+            }
             if status.is_success() {
                 return Ok(Reply {
                     headers,

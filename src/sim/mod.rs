@@ -5,6 +5,7 @@
 //! `offerdeck simulate` serves it; `--demo` and the tests start it in-process on port 0.
 
 pub mod catalogue;
+pub mod chaos;
 pub mod model;
 
 use std::net::SocketAddr;
@@ -23,6 +24,7 @@ use url::Url;
 
 use crate::api::OpKind;
 pub use catalogue::{Behaviour, OfferSpec, PointerStyle, PublisherSpec};
+pub use chaos::{Chaos, ChaosStats};
 pub use model::{Fault, PostOutcome, PostRequest, SimSettings, SimState};
 
 /// The api-versions the simulator accepts (the real service also knows the preview one).
@@ -43,6 +45,8 @@ pub struct SimOptions {
     /// Where the service's state is saved after every change, and restored from at start, so
     /// a restarted simulator still knows the operations it was running.
     pub persist: Option<PathBuf>,
+    /// Faults injected into `/api` answers.
+    pub chaos: Option<Chaos>,
 }
 
 impl SimOptions {
@@ -61,6 +65,7 @@ impl SimOptions {
             client_secret: catalogue::DEMO_CLIENT_SECRET.into(),
             static_token: None,
             persist: None,
+            chaos: None,
         }
     }
 }
@@ -71,6 +76,7 @@ struct Shared {
     client_id: String,
     client_secret: String,
     persist: Option<PathBuf>,
+    chaos: Option<chaos::ChaosEngine>,
 }
 
 impl Shared {
@@ -111,6 +117,7 @@ impl Simulator {
             client_id: options.client_id,
             client_secret: options.client_secret,
             persist: options.persist,
+            chaos: options.chaos.map(chaos::ChaosEngine::new),
         });
         let app = axum::Router::new()
             .fallback(handle)
@@ -147,6 +154,15 @@ impl Simulator {
     /// Reads or changes the simulated service (tests inject conditions this way).
     pub fn with_state<R>(&self, f: impl FnOnce(&mut SimState) -> R) -> R {
         f(&mut self.shared.lock())
+    }
+
+    /// The faults chaos mode injected so far.
+    pub fn chaos_stats(&self) -> ChaosStats {
+        self.shared
+            .chaos
+            .as_ref()
+            .map(|c| c.stats())
+            .unwrap_or_default()
     }
 
     /// Stops serving and waits for the server task.
@@ -188,7 +204,68 @@ async fn handle(
     if !shared.latency.is_zero() {
         tokio::time::sleep(shared.latency).await;
     }
+    let fault = match &shared.chaos {
+        Some(engine) if uri.path().starts_with("/api") => engine.draw(),
+        _ => None,
+    };
+    if let (Some(fault), Some(engine)) = (fault, &shared.chaos) {
+        match fault {
+            chaos::Fault::Throttle => {
+                let body = json!({"error": {"code": "TooManyRequests", "message": "Too many requests (simulated chaos)."}}).to_string();
+                return (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [("retry-after", engine.chaos.retry_after_secs.to_string())],
+                    body,
+                )
+                    .into_response();
+            }
+            chaos::Fault::ServerError => {
+                let status = if engine.coin() {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                } else {
+                    StatusCode::SERVICE_UNAVAILABLE
+                };
+                let body = json!({"Variant": {"serviceName": "Variant", "error": "snapshot() resulted in an internal conflict! Retry is OK.\r\n   at (simulated chaos)"}}).to_string();
+                return (status, body).into_response();
+            }
+            chaos::Fault::Html => {
+                let page = "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><p>The gateway did not receive a timely response (simulated chaos).</p></body></html>";
+                return (
+                    StatusCode::BAD_GATEWAY,
+                    [(axum::http::header::CONTENT_TYPE, "text/html")],
+                    page,
+                )
+                    .into_response();
+            }
+            chaos::Fault::Slow => tokio::time::sleep(engine.chaos.slow_delay).await,
+            chaos::Fault::Drop | chaos::Fault::Truncate => {}
+        }
+    }
     let (status, extra, body) = route(&shared, &method, &uri, &headers, &body);
+    match fault {
+        Some(chaos::Fault::Drop) => {
+            // Served, then the connection dies mid-answer: the client cannot tell what happened.
+            let stream = futures::stream::iter(vec![
+                Ok::<_, std::io::Error>(Bytes::from_static(b"{\"status\":")),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "simulated chaos: connection dropped",
+                )),
+            ]);
+            return (status, axum::body::Body::from_stream(stream)).into_response();
+        }
+        Some(chaos::Fault::Truncate) if !body.is_null() => {
+            let text = body.to_string();
+            let half = text.floor_char_boundary(text.len() / 2);
+            return (
+                status,
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                text[..half].to_string(),
+            )
+                .into_response();
+        }
+        _ => {}
+    }
     let mut response = if body.is_null() {
         status.into_response()
     } else {

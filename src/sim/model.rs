@@ -951,6 +951,20 @@ impl SimState {
         state
     }
 
+    /// Operations of a kind the service created for an offer (a publish sent twice shows here).
+    pub fn operations_created(&self, publisher: &str, offer: &str, kind: OpKind) -> usize {
+        self.offers
+            .get(&key(publisher, offer))
+            .map(|o| {
+                o.ops
+                    .iter()
+                    .filter_map(|id| self.ops.get(id))
+                    .filter(|op| op.kind == kind)
+                    .count()
+            })
+            .unwrap_or(0)
+    }
+
     /// The offers of the catalogue as `publisher/offer`.
     pub fn offer_keys(&self) -> Vec<String> {
         self.offers

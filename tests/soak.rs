@@ -1,0 +1,273 @@
+//! Fault soak: publishes through a simulator in chaos mode (429 with Retry-After, 500/503, HTML
+//! error pages, answers slower than the client's timeout, dropped connections, truncated JSON).
+//! Every operation must reach the state the simulator really has, the state store must agree,
+//! nothing may be published twice, and the requests must stay within the retry bounds. The
+//! binary is also killed with SIGKILL mid-run and restarted: nothing is lost.
+//!
+//! `cargo test --test soak` runs the short version; the long one (1,000 offers, 30 % chaos) is
+//! `cargo test --release --test soak -- --ignored`.
+
+mod common;
+
+use std::time::Duration;
+
+use offerdeck::api::{OpKind, OperationDetail, Status};
+use offerdeck::ops::{self, FollowEvent, FollowPolicy};
+use offerdeck::sim::{Chaos, OfferSpec, SimOptions, Simulator};
+use offerdeck::store::{OperationRecord, StateStore};
+use tokio_util::sync::CancellationToken;
+
+/// A publish reaches sign-off in about 2 s at this scale.
+const SCALE: f64 = 150_000.0;
+
+fn chaos(total: f64, seed: u64) -> Chaos {
+    Chaos {
+        slow_delay: Duration::from_millis(900),
+        ..Chaos::even(total, seed)
+    }
+}
+
+async fn chaos_sim(offers: usize, total: f64, seed: u64) -> Simulator {
+    let mut options = SimOptions::demo(SCALE);
+    options.offers = offerdeck::sim::catalogue::bench_offers(offers);
+    options.chaos = Some(chaos(total, seed));
+    Simulator::start(([127, 0, 0, 1], 0).into(), options)
+        .await
+        .unwrap()
+}
+
+fn soak_client(sim: &Simulator) -> offerdeck::api::CppClient {
+    let settings = offerdeck::api::ClientSettings {
+        request_timeout: Duration::from_millis(500),
+        max_retries: 4,
+        max_concurrency: 16,
+        ..common::fast_settings(sim)
+    };
+    common::client_with(settings, common::credentials(sim))
+}
+
+/// What the simulator says about an operation right now.
+fn truth(sim: &Simulator, record: &OperationRecord) -> Status {
+    let id = record
+        .operation_url
+        .split("/operations/")
+        .nth(1)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let body = sim
+        .with_state(|s| {
+            s.operation(
+                &record.publisher,
+                &record.offer,
+                &id,
+                offerdeck::sim::model::now(),
+            )
+        })
+        .unwrap();
+    serde_json::from_value::<OperationDetail>(body)
+        .unwrap()
+        .effective_status()
+}
+
+async fn publish_everything(offers: usize, total: f64, seed: u64) {
+    let sim = chaos_sim(offers, total, seed).await;
+    let client = soak_client(&sim);
+    let dir = tempfile::tempdir().unwrap();
+    let store = StateStore::open(dir.path());
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<FollowEvent>(256);
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 1..=offers {
+        let (client, store, tx) = (client.clone(), store.clone(), tx.clone());
+        tasks.spawn(async move {
+            let offer = format!("offer-{i:04}");
+            // The user (or a pipeline) tries again when a publish fails outright.
+            let mut tries = 0;
+            let record = loop {
+                tries += 1;
+                match ops::start(
+                    &client,
+                    &store,
+                    OpKind::Publish,
+                    "bench",
+                    &offer,
+                    &["ops@bench.com".into()],
+                )
+                .await
+                {
+                    Ok((record, _)) => break record,
+                    Err(e) if tries < 8 => {
+                        assert!(
+                            e.is_unclear() || matches!(e, offerdeck::api::ApiError::Server(_)),
+                            "{offer}: {e}"
+                        );
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    Err(e) => panic!("{offer}: could not start after {tries} tries: {e}"),
+                }
+            };
+            let policy = FollowPolicy {
+                interval: Duration::from_millis(200),
+                max_backoff: Duration::from_secs(2),
+                max_consecutive_errors: 20,
+            };
+            ops::follow(
+                client,
+                Some(store),
+                record,
+                policy,
+                CancellationToken::new(),
+                tx,
+                |e| e,
+            )
+            .await;
+        });
+    }
+    drop(tx);
+    let mut finals = Vec::new();
+    while let Some(event) = rx.recv().await {
+        if let FollowEvent::Stopped { record, error } = event {
+            assert!(error.is_none(), "{}: gave up: {error:?}", record.key());
+            finals.push(record);
+        }
+    }
+    while let Some(joined) = tasks.join_next().await {
+        joined.expect("no task panicked");
+    }
+    assert_eq!(finals.len(), offers);
+    let stored = store.load().unwrap();
+    assert_eq!(stored.len(), offers, "one record per publish");
+    for record in &finals {
+        assert!(record.finished);
+        assert_eq!(
+            record.last_status,
+            Status::WaitingForPublisherReview,
+            "{}",
+            record.key()
+        );
+        assert_eq!(truth(&sim, record), record.last_status, "{}", record.key());
+        let kept = stored
+            .iter()
+            .find(|r| r.operation_url == record.operation_url)
+            .unwrap();
+        assert_eq!(
+            (kept.finished, &kept.last_status),
+            (true, &record.last_status)
+        );
+        let created =
+            sim.with_state(|s| s.operations_created("bench", &record.offer, OpKind::Publish));
+        assert_eq!(created, 1, "{} published {created} times", record.key());
+    }
+    let stats = sim.chaos_stats();
+    assert!(
+        stats.faults() > 0 && stats.throttle > 0 && stats.drop > 0 && stats.truncate > 0,
+        "{stats:?}"
+    );
+    // No retry storm: every logical request costs at most 1 + max_retries attempts, and a
+    // follower polls about every 200 ms for ~2 s; allow generous room, but bounded.
+    let sent = client.requests_sent();
+    let ceiling = offers as u64 * 12;
+    assert!(
+        sent <= ceiling,
+        "{sent} requests for {offers} publishes (ceiling {ceiling}); chaos {stats:?}"
+    );
+    eprintln!("soak: {offers} publishes, {sent} requests, faults injected {stats:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_publishes_through_chaos() {
+    publish_everything(100, 0.2, 7).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "long soak: cargo test --release --test soak -- --ignored"]
+async fn a_thousand_publishes_through_heavy_chaos() {
+    publish_everything(1_000, 0.3, 11).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_run_and_restarted_nothing_lost_nothing_twice() {
+    let offers = 30;
+    let mut options = SimOptions::demo(30_000.0);
+    options.offers = offerdeck::sim::catalogue::bench_offers(offers);
+    options.offers.push(OfferSpec::plain("contoso", "unused"));
+    options.chaos = Some(chaos(0.1, 3));
+    let sim = Simulator::start(([127, 0, 0, 1], 0).into(), options)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = format!(
+        "[api]\nbase_url = \"{}\"\npoll_interval = \"300ms\"\nrequest_timeout = \"500ms\"\n[auth]\ntenant_id = \"t\"\nclient_id = \"offerdeck-demo\"\nclient_secret_env = \"OFFERDECK_DEMO_SECRET\"\nauthority = \"{}\"\n",
+        sim.base_url(),
+        sim.base_url()
+    );
+    for i in 1..=offers {
+        config.push_str(&format!("[[offers]]\npublisher = \"bench\"\noffer = \"offer-{i:04}\"\nnotification_emails = [\"ops@bench.com\"]\n"));
+    }
+    let config_path = dir.path().join("config.toml");
+    std::fs::write(&config_path, config).unwrap();
+    let c = config_path.display().to_string();
+
+    for i in 1..=offers {
+        let target = format!("bench/offer-{i:04}");
+        let mut ok = false;
+        for _ in 0..5 {
+            let run =
+                common::offerdeck(dir.path(), &["--config", &c, "publish", &target], &[]).await;
+            if run.code == 0 {
+                ok = true;
+                break;
+            }
+            assert_eq!(
+                run.code, 6,
+                "only 'unreachable' is worth trying again: {}",
+                run.stderr
+            );
+        }
+        assert!(ok, "{target} never started");
+    }
+    let store = StateStore::open(dir.path());
+    assert_eq!(store.unfinished().unwrap().len(), offers);
+
+    // Watch, and kill -9 mid-run.
+    let mut watch = tokio::process::Command::new(env!("CARGO_BIN_EXE_offerdeck"))
+        .args(["--config", &c, "watch"])
+        .env("OFFERDECK_DATA_DIR", dir.path())
+        .env("OFFERDECK_DEMO_SECRET", "demo-secret")
+        .env_remove("OFFERDECK_TOKEN")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    watch.start_kill().unwrap(); // SIGKILL
+    let status = watch.wait().await.unwrap();
+    assert!(!status.success());
+    let left = store.unfinished().unwrap().len();
+    assert!(left > 0, "the kill landed mid-run");
+
+    // Restart: everything unfinished is resumed and finishes.
+    let run = common::offerdeck(dir.path(), &["--config", &c, "watch", "--json"], &[]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let finals = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains("\"event\":\"final\""))
+        .count();
+    assert_eq!(finals, left, "the restart resumed exactly what was left");
+    let records = store.load().unwrap();
+    assert_eq!(records.len(), offers);
+    for record in &records {
+        assert!(record.finished, "{}", record.key());
+        assert_eq!(truth(&sim, record), record.last_status, "{}", record.key());
+        assert_eq!(
+            sim.with_state(|s| s.operations_created("bench", &record.offer, OpKind::Publish)),
+            1,
+            "{}",
+            record.key()
+        );
+    }
+}
