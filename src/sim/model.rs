@@ -293,6 +293,11 @@ impl SimState {
             .map(|(c, _)| c.clone())
     }
 
+    /// Every token the token endpoint handed out.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.tokens.keys().cloned().collect()
+    }
+
     /// Expires every issued token (tests of the 401-refresh path).
     pub fn expire_tokens(&mut self) {
         self.tokens.clear();
