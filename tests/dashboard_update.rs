@@ -567,3 +567,23 @@ fn an_idle_dashboard_does_not_tick() {
     assert!(app.take_dirty());
     assert!(!app.take_dirty());
 }
+
+#[test]
+fn the_page_stays_put_while_the_cursor_moves() {
+    let mut app = app();
+    // 6 offers, 3 rows fit: moving down scrolls only once the cursor leaves the page.
+    app.update(Msg::Resize { height: 9 }, t0());
+    assert_eq!(app.viewport_rows, 3);
+    ch(&mut app, 'j');
+    ch(&mut app, 'j');
+    assert_eq!((app.selected, app.scroll), (2, 0));
+    ch(&mut app, 'j');
+    assert_eq!((app.selected, app.scroll), (3, 1));
+    ch(&mut app, 'k');
+    ch(&mut app, 'k');
+    assert_eq!((app.selected, app.scroll), (1, 1));
+    ch(&mut app, 'G');
+    assert_eq!((app.selected, app.scroll), (5, 3));
+    ch(&mut app, 'g');
+    assert_eq!((app.selected, app.scroll), (0, 0));
+}

@@ -28,7 +28,10 @@ pub const PAGE: usize = 10;
 pub enum Msg {
     Key(KeyEvent),
     Tick,
-    Resize,
+    /// The terminal's new height (the table shows what fits).
+    Resize {
+        height: u16,
+    },
     /// The answer to `GET …/status` for a row.
     StatusLoaded {
         row: usize,
@@ -369,6 +372,10 @@ pub struct App {
     pub spinner: usize,
     pub bell: bool,
     pub quit: bool,
+    /// First visible position of `visible` in the table, kept so the selection moves, not the page.
+    pub scroll: usize,
+    /// Table rows that fit on screen (0 until the first resize).
+    pub viewport_rows: usize,
     dirty: bool,
 }
 
@@ -447,6 +454,8 @@ impl App {
             spinner: 0,
             bell: config.ui.bell,
             quit: false,
+            scroll: 0,
+            viewport_rows: 0,
             dirty: true,
         };
         if resumed > 0 {
@@ -506,6 +515,25 @@ impl App {
 
     /// The one step: takes a message and the current time, changes the state, returns effects.
     pub fn update(&mut self, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
+        let effects = self.apply(msg, now);
+        self.keep_selection_visible();
+        effects
+    }
+
+    fn keep_selection_visible(&mut self) {
+        let rows = self.viewport_rows;
+        if rows == 0 {
+            return;
+        }
+        if self.selected < self.scroll {
+            self.scroll = self.selected;
+        } else if self.selected >= self.scroll + rows {
+            self.scroll = self.selected + 1 - rows;
+        }
+        self.scroll = self.scroll.min(self.visible.len().saturating_sub(rows));
+    }
+
+    fn apply(&mut self, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
         self.now = now;
         self.dirty = true;
         match msg {
@@ -519,7 +547,11 @@ impl App {
                 }
                 Vec::new()
             }
-            Msg::Resize => Vec::new(),
+            Msg::Resize { height } => {
+                // Header (2), footer (1), table borders (2) and column titles (1).
+                self.viewport_rows = usize::from(height).saturating_sub(6);
+                Vec::new()
+            }
             Msg::Key(key) => self.on_key(key),
             Msg::StatusLoaded { row, result } => {
                 let Some(r) = self.rows.get_mut(row) else {

@@ -73,6 +73,14 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
     // ratatui::init installs a panic hook that restores the terminal before the message prints.
     let mut terminal = ratatui::init();
     let _guard = TerminalGuard;
+    if let Ok(size) = terminal.size() {
+        app.update(
+            Msg::Resize {
+                height: size.height,
+            },
+            Utc::now(),
+        );
+    }
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -91,7 +99,7 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
         let msg = tokio::select! {
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => Msg::Key(key),
-                Some(Ok(Event::Resize(_, _))) => Msg::Resize,
+                Some(Ok(Event::Resize(_, height))) => Msg::Resize { height },
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => {
                     tracing::error!(error = %e, "terminal input failed");

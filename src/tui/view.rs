@@ -201,8 +201,17 @@ fn render_table(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         widths.push(Constraint::Fill(1));
         header.push("E-MAILS");
     }
-    let rows: Vec<Row> = app
-        .visible
+    // Only the rows that fit are built: a frame costs the same with 10 offers or 10,000.
+    let height = usize::from(area.height.saturating_sub(3)).max(1);
+    let mut offset = app.scroll;
+    if app.selected < offset {
+        offset = app.selected;
+    } else if app.selected >= offset + height {
+        offset = app.selected + 1 - height;
+    }
+    let window =
+        &app.visible[offset.min(app.visible.len())..(offset + height).min(app.visible.len())];
+    let rows: Vec<Row> = window
         .iter()
         .map(|&i| {
             let row = &app.rows[i];
@@ -302,7 +311,7 @@ fn render_table(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         .row_highlight_style(highlight)
         .highlight_symbol(if theme.ascii { "> " } else { "▶ " })
         .column_spacing(1);
-    let mut state = TableState::default().with_selected(Some(app.selected));
+    let mut state = TableState::default().with_selected(Some(app.selected.saturating_sub(offset)));
     frame.render_stateful_widget(table, area, &mut state);
 }
 
