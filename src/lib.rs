@@ -17,3 +17,9 @@ pub mod sim;
 pub mod store;
 pub mod text;
 pub mod tui;
+
+/// When the process started (set first thing in `main`), for start-up timings in the log.
+pub fn process_start() -> std::time::Instant {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    *START.get_or_init(std::time::Instant::now)
+}

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    offerdeck::process_start();
     let cli = offerdeck::cli::Cli::parse();
     if cli.demo
         && std::env::var_os(offerdeck::sim::catalogue::DEMO_SECRET_ENV).is_none_or(|v| v.is_empty())

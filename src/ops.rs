@@ -139,7 +139,18 @@ pub async fn follow<M>(
                     || before.steps != record.steps
                     || before.current_step != record.current_step
                     || before.failure != record.failure;
-                if (changed || before.finished != record.finished)
+                // The store is rewritten (and synced) on what matters for a resume, not on
+                // every percent of progress.
+                let step_of = |r: &OperationRecord| {
+                    r.current_step
+                        .as_ref()
+                        .map(|s| (s.id.clone(), s.status.clone()))
+                };
+                let worth_saving = before.last_status != record.last_status
+                    || before.finished != record.finished
+                    || before.failure != record.failure
+                    || step_of(&before) != step_of(&record);
+                if worth_saving
                     && let Some(store) = &store
                     && let Err(e) = store.upsert(&record)
                 {

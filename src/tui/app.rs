@@ -470,6 +470,11 @@ impl App {
         (app, effects)
     }
 
+    /// True when something changed since the last draw.
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
     /// True (once) when something changed since the last draw.
     pub fn take_dirty(&mut self) -> bool {
         std::mem::take(&mut self.dirty)

@@ -31,7 +31,7 @@ pub struct Options {
 }
 
 /// How often the spinner and relative times move while something is pending.
-const TICK: Duration = Duration::from_millis(125);
+const TICK: Duration = Duration::from_millis(200);
 
 /// Restores the terminal however the dashboard ends (return, `?`, or a panic unwinding).
 struct TerminalGuard;
@@ -86,7 +86,20 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     tracing::info!(offers = app.rows.len(), "dashboard started");
 
+    let mut first_frame = true;
     loop {
+        if first_frame && app.is_dirty() {
+            first_frame = false;
+            if let Err(e) = terminal.draw(|frame| view::render(&app, &theme, frame)) {
+                tracing::error!(error = %e, "drawing failed");
+                break;
+            }
+            app.take_dirty();
+            tracing::info!(
+                ms = crate::process_start().elapsed().as_secs_f64() * 1e3,
+                "first frame drawn"
+            );
+        }
         if app.take_dirty()
             && let Err(e) = terminal.draw(|frame| view::render(&app, &theme, frame))
         {
