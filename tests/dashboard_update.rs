@@ -587,3 +587,29 @@ fn the_page_stays_put_while_the_cursor_moves() {
     ch(&mut app, 'g');
     assert_eq!((app.selected, app.scroll), (0, 0));
 }
+
+#[test]
+fn ctrl_r_picks_up_operations_started_elsewhere() {
+    let mut app = app();
+    let effects = app.update(
+        Msg::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL)),
+        t0(),
+    );
+    assert!(effects.contains(&Effect::LoadStore));
+    // A headless `publish` recorded an operation meanwhile.
+    let mut headless = record(OpKind::Publish, "from-cli", Status::Running);
+    headless.offer = "contoso-gateway".into();
+    let effects = app.update(Msg::StoreLoaded(Ok(vec![headless])), t0());
+    assert!(
+        matches!(effects.as_slice(), [Effect::Follow { row: 2, .. }]),
+        "{effects:?}"
+    );
+    assert_eq!(app.rows[2].activity, Activity::Following);
+    // Read again: the row already follows it, nothing new starts.
+    let mut again = record(OpKind::Publish, "from-cli", Status::Running);
+    again.offer = "contoso-gateway".into();
+    assert!(
+        app.update(Msg::StoreLoaded(Ok(vec![again])), t0())
+            .is_empty()
+    );
+}

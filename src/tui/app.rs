@@ -49,6 +49,8 @@ pub enum Msg {
         event: FollowEvent,
     },
     /// The config file was (or was not) rewritten with new e-mails.
+    /// The unfinished operations of the state store, read again.
+    StoreLoaded(Result<Vec<OperationRecord>, String>),
     EmailsSaved {
         row: usize,
         result: Result<Vec<String>, String>,
@@ -80,6 +82,8 @@ pub enum Effect {
         offer: String,
         emails: Vec<String>,
     },
+    /// Reads the state store again (operations started elsewhere meanwhile).
+    LoadStore,
     Bell,
     Quit,
 }
@@ -388,57 +392,11 @@ impl App {
         unfinished: Vec<OperationRecord>,
         now: DateTime<Utc>,
     ) -> (App, Vec<Effect>) {
-        let mut rows: Vec<OfferRow> = config
+        let rows: Vec<OfferRow> = config
             .offers
             .iter()
             .map(|o| OfferRow::new(&o.publisher, &o.offer, o.notification_emails.clone()))
             .collect();
-        let mut effects = Vec::new();
-        // The newest unfinished operation of each offer is resumed.
-        let mut unfinished = unfinished;
-        unfinished.sort_by_key(|r| r.started_at);
-        for record in unfinished.into_iter().filter(|r| r.kind != OpKind::Cancel) {
-            let index = match rows.iter().position(|r| {
-                r.publisher.eq_ignore_ascii_case(&record.publisher)
-                    && r.offer.eq_ignore_ascii_case(&record.offer)
-            }) {
-                Some(i) => i,
-                None => {
-                    let mut row = OfferRow::new(
-                        &record.publisher,
-                        &record.offer,
-                        record.notification_emails.clone(),
-                    );
-                    row.unconfigured = true;
-                    rows.push(row);
-                    rows.len() - 1
-                }
-            };
-            rows[index].op = Some(record);
-        }
-        for (i, row) in rows.iter_mut().enumerate() {
-            match &row.op {
-                Some(record) => {
-                    row.activity = Activity::Following;
-                    effects.push(Effect::Follow {
-                        row: i,
-                        record: Box::new(record.clone()),
-                    });
-                }
-                None => {
-                    row.activity = Activity::Loading;
-                    effects.push(Effect::LoadStatus {
-                        row: i,
-                        publisher: row.publisher.clone(),
-                        offer: row.offer.clone(),
-                    });
-                }
-            }
-        }
-        let resumed = effects
-            .iter()
-            .filter(|e| matches!(e, Effect::Follow { .. }))
-            .count();
         let mut app = App {
             title: title.to_string(),
             config_path: config.path.clone(),
@@ -458,6 +416,18 @@ impl App {
             viewport_rows: 0,
             dirty: true,
         };
+        let mut effects = app.adopt(unfinished);
+        let resumed = effects.len();
+        for (i, row) in app.rows.iter_mut().enumerate() {
+            if row.op.is_none() {
+                row.activity = Activity::Loading;
+                effects.push(Effect::LoadStatus {
+                    row: i,
+                    publisher: row.publisher.clone(),
+                    offer: row.offer.clone(),
+                });
+            }
+        }
         if resumed > 0 {
             app.toast(
                 format!("resumed {resumed} operation(s) left in flight"),
@@ -468,6 +438,59 @@ impl App {
             app.toast(warning.clone(), ToastLevel::Error);
         }
         (app, effects)
+    }
+
+    /// Takes in unfinished operations from the state store (at start, or on Ctrl-r to see what
+    /// headless commands started meanwhile): the newest of each offer is followed, unless the
+    /// row already follows something newer. Offers not in the config get a row of their own.
+    fn adopt(&mut self, mut records: Vec<OperationRecord>) -> Vec<Effect> {
+        records.sort_by_key(|r| r.started_at);
+        let mut adopted: Vec<usize> = Vec::new();
+        for record in records
+            .into_iter()
+            .filter(|r| r.kind != OpKind::Cancel && !r.finished)
+        {
+            let index = match self.rows.iter().position(|r| {
+                r.publisher.eq_ignore_ascii_case(&record.publisher)
+                    && r.offer.eq_ignore_ascii_case(&record.offer)
+            }) {
+                Some(i) => i,
+                None => {
+                    let mut row = OfferRow::new(
+                        &record.publisher,
+                        &record.offer,
+                        record.notification_emails.clone(),
+                    );
+                    row.unconfigured = true;
+                    self.rows.push(row);
+                    self.rows.len() - 1
+                }
+            };
+            let row = &mut self.rows[index];
+            let newer = row.op.as_ref().is_none_or(|op| {
+                op.operation_url != record.operation_url && op.started_at <= record.started_at
+            });
+            let busy = matches!(row.activity, Activity::Submitting(_) | Activity::Following);
+            if newer && !busy {
+                row.op = Some(record);
+                if !adopted.contains(&index) {
+                    adopted.push(index);
+                }
+            }
+        }
+        let mut effects = Vec::new();
+        for index in adopted {
+            let row = &mut self.rows[index];
+            if let Some(record) = &row.op {
+                row.activity = Activity::Following;
+                effects.push(Effect::Follow {
+                    row: index,
+                    record: Box::new(record.clone()),
+                });
+            }
+        }
+        self.refilter();
+        effects
     }
 
     /// True when something changed since the last draw.
@@ -582,6 +605,22 @@ impl App {
             }
             Msg::Started { row, kind, result } => self.on_started(row, kind, result),
             Msg::Follow { row, event } => self.on_follow(row, event),
+            Msg::StoreLoaded(result) => match result {
+                Ok(records) => {
+                    let effects = self.adopt(records);
+                    if !effects.is_empty() {
+                        self.toast(
+                            format!("following {} operation(s) started elsewhere", effects.len()),
+                            ToastLevel::Info,
+                        );
+                    }
+                    effects
+                }
+                Err(message) => {
+                    self.toast(format!("state store: {message}"), ToastLevel::Error);
+                    Vec::new()
+                }
+            },
             Msg::EmailsSaved { row, result } => {
                 let key = self.rows.get(row).map(OfferRow::key).unwrap_or_default();
                 match result {
@@ -1081,6 +1120,7 @@ impl App {
                 _ => {}
             }
         }
+        effects.push(Effect::LoadStore);
         self.toast("refreshing".into(), ToastLevel::Info);
         effects
     }

@@ -120,6 +120,18 @@ impl Executor {
                     let _ = tx.send(Msg::EmailsSaved { row, result }).await;
                 });
             }
+            Effect::LoadStore => {
+                let store = self.store.clone();
+                tokio::spawn(async move {
+                    let read = tokio::task::spawn_blocking(move || store.unfinished()).await;
+                    let result = match read {
+                        Ok(Ok(records)) => Ok(records),
+                        Ok(Err(e)) => Err(e.to_string()),
+                        Err(e) => Err(format!("the read task failed: {e}")),
+                    };
+                    let _ = tx.send(Msg::StoreLoaded(result)).await;
+                });
+            }
             // Handled by the loop, which owns the terminal.
             Effect::Bell | Effect::Quit => {}
         }

@@ -194,7 +194,7 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::Refresh,
         keys: &[Key::Ctrl('r'), Key::Code(KeyCode::F(5))],
         label: "Ctrl-r",
-        description: "refresh statuses",
+        description: "refresh statuses; follow what was started elsewhere",
         group: Group::General,
         hint: None,
     },
