@@ -357,7 +357,7 @@ async fn secrets_stay_out_of_output_logs_and_state() {
     let run2 = offerdeck(dir.path(), &["--config", &cfg(&config), "offers"], &[]).await;
     assert_eq!(run2.code, 0);
     let mut everything = format!("{}{}{}{}", run.stdout, run.stderr, run2.stdout, run2.stderr);
-    for entry in walk(dir.path()) {
+    for entry in common::walk(dir.path()) {
         everything.push_str(&String::from_utf8_lossy(&std::fs::read(entry).unwrap()));
     }
     let log = std::fs::read_to_string(dir.path().join("logs/offerdeck.log"))
@@ -372,17 +372,4 @@ async fn secrets_stay_out_of_output_logs_and_state() {
         !everything.contains("client_secret="),
         "the token form leaked"
     );
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let p = entry.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }

@@ -14,23 +14,10 @@ const TOKEN: &str = "TOKEN-canary-3b8d61aa-bearer";
 
 fn everything_written(dir: &std::path::Path) -> String {
     let mut all = String::new();
-    for entry in walk(dir) {
+    for entry in common::walk(dir) {
         all.push_str(&String::from_utf8_lossy(&std::fs::read(&entry).unwrap()));
     }
     all
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let p = entry.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -14,7 +14,7 @@ use url::Url;
 
 use super::auth::{TokenProvider, reqwest_reason};
 use super::pointer;
-use super::types::{Offer, OfferSummary, OpKind, OperationDetail, Status, Submission};
+use super::types::{Offer, OfferSummary, OpKind, OperationDetail, Submission};
 use super::{ApiError, ServiceError};
 
 pub const DEFAULT_BASE_URL: &str = "https://cloudpartner.azure.com";
@@ -318,12 +318,10 @@ impl CppClient {
         publisher: &str,
         offer: &str,
     ) -> Result<Option<Url>, ApiError> {
-        let list = self
-            .list_submissions(publisher, offer, Some("running"))
-            .await?;
-        Ok(list
-            .iter()
-            .filter(|s| s.submission_state.is_active())
+        Ok(self
+            .running_submissions(publisher, offer)
+            .await?
+            .into_iter()
             .find(|s| {
                 s.submission_type.is_empty() || kind.matches_submission_type(&s.submission_type)
             })
@@ -331,18 +329,32 @@ impl CppClient {
             .map(|s| self.operation_url(publisher, offer, &s.id)))
     }
 
-    /// Any operation running on the offer (whatever its kind), from `/submissions`.
+    /// The newest operation running on the offer, whatever its kind, from `/submissions`.
     pub async fn running_submission(
         &self,
         publisher: &str,
         offer: &str,
     ) -> Result<Option<Submission>, ApiError> {
+        Ok(self
+            .running_submissions(publisher, offer)
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    /// Submissions still running (or about to), newest first.
+    async fn running_submissions(
+        &self,
+        publisher: &str,
+        offer: &str,
+    ) -> Result<Vec<Submission>, ApiError> {
         let list = self
             .list_submissions(publisher, offer, Some("running"))
             .await?;
         Ok(list
             .into_iter()
-            .find(|s| matches!(s.submission_state, Status::Running | Status::NotStarted)))
+            .filter(|s| s.submission_state.is_active())
+            .collect())
     }
 
     async fn execute(

@@ -1070,6 +1070,27 @@ mod tests {
     use super::*;
     use crate::sim::catalogue;
 
+    fn post(
+        s: &mut SimState,
+        publisher: &str,
+        offer: &str,
+        kind: OpKind,
+        emails: &str,
+        at: Moment,
+    ) -> PostOutcome {
+        s.post(
+            &PostRequest {
+                publisher,
+                offer,
+                kind,
+                emails,
+                base: "http://h",
+                api_version: "v",
+            },
+            at,
+        )
+    }
+
     fn state(scale: f64) -> SimState {
         let (p, o) = catalogue::demo();
         SimState::new(
@@ -1086,15 +1107,12 @@ mod tests {
     fn a_publish_walks_every_step_to_signoff_then_golive() {
         let mut s = state(3_600.0);
         let t0: Moment = 1_000_000.0;
-        let PostOutcome::Accepted { pointer: Some(p) } = s.post(
-            &PostRequest {
-                publisher: "contoso",
-                offer: "contoso-vm",
-                kind: OpKind::Publish,
-                emails: "a@x.com",
-                base: "http://h",
-                api_version: "v",
-            },
+        let PostOutcome::Accepted { pointer: Some(p) } = post(
+            &mut s,
+            "contoso",
+            "contoso-vm",
+            OpKind::Publish,
+            "a@x.com",
             t0,
         ) else {
             panic!()
@@ -1122,15 +1140,12 @@ mod tests {
             s.get_offer("contoso", "contoso-vm", at(200.0)).unwrap().0["status"],
             "waitingForPublisherReview"
         );
-        let PostOutcome::Accepted { pointer: Some(_) } = s.post(
-            &PostRequest {
-                publisher: "contoso",
-                offer: "contoso-vm",
-                kind: OpKind::GoLive,
-                emails: "",
-                base: "http://h",
-                api_version: "v",
-            },
+        let PostOutcome::Accepted { pointer: Some(_) } = post(
+            &mut s,
+            "contoso",
+            "contoso-vm",
+            OpKind::GoLive,
+            "",
             at(200.0),
         ) else {
             panic!()
@@ -1154,54 +1169,42 @@ mod tests {
     fn rejected_then_accepted_and_certification_failure() {
         let mut s = state(3_600.0);
         let t0: Moment = 1_000_000.0;
-        let first = s.post(
-            &PostRequest {
-                publisher: "contoso",
-                offer: "contoso-analytics",
-                kind: OpKind::Publish,
-                emails: "",
-                base: "http://h",
-                api_version: "v",
-            },
+        let first = post(
+            &mut s,
+            "contoso",
+            "contoso-analytics",
+            OpKind::Publish,
+            "",
             t0,
         );
         assert!(matches!(first, PostOutcome::Refused { status: 422, .. }));
         assert!(matches!(
-            s.post(
-                &PostRequest {
-                    publisher: "contoso",
-                    offer: "contoso-analytics",
-                    kind: OpKind::Publish,
-                    emails: "",
-                    base: "http://h",
-                    api_version: "v"
-                },
+            post(
+                &mut s,
+                "contoso",
+                "contoso-analytics",
+                OpKind::Publish,
+                "",
                 t0
             ),
             PostOutcome::Accepted { .. }
         ));
-        let bad_mail = s.post(
-            &PostRequest {
-                publisher: "contoso",
-                offer: "contoso-vm",
-                kind: OpKind::Publish,
-                emails: "x@mail.invalid",
-                base: "http://h",
-                api_version: "v",
-            },
+        let bad_mail = post(
+            &mut s,
+            "contoso",
+            "contoso-vm",
+            OpKind::Publish,
+            "x@mail.invalid",
             t0,
         );
         assert!(matches!(bad_mail, PostOutcome::Refused { status: 422, .. }));
 
-        let PostOutcome::Accepted { pointer: Some(p) } = s.post(
-            &PostRequest {
-                publisher: "contoso",
-                offer: "contoso-gateway",
-                kind: OpKind::Publish,
-                emails: "",
-                base: "http://h",
-                api_version: "v",
-            },
+        let PostOutcome::Accepted { pointer: Some(p) } = post(
+            &mut s,
+            "contoso",
+            "contoso-gateway",
+            OpKind::Publish,
+            "",
             t0,
         ) else {
             panic!()
@@ -1225,63 +1228,25 @@ mod tests {
     fn cancel_lands_after_a_delay_and_conflicts_are_refused() {
         let mut s = state(3_600.0);
         let t0: Moment = 1_000_000.0;
-        let PostOutcome::Accepted { pointer: Some(p) } = s.post(
-            &PostRequest {
-                publisher: "contoso",
-                offer: "contoso-vm",
-                kind: OpKind::Publish,
-                emails: "",
-                base: "http://h",
-                api_version: "v",
-            },
-            t0,
-        ) else {
+        let PostOutcome::Accepted { pointer: Some(p) } =
+            post(&mut s, "contoso", "contoso-vm", OpKind::Publish, "", t0)
+        else {
             panic!()
         };
         // Publishing the same draft again points at the running operation.
         assert_eq!(
-            s.post(
-                &PostRequest {
-                    publisher: "contoso",
-                    offer: "contoso-vm",
-                    kind: OpKind::Publish,
-                    emails: "",
-                    base: "http://h",
-                    api_version: "v"
-                },
-                t0
-            ),
+            post(&mut s, "contoso", "contoso-vm", OpKind::Publish, "", t0),
             PostOutcome::Accepted {
                 pointer: Some(p.clone())
             }
         );
         assert!(matches!(
-            s.post(
-                &PostRequest {
-                    publisher: "contoso",
-                    offer: "contoso-vm",
-                    kind: OpKind::GoLive,
-                    emails: "",
-                    base: "http://h",
-                    api_version: "v"
-                },
-                t0
-            ),
+            post(&mut s, "contoso", "contoso-vm", OpKind::GoLive, "", t0),
             PostOutcome::Refused { status: 400, .. }
         ));
         let at = t0 + 5.0;
         assert_eq!(
-            s.post(
-                &PostRequest {
-                    publisher: "contoso",
-                    offer: "contoso-vm",
-                    kind: OpKind::Cancel,
-                    emails: "",
-                    base: "http://h",
-                    api_version: "v"
-                },
-                at
-            ),
+            post(&mut s, "contoso", "contoso-vm", OpKind::Cancel, "", at),
             PostOutcome::Accepted {
                 pointer: Some(p.clone())
             }
@@ -1308,15 +1273,12 @@ mod tests {
         );
         // Nothing running: still 202, no pointer.
         assert_eq!(
-            s.post(
-                &PostRequest {
-                    publisher: "contoso",
-                    offer: "contoso-vm",
-                    kind: OpKind::Cancel,
-                    emails: "",
-                    base: "http://h",
-                    api_version: "v"
-                },
+            post(
+                &mut s,
+                "contoso",
+                "contoso-vm",
+                OpKind::Cancel,
+                "",
                 at + 2.0
             ),
             PostOutcome::Accepted { pointer: None }
