@@ -139,7 +139,7 @@ async fn dashboard(cli: &Cli) -> Exit {
     let Some(config) = load_config(cli.config.as_deref(), true) else {
         return Exit::Usage;
     };
-    let title = config.path.display().to_string();
+    let title = crate::paths::display(&config.path);
     match context(config, None) {
         Ok(ctx) => crate::tui::run(ctx, crate::tui::Options { title, ..options }).await,
         Err(exit) => exit,

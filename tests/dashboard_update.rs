@@ -613,3 +613,64 @@ fn ctrl_r_picks_up_operations_started_elsewhere() {
             .is_empty()
     );
 }
+
+#[test]
+fn operations_started_by_someone_else_are_found_and_followed() {
+    let (mut app, _) = App::new(&config(), "t", Vec::new(), t0());
+    let running = offerdeck::api::OperationDetail {
+        status: Status::Running,
+        ..Default::default()
+    };
+    let effects = app.update(
+        Msg::StatusLoaded {
+            row: 3,
+            result: Ok(running),
+        },
+        t0(),
+    );
+    assert_eq!(
+        effects,
+        vec![Effect::Discover {
+            row: 3,
+            publisher: "fabrikam".into(),
+            offer: "fabrikam-db".into()
+        }]
+    );
+    let mut found = record(OpKind::Publish, "found", Status::NotStarted);
+    found.publisher = "fabrikam".into();
+    found.offer = "fabrikam-db".into();
+    let effects = app.update(
+        Msg::Discovered {
+            row: 3,
+            record: found,
+        },
+        t0(),
+    );
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Follow { row: 3, .. }]
+    ));
+    assert_eq!(app.rows[3].activity, Activity::Following);
+    assert!(
+        app.toasts
+            .last()
+            .unwrap()
+            .text
+            .contains("already running at the service")
+    );
+    // A status that says nothing runs starts no search.
+    let idle = offerdeck::api::OperationDetail {
+        status: Status::Succeeded,
+        ..Default::default()
+    };
+    assert!(
+        app.update(
+            Msg::StatusLoaded {
+                row: 5,
+                result: Ok(idle)
+            },
+            t0()
+        )
+        .is_empty()
+    );
+}

@@ -49,6 +49,11 @@ pub enum Msg {
         event: FollowEvent,
     },
     /// The config file was (or was not) rewritten with new e-mails.
+    /// An operation found running at the service that offerdeck had not started.
+    Discovered {
+        row: usize,
+        record: OperationRecord,
+    },
     /// The unfinished operations of the state store, read again.
     StoreLoaded(Result<Vec<OperationRecord>, String>),
     EmailsSaved {
@@ -84,6 +89,12 @@ pub enum Effect {
     },
     /// Reads the state store again (operations started elsewhere meanwhile).
     LoadStore,
+    /// Looks for the operation running at the service on an offer (started by someone else).
+    Discover {
+        row: usize,
+        publisher: String,
+        offer: String,
+    },
     Bell,
     Quit,
 }
@@ -589,8 +600,20 @@ impl App {
                     r.activity = Activity::Idle;
                 }
                 r.last_poll = Some(now);
+                let mut effects = Vec::new();
                 match result {
                     Ok(detail) => {
+                        // Running at the service, but not by us (the portal, another tool):
+                        // find the operation so it can be followed like our own.
+                        let untracked = r.op.as_ref().is_none_or(|o| o.finished)
+                            && r.activity == Activity::Idle;
+                        if detail.effective_status().is_active() && untracked {
+                            effects.push(Effect::Discover {
+                                row,
+                                publisher: r.publisher.clone(),
+                                offer: r.offer.clone(),
+                            });
+                        }
                         r.service = Some(detail);
                         r.last_error = None;
                     }
@@ -601,7 +624,28 @@ impl App {
                     }
                 }
                 self.refilter();
-                Vec::new()
+                effects
+            }
+            Msg::Discovered { row, record } => {
+                let Some(r) = self.rows.get_mut(row) else {
+                    return Vec::new();
+                };
+                if r.in_flight() {
+                    return Vec::new();
+                }
+                let key = r.key();
+                let kind = record.kind;
+                r.op = Some(record.clone());
+                r.activity = Activity::Following;
+                self.toast(
+                    format!("{key}: following the {kind} already running at the service"),
+                    ToastLevel::Info,
+                );
+                self.refilter();
+                vec![Effect::Follow {
+                    row,
+                    record: Box::new(record),
+                }]
             }
             Msg::Started { row, kind, result } => self.on_started(row, kind, result),
             Msg::Follow { row, event } => self.on_follow(row, event),

@@ -9,9 +9,9 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::app::{Effect, Msg};
-use crate::api::CppClient;
+use crate::api::{CppClient, OpKind};
 use crate::ops::{self, FollowPolicy};
-use crate::store::StateStore;
+use crate::store::{OperationRecord, StateStore};
 
 pub struct Executor {
     client: CppClient,
@@ -118,6 +118,35 @@ impl Executor {
                         Err(e) => Err(format!("the save task failed: {e}")),
                     };
                     let _ = tx.send(Msg::EmailsSaved { row, result }).await;
+                });
+            }
+            Effect::Discover {
+                row,
+                publisher,
+                offer,
+            } => {
+                let client = self.client.clone();
+                let store = self.store.clone();
+                tokio::spawn(async move {
+                    let found = match client.running_submission(&publisher, &offer).await {
+                        Ok(Some(submission)) if !submission.id.is_empty() => submission,
+                        Ok(_) => return,
+                        Err(e) => {
+                            tracing::warn!(publisher, offer, error = %e, "could not look for the running operation");
+                            return;
+                        }
+                    };
+                    let kind = if OpKind::GoLive.matches_submission_type(&found.submission_type) {
+                        OpKind::GoLive
+                    } else {
+                        OpKind::Publish
+                    };
+                    let url = client.operation_url(&publisher, &offer, &found.id);
+                    let record = OperationRecord::new(&publisher, &offer, kind, url.as_str(), &[]);
+                    if let Err(e) = store.upsert(&record) {
+                        tracing::error!(error = %e, "could not record the discovered operation");
+                    }
+                    let _ = tx.send(Msg::Discovered { row, record }).await;
                 });
             }
             Effect::LoadStore => {

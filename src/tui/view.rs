@@ -584,6 +584,10 @@ fn render_confirm(app: &App, theme: &Theme, frame: &mut Frame, c: &super::app::C
         for e in &c.emails {
             lines.push(Line::raw(format!("  {e}")));
         }
+        lines.push(Line::styled(
+            "(migrated offers notify the Partner Center seller contact)",
+            theme.style(Tone::Muted),
+        ));
     } else {
         lines.push(Line::raw("The service takes a minute or two to cancel."));
     }
