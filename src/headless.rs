@@ -2,60 +2,19 @@
 //! with `--json`); progress and errors go to stderr as readable lines.
 
 use std::io::Write;
-use std::process::ExitCode;
 
 use futures::StreamExt;
 use serde_json::json;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{ApiError, CppClient, OpKind, OperationDetail, Status};
+use crate::api::{ApiError, OpKind, OperationDetail, Status};
 use crate::cli::OfferRef;
-use crate::config::Config;
+use crate::exit::{Exit, exit_for};
 use crate::ops::{self, FollowEvent, FollowPolicy};
-use crate::store::{OperationRecord, StateStore};
+use crate::setup::Context;
+use crate::store::OperationRecord;
 use crate::text::sanitize_line;
-
-/// The documented exit codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    Ok = 0,
-    Failed = 1,
-    Usage = 2,
-    Rejected = 3,
-    NotFound = 4,
-    Auth = 5,
-    Unreachable = 6,
-}
-
-impl From<Exit> for ExitCode {
-    fn from(e: Exit) -> ExitCode {
-        ExitCode::from(e as u8)
-    }
-}
-
-/// The exit code an API error means.
-pub fn exit_for(error: &ApiError) -> Exit {
-    match error {
-        ApiError::Validation(_) => Exit::Rejected,
-        ApiError::NotFound(_) => Exit::NotFound,
-        ApiError::Auth(_) | ApiError::Token(_) => Exit::Auth,
-        ApiError::Server(_) | ApiError::Unreachable { .. } | ApiError::Decode { .. } => {
-            Exit::Unreachable
-        }
-        ApiError::Conflict(_)
-        | ApiError::Refused(_)
-        | ApiError::UntrustedUrl { .. }
-        | ApiError::NoOperation(_) => Exit::Failed,
-    }
-}
-
-/// What the headless commands work with.
-pub struct Context {
-    pub config: Config,
-    pub client: CppClient,
-    pub store: StateStore,
-}
 
 fn stdout_line(line: &str) {
     let mut out = std::io::stdout().lock();

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod emails;
+pub mod exit;
 pub mod fsutil;
 pub mod headless;
 pub mod logging;

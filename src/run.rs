@@ -4,7 +4,9 @@ use std::path::Path;
 
 use crate::cli::{Cli, Command};
 use crate::config::{self, Config, ConfigError};
-use crate::headless::{self, Context, Exit};
+use crate::exit::Exit;
+use crate::headless;
+use crate::setup::Context;
 use crate::store::StateStore;
 
 /// Runs the parsed command line to an exit code.

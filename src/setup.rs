@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::api::client::{ClientSettings, http_client};
 use crate::api::{CppClient, Secret, TokenProvider, TokenSource};
 use crate::config::{AuthConfig, Config, DEFAULT_AUTHORITY};
+use crate::store::StateStore;
 
 /// Why the client could not be built (no credentials, a missing variable...).
 #[derive(Debug, thiserror::Error)]
@@ -74,4 +75,12 @@ pub fn client(config: &Config) -> Result<CppClient, SetupError> {
         ..ClientSettings::default()
     };
     CppClient::new(settings, provider).map_err(|e| SetupError(e.to_string()))
+}
+
+/// What the commands and the dashboard work with: the config, the client it describes, and
+/// the state store.
+pub struct Context {
+    pub config: Config,
+    pub client: CppClient,
+    pub store: StateStore,
 }

@@ -215,12 +215,10 @@ impl ApiError {
         )
     }
 
-    /// For POSTs: an answer that does not tell whether the service acted on the request.
+    /// For POSTs: an answer that does not tell whether the service acted on the request (the
+    /// same errors that are worth trying again).
     pub fn is_unclear(&self) -> bool {
-        matches!(
-            self,
-            ApiError::Server(_) | ApiError::Unreachable { .. } | ApiError::Decode { .. }
-        )
+        self.is_transient()
     }
 
     /// Classifies a non-success HTTP answer.

@@ -17,7 +17,8 @@ use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
-use crate::headless::{Context, Exit};
+use crate::exit::Exit;
+use crate::setup::Context;
 use app::{App, Effect, Msg};
 use executor::Executor;
 use theme::Theme;

@@ -1,0 +1,39 @@
+//! The documented exit codes, and which one an API error means.
+
+use std::process::ExitCode;
+
+use crate::api::ApiError;
+
+/// The documented exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Ok = 0,
+    Failed = 1,
+    Usage = 2,
+    Rejected = 3,
+    NotFound = 4,
+    Auth = 5,
+    Unreachable = 6,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(e as u8)
+    }
+}
+
+/// The exit code an API error means.
+pub fn exit_for(error: &ApiError) -> Exit {
+    match error {
+        ApiError::Validation(_) => Exit::Rejected,
+        ApiError::NotFound(_) => Exit::NotFound,
+        ApiError::Auth(_) | ApiError::Token(_) => Exit::Auth,
+        ApiError::Server(_) | ApiError::Unreachable { .. } | ApiError::Decode { .. } => {
+            Exit::Unreachable
+        }
+        ApiError::Conflict(_)
+        | ApiError::Refused(_)
+        | ApiError::UntrustedUrl { .. }
+        | ApiError::NoOperation(_) => Exit::Failed,
+    }
+}
