@@ -407,3 +407,21 @@ async fn simulator_routes_accept_trailing_slashes_and_case() {
     assert_eq!(r.status(), 401, "no token, no answer");
     drop(c);
 }
+
+#[test]
+fn path_segments_are_percent_encoded() {
+    let settings = offerdeck::api::ClientSettings::default();
+    let c = client_with(
+        settings,
+        TokenSource::Static {
+            token: offerdeck::api::Secret::new("x"),
+            origin: "t".into(),
+        },
+    );
+    let url = c.offer_url("con toso", Some("a/b#c?d"), &["status"]);
+    assert_eq!(
+        url.path(),
+        "/api/publishers/con%20toso/offers/a%2Fb%23c%3Fd/status"
+    );
+    assert_eq!(url.query(), Some("api-version=2017-10-31"));
+}
