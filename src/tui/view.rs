@@ -177,7 +177,7 @@ fn render_table(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let offer_width = app
         .rows
         .iter()
-        .map(|r| r.key().chars().count())
+        .map(|r| r.publisher.chars().count() + 1 + r.offer.chars().count())
         .max()
         .unwrap_or(10)
         .clamp(12, 34) as u16;
@@ -516,12 +516,26 @@ fn popup(frame: &mut Frame, width: u16, height: u16) -> Rect {
     h
 }
 
+/// A popup's frame: a rounded box with a title and a key hint at the bottom.
 fn popup_block<'a>(theme: &Theme, title: String, tone: Tone, hint: &'a str) -> Block<'a> {
     Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme.style(tone))
         .title(Span::styled(format!(" {title} "), theme.style(tone)))
         .title_bottom(Span::styled(format!(" {hint} "), theme.style(Tone::Muted)))
+}
+
+/// The text of a popup, wrapped to its width, in its frame.
+fn popup_text<'a>(
+    lines: Vec<Line<'a>>,
+    theme: &Theme,
+    title: String,
+    tone: Tone,
+    hint: &'a str,
+) -> Paragraph<'a> {
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .block(popup_block(theme, title, tone, hint))
 }
 
 fn render_help(theme: &Theme, frame: &mut Frame) {
@@ -601,9 +615,7 @@ fn render_confirm(app: &App, theme: &Theme, frame: &mut Frame, c: &super::app::C
     let height = lines.len() as u16 + 2;
     let area = popup(frame, 64, height);
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(popup_block(theme, title.into(), Tone::Accent, "y / n")),
+        popup_text(lines, theme, title.into(), Tone::Accent, "y / n"),
         area,
     );
 }
@@ -649,14 +661,13 @@ fn render_rejection(app: &App, theme: &Theme, frame: &mut Frame, row: usize) {
     let area = popup(frame, width, height);
     let title = format!("{}: rejected by validation (HTTP 422)", r.key());
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(popup_block(
-                theme,
-                title,
-                Tone::Bad,
-                "fix the offer, then r retries · e e-mails · Esc close",
-            )),
+        popup_text(
+            lines,
+            theme,
+            title,
+            Tone::Bad,
+            "fix the offer, then r retries · e e-mails · Esc close",
+        ),
         area,
     );
 }
@@ -690,14 +701,13 @@ fn render_errors(app: &App, theme: &Theme, frame: &mut Frame) {
         frame.area().height.saturating_sub(4),
     );
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(popup_block(
-                theme,
-                "error history".into(),
-                Tone::Warn,
-                "Esc closes",
-            )),
+        popup_text(
+            lines,
+            theme,
+            "error history".into(),
+            Tone::Warn,
+            "Esc closes",
+        ),
         area,
     );
 }
@@ -760,14 +770,13 @@ fn render_editor(app: &App, theme: &Theme, frame: &mut Frame) {
     let area = popup(frame, width, 7);
     let title = format!("notification e-mails of {}", row.key());
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(popup_block(
-                theme,
-                title,
-                Tone::Accent,
-                "Enter save · Esc cancel · ←/→ Home/End",
-            )),
+        popup_text(
+            lines,
+            theme,
+            title,
+            Tone::Accent,
+            "Enter save · Esc cancel · ←/→ Home/End",
+        ),
         area,
     );
     let x = area.x + 1 + (form.input.cursor() - start) as u16;
