@@ -5,8 +5,6 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::api::OpKind;
-
 pub const EXIT_CODES: &str = "Exit codes:
   0  success
   1  the operation failed or was canceled
@@ -56,6 +54,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Serve the simulated Cloud Partner Portal API on loopback
+    Simulate(SimulateArgs),
+    #[command(flatten)]
+    Headless(HeadlessCommand),
+}
+
+/// The commands that work on the configured offers (they need a config and a client).
+#[derive(Debug, Subcommand)]
+pub enum HeadlessCommand {
     /// Configured offers with their current status (fetched concurrently)
     Offers {
         #[arg(long)]
@@ -104,20 +111,6 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Serve the simulated Cloud Partner Portal API on loopback
-    Simulate(SimulateArgs),
-}
-
-impl Command {
-    /// The operation kind a command starts, if it starts one.
-    pub fn op_kind(&self) -> Option<OpKind> {
-        match self {
-            Command::Publish { .. } => Some(OpKind::Publish),
-            Command::Golive { .. } => Some(OpKind::GoLive),
-            Command::Cancel { .. } => Some(OpKind::Cancel),
-            _ => None,
-        }
-    }
 }
 
 /// Options of `offerdeck simulate`.

@@ -48,6 +48,7 @@ pub async fn start(time_scale: f64) -> std::io::Result<Demo> {
     let text = match std::fs::read_to_string(&config_path) {
         Ok(existing) if crate::config::parse(&config_path, &existing).is_ok() => {
             replace_addr(&existing, &addr)
+                .unwrap_or_else(|| DEMO_CONFIG.replace(PLACEHOLDER_ADDR, &addr))
         }
         _ => DEMO_CONFIG.replace(PLACEHOLDER_ADDR, &addr),
     };
@@ -73,19 +74,47 @@ async fn fresh(dir: &Path, options: SimOptions) -> std::io::Result<Simulator> {
     Simulator::start(([127, 0, 0, 1], 0).into(), options).await
 }
 
-fn replace_addr(config: &str, addr: &str) -> String {
-    config
-        .lines()
-        .map(|line| {
-            let key = line.split('=').next().unwrap_or("").trim();
-            if key == "base_url" || key == "authority" {
-                let indent = &line[..line.len() - line.trim_start().len()];
-                format!("{indent}{key} = \"http://{addr}\"")
-            } else {
-                line.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-        + "\n"
+/// Points `[api] base_url` and `[auth] authority` of a demo config at `addr`, through toml_edit
+/// so comments, layout and the user's e-mail edits survive.
+fn replace_addr(config: &str, addr: &str) -> Option<String> {
+    let mut doc: toml_edit::DocumentMut = config.parse().ok()?;
+    let url = format!("http://{addr}");
+    for (table, key) in [("api", "base_url"), ("auth", "authority")] {
+        let item = doc.get_mut(table)?.as_table_like_mut()?.get_mut(key)?;
+        let decor = item.as_value().map(|v| v.decor().clone());
+        let mut value = toml_edit::Value::from(url.as_str());
+        if let Some(decor) = decor {
+            *value.decor_mut() = decor;
+        }
+        *item = toml_edit::Item::Value(value);
+    }
+    Some(doc.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_address_changes_and_everything_else_stays() {
+        let edited = DEMO_CONFIG.replace(
+            "notification_emails = [\"ops@contoso.com\", \"release@contoso.com\"]",
+            "notification_emails = [\"me@contoso.com\"]   # mine",
+        );
+        let moved = replace_addr(&edited, "127.0.0.1:9999").unwrap();
+        assert!(
+            moved.contains("base_url = \"http://127.0.0.1:9999\""),
+            "{moved}"
+        );
+        assert!(
+            moved.contains("authority = \"http://127.0.0.1:9999\""),
+            "{moved}"
+        );
+        assert!(moved.contains("[\"me@contoso.com\"]   # mine"), "{moved}");
+        assert!(
+            moved.contains("# the simulator runs days in seconds"),
+            "{moved}"
+        );
+        assert!(!moved.contains("7878"), "{moved}");
+    }
 }

@@ -34,6 +34,7 @@ pub fn exit_for(error: &ApiError) -> Exit {
         ApiError::Conflict(_)
         | ApiError::Refused(_)
         | ApiError::UntrustedUrl { .. }
-        | ApiError::NoOperation(_) => Exit::Failed,
+        | ApiError::NoOperation(_)
+        | ApiError::Client(_) => Exit::Failed,
     }
 }

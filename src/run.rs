@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use crate::cli::{Cli, Command};
+use crate::api::OpKind;
+use crate::cli::{Cli, Command, HeadlessCommand};
 use crate::config::{self, Config, ConfigError};
 use crate::exit::Exit;
 use crate::headless;
@@ -13,46 +14,36 @@ use crate::store::StateStore;
 pub async fn run(cli: Cli) -> Exit {
     match cli.command {
         Some(Command::Simulate(args)) => simulate(args).await,
-        Some(command) => {
+        Some(Command::Headless(command)) => {
             let Some(config) = load_config(cli.config.as_deref(), false) else {
                 return Exit::Usage;
             };
-            let ctx = match context(config, None) {
-                Ok(ctx) => ctx,
-                Err(exit) => return exit,
-            };
-            match command {
-                Command::Offers { json } => headless::offers(&ctx, json).await,
-                Command::Status { offer, json } => headless::status(&ctx, &offer, json).await,
-                Command::Publish {
-                    offer,
-                    emails,
-                    wait,
-                    json,
-                } => {
-                    headless::start(
-                        &ctx,
-                        crate::api::OpKind::Publish,
-                        &offer,
-                        emails.as_deref(),
-                        wait,
-                        json,
-                    )
-                    .await
-                }
-                Command::Golive { offer, wait, json } => {
-                    headless::start(&ctx, crate::api::OpKind::GoLive, &offer, None, wait, json)
-                        .await
-                }
-                Command::Cancel { offer, wait, json } => {
-                    headless::start(&ctx, crate::api::OpKind::Cancel, &offer, None, wait, json)
-                        .await
-                }
-                Command::Watch { json } => headless::watch(&ctx, json).await,
-                Command::Simulate(_) => Exit::Usage,
+            match context(config, None) {
+                Ok(ctx) => headless(&ctx, command).await,
+                Err(exit) => exit,
             }
         }
         None => dashboard(&cli).await,
+    }
+}
+
+async fn headless(ctx: &Context, command: HeadlessCommand) -> Exit {
+    match command {
+        HeadlessCommand::Offers { json } => headless::offers(ctx, json).await,
+        HeadlessCommand::Status { offer, json } => headless::status(ctx, &offer, json).await,
+        HeadlessCommand::Publish {
+            offer,
+            emails,
+            wait,
+            json,
+        } => headless::start(ctx, OpKind::Publish, &offer, emails.as_deref(), wait, json).await,
+        HeadlessCommand::Golive { offer, wait, json } => {
+            headless::start(ctx, OpKind::GoLive, &offer, None, wait, json).await
+        }
+        HeadlessCommand::Cancel { offer, wait, json } => {
+            headless::start(ctx, OpKind::Cancel, &offer, None, wait, json).await
+        }
+        HeadlessCommand::Watch { json } => headless::watch(ctx, json).await,
     }
 }
 
@@ -64,7 +55,7 @@ fn context(config: Config, store: Option<StateStore>) -> Result<Context, Exit> {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
-            return Err(Exit::Auth);
+            return Err(e.exit());
         }
     };
     Ok(Context {

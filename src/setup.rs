@@ -7,10 +7,27 @@ use crate::api::{CppClient, Secret, TokenProvider, TokenSource};
 use crate::config::{AuthConfig, Config, DEFAULT_AUTHORITY};
 use crate::store::StateStore;
 
-/// Why the client could not be built (no credentials, a missing variable...).
+/// Why the client could not be built.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct SetupError(pub String);
+pub enum SetupError {
+    /// No usable credentials (nothing configured, a variable not set...).
+    #[error("{0}")]
+    Credentials(String),
+    /// The HTTP client itself could not be built (TLS back end, system resources).
+    #[error("{0}")]
+    Client(String),
+}
+
+impl SetupError {
+    /// The exit code it means: missing credentials are an authentication problem; a client
+    /// that cannot be built is not.
+    pub fn exit(&self) -> crate::exit::Exit {
+        match self {
+            SetupError::Credentials(_) => crate::exit::Exit::Auth,
+            SetupError::Client(_) => crate::exit::Exit::Failed,
+        }
+    }
+}
 
 /// Chooses where the token comes from. A token in `token_env` wins whatever else is configured.
 pub fn token_source(
@@ -35,14 +52,15 @@ pub fn token_source(
         (&auth.tenant_id, &auth.client_id, &auth.client_secret_env)
     {
         let secret = std::env::var(secret_env).ok().filter(|s| !s.trim().is_empty()).ok_or_else(|| {
-            SetupError(format!(
+            SetupError::Credentials(format!(
                 "[auth] client_secret_env in {} names ${secret_env}, but that variable is not set; export it with the client secret",
                 config_path.display()
             ))
         })?;
         let authority = match &auth.authority {
             Some(url) => url.clone(),
-            None => url::Url::parse(DEFAULT_AUTHORITY).map_err(|e| SetupError(e.to_string()))?,
+            None => url::Url::parse(DEFAULT_AUTHORITY)
+                .map_err(|e| SetupError::Credentials(e.to_string()))?,
         };
         return Ok(TokenSource::ClientCredentials {
             authority,
@@ -52,7 +70,7 @@ pub fn token_source(
             resource: auth.resource.clone(),
         });
     }
-    Err(SetupError(format!(
+    Err(SetupError::Credentials(format!(
         "no credentials: set ${} to a bearer token, or give token_command or tenant_id/client_id/client_secret_env in [auth] of {}",
         auth.token_env,
         config_path.display()
@@ -63,7 +81,7 @@ pub fn token_source(
 pub fn client(config: &Config) -> Result<CppClient, SetupError> {
     let source = token_source(&config.auth, &config.path)?;
     let http = http_client(config.api.connect_timeout, config.api.request_timeout)
-        .map_err(|e| SetupError(e.to_string()))?;
+        .map_err(|e| SetupError::Client(e.to_string()))?;
     let provider = Arc::new(TokenProvider::new(source, http));
     let settings = ClientSettings {
         base_url: config.api.base_url.clone(),
@@ -74,7 +92,7 @@ pub fn client(config: &Config) -> Result<CppClient, SetupError> {
         max_concurrency: config.api.concurrency,
         ..ClientSettings::default()
     };
-    CppClient::new(settings, provider).map_err(|e| SetupError(e.to_string()))
+    CppClient::new(settings, provider).map_err(|e| SetupError::Client(e.to_string()))
 }
 
 /// What the commands and the dashboard work with: the config, the client it describes, and

@@ -113,7 +113,7 @@ pub fn http_client(
         .user_agent(concat!("offerdeck/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| {
-            ApiError::Token(format!(
+            ApiError::Client(format!(
                 "cannot build the HTTP client: {}",
                 reqwest_reason(e)
             ))
@@ -268,15 +268,7 @@ impl CppClient {
             .await
         {
             Ok(reply) => {
-                if let Some((name, value)) = pointer::POINTER_HEADERS.iter().find_map(|name| {
-                    reply
-                        .headers
-                        .get(*name)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::trim)
-                        .filter(|v| !v.is_empty())
-                        .map(|v| (*name, v.to_string()))
-                }) {
+                if let Some((name, value)) = pointer::pointer_header(&reply.headers) {
                     let url = self.resolve_pointer(&value)?;
                     return Ok(Started {
                         url,

@@ -188,6 +188,9 @@ pub enum ApiError {
     /// The token could not be obtained.
     #[error("authentication failed: {0}")]
     Token(String),
+    /// The HTTP client could not be built (nothing was sent).
+    #[error("{0}")]
+    Client(String),
     /// The service accepted an operation but said nowhere where to follow it.
     #[error("{0}")]
     NoOperation(String),

@@ -35,15 +35,15 @@ pub fn check_endpoint_scheme(url: &Url) -> Result<(), String> {
     }
 }
 
-/// The pointer header value of a response, if any (non-empty).
-pub fn pointer_header(headers: &HeaderMap) -> Option<String> {
+/// The first non-empty pointer header of a response, with the header's name.
+pub fn pointer_header(headers: &HeaderMap) -> Option<(&'static str, String)> {
     POINTER_HEADERS.iter().find_map(|name| {
         headers
             .get(*name)
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
             .filter(|v| !v.is_empty())
-            .map(str::to_string)
+            .map(|v| (*name, v.to_string()))
     })
 }
 

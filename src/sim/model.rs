@@ -94,8 +94,8 @@ impl Default for SimSettings {
     }
 }
 
-/// A moment of real time: seconds since the Unix epoch. Wall-clock rather than `Moment`, so
-/// a saved simulator can be restored and its operations carry on where they were.
+/// A moment of real time: seconds since the Unix epoch (wall-clock rather than a monotonic
+/// instant, so a saved simulator can be restored and its operations carry on where they were).
 pub type Moment = f64;
 
 /// The current moment.
@@ -976,13 +976,6 @@ impl SimState {
             .values()
             .map(|o| format!("{}/{}", o.spec.publisher, o.spec.offer))
             .collect()
-    }
-
-    /// Which publisher namespace an offer belongs to, in its catalogue spelling.
-    pub fn has_publisher(&self, publisher: &str) -> bool {
-        self.publishers
-            .iter()
-            .any(|p| p.id.eq_ignore_ascii_case(publisher))
     }
 }
 

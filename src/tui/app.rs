@@ -48,7 +48,6 @@ pub enum Msg {
         row: usize,
         event: FollowEvent,
     },
-    /// The config file was (or was not) rewritten with new e-mails.
     /// An operation found running at the service that offerdeck had not started.
     Discovered {
         row: usize,
@@ -56,6 +55,7 @@ pub enum Msg {
     },
     /// The unfinished operations of the state store, read again.
     StoreLoaded(Result<Vec<OperationRecord>, String>),
+    /// The config file was (or was not) rewritten with new e-mails.
     EmailsSaved {
         row: usize,
         result: Result<Vec<String>, String>,
@@ -334,7 +334,6 @@ pub enum RowState {
 fn from_status(status: &Status, kind: OpKind) -> RowState {
     match status {
         Status::WaitingForPublisherReview => RowState::ReadyForGoLive,
-        Status::Succeeded if kind == OpKind::Publish => RowState::Live,
         Status::Succeeded => RowState::Live,
         Status::Failed => RowState::Failed,
         Status::Canceled => RowState::Canceled,
