@@ -28,7 +28,7 @@ async fn lists_offers_and_reads_offer_and_status() {
 
 #[tokio::test]
 async fn publish_follows_each_pointer_style_to_signoff() {
-    let sim = simulator(FAST).await;
+    let sim = manual_simulator().await;
     let c = client(&sim);
     // Location (migrated), legacy `$` path, absolute Operation-Location, and no header at all.
     for (publisher, offer, via) in [
@@ -54,16 +54,15 @@ async fn publish_follows_each_pointer_style_to_signoff() {
                 .unwrap()
                 .contains("api-version=2017-10-31")
         );
-        let mut last = None;
-        for _ in 0..100 {
-            let op = c.get_operation(&started.url).await.unwrap();
-            if op.effective_status() == Status::WaitingForPublisherReview {
-                last = Some(op);
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let op = last.unwrap_or_else(|| panic!("{offer} never reached sign-off"));
+        let op = c.get_operation(&started.url).await.unwrap();
+        assert!(op.status.is_active(), "{offer}: {:?}", op.status);
+        assert!(sim.advance(TO_SIGNOFF));
+        let op = c.get_operation(&started.url).await.unwrap();
+        assert_eq!(
+            op.effective_status(),
+            Status::WaitingForPublisherReview,
+            "{offer}"
+        );
         // The observed shape: top level still `running`, the signoff step waiting.
         assert_eq!(op.status, Status::Running);
         assert!(
@@ -236,7 +235,7 @@ async fn a_401_refreshes_the_token_once() {
 
 #[tokio::test]
 async fn cancel_reaches_canceled_and_submissions_show_it() {
-    let sim = simulator(20_000.0).await;
+    let sim = manual_simulator().await;
     let c = client(&sim);
     let started = c
         .start(OpKind::Publish, "contoso", "contoso-vm", &[])
@@ -247,15 +246,12 @@ async fn cancel_reaches_canceled_and_submissions_show_it() {
         .await
         .unwrap();
     assert_eq!(cancel.url, started.url);
-    let mut status = Status::Running;
-    for _ in 0..100 {
-        status = c.get_operation(&started.url).await.unwrap().status;
-        if status == Status::Canceled {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(status, Status::Canceled);
+    // The service takes a minute or two to land a cancel.
+    let op = c.get_operation(&started.url).await.unwrap();
+    assert!(op.status.is_active(), "{:?}", op.status);
+    sim.advance(Duration::from_secs(180));
+    let op = c.get_operation(&started.url).await.unwrap();
+    assert_eq!(op.status, Status::Canceled);
     let subs = c
         .list_submissions("contoso", "contoso-vm", None)
         .await
@@ -317,38 +313,30 @@ async fn unreachable_service_is_reported_after_retries() {
 
 #[tokio::test]
 async fn go_live_after_signoff_reaches_succeeded() {
-    let sim = simulator(FAST).await;
+    let sim = manual_simulator().await;
     let c = client(&sim);
     let publish = c
         .start(OpKind::Publish, "contoso", "contoso-vm", &[])
         .await
         .unwrap();
-    for _ in 0..200 {
-        if c.get_operation(&publish.url)
+    sim.advance(TO_SIGNOFF);
+    assert_eq!(
+        c.get_operation(&publish.url)
             .await
             .unwrap()
-            .effective_status()
-            == Status::WaitingForPublisherReview
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+            .effective_status(),
+        Status::WaitingForPublisherReview
+    );
     let golive = c
         .start(OpKind::GoLive, "contoso", "contoso-vm", &[])
         .await
         .unwrap();
     assert_ne!(golive.url, publish.url);
-    let mut done = false;
-    for _ in 0..200 {
-        let op = c.get_operation(&golive.url).await.unwrap();
-        if op.status == Status::Succeeded {
-            done = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert!(done);
+    let op = c.get_operation(&golive.url).await.unwrap();
+    assert!(op.status.is_active(), "{:?}", op.status);
+    sim.advance(TO_LIVE);
+    let op = c.get_operation(&golive.url).await.unwrap();
+    assert_eq!(op.status, Status::Succeeded);
     let offer = c.get_offer("contoso", "contoso-vm").await.unwrap();
     assert_eq!(offer.summary.status, Status::Succeeded);
     assert_eq!(offer.summary.version, Some(1));

@@ -38,18 +38,22 @@ async fn token_command_prints_a_bare_token_or_az_json() {
 async fn client_credentials_are_cached_and_refreshed_before_expiry() {
     let mut options = SimOptions::demo(common::FAST);
     options.settings.token_lifetime = Duration::from_secs(2);
+    options.clock = common::manual_clock();
     let sim = common::simulator_with(options).await;
-    let p = provider(common::credentials(&sim));
+    let p = provider(common::credentials(&sim)).with_clock(sim.clock().clone());
     let first = p.token().await.unwrap();
+    sim.advance(Duration::from_millis(900));
     assert_eq!(p.token().await.unwrap(), first, "cached while fresh");
     // Refreshed halfway through a short lifetime, before the service would refuse it.
-    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    sim.advance(Duration::from_millis(300));
     let second = p.token().await.unwrap();
     assert_ne!(second, first);
-    assert!(sim.with_state(|s| {
-        s.principal(second.expose(), offerdeck::sim::model::now())
-            .is_some()
-    }));
+    let now = sim.clock().now();
+    assert!(sim.with_state(|s| s.principal(second.expose(), now).is_some()));
+    assert!(
+        sim.with_state(|s| s.principal(first.expose(), now).is_some()),
+        "the old token was replaced before it expired"
+    );
 }
 
 #[tokio::test]

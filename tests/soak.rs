@@ -58,14 +58,7 @@ fn truth(sim: &Simulator, record: &OperationRecord) -> Status {
         .unwrap()
         .to_string();
     let body = sim
-        .with_state(|s| {
-            s.operation(
-                &record.publisher,
-                &record.offer,
-                &id,
-                offerdeck::sim::model::now(),
-            )
-        })
+        .with_state(|s| s.operation(&record.publisher, &record.offer, &id, sim.clock().now()))
         .unwrap();
     serde_json::from_value::<OperationDetail>(body)
         .unwrap()
@@ -98,12 +91,12 @@ async fn publish_everything(offers: usize, total: f64, seed: u64) {
                 .await
                 {
                     Ok((record, _)) => break record,
+                    // Each try draws new chaos dice; the client already backed off inside.
                     Err(e) if tries < 8 => {
                         assert!(
                             e.is_unclear() || matches!(e, offerdeck::api::ApiError::Server(_)),
                             "{offer}: {e}"
                         );
-                        tokio::time::sleep(Duration::from_millis(100)).await;
                     }
                     Err(e) => panic!("{offer}: could not start after {tries} tries: {e}"),
                 }
@@ -192,11 +185,14 @@ async fn a_thousand_publishes_through_heavy_chaos() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_mid_run_and_restarted_nothing_lost_nothing_twice() {
+    // A manual clock: half the publishes start two days before the others, so after the watch
+    // has run a while exactly that half has reached sign-off, whatever the machine's speed.
     let offers = 30;
-    let mut options = SimOptions::demo(30_000.0);
+    let mut options = SimOptions::demo(1.0);
     options.offers = offerdeck::sim::catalogue::bench_offers(offers);
     options.offers.push(OfferSpec::plain("contoso", "unused"));
     options.chaos = Some(chaos(0.1, 3));
+    options.clock = common::manual_clock();
     let sim = Simulator::start(([127, 0, 0, 1], 0).into(), options)
         .await
         .unwrap();
@@ -213,7 +209,11 @@ async fn killed_mid_run_and_restarted_nothing_lost_nothing_twice() {
     std::fs::write(&config_path, config).unwrap();
     let c = config_path.display().to_string();
 
+    let early = offers / 2;
     for i in 1..=offers {
+        if i == early + 1 {
+            sim.advance(Duration::from_secs(2 * 86_400));
+        }
         let target = format!("bench/offer-{i:04}");
         let mut ok = false;
         for _ in 0..5 {
@@ -233,8 +233,10 @@ async fn killed_mid_run_and_restarted_nothing_lost_nothing_twice() {
     }
     let store = StateStore::open(dir.path());
     assert_eq!(store.unfinished().unwrap().len(), offers);
+    // The early half reaches sign-off; the late half is two days into certification.
+    sim.advance(common::TO_SIGNOFF - Duration::from_secs(2 * 86_400));
 
-    // Watch, and kill -9 mid-run.
+    // Watch until the early half is recorded as finished, then kill -9 mid-run.
     let mut watch = tokio::process::Command::new(env!("CARGO_BIN_EXE_offerdeck"))
         .args(["--config", &c, "watch"])
         .env("OFFERDECK_DATA_DIR", dir.path())
@@ -245,12 +247,22 @@ async fn killed_mid_run_and_restarted_nothing_lost_nothing_twice() {
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    common::wait_until(
+        "the watch to record the early half's sign-offs",
+        Duration::from_secs(60),
+        || {
+            store
+                .load()
+                .is_ok_and(|all| all.iter().filter(|r| r.finished).count() >= early)
+        },
+    )
+    .await;
     watch.start_kill().unwrap(); // SIGKILL
     let status = watch.wait().await.unwrap();
     assert!(!status.success());
     let left = store.unfinished().unwrap().len();
-    assert!(left > 0, "the kill landed mid-run");
+    assert_eq!(left, offers - early, "the kill landed mid-run");
+    sim.advance(Duration::from_secs(2 * 86_400));
 
     // Restart: everything unfinished is resumed and finishes.
     let run = common::offerdeck(dir.path(), &["--config", &c, "watch", "--json"], &[]).await;

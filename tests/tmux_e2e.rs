@@ -72,8 +72,8 @@ impl Session {
                 .status()
                 .expect("send-keys")
                 .success();
+            // tmux delivers keys in order; the dashboard reads them in order.
             assert!(ok);
-            std::thread::sleep(Duration::from_millis(80));
         }
     }
 

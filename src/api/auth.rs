@@ -3,13 +3,16 @@
 //! refreshed ahead of expiry; they never appear in `Debug`, `Display`, logs or errors.
 
 use std::fmt;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use serde_json::Value;
 use tokio::sync::Mutex;
 use url::Url;
 
 use super::ApiError;
+use crate::clock::{Clock, span};
 
 /// A string that must stay secret: it has no `Display`, and `Debug` prints `***`.
 #[derive(Clone, PartialEq, Eq)]
@@ -71,7 +74,7 @@ impl TokenSource {
 struct Cached {
     token: Secret,
     /// When to fetch a new one (ahead of the real expiry); `None` = never expires on its own.
-    refresh_at: Option<SystemTime>,
+    refresh_at: Option<DateTime<Utc>>,
 }
 
 /// Hands out tokens, fetching and caching them as needed. Safe to share between tasks: one
@@ -82,6 +85,7 @@ pub struct TokenProvider {
     cache: Mutex<Option<Cached>>,
     /// How long before expiry a token is replaced.
     refresh_margin: Duration,
+    clock: Clock,
 }
 
 impl fmt::Debug for TokenProvider {
@@ -99,7 +103,14 @@ impl TokenProvider {
             http,
             cache: Mutex::new(None),
             refresh_margin: Duration::from_secs(300),
+            clock: Clock::System,
         }
+    }
+
+    /// The same provider reading expiry times from `clock` (tests share the simulator's).
+    pub fn with_clock(mut self, clock: Clock) -> TokenProvider {
+        self.clock = clock;
+        self
     }
 
     pub fn source(&self) -> &TokenSource {
@@ -110,17 +121,16 @@ impl TokenProvider {
     pub async fn token(&self) -> Result<Secret, ApiError> {
         let mut cache = self.cache.lock().await;
         if let Some(cached) = cache.as_ref()
-            && cached.refresh_at.is_none_or(|t| SystemTime::now() < t)
+            && cached.refresh_at.is_none_or(|t| self.clock.now() < t)
         {
             return Ok(cached.token.clone());
         }
         let (token, expires_at) = self.fetch().await?;
         let refresh_at = expires_at.map(|exp| {
-            let now = SystemTime::now();
-            let lifetime = exp.duration_since(now).unwrap_or_default();
+            let lifetime = (exp - self.clock.now()).to_std().unwrap_or_default();
             // Refresh 5 minutes early, or halfway through a token shorter than 10 minutes.
             let margin = self.refresh_margin.min(lifetime / 2);
-            exp - margin
+            exp - span(margin)
         });
         *cache = Some(Cached {
             token: token.clone(),
@@ -134,10 +144,10 @@ impl TokenProvider {
         *self.cache.lock().await = None;
     }
 
-    async fn fetch(&self) -> Result<(Secret, Option<SystemTime>), ApiError> {
+    async fn fetch(&self) -> Result<(Secret, Option<DateTime<Utc>>), ApiError> {
         match &self.source {
             TokenSource::Static { token, .. } => Ok((token.clone(), None)),
-            TokenSource::Command { command } => run_token_command(command).await,
+            TokenSource::Command { command } => run_token_command(command, self.clock.now()).await,
             TokenSource::ClientCredentials {
                 authority,
                 tenant_id,
@@ -198,7 +208,7 @@ impl TokenProvider {
                         status.as_u16()
                     )));
                 }
-                parse_token_json(&body).ok_or_else(|| {
+                parse_token_json(&body, self.clock.now()).ok_or_else(|| {
                     ApiError::Token(format!(
                         "token endpoint {url} answered without an access_token"
                     ))
@@ -221,7 +231,10 @@ pub(crate) fn reqwest_reason(e: reqwest::Error) -> String {
     reason
 }
 
-async fn run_token_command(command: &str) -> Result<(Secret, Option<SystemTime>), ApiError> {
+async fn run_token_command(
+    command: &str,
+    now: DateTime<Utc>,
+) -> Result<(Secret, Option<DateTime<Utc>>), ApiError> {
     let describe = TokenSource::Command {
         command: command.to_string(),
     }
@@ -251,7 +264,7 @@ async fn run_token_command(command: &str) -> Result<(Secret, Option<SystemTime>)
     let stdout = String::from_utf8_lossy(&output.stdout);
     let trimmed = stdout.trim();
     if trimmed.starts_with('{') {
-        return parse_token_json(trimmed).ok_or_else(|| {
+        return parse_token_json(trimmed, now).ok_or_else(|| {
             ApiError::Token(format!("{describe} printed JSON without accessToken"))
         });
     }
@@ -265,8 +278,8 @@ async fn run_token_command(command: &str) -> Result<(Secret, Option<SystemTime>)
 
 /// Reads `access_token`/`accessToken` and the expiry from AAD or `az` JSON: `expires_on` or
 /// `expires_in` (seconds, number or string), or `expiresOn` (`2026-11-24 07:14:18.000000`, local
-/// time, as az prints it).
-pub fn parse_token_json(body: &str) -> Option<(Secret, Option<SystemTime>)> {
+/// time, as az prints it). `now` turns a relative `expires_in` into a time.
+pub fn parse_token_json(body: &str, now: DateTime<Utc>) -> Option<(Secret, Option<DateTime<Utc>>)> {
     let v: Value = serde_json::from_str(body).ok()?;
     let token = v
         .get("access_token")
@@ -280,16 +293,14 @@ pub fn parse_token_json(body: &str) -> Option<(Secret, Option<SystemTime>)> {
             _ => None,
         }
     };
-    let now = SystemTime::now();
     let expiry = number("expires_on")
-        .map(|secs| UNIX_EPOCH + Duration::from_secs(secs))
-        .or_else(|| number("expires_in").map(|secs| now + Duration::from_secs(secs)))
+        .and_then(|secs| DateTime::from_timestamp(i64::try_from(secs).ok()?, 0))
+        .or_else(|| number("expires_in").map(|secs| now + span(Duration::from_secs(secs))))
         .or_else(|| {
             let raw = v.get("expiresOn")?.as_str()?;
             let naive = chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M:%S%.f").ok()?;
             let local = naive.and_local_timezone(chrono::Local).earliest()?;
-            let secs = u64::try_from(local.timestamp()).ok()?;
-            Some(UNIX_EPOCH + Duration::from_secs(secs))
+            Some(local.with_timezone(&Utc))
         });
     Some((Secret::new(token), expiry))
 }
@@ -311,14 +322,18 @@ mod tests {
 
     #[test]
     fn token_json_variants() {
-        let (t, exp) = parse_token_json(r#"{"access_token":"abc","expires_in":"3599"}"#).unwrap();
-        assert_eq!(t.expose(), "abc");
-        assert!(exp.unwrap() > SystemTime::now() + Duration::from_secs(3500));
+        let now = Utc::now();
         let (t, exp) =
-            parse_token_json(r#"{"accessToken":"xyz","expiresOn":"2099-01-01 10:00:00.000000"}"#)
-                .unwrap();
+            parse_token_json(r#"{"access_token":"abc","expires_in":"3599"}"#, now).unwrap();
+        assert_eq!(t.expose(), "abc");
+        assert_eq!((exp.unwrap() - now).num_seconds(), 3599);
+        let (t, exp) = parse_token_json(
+            r#"{"accessToken":"xyz","expiresOn":"2099-01-01 10:00:00.000000"}"#,
+            now,
+        )
+        .unwrap();
         assert_eq!(t.expose(), "xyz");
         assert!(exp.is_some());
-        assert!(parse_token_json(r#"{"token_type":"Bearer"}"#).is_none());
+        assert!(parse_token_json(r#"{"token_type":"Bearer"}"#, now).is_none());
     }
 }

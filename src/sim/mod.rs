@@ -23,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::api::OpKind;
+use crate::clock::Clock;
 pub use catalogue::{Behaviour, OfferSpec, PointerStyle, PublisherSpec};
 pub use chaos::{Chaos, ChaosStats};
 pub use model::{Fault, PostOutcome, PostRequest, SimSettings, SimState};
@@ -47,6 +48,8 @@ pub struct SimOptions {
     pub persist: Option<PathBuf>,
     /// Faults injected into `/api` answers.
     pub chaos: Option<Chaos>,
+    /// Where the service's time comes from: the system clock, or a manual one tests advance.
+    pub clock: Clock,
 }
 
 impl SimOptions {
@@ -66,6 +69,7 @@ impl SimOptions {
             static_token: None,
             persist: None,
             chaos: None,
+            clock: Clock::System,
         }
     }
 }
@@ -77,6 +81,7 @@ struct Shared {
     client_secret: String,
     persist: Option<PathBuf>,
     chaos: Option<chaos::ChaosEngine>,
+    clock: Clock,
 }
 
 impl Shared {
@@ -104,9 +109,10 @@ impl Simulator {
             .as_ref()
             .and_then(|p| std::fs::read(p).ok())
             .and_then(|bytes| serde_json::from_slice::<model::Saved>(&bytes).ok());
+        let now = options.clock.now();
         let mut state = match saved {
-            Some(saved) => SimState::restore(options.settings, saved),
-            None => SimState::new(options.settings, options.publishers, options.offers),
+            Some(saved) => SimState::restore(options.settings, saved, now),
+            None => SimState::new(options.settings, options.publishers, options.offers, now),
         };
         if let Some(token) = &options.static_token {
             state.add_static_token(token, &options.client_id);
@@ -118,6 +124,7 @@ impl Simulator {
             client_secret: options.client_secret,
             persist: options.persist,
             chaos: options.chaos.map(chaos::ChaosEngine::new),
+            clock: options.clock,
         });
         let app = axum::Router::new()
             .fallback(handle)
@@ -149,6 +156,17 @@ impl Simulator {
     pub fn base_url(&self) -> Url {
         // Infallible: formatted from a socket address.
         Url::parse(&format!("http://{}/", self.addr)).unwrap_or_else(|_| unreachable!())
+    }
+
+    /// The simulated service's clock (a test with a manual clock advances it).
+    pub fn clock(&self) -> &Clock {
+        &self.shared.clock
+    }
+
+    /// Moves a manual clock forward: the service's operations progress by that much real time
+    /// (times the time scale). Returns false on the system clock, which moves by itself.
+    pub fn advance(&self, by: Duration) -> bool {
+        self.shared.clock.advance(by)
     }
 
     /// Reads or changes the simulated service (tests inject conditions this way).
@@ -322,7 +340,7 @@ fn route(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body:
     let segs = segments(uri);
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
     let eq = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
-    let now = model::now();
+    let now = shared.clock.now();
     shared.lock().total_requests += 1;
 
     // The fake Azure AD token endpoint: v1 /{tenant}/oauth2/token and v2 /{tenant}/oauth2/v2.0/token.
@@ -353,7 +371,7 @@ fn route(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body:
             );
         }
         let (token, lifetime) = shared.lock().issue_token(field("client_id"), now);
-        let expires_on = chrono::Utc::now().timestamp() + lifetime as i64;
+        let expires_on = now.timestamp() + lifetime as i64;
         return json_answer(
             200,
             json!({
@@ -361,7 +379,7 @@ fn route(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body:
                 "expires_in": lifetime.to_string(),
                 "ext_expires_in": lifetime.to_string(),
                 "expires_on": expires_on.to_string(),
-                "not_before": chrono::Utc::now().timestamp().to_string(),
+                "not_before": now.timestamp().to_string(),
                 "resource": field("resource"),
                 "access_token": token,
             }),

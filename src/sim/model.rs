@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use super::catalogue::{Behaviour, OfferSpec, PointerStyle, PublisherSpec};
 use crate::api::OpKind;
+use crate::clock::{seconds_between, span};
 
 /// One timed step of a plan: id, name, estimated time frame, description, simulated seconds.
 struct StepPlan {
@@ -94,17 +95,9 @@ impl Default for SimSettings {
     }
 }
 
-/// A moment of real time: seconds since the Unix epoch (wall-clock rather than a monotonic
-/// instant, so a saved simulator can be restored and its operations carry on where they were).
-pub type Moment = f64;
-
-/// The current moment.
-pub fn now() -> Moment {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}
+/// A moment of the service's time, read from the simulator's clock (wall-clock time rather than
+/// a monotonic instant, so a saved simulator can be restored and its operations carry on).
+pub type Moment = DateTime<Utc>;
 
 /// An injected failure: the answer to send instead of the real one.
 #[derive(Debug, Clone, PartialEq)]
@@ -228,6 +221,7 @@ impl SimState {
         settings: SimSettings,
         publishers: Vec<PublisherSpec>,
         offers: Vec<OfferSpec>,
+        now: Moment,
     ) -> SimState {
         let mut state = SimState {
             settings,
@@ -239,19 +233,19 @@ impl SimState {
             total_requests: 0,
         };
         for spec in offers {
-            state.add_offer(spec);
+            state.add_offer(spec, now);
         }
         state
     }
 
-    pub fn add_offer(&mut self, spec: OfferSpec) {
+    pub fn add_offer(&mut self, spec: OfferSpec, now: Moment) {
         let version = if spec.live { 3 } else { 0 };
         self.offers.insert(
             key(&spec.publisher, &spec.offer),
             SimOffer {
                 guid: uuid::Uuid::new_v4().to_string(),
                 version,
-                changed: Utc::now(),
+                changed: now,
                 ops: Vec::new(),
                 publish_attempts: 0,
                 lost_accepts: 0,
@@ -271,7 +265,7 @@ impl SimState {
             token.clone(),
             (
                 client_id.to_string(),
-                now + self.settings.token_lifetime.as_secs_f64(),
+                now + span(self.settings.token_lifetime),
             ),
         );
         (token, self.settings.token_lifetime.as_secs())
@@ -377,15 +371,15 @@ impl SimState {
 
     fn snapshot(&self, op: &SimOp, now: Moment) -> Snapshot {
         let scale = self.settings.time_scale;
-        let sim_secs = |until: Moment| (until - op.started).max(0.0) * scale;
+        let sim_secs = |until: Moment| seconds_between(op.started, until).max(0.0) * scale;
         // A cancel freezes the operation where it was when the cancel landed.
         let canceled = op.cancel_at.filter(|at| *at <= now);
         let closed = op.closed.filter(|(at, _)| *at <= now);
         let at = canceled.or(closed.map(|(at, _)| at)).unwrap_or(now);
         let t = sim_secs(at);
         let mut snap = match op.kind {
-            OpKind::Publish | OpKind::Cancel => self.publish_snapshot(op, t),
-            OpKind::GoLive => golive_snapshot(t),
+            OpKind::Publish | OpKind::Cancel => self.publish_snapshot(op, t, now),
+            OpKind::GoLive => golive_snapshot(t, now),
         };
         let terminal = matches!(snap.status, "complete" | "failed" | "canceled");
         if canceled.is_some() && !terminal {
@@ -399,7 +393,7 @@ impl SimState {
                 )
             }) {
                 step["status"] = json!("canceled");
-                step["messages"] = json!([{"messageHtml": "The operation was canceled at the publisher's request.", "level": "information", "timestamp": timestamp(Utc::now())}]);
+                step["messages"] = json!([{"messageHtml": "The operation was canceled at the publisher's request.", "level": "information", "timestamp": timestamp(now)}]);
             }
         } else if let Some((_, how)) = closed {
             if snap.at_signoff {
@@ -424,8 +418,8 @@ impl SimState {
         snap
     }
 
-    fn publish_snapshot(&self, op: &SimOp, t: f64) -> Snapshot {
-        let now_ts = timestamp(Utc::now());
+    fn publish_snapshot(&self, op: &SimOp, t: f64, now: Moment) -> Snapshot {
+        let now_ts = timestamp(now);
         let mut steps = Vec::new();
         let mut cumulative = 0.0;
         let mut status = "running";
@@ -865,7 +859,8 @@ impl SimState {
                     let id = id.clone();
                     let delay = CANCEL_SECONDS / self.settings.time_scale.max(1e-9);
                     if let Some(op) = self.ops.get_mut(&id) {
-                        op.cancel_at.get_or_insert(now + delay);
+                        op.cancel_at
+                            .get_or_insert(now + span(Duration::from_secs_f64(delay)));
                     }
                     self.accepted(&k, &id, base, api_version)
                 }
@@ -914,14 +909,14 @@ impl SimState {
             publishing_version
         };
         o.ops.push(id.clone());
-        o.changed = Utc::now();
+        o.changed = now;
         let op = SimOp {
             id: id.clone(),
             publisher: o.spec.publisher.clone(),
             offer: o.spec.offer.clone(),
             kind,
             started: now,
-            changed: Utc::now(),
+            changed: now,
             emails: emails.to_string(),
             publishing_version,
             offer_version: o.version,
@@ -943,8 +938,8 @@ impl SimState {
     }
 
     /// A service as it was saved (settings come from the current run).
-    pub fn restore(settings: SimSettings, saved: Saved) -> SimState {
-        let mut state = SimState::new(settings, saved.publishers, Vec::new());
+    pub fn restore(settings: SimSettings, saved: Saved, now: Moment) -> SimState {
+        let mut state = SimState::new(settings, saved.publishers, Vec::new(), now);
         for o in saved.offers {
             state
                 .offers
@@ -979,8 +974,8 @@ impl SimState {
     }
 }
 
-fn golive_snapshot(t: f64) -> Snapshot {
-    let now_ts = timestamp(Utc::now());
+fn golive_snapshot(t: f64, now: Moment) -> Snapshot {
+    let now_ts = timestamp(now);
     let mut steps: Vec<Value> = PUBLISH_STEPS
         .iter()
         .map(|p| step_json(p.id, p.name, p.estimate, p.description))
@@ -1093,13 +1088,23 @@ mod tests {
             },
             p,
             o,
+            t0(),
         )
+    }
+
+    fn t0() -> Moment {
+        DateTime::from_timestamp(1_000_000, 0).unwrap()
+    }
+
+    /// `t` plus some seconds.
+    fn plus(t: Moment, secs: f64) -> Moment {
+        t + span(Duration::from_secs_f64(secs))
     }
 
     #[test]
     fn a_publish_walks_every_step_to_signoff_then_golive() {
         let mut s = state(3_600.0);
-        let t0: Moment = 1_000_000.0;
+        let t0 = t0();
         let PostOutcome::Accepted { pointer: Some(p) } = post(
             &mut s,
             "contoso",
@@ -1118,7 +1123,7 @@ mod tests {
             .next()
             .unwrap()
             .to_string();
-        let at = |secs: f64| t0 + secs;
+        let at = |secs: f64| plus(t0, secs);
         let op = s.operation("contoso", "contoso-vm", &id, at(30.0)).unwrap();
         assert_eq!(op["status"], "running");
         assert_eq!(op["steps"][1]["status"], "inProgress");
@@ -1161,7 +1166,7 @@ mod tests {
     #[test]
     fn rejected_then_accepted_and_certification_failure() {
         let mut s = state(3_600.0);
-        let t0: Moment = 1_000_000.0;
+        let t0 = t0();
         let first = post(
             &mut s,
             "contoso",
@@ -1209,10 +1214,12 @@ mod tests {
             .next()
             .unwrap()
             .to_string();
-        let blocked = s.legacy_operation(&legacy, t0 + 0.25 + 60.0 * 0.5).unwrap();
+        let blocked = s
+            .legacy_operation(&legacy, plus(t0, 0.25 + 60.0 * 0.5))
+            .unwrap();
         assert_eq!(blocked["status"], "running");
         assert_eq!(blocked["steps"][1]["status"], "blocked");
-        let failed = s.legacy_operation(&legacy, t0 + 200.0).unwrap();
+        let failed = s.legacy_operation(&legacy, plus(t0, 200.0)).unwrap();
         assert_eq!(failed["status"], "failed");
         assert!(failed["notificationEmails"].is_string());
     }
@@ -1220,7 +1227,7 @@ mod tests {
     #[test]
     fn cancel_lands_after_a_delay_and_conflicts_are_refused() {
         let mut s = state(3_600.0);
-        let t0: Moment = 1_000_000.0;
+        let t0 = t0();
         let PostOutcome::Accepted { pointer: Some(p) } =
             post(&mut s, "contoso", "contoso-vm", OpKind::Publish, "", t0)
         else {
@@ -1237,7 +1244,7 @@ mod tests {
             post(&mut s, "contoso", "contoso-vm", OpKind::GoLive, "", t0),
             PostOutcome::Refused { status: 400, .. }
         ));
-        let at = t0 + 5.0;
+        let at = plus(t0, 5.0);
         assert_eq!(
             post(&mut s, "contoso", "contoso-vm", OpKind::Cancel, "", at),
             PostOutcome::Accepted {
@@ -1255,7 +1262,9 @@ mod tests {
             s.operation("contoso", "contoso-vm", id, at).unwrap()["status"],
             "running"
         );
-        let done = s.operation("contoso", "contoso-vm", id, at + 1.0).unwrap();
+        let done = s
+            .operation("contoso", "contoso-vm", id, plus(at, 1.0))
+            .unwrap();
         assert_eq!(done["status"], "canceled");
         assert!(
             done["steps"]
@@ -1272,7 +1281,7 @@ mod tests {
                 "contoso-vm",
                 OpKind::Cancel,
                 "",
-                at + 2.0
+                plus(at, 2.0)
             ),
             PostOutcome::Accepted { pointer: None }
         );

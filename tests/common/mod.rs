@@ -12,6 +12,25 @@ use offerdeck::sim::{SimOptions, Simulator};
 /// Simulated seconds per real second in tests: a publish reaches sign-off in about 1.5 s.
 pub const FAST: f64 = 200_000.0;
 
+/// Service time for a publish to reach publisher sign-off (every step of the plan done).
+pub const TO_SIGNOFF: Duration = Duration::from_secs(4 * 86_400);
+/// Service time for a go-live to finish.
+pub const TO_LIVE: Duration = Duration::from_secs(3 * 86_400);
+
+/// A manual clock at the current whole second (token expiry times are whole seconds).
+pub fn manual_clock() -> offerdeck::clock::Clock {
+    let now = chrono::Utc::now().timestamp();
+    offerdeck::clock::Clock::manual(chrono::DateTime::from_timestamp(now, 0).unwrap())
+}
+
+/// A simulator on a manual clock at the service's own pace: nothing moves until the test calls
+/// `sim.advance(…)`, so a test walks days of publishing without waiting.
+pub async fn manual_simulator() -> Simulator {
+    let mut options = SimOptions::demo(1.0);
+    options.clock = manual_clock();
+    simulator_with(options).await
+}
+
 pub async fn simulator(scale: f64) -> Simulator {
     Simulator::start(([127, 0, 0, 1], 0).into(), SimOptions::demo(scale))
         .await
@@ -49,8 +68,11 @@ pub fn client_with(settings: ClientSettings, source: TokenSource) -> CppClient {
     CppClient::new(settings, Arc::new(TokenProvider::new(source, http))).unwrap()
 }
 
+/// A client of the simulator whose token cache reads the simulator's clock.
 pub fn client(sim: &Simulator) -> CppClient {
-    client_with(fast_settings(sim), credentials(sim))
+    let http = http_client(Duration::from_secs(5), Duration::from_secs(10)).unwrap();
+    let provider = TokenProvider::new(credentials(sim), http).with_clock(sim.clock().clone());
+    CppClient::new(fast_settings(sim), Arc::new(provider)).unwrap()
 }
 
 /// A config file for the binary, pointing at the simulator, with the demo offers.
@@ -124,4 +146,17 @@ pub fn walk(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// Waits until `done()` holds, looking again every 20 ms; fails the test after `limit`. The one
+/// polling wait of the suite: tests wait on conditions, never for a fixed time.
+pub async fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + limit;
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out after {limit:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
