@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::api::retry::RetryPolicy;
 use crate::api::{ApiError, CppClient, OpKind, Status};
 use crate::store::{OperationRecord, StateStore};
 
@@ -26,6 +27,15 @@ impl FollowPolicy {
             interval,
             max_backoff: Duration::from_secs(300).max(interval),
             max_consecutive_errors: 8,
+        }
+    }
+
+    /// The waits after failed polls: from the poll interval, doubling up to `max_backoff`.
+    fn retry(&self) -> RetryPolicy {
+        RetryPolicy {
+            first: self.interval,
+            cap: self.max_backoff,
+            max_retries: self.max_consecutive_errors.saturating_sub(1),
         }
     }
 }
@@ -105,14 +115,11 @@ pub async fn follow<M>(
         }
     };
     let mut failures: u32 = 0;
-    let mut first = true;
+    let mut waits = policy.retry().waits();
+    // Before the first poll: none; after a good one: the interval; after a failure: a backoff.
+    let mut wait = Duration::ZERO;
     loop {
-        if !first {
-            let wait = if failures == 0 {
-                policy.interval
-            } else {
-                backoff(policy, failures)
-            };
+        if !wait.is_zero() {
             tokio::select! {
                 _ = cancel.cancelled() => {
                     let _ = tx.send(wrap(FollowEvent::Stopped { record, error: None })).await;
@@ -121,7 +128,6 @@ pub async fn follow<M>(
                 _ = tokio::time::sleep(wait) => {}
             }
         }
-        first = false;
         let result = tokio::select! {
             _ = cancel.cancelled() => {
                 let _ = tx.send(wrap(FollowEvent::Stopped { record, error: None })).await;
@@ -132,6 +138,8 @@ pub async fn follow<M>(
         match result {
             Ok(detail) => {
                 failures = 0;
+                waits = policy.retry().waits();
+                wait = policy.interval;
                 let before = record.clone();
                 record.apply(&detail);
                 let changed = before.last_status != record.last_status
@@ -174,9 +182,24 @@ pub async fn follow<M>(
                     return;
                 }
             }
-            Err(error) if error.is_transient() && failures + 1 < policy.max_consecutive_errors => {
+            Err(error) => {
+                let next = if error.is_transient() {
+                    waits.next(None)
+                } else {
+                    None
+                };
+                let Some(next) = next else {
+                    tracing::warn!(url = %url, error = %error, "stopped following");
+                    let _ = tx
+                        .send(wrap(FollowEvent::Stopped {
+                            record,
+                            error: Some(error),
+                        }))
+                        .await;
+                    return;
+                };
                 failures += 1;
-                let wait = backoff(policy, failures);
+                wait = next;
                 tracing::warn!(url = %url, attempt = failures, error = %error, "poll failed; backing off");
                 let event = FollowEvent::Retrying {
                     record: record.clone(),
@@ -188,25 +211,6 @@ pub async fn follow<M>(
                     return;
                 }
             }
-            Err(error) => {
-                tracing::warn!(url = %url, error = %error, "stopped following");
-                let _ = tx
-                    .send(wrap(FollowEvent::Stopped {
-                        record,
-                        error: Some(error),
-                    }))
-                    .await;
-                return;
-            }
         }
     }
-}
-
-/// interval·2^n capped, with ±25 % jitter so many followers do not poll in step.
-fn backoff(policy: FollowPolicy, failures: u32) -> Duration {
-    let base = policy
-        .interval
-        .saturating_mul(1u32 << failures.min(16))
-        .min(policy.max_backoff);
-    base.mul_f64(0.75 + fastrand::f64() * 0.5)
 }

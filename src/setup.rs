@@ -88,9 +88,11 @@ pub fn client(config: &Config) -> Result<CppClient, SetupError> {
         api_version: config.api.api_version.clone(),
         connect_timeout: config.api.connect_timeout,
         request_timeout: config.api.request_timeout,
-        max_retries: config.api.max_retries,
+        retry: crate::api::retry::RetryPolicy {
+            max_retries: config.api.max_retries,
+            ..ClientSettings::default().retry
+        },
         max_concurrency: config.api.concurrency,
-        ..ClientSettings::default()
     };
     CppClient::new(settings, provider).map_err(|e| SetupError::Client(e.to_string()))
 }

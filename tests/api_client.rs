@@ -162,7 +162,7 @@ async fn server_errors_give_up_after_the_configured_retries() {
         );
     let sim = simulator_with(options).await;
     let mut settings = fast_settings(&sim);
-    settings.max_retries = 2;
+    settings.retry.max_retries = 2;
     let c = client_with(settings, credentials(&sim));
     let err = c.offer_status("contoso", "always-500").await.unwrap_err();
     let ApiError::Server(se) = &err else {
@@ -293,9 +293,11 @@ async fn unreachable_service_is_reported_after_retries() {
         .unwrap();
     let settings = offerdeck::api::ClientSettings {
         base_url: format!("http://{addr}/").parse().unwrap(),
-        backoff_base: Duration::from_millis(5),
-        backoff_cap: Duration::from_millis(20),
-        max_retries: 2,
+        retry: offerdeck::api::retry::RetryPolicy {
+            first: Duration::from_millis(5),
+            cap: Duration::from_millis(20),
+            max_retries: 2,
+        },
         ..Default::default()
     };
     let c = client_with(

@@ -201,7 +201,10 @@ async fn replay(body: String, status: u16) -> (url::Url, tokio::task::JoinHandle
 fn replay_client(base: url::Url) -> offerdeck::api::CppClient {
     let settings = offerdeck::api::ClientSettings {
         base_url: base,
-        max_retries: 0,
+        retry: offerdeck::api::retry::RetryPolicy {
+            max_retries: 0,
+            ..Default::default()
+        },
         ..Default::default()
     };
     common::client_with(

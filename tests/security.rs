@@ -183,7 +183,10 @@ async fn the_token_is_never_sent_to_another_origin() {
     let api = hostile_api(evil).await;
     let settings = offerdeck::api::ClientSettings {
         base_url: format!("http://{api}/").parse().unwrap(),
-        max_retries: 1,
+        retry: offerdeck::api::retry::RetryPolicy {
+            max_retries: 1,
+            ..Default::default()
+        },
         ..Default::default()
     };
     let client = common::client_with(

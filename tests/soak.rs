@@ -39,7 +39,6 @@ async fn chaos_sim(offers: usize, total: f64, seed: u64) -> Simulator {
 fn soak_client(sim: &Simulator) -> offerdeck::api::CppClient {
     let settings = offerdeck::api::ClientSettings {
         request_timeout: Duration::from_millis(500),
-        max_retries: 4,
         max_concurrency: 16,
         ..common::fast_settings(sim)
     };

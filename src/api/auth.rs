@@ -12,7 +12,15 @@ use tokio::sync::Mutex;
 use url::Url;
 
 use super::ApiError;
+use super::retry::RetryPolicy;
 use crate::clock::{Clock, span};
+
+/// Connection failures to the token endpoint: two more tries, soon.
+const TOKEN_ENDPOINT_RETRY: RetryPolicy = RetryPolicy {
+    first: Duration::from_millis(500),
+    cap: Duration::from_secs(2),
+    max_retries: 2,
+};
 
 /// A string that must stay secret: it has no `Display`, and `Debug` prints `***`.
 #[derive(Clone, PartialEq, Eq)]
@@ -171,21 +179,22 @@ impl TokenProvider {
                 tracing::debug!(%url, client_id, "requesting token with client credentials");
                 // Connection failures are retried a little; what the endpoint says is not.
                 let mut attempt = 0;
+                let mut waits = TOKEN_ENDPOINT_RETRY.waits();
                 let response = loop {
                     attempt += 1;
                     match self.http.post(url.clone()).form(&form).send().await {
                         Ok(r) => break r,
-                        Err(e) if attempt < 3 => {
-                            tracing::warn!(%url, attempt, reason = %reqwest_reason(e), "token endpoint unreachable; retrying");
-                            tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt)))
-                                .await;
-                        }
                         Err(e) => {
-                            return Err(ApiError::Unreachable {
-                                url: format!("{url} (token endpoint)"),
-                                attempts: attempt,
-                                reason: reqwest_reason(e),
-                            });
+                            let reason = reqwest_reason(e);
+                            let Some(wait) = waits.next(None) else {
+                                return Err(ApiError::Unreachable {
+                                    url: format!("{url} (token endpoint)"),
+                                    attempts: attempt,
+                                    reason,
+                                });
+                            };
+                            tracing::warn!(%url, attempt, %reason, "token endpoint unreachable; retrying");
+                            tokio::time::sleep(wait).await;
                         }
                     }
                 };

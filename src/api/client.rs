@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use reqwest::header::{ACCEPT, HeaderMap, RETRY_AFTER};
+use reqwest::header::{ACCEPT, HeaderMap};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -14,6 +14,7 @@ use url::Url;
 
 use super::auth::{TokenProvider, reqwest_reason};
 use super::pointer;
+use super::retry::{Resend, RetryPolicy, retry_after};
 use super::types::{Offer, OfferSummary, OpKind, OperationDetail, Submission};
 use super::{ApiError, ServiceError};
 
@@ -29,10 +30,8 @@ pub struct ClientSettings {
     pub api_version: String,
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
-    /// Retries after the first attempt, for requests that may be retried.
-    pub max_retries: u32,
-    pub backoff_base: Duration,
-    pub backoff_cap: Duration,
+    /// How requests that may be retried are retried.
+    pub retry: RetryPolicy,
     /// Requests in flight at once, across all tasks sharing this client.
     pub max_concurrency: usize,
 }
@@ -45,21 +44,14 @@ impl Default for ClientSettings {
             api_version: DEFAULT_API_VERSION.to_string(),
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
-            max_retries: 4,
-            backoff_base: Duration::from_millis(500),
-            backoff_cap: Duration::from_secs(30),
+            retry: RetryPolicy {
+                first: Duration::from_millis(500),
+                cap: Duration::from_secs(30),
+                max_retries: 4,
+            },
             max_concurrency: 16,
         }
     }
-}
-
-/// Whether a request may be sent again when its outcome is unclear.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Resend {
-    /// GETs: retry 5xx, 429, timeouts and connection errors.
-    Idempotent,
-    /// Publish, go live, cancel: only a 429 (the service said it did nothing) is retried.
-    OnlyWhenThrottled,
 }
 
 /// What a successful answer carried.
@@ -358,6 +350,7 @@ impl CppClient {
     ) -> Result<Reply, ApiError> {
         let mut attempt: u32 = 0;
         let mut refreshed = false;
+        let mut waits = self.settings.retry.waits();
         loop {
             attempt += 1;
             let token = self.auth.token().await?;
@@ -395,8 +388,10 @@ impl CppClient {
                 Err(e) => {
                     let reason = reqwest_reason(e);
                     tracing::warn!(%method, %url, attempt, %reason, "request failed without an answer");
-                    if resend == Resend::Idempotent && attempt <= self.settings.max_retries {
-                        tokio::time::sleep(self.backoff(attempt)).await;
+                    if resend.after_no_answer()
+                        && let Some(wait) = waits.next(None)
+                    {
+                        tokio::time::sleep(wait).await;
                         continue;
                     }
                     return Err(ApiError::Unreachable {
@@ -413,13 +408,13 @@ impl CppClient {
             tracing::debug!(%method, %url, status = status.as_u16(), correlation_id = correlation_id.as_deref().unwrap_or("-"), "answer");
             // A GET answered with broken JSON (a truncated body) is worth another try.
             if status.is_success()
-                && resend == Resend::Idempotent
+                && resend.after_no_answer()
                 && !text.trim().is_empty()
                 && serde_json::from_str::<serde::de::IgnoredAny>(&text).is_err()
-                && attempt <= self.settings.max_retries
+                && let Some(wait) = waits.next(None)
             {
                 tracing::warn!(%method, %url, attempt, "unreadable JSON in the answer; retrying");
-                tokio::time::sleep(self.backoff(attempt)).await;
+                tokio::time::sleep(wait).await;
                 continue;
             }
             if status.is_success() {
@@ -450,16 +445,9 @@ impl CppClient {
                 continue;
             }
             let error = ServiceError::from_body(status.as_u16(), &text, correlation_id);
-            let retryable = match resend {
-                Resend::Idempotent => {
-                    status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
-                }
-                Resend::OnlyWhenThrottled => status == StatusCode::TOO_MANY_REQUESTS,
-            };
-            if retryable && attempt <= self.settings.max_retries {
-                let wait = retry_after(&headers)
-                    .map(|ra| ra.max(self.backoff(attempt) / 4))
-                    .unwrap_or_else(|| self.backoff(attempt));
+            if resend.after_status(status.as_u16())
+                && let Some(wait) = waits.next(retry_after(&headers))
+            {
                 tracing::warn!(%method, %url, attempt, status = status.as_u16(), wait_ms = wait.as_millis() as u64, "retrying");
                 tokio::time::sleep(wait).await;
                 continue;
@@ -479,31 +467,6 @@ impl CppClient {
             return Err(error);
         }
     }
-
-    /// Capped exponential backoff with jitter: base·2^(n-1), capped, then 50–100 % of that.
-    fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self
-            .settings
-            .backoff_base
-            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
-        let capped = exp.min(self.settings.backoff_cap);
-        capped.mul_f64(0.5 + fastrand::f64() * 0.5)
-    }
-}
-
-/// `Retry-After` as seconds or an HTTP date, capped at 10 minutes so a bogus value cannot stall
-/// the program.
-pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let raw = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    let wait = if let Ok(secs) = raw.parse::<f64>() {
-        Duration::try_from_secs_f64(secs.max(0.0)).ok()?
-    } else {
-        let at = chrono::DateTime::parse_from_rfc2822(raw).ok()?;
-        (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
-            .to_std()
-            .unwrap_or_default()
-    };
-    Some(wait.min(Duration::from_secs(600)))
 }
 
 fn decode<T: DeserializeOwned>(reply: &Reply) -> Result<T, ApiError> {

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod client;
 pub mod error;
 pub mod pointer;
+pub mod retry;
 pub mod types;
 
 pub use auth::{Secret, TokenProvider, TokenSource};

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
-use crate::api::client::{DEFAULT_API_VERSION, DEFAULT_BASE_URL};
+use crate::api::client::ClientSettings;
 use crate::api::pointer::check_endpoint_scheme;
 
 pub use edit::set_notification_emails;
@@ -231,8 +231,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         }
     };
 
+    // The client's own defaults, so they are defined once.
+    let defaults = ClientSettings::default();
     let base_url = match &raw.api.base_url {
-        None => Url::parse(DEFAULT_BASE_URL).map_err(|e| at(0, e.to_string()))?,
+        None => defaults.base_url.clone(),
         Some(s) => {
             let url = Url::parse(s.get_ref().trim()).map_err(|e| {
                 at(s.span().start, format!("base_url = {:?} is not a URL ({e}); for example \"https://cloudpartner.azure.com\"", s.get_ref()))
@@ -243,7 +245,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         }
     };
     let api_version = match &raw.api.api_version {
-        None => DEFAULT_API_VERSION.to_string(),
+        None => defaults.api_version.clone(),
         Some(s) if s.get_ref().trim().is_empty() => {
             return Err(at(
                 s.span().start,
@@ -253,7 +255,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         Some(s) => s.get_ref().trim().to_string(),
     };
     let concurrency = match &raw.api.concurrency {
-        None => 16,
+        None => defaults.max_concurrency,
         Some(s) if *s.get_ref() == 0 || *s.get_ref() > 256 => {
             return Err(at(
                 s.span().start,
@@ -263,7 +265,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         Some(s) => *s.get_ref(),
     };
     let max_retries = match &raw.api.max_retries {
-        None => 4,
+        None => defaults.retry.max_retries,
         Some(s) if *s.get_ref() > 10 => {
             return Err(at(s.span().start, "max_retries must be at most 10".into()));
         }
@@ -280,12 +282,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         connect_timeout: duration(
             &raw.api.connect_timeout,
             "connect_timeout",
-            Duration::from_secs(10),
+            defaults.connect_timeout,
         )?,
         request_timeout: duration(
             &raw.api.request_timeout,
             "request_timeout",
-            Duration::from_secs(60),
+            defaults.request_timeout,
         )?,
         max_retries,
         concurrency,

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use offerdeck::api::client::{ClientSettings, http_client};
+use offerdeck::api::retry::RetryPolicy;
 use offerdeck::api::{CppClient, Secret, TokenProvider, TokenSource};
 use offerdeck::sim::{SimOptions, Simulator};
 
@@ -56,8 +57,11 @@ pub fn credentials(sim: &Simulator) -> TokenSource {
 pub fn fast_settings(sim: &Simulator) -> ClientSettings {
     ClientSettings {
         base_url: sim.base_url(),
-        backoff_base: Duration::from_millis(10),
-        backoff_cap: Duration::from_millis(100),
+        retry: RetryPolicy {
+            first: Duration::from_millis(10),
+            cap: Duration::from_millis(100),
+            max_retries: 4,
+        },
         request_timeout: Duration::from_secs(10),
         ..ClientSettings::default()
     }
