@@ -9,11 +9,11 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use offerdeck::api::{OpKind, Status};
 use offerdeck::config::{ApiConfig, AuthConfig, Config, OfferConfig, UiConfig};
-use offerdeck::ops::FollowEvent;
-use offerdeck::store::{OperationRecord, StepRecord};
-use offerdeck::tui::app::{App, Msg};
+use offerdeck::domain::{BackendKind, OfferId, OpKind, Operation, Status, Step};
+use offerdeck::ops::{FollowEvent, StartOutcome};
+use offerdeck::tui::msg::Msg;
+use offerdeck::tui::state::App;
 use offerdeck::tui::theme::Theme;
 
 fn config(offers: usize) -> Config {
@@ -32,8 +32,8 @@ fn config(offers: usize) -> Config {
         ui: UiConfig::default(),
         offers: (0..offers)
             .map(|i| OfferConfig {
-                publisher: "bench".into(),
-                offer: format!("offer-{i:04}"),
+                id: OfferId::new("bench", &format!("offer-{i:04}")).unwrap(),
+                backend: BackendKind::Cpp,
                 notification_emails: vec![format!("ops{i}@bench.com")],
             })
             .collect(),
@@ -41,19 +41,21 @@ fn config(offers: usize) -> Config {
     }
 }
 
-fn record(i: usize, progress: u8) -> OperationRecord {
-    let mut r = OperationRecord::new(
-        "bench",
-        &format!("offer-{i:04}"),
-        OpKind::Publish,
-        &format!(
-            "https://cloudpartner.azure.com/api/publishers/bench/offers/offer-{i:04}/operations/{i}"
-        ),
-        &[],
+fn record(i: usize, progress: u8) -> Operation {
+    let url = format!(
+        "https://cloudpartner.azure.com/api/publishers/bench/offers/offer-{i:04}/operations/{i}"
     );
-    r.last_status = Status::Running;
-    r.progress = progress;
-    r.current_step = Some(StepRecord {
+    let mut r = Operation::new(
+        OfferId::new("bench", &format!("offer-{i:04}")).unwrap(),
+        BackendKind::Cpp,
+        OpKind::Publish,
+        url.parse().unwrap(),
+        &[],
+        Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap(),
+    );
+    r.seen.status = Status::Running;
+    r.seen.progress = progress;
+    r.seen.current_step = Some(Step {
         id: "displaycertify".into(),
         name: "Certification".into(),
         status: "inProgress".into(),
@@ -80,7 +82,8 @@ fn busy_app() -> App {
                 result: Ok(offerdeck::api::OperationDetail {
                     status,
                     ..Default::default()
-                }),
+                }
+                .observe(None)),
             },
             now,
         );
@@ -91,7 +94,11 @@ fn busy_app() -> App {
             Msg::Started {
                 row,
                 kind: OpKind::Publish,
-                result: Ok((r.clone(), false)),
+                result: Ok(Some(StartOutcome {
+                    operation: r.clone(),
+                    adopted: false,
+                    not_recorded: None,
+                })),
             },
             now,
         );

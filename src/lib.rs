@@ -2,18 +2,17 @@
 //! Partner Portal API, with an embedded simulator of that API.
 
 pub mod api;
+pub mod backend;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod domain;
 pub mod emails;
-pub mod exit;
 pub mod fsutil;
-pub mod headless;
 pub mod logging;
 pub mod ops;
 pub mod paths;
-pub mod run;
 pub mod setup;
 pub mod sim;
 pub mod store;

@@ -35,7 +35,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let exit = runtime.block_on(offerdeck::run::run(cli));
+    let exit = runtime.block_on(offerdeck::cli::run::run(cli));
     // Background pollers must not keep the process alive once the result is known.
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     exit.into()

@@ -4,12 +4,16 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::api::ApiError;
 use crate::api::retry::RetryPolicy;
-use crate::api::{ApiError, CppClient, OpKind, Status};
-use crate::store::{OperationRecord, StateStore};
+use crate::backend::Backend;
+use crate::clock::Clock;
+use crate::domain::{OfferId, OpKind, Operation};
+use crate::store::{StateStore, StoreError};
 
 /// How often and how patiently an operation is polled.
 #[derive(Debug, Clone, Copy)]
@@ -44,76 +48,137 @@ impl FollowPolicy {
 #[derive(Debug, Clone)]
 pub enum FollowEvent {
     /// The operation changed (status, step, progress or failure reason).
-    Changed(OperationRecord),
+    Changed(Operation),
     /// A poll failed; the next one comes after `wait`.
     Retrying {
-        record: OperationRecord,
+        operation: Operation,
         attempt: u32,
         error: String,
         wait: Duration,
     },
     /// The follower stopped for good: finished, gave up, or was cancelled.
     Stopped {
-        record: OperationRecord,
+        operation: Operation,
         error: Option<ApiError>,
     },
 }
 
-/// True when the operation ended the way its kind is meant to end.
-pub fn succeeded(kind: OpKind, status: &Status) -> bool {
-    match kind {
-        OpKind::Publish => matches!(
-            status,
-            Status::WaitingForPublisherReview | Status::Succeeded
-        ),
-        OpKind::GoLive => matches!(status, Status::Succeeded),
-        OpKind::Cancel => matches!(status, Status::Canceled),
-    }
+/// What starting an operation gave.
+#[derive(Debug, Clone)]
+pub struct StartOutcome {
+    pub operation: Operation,
+    /// True when an operation already running was adopted instead of a new one started.
+    pub adopted: bool,
+    /// Set when the service accepted the operation but the state store could not record it:
+    /// the operation runs, but nothing will resume it unless the user follows it by hand.
+    pub not_recorded: Option<StoreError>,
 }
 
-/// Starts an operation and records it. An offer already running an operation of the same kind
-/// is not started twice: the running one is adopted.
+/// Starts a publish or a go-live and records it. An offer already running an operation of the
+/// same kind is not started twice: the running one is adopted.
 pub async fn start(
-    client: &CppClient,
+    backend: &Backend,
     store: &StateStore,
     kind: OpKind,
-    publisher: &str,
-    offer: &str,
+    offer: &OfferId,
     emails: &[String],
-) -> Result<(OperationRecord, bool), ApiError> {
-    let started = client.start(kind, publisher, offer, emails).await?;
-    let record = OperationRecord::new(publisher, offer, kind, started.url.as_str(), emails);
-    if let Err(e) = store.upsert(&record) {
-        // The operation runs on the service whatever happens here; say so loudly.
-        tracing::error!(error = %e, url = %started.url, "could not record the operation");
+    now: DateTime<Utc>,
+) -> Result<StartOutcome, ApiError> {
+    let started = backend.start(kind, offer, emails).await?;
+    let operation = Operation::new(
+        offer.clone(),
+        backend.kind(),
+        started.kind,
+        started.pointer,
+        emails,
+        now,
+    );
+    tracing::info!(%kind, %offer, url = %operation.pointer, via = started.found_via, adopted = started.adopted, "operation started");
+    Ok(record(store, operation, started.adopted))
+}
+
+/// Asks the service to cancel what runs on the offer, and marks that operation as one the user
+/// wants canceled (its follower then sees it end `canceled`). `None`: nothing was running.
+pub async fn cancel(
+    backend: &Backend,
+    store: &StateStore,
+    offer: &OfferId,
+    now: DateTime<Utc>,
+) -> Result<Option<StartOutcome>, ApiError> {
+    let Some(started) = backend.cancel(offer).await? else {
+        return Ok(None);
+    };
+    // The record of the operation being canceled, when offerdeck knows it.
+    let known = store.find(&started.pointer).ok().flatten();
+    let mut operation = known.unwrap_or_else(|| {
+        Operation::new(
+            offer.clone(),
+            backend.kind(),
+            started.kind,
+            started.pointer.clone(),
+            &[],
+            now,
+        )
+    });
+    operation.cancel_requested_at = Some(now);
+    tracing::info!(%offer, url = %operation.pointer, "cancel requested");
+    Ok(Some(record(store, operation, false)))
+}
+
+/// Finds the operation running at the service on an offer (started by the portal or another
+/// tool) and records it, so it is followed and resumed like offerdeck's own.
+pub async fn discover(
+    backend: &Backend,
+    store: &StateStore,
+    offer: &OfferId,
+    now: DateTime<Utc>,
+) -> Result<Option<Operation>, ApiError> {
+    let Some((kind, pointer)) = backend.running(offer).await? else {
+        return Ok(None);
+    };
+    let operation = Operation::new(offer.clone(), backend.kind(), kind, pointer, &[], now);
+    if let Err(e) = store.upsert(&operation) {
+        tracing::error!(error = %e, "could not record the discovered operation");
     }
-    tracing::info!(%kind, publisher, offer, url = %started.url, via = started.found_via, adopted = started.adopted, "operation started");
-    Ok((record, started.adopted))
+    Ok(Some(operation))
+}
+
+/// Records an operation the service accepted; says so loudly in the log when that fails (the
+/// caller tells the user).
+fn record(store: &StateStore, operation: Operation, adopted: bool) -> StartOutcome {
+    let not_recorded = store.upsert(&operation).err();
+    if let Some(e) = &not_recorded {
+        tracing::error!(error = %e, url = %operation.pointer, "could not record the operation");
+    }
+    StartOutcome {
+        operation,
+        adopted,
+        not_recorded,
+    }
 }
 
 /// Polls an operation until it is over (or `cancel` fires), sending every change through `tx`.
-/// Transient errors back off exponentially up to the policy's cap; others stop the follower.
+/// Transient errors back off up to the policy's cap; others stop the follower.
+#[allow(clippy::too_many_arguments)]
 pub async fn follow<M>(
-    client: CppClient,
+    backend: Backend,
     store: Option<StateStore>,
-    mut record: OperationRecord,
+    mut operation: Operation,
     policy: FollowPolicy,
+    clock: Clock,
     cancel: CancellationToken,
     tx: mpsc::Sender<M>,
     wrap: impl Fn(FollowEvent) -> M,
 ) {
-    let url = match client.resolve_pointer(&record.operation_url) {
-        Ok(url) => url,
-        Err(e) => {
-            let _ = tx
-                .send(wrap(FollowEvent::Stopped {
-                    record,
-                    error: Some(e),
-                }))
-                .await;
-            return;
-        }
-    };
+    if let Err(e) = backend.check_pointer(&operation.pointer) {
+        let _ = tx
+            .send(wrap(FollowEvent::Stopped {
+                operation,
+                error: Some(e),
+            }))
+            .await;
+        return;
+    }
     let mut failures: u32 = 0;
     let mut waits = policy.retry().waits();
     // Before the first poll: none; after a good one: the interval; after a failure: a backoff.
@@ -122,7 +187,7 @@ pub async fn follow<M>(
         if !wait.is_zero() {
             tokio::select! {
                 _ = cancel.cancelled() => {
-                    let _ = tx.send(wrap(FollowEvent::Stopped { record, error: None })).await;
+                    let _ = tx.send(wrap(FollowEvent::Stopped { operation, error: None })).await;
                     return;
                 }
                 _ = tokio::time::sleep(wait) => {}
@@ -130,87 +195,70 @@ pub async fn follow<M>(
         }
         let result = tokio::select! {
             _ = cancel.cancelled() => {
-                let _ = tx.send(wrap(FollowEvent::Stopped { record, error: None })).await;
+                let _ = tx.send(wrap(FollowEvent::Stopped { operation, error: None })).await;
                 return;
             }
-            r = client.get_operation(&url) => r,
+            r = backend.poll(&operation) => r,
         };
-        match result {
-            Ok(detail) => {
+        let error = match result {
+            Ok(seen) => {
                 failures = 0;
                 waits = policy.retry().waits();
                 wait = policy.interval;
-                let before = record.clone();
-                record.apply(&detail);
-                let changed = before.last_status != record.last_status
-                    || before.progress != record.progress
-                    || before.steps != record.steps
-                    || before.current_step != record.current_step
-                    || before.failure != record.failure;
-                // The store is rewritten (and synced) on what matters for a resume, not on
-                // every percent of progress.
-                let step_of = |r: &OperationRecord| {
-                    r.current_step
-                        .as_ref()
-                        .map(|s| (s.id.clone(), s.status.clone()))
-                };
-                let worth_saving = before.last_status != record.last_status
-                    || before.finished != record.finished
-                    || before.failure != record.failure
-                    || step_of(&before) != step_of(&record);
-                if worth_saving
+                let change = operation.apply(seen, clock.now());
+                if change.durable
                     && let Some(store) = &store
-                    && let Err(e) = store.upsert(&record)
+                    && let Err(e) = store.upsert(&operation)
                 {
                     tracing::error!(error = %e, "could not update the state store");
                 }
-                if changed
+                if change.visible
                     && tx
-                        .send(wrap(FollowEvent::Changed(record.clone())))
+                        .send(wrap(FollowEvent::Changed(operation.clone())))
                         .await
                         .is_err()
                 {
                     return;
                 }
-                if record.finished {
+                if operation.finished {
                     let _ = tx
                         .send(wrap(FollowEvent::Stopped {
-                            record,
+                            operation,
                             error: None,
                         }))
                         .await;
                     return;
                 }
+                continue;
             }
-            Err(error) => {
-                let next = if error.is_transient() {
-                    waits.next(None)
-                } else {
-                    None
-                };
-                let Some(next) = next else {
-                    tracing::warn!(url = %url, error = %error, "stopped following");
-                    let _ = tx
-                        .send(wrap(FollowEvent::Stopped {
-                            record,
-                            error: Some(error),
-                        }))
-                        .await;
-                    return;
-                };
-                failures += 1;
-                wait = next;
-                tracing::warn!(url = %url, attempt = failures, error = %error, "poll failed; backing off");
-                let event = FollowEvent::Retrying {
-                    record: record.clone(),
-                    attempt: failures,
-                    error: error.to_string(),
-                    wait,
-                };
-                if tx.send(wrap(event)).await.is_err() {
-                    return;
-                }
-            }
+            Err(error) => error,
+        };
+        let next = if error.is_transient() {
+            waits.next(None)
+        } else {
+            None
+        };
+        let Some(next) = next else {
+            tracing::warn!(url = %operation.pointer, error = %error, "stopped following");
+            let _ = tx
+                .send(wrap(FollowEvent::Stopped {
+                    operation,
+                    error: Some(error),
+                }))
+                .await;
+            return;
+        };
+        failures += 1;
+        wait = next;
+        tracing::warn!(url = %operation.pointer, attempt = failures, error = %error, "poll failed; backing off");
+        let event = FollowEvent::Retrying {
+            operation: operation.clone(),
+            attempt: failures,
+            error: error.to_string(),
+            wait,
+        };
+        if tx.send(wrap(event)).await.is_err() {
+            return;
         }
     }
 }

@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use crate::api::client::{ClientSettings, http_client};
 use crate::api::{CppClient, Secret, TokenProvider, TokenSource};
+use crate::backend::Backends;
+use crate::clock::Clock;
 use crate::config::{AuthConfig, Config, DEFAULT_AUTHORITY};
 use crate::store::StateStore;
 
@@ -21,10 +23,10 @@ pub enum SetupError {
 impl SetupError {
     /// The exit code it means: missing credentials are an authentication problem; a client
     /// that cannot be built is not.
-    pub fn exit(&self) -> crate::exit::Exit {
+    pub fn exit(&self) -> crate::cli::Exit {
         match self {
-            SetupError::Credentials(_) => crate::exit::Exit::Auth,
-            SetupError::Client(_) => crate::exit::Exit::Failed,
+            SetupError::Credentials(_) => crate::cli::Exit::Auth,
+            SetupError::Client(_) => crate::cli::Exit::Failed,
         }
     }
 }
@@ -97,10 +99,18 @@ pub fn client(config: &Config) -> Result<CppClient, SetupError> {
     CppClient::new(settings, provider).map_err(|e| SetupError::Client(e.to_string()))
 }
 
-/// What the commands and the dashboard work with: the config, the client it describes, and
-/// the state store.
+/// What the commands and the dashboard work with: the config, the backends it describes, the
+/// state store, and the clock.
 pub struct Context {
     pub config: Config,
-    pub client: CppClient,
+    pub backends: Backends,
     pub store: StateStore,
+    pub clock: Clock,
+}
+
+impl Context {
+    /// The backend an offer is published through.
+    pub fn backend(&self, offer: &crate::config::OfferConfig) -> &crate::backend::Backend {
+        self.backends.get(offer.backend)
+    }
 }

@@ -8,152 +8,21 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::api::{OpKind, OperationDetail, Status, Step};
+use crate::domain::{OpKind, Operation};
 
 /// Finished operations kept as history; older ones are dropped.
 pub const HISTORY_LIMIT: usize = 200;
 
-/// A summary of one step as last seen. Every text in it is already plain and sanitised.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StepRecord {
-    pub id: String,
-    pub name: String,
-    pub status: String,
-    pub progress: u8,
-    #[serde(default)]
-    pub estimate: String,
-    #[serde(default)]
-    pub messages: Vec<StepMessage>,
-}
-
-/// A step message turned into plain text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StepMessage {
-    pub level: String,
-    pub text: String,
-}
-
-impl From<&Step> for StepRecord {
-    fn from(s: &Step) -> Self {
-        StepRecord {
-            id: crate::text::sanitize_line(&s.id),
-            name: crate::text::sanitize_line(s.name()),
-            status: crate::text::sanitize_line(s.status.as_str()),
-            progress: s.progress(),
-            estimate: crate::text::sanitize_line(&s.estimated_time_frame),
-            messages: s
-                .messages
-                .iter()
-                .map(|m| StepMessage {
-                    level: crate::text::sanitize_line(&m.level),
-                    text: crate::text::html_to_text(&m.message_html),
-                })
-                .filter(|m| !m.text.is_empty())
-                .collect(),
-        }
-    }
-}
-
-/// One operation as offerdeck knows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OperationRecord {
-    pub publisher: String,
-    pub offer: String,
-    pub kind: OpKind,
-    /// The resolved URL the operation is followed at.
-    pub operation_url: String,
-    pub started_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub last_status: Status,
-    #[serde(default)]
-    pub steps: Vec<StepRecord>,
-    #[serde(default)]
-    pub progress: u8,
-    /// The step being worked on (or stuck), as the last poll showed it.
-    #[serde(default)]
-    pub current_step: Option<StepRecord>,
-    /// Why it failed, when it did.
-    #[serde(default)]
-    pub failure: Option<String>,
-    #[serde(default)]
-    pub notification_emails: Vec<String>,
-    /// True once the operation reached a state it will not leave on its own.
-    #[serde(default)]
-    pub finished: bool,
-}
-
-impl OperationRecord {
-    pub fn new(
-        publisher: &str,
-        offer: &str,
-        kind: OpKind,
-        url: &str,
-        emails: &[String],
-    ) -> OperationRecord {
-        let now = Utc::now();
-        OperationRecord {
-            publisher: publisher.to_string(),
-            offer: offer.to_string(),
-            kind,
-            operation_url: url.to_string(),
-            started_at: now,
-            updated_at: now,
-            last_status: Status::NotStarted,
-            steps: Vec::new(),
-            progress: 0,
-            current_step: None,
-            failure: None,
-            notification_emails: emails.to_vec(),
-            finished: false,
-        }
-    }
-
-    pub fn key(&self) -> String {
-        format!("{}/{}", self.publisher, self.offer)
-    }
-
-    /// Takes in what a poll returned.
-    pub fn apply(&mut self, detail: &OperationDetail) {
-        let status = detail.effective_status();
-        self.finished = is_final(self.kind, &status);
-        self.progress = detail.progress(Some(self.kind));
-        self.steps = detail.steps.iter().map(StepRecord::from).collect();
-        self.current_step = match status {
-            Status::Succeeded => None,
-            _ => detail.current_step(Some(self.kind)).map(StepRecord::from),
-        };
-        self.failure = match status {
-            Status::Failed | Status::Canceled => detail.failure_reason(),
-            _ => detail
-                .failure_reason()
-                .filter(|_| detail.steps.iter().any(|s| s.status.is_problem())),
-        };
-        self.last_status = status;
-        self.updated_at = Utc::now();
-    }
-}
-
-/// Whether an operation of this kind is over once it shows this status. A publish is over at
-/// publisher sign-off: what follows needs a go-live.
-pub fn is_final(kind: OpKind, status: &Status) -> bool {
-    match status {
-        Status::Succeeded | Status::Failed | Status::Canceled => true,
-        Status::WaitingForPublisherReview => kind == OpKind::Publish || kind == OpKind::Cancel,
-        _ => false,
-    }
-}
-
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct StoreFile {
     version: u32,
-    operations: Vec<OperationRecord>,
+    operations: Vec<Operation>,
 }
 
 /// Errors of the state store name the file.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("state store {path}: {message}")]
 pub struct StoreError {
     pub path: PathBuf,
@@ -192,28 +61,44 @@ impl StateStore {
     }
 
     /// Every record, oldest first.
-    pub fn load(&self) -> Result<Vec<OperationRecord>, StoreError> {
+    pub fn load(&self) -> Result<Vec<Operation>, StoreError> {
         let _lock = self.lock()?;
         Ok(self.read()?.operations)
     }
 
     /// Records not finished yet.
-    pub fn unfinished(&self) -> Result<Vec<OperationRecord>, StoreError> {
-        Ok(self.load()?.into_iter().filter(|r| !r.finished).collect())
+    pub fn unfinished(&self) -> Result<Vec<Operation>, StoreError> {
+        Ok(self
+            .load()?
+            .into_iter()
+            .filter(|r| !r.finished && r.kind != OpKind::Cancel)
+            .collect())
     }
 
-    /// Inserts or replaces the record of the same operation URL and kind (a cancel is recorded
-    /// beside the publish it cancels, even when the service answers with the same URL).
-    pub fn upsert(&self, record: &OperationRecord) -> Result<(), StoreError> {
+    /// The record of the operation at `pointer`, if any.
+    pub fn find(&self, pointer: &url::Url) -> Result<Option<Operation>, StoreError> {
+        Ok(self
+            .load()?
+            .into_iter()
+            .rev()
+            .find(|r| &r.pointer == pointer))
+    }
+
+    /// Inserts or replaces the record of the same operation (pointer and kind).
+    pub fn upsert(&self, record: &Operation) -> Result<(), StoreError> {
         self.modify(|ops| {
             match ops
                 .iter_mut()
-                .find(|r| r.operation_url == record.operation_url && r.kind == record.kind)
+                .find(|r| r.pointer == record.pointer && r.kind == record.kind)
             {
                 Some(existing) => {
+                    // A follower's copy may predate a cancel asked for by another process.
                     let started_at = existing.started_at.min(record.started_at);
+                    let cancel_requested_at =
+                        record.cancel_requested_at.or(existing.cancel_requested_at);
                     *existing = record.clone();
                     existing.started_at = started_at;
+                    existing.cancel_requested_at = cancel_requested_at;
                 }
                 None => ops.push(record.clone()),
             }
@@ -221,10 +106,13 @@ impl StateStore {
     }
 
     /// Applies `change` to the records under the lock and writes the result.
-    pub fn modify(&self, change: impl FnOnce(&mut Vec<OperationRecord>)) -> Result<(), StoreError> {
+    pub fn modify(&self, change: impl FnOnce(&mut Vec<Operation>)) -> Result<(), StoreError> {
         let _lock = self.lock()?;
         let mut file = self.read()?;
         change(&mut file.operations);
+        // Earlier versions recorded a cancel as an operation of its own; it is a request on the
+        // operation it cancels now.
+        file.operations.retain(|r| r.kind != OpKind::Cancel);
         prune(&mut file.operations);
         file.version = 1;
         let bytes = serde_json::to_vec_pretty(&file).map_err(|e| self.err(e))?;
@@ -259,7 +147,7 @@ impl StateStore {
 }
 
 /// Keeps every unfinished record and the newest finished ones.
-fn prune(ops: &mut Vec<OperationRecord>) {
+fn prune(ops: &mut Vec<Operation>) {
     let finished = ops.iter().filter(|r| r.finished).count();
     if finished <= HISTORY_LIMIT {
         return;
@@ -279,19 +167,31 @@ fn prune(ops: &mut Vec<OperationRecord>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{BackendKind, OfferId, Status};
+
+    fn op(url: &str) -> Operation {
+        Operation::new(
+            OfferId::new("p", "o").unwrap(),
+            BackendKind::Cpp,
+            OpKind::Publish,
+            url::Url::parse(url).unwrap(),
+            &[],
+            chrono::Utc::now(),
+        )
+    }
 
     #[test]
     fn records_survive_and_history_is_bounded() {
         let dir = tempfile::tempdir().unwrap();
         let store = StateStore::open(dir.path());
-        let mut r = OperationRecord::new("p", "o", OpKind::Publish, "http://127.0.0.1/op/1", &[]);
+        let mut r = op("http://127.0.0.1/op/1");
         store.upsert(&r).unwrap();
-        r.last_status = Status::Running;
+        r.seen.status = Status::Running;
         store.upsert(&r).unwrap();
         assert_eq!(store.load().unwrap().len(), 1);
-        assert_eq!(store.unfinished().unwrap()[0].last_status, Status::Running);
+        assert_eq!(store.unfinished().unwrap()[0].seen.status, Status::Running);
         for i in 0..(HISTORY_LIMIT + 10) {
-            let mut f = OperationRecord::new("p", "o", OpKind::Publish, &format!("u{i}"), &[]);
+            let mut f = op(&format!("http://127.0.0.1/u{i}"));
             f.finished = true;
             store.upsert(&f).unwrap();
         }
@@ -308,13 +208,7 @@ mod tests {
                 let store = StateStore::open(dir.path());
                 std::thread::spawn(move || {
                     for i in 0..25 {
-                        let r = OperationRecord::new(
-                            "p",
-                            "o",
-                            OpKind::Publish,
-                            &format!("t{t}-{i}"),
-                            &[],
-                        );
+                        let r = op(&format!("http://127.0.0.1/t{t}-{i}"));
                         store.upsert(&r).unwrap();
                     }
                 })
@@ -324,5 +218,35 @@ mod tests {
             h.join().unwrap();
         }
         assert_eq!(StateStore::open(dir.path()).load().unwrap().len(), 100);
+    }
+}
+
+#[cfg(test)]
+mod compatibility {
+    use super::*;
+
+    #[test]
+    fn a_store_written_by_the_previous_version_loads_and_drops_its_cancel_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = r#"{"version":1,"operations":[
+          {"publisher":"contoso","offer":"contoso-vm","kind":"publish",
+           "operation_url":"http://127.0.0.1:9/api/publishers/contoso/offers/contoso-vm/operations/a1?api-version=2017-10-31",
+           "started_at":"2026-11-24T10:00:00Z","updated_at":"2026-11-24T10:01:00Z","last_status":"running",
+           "steps":[{"id":"s","name":"S","status":"inProgress","progress":40}],"progress":20,
+           "current_step":null,"failure":null,"notification_emails":["a@b.com"],"finished":false},
+          {"publisher":"contoso","offer":"contoso-vm","kind":"cancel",
+           "operation_url":"http://127.0.0.1:9/api/publishers/contoso/offers/contoso-vm/operations/a1?api-version=2017-10-31",
+           "started_at":"2026-11-24T10:02:00Z","updated_at":"2026-11-24T10:02:00Z","last_status":"notStarted",
+           "notification_emails":[],"finished":false}]}"#;
+        std::fs::write(dir.path().join("operations.json"), old).unwrap();
+        let store = StateStore::open(dir.path());
+        let unfinished = store.unfinished().unwrap();
+        assert_eq!(unfinished.len(), 1);
+        let op = &unfinished[0];
+        assert_eq!(op.offer.to_string(), "contoso/contoso-vm");
+        assert_eq!(op.seen.steps[0].progress, 40);
+        assert_eq!(op.operation_id(), "a1");
+        store.upsert(op).unwrap();
+        assert_eq!(store.load().unwrap().len(), 1, "the cancel record is gone");
     }
 }

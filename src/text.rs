@@ -52,6 +52,19 @@ pub fn sanitize_line(input: &str) -> String {
     out
 }
 
+/// Makes one line safe for a terminal without changing its layout: escape sequences and
+/// control characters are removed, tabs and line breaks become spaces, runs of spaces stay.
+pub fn terminal_line(input: &str) -> String {
+    strip_escapes(input)
+        .chars()
+        .filter_map(|c| match c {
+            '\t' | '\n' | '\r' => Some(' '),
+            c if is_unsafe(c) => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
 /// Removes control characters and escape sequences but keeps tabs and newlines, for multi-line
 /// text such as a raw error body.
 pub fn sanitize_multiline(input: &str) -> String {

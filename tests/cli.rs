@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::time::Duration;
+
 use common::*;
 
 fn cfg(path: &std::path::Path) -> String {
@@ -300,7 +302,7 @@ async fn operations_are_recorded_and_watch_resumes_them() {
             .load()
             .unwrap()
             .iter()
-            .all(|r| r.last_status == offerdeck::api::Status::WaitingForPublisherReview)
+            .all(|r| r.seen.status == offerdeck::api::Status::WaitingForPublisherReview)
     );
     // Nothing was published twice.
     assert_eq!(
@@ -368,5 +370,106 @@ async fn secrets_stay_out_of_output_logs_and_state() {
     assert!(
         !everything.contains("client_secret="),
         "the token form leaked"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_wait_follows_the_publish_to_canceled_and_watch_agrees() {
+    // A manual clock: the publish stays running until the cancel has landed.
+    let sim = manual_simulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim, "100ms");
+    let c = cfg(&config);
+    let run = offerdeck(
+        dir.path(),
+        &["--config", &c, "publish", "contoso/contoso-vm"],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let cancel = tokio::spawn({
+        let dir = dir.path().to_path_buf();
+        let c = c.clone();
+        async move {
+            offerdeck(
+                &dir,
+                &[
+                    "--config",
+                    &c,
+                    "cancel",
+                    "contoso/contoso-vm",
+                    "--wait",
+                    "--json",
+                ],
+                &[],
+            )
+            .await
+        }
+    });
+    // The cancel lands a couple of minutes of service time after it was asked for.
+    let store = offerdeck::store::StateStore::open(dir.path());
+    wait_until(
+        "the cancel request to be recorded",
+        Duration::from_secs(30),
+        || {
+            store
+                .load()
+                .is_ok_and(|all| all.iter().any(|o| o.cancel_requested_at.is_some()))
+        },
+    )
+    .await;
+    sim.advance(Duration::from_secs(300));
+    let run = cancel.await.unwrap();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["event"], "accepted");
+    assert_eq!(lines[0]["kind"], "cancel");
+    let last = lines.last().unwrap();
+    assert_eq!(
+        (
+            &last["event"],
+            &last["kind"],
+            &last["status"],
+            &last["success"]
+        ),
+        (
+            &serde_json::json!("final"),
+            &serde_json::json!("publish"),
+            &serde_json::json!("canceled"),
+            &serde_json::json!(true)
+        )
+    );
+    assert!(
+        run.stderr.contains("canceled, as requested"),
+        "{}",
+        run.stderr
+    );
+    // One record: the publish, canceled as asked; no cancel record beside it.
+    let all = store.load().unwrap();
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert!(all[0].finished && all[0].succeeded());
+    let run = offerdeck(dir.path(), &["--config", &c, "watch"], &[]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no unfinished operations"),
+        "{}",
+        run.stderr
+    );
+    // Nothing runs any more: a second cancel says so and succeeds.
+    let run = offerdeck(
+        dir.path(),
+        &["--config", &c, "cancel", "contoso/contoso-vm", "--json"],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("\"event\":\"nothing_to_cancel\""),
+        "{}",
+        run.stdout
     );
 }

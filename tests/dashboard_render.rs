@@ -7,15 +7,36 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::{Color, Modifier};
 
-use offerdeck::api::{ApiError, OpKind, OperationDetail, ServiceError, Status};
+use offerdeck::api::{ApiError, OperationDetail, ServiceError};
+use offerdeck::domain::{BackendKind, OpKind, Operation, Status, Step as StepRecord, StepMessage};
 use offerdeck::ops::FollowEvent;
-use offerdeck::store::{OperationRecord, StepMessage, StepRecord};
-use offerdeck::tui::app::{App, Msg};
+use offerdeck::ops::StartOutcome;
+use offerdeck::tui::msg::Msg;
+use offerdeck::tui::state::App;
 use offerdeck::tui::theme::Theme;
 use offerdeck::tui::view;
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
+}
+
+fn operation(publisher: &str, offer: &str, kind: OpKind, url: &str) -> Operation {
+    Operation::new(
+        offerdeck::domain::OfferId::new(publisher, offer).unwrap(),
+        BackendKind::Cpp,
+        kind,
+        url::Url::parse(url).unwrap(),
+        &[],
+        t0(),
+    )
+}
+
+fn started(op: &Operation) -> Result<Option<StartOutcome>, ApiError> {
+    Ok(Some(StartOutcome {
+        operation: op.clone(),
+        adopted: false,
+        not_recorded: None,
+    }))
 }
 
 fn step(id: &str, name: &str, status: &str, progress: u8, estimate: &str) -> StepRecord {
@@ -54,24 +75,24 @@ fn busy_app() -> App {
                 result: Ok(OperationDetail {
                     status,
                     ..Default::default()
-                }),
+                }
+                .observe(None)),
             },
             t0(),
         );
     }
     let now = t0() + chrono::Duration::seconds(95);
     // contoso-vm: running, certification at 37 %.
-    let mut vm = OperationRecord::new(
+    let mut vm = operation(
         "contoso",
         "contoso-vm",
         OpKind::Publish,
         "http://127.0.0.1:7878/api/publishers/contoso/offers/contoso-vm/operations/7d1c?api-version=2017-10-31",
-        &[],
     );
     vm.started_at = t0();
-    vm.last_status = Status::Running;
-    vm.progress = 27;
-    vm.steps = vec![
+    vm.seen.status = Status::Running;
+    vm.seen.progress = 27;
+    vm.seen.steps = vec![
         StepRecord {
             messages: vec![StepMessage {
                 level: "information".into(),
@@ -107,12 +128,12 @@ fn busy_app() -> App {
             "< 1 hour",
         ),
     ];
-    vm.current_step = Some(vm.steps[1].clone());
+    vm.seen.current_step = Some(vm.seen.steps[1].clone());
     app.update(
         Msg::Started {
             row: 0,
             kind: OpKind::Publish,
-            result: Ok((vm.clone(), false)),
+            result: started(&vm),
         },
         t0(),
     );
@@ -143,26 +164,25 @@ fn busy_app() -> App {
         },
         now,
     );
-    app.overlay = offerdeck::tui::app::Overlay::None;
+    app.overlay = offerdeck::tui::state::Overlay::None;
     // contoso-gateway: failed at certification.
-    let mut gw = OperationRecord::new(
+    let mut gw = operation(
         "contoso",
         "contoso-gateway",
         OpKind::Publish,
         "http://127.0.0.1:7878/api/operations/contoso$contoso-gateway$2$preview?api-version=2017-10-31",
-        &[],
     );
     gw.started_at = t0();
     gw.updated_at = t0() + chrono::Duration::seconds(40);
-    gw.last_status = Status::Failed;
+    gw.seen.status = Status::Failed;
     gw.finished = true;
-    gw.progress = 28;
-    gw.failure = Some("No virtual machine image was found for the plan gateway-byol.".into());
+    gw.seen.progress = 28;
+    gw.seen.failure = Some("No virtual machine image was found for the plan gateway-byol.".into());
     app.update(
         Msg::Started {
             row: 2,
             kind: OpKind::Publish,
-            result: Ok((gw.clone(), false)),
+            result: started(&gw),
         },
         t0(),
     );
@@ -177,28 +197,27 @@ fn busy_app() -> App {
         Msg::Follow {
             row: 2,
             event: FollowEvent::Stopped {
-                record: gw,
+                operation: gw,
                 error: None,
             },
         },
         now,
     );
     // fabrikam-db: polling with retries.
-    let mut db = OperationRecord::new(
+    let mut db = operation(
         "fabrikam",
         "fabrikam-db",
         OpKind::Publish,
         "http://127.0.0.1:7878/x",
-        &[],
     );
     db.started_at = t0();
-    db.last_status = Status::Running;
-    db.progress = 45;
+    db.seen.status = Status::Running;
+    db.seen.progress = 45;
     app.update(
         Msg::Started {
             row: 3,
             kind: OpKind::Publish,
-            result: Ok((db.clone(), false)),
+            result: started(&db),
         },
         t0(),
     );
@@ -206,7 +225,7 @@ fn busy_app() -> App {
         Msg::Follow {
             row: 3,
             event: FollowEvent::Retrying {
-                record: db,
+                operation: db,
                 attempt: 2,
                 error: "service error: HTTP 429 TooManyRequests".into(),
                 wait: std::time::Duration::from_secs(4),
@@ -215,23 +234,22 @@ fn busy_app() -> App {
         now,
     );
     // fabrikam-web: ready for go-live.
-    let mut web = OperationRecord::new(
+    let mut web = operation(
         "fabrikam",
         "fabrikam-web",
         OpKind::Publish,
         "http://127.0.0.1:7878/y",
-        &[],
     );
     web.started_at = t0();
     web.updated_at = t0() + chrono::Duration::seconds(80);
-    web.last_status = Status::WaitingForPublisherReview;
-    web.progress = 100;
+    web.seen.status = Status::WaitingForPublisherReview;
+    web.seen.progress = 100;
     web.finished = true;
     app.update(
         Msg::Started {
             row: 4,
             kind: OpKind::Publish,
-            result: Ok((web.clone(), false)),
+            result: started(&web),
         },
         t0(),
     );
@@ -327,7 +345,7 @@ fn publish_confirmation() {
 fn rejection_popup_lists_every_detail() {
     let mut app = busy_app();
     key(&mut app, KeyCode::Char('j'));
-    app.overlay = offerdeck::tui::app::Overlay::Rejection { row: 1 };
+    app.overlay = offerdeck::tui::state::Overlay::Rejection { row: 1 };
     let terminal = draw(&app, &color(), 110, 24);
     let text = terminal.backend().to_string();
     assert!(
@@ -410,14 +428,19 @@ fn colours_reinforce_and_no_color_removes_them() {
 #[test]
 fn server_text_cannot_reach_the_terminal_raw() {
     let mut app = busy_app();
-    let mut evil = OperationRecord::new("contoso", "contoso-vm", OpKind::Publish, "u", &[]);
+    let mut evil = operation(
+        "contoso",
+        "contoso-vm",
+        OpKind::Publish,
+        "http://127.0.0.1:7878/u",
+    );
     evil.started_at = t0();
     let detail: OperationDetail = serde_json::from_str(
         r#"{"status":"failed","steps":[{"id":"x","stepName":"Cert\u001b[2J\u001b]0;pwned\u0007ification","status":"rejected",
             "messages":[{"messageHtml":"bad <b>image</b>\u001b[31m\r\nnext","level":"error"}]}]}"#,
     )
     .unwrap();
-    evil.apply(&detail);
+    evil.apply(detail.observe(Some(OpKind::Publish)), t0());
     app.update(
         Msg::Follow {
             row: 0,

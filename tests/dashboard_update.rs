@@ -4,10 +4,12 @@
 use chrono::{DateTime, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use offerdeck::api::{ApiError, OpKind, ServiceError, Status};
-use offerdeck::ops::FollowEvent;
-use offerdeck::store::{OperationRecord, StepRecord};
-use offerdeck::tui::app::{Activity, App, Effect, Mode, Msg, Overlay, RowState};
+use offerdeck::api::{ApiError, ServiceError};
+use offerdeck::domain::{BackendKind, OfferId, OpKind, Operation, Status, Step};
+use offerdeck::ops::{FollowEvent, StartOutcome};
+use offerdeck::tui::msg::{Effect, Msg};
+use offerdeck::tui::row::{Activity, RowState};
+use offerdeck::tui::state::{App, Mode, Overlay};
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
@@ -37,7 +39,7 @@ fn app() -> App {
         app.update(
             Msg::StatusLoaded {
                 row,
-                result: Ok(detail),
+                result: Ok(detail.observe(None)),
             },
             t0(),
         );
@@ -53,17 +55,31 @@ fn ch(app: &mut App, c: char) -> Vec<Effect> {
     key(app, KeyCode::Char(c))
 }
 
-fn record(kind: OpKind, url: &str, status: Status) -> OperationRecord {
-    let mut r = OperationRecord::new(
-        "contoso",
-        "contoso-vm",
+fn id(s: &str) -> OfferId {
+    s.parse().unwrap()
+}
+
+/// An operation of contoso/contoso-vm; `name` becomes the last segment of its URL.
+fn record(kind: OpKind, name: &str, status: Status) -> Operation {
+    let mut r = Operation::new(
+        id("contoso/contoso-vm"),
+        BackendKind::Cpp,
         kind,
-        url,
+        url::Url::parse(&format!("http://127.0.0.1:1/op/{name}")).unwrap(),
         &["ops@contoso.com".into()],
+        t0(),
     );
-    r.started_at = t0();
-    r.last_status = status;
+    r.seen.status = status;
     r
+}
+
+/// What the executor reports when an operation was started and recorded.
+fn started(op: &Operation) -> Result<Option<StartOutcome>, ApiError> {
+    Ok(Some(StartOutcome {
+        operation: op.clone(),
+        adopted: false,
+        not_recorded: None,
+    }))
 }
 
 fn publish_selected(app: &mut App) -> Vec<Effect> {
@@ -89,8 +105,8 @@ fn publish_asks_then_starts_with_the_configured_emails() {
         vec![Effect::Start {
             row: 0,
             kind: OpKind::Publish,
-            publisher: "contoso".into(),
-            offer: "contoso-vm".into(),
+            offer: id("contoso/contoso-vm"),
+            backend: BackendKind::Cpp,
             emails: vec!["ops@contoso.com".into(), "release@contoso.com".into()],
         }]
     );
@@ -112,16 +128,12 @@ fn publish_asks_then_starts_with_the_configured_emails() {
 fn an_accepted_publish_is_followed_to_signoff_then_go_live() {
     let mut app = app();
     publish_selected(&mut app);
-    let rec = record(
-        OpKind::Publish,
-        "http://127.0.0.1:1/op/1",
-        Status::NotStarted,
-    );
+    let rec = record(OpKind::Publish, "1", Status::NotStarted);
     let effects = app.update(
         Msg::Started {
             row: 0,
             kind: OpKind::Publish,
-            result: Ok((rec.clone(), false)),
+            result: started(&rec),
         },
         t0(),
     );
@@ -133,9 +145,9 @@ fn an_accepted_publish_is_followed_to_signoff_then_go_live() {
     assert!(app.is_animating());
 
     let mut running = rec.clone();
-    running.last_status = Status::Running;
-    running.progress = 40;
-    running.current_step = Some(StepRecord {
+    running.seen.status = Status::Running;
+    running.seen.progress = 40;
+    running.seen.current_step = Some(Step {
         id: "displaycertify".into(),
         name: "Certification".into(),
         status: "inProgress".into(),
@@ -157,7 +169,7 @@ fn an_accepted_publish_is_followed_to_signoff_then_go_live() {
     assert_eq!(app.overlay, Overlay::None);
 
     let mut ready = running;
-    ready.last_status = Status::WaitingForPublisherReview;
+    ready.seen.status = Status::WaitingForPublisherReview;
     ready.finished = true;
     app.update(
         Msg::Follow {
@@ -170,7 +182,7 @@ fn an_accepted_publish_is_followed_to_signoff_then_go_live() {
         Msg::Follow {
             row: 0,
             event: FollowEvent::Stopped {
-                record: ready,
+                operation: ready,
                 error: None,
             },
         },
@@ -238,18 +250,14 @@ fn a_rejection_opens_every_detail_and_retry_resends() {
             ..
         }]
     ));
-    let mut rec = record(
-        OpKind::Publish,
-        "http://127.0.0.1:1/op/2",
-        Status::NotStarted,
-    );
-    rec.offer = "contoso-analytics".into();
+    let mut rec = record(OpKind::Publish, "2", Status::NotStarted);
+    rec.offer = id("contoso/contoso-analytics");
     rec.started_at = t0() + chrono::Duration::seconds(1);
     app.update(
         Msg::Started {
             row: 1,
             kind: OpKind::Publish,
-            result: Ok((rec, false)),
+            result: started(&rec),
         },
         t0(),
     );
@@ -267,14 +275,15 @@ fn a_failure_shows_its_reason_in_the_row_and_a_toast() {
         Msg::Started {
             row: 0,
             kind: OpKind::Publish,
-            result: Ok((rec.clone(), false)),
+            result: started(&rec),
         },
         t0(),
     );
     let mut failed = rec;
-    failed.last_status = Status::Failed;
+    failed.seen.status = Status::Failed;
     failed.finished = true;
-    failed.failure = Some("No virtual machine image was found for the plan gateway-byol.".into());
+    failed.seen.failure =
+        Some("No virtual machine image was found for the plan gateway-byol.".into());
     let effects = app.update(
         Msg::Follow {
             row: 0,
@@ -285,7 +294,7 @@ fn a_failure_shows_its_reason_in_the_row_and_a_toast() {
     assert!(effects.contains(&Effect::Bell));
     assert_eq!(app.rows[0].state(), RowState::Failed);
     assert_eq!(
-        app.rows[0].failure().as_deref(),
+        app.rows[0].failure(),
         Some("No virtual machine image was found for the plan gateway-byol.")
     );
     assert!(
@@ -318,7 +327,7 @@ fn cancel_only_when_something_runs() {
         Msg::Started {
             row: 0,
             kind: OpKind::Publish,
-            result: Ok((rec, false)),
+            result: started(&rec),
         },
         t0(),
     );
@@ -332,6 +341,86 @@ fn cancel_only_when_something_runs() {
             ..
         }]
     ));
+}
+
+#[test]
+fn a_cancel_is_a_request_on_the_running_publish_which_then_ends_canceled() {
+    let mut app = app();
+    publish_selected(&mut app);
+    let publish = record(OpKind::Publish, "p1", Status::Running);
+    app.update(
+        Msg::Started {
+            row: 0,
+            kind: OpKind::Publish,
+            result: started(&publish),
+        },
+        t0(),
+    );
+    assert_eq!(app.rows[0].activity, Activity::Following);
+    ch(&mut app, 'c');
+    ch(&mut app, 'y');
+    // The service names the publish itself; it stays followed, and no second follower starts.
+    let mut asked = publish.clone();
+    asked.cancel_requested_at = Some(t0());
+    let effects = app.update(
+        Msg::Started {
+            row: 0,
+            kind: OpKind::Cancel,
+            result: started(&asked),
+        },
+        t0(),
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(app.rows[0].op.as_ref().unwrap().kind, OpKind::Publish);
+    assert_eq!(app.rows[0].state(), RowState::Canceling);
+    assert_eq!(app.rows[0].state().label(), "canceling");
+    // The follower's copy predates the cancel: the row keeps knowing it was asked for.
+    let mut polled = publish.clone();
+    polled.seen.progress = 30;
+    app.update(
+        Msg::Follow {
+            row: 0,
+            event: FollowEvent::Changed(polled),
+        },
+        t0(),
+    );
+    assert_eq!(app.rows[0].state(), RowState::Canceling);
+    let mut canceled = publish;
+    canceled.seen.status = Status::Canceled;
+    canceled.finished = true;
+    app.update(
+        Msg::Follow {
+            row: 0,
+            event: FollowEvent::Changed(canceled),
+        },
+        t0(),
+    );
+    assert_eq!(app.rows[0].state(), RowState::Canceled);
+    assert!(app.rows[0].op.as_ref().unwrap().succeeded());
+    assert!(
+        app.toasts
+            .last()
+            .unwrap()
+            .text
+            .contains("canceled, as requested")
+    );
+    // Nothing running any more when the cancel arrives: said, and nothing is followed.
+    let effects = app.update(
+        Msg::Started {
+            row: 0,
+            kind: OpKind::Cancel,
+            result: Ok(None),
+        },
+        t0(),
+    );
+    assert!(effects.is_empty());
+    assert!(
+        app.toasts
+            .last()
+            .unwrap()
+            .text
+            .contains("nothing to cancel")
+    );
 }
 
 #[test]
@@ -370,8 +459,7 @@ fn email_editor_refuses_a_bad_address_and_saves_a_good_list() {
         effects,
         vec![Effect::SaveEmails {
             row: 0,
-            publisher: "contoso".into(),
-            offer: "contoso-vm".into(),
+            offer: id("contoso/contoso-vm"),
             emails: expected.clone()
         }]
     );
@@ -416,7 +504,8 @@ fn filter_narrows_live_and_selection_follows_the_offer() {
             result: Ok(offerdeck::api::OperationDetail {
                 status: Status::Failed,
                 ..Default::default()
-            }),
+            }
+            .observe(None)),
         },
         t0(),
     );
@@ -459,8 +548,7 @@ fn quitting_asks_while_operations_run_and_ctrl_c_always_quits() {
 fn unfinished_operations_are_resumed_at_start() {
     let mut unfinished = vec![record(OpKind::Publish, "u-vm", Status::Running)];
     let mut other = record(OpKind::Publish, "u-other", Status::Running);
-    other.publisher = "adatum".into();
-    other.offer = "not-in-config".into();
+    other.offer = id("adatum/not-in-config");
     unfinished.push(other);
     let (app, effects) = App::new(&config(), "t", unfinished, t0());
     let follows: Vec<_> = effects
@@ -489,7 +577,7 @@ fn stale_polls_and_poll_errors() {
         Msg::Started {
             row: 0,
             kind: OpKind::Publish,
-            result: Ok((newer, false)),
+            result: started(&newer),
         },
         t0(),
     );
@@ -502,13 +590,13 @@ fn stale_polls_and_poll_errors() {
         },
         t0(),
     );
-    assert_eq!(app.rows[0].op.as_ref().unwrap().operation_url, "new");
+    assert_eq!(app.rows[0].op.as_ref().unwrap().operation_id(), "new");
     let current = app.rows[0].op.clone().unwrap();
     app.update(
         Msg::Follow {
             row: 0,
             event: FollowEvent::Retrying {
-                record: current.clone(),
+                operation: current.clone(),
                 attempt: 2,
                 error: "service error: HTTP 503".into(),
                 wait: std::time::Duration::from_secs(4),
@@ -526,7 +614,7 @@ fn stale_polls_and_poll_errors() {
         Msg::Follow {
             row: 0,
             event: FollowEvent::Stopped {
-                record: current,
+                operation: current,
                 error: Some(gave_up),
             },
         },
@@ -598,7 +686,7 @@ fn ctrl_r_picks_up_operations_started_elsewhere() {
     assert!(effects.contains(&Effect::LoadStore));
     // A headless `publish` recorded an operation meanwhile.
     let mut headless = record(OpKind::Publish, "from-cli", Status::Running);
-    headless.offer = "contoso-gateway".into();
+    headless.offer = id("contoso/contoso-gateway");
     let effects = app.update(Msg::StoreLoaded(Ok(vec![headless])), t0());
     assert!(
         matches!(effects.as_slice(), [Effect::Follow { row: 2, .. }]),
@@ -607,7 +695,7 @@ fn ctrl_r_picks_up_operations_started_elsewhere() {
     assert_eq!(app.rows[2].activity, Activity::Following);
     // Read again: the row already follows it, nothing new starts.
     let mut again = record(OpKind::Publish, "from-cli", Status::Running);
-    again.offer = "contoso-gateway".into();
+    again.offer = id("contoso/contoso-gateway");
     assert!(
         app.update(Msg::StoreLoaded(Ok(vec![again])), t0())
             .is_empty()
@@ -624,7 +712,7 @@ fn operations_started_by_someone_else_are_found_and_followed() {
     let effects = app.update(
         Msg::StatusLoaded {
             row: 3,
-            result: Ok(running),
+            result: Ok(running.observe(None)),
         },
         t0(),
     );
@@ -632,17 +720,16 @@ fn operations_started_by_someone_else_are_found_and_followed() {
         effects,
         vec![Effect::Discover {
             row: 3,
-            publisher: "fabrikam".into(),
-            offer: "fabrikam-db".into()
+            offer: id("fabrikam/fabrikam-db"),
+            backend: BackendKind::Cpp,
         }]
     );
     let mut found = record(OpKind::Publish, "found", Status::NotStarted);
-    found.publisher = "fabrikam".into();
-    found.offer = "fabrikam-db".into();
+    found.offer = id("fabrikam/fabrikam-db");
     let effects = app.update(
         Msg::Discovered {
             row: 3,
-            record: found,
+            operation: found,
         },
         t0(),
     );
@@ -667,7 +754,7 @@ fn operations_started_by_someone_else_are_found_and_followed() {
         app.update(
             Msg::StatusLoaded {
                 row: 5,
-                result: Ok(idle)
+                result: Ok(idle.observe(None))
             },
             t0()
         )

@@ -64,15 +64,27 @@ fn every_model(v: &Value) {
         if let Some(reason) = op.failure_reason() {
             assert!(reason.chars().all(|c| !c.is_control()));
         }
-        let mut record = offerdeck::store::OperationRecord::new(
-            "p",
-            "o",
+        let mut record = offerdeck::domain::Operation::new(
+            "p/o".parse().unwrap(),
+            offerdeck::domain::BackendKind::Cpp,
             offerdeck::api::OpKind::GoLive,
-            "u",
+            "http://127.0.0.1/op".parse().unwrap(),
             &[],
+            chrono::Utc::now(),
         );
-        record.apply(&op);
-        assert!(record.progress <= 100);
+        let seen = op.observe(Some(offerdeck::api::OpKind::GoLive));
+        // Everything the shared model holds is plain text.
+        let texts = seen
+            .steps
+            .iter()
+            .flat_map(|s| [&s.id, &s.name, &s.status, &s.estimate])
+            .chain(seen.failure.iter())
+            .chain(std::iter::once(&seen.raw_status));
+        for text in texts {
+            assert!(text.chars().all(|c| !c.is_control()), "{text:?}");
+        }
+        record.apply(seen, chrono::Utc::now());
+        assert!(record.seen.progress <= 100);
     }
     let _ = serde_json::from_value::<OfferSummary>(v.clone());
     let _ = serde_json::from_value::<Vec<OfferSummary>>(v.clone());
@@ -183,7 +195,7 @@ proptest! {
         match offerdeck::config::parse(std::path::Path::new("c.toml"), &text) {
             Ok(config) => {
                 for o in &config.offers {
-                    prop_assert!(!o.publisher.is_empty() && !o.offer.contains('/'));
+                    prop_assert!(!o.id.publisher().is_empty() && !o.id.offer().contains('/'));
                     for e in &o.notification_emails {
                         prop_assert!(offerdeck::emails::validate(e).is_ok());
                     }

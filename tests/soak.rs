@@ -11,10 +11,12 @@ mod common;
 
 use std::time::Duration;
 
-use offerdeck::api::{OpKind, OperationDetail, Status};
+use offerdeck::api::OperationDetail;
+use offerdeck::backend::Backend;
+use offerdeck::domain::{OfferId, OpKind, Operation, Status};
 use offerdeck::ops::{self, FollowEvent, FollowPolicy};
 use offerdeck::sim::{Chaos, OfferSpec, SimOptions, Simulator};
-use offerdeck::store::{OperationRecord, StateStore};
+use offerdeck::store::StateStore;
 use tokio_util::sync::CancellationToken;
 
 /// A publish reaches sign-off in about 2 s at this scale.
@@ -36,28 +38,27 @@ async fn chaos_sim(offers: usize, total: f64, seed: u64) -> Simulator {
         .unwrap()
 }
 
-fn soak_client(sim: &Simulator) -> offerdeck::api::CppClient {
+fn soak_client(sim: &Simulator) -> Backend {
     let settings = offerdeck::api::ClientSettings {
         request_timeout: Duration::from_millis(500),
         max_concurrency: 16,
         ..common::fast_settings(sim)
     };
-    common::client_with(settings, common::credentials(sim))
+    Backend::Cpp(common::client_with(settings, common::credentials(sim)))
 }
 
 /// What the simulator says about an operation right now.
-fn truth(sim: &Simulator, record: &OperationRecord) -> Status {
-    let id = record
-        .operation_url
-        .split("/operations/")
-        .nth(1)
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
-        .to_string();
+fn truth(sim: &Simulator, record: &Operation) -> Status {
+    let id = record.operation_id();
     let body = sim
-        .with_state(|s| s.operation(&record.publisher, &record.offer, &id, sim.clock().now()))
+        .with_state(|s| {
+            s.operation(
+                record.offer.publisher(),
+                record.offer.offer(),
+                &id,
+                sim.clock().now(),
+            )
+        })
         .unwrap();
     serde_json::from_value::<OperationDetail>(body)
         .unwrap()
@@ -74,7 +75,7 @@ async fn publish_everything(offers: usize, total: f64, seed: u64) {
     for i in 1..=offers {
         let (client, store, tx) = (client.clone(), store.clone(), tx.clone());
         tasks.spawn(async move {
-            let offer = format!("offer-{i:04}");
+            let offer = OfferId::new("bench", &format!("offer-{i:04}")).unwrap();
             // The user (or a pipeline) tries again when a publish fails outright.
             let mut tries = 0;
             let record = loop {
@@ -83,13 +84,13 @@ async fn publish_everything(offers: usize, total: f64, seed: u64) {
                     &client,
                     &store,
                     OpKind::Publish,
-                    "bench",
                     &offer,
                     &["ops@bench.com".into()],
+                    chrono::Utc::now(),
                 )
                 .await
                 {
-                    Ok((record, _)) => break record,
+                    Ok(started) => break started.operation,
                     // Each try draws new chaos dice; the client already backed off inside.
                     Err(e) if tries < 8 => {
                         assert!(
@@ -110,6 +111,7 @@ async fn publish_everything(offers: usize, total: f64, seed: u64) {
                 Some(store),
                 record,
                 policy,
+                offerdeck::clock::Clock::System,
                 CancellationToken::new(),
                 tx,
                 |e| e,
@@ -120,9 +122,9 @@ async fn publish_everything(offers: usize, total: f64, seed: u64) {
     drop(tx);
     let mut finals = Vec::new();
     while let Some(event) = rx.recv().await {
-        if let FollowEvent::Stopped { record, error } = event {
-            assert!(error.is_none(), "{}: gave up: {error:?}", record.key());
-            finals.push(record);
+        if let FollowEvent::Stopped { operation, error } = event {
+            assert!(error.is_none(), "{}: gave up: {error:?}", operation.offer);
+            finals.push(operation);
         }
     }
     while let Some(joined) = tasks.join_next().await {
@@ -136,24 +138,21 @@ async fn publish_everything(offers: usize, total: f64, seed: u64) {
     for record in &finals {
         assert!(record.finished);
         assert_eq!(
-            record.last_status,
+            record.seen.status,
             Status::WaitingForPublisherReview,
             "{}",
-            record.key()
+            record.offer
         );
-        assert_eq!(truth(&sim, record), record.last_status, "{}", record.key());
-        if let Some(kept) = stored
-            .iter()
-            .find(|r| r.operation_url == record.operation_url)
-        {
+        assert_eq!(truth(&sim, record), record.seen.status, "{}", record.offer);
+        if let Some(kept) = stored.iter().find(|r| r.pointer == record.pointer) {
             assert_eq!(
-                (kept.finished, &kept.last_status),
-                (true, &record.last_status)
+                (kept.finished, &kept.seen.status),
+                (true, &record.seen.status)
             );
         }
-        let created =
-            sim.with_state(|s| s.operations_created("bench", &record.offer, OpKind::Publish));
-        assert_eq!(created, 1, "{} published {created} times", record.key());
+        let created = sim
+            .with_state(|s| s.operations_created("bench", record.offer.offer(), OpKind::Publish));
+        assert_eq!(created, 1, "{} published {created} times", record.offer);
     }
     let stats = sim.chaos_stats();
     assert!(
@@ -275,13 +274,17 @@ async fn killed_mid_run_and_restarted_nothing_lost_nothing_twice() {
     let records = store.load().unwrap();
     assert_eq!(records.len(), offers);
     for record in &records {
-        assert!(record.finished, "{}", record.key());
-        assert_eq!(truth(&sim, record), record.last_status, "{}", record.key());
+        assert!(record.finished, "{}", record.offer);
+        assert_eq!(truth(&sim, record), record.seen.status, "{}", record.offer);
         assert_eq!(
-            sim.with_state(|s| s.operations_created("bench", &record.offer, OpKind::Publish)),
+            sim.with_state(|s| s.operations_created(
+                "bench",
+                record.offer.offer(),
+                OpKind::Publish
+            )),
             1,
             "{}",
-            record.key()
+            record.offer
         );
     }
 }

@@ -3,108 +3,17 @@
 //! Every model is lenient: fields the service may omit are optional, unknown fields are ignored,
 //! and status strings are normalised case-insensitively with the raw value kept when unknown.
 
-use std::fmt;
+use serde::{Deserialize, Deserializer, Serialize};
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use crate::domain::status::squash;
+use crate::domain::{Observation, StepMessage};
+pub use crate::domain::{OpKind, Status};
+use crate::text::sanitize_line;
 
 /// The id (and, in some service versions, the `stepName`) of the manual sign-off step.
 pub const SIGNOFF_STEP: &str = "publisher-signoff";
 /// The id of the last step of every plan.
 pub const LIVE_STEP: &str = "live";
-
-/// Status of an offer, an operation or a submission, normalised from the many spellings the
-/// service and its documentation use (`complete`, `Completed`, `succeeded`, `not started`...).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Status {
-    NeverPublished,
-    NotStarted,
-    Running,
-    WaitingForPublisherReview,
-    Succeeded,
-    Failed,
-    Canceled,
-    /// A value we do not know, kept verbatim so it can be shown as the service sent it.
-    Unknown(String),
-}
-
-fn squash(raw: &str) -> String {
-    raw.chars()
-        .filter(|c| !matches!(c, ' ' | '_' | '-'))
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
-impl Status {
-    pub fn parse(raw: &str) -> Status {
-        match squash(raw).as_str() {
-            "neverpublished" => Status::NeverPublished,
-            "notstarted" | "queued" => Status::NotStarted,
-            "running" | "inprogress" => Status::Running,
-            "waitingforpublisherreview" => Status::WaitingForPublisherReview,
-            "succeeded" | "complete" | "completed" | "success" | "published" => Status::Succeeded,
-            "failed" | "failure" => Status::Failed,
-            "canceled" | "cancelled" => Status::Canceled,
-            _ => Status::Unknown(raw.to_string()),
-        }
-    }
-
-    /// The canonical wire spelling (camelCase), or the raw value for unknown statuses.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Status::NeverPublished => "neverPublished",
-            Status::NotStarted => "notStarted",
-            Status::Running => "running",
-            Status::WaitingForPublisherReview => "waitingForPublisherReview",
-            Status::Succeeded => "succeeded",
-            Status::Failed => "failed",
-            Status::Canceled => "canceled",
-            Status::Unknown(raw) => raw,
-        }
-    }
-
-    /// A short human label.
-    pub fn label(&self) -> &str {
-        match self {
-            Status::NeverPublished => "never published",
-            Status::NotStarted => "queued",
-            Status::Running => "running",
-            Status::WaitingForPublisherReview => "ready for go-live",
-            Status::Succeeded => "succeeded",
-            Status::Failed => "failed",
-            Status::Canceled => "canceled",
-            Status::Unknown(raw) => raw,
-        }
-    }
-
-    /// True while the service is still working (or about to).
-    pub fn is_active(&self) -> bool {
-        matches!(self, Status::NotStarted | Status::Running)
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Default for Status {
-    fn default() -> Self {
-        Status::Unknown(String::new())
-    }
-}
-
-impl Serialize for Status {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for Status {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Status::parse(&lenient_string(d)?))
-    }
-}
 
 /// Status of one publishing step.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -164,29 +73,7 @@ impl StepStatus {
     }
 }
 
-impl fmt::Display for StepStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Default for StepStatus {
-    fn default() -> Self {
-        StepStatus::Unknown(String::new())
-    }
-}
-
-impl Serialize for StepStatus {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for StepStatus {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(StepStatus::parse(&lenient_string(d)?))
-    }
-}
+crate::domain::status::text_enum!(StepStatus);
 
 /// Accepts a string, a number or null where the service should send a string.
 fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
@@ -275,53 +162,32 @@ impl Step {
         }
     }
 
+    /// The step as the shared model holds it: plain text, messages without HTML.
+    pub fn observe(&self) -> crate::domain::Step {
+        crate::domain::Step {
+            id: sanitize_line(&self.id),
+            name: sanitize_line(self.name()),
+            status: sanitize_line(self.status.as_str()),
+            progress: self.progress(),
+            estimate: sanitize_line(&self.estimated_time_frame),
+            messages: self
+                .messages
+                .iter()
+                .map(|m| StepMessage {
+                    level: sanitize_line(&m.level),
+                    text: crate::text::html_to_text(&m.message_html),
+                })
+                .filter(|m| !m.text.is_empty())
+                .collect(),
+        }
+    }
+
     pub fn progress(&self) -> u8 {
         if self.status.is_done() {
             100
         } else {
             self.progress_percentage.unwrap_or(0).clamp(0, 100) as u8
         }
-    }
-}
-
-/// What kind of long-running operation this is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OpKind {
-    Publish,
-    #[serde(alias = "goLive")]
-    GoLive,
-    Cancel,
-}
-
-impl OpKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OpKind::Publish => "publish",
-            OpKind::GoLive => "golive",
-            OpKind::Cancel => "cancel",
-        }
-    }
-
-    /// The path segment of the POST that starts it.
-    pub fn action_segment(self) -> &'static str {
-        self.as_str()
-    }
-
-    /// Whether a `submissionType` from `/submissions` names this kind.
-    pub fn matches_submission_type(self, raw: &str) -> bool {
-        let s = squash(raw);
-        match self {
-            OpKind::Publish => s == "publish",
-            OpKind::GoLive => s == "golive",
-            OpKind::Cancel => s == "cancel",
-        }
-    }
-}
-
-impl fmt::Display for OpKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -421,6 +287,31 @@ impl OperationDetail {
             })
             .sum();
         (total / steps.len() as u32).min(100) as u8
+    }
+
+    /// What this body says, in the shared vocabulary, for an operation of `kind` (`None`: an
+    /// offer's status, whatever ran last). Every text is turned into plain, safe text here.
+    pub fn observe(&self, kind: Option<OpKind>) -> Observation {
+        let status = self.effective_status();
+        let failure = match status {
+            Status::Failed | Status::Canceled => self.failure_reason(),
+            // A running operation with a blocked or rejected step says why.
+            _ => self
+                .failure_reason()
+                .filter(|_| self.steps.iter().any(|s| s.status.is_problem())),
+        };
+        let current_step = match status {
+            Status::Succeeded => None,
+            _ => self.current_step(kind).map(Step::observe),
+        };
+        Observation {
+            raw_status: sanitize_line(self.status.as_str()),
+            progress: self.progress(kind),
+            steps: self.steps.iter().map(Step::observe).collect(),
+            current_step,
+            failure,
+            status,
+        }
     }
 
     /// The reason a failed or blocked operation gives: its first error-level message.

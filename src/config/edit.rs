@@ -7,13 +7,13 @@ use std::path::Path;
 use toml_edit::{DocumentMut, Item, Value};
 
 use super::{ConfigError, parse};
+use crate::domain::OfferId;
 
 /// Sets `notification_emails` of the `[[offers]]` entry for `publisher/offer`. Nothing is written
 /// unless the result is a valid config.
 pub fn set_notification_emails(
     path: &Path,
-    publisher: &str,
-    offer: &str,
+    offer: &OfferId,
     emails: &[String],
 ) -> Result<(), ConfigError> {
     let io = |e: std::io::Error| ConfigError::Io {
@@ -44,7 +44,7 @@ pub fn set_notification_emails(
 
     let not_found = || ConfigError::Io {
         path: path.to_path_buf(),
-        message: format!("no [[offers]] entry for {publisher}/{offer}; nothing was saved"),
+        message: format!("no [[offers]] entry for {offer}; nothing was saved"),
     };
     let tables = doc
         .get_mut("offers")
@@ -53,9 +53,8 @@ pub fn set_notification_emails(
     let table = tables
         .iter_mut()
         .find(|t| {
-            let field = |k: &str| t.get(k).and_then(Item::as_str).unwrap_or("").to_string();
-            field("publisher").eq_ignore_ascii_case(publisher)
-                && field("offer").eq_ignore_ascii_case(offer)
+            let field = |k: &str| t.get(k).and_then(Item::as_str).unwrap_or("");
+            OfferId::new(field("publisher"), field("offer")).is_ok_and(|id| &id == offer)
         })
         .ok_or_else(not_found)?;
 
@@ -99,6 +98,10 @@ pub fn set_notification_emails(
 mod tests {
     use super::*;
 
+    fn id(p: &str, o: &str) -> OfferId {
+        OfferId::new(p, o).unwrap()
+    }
+
     #[test]
     fn comments_and_layout_survive_an_edit() {
         let dir = tempfile::tempdir().unwrap();
@@ -107,8 +110,7 @@ mod tests {
         std::fs::write(&path, original).unwrap();
         set_notification_emails(
             &path,
-            "contoso",
-            "vm",
+            &id("contoso", "vm"),
             &["b@contoso.com".into(), "c@contoso.com".into()],
         )
         .unwrap();
@@ -122,10 +124,10 @@ mod tests {
             ),
             "{text}"
         );
-        set_notification_emails(&path, "contoso", "app", &["d@contoso.com".into()]).unwrap();
+        set_notification_emails(&path, &id("contoso", "app"), &["d@contoso.com".into()]).unwrap();
         let c = super::super::load(&path, "test").unwrap();
         assert_eq!(
-            c.offer("contoso", "app").unwrap().notification_emails,
+            c.offer(&id("contoso", "app")).unwrap().notification_emails,
             vec!["d@contoso.com"]
         );
     }
@@ -137,9 +139,10 @@ mod tests {
         let original =
             "[[offers]]\npublisher = \"p\"\noffer = \"o\"\nnotification_emails = [\"a@x.com\"]\n";
         std::fs::write(&path, original).unwrap();
-        let e = set_notification_emails(&path, "p", "o", &["not-an-address".into()]).unwrap_err();
+        let e =
+            set_notification_emails(&path, &id("p", "o"), &["not-an-address".into()]).unwrap_err();
         assert!(e.to_string().contains("not-an-address"));
-        assert!(set_notification_emails(&path, "p", "nope", &["b@x.com".into()]).is_err());
+        assert!(set_notification_emails(&path, &id("p", "nope"), &["b@x.com".into()]).is_err());
         assert_eq!(std::fs::read_to_string(&path).unwrap(), original);
     }
 }

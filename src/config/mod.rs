@@ -3,7 +3,6 @@
 
 mod edit;
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -13,6 +12,7 @@ use url::Url;
 
 use crate::api::client::ClientSettings;
 use crate::api::pointer::check_endpoint_scheme;
+use crate::domain::{BackendKind, OfferId, OfferIdError};
 
 pub use edit::set_notification_emails;
 
@@ -74,16 +74,10 @@ pub struct UiConfig {
 /// One `[[offers]]` entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OfferConfig {
-    pub publisher: String,
-    pub offer: String,
+    pub id: OfferId,
+    /// The API the offer is published through.
+    pub backend: BackendKind,
     pub notification_emails: Vec<String>,
-}
-
-impl OfferConfig {
-    /// `publisher/offer`, the name used on the command line.
-    pub fn key(&self) -> String {
-        format!("{}/{}", self.publisher, self.offer)
-    }
 }
 
 /// A loaded, validated configuration.
@@ -99,11 +93,9 @@ pub struct Config {
 }
 
 impl Config {
-    /// Finds an offer by `publisher/offer` (case-insensitive).
-    pub fn offer(&self, publisher: &str, offer: &str) -> Option<&OfferConfig> {
-        self.offers.iter().find(|o| {
-            o.publisher.eq_ignore_ascii_case(publisher) && o.offer.eq_ignore_ascii_case(offer)
-        })
+    /// Finds an offer by its id (case-insensitive).
+    pub fn offer(&self, id: &OfferId) -> Option<&OfferConfig> {
+        self.offers.iter().find(|o| &o.id == id)
     }
 }
 
@@ -157,6 +149,7 @@ struct RawUi {
 struct RawOffer {
     publisher: Spanned<String>,
     offer: Spanned<String>,
+    backend: Option<Spanned<String>>,
     notification_emails: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
@@ -345,40 +338,39 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
     let mut offers: Vec<OfferConfig> = Vec::new();
     for entry in &raw.offers {
         let o = entry.get_ref();
-        for (field, value) in [("publisher", &o.publisher), ("offer", &o.offer)] {
-            let v = value.get_ref();
-            if v.trim().is_empty() {
-                return Err(at(value.span().start, format!("{field} must not be empty")));
-            }
-            if v.contains('/') || v.chars().any(char::is_control) || v.trim() != v {
-                return Err(at(
-                    value.span().start,
-                    format!(
-                        "{field} = {v:?} may not contain '/', spaces at the ends or control characters"
-                    ),
-                ));
-            }
-        }
-        let publisher = o.publisher.get_ref().clone();
-        let offer = o.offer.get_ref().clone();
-        if let Some(previous) = offers.iter().find(|p| {
-            p.publisher.eq_ignore_ascii_case(&publisher) && p.offer.eq_ignore_ascii_case(&offer)
-        }) {
+        let id = OfferId::new(o.publisher.get_ref(), o.offer.get_ref()).map_err(|e| {
+            let span = match &e {
+                OfferIdError::Empty { part: "publisher" }
+                | OfferIdError::Characters {
+                    part: "publisher", ..
+                } => o.publisher.span(),
+                _ => o.offer.span(),
+            };
+            at(span.start, e.to_string())
+        })?;
+        if let Some(previous) = offers.iter().find(|p| p.id == id) {
             return Err(at(
                 o.offer.span().start,
                 format!(
-                    "offer {publisher}/{offer} is listed twice (also as {}); keep one [[offers]] entry",
-                    previous.key()
+                    "offer {id} is listed twice (also as {}); keep one [[offers]] entry",
+                    previous.id
                 ),
             ));
         }
+        let backend = match &o.backend {
+            None => BackendKind::default(),
+            Some(b) => b
+                .get_ref()
+                .parse()
+                .map_err(|message| at(b.span().start, message))?,
+        };
         let mut notification_emails: Vec<String> = Vec::new();
         if let Some(list) = &o.notification_emails {
             for address in list.get_ref() {
                 let valid = crate::emails::validate(address.get_ref()).map_err(|e| {
                     at(
                         address.span().start,
-                        format!("{e} (in notification_emails of {publisher}/{offer})"),
+                        format!("{e} (in notification_emails of {id})"),
                     )
                 })?;
                 if !notification_emails
@@ -390,8 +382,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             }
         }
         offers.push(OfferConfig {
-            publisher,
-            offer,
+            id,
+            backend,
             notification_emails,
         });
     }
@@ -469,12 +461,6 @@ publisher = "contoso"
 offer = "contoso-vm"
 notification_emails = ["ops@contoso.com", "lead@contoso.com"]
 "#;
-
-impl fmt::Display for OfferConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.publisher, self.offer)
-    }
-}
 
 #[cfg(test)]
 mod tests {

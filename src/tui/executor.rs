@@ -1,114 +1,109 @@
 //! Runs the effects `update` returns: every one is a spawned task reporting back through the
-//! message channel. Nothing here blocks the drawing loop.
+//! message channel. No business logic here, and nothing blocks the drawing loop.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::app::{Effect, Msg};
-use crate::api::{CppClient, OpKind};
+use super::msg::{Effect, Msg};
+use crate::backend::Backends;
+use crate::clock::Clock;
+use crate::domain::OpKind;
 use crate::ops::{self, FollowPolicy};
-use crate::store::{OperationRecord, StateStore};
+use crate::store::StateStore;
 
 pub struct Executor {
-    client: CppClient,
+    backends: Backends,
     store: StateStore,
+    clock: Clock,
     config_path: PathBuf,
     policy: FollowPolicy,
     tx: mpsc::Sender<Msg>,
+    /// Cancels every follower at shutdown (the operations go on at the service).
     root: CancellationToken,
-    /// One poller per operation URL.
-    followers: HashMap<String, CancellationToken>,
 }
 
 impl Executor {
     pub fn new(
-        client: CppClient,
+        backends: Backends,
         store: StateStore,
+        clock: Clock,
         config_path: PathBuf,
         poll_interval: Duration,
         tx: mpsc::Sender<Msg>,
     ) -> Executor {
         Executor {
-            client,
+            backends,
             store,
+            clock,
             config_path,
             policy: FollowPolicy::every(poll_interval),
             tx,
             root: CancellationToken::new(),
-            followers: HashMap::new(),
         }
     }
 
-    pub fn run(&mut self, effects: Vec<Effect>) {
+    pub fn run(&self, effects: Vec<Effect>) {
         for effect in effects {
             self.run_one(effect);
         }
     }
 
-    fn run_one(&mut self, effect: Effect) {
+    fn run_one(&self, effect: Effect) {
         let tx = self.tx.clone();
         match effect {
             Effect::LoadStatus {
                 row,
-                publisher,
                 offer,
+                backend,
             } => {
-                let client = self.client.clone();
+                let backend = self.backends.get(backend).clone();
                 tokio::spawn(async move {
-                    let result = client.offer_status(&publisher, &offer).await;
+                    let result = backend.status(&offer).await;
                     let _ = tx.send(Msg::StatusLoaded { row, result }).await;
                 });
             }
             Effect::Start {
                 row,
                 kind,
-                publisher,
                 offer,
+                backend,
                 emails,
             } => {
-                let client = self.client.clone();
+                let backend = self.backends.get(backend).clone();
                 let store = self.store.clone();
+                let now = self.clock.now();
                 tokio::spawn(async move {
-                    let result =
-                        ops::start(&client, &store, kind, &publisher, &offer, &emails).await;
+                    let result = if kind == OpKind::Cancel {
+                        ops::cancel(&backend, &store, &offer, now).await
+                    } else {
+                        ops::start(&backend, &store, kind, &offer, &emails, now)
+                            .await
+                            .map(Some)
+                    };
                     let _ = tx.send(Msg::Started { row, kind, result }).await;
                 });
             }
-            Effect::Follow { row, record } => {
-                self.followers.retain(|_, token| !token.is_cancelled());
-                if self.followers.contains_key(&record.operation_url) {
-                    return;
-                }
-                let token = self.root.child_token();
-                self.followers
-                    .insert(record.operation_url.clone(), token.clone());
-                let client = self.client.clone();
-                let store = Some(self.store.clone());
-                let policy = self.policy;
-                let done = token.clone();
-                tokio::spawn(async move {
-                    ops::follow(client, store, *record, policy, token, tx, move |event| {
-                        Msg::Follow { row, event }
-                    })
-                    .await;
-                    // Lets a later Ctrl-r start a new poller for the same operation.
-                    done.cancel();
-                });
+            Effect::Follow { row, operation } => {
+                let backend = self.backends.get(operation.backend).clone();
+                tokio::spawn(ops::follow(
+                    backend,
+                    Some(self.store.clone()),
+                    *operation,
+                    self.policy,
+                    self.clock.clone(),
+                    self.root.child_token(),
+                    tx,
+                    move |event| Msg::Follow { row, event },
+                ));
             }
-            Effect::SaveEmails {
-                row,
-                publisher,
-                offer,
-                emails,
-            } => {
+            Effect::SaveEmails { row, offer, emails } => {
                 let path = self.config_path.clone();
                 tokio::spawn(async move {
                     let saved = tokio::task::spawn_blocking(move || {
-                        crate::config::set_notification_emails(&path, &publisher, &offer, &emails)
+                        crate::config::set_notification_emails(&path, &offer, &emails)
                             .map(|()| emails)
                     })
                     .await;
@@ -122,31 +117,22 @@ impl Executor {
             }
             Effect::Discover {
                 row,
-                publisher,
                 offer,
+                backend,
             } => {
-                let client = self.client.clone();
+                let backend = self.backends.get(backend).clone();
                 let store = self.store.clone();
+                let now = self.clock.now();
                 tokio::spawn(async move {
-                    let found = match client.running_submission(&publisher, &offer).await {
-                        Ok(Some(submission)) if !submission.id.is_empty() => submission,
-                        Ok(_) => return,
-                        Err(e) => {
-                            tracing::warn!(publisher, offer, error = %e, "could not look for the running operation");
-                            return;
+                    match ops::discover(&backend, &store, &offer, now).await {
+                        Ok(Some(operation)) => {
+                            let _ = tx.send(Msg::Discovered { row, operation }).await;
                         }
-                    };
-                    let kind = if OpKind::GoLive.matches_submission_type(&found.submission_type) {
-                        OpKind::GoLive
-                    } else {
-                        OpKind::Publish
-                    };
-                    let url = client.operation_url(&publisher, &offer, &found.id);
-                    let record = OperationRecord::new(&publisher, &offer, kind, url.as_str(), &[]);
-                    if let Err(e) = store.upsert(&record) {
-                        tracing::error!(error = %e, "could not record the discovered operation");
+                        Ok(None) => {}
+                        Err(e) => {
+                            tracing::warn!(%offer, error = %e, "could not look for the running operation");
+                        }
                     }
-                    let _ = tx.send(Msg::Discovered { row, record }).await;
                 });
             }
             Effect::LoadStore => {
@@ -154,7 +140,7 @@ impl Executor {
                 tokio::spawn(async move {
                     let read = tokio::task::spawn_blocking(move || store.unfinished()).await;
                     let result = match read {
-                        Ok(Ok(records)) => Ok(records),
+                        Ok(Ok(operations)) => Ok(operations),
                         Ok(Err(e)) => Err(e.to_string()),
                         Err(e) => Err(format!("the read task failed: {e}")),
                     };
@@ -166,7 +152,7 @@ impl Executor {
         }
     }
 
-    /// Stops every poller (the operations go on at the service).
+    /// Stops every follower (the operations go on at the service).
     pub fn shutdown(&self) {
         self.root.cancel();
     }

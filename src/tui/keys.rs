@@ -1,9 +1,10 @@
-//! The key table: one list of bindings from which key handling, the help overlay and the
-//! header hints are all derived, so they can never disagree.
+//! The key table: one list of bindings, each valid in some scopes (the table, the detail view,
+//! a popup, a text field). Key handling, the help overlay, the header hints and every popup's
+//! key line are all derived from it, so they cannot disagree.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-/// What a user can ask for from the table or the detail view.
+/// What a user can ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
     Up,
@@ -24,6 +25,53 @@ pub enum Action {
     Errors,
     Back,
     Quit,
+    /// Ctrl-c: quit at once, from anywhere.
+    Interrupt,
+    /// Yes, in a question.
+    Confirm,
+    /// No, in a question.
+    Deny,
+    /// Closes a popup that only shows something.
+    Close,
+    /// Keeps what was typed (the filter) or saves it (the e-mail editor).
+    Accept,
+    /// Drops what was typed.
+    Discard,
+    CursorLeft,
+    CursorRight,
+    CursorHome,
+    CursorEnd,
+    DeleteBack,
+    DeleteForward,
+}
+
+/// Where a binding is valid: a view, a popup or a text field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Table,
+    Detail,
+    /// The filter prompt (printable keys are typed).
+    Filter,
+    /// The e-mail editor (printable keys are typed).
+    Editor,
+    /// Help and the error history.
+    Reading,
+    Confirm,
+    Rejection,
+    Quit,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 8] = [
+        Scope::Table,
+        Scope::Detail,
+        Scope::Filter,
+        Scope::Editor,
+        Scope::Reading,
+        Scope::Confirm,
+        Scope::Rejection,
+        Scope::Quit,
+    ];
 }
 
 /// A key as the table names it.
@@ -62,6 +110,8 @@ pub enum Group {
 }
 
 impl Group {
+    pub const ALL: [Group; 3] = [Group::Navigation, Group::Offer, Group::General];
+
     pub fn title(self) -> &'static str {
         match self {
             Group::Navigation => "Navigation",
@@ -80,208 +130,181 @@ pub struct Binding {
     pub label: &'static str,
     pub description: &'static str,
     pub group: Group,
-    /// A short word for the header hints, for the bindings shown there.
+    /// A short word for hints (header, popups); `None`: only in help.
     pub hint: Option<&'static str>,
+    pub scopes: &'static [Scope],
 }
 
-/// Every binding of the table and detail views. `g` moves to the top, so going live is `L`.
+const VIEWS: &[Scope] = &[Scope::Table, Scope::Detail];
+const ANYWHERE: &[Scope] = &Scope::ALL;
+const FIELDS: &[Scope] = &[Scope::Filter, Scope::Editor];
+
+const fn bind(
+    action: Action,
+    keys: &'static [Key],
+    label: &'static str,
+    description: &'static str,
+    group: Group,
+    hint: Option<&'static str>,
+    scopes: &'static [Scope],
+) -> Binding {
+    Binding {
+        action,
+        keys,
+        label,
+        description,
+        group,
+        hint,
+        scopes,
+    }
+}
+
+use Group::{General, Navigation, Offer};
+use KeyCode as K;
+
+/// Every binding. `g` moves to the top, so going live is `L`.
+#[rustfmt::skip]
 pub const BINDINGS: &[Binding] = &[
-    Binding {
-        action: Action::Up,
-        keys: &[Key::Code(KeyCode::Up), Key::Char('k')],
-        label: "↑/k",
-        description: "move up",
-        group: Group::Navigation,
-        hint: None,
-    },
-    Binding {
-        action: Action::Down,
-        keys: &[Key::Code(KeyCode::Down), Key::Char('j')],
-        label: "↓/j",
-        description: "move down",
-        group: Group::Navigation,
-        hint: None,
-    },
-    Binding {
-        action: Action::PageUp,
-        keys: &[Key::Code(KeyCode::PageUp)],
-        label: "PgUp",
-        description: "page up",
-        group: Group::Navigation,
-        hint: None,
-    },
-    Binding {
-        action: Action::PageDown,
-        keys: &[Key::Code(KeyCode::PageDown)],
-        label: "PgDn",
-        description: "page down",
-        group: Group::Navigation,
-        hint: None,
-    },
-    Binding {
-        action: Action::Top,
-        keys: &[Key::Char('g'), Key::Code(KeyCode::Home)],
-        label: "g",
-        description: "first offer",
-        group: Group::Navigation,
-        hint: None,
-    },
-    Binding {
-        action: Action::Bottom,
-        keys: &[Key::Char('G'), Key::Code(KeyCode::End)],
-        label: "G",
-        description: "last offer",
-        group: Group::Navigation,
-        hint: None,
-    },
-    Binding {
-        action: Action::Filter,
-        keys: &[Key::Char('/')],
-        label: "/",
-        description: "filter (Enter keeps it, Esc clears it)",
-        group: Group::Navigation,
-        hint: Some("filter"),
-    },
-    Binding {
-        action: Action::Detail,
-        keys: &[Key::Code(KeyCode::Enter)],
-        label: "Enter",
-        description: "details of the selected offer (Esc back)",
-        group: Group::Navigation,
-        hint: Some("detail"),
-    },
-    Binding {
-        action: Action::Publish,
-        keys: &[Key::Char('p')],
-        label: "p",
-        description: "publish the selected offer (asks first)",
-        group: Group::Offer,
-        hint: Some("publish"),
-    },
-    Binding {
-        action: Action::EditEmails,
-        keys: &[Key::Char('e')],
-        label: "e",
-        description: "edit notification e-mails (saved to the config)",
-        group: Group::Offer,
-        hint: Some("e-mails"),
-    },
-    Binding {
-        action: Action::Retry,
-        keys: &[Key::Char('r')],
-        label: "r",
-        description: "retry the last failed or rejected publish",
-        group: Group::Offer,
-        hint: Some("retry"),
-    },
-    Binding {
-        action: Action::GoLive,
-        keys: &[Key::Char('L')],
-        label: "L",
-        description: "go live (after publisher sign-off)",
-        group: Group::Offer,
-        hint: Some("go live"),
-    },
-    Binding {
-        action: Action::Cancel,
-        keys: &[Key::Char('c')],
-        label: "c",
-        description: "cancel the running operation",
-        group: Group::Offer,
-        hint: Some("cancel"),
-    },
-    Binding {
-        action: Action::Refresh,
-        keys: &[Key::Ctrl('r'), Key::Code(KeyCode::F(5))],
-        label: "Ctrl-r",
-        description: "refresh statuses; follow what was started elsewhere",
-        group: Group::General,
-        hint: None,
-    },
-    Binding {
-        action: Action::Errors,
-        keys: &[Key::Char('E')],
-        label: "E",
-        description: "error history",
-        group: Group::General,
-        hint: None,
-    },
-    Binding {
-        action: Action::Help,
-        keys: &[Key::Char('?')],
-        label: "?",
-        description: "help",
-        group: Group::General,
-        hint: Some("help"),
-    },
-    Binding {
-        action: Action::Back,
-        keys: &[Key::Code(KeyCode::Esc)],
-        label: "Esc",
-        description: "back, close",
-        group: Group::General,
-        hint: None,
-    },
-    Binding {
-        action: Action::Quit,
-        keys: &[Key::Char('q')],
-        label: "q",
-        description: "quit (asks while operations run; they go on at the service)",
-        group: Group::General,
-        hint: Some("quit"),
-    },
+    // The table and the detail view.
+    bind(Action::Up, &[Key::Code(K::Up), Key::Char('k')], "↑/k", "move up", Navigation, None, VIEWS),
+    bind(Action::Down, &[Key::Code(K::Down), Key::Char('j')], "↓/j", "move down", Navigation, None, VIEWS),
+    bind(Action::PageUp, &[Key::Code(K::PageUp)], "PgUp", "page up", Navigation, None, VIEWS),
+    bind(Action::PageDown, &[Key::Code(K::PageDown)], "PgDn", "page down", Navigation, None, VIEWS),
+    bind(Action::Top, &[Key::Char('g'), Key::Code(K::Home)], "g", "first offer", Navigation, None, VIEWS),
+    bind(Action::Bottom, &[Key::Char('G'), Key::Code(K::End)], "G", "last offer", Navigation, None, VIEWS),
+    bind(Action::Filter, &[Key::Char('/')], "/", "filter (Enter keeps it, Esc clears it)", Navigation, Some("filter"), &[Scope::Table]),
+    bind(Action::Detail, &[Key::Code(K::Enter)], "Enter", "details of the selected offer (Esc back)", Navigation, Some("detail"), VIEWS),
+    bind(Action::Publish, &[Key::Char('p')], "p", "publish the selected offer (asks first)", Offer, Some("publish"), VIEWS),
+    bind(Action::EditEmails, &[Key::Char('e')], "e", "edit notification e-mails (saved to the config)", Offer, Some("e-mails"), &[Scope::Table, Scope::Detail, Scope::Rejection]),
+    bind(Action::Retry, &[Key::Char('r')], "r", "retry the last failed or rejected publish", Offer, Some("retry"), &[Scope::Table, Scope::Detail, Scope::Rejection]),
+    bind(Action::GoLive, &[Key::Char('L')], "L", "go live (after publisher sign-off)", Offer, Some("go live"), VIEWS),
+    bind(Action::Cancel, &[Key::Char('c')], "c", "cancel the running operation", Offer, Some("cancel"), VIEWS),
+    bind(Action::Refresh, &[Key::Ctrl('r'), Key::Code(K::F(5))], "Ctrl-r", "refresh statuses; follow what was started elsewhere", General, None, VIEWS),
+    bind(Action::Errors, &[Key::Char('E')], "E", "error history", General, None, VIEWS),
+    bind(Action::Help, &[Key::Char('?')], "?", "help", General, Some("help"), VIEWS),
+    bind(Action::Back, &[Key::Code(K::Esc)], "Esc", "back, close", General, Some("back"), VIEWS),
+    bind(Action::Quit, &[Key::Char('q')], "q", "quit (asks while operations run; they go on at the service)", General, Some("quit"), VIEWS),
+    bind(Action::Interrupt, &[Key::Ctrl('c')], "Ctrl-c", "quit at once", General, None, ANYWHERE),
+    // Questions.
+    bind(Action::Confirm, &[Key::Char('y'), Key::Char('Y')], "y", "yes", General, Some("confirm"), &[Scope::Confirm, Scope::Quit]),
+    bind(Action::Deny, &[Key::Char('n'), Key::Char('N'), Key::Code(K::Esc), Key::Char('q')], "n/Esc", "no: nothing is sent", General, Some("do nothing"), &[Scope::Confirm]),
+    bind(Action::Deny, &[Key::Char('n'), Key::Char('N'), Key::Code(K::Esc)], "n/Esc", "no: stay", General, Some("stay"), &[Scope::Quit]),
+    // Popups that show something.
+    bind(Action::Close, &[Key::Code(K::Esc), Key::Char('q'), Key::Char('?'), Key::Char('E'), Key::Code(K::Enter)], "Esc", "close", General, Some("close"), &[Scope::Reading]),
+    bind(Action::Close, &[Key::Code(K::Esc), Key::Code(K::Enter), Key::Char('q')], "Esc", "close", General, Some("close"), &[Scope::Rejection]),
+    // Text fields.
+    bind(Action::Accept, &[Key::Code(K::Enter)], "Enter", "keep the filter", General, Some("keep"), &[Scope::Filter]),
+    bind(Action::Discard, &[Key::Code(K::Esc)], "Esc", "clear the filter", General, Some("clear"), &[Scope::Filter]),
+    bind(Action::Up, &[Key::Code(K::Up)], "↑", "move up", Navigation, None, &[Scope::Filter]),
+    bind(Action::Down, &[Key::Code(K::Down)], "↓", "move down", Navigation, None, &[Scope::Filter]),
+    bind(Action::Accept, &[Key::Code(K::Enter)], "Enter", "check and save to the config file", General, Some("save"), &[Scope::Editor]),
+    bind(Action::Discard, &[Key::Code(K::Esc)], "Esc", "leave the e-mails unchanged", General, Some("cancel"), &[Scope::Editor]),
+    bind(Action::CursorLeft, &[Key::Code(K::Left)], "←", "cursor left", General, None, FIELDS),
+    bind(Action::CursorRight, &[Key::Code(K::Right)], "→", "cursor right", General, None, FIELDS),
+    bind(Action::CursorHome, &[Key::Code(K::Home)], "Home", "to the start", General, None, &[Scope::Editor]),
+    bind(Action::CursorEnd, &[Key::Code(K::End)], "End", "to the end", General, None, &[Scope::Editor]),
+    bind(Action::DeleteBack, &[Key::Code(K::Backspace)], "Backspace", "delete left", General, None, FIELDS),
+    bind(Action::DeleteForward, &[Key::Code(K::Delete)], "Delete", "delete right", General, None, FIELDS),
 ];
 
-/// The action a key means in the table and detail views.
-pub fn action_for(event: &KeyEvent) -> Option<Action> {
-    BINDINGS
-        .iter()
+/// The header's hints, most important first (as many as fit are shown).
+pub const HEADER_HINTS: [Action; 9] = [
+    Action::Help,
+    Action::Publish,
+    Action::EditEmails,
+    Action::Retry,
+    Action::GoLive,
+    Action::Cancel,
+    Action::Quit,
+    Action::Filter,
+    Action::Detail,
+];
+
+/// The bindings valid in a scope, in table order.
+pub fn in_scope(scope: Scope) -> impl Iterator<Item = &'static Binding> {
+    BINDINGS.iter().filter(move |b| b.scopes.contains(&scope))
+}
+
+/// The action a key means in a scope.
+pub fn action_for(scope: Scope, event: &KeyEvent) -> Option<Action> {
+    in_scope(scope)
         .find(|b| b.keys.iter().any(|k| k.matches(event)))
         .map(|b| b.action)
 }
 
-/// True for Ctrl-C, which quits from everywhere.
-pub fn is_interrupt(event: &KeyEvent) -> bool {
-    Key::Ctrl('c').matches(event)
+/// The binding of an action in a scope.
+pub fn binding(scope: Scope, action: Action) -> Option<&'static Binding> {
+    in_scope(scope).find(|b| b.action == action)
 }
+
+/// `key word · key word`: every hinted binding of a scope, for a popup's bottom line.
+pub fn hint_line(scope: Scope) -> String {
+    in_scope(scope)
+        .filter_map(|b| b.hint.map(|h| format!("{} {h}", b.label)))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// `key word · key word` for the given actions of a scope, in that order.
+pub fn hints_for(scope: Scope, actions: &[Action]) -> String {
+    actions
+        .iter()
+        .filter_map(|a| binding(scope, *a))
+        .filter_map(|b| b.hint.map(|h| format!("{} {h}", b.label)))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// The detail view's key line: back first, then what can be done to the offer.
+pub const DETAIL_HINTS: [Action; 6] = [
+    Action::Back,
+    Action::Publish,
+    Action::EditEmails,
+    Action::Retry,
+    Action::GoLive,
+    Action::Cancel,
+];
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn no_key_is_bound_twice_and_every_action_is_described() {
-        let mut seen: Vec<(Key, Action)> = Vec::new();
-        for b in BINDINGS {
-            assert!(!b.description.is_empty());
-            for k in b.keys {
-                assert!(!seen.iter().any(|(s, _)| s == k), "{k:?} bound twice");
-                seen.push((*k, b.action));
+    fn no_key_is_bound_twice_in_a_scope_and_every_binding_is_described() {
+        for scope in Scope::ALL {
+            let mut seen: Vec<Key> = Vec::new();
+            for b in in_scope(scope) {
+                assert!(!b.description.is_empty() && !b.label.is_empty());
+                for k in b.keys {
+                    assert!(!seen.contains(k), "{k:?} bound twice in {scope:?}");
+                    seen.push(*k);
+                }
             }
+            assert!(
+                binding(scope, Action::Interrupt).is_some(),
+                "Ctrl-c quits from {scope:?}"
+            );
         }
-        for action in [
-            Action::Up,
-            Action::Publish,
-            Action::GoLive,
-            Action::Cancel,
-            Action::Retry,
-            Action::EditEmails,
-            Action::Help,
-            Action::Quit,
-        ] {
-            assert!(BINDINGS.iter().any(|b| b.action == action), "{action:?}");
+        for action in HEADER_HINTS {
+            assert!(binding(Scope::Table, action).is_some_and(|b| b.hint.is_some()));
         }
-        let g = KeyEvent::new(KeyCode::Char('g'), KeyModifiers::NONE);
-        assert_eq!(action_for(&g), Some(Action::Top));
+    }
+
+    #[test]
+    fn keys_mean_what_their_scope_says() {
+        let key = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        assert_eq!(action_for(Scope::Table, &key('g')), Some(Action::Top));
         let big_l = KeyEvent::new(KeyCode::Char('L'), KeyModifiers::SHIFT);
-        assert_eq!(action_for(&big_l), Some(Action::GoLive));
-        assert!(is_interrupt(&KeyEvent::new(
-            KeyCode::Char('c'),
-            KeyModifiers::CONTROL
-        )));
+        assert_eq!(action_for(Scope::Table, &big_l), Some(Action::GoLive));
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(action_for(Scope::Editor, &ctrl_c), Some(Action::Interrupt));
+        assert_eq!(action_for(Scope::Confirm, &key('y')), Some(Action::Confirm));
+        assert_eq!(action_for(Scope::Rejection, &key('r')), Some(Action::Retry));
         assert_eq!(
-            action_for(&KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
-            None
+            action_for(Scope::Editor, &key('r')),
+            None,
+            "typed, not an action"
         );
+        assert_eq!(hint_line(Scope::Confirm), "y confirm · n/Esc do nothing");
     }
 }

@@ -2,25 +2,28 @@
 //! messages; `update` turns them into effects the executor spawns; the screen is redrawn only
 //! when something changed, and a tick runs only while something animates.
 
-pub mod app;
 pub mod executor;
 pub mod input;
 pub mod keys;
+pub mod msg;
+pub mod row;
+pub mod state;
 pub mod theme;
+mod update;
 pub mod view;
 
 use std::io::Write;
 use std::time::Duration;
 
-use chrono::Utc;
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
-use crate::exit::Exit;
+use crate::cli::Exit;
 use crate::setup::Context;
-use app::{App, Effect, Msg};
 use executor::Executor;
+use msg::{Effect, Msg};
+use state::App;
 use theme::Theme;
 
 /// Display options from the command line and the environment.
@@ -46,8 +49,9 @@ impl Drop for TerminalGuard {
 pub async fn run(ctx: Context, options: Options) -> Exit {
     let Context {
         config,
-        client,
+        backends,
         store,
+        clock,
     } = ctx;
     let theme = Theme {
         color: !(options.no_color || config.ui.no_color),
@@ -61,10 +65,11 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
         }
     };
     let (tx, mut rx) = mpsc::channel::<Msg>(256);
-    let (mut app, effects) = App::new(&config, &options.title, unfinished, Utc::now());
-    let mut executor = Executor::new(
-        client,
+    let (mut app, effects) = App::new(&config, &options.title, unfinished, clock.now());
+    let executor = Executor::new(
+        backends,
         store,
+        clock.clone(),
         config.path.clone(),
         config.api.poll_interval,
         tx,
@@ -79,7 +84,7 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
             Msg::Resize {
                 height: size.height,
             },
-            Utc::now(),
+            clock.now(),
         );
     }
     let mut events = EventStream::new();
@@ -124,10 +129,10 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
             Some(msg) = rx.recv() => msg,
             _ = tick.tick(), if app.is_animating() => Msg::Tick,
         };
-        let mut effects = app.update(msg, Utc::now());
+        let mut effects = app.update(msg, clock.now());
         // Take in everything else already waiting before drawing once.
         while let Ok(more) = rx.try_recv() {
-            effects.extend(app.update(more, Utc::now()));
+            effects.extend(app.update(more, clock.now()));
         }
         if effects.contains(&Effect::Bell) {
             let mut out = std::io::stdout();

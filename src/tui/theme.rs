@@ -3,7 +3,8 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
-use super::app::{RowState, ToastLevel};
+use super::row::RowState;
+use super::state::ToastLevel;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tone {
@@ -68,7 +69,7 @@ impl Theme {
             RowState::Loading => (self.spinner(frame), label, Tone::Muted),
             RowState::Error => (pick("⚠", "[!]"), label, Tone::Warn),
             RowState::Submitting(_) => (pick("…", "[>]"), label, Tone::Accent),
-            RowState::Running(_) => (self.spinner(frame), label, Tone::Busy),
+            RowState::Running(_) | RowState::Canceling => (self.spinner(frame), label, Tone::Busy),
             RowState::Blocked => (pick("⚠", "[!]"), label, Tone::Bad),
             RowState::Retrying(_) => (pick("⚠", "[!]"), label, Tone::Warn),
             RowState::Rejected(_) => (pick("✖", "[x]"), label, Tone::Bad),

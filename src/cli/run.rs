@@ -2,11 +2,12 @@
 
 use std::path::Path;
 
-use crate::api::OpKind;
+use super::commands;
+use super::output::Reporter;
+use crate::cli::Exit;
 use crate::cli::{Cli, Command, HeadlessCommand};
 use crate::config::{self, Config, ConfigError};
-use crate::exit::Exit;
-use crate::headless;
+use crate::domain::OpKind;
 use crate::setup::Context;
 use crate::store::StateStore;
 
@@ -29,21 +30,42 @@ pub async fn run(cli: Cli) -> Exit {
 
 async fn headless(ctx: &Context, command: HeadlessCommand) -> Exit {
     match command {
-        HeadlessCommand::Offers { json } => headless::offers(ctx, json).await,
-        HeadlessCommand::Status { offer, json } => headless::status(ctx, &offer, json).await,
+        HeadlessCommand::Offers { json } => commands::offers(ctx, &Reporter::new(json)).await,
+        HeadlessCommand::Status { offer, json } => {
+            commands::status(ctx, &Reporter::new(json), &offer).await
+        }
         HeadlessCommand::Publish {
             offer,
             emails,
             wait,
             json,
-        } => headless::start(ctx, OpKind::Publish, &offer, emails.as_deref(), wait, json).await,
+        } => {
+            let out = Reporter::new(json);
+            commands::start(ctx, &out, OpKind::Publish, &offer, emails.as_deref(), wait).await
+        }
         HeadlessCommand::Golive { offer, wait, json } => {
-            headless::start(ctx, OpKind::GoLive, &offer, None, wait, json).await
+            commands::start(
+                ctx,
+                &Reporter::new(json),
+                OpKind::GoLive,
+                &offer,
+                None,
+                wait,
+            )
+            .await
         }
         HeadlessCommand::Cancel { offer, wait, json } => {
-            headless::start(ctx, OpKind::Cancel, &offer, None, wait, json).await
+            commands::start(
+                ctx,
+                &Reporter::new(json),
+                OpKind::Cancel,
+                &offer,
+                None,
+                wait,
+            )
+            .await
         }
-        HeadlessCommand::Watch { json } => headless::watch(ctx, json).await,
+        HeadlessCommand::Watch { json } => commands::watch(ctx, &Reporter::new(json)).await,
     }
 }
 
@@ -60,8 +82,9 @@ fn context(config: Config, store: Option<StateStore>) -> Result<Context, Exit> {
     };
     Ok(Context {
         config,
-        client,
+        backends: crate::backend::Backends::new(client),
         store: store.unwrap_or_else(StateStore::default_location),
+        clock: crate::clock::Clock::System,
     })
 }
 

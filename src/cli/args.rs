@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::domain::OfferId;
+
 pub const EXIT_CODES: &str = "Exit codes:
   0  success
   1  the operation failed or was canceled
@@ -71,14 +73,14 @@ pub enum HeadlessCommand {
     /// Status of one offer with every step
     Status {
         /// PUBLISHER/OFFER
-        offer: OfferRef,
+        offer: OfferId,
         #[arg(long)]
         json: bool,
     },
     /// Start a publish (certification through to preview and publisher sign-off)
     Publish {
         /// PUBLISHER/OFFER
-        offer: OfferRef,
+        offer: OfferId,
         /// Notification e-mails for this publish, comma-separated (overrides the config)
         #[arg(long, value_name = "a@x,b@y")]
         emails: Option<String>,
@@ -91,7 +93,7 @@ pub enum HeadlessCommand {
     /// Push the previewed version live
     Golive {
         /// PUBLISHER/OFFER
-        offer: OfferRef,
+        offer: OfferId,
         #[arg(long)]
         wait: bool,
         #[arg(long)]
@@ -100,7 +102,7 @@ pub enum HeadlessCommand {
     /// Cancel the operation running on an offer
     Cancel {
         /// PUBLISHER/OFFER
-        offer: OfferRef,
+        offer: OfferId,
         #[arg(long)]
         wait: bool,
         #[arg(long)]
@@ -133,35 +135,4 @@ pub struct SimulateArgs {
     /// Seed of the chaos dice, for a repeatable run
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-}
-
-/// `PUBLISHER/OFFER` from the command line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OfferRef {
-    pub publisher: String,
-    pub offer: String,
-}
-
-impl std::str::FromStr for OfferRef {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.split_once('/') {
-            Some((p, o)) if !p.trim().is_empty() && !o.trim().is_empty() && !o.contains('/') => {
-                Ok(OfferRef {
-                    publisher: p.trim().to_string(),
-                    offer: o.trim().to_string(),
-                })
-            }
-            _ => Err(format!(
-                "expected PUBLISHER/OFFER (for example contoso/contoso-vm), got {s:?}"
-            )),
-        }
-    }
-}
-
-impl std::fmt::Display for OfferRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.publisher, self.offer)
-    }
 }

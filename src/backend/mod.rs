@@ -1,0 +1,161 @@
+//! The backend seam: what offerdeck asks of a publishing API, whichever it is. Today the Cloud
+//! Partner Portal API is the one implementation; the Product Ingestion API becomes a second
+//! variant. Everything above this module (operations, store, dashboard, commands) speaks only
+//! the shared model of `crate::domain`.
+
+use url::Url;
+
+use crate::api::{ApiError, CppClient};
+pub use crate::domain::BackendKind;
+use crate::domain::{Observation, OfferId, OpKind, Operation};
+
+/// An operation the service accepted (or that was already running).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Started {
+    pub pointer: Url,
+    /// The kind of what is followed: for a cancel, the operation it lands on.
+    pub kind: OpKind,
+    /// True when nothing new was started: an operation already running is followed instead.
+    pub adopted: bool,
+    /// How the pointer was found (`location`, `operation-location`, `submissions`).
+    pub found_via: &'static str,
+}
+
+/// A connection to one publishing API. Cheap to clone.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Cpp(CppClient),
+}
+
+impl Backend {
+    pub fn kind(&self) -> BackendKind {
+        match self {
+            Backend::Cpp(_) => BackendKind::Cpp,
+        }
+    }
+
+    /// The offer's current status, with the steps of what ran last.
+    pub async fn status(&self, offer: &OfferId) -> Result<Observation, ApiError> {
+        match self {
+            Backend::Cpp(c) => Ok(c
+                .offer_status(offer.publisher(), offer.offer())
+                .await?
+                .observe(None)),
+        }
+    }
+
+    /// Starts a publish or a go-live, and says where to follow it.
+    pub async fn start(
+        &self,
+        kind: OpKind,
+        offer: &OfferId,
+        emails: &[String],
+    ) -> Result<Started, ApiError> {
+        match self {
+            Backend::Cpp(c) => {
+                let started = c
+                    .start(kind, offer.publisher(), offer.offer(), emails)
+                    .await?;
+                Ok(Started {
+                    pointer: started.url,
+                    kind,
+                    adopted: started.adopted,
+                    found_via: started.found_via,
+                })
+            }
+        }
+    }
+
+    /// Asks the service to cancel what runs on the offer. `None`: nothing was running.
+    pub async fn cancel(&self, offer: &OfferId) -> Result<Option<Started>, ApiError> {
+        let Some((kind, running)) = self.running(offer).await? else {
+            return Ok(None);
+        };
+        match self {
+            Backend::Cpp(c) => {
+                // The service answers 202 with the pointer of the operation the cancel lands
+                // on, or with none: then it is the one found running just before.
+                let pointer = match c
+                    .start(OpKind::Cancel, offer.publisher(), offer.offer(), &[])
+                    .await
+                {
+                    Ok(started) => started.url,
+                    Err(ApiError::NoOperation(_)) => running,
+                    Err(e) => return Err(e),
+                };
+                Ok(Some(Started {
+                    pointer,
+                    kind,
+                    adopted: false,
+                    found_via: "cancel",
+                }))
+            }
+        }
+    }
+
+    /// Reads an operation where it is followed.
+    pub async fn poll(&self, operation: &Operation) -> Result<Observation, ApiError> {
+        match self {
+            Backend::Cpp(c) => Ok(c
+                .get_operation(&operation.pointer)
+                .await?
+                .observe(Some(operation.kind))),
+        }
+    }
+
+    /// The operation running on the offer at the service, whoever started it (the portal,
+    /// another tool), with its kind.
+    pub async fn running(&self, offer: &OfferId) -> Result<Option<(OpKind, Url)>, ApiError> {
+        match self {
+            Backend::Cpp(c) => {
+                let found = c
+                    .running_submission(offer.publisher(), offer.offer())
+                    .await?;
+                Ok(found.filter(|s| !s.id.is_empty()).map(|s| {
+                    let kind = if OpKind::GoLive.matches_submission_type(&s.submission_type) {
+                        OpKind::GoLive
+                    } else {
+                        OpKind::Publish
+                    };
+                    let url = c.operation_url(offer.publisher(), offer.offer(), &s.id);
+                    (kind, url)
+                }))
+            }
+        }
+    }
+
+    /// A stored pointer, checked again against the configured origin before any token goes
+    /// with it (the store is a file anyone with access could edit).
+    pub fn check_pointer(&self, pointer: &Url) -> Result<Url, ApiError> {
+        match self {
+            Backend::Cpp(c) => c.resolve_pointer(pointer.as_str()),
+        }
+    }
+
+    /// Requests sent so far, every attempt counted.
+    pub fn requests_sent(&self) -> u64 {
+        match self {
+            Backend::Cpp(c) => c.requests_sent(),
+        }
+    }
+}
+
+/// The backends a configuration uses, one per kind.
+#[derive(Debug, Clone)]
+pub struct Backends {
+    cpp: Backend,
+}
+
+impl Backends {
+    pub fn new(cpp: CppClient) -> Backends {
+        Backends {
+            cpp: Backend::Cpp(cpp),
+        }
+    }
+
+    pub fn get(&self, kind: BackendKind) -> &Backend {
+        match kind {
+            BackendKind::Cpp => &self.cpp,
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! The headless commands, for scripts and CI pipelines. Everything they print goes through the
+//! reporter (`output.rs`): results on stdout (text, or JSON lines with `--json`), progress and
+//! errors on stderr.
+
+use futures::StreamExt;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::exit::{Exit, exit_for};
+use super::output::{Event, Reporter};
+use crate::api::ApiError;
+use crate::config::OfferConfig;
+use crate::domain::{OfferId, OpKind, Operation};
+use crate::ops::{self, FollowEvent, FollowPolicy, StartOutcome};
+use crate::setup::Context;
+
+fn usage(out: &Reporter, message: &str) -> Exit {
+    out.note(&format!("error: {message}"));
+    Exit::Usage
+}
+
+/// Reports an API error with everything a support ticket needs and returns its exit code.
+fn failed(out: &Reporter, context: &str, offer: Option<&OfferId>, error: &ApiError) -> Exit {
+    out.emit(&Event::error(context, offer.map(OfferId::to_string), error));
+    exit_for(error)
+}
+
+/// The configured offer, or a usage error listing the configured ones.
+fn configured<'a>(
+    ctx: &'a Context,
+    out: &Reporter,
+    offer: &OfferId,
+) -> Result<&'a OfferConfig, Exit> {
+    ctx.config.offer(offer).ok_or_else(|| {
+        let known: Vec<String> = ctx.config.offers.iter().map(|o| o.id.to_string()).collect();
+        usage(
+            out,
+            &format!(
+                "{offer} is not configured in {}; configured offers: {}",
+                ctx.config.path.display(),
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            ),
+        )
+    })
+}
+
+/// `offerdeck offers`: every configured offer with its status, fetched concurrently.
+pub async fn offers(ctx: &Context, out: &Reporter) -> Exit {
+    if ctx.config.offers.is_empty() {
+        return usage(
+            out,
+            &format!(
+                "no [[offers]] in {}; add one (see the README)",
+                ctx.config.path.display()
+            ),
+        );
+    }
+    let limit = ctx.config.api.concurrency.max(1);
+    let results: Vec<_> = futures::stream::iter(ctx.config.offers.iter())
+        .map(|o| async move { (o, ctx.backend(o).status(&o.id).await) })
+        .buffered(limit)
+        .collect()
+        .await;
+    let mut worst = Exit::Ok;
+    for (offer, result) in results {
+        match result {
+            Ok(seen) => out.emit(&Event::offer(offer, &seen)),
+            Err(e) => {
+                let code = failed(out, "status", Some(&offer.id), &e);
+                worst = worse(worst, code);
+            }
+        }
+    }
+    worst
+}
+
+/// `offerdeck status P/O`: the status with every step. Any offer, configured or not.
+pub async fn status(ctx: &Context, out: &Reporter, offer: &OfferId) -> Exit {
+    let backend_kind = ctx
+        .config
+        .offer(offer)
+        .map(|o| o.backend)
+        .unwrap_or_default();
+    match ctx.backends.get(backend_kind).status(offer).await {
+        Ok(seen) => {
+            out.emit(&Event::status(
+                &offer.to_string(),
+                backend_kind.as_str(),
+                &seen,
+            ));
+            Exit::Ok
+        }
+        Err(e) => failed(out, &format!("status of {offer}"), Some(offer), &e),
+    }
+}
+
+/// `offerdeck publish|golive|cancel P/O [--wait]`.
+pub async fn start(
+    ctx: &Context,
+    out: &Reporter,
+    kind: OpKind,
+    offer: &OfferId,
+    emails: Option<&str>,
+    wait: bool,
+) -> Exit {
+    let configured = match configured(ctx, out, offer) {
+        Ok(c) => c,
+        Err(exit) => return exit,
+    };
+    let id = &configured.id;
+    let emails = match emails {
+        Some(list) => match crate::emails::parse_list(list) {
+            Ok(list) => list,
+            Err(e) => return usage(out, &format!("--emails: {e}; nothing was sent")),
+        },
+        None => configured.notification_emails.clone(),
+    };
+    let backend = ctx.backend(configured);
+    let now = ctx.clock.now();
+    let started = if kind == OpKind::Cancel {
+        match ops::cancel(backend, &ctx.store, id, now).await {
+            Ok(Some(started)) => Ok(started),
+            Ok(None) => {
+                out.emit(&Event::NothingToCancel {
+                    offer: id.to_string(),
+                });
+                return Exit::Ok;
+            }
+            Err(e) => Err(e),
+        }
+    } else {
+        ops::start(backend, &ctx.store, kind, id, &emails, now).await
+    };
+    let StartOutcome {
+        operation,
+        adopted,
+        not_recorded,
+    } = match started {
+        Ok(started) => started,
+        Err(e) => return failed(out, &format!("{kind} of {id}"), Some(id), &e),
+    };
+    out.emit(&Event::Accepted {
+        offer: id.to_string(),
+        kind: kind.as_str().to_string(),
+        operation_url: operation.pointer.to_string(),
+        adopted,
+        notification_emails: operation.notification_emails.clone(),
+    });
+    if let Some(e) = &not_recorded {
+        out.note(&format!(
+            "warning: the service accepted the {kind}, but it could not be recorded ({e}); `offerdeck watch` will not resume it: follow {} by hand",
+            operation.pointer
+        ));
+    }
+    if !wait {
+        out.result_text(operation.pointer.as_str());
+        return Exit::Ok;
+    }
+    follow_all(ctx, out, vec![operation]).await
+}
+
+/// `offerdeck watch`: every unfinished operation in the state store, to its end.
+pub async fn watch(ctx: &Context, out: &Reporter) -> Exit {
+    let operations = match ctx.store.unfinished() {
+        Ok(r) => r,
+        Err(e) => {
+            out.note(&format!("error: {e}"));
+            return Exit::Failed;
+        }
+    };
+    if operations.is_empty() {
+        out.note(&format!(
+            "no unfinished operations in {}",
+            ctx.store.path().display()
+        ));
+        return Exit::Ok;
+    }
+    out.note(&format!(
+        "following {} unfinished operation(s)",
+        operations.len()
+    ));
+    follow_all(ctx, out, operations).await
+}
+
+/// Follows operations concurrently, reporting each change, and returns the combined exit code.
+async fn follow_all(ctx: &Context, out: &Reporter, operations: Vec<Operation>) -> Exit {
+    let (tx, mut rx) = mpsc::channel::<FollowEvent>(64);
+    let cancel = CancellationToken::new();
+    let policy = FollowPolicy::every(ctx.config.api.poll_interval);
+    let mut remaining = operations.len();
+    for operation in operations {
+        tokio::spawn(ops::follow(
+            ctx.backends.get(operation.backend).clone(),
+            Some(ctx.store.clone()),
+            operation,
+            policy,
+            ctx.clock.clone(),
+            cancel.child_token(),
+            tx.clone(),
+            |e| e,
+        ));
+    }
+    drop(tx);
+    let mut exit = Exit::Ok;
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
+    while remaining > 0 {
+        let event = tokio::select! {
+            e = rx.recv() => e,
+            _ = &mut interrupted => {
+                cancel.cancel();
+                out.note("interrupted: the operations go on at the service; `offerdeck watch` resumes them");
+                return Exit::Failed;
+            }
+        };
+        let Some(event) = event else { break };
+        match event {
+            FollowEvent::Changed(op) => out.emit(&Event::changed(&op)),
+            FollowEvent::Retrying {
+                operation,
+                attempt,
+                error,
+                wait,
+            } => out.emit(&Event::Retrying {
+                offer: operation.offer.to_string(),
+                kind: operation.kind.as_str().to_string(),
+                attempt,
+                error,
+                wait_seconds: wait.as_secs(),
+            }),
+            FollowEvent::Stopped {
+                mut operation,
+                error,
+            } => {
+                remaining -= 1;
+                // A cancel asked for by another process meanwhile is in the store.
+                if let Ok(Some(stored)) = ctx.store.find(&operation.pointer) {
+                    operation.cancel_requested_at =
+                        operation.cancel_requested_at.or(stored.cancel_requested_at);
+                }
+                if let Some(e) = &error {
+                    let context = format!("following {} {}", operation.offer, operation.kind);
+                    exit = worse(exit, failed(out, &context, Some(&operation.offer), e));
+                } else if !operation.succeeded() {
+                    exit = worse(exit, Exit::Failed);
+                }
+                out.emit(&Event::final_of(&operation));
+            }
+        }
+    }
+    exit
+}
+
+fn worse(a: Exit, b: Exit) -> Exit {
+    if a == Exit::Ok { b } else { a }
+}

@@ -1,0 +1,11 @@
+//! The command line: arguments, the headless commands, their typed output and exit codes, and
+//! the dispatch to the dashboard, a command or the simulator.
+
+pub mod args;
+pub mod commands;
+pub mod exit;
+pub mod output;
+pub mod run;
+
+pub use args::{Cli, Command, HeadlessCommand, SimulateArgs};
+pub use exit::{Exit, exit_for};

@@ -1,0 +1,467 @@
+//! What the headless commands print, as typed events behind one reporter. The text form goes to
+//! a terminal (results on stdout, progress and errors on stderr); the JSON form is one object per
+//! line on stdout, the versioned contract documented in the README (`"schema": 1` on every
+//! object). Every line written passes through here, and through the sanitiser: text from the
+//! network reaches no terminal raw.
+
+use std::cell::Cell;
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::api::ApiError;
+use crate::domain::{Observation, Operation, Step};
+use crate::text::{terminal_line, truncate};
+
+/// The version of the JSON lines contract. Fields may be added within a version; none is
+/// removed or changes meaning.
+pub const SCHEMA: u32 = 1;
+
+/// One thing a headless command reports.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// One configured offer and its status (`offers`).
+    Offer {
+        offer: String,
+        backend: String,
+        status: String,
+        raw_status: String,
+        step: Option<String>,
+        progress: u8,
+        failure: Option<String>,
+        notification_emails: Vec<String>,
+    },
+    /// An offer's status with every step (`status`).
+    Status {
+        offer: String,
+        backend: String,
+        status: String,
+        raw_status: String,
+        progress: u8,
+        failure: Option<String>,
+        steps: Vec<StepOut>,
+    },
+    /// The service accepted a publish, go-live or cancel.
+    Accepted {
+        offer: String,
+        kind: String,
+        operation_url: String,
+        adopted: bool,
+        notification_emails: Vec<String>,
+    },
+    /// A cancel was asked for while nothing ran.
+    NothingToCancel { offer: String },
+    /// An operation followed with `--wait` or `watch` changed.
+    Changed {
+        offer: String,
+        kind: String,
+        status: String,
+        step: Option<String>,
+        step_status: Option<String>,
+        step_progress: Option<u8>,
+        progress: u8,
+        failure: Option<String>,
+        operation_url: String,
+    },
+    /// A poll failed; the next try comes after `wait_seconds`.
+    Retrying {
+        offer: String,
+        kind: String,
+        attempt: u32,
+        error: String,
+        wait_seconds: u64,
+    },
+    /// An operation followed to its end (or as far as it could be followed).
+    Final {
+        offer: String,
+        kind: String,
+        status: String,
+        success: bool,
+        failure: Option<String>,
+        progress: u8,
+        operation_url: String,
+    },
+    /// Something failed; `exit_code` is what the command exits with because of it.
+    Error {
+        context: String,
+        offer: Option<String>,
+        message: String,
+        http_status: Option<u16>,
+        code: Option<String>,
+        details: Vec<String>,
+        correlation_id: Option<String>,
+        exit_code: u8,
+    },
+}
+
+/// One step in a `status` event.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepOut {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub progress: u8,
+    pub estimated_time_frame: String,
+    pub messages: Vec<MessageOut>,
+}
+
+/// One message of a step.
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageOut {
+    pub level: String,
+    pub text: String,
+}
+
+impl From<&Step> for StepOut {
+    fn from(s: &Step) -> Self {
+        StepOut {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            status: s.status.clone(),
+            progress: s.progress,
+            estimated_time_frame: s.estimate.clone(),
+            messages: s
+                .messages
+                .iter()
+                .map(|m| MessageOut {
+                    level: m.level.clone(),
+                    text: m.text.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl Event {
+    /// Every event kind, as its `"event"` value.
+    pub const KINDS: [&'static str; 8] = [
+        "offer",
+        "status",
+        "accepted",
+        "nothing_to_cancel",
+        "changed",
+        "retrying",
+        "final",
+        "error",
+    ];
+
+    /// This event's `"event"` value.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Offer { .. } => "offer",
+            Event::Status { .. } => "status",
+            Event::Accepted { .. } => "accepted",
+            Event::NothingToCancel { .. } => "nothing_to_cancel",
+            Event::Changed { .. } => "changed",
+            Event::Retrying { .. } => "retrying",
+            Event::Final { .. } => "final",
+            Event::Error { .. } => "error",
+        }
+    }
+
+    pub fn offer(config: &crate::config::OfferConfig, seen: &Observation) -> Event {
+        Event::Offer {
+            offer: config.id.to_string(),
+            backend: config.backend.to_string(),
+            status: seen.status.as_str().to_string(),
+            raw_status: seen.raw_status.clone(),
+            step: seen.current_step.as_ref().map(|s| s.name.clone()),
+            progress: seen.progress,
+            failure: seen.failure.clone(),
+            notification_emails: config.notification_emails.clone(),
+        }
+    }
+
+    pub fn status(config_id: &str, backend: &str, seen: &Observation) -> Event {
+        Event::Status {
+            offer: config_id.to_string(),
+            backend: backend.to_string(),
+            status: seen.status.as_str().to_string(),
+            raw_status: seen.raw_status.clone(),
+            progress: seen.progress,
+            failure: seen.failure.clone(),
+            steps: seen.steps.iter().map(StepOut::from).collect(),
+        }
+    }
+
+    pub fn changed(op: &Operation) -> Event {
+        let step = op.seen.current_step.as_ref();
+        Event::Changed {
+            offer: op.offer.to_string(),
+            kind: op.kind.as_str().to_string(),
+            status: op.seen.status.as_str().to_string(),
+            step: step.map(|s| s.name.clone()),
+            step_status: step.map(|s| s.status.clone()),
+            step_progress: step.map(|s| s.progress),
+            progress: op.seen.progress,
+            failure: op.seen.failure.clone(),
+            operation_url: op.pointer.to_string(),
+        }
+    }
+
+    pub fn final_of(op: &Operation) -> Event {
+        Event::Final {
+            offer: op.offer.to_string(),
+            kind: op.kind.as_str().to_string(),
+            status: op.seen.status.as_str().to_string(),
+            success: op.succeeded(),
+            failure: op.seen.failure.clone(),
+            progress: op.seen.progress,
+            operation_url: op.pointer.to_string(),
+        }
+    }
+
+    pub fn error(context: &str, offer: Option<String>, error: &ApiError) -> Event {
+        let se = error.service_error();
+        Event::Error {
+            context: context.to_string(),
+            offer,
+            message: error.to_string(),
+            http_status: se.map(|e| e.status),
+            code: se.and_then(|e| e.code.clone()),
+            details: se.map(|e| e.details.clone()).unwrap_or_default(),
+            correlation_id: se.and_then(|e| e.correlation_id.clone()),
+            exit_code: super::exit_for(error) as u8,
+        }
+    }
+}
+
+/// The JSON form of an event: the event with the schema version.
+#[derive(Serialize)]
+struct Line<'a> {
+    schema: u32,
+    #[serde(flatten)]
+    event: &'a Event,
+}
+
+/// An event as one JSON line. serde_json escapes C0 controls; C1 controls, DEL and bidi
+/// overrides are escaped here too, so a line is safe to `cat` to a terminal.
+pub fn json_line(event: &Event) -> String {
+    let raw = serde_json::to_string(&Line {
+        schema: SCHEMA,
+        event,
+    })
+    // Serialising plain data with string keys cannot fail; an empty object is the fallback.
+    .unwrap_or_else(|_| String::from("{}"));
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        let escape =
+            matches!(c, '\u{7f}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if escape {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Where a headless command's events go: text for people, or JSON lines for programs.
+pub struct Reporter {
+    json: bool,
+    table_started: Cell<bool>,
+}
+
+impl Reporter {
+    pub fn new(json: bool) -> Reporter {
+        Reporter {
+            json,
+            table_started: Cell::new(false),
+        }
+    }
+
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
+    /// Reports an event: as JSON on stdout, and as text (results on stdout unless in JSON
+    /// mode; progress and errors on stderr always).
+    pub fn emit(&self, event: &Event) {
+        if self.json {
+            // Safe by construction (see `json_line`), and its layout must stay exact.
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{}", json_line(event));
+        }
+        match event {
+            Event::Offer { .. } | Event::Status { .. } if self.json => {}
+            Event::Offer {
+                offer,
+                status,
+                step,
+                progress,
+                failure,
+                notification_emails,
+                ..
+            } => {
+                if !self.table_started.replace(true) {
+                    write_out(&format!(
+                        "{:<34} {:<20} {:<30} {:>4}  E-MAILS",
+                        "OFFER", "STATUS", "STEP", "%"
+                    ));
+                }
+                let mut label = crate::domain::Status::parse(status).label().to_string();
+                if let Some(reason) = failure.as_ref().filter(|_| status == "failed") {
+                    label = format!("failed: {}", truncate(reason, 60));
+                }
+                write_out(&format!(
+                    "{:<34} {:<20} {:<30} {:>3}%  {}",
+                    offer,
+                    truncate(&label, 20),
+                    truncate(step.as_deref().unwrap_or(""), 30),
+                    progress,
+                    notification_emails.join(", ")
+                ));
+            }
+            Event::Status {
+                offer,
+                status,
+                progress,
+                failure,
+                steps,
+                ..
+            } => {
+                let label = crate::domain::Status::parse(status).label().to_string();
+                write_out(&format!("{offer}: {label} ({progress}%)"));
+                if let Some(reason) = failure {
+                    write_out(&format!("  reason: {reason}"));
+                }
+                for s in steps {
+                    write_out(&format!(
+                        "  {:<44} {:<26} {:>3}%  {}",
+                        truncate(&s.name, 44),
+                        s.status,
+                        s.progress,
+                        s.estimated_time_frame
+                    ));
+                    for m in &s.messages {
+                        write_out(&format!("      [{}] {}", m.level, m.text));
+                    }
+                }
+            }
+            Event::Accepted {
+                offer,
+                kind,
+                operation_url,
+                adopted,
+                ..
+            } => {
+                if *adopted {
+                    write_err(&format!(
+                        "{kind} of {offer}: the service answered unclearly, but an operation is running; following it (not sent twice)"
+                    ));
+                } else {
+                    write_err(&format!(
+                        "{kind} of {offer} accepted; operation {operation_url}"
+                    ));
+                }
+            }
+            Event::NothingToCancel { offer } => {
+                write_err(&format!("nothing is running on {offer}; nothing to cancel"));
+            }
+            Event::Changed {
+                offer,
+                kind,
+                status,
+                step,
+                step_status,
+                step_progress,
+                progress,
+                failure,
+                ..
+            } => {
+                let time = chrono::Local::now().format("%H:%M:%S");
+                let label = crate::domain::Status::parse(status).label().to_string();
+                let mut line = format!("[{time}] {offer} {kind}: {label}");
+                if let Some(step) = step {
+                    line.push_str(&format!(
+                        " — {step} {} {}%",
+                        step_status.as_deref().unwrap_or(""),
+                        step_progress.unwrap_or(0)
+                    ));
+                }
+                line.push_str(&format!(" (overall {progress}%)"));
+                if let Some(f) = failure {
+                    line.push_str(&format!(" — {f}"));
+                }
+                write_err(&line);
+            }
+            Event::Retrying {
+                offer,
+                kind,
+                attempt,
+                error,
+                wait_seconds,
+            } => write_err(&format!(
+                "{offer} {kind}: poll failed ({error}); retry {attempt} in {wait_seconds}s"
+            )),
+            Event::Final {
+                offer,
+                kind,
+                status,
+                success,
+                failure,
+                ..
+            } => {
+                let what = format!("{offer} {kind}");
+                let status = crate::domain::Status::parse(status);
+                let line = match (&status, success) {
+                    (crate::domain::Status::WaitingForPublisherReview, true) => format!(
+                        "{what}: ready for go-live (publisher sign-off): run `offerdeck golive {offer}`"
+                    ),
+                    (crate::domain::Status::Canceled, true) => {
+                        format!("{what}: canceled, as requested")
+                    }
+                    (_, true) => format!("{what}: {}", status.label()),
+                    (crate::domain::Status::Failed, _) => format!(
+                        "{what}: failed: {}",
+                        failure.as_deref().unwrap_or("no reason given")
+                    ),
+                    (status, _) => format!("{what}: ended {}", status.label()),
+                };
+                write_err(&line);
+            }
+            Event::Error {
+                context,
+                message,
+                details,
+                exit_code,
+                ..
+            } => {
+                write_err(&format!("error: {context}: {message}"));
+                for detail in details {
+                    write_err(&format!("  - {detail}"));
+                }
+                if *exit_code == super::Exit::Auth as u8 {
+                    write_err(
+                        "  hint: check [auth] in the config, or set $OFFERDECK_TOKEN to a fresh token",
+                    );
+                }
+            }
+        }
+    }
+
+    /// A result line for people only (nothing in JSON mode), on stdout.
+    pub fn result_text(&self, line: &str) {
+        if !self.json {
+            write_out(line);
+        }
+    }
+
+    /// A message for people on stderr, in both modes.
+    pub fn note(&self, line: &str) {
+        write_err(line);
+    }
+}
+
+/// Writes one line to stdout, made terminal-safe. A closed pipe (`| head`) is not worth a panic.
+fn write_out(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", terminal_line(line));
+}
+
+/// Writes one line to stderr, made terminal-safe.
+fn write_err(line: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{}", terminal_line(line));
+}

@@ -1,0 +1,48 @@
+//! Which publishing API an offer is on.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// Which API an offer is published through (`backend = "cpp"` in the config).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    /// The Cloud Partner Portal API (offers integrated before Partner Center).
+    #[default]
+    Cpp,
+}
+
+impl BackendKind {
+    pub const ALL: [BackendKind; 1] = [BackendKind::Cpp];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendKind::Cpp => "cpp",
+        }
+    }
+}
+
+impl fmt::Display for BackendKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for BackendKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        BackendKind::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                let known: Vec<&str> = BackendKind::ALL.iter().map(|k| k.as_str()).collect();
+                format!(
+                    "backend = {s:?} is unknown; use one of {}",
+                    known.join(", ")
+                )
+            })
+    }
+}

@@ -1,0 +1,13 @@
+//! The backend-neutral core: which offer, what an operation is and what state it is in. Both
+//! APIs' clients produce these; the store, the follower, the dashboard and the headless commands
+//! use nothing else.
+
+pub mod backend_kind;
+pub mod offer_id;
+pub mod operation;
+pub mod status;
+
+pub use backend_kind::BackendKind;
+pub use offer_id::{OfferId, OfferIdError};
+pub use operation::{Change, Observation, Operation, Step, StepMessage};
+pub use status::{OpKind, Status};

@@ -1,0 +1,260 @@
+//! The one operation model: what a backend observes, what the store persists, what the follower
+//! updates and what the dashboard and the headless commands show. Every text in it is plain and
+//! sanitised when it is made (by the backend that read it from the network).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::{BackendKind, OfferId, OpKind, Status};
+
+/// One step of a publish (CPP), or one phase (ingestion), as last seen.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    pub id: String,
+    pub name: String,
+    /// The service's word for the step's state (`inProgress`, `blocked`…).
+    pub status: String,
+    pub progress: u8,
+    /// The service's own estimate (`< 15 min`, `~2-3 days`).
+    #[serde(default)]
+    pub estimate: String,
+    #[serde(default)]
+    pub messages: Vec<StepMessage>,
+}
+
+/// A step message turned into plain text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepMessage {
+    pub level: String,
+    pub text: String,
+}
+
+impl StepMessage {
+    pub fn is_error(&self) -> bool {
+        self.level.eq_ignore_ascii_case("error")
+    }
+}
+
+/// What one look at an offer or an operation showed, in the shared vocabulary.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Observation {
+    /// The status a user cares about (sign-off lifted out of a `running` top level).
+    #[serde(rename = "last_status")]
+    pub status: Status,
+    /// The top-level status exactly as the service sent it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub raw_status: String,
+    /// Overall progress in percent over the steps that belong to the operation.
+    #[serde(default)]
+    pub progress: u8,
+    #[serde(default)]
+    pub steps: Vec<Step>,
+    /// The step being worked on (or stuck); none once the operation succeeded.
+    #[serde(default)]
+    pub current_step: Option<Step>,
+    /// Why it failed or is blocked, when it is.
+    #[serde(default)]
+    pub failure: Option<String>,
+}
+
+/// A long-running operation offerdeck started, adopted or discovered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Operation {
+    #[serde(flatten)]
+    pub offer: OfferId,
+    /// The API it runs on (records written before there was a choice are CPP's).
+    #[serde(default)]
+    pub backend: BackendKind,
+    /// Publish or go live. A cancel is not an operation of its own: it is a request on one
+    /// (`cancel_requested_at`), which then ends `canceled`.
+    pub kind: OpKind,
+    /// Where the operation is followed (resolved, on the API's origin).
+    #[serde(rename = "operation_url")]
+    pub pointer: Url,
+    pub started_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub seen: Observation,
+    #[serde(default)]
+    pub notification_emails: Vec<String>,
+    /// True once the operation reached a state it will not leave on its own.
+    #[serde(default)]
+    pub finished: bool,
+    /// When the user asked to cancel it, if they did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancel_requested_at: Option<DateTime<Utc>>,
+}
+
+/// What a new observation changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Change {
+    /// Anything a user would see (status, step, progress, failure).
+    pub visible: bool,
+    /// Something a resume needs (status, current step and its state, failure, the end): worth a
+    /// write of the store. A percent of progress is not.
+    pub durable: bool,
+}
+
+impl Operation {
+    pub fn new(
+        offer: OfferId,
+        backend: BackendKind,
+        kind: OpKind,
+        pointer: Url,
+        emails: &[String],
+        now: DateTime<Utc>,
+    ) -> Operation {
+        Operation {
+            offer,
+            backend,
+            kind,
+            pointer,
+            started_at: now,
+            updated_at: now,
+            seen: Observation {
+                status: Status::NotStarted,
+                ..Observation::default()
+            },
+            notification_emails: emails.to_vec(),
+            finished: false,
+            cancel_requested_at: None,
+        }
+    }
+
+    /// Takes in what a poll observed.
+    pub fn apply(&mut self, seen: Observation, now: DateTime<Utc>) -> Change {
+        let step_of = |o: &Observation| {
+            o.current_step
+                .as_ref()
+                .map(|s| (s.id.clone(), s.status.clone()))
+        };
+        let finished = self.kind.ends_at(&seen.status);
+        let durable = seen.status != self.seen.status
+            || finished != self.finished
+            || seen.failure != self.seen.failure
+            || step_of(&seen) != step_of(&self.seen);
+        let visible = durable || seen != self.seen;
+        self.seen = seen;
+        self.finished = finished;
+        self.updated_at = now;
+        Change { visible, durable }
+    }
+
+    /// True when it ended the way it was meant to: as its kind ends, or canceled when the user
+    /// asked for that.
+    pub fn succeeded(&self) -> bool {
+        if self.cancel_requested_at.is_some() {
+            return self.seen.status == Status::Canceled;
+        }
+        self.kind.succeeded_at(&self.seen.status)
+    }
+
+    /// The operation's id at the service: the segment after `operations/` (a GUID, or the
+    /// legacy `publisher$offer$version$slot`), else the last path segment.
+    pub fn operation_id(&self) -> String {
+        let segments: Vec<&str> = self
+            .pointer
+            .path_segments()
+            .map(|s| s.filter(|p| !p.is_empty()).collect())
+            .unwrap_or_default();
+        let id = segments
+            .iter()
+            .position(|s| s.eq_ignore_ascii_case("operations"))
+            .and_then(|i| segments.get(i + 1))
+            .or(segments.last())
+            .copied()
+            .unwrap_or_default();
+        percent_encoding::percent_decode_str(id)
+            .decode_utf8_lossy()
+            .into_owned()
+    }
+}
+
+impl OpKind {
+    /// Whether an operation of this kind is over once it shows this status. A publish is over
+    /// at publisher sign-off: what follows needs a go-live.
+    pub fn ends_at(self, status: &Status) -> bool {
+        match status {
+            Status::Succeeded | Status::Failed | Status::Canceled => true,
+            Status::WaitingForPublisherReview => self != OpKind::GoLive,
+            _ => false,
+        }
+    }
+
+    /// True when an operation of this kind reached the end it is meant to reach.
+    pub fn succeeded_at(self, status: &Status) -> bool {
+        match self {
+            OpKind::Publish => matches!(
+                status,
+                Status::WaitingForPublisherReview | Status::Succeeded
+            ),
+            OpKind::GoLive => matches!(status, Status::Succeeded),
+            OpKind::Cancel => matches!(status, Status::Canceled),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(url: &str) -> Operation {
+        Operation::new(
+            OfferId::new("p", "o").unwrap(),
+            BackendKind::Cpp,
+            OpKind::Publish,
+            Url::parse(url).unwrap(),
+            &[],
+            Utc::now(),
+        )
+    }
+
+    #[test]
+    fn ids_of_both_pointer_shapes() {
+        assert_eq!(
+            op("https://h/api/publishers/p/offers/o/operations/abc-1?api-version=1").operation_id(),
+            "abc-1"
+        );
+        assert_eq!(
+            op("https://h/api/operations/p$o$2$preview?api-version=1").operation_id(),
+            "p$o$2$preview"
+        );
+    }
+
+    #[test]
+    fn a_poll_says_what_changed_and_a_requested_cancel_counts_as_success() {
+        let mut o = op("https://h/api/operations/x");
+        let running = Observation {
+            status: Status::Running,
+            progress: 10,
+            ..Observation::default()
+        };
+        assert_eq!(
+            o.apply(running.clone(), Utc::now()),
+            Change {
+                visible: true,
+                durable: true
+            }
+        );
+        let more = Observation {
+            progress: 20,
+            ..running
+        };
+        assert_eq!(
+            o.apply(more, Utc::now()),
+            Change {
+                visible: true,
+                durable: false
+            }
+        );
+        let canceled = Observation {
+            status: Status::Canceled,
+            ..Observation::default()
+        };
+        o.apply(canceled, Utc::now());
+        assert!(o.finished && !o.succeeded());
+        o.cancel_requested_at = Some(Utc::now());
+        assert!(o.succeeded());
+    }
+}

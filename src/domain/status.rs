@@ -1,0 +1,160 @@
+//! The shared vocabulary of statuses and operation kinds, whichever API an offer is on.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// For an enum with `parse`, `as_str` and an `Unknown(String)` variant: `Display`, a `Default`
+/// (an empty unknown), and serde as a string read leniently (a number or null is accepted).
+macro_rules! text_enum {
+    ($name:ident) => {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name::Unknown(String::new())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                Ok($name::parse(&$crate::domain::status::lenient_string(d)?))
+            }
+        }
+    };
+}
+pub(crate) use text_enum;
+
+/// Accepts a string, a number or null where a string should be.
+pub(crate) fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(match value {
+        serde_json::Value::String(s) => s,
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    })
+}
+
+/// Status of an offer, an operation or a submission, normalised from the many spellings the
+/// service and its documentation use (`complete`, `Completed`, `succeeded`, `not started`...).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Status {
+    NeverPublished,
+    NotStarted,
+    Running,
+    WaitingForPublisherReview,
+    Succeeded,
+    Failed,
+    Canceled,
+    /// A value we do not know, kept verbatim so it can be shown as the service sent it.
+    Unknown(String),
+}
+
+/// Lower-case with spaces, `_` and `-` removed: how spellings are compared.
+pub fn squash(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| !matches!(c, ' ' | '_' | '-'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+impl Status {
+    pub fn parse(raw: &str) -> Status {
+        match squash(raw).as_str() {
+            "neverpublished" => Status::NeverPublished,
+            "notstarted" | "queued" => Status::NotStarted,
+            "running" | "inprogress" => Status::Running,
+            "waitingforpublisherreview" => Status::WaitingForPublisherReview,
+            "succeeded" | "complete" | "completed" | "success" | "published" => Status::Succeeded,
+            "failed" | "failure" => Status::Failed,
+            "canceled" | "cancelled" => Status::Canceled,
+            _ => Status::Unknown(raw.to_string()),
+        }
+    }
+
+    /// The canonical wire spelling (camelCase), or the raw value for unknown statuses.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Status::NeverPublished => "neverPublished",
+            Status::NotStarted => "notStarted",
+            Status::Running => "running",
+            Status::WaitingForPublisherReview => "waitingForPublisherReview",
+            Status::Succeeded => "succeeded",
+            Status::Failed => "failed",
+            Status::Canceled => "canceled",
+            Status::Unknown(raw) => raw,
+        }
+    }
+
+    /// A short human label.
+    pub fn label(&self) -> &str {
+        match self {
+            Status::NeverPublished => "never published",
+            Status::NotStarted => "queued",
+            Status::Running => "running",
+            Status::WaitingForPublisherReview => "ready for go-live",
+            Status::Succeeded => "succeeded",
+            Status::Failed => "failed",
+            Status::Canceled => "canceled",
+            Status::Unknown(raw) => raw,
+        }
+    }
+
+    /// True while the service is still working (or about to).
+    pub fn is_active(&self) -> bool {
+        matches!(self, Status::NotStarted | Status::Running)
+    }
+}
+
+text_enum!(Status);
+
+/// What kind of long-running operation this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OpKind {
+    Publish,
+    #[serde(alias = "goLive")]
+    GoLive,
+    Cancel,
+}
+
+impl OpKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpKind::Publish => "publish",
+            OpKind::GoLive => "golive",
+            OpKind::Cancel => "cancel",
+        }
+    }
+
+    /// The path segment of the POST that starts it.
+    pub fn action_segment(self) -> &'static str {
+        self.as_str()
+    }
+
+    /// Whether a `submissionType` from `/submissions` names this kind.
+    pub fn matches_submission_type(self, raw: &str) -> bool {
+        let s = squash(raw);
+        match self {
+            OpKind::Publish => s == "publish",
+            OpKind::GoLive => s == "golive",
+            OpKind::Cancel => s == "cancel",
+        }
+    }
+}
+
+impl fmt::Display for OpKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

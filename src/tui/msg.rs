@@ -1,0 +1,85 @@
+//! What flows through the dashboard: messages `update` consumes (keys, ticks, background
+//! reports) and effects it asks the executor to carry out.
+
+use crossterm::event::KeyEvent;
+
+use crate::api::ApiError;
+use crate::domain::{BackendKind, Observation, OfferId, OpKind, Operation};
+use crate::ops::{FollowEvent, StartOutcome};
+
+/// Everything `update` consumes.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Tick,
+    /// The terminal's new height (the table shows what fits).
+    Resize {
+        height: u16,
+    },
+    /// An offer's status, read for a row.
+    StatusLoaded {
+        row: usize,
+        result: Result<Observation, ApiError>,
+    },
+    /// The answer to starting (or cancelling) an operation. `Ok(None)`: a cancel found nothing
+    /// running.
+    Started {
+        row: usize,
+        kind: OpKind,
+        result: Result<Option<StartOutcome>, ApiError>,
+    },
+    /// News from the follower of a row's operation.
+    Follow {
+        row: usize,
+        event: FollowEvent,
+    },
+    /// An operation found running at the service that offerdeck had not started.
+    Discovered {
+        row: usize,
+        operation: Operation,
+    },
+    /// The unfinished operations of the state store, read again.
+    StoreLoaded(Result<Vec<Operation>, String>),
+    /// The config file was (or was not) rewritten with new e-mails.
+    EmailsSaved {
+        row: usize,
+        result: Result<Vec<String>, String>,
+    },
+}
+
+/// Work for the executor; `update` never does it itself.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    LoadStatus {
+        row: usize,
+        offer: OfferId,
+        backend: BackendKind,
+    },
+    /// Starts a publish or a go-live, or asks for a cancel.
+    Start {
+        row: usize,
+        kind: OpKind,
+        offer: OfferId,
+        backend: BackendKind,
+        emails: Vec<String>,
+    },
+    Follow {
+        row: usize,
+        operation: Box<Operation>,
+    },
+    SaveEmails {
+        row: usize,
+        offer: OfferId,
+        emails: Vec<String>,
+    },
+    /// Reads the state store again (operations started elsewhere meanwhile).
+    LoadStore,
+    /// Looks for the operation running at the service on an offer (started by someone else).
+    Discover {
+        row: usize,
+        offer: OfferId,
+        backend: BackendKind,
+    },
+    Bell,
+    Quit,
+}

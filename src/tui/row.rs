@@ -1,0 +1,223 @@
+//! One row of the offers table: what is known about an offer, and what its status column says.
+
+use chrono::{DateTime, Utc};
+
+use super::state::ErrorEntry;
+use crate::domain::{BackendKind, Observation, OfferId, OpKind, Operation, Status, Step};
+use crate::text::{sanitize_line, truncate};
+
+/// What a row is doing locally.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activity {
+    Idle,
+    Loading,
+    Submitting(OpKind),
+    /// A follower polls the row's operation.
+    Following,
+}
+
+/// A refusal by validation (HTTP 422), kept until the next publish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub message: String,
+    pub details: Vec<String>,
+    pub correlation_id: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// One offer of the table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OfferRow {
+    pub id: OfferId,
+    pub backend: BackendKind,
+    pub emails: Vec<String>,
+    /// Not in the config (an operation resumed from the state store).
+    pub unconfigured: bool,
+    pub activity: Activity,
+    /// The offer's status as last read, with the steps of what ran last.
+    pub service: Option<Observation>,
+    /// The operation offerdeck started, resumed or discovered, as last polled.
+    pub op: Option<Operation>,
+    /// The attempt and error of a poll being retried.
+    pub retrying: Option<(u32, String)>,
+    pub last_poll: Option<DateTime<Utc>>,
+    pub rejection: Option<Rejection>,
+    pub last_error: Option<ErrorEntry>,
+    pub flash_until: Option<DateTime<Utc>>,
+}
+
+impl OfferRow {
+    pub fn new(id: OfferId, backend: BackendKind, emails: Vec<String>) -> OfferRow {
+        OfferRow {
+            id,
+            backend,
+            emails,
+            unconfigured: false,
+            activity: Activity::Idle,
+            service: None,
+            op: None,
+            retrying: None,
+            last_poll: None,
+            rejection: None,
+            last_error: None,
+            flash_until: None,
+        }
+    }
+
+    /// An operation is running (or being started) for this offer.
+    pub fn in_flight(&self) -> bool {
+        matches!(self.activity, Activity::Submitting(_))
+            || self.op.as_ref().is_some_and(|o| !o.finished)
+    }
+
+    /// What the row shows, from the most specific knowledge available.
+    pub fn state(&self) -> RowState {
+        if let Activity::Submitting(kind) = self.activity {
+            return RowState::Submitting(kind);
+        }
+        if let Some(r) = &self.rejection {
+            let newer_op = self.op.as_ref().is_some_and(|o| o.started_at > r.at);
+            if !newer_op {
+                return RowState::Rejected(r.details.len());
+            }
+        }
+        if let Some(op) = &self.op {
+            if !op.finished {
+                if let Some((attempt, _)) = &self.retrying {
+                    return RowState::Retrying(*attempt);
+                }
+                if op.seen.failure.is_some() {
+                    return RowState::Blocked;
+                }
+                if op.cancel_requested_at.is_some() {
+                    return RowState::Canceling;
+                }
+                return RowState::Running(op.kind);
+            }
+            return RowState::from_status(&op.seen.status, op.kind);
+        }
+        if self.activity == Activity::Loading {
+            return RowState::Loading;
+        }
+        match &self.service {
+            Some(seen) => RowState::from_status(&seen.status, OpKind::Publish),
+            None if self.last_error.is_some() => RowState::Error,
+            None => RowState::Loading,
+        }
+    }
+
+    /// What the row knows last: the followed operation, else the offer's status.
+    fn seen(&self) -> Option<&Observation> {
+        self.op.as_ref().map(|o| &o.seen).or(self.service.as_ref())
+    }
+
+    /// The reason a failed or blocked operation gives.
+    pub fn failure(&self) -> Option<&str> {
+        self.seen().and_then(|s| s.failure.as_deref())
+    }
+
+    /// Overall progress, when something is running or done.
+    pub fn progress(&self) -> Option<u8> {
+        match &self.op {
+            Some(op) => Some(op.seen.progress),
+            None => self
+                .service
+                .as_ref()
+                .filter(|s| s.status.is_active())
+                .map(|s| s.progress),
+        }
+    }
+
+    /// The step being worked on, while something runs.
+    pub fn current_step(&self) -> Option<&Step> {
+        self.seen()
+            .filter(|_| self.in_flight())
+            .and_then(|s| s.current_step.as_ref())
+    }
+
+    /// Every step of what runs or ran last.
+    pub fn steps(&self) -> &[Step] {
+        match (&self.op, &self.service) {
+            (Some(op), _) if !op.seen.steps.is_empty() => &op.seen.steps,
+            (_, Some(seen)) => &seen.steps,
+            _ => &[],
+        }
+    }
+
+    /// True when every word of the filter is in the offer id, its status or its e-mails.
+    pub fn matches(&self, needle: &str) -> bool {
+        if needle.is_empty() {
+            return true;
+        }
+        let hay = format!(
+            "{} {} {}",
+            self.id,
+            self.state().label(),
+            self.emails.join(" ")
+        )
+        .to_lowercase();
+        needle
+            .to_lowercase()
+            .split_whitespace()
+            .all(|w| hay.contains(w))
+    }
+}
+
+/// What a row shows in its status column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowState {
+    Loading,
+    Error,
+    Submitting(OpKind),
+    Running(OpKind),
+    /// Running, and the user asked for a cancel that has not landed yet.
+    Canceling,
+    /// Running, but a step is blocked with an error.
+    Blocked,
+    Retrying(u32),
+    Rejected(usize),
+    ReadyForGoLive,
+    Live,
+    Failed,
+    Canceled,
+    NeverPublished,
+    Idle,
+    Unknown(String),
+}
+
+impl RowState {
+    pub fn from_status(status: &Status, kind: OpKind) -> RowState {
+        match status {
+            Status::WaitingForPublisherReview => RowState::ReadyForGoLive,
+            Status::Succeeded => RowState::Live,
+            Status::Failed => RowState::Failed,
+            Status::Canceled => RowState::Canceled,
+            Status::NeverPublished => RowState::NeverPublished,
+            Status::Running | Status::NotStarted => RowState::Running(kind),
+            Status::Unknown(raw) if raw.is_empty() => RowState::Idle,
+            Status::Unknown(raw) => RowState::Unknown(truncate(&sanitize_line(raw), 24)),
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            RowState::Loading => "loading".into(),
+            RowState::Error => "error".into(),
+            RowState::Submitting(OpKind::Cancel) => "asking to cancel".into(),
+            RowState::Submitting(kind) => format!("starting {kind}"),
+            RowState::Running(OpKind::GoLive) => "going live".into(),
+            RowState::Running(OpKind::Cancel) | RowState::Canceling => "canceling".into(),
+            RowState::Running(OpKind::Publish) => "publishing".into(),
+            RowState::Blocked => "blocked".into(),
+            RowState::Retrying(n) => format!("retrying ({n})"),
+            RowState::Rejected(_) => "rejected (422)".into(),
+            RowState::ReadyForGoLive => "ready for go-live".into(),
+            RowState::Live => "live".into(),
+            RowState::Failed => "failed".into(),
+            RowState::Canceled => "canceled".into(),
+            RowState::NeverPublished => "never published".into(),
+            RowState::Idle => "idle".into(),
+            RowState::Unknown(raw) => raw.clone(),
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! The dashboard's state: plain data. `update` (in `update/`) is the only thing that changes it;
+//! the view only reads it.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Duration as Span, Utc};
+
+use super::input::TextInput;
+use super::msg::Effect;
+use super::row::{Activity, OfferRow};
+use crate::api::ApiError;
+use crate::config::Config;
+use crate::domain::{OpKind, Operation};
+use crate::text::sanitize_line;
+
+/// How long a toast stays.
+const TOAST_SECONDS: i64 = 6;
+/// Errors kept in the history.
+const ERROR_HISTORY: usize = 100;
+/// Rows a page key moves.
+pub const PAGE: usize = 10;
+
+/// What the keys mean right now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Browse,
+    Filter,
+    Detail,
+    EditEmails(EmailForm),
+}
+
+/// The e-mail editor of one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailForm {
+    pub row: usize,
+    pub input: TextInput,
+    pub error: Option<String>,
+    pub saving: bool,
+}
+
+/// What is drawn on top, taking keys first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    None,
+    Help,
+    Confirm(Confirm),
+    Rejection { row: usize },
+    Errors,
+    QuitConfirm { in_flight: usize },
+}
+
+/// A question before an operation starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    pub row: usize,
+    pub kind: OpKind,
+    pub emails: Vec<String>,
+    pub retry: bool,
+}
+
+/// An error worth remembering.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorEntry {
+    pub at: DateTime<Utc>,
+    pub offer: Option<String>,
+    pub message: String,
+    pub details: Vec<String>,
+    pub correlation_id: Option<String>,
+}
+
+impl ErrorEntry {
+    pub fn from_api(at: DateTime<Utc>, offer: Option<String>, error: &ApiError) -> ErrorEntry {
+        let se = error.service_error();
+        ErrorEntry {
+            at,
+            offer,
+            message: sanitize_line(&error.to_string()),
+            details: se.map(|e| e.details.clone()).unwrap_or_default(),
+            correlation_id: se.and_then(|e| e.correlation_id.clone()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToastLevel {
+    Info,
+    Success,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toast {
+    pub text: String,
+    pub level: ToastLevel,
+    pub until: DateTime<Utc>,
+}
+
+/// The dashboard's whole state.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub title: String,
+    pub config_path: PathBuf,
+    pub rows: Vec<OfferRow>,
+    /// Indexes into `rows` that pass the filter, in table order.
+    pub visible: Vec<usize>,
+    /// Position in `visible`.
+    pub selected: usize,
+    pub filter: TextInput,
+    pub mode: Mode,
+    pub overlay: Overlay,
+    pub toasts: Vec<Toast>,
+    pub errors: Vec<ErrorEntry>,
+    pub now: DateTime<Utc>,
+    pub spinner: usize,
+    pub bell: bool,
+    pub quit: bool,
+    /// First visible position of `visible` in the table, kept so the selection moves, not the page.
+    pub scroll: usize,
+    /// Table rows that fit on screen (0 until the first resize).
+    pub viewport_rows: usize,
+    pub(super) dirty: bool,
+}
+
+impl App {
+    /// The initial state: a row per configured offer, plus the unfinished operations of the
+    /// state store. Returns the effects that load statuses and resume those operations.
+    pub fn new(
+        config: &Config,
+        title: &str,
+        unfinished: Vec<Operation>,
+        now: DateTime<Utc>,
+    ) -> (App, Vec<Effect>) {
+        let rows: Vec<OfferRow> = config
+            .offers
+            .iter()
+            .map(|o| OfferRow::new(o.id.clone(), o.backend, o.notification_emails.clone()))
+            .collect();
+        let mut app = App {
+            title: title.to_string(),
+            config_path: config.path.clone(),
+            visible: (0..rows.len()).collect(),
+            rows,
+            selected: 0,
+            filter: TextInput::default(),
+            mode: Mode::Browse,
+            overlay: Overlay::None,
+            toasts: Vec::new(),
+            errors: Vec::new(),
+            now,
+            spinner: 0,
+            bell: config.ui.bell,
+            quit: false,
+            scroll: 0,
+            viewport_rows: 0,
+            dirty: true,
+        };
+        let mut effects = app.adopt(unfinished);
+        let resumed = effects.len();
+        for (i, row) in app.rows.iter_mut().enumerate() {
+            if row.op.is_none() {
+                row.activity = Activity::Loading;
+                effects.push(Effect::LoadStatus {
+                    row: i,
+                    offer: row.id.clone(),
+                    backend: row.backend,
+                });
+            }
+        }
+        if resumed > 0 {
+            app.toast(
+                format!("resumed {resumed} operation(s) left in flight"),
+                ToastLevel::Info,
+            );
+        }
+        for warning in &config.warnings {
+            app.toast(warning.clone(), ToastLevel::Error);
+        }
+        (app, effects)
+    }
+
+    /// True when something changed since the last draw.
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    /// True (once) when something changed since the last draw.
+    pub fn take_dirty(&mut self) -> bool {
+        std::mem::take(&mut self.dirty)
+    }
+
+    /// While true, the loop sends ticks (spinner, elapsed times, toast expiry); otherwise the
+    /// dashboard sleeps until a key or a message arrives.
+    pub fn is_animating(&self) -> bool {
+        !self.toasts.is_empty()
+            || self
+                .rows
+                .iter()
+                .any(|r| r.activity != Activity::Idle || r.flash_until.is_some())
+    }
+
+    pub fn in_flight(&self) -> usize {
+        self.rows.iter().filter(|r| r.in_flight()).count()
+    }
+
+    /// The row under the cursor.
+    pub fn selected_row(&self) -> Option<usize> {
+        self.visible.get(self.selected).copied()
+    }
+
+    pub(super) fn toast(&mut self, text: String, level: ToastLevel) {
+        let until = self.now + Span::seconds(TOAST_SECONDS);
+        self.toasts.push(Toast {
+            text: sanitize_line(&text),
+            level,
+            until,
+        });
+        if self.toasts.len() > 3 {
+            self.toasts.remove(0);
+        }
+    }
+
+    pub(super) fn record_error(&mut self, entry: ErrorEntry) {
+        self.errors.push(entry);
+        if self.errors.len() > ERROR_HISTORY {
+            self.errors.remove(0);
+        }
+    }
+
+    /// Drops the bell unless the user asked for it.
+    pub(super) fn with_bell(&self, effects: Vec<Effect>) -> Vec<Effect> {
+        if self.bell {
+            effects
+        } else {
+            effects.into_iter().filter(|e| *e != Effect::Bell).collect()
+        }
+    }
+
+    /// Recomputes the filtered rows, keeping the cursor on the same offer when it is still shown.
+    pub(super) fn refilter(&mut self) {
+        let current = self.selected_row();
+        let needle = self.filter.text();
+        self.visible = (0..self.rows.len())
+            .filter(|&i| self.rows[i].matches(&needle))
+            .collect();
+        self.selected = current
+            .and_then(|c| self.visible.iter().position(|&i| i == c))
+            .unwrap_or(0);
+        if self.selected >= self.visible.len() {
+            self.selected = self.visible.len().saturating_sub(1);
+        }
+    }
+
+    pub(super) fn move_by(&mut self, delta: isize) {
+        if self.visible.is_empty() {
+            return;
+        }
+        let last = self.visible.len() as isize - 1;
+        self.selected = (self.selected as isize + delta).clamp(0, last) as usize;
+    }
+}

@@ -1,0 +1,352 @@
+//! Keys: resolved through the key table for the scope that has them (a popup first, then a text
+//! field, then the view), then acted upon.
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::super::input::TextInput;
+use super::super::keys::{self, Action, Scope};
+use super::super::msg::Effect;
+use super::super::row::RowState;
+use super::super::state::{App, Confirm, EmailForm, Mode, Overlay, PAGE, ToastLevel};
+use crate::domain::OpKind;
+
+impl App {
+    /// The scope keys go to now.
+    pub fn scope(&self) -> Scope {
+        match (&self.overlay, &self.mode) {
+            (Overlay::Help | Overlay::Errors, _) => Scope::Reading,
+            (Overlay::Confirm(_), _) => Scope::Confirm,
+            (Overlay::Rejection { .. }, _) => Scope::Rejection,
+            (Overlay::QuitConfirm { .. }, _) => Scope::Quit,
+            (Overlay::None, Mode::Filter) => Scope::Filter,
+            (Overlay::None, Mode::EditEmails(_)) => Scope::Editor,
+            (Overlay::None, Mode::Detail) => Scope::Detail,
+            (Overlay::None, Mode::Browse) => Scope::Table,
+        }
+    }
+
+    pub(super) fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let scope = self.scope();
+        match keys::action_for(scope, &key) {
+            Some(action) => self.on_action(scope, action),
+            None => {
+                // Text fields take printable keys the table does not bind.
+                if let KeyCode::Char(c) = key.code {
+                    self.type_char(c);
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    fn type_char(&mut self, c: char) {
+        match &mut self.mode {
+            Mode::Filter if self.overlay == Overlay::None => {
+                self.filter.insert(c);
+                self.refilter();
+            }
+            Mode::EditEmails(form) if self.overlay == Overlay::None && !form.saving => {
+                form.input.insert(c);
+                form.error = None;
+            }
+            _ => {}
+        }
+    }
+
+    fn on_action(&mut self, scope: Scope, action: Action) -> Vec<Effect> {
+        if action == Action::Interrupt {
+            self.quit = true;
+            return vec![Effect::Quit];
+        }
+        match scope {
+            Scope::Reading => {
+                self.overlay = Overlay::None;
+                Vec::new()
+            }
+            Scope::Confirm => self.on_confirm(action),
+            Scope::Quit => {
+                if action == Action::Confirm {
+                    self.quit = true;
+                    return vec![Effect::Quit];
+                }
+                self.overlay = Overlay::None;
+                Vec::new()
+            }
+            Scope::Rejection => self.on_rejection(action),
+            Scope::Filter => {
+                self.on_filter(action);
+                Vec::new()
+            }
+            Scope::Editor => self.on_editor(action),
+            Scope::Table | Scope::Detail => self.on_view(action),
+        }
+    }
+
+    fn on_confirm(&mut self, action: Action) -> Vec<Effect> {
+        let Overlay::Confirm(confirm) = std::mem::replace(&mut self.overlay, Overlay::None) else {
+            return Vec::new();
+        };
+        if action == Action::Confirm {
+            return self.confirmed(confirm);
+        }
+        self.toast("nothing was sent".into(), ToastLevel::Info);
+        Vec::new()
+    }
+
+    fn on_rejection(&mut self, action: Action) -> Vec<Effect> {
+        let Overlay::Rejection { row } = std::mem::replace(&mut self.overlay, Overlay::None) else {
+            return Vec::new();
+        };
+        match action {
+            Action::Retry => self.ask(row, OpKind::Publish, true),
+            Action::EditEmails => {
+                self.open_editor(row);
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn on_filter(&mut self, action: Action) {
+        match action {
+            Action::Discard => {
+                self.filter = TextInput::default();
+                self.mode = Mode::Browse;
+            }
+            Action::Accept => self.mode = Mode::Browse,
+            Action::DeleteBack => self.filter.backspace(),
+            Action::DeleteForward => self.filter.delete(),
+            Action::CursorLeft => self.filter.left(),
+            Action::CursorRight => self.filter.right(),
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            _ => {}
+        }
+        self.refilter();
+    }
+
+    fn on_editor(&mut self, action: Action) -> Vec<Effect> {
+        let Mode::EditEmails(form) = &mut self.mode else {
+            return Vec::new();
+        };
+        if form.saving {
+            return Vec::new();
+        }
+        match action {
+            Action::Discard => {
+                self.mode = Mode::Browse;
+                self.toast("e-mails unchanged".into(), ToastLevel::Info);
+            }
+            Action::Accept => return self.save_emails(),
+            Action::CursorLeft => form.input.left(),
+            Action::CursorRight => form.input.right(),
+            Action::CursorHome => form.input.home(),
+            Action::CursorEnd => form.input.end(),
+            Action::DeleteBack => form.input.backspace(),
+            Action::DeleteForward => form.input.delete(),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Checks the typed list and asks the executor to write it to the config file.
+    fn save_emails(&mut self) -> Vec<Effect> {
+        let Mode::EditEmails(form) = &mut self.mode else {
+            return Vec::new();
+        };
+        let emails = match crate::emails::parse_list(&form.input.text()) {
+            Ok(emails) => emails,
+            Err(e) => {
+                form.error = Some(format!("{e}; nothing was saved"));
+                return Vec::new();
+            }
+        };
+        let Some(r) = self.rows.get(form.row) else {
+            return Vec::new();
+        };
+        if r.unconfigured {
+            form.error = Some(format!(
+                "{} is not in the config file; add an [[offers]] entry first",
+                r.id
+            ));
+            return Vec::new();
+        }
+        form.error = None;
+        form.saving = true;
+        vec![Effect::SaveEmails {
+            row: form.row,
+            offer: r.id.clone(),
+            emails,
+        }]
+    }
+
+    fn on_view(&mut self, action: Action) -> Vec<Effect> {
+        let in_detail = self.mode == Mode::Detail;
+        match action {
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-(PAGE as isize)),
+            Action::PageDown => self.move_by(PAGE as isize),
+            Action::Top => self.selected = 0,
+            Action::Bottom => self.selected = self.visible.len().saturating_sub(1),
+            Action::Filter => self.mode = Mode::Filter,
+            Action::Detail if self.selected_row().is_some() => {
+                self.mode = if in_detail {
+                    Mode::Browse
+                } else {
+                    Mode::Detail
+                };
+            }
+            Action::Back => {
+                if in_detail {
+                    self.mode = Mode::Browse;
+                } else if !self.filter.is_empty() {
+                    self.filter = TextInput::default();
+                    self.refilter();
+                } else {
+                    self.toasts.clear();
+                }
+            }
+            Action::Help => self.overlay = Overlay::Help,
+            Action::Errors => self.overlay = Overlay::Errors,
+            Action::Quit => {
+                if in_detail {
+                    self.mode = Mode::Browse;
+                    return Vec::new();
+                }
+                let in_flight = self.in_flight();
+                if in_flight > 0 {
+                    self.overlay = Overlay::QuitConfirm { in_flight };
+                } else {
+                    self.quit = true;
+                    return vec![Effect::Quit];
+                }
+            }
+            Action::Refresh => return self.refresh(),
+            Action::Publish
+            | Action::Retry
+            | Action::GoLive
+            | Action::Cancel
+            | Action::EditEmails => {
+                let Some(row) = self.selected_row() else {
+                    self.toast("no offer selected".into(), ToastLevel::Info);
+                    return Vec::new();
+                };
+                return match action {
+                    Action::Publish => self.ask(row, OpKind::Publish, false),
+                    Action::Retry => self.ask(row, OpKind::Publish, true),
+                    Action::GoLive => self.ask(row, OpKind::GoLive, false),
+                    Action::Cancel => self.ask(row, OpKind::Cancel, false),
+                    _ => {
+                        self.open_editor(row);
+                        Vec::new()
+                    }
+                };
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn open_editor(&mut self, row: usize) {
+        if let Some(r) = self.rows.get(row) {
+            self.mode = Mode::EditEmails(EmailForm {
+                row,
+                input: TextInput::new(&r.emails.join(", ")),
+                error: None,
+                saving: false,
+            });
+        }
+    }
+
+    /// Statuses again for rows nobody is following (a follower keeps its own row fresh), and
+    /// operations started elsewhere.
+    fn refresh(&mut self) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        for (i, r) in self.rows.iter_mut().enumerate() {
+            if r.activity != super::super::row::Activity::Idle {
+                continue;
+            }
+            match &r.op {
+                Some(op) if !op.finished => {
+                    r.activity = super::super::row::Activity::Following;
+                    effects.push(Effect::Follow {
+                        row: i,
+                        operation: Box::new(op.clone()),
+                    });
+                }
+                _ => {
+                    r.activity = super::super::row::Activity::Loading;
+                    effects.push(Effect::LoadStatus {
+                        row: i,
+                        offer: r.id.clone(),
+                        backend: r.backend,
+                    });
+                }
+            }
+        }
+        effects.push(Effect::LoadStore);
+        self.toast("refreshing".into(), ToastLevel::Info);
+        effects
+    }
+
+    /// Opens the confirmation for an operation, or says why it cannot start.
+    fn ask(&mut self, row: usize, kind: OpKind, retry: bool) -> Vec<Effect> {
+        let Some(r) = self.rows.get(row) else {
+            return Vec::new();
+        };
+        let key = &r.id;
+        let state = r.state();
+        let refusal = match kind {
+            OpKind::Publish if r.in_flight() => Some(format!(
+                "{key}: an operation is already in flight (c cancels it)"
+            )),
+            OpKind::Publish
+                if retry
+                    && !matches!(
+                        state,
+                        RowState::Rejected(_) | RowState::Failed | RowState::Canceled
+                    ) =>
+            {
+                Some(format!(
+                    "{key}: nothing to retry (the last publish neither failed nor was rejected)"
+                ))
+            }
+            OpKind::GoLive if r.in_flight() => {
+                Some(format!("{key}: wait for the running operation to finish"))
+            }
+            OpKind::GoLive if state != RowState::ReadyForGoLive => Some(format!(
+                "{key}: go live needs a publish waiting for publisher sign-off"
+            )),
+            OpKind::Cancel if !r.in_flight() => Some(format!("{key}: nothing is running")),
+            _ => None,
+        };
+        if let Some(text) = refusal {
+            self.toast(text, ToastLevel::Error);
+            return Vec::new();
+        }
+        self.overlay = Overlay::Confirm(Confirm {
+            row,
+            kind,
+            emails: r.emails.clone(),
+            retry,
+        });
+        Vec::new()
+    }
+
+    fn confirmed(&mut self, confirm: Confirm) -> Vec<Effect> {
+        let Some(r) = self.rows.get_mut(confirm.row) else {
+            return Vec::new();
+        };
+        if confirm.kind != OpKind::Cancel {
+            r.activity = super::super::row::Activity::Submitting(confirm.kind);
+        }
+        vec![Effect::Start {
+            row: confirm.row,
+            kind: confirm.kind,
+            offer: r.id.clone(),
+            backend: r.backend,
+            emails: r.emails.clone(),
+        }]
+    }
+}

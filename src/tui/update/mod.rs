@@ -1,0 +1,62 @@
+//! The one step: `update(state, message, now) -> effects`. Pure: no I/O, no clock, no terminal.
+//! Keys (`keys.rs`), background reports (`reports.rs`) and adoption of stored operations
+//! (`adopt.rs`) each have a room of their own.
+
+mod adopt;
+mod keys;
+mod reports;
+
+use chrono::{DateTime, Utc};
+
+use super::msg::{Effect, Msg};
+use super::state::App;
+
+impl App {
+    /// Takes a message and the current time, changes the state, returns effects.
+    pub fn update(&mut self, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
+        self.now = now;
+        self.dirty = true;
+        let effects = match msg {
+            Msg::Tick => {
+                self.spinner = self.spinner.wrapping_add(1);
+                self.toasts.retain(|t| t.until > now);
+                for row in &mut self.rows {
+                    if row.flash_until.is_some_and(|t| t <= now) {
+                        row.flash_until = None;
+                    }
+                }
+                Vec::new()
+            }
+            Msg::Resize { height } => {
+                // Header (2), footer (1), table borders (2) and column titles (1).
+                self.viewport_rows = usize::from(height).saturating_sub(6);
+                Vec::new()
+            }
+            Msg::Key(key) => self.on_key(key),
+            Msg::StatusLoaded { row, result } => self.on_status(row, result),
+            Msg::Discovered { row, operation } => self.on_discovered(row, operation),
+            Msg::Started { row, kind, result } => self.on_started(row, kind, result),
+            Msg::Follow { row, event } => self.on_follow(row, event),
+            Msg::StoreLoaded(result) => self.on_store_loaded(result),
+            Msg::EmailsSaved { row, result } => {
+                self.on_emails_saved(row, result);
+                Vec::new()
+            }
+        };
+        self.keep_selection_visible();
+        effects
+    }
+
+    fn keep_selection_visible(&mut self) {
+        let rows = self.viewport_rows;
+        if rows == 0 {
+            return;
+        }
+        if self.selected < self.scroll {
+            self.scroll = self.selected;
+        } else if self.selected >= self.scroll + rows {
+            self.scroll = self.selected + 1 - rows;
+        }
+        self.scroll = self.scroll.min(self.visible.len().saturating_sub(rows));
+    }
+}

@@ -1,0 +1,335 @@
+//! Background reports: statuses read, operations started, follower news, e-mails saved.
+
+use chrono::Duration as Span;
+
+use super::super::msg::Effect;
+use super::super::row::{Activity, Rejection};
+use super::super::state::{App, ErrorEntry, Mode, Overlay, ToastLevel};
+use crate::api::ApiError;
+use crate::domain::{Observation, OpKind, Operation, Status};
+use crate::ops::{FollowEvent, StartOutcome};
+use crate::text::sanitize_line;
+
+/// How long a row stays highlighted after its status changed.
+const FLASH_MILLIS: i64 = 1_500;
+
+impl App {
+    pub(super) fn on_status(
+        &mut self,
+        row: usize,
+        result: Result<Observation, ApiError>,
+    ) -> Vec<Effect> {
+        let now = self.now;
+        let Some(r) = self.rows.get_mut(row) else {
+            return Vec::new();
+        };
+        if r.activity == Activity::Loading {
+            r.activity = Activity::Idle;
+        }
+        r.last_poll = Some(now);
+        let mut effects = Vec::new();
+        match result {
+            Ok(seen) => {
+                // Running at the service, but not by us (the portal, another tool): find the
+                // operation so it can be followed like our own.
+                let untracked =
+                    r.op.as_ref().is_none_or(|o| o.finished) && r.activity == Activity::Idle;
+                if seen.status.is_active() && untracked {
+                    effects.push(Effect::Discover {
+                        row,
+                        offer: r.id.clone(),
+                        backend: r.backend,
+                    });
+                }
+                r.service = Some(seen);
+                r.last_error = None;
+            }
+            Err(e) => {
+                let entry = ErrorEntry::from_api(now, Some(r.id.to_string()), &e);
+                r.last_error = Some(entry.clone());
+                self.record_error(entry);
+            }
+        }
+        self.refilter();
+        effects
+    }
+
+    pub(super) fn on_discovered(&mut self, row: usize, operation: Operation) -> Vec<Effect> {
+        let Some(r) = self.rows.get_mut(row) else {
+            return Vec::new();
+        };
+        if r.in_flight() {
+            return Vec::new();
+        }
+        let text = format!(
+            "{}: following the {} already running at the service",
+            r.id, operation.kind
+        );
+        r.op = Some(operation.clone());
+        r.activity = Activity::Following;
+        self.toast(text, ToastLevel::Info);
+        self.refilter();
+        vec![Effect::Follow {
+            row,
+            operation: Box::new(operation),
+        }]
+    }
+
+    pub(super) fn on_started(
+        &mut self,
+        row: usize,
+        kind: OpKind,
+        result: Result<Option<StartOutcome>, ApiError>,
+    ) -> Vec<Effect> {
+        let now = self.now;
+        let Some(r) = self.rows.get_mut(row) else {
+            return Vec::new();
+        };
+        let key = r.id.to_string();
+        let mut effects = Vec::new();
+        let mut toasts = Vec::new();
+        match result {
+            Ok(None) => {
+                toasts.push((
+                    format!("{key}: nothing was running any more; nothing to cancel"),
+                    ToastLevel::Info,
+                ));
+            }
+            Ok(Some(started)) => {
+                let StartOutcome {
+                    operation,
+                    adopted,
+                    not_recorded,
+                } = started;
+                let already_followed = r.activity == Activity::Following
+                    && r.op
+                        .as_ref()
+                        .is_some_and(|o| o.pointer == operation.pointer);
+                if kind == OpKind::Publish {
+                    r.rejection = None;
+                }
+                if kind != OpKind::Cancel {
+                    r.retrying = None;
+                    r.last_error = None;
+                    r.flash_until = Some(now + Span::milliseconds(FLASH_MILLIS));
+                }
+                r.op = Some(operation.clone());
+                if already_followed {
+                    // Its follower sees the cancel land.
+                } else {
+                    r.activity = Activity::Following;
+                    effects.push(Effect::Follow {
+                        row,
+                        operation: Box::new(operation),
+                    });
+                }
+                let text = match (kind, adopted) {
+                    (OpKind::Cancel, _) => {
+                        format!("{key}: cancel requested; the service takes a minute or two")
+                    }
+                    (_, true) => format!(
+                        "{key}: the service answered unclearly, but the {kind} is running; following it (not sent twice)"
+                    ),
+                    (_, false) => format!("{key}: {kind} accepted"),
+                };
+                toasts.push((text, ToastLevel::Info));
+                if let Some(e) = not_recorded {
+                    toasts.push((
+                        format!("{key}: the {kind} runs, but could not be recorded ({e}); it will not be resumed after a restart"),
+                        ToastLevel::Error,
+                    ));
+                }
+            }
+            Err(error) => {
+                r.activity = if r.op.as_ref().is_some_and(|o| !o.finished) {
+                    Activity::Following
+                } else {
+                    Activity::Idle
+                };
+                let entry = ErrorEntry::from_api(now, Some(key.clone()), &error);
+                if let ApiError::Validation(se) = &error {
+                    r.rejection = Some(Rejection {
+                        message: sanitize_line(&se.message),
+                        details: se.details.clone(),
+                        correlation_id: se.correlation_id.clone(),
+                        at: now,
+                    });
+                    r.flash_until = Some(now + Span::milliseconds(FLASH_MILLIS));
+                    let count = se.details.len();
+                    if self.overlay == Overlay::None {
+                        self.overlay = Overlay::Rejection { row };
+                    }
+                    toasts.push((
+                        format!("{key}: {kind} rejected by validation ({count} problem(s))"),
+                        ToastLevel::Error,
+                    ));
+                    effects.push(Effect::Bell);
+                } else {
+                    r.last_error = Some(entry.clone());
+                    toasts.push((
+                        format!("{key}: {kind} failed: {}", entry.message),
+                        ToastLevel::Error,
+                    ));
+                }
+                self.record_error(entry);
+            }
+        }
+        for (text, level) in toasts {
+            self.toast(text, level);
+        }
+        self.refilter();
+        self.with_bell(effects)
+    }
+
+    pub(super) fn on_follow(&mut self, row: usize, event: FollowEvent) -> Vec<Effect> {
+        let now = self.now;
+        let Some(r) = self.rows.get_mut(row) else {
+            return Vec::new();
+        };
+        let key = r.id.to_string();
+        let mut effects = Vec::new();
+        match event {
+            FollowEvent::Changed(mut operation) => {
+                // A poll of an older operation is ignored once a newer one is followed.
+                if r.op.as_ref().is_some_and(|o| {
+                    o.pointer != operation.pointer && o.started_at > operation.started_at
+                }) {
+                    return Vec::new();
+                }
+                let before = r.op.as_ref().map(|o| o.seen.status.clone());
+                // A cancel asked for while the follower ran is known here, not to the follower.
+                if let Some(o) = r.op.as_ref().filter(|o| o.pointer == operation.pointer) {
+                    operation.cancel_requested_at =
+                        operation.cancel_requested_at.or(o.cancel_requested_at);
+                }
+                r.last_poll = Some(now);
+                r.retrying = None;
+                let status = operation.seen.status.clone();
+                let kind = operation.kind;
+                let failure = operation.seen.failure.clone();
+                let asked_to_cancel = operation.cancel_requested_at.is_some();
+                r.op = Some(operation);
+                if before.as_ref() != Some(&status) {
+                    r.flash_until = Some(now + Span::milliseconds(FLASH_MILLIS));
+                    match status {
+                        Status::Failed => {
+                            let reason = failure.unwrap_or_else(|| "no reason given".into());
+                            self.toast(
+                                format!("{key}: {kind} failed: {reason}"),
+                                ToastLevel::Error,
+                            );
+                            self.record_error(ErrorEntry {
+                                at: now,
+                                offer: Some(key.clone()),
+                                message: format!("{kind} failed: {reason}"),
+                                details: Vec::new(),
+                                correlation_id: None,
+                            });
+                            effects.push(Effect::Bell);
+                        }
+                        Status::WaitingForPublisherReview if kind == OpKind::Publish => {
+                            self.toast(
+                                format!(
+                                    "{key}: ready for go-live — review the preview, then press L"
+                                ),
+                                ToastLevel::Success,
+                            );
+                            effects.push(Effect::Bell);
+                        }
+                        Status::Succeeded => {
+                            self.toast(format!("{key}: {kind} succeeded"), ToastLevel::Success);
+                            effects.push(Effect::Bell);
+                        }
+                        Status::Canceled if asked_to_cancel => self.toast(
+                            format!("{key}: {kind} canceled, as requested"),
+                            ToastLevel::Info,
+                        ),
+                        Status::Canceled => {
+                            self.toast(format!("{key}: {kind} canceled"), ToastLevel::Info)
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            FollowEvent::Retrying { attempt, error, .. } => {
+                r.last_poll = Some(now);
+                r.retrying = Some((attempt, sanitize_line(&error)));
+            }
+            FollowEvent::Stopped { operation, error } => {
+                if r.op
+                    .as_ref()
+                    .is_some_and(|o| o.pointer == operation.pointer)
+                {
+                    r.activity = Activity::Idle;
+                    r.retrying = None;
+                    if let Some(e) = &error {
+                        let entry = ErrorEntry::from_api(now, Some(key.clone()), e);
+                        r.last_error = Some(entry.clone());
+                        self.toast(format!("{key}: stopped watching: {} (the operation goes on at the service; Ctrl-r or a restart resumes)", entry.message), ToastLevel::Error);
+                        self.record_error(entry);
+                    }
+                }
+            }
+        }
+        self.refilter();
+        self.with_bell(effects)
+    }
+
+    pub(super) fn on_store_loaded(
+        &mut self,
+        result: Result<Vec<Operation>, String>,
+    ) -> Vec<Effect> {
+        match result {
+            Ok(operations) => {
+                let effects = self.adopt(operations);
+                if !effects.is_empty() {
+                    self.toast(
+                        format!("following {} operation(s) started elsewhere", effects.len()),
+                        ToastLevel::Info,
+                    );
+                }
+                effects
+            }
+            Err(message) => {
+                self.toast(format!("state store: {message}"), ToastLevel::Error);
+                Vec::new()
+            }
+        }
+    }
+
+    pub(super) fn on_emails_saved(&mut self, row: usize, result: Result<Vec<String>, String>) {
+        let key = self
+            .rows
+            .get(row)
+            .map(|r| r.id.to_string())
+            .unwrap_or_default();
+        match result {
+            Ok(emails) => {
+                if let Some(r) = self.rows.get_mut(row) {
+                    r.emails = emails;
+                }
+                if matches!(&self.mode, Mode::EditEmails(f) if f.row == row) {
+                    self.mode = Mode::Browse;
+                }
+                self.toast(
+                    format!(
+                        "{key}: notification e-mails saved to {}",
+                        crate::paths::display(&self.config_path)
+                    ),
+                    ToastLevel::Success,
+                );
+            }
+            Err(message) => {
+                if let Mode::EditEmails(form) = &mut self.mode {
+                    form.saving = false;
+                    form.error = Some(sanitize_line(&message));
+                }
+                self.toast(
+                    format!("{key}: e-mails not saved: {message}"),
+                    ToastLevel::Error,
+                );
+            }
+        }
+        self.refilter();
+    }
+}

@@ -1,0 +1,179 @@
+//! The detail view of the selected offer: status, operation, every step with its messages, the
+//! last rejection and error.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
+
+use super::format::{ago, date_time, short_duration};
+use crate::text::truncate;
+use crate::tui::keys::{self, Scope};
+use crate::tui::row::OfferRow;
+use crate::tui::state::App;
+use crate::tui::theme::{Theme, Tone};
+
+pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let Some(row) = app.selected_row().and_then(|i| app.rows.get(i)) else {
+        return;
+    };
+    let key_style = theme.style(Tone::Muted);
+    let mut lines = summary(app, theme, row);
+    lines.push(Line::raw(""));
+    lines.extend(steps(app, theme, row));
+    lines.extend(problems(theme, row));
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .title(Span::styled(
+            format!(" {} ", row.id),
+            theme.style(Tone::Accent),
+        ))
+        .title_bottom(Span::styled(
+            format!(" {} ", keys::hints_for(Scope::Detail, &keys::DETAIL_HINTS)),
+            key_style,
+        ));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+fn field<'a>(theme: &Theme, name: &'a str, value: Span<'a>) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{name:<12}"), theme.style(Tone::Muted)),
+        value,
+    ])
+}
+
+/// Status, reason, e-mails and the operation followed.
+fn summary<'a>(app: &App, theme: &Theme, row: &'a OfferRow) -> Vec<Line<'a>> {
+    let (symbol, label, tone) = theme.status(&row.state(), app.spinner);
+    let progress = row
+        .progress()
+        .map(|p| format!("  {p}%"))
+        .unwrap_or_default();
+    let mut lines = vec![Line::from(vec![
+        Span::styled(format!("{:<12}", "Status"), theme.style(Tone::Muted)),
+        Span::styled(format!("{symbol} {label}"), theme.style(tone)),
+        Span::raw(progress),
+    ])];
+    if let Some(reason) = row.failure() {
+        lines.push(field(
+            theme,
+            "Reason",
+            Span::styled(reason, theme.style(Tone::Bad)),
+        ));
+    }
+    let emails = if row.emails.is_empty() {
+        "(none)".to_string()
+    } else {
+        row.emails.join(", ")
+    };
+    lines.push(field(theme, "E-mails", Span::raw(emails)));
+    if let Some(op) = &row.op {
+        lines.push(field(
+            theme,
+            "Operation",
+            Span::raw(format!("{} · id {}", op.kind, op.operation_id())),
+        ));
+        lines.push(field(theme, "URL", Span::raw(op.pointer.to_string())));
+        lines.push(field(
+            theme,
+            "Started",
+            Span::raw(format!(
+                "{} ({} ago) · last poll {}",
+                date_time(op.started_at),
+                short_duration(app.now - op.started_at),
+                ago(app.now, row.last_poll)
+            )),
+        ));
+        if let Some(at) = op.cancel_requested_at {
+            lines.push(field(
+                theme,
+                "Cancel",
+                Span::raw(format!("requested {} ago", short_duration(app.now - at))),
+            ));
+        }
+    }
+    if let Some((attempt, error)) = &row.retrying {
+        lines.push(field(
+            theme,
+            "Retrying",
+            Span::styled(
+                format!("attempt {attempt}: {error}"),
+                theme.style(Tone::Warn),
+            ),
+        ));
+    }
+    lines
+}
+
+/// Every step with its status, progress, estimate and messages.
+fn steps<'a>(app: &App, theme: &Theme, row: &'a OfferRow) -> Vec<Line<'a>> {
+    let key_style = theme.style(Tone::Muted);
+    let steps = row.steps();
+    if steps.is_empty() {
+        return vec![Line::styled("No steps reported yet.", key_style)];
+    }
+    let mut lines = vec![Line::styled(
+        format!(
+            "{:<3}{:<46}{:<27}{:>5}  {}",
+            "", "STEP", "STATUS", "%", "ESTIMATE"
+        ),
+        key_style.add_modifier(Modifier::BOLD),
+    )];
+    for s in steps {
+        let (sym, tone) = theme.step(&s.status, app.spinner);
+        lines.push(Line::from(vec![
+            Span::styled(format!("{sym:<3}"), theme.style(tone)),
+            Span::raw(format!("{:<46}", truncate(&s.name, 45))),
+            Span::styled(
+                format!("{:<27}", truncate(&s.status, 26)),
+                theme.style(tone),
+            ),
+            Span::raw(format!("{:>4}%  ", s.progress)),
+            Span::styled(s.estimate.as_str(), key_style),
+        ]));
+        for m in &s.messages {
+            let tone = if m.is_error() { Tone::Bad } else { Tone::Muted };
+            lines.push(Line::from(vec![
+                Span::raw("     "),
+                Span::styled(format!("[{}] {}", m.level, m.text), theme.style(tone)),
+            ]));
+        }
+    }
+    lines
+}
+
+/// The last rejection and the last error, with their correlation ids.
+fn problems<'a>(theme: &Theme, row: &'a OfferRow) -> Vec<Line<'a>> {
+    let key_style: Style = theme.style(Tone::Muted);
+    let mut lines = Vec::new();
+    if let Some(r) = &row.rejection {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            format!("Rejected by validation: {}", r.message),
+            theme.style(Tone::Bad),
+        ));
+        for d in &r.details {
+            lines.push(Line::styled(format!("  • {d}"), theme.style(Tone::Bad)));
+        }
+        if let Some(id) = &r.correlation_id {
+            lines.push(Line::styled(format!("  correlation id {id}"), key_style));
+        }
+    }
+    if let Some(e) = &row.last_error {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            format!("Last error: {}", e.message),
+            theme.style(Tone::Warn),
+        ));
+        if let Some(id) = &e.correlation_id {
+            lines.push(Line::styled(format!("  correlation id {id}"), key_style));
+        }
+    }
+    lines
+}

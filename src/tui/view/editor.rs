@@ -1,0 +1,47 @@
+//! The e-mail editor popup, with its cursor.
+
+use ratatui::Frame;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+
+use super::popups::{popup, popup_text};
+use crate::tui::keys::{self, Scope};
+use crate::tui::state::{App, EmailForm};
+use crate::tui::theme::{Theme, Tone};
+
+pub fn render(app: &App, form: &EmailForm, theme: &Theme, frame: &mut Frame) {
+    let Some(row) = app.rows.get(form.row) else {
+        return;
+    };
+    let width = frame.area().width.saturating_sub(6).clamp(30, 90);
+    let inner = width.saturating_sub(2) as usize;
+    let text = form.input.text();
+    // Scroll the text so the cursor stays visible.
+    let start = form.input.cursor().saturating_sub(inner.saturating_sub(1));
+    let shown: String = text.chars().skip(start).take(inner).collect();
+    let mut lines = vec![
+        Line::styled(
+            "Comma-separated addresses (empty: none)",
+            theme.style(Tone::Muted),
+        ),
+        Line::from(Span::styled(
+            shown,
+            Style::default().add_modifier(Modifier::UNDERLINED),
+        )),
+        Line::raw(""),
+    ];
+    match (&form.error, form.saving) {
+        (_, true) => lines.push(Line::styled("saving…", theme.style(Tone::Busy))),
+        (Some(e), _) => lines.push(Line::styled(e.clone(), theme.style(Tone::Bad))),
+        (None, _) => lines.push(Line::styled(
+            "Enter saves to the config file (comments kept)",
+            theme.style(Tone::Muted),
+        )),
+    }
+    let area = popup(frame, width, 7);
+    let title = format!("notification e-mails of {}", row.id);
+    let hint = format!("{} · ←/→ Home/End", keys::hint_line(Scope::Editor));
+    frame.render_widget(popup_text(lines, theme, title, Tone::Accent, hint), area);
+    let x = area.x + 1 + (form.input.cursor() - start) as u16;
+    frame.set_cursor_position((x.min(area.right().saturating_sub(2)), area.y + 2));
+}

@@ -1,0 +1,36 @@
+//! The footer: the filter prompt, the newest toast, or where the config is.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::tui::keys::{self, Scope};
+use crate::tui::state::{App, Mode};
+use crate::tui::theme::{Theme, Tone};
+
+pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let line = if app.mode == Mode::Filter {
+        Line::from(vec![
+            Span::styled("/", theme.style(Tone::Accent)),
+            Span::raw(app.filter.text()),
+            Span::styled(
+                format!("  ({})", keys::hint_line(Scope::Filter)),
+                theme.style(Tone::Muted),
+            ),
+        ])
+    } else if let Some(t) = app.toasts.last() {
+        let (sym, tone) = theme.toast(t.level);
+        Line::from(Span::styled(format!("{sym} {}", t.text), theme.style(tone)))
+    } else {
+        Line::from(Span::styled(
+            format!("{} · ? for help", crate::paths::display(&app.config_path)),
+            theme.style(Tone::Muted),
+        ))
+    };
+    frame.render_widget(Paragraph::new(line), area);
+    if app.mode == Mode::Filter {
+        let x = area.x + 1 + app.filter.cursor() as u16;
+        frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
+    }
+}

@@ -1,0 +1,253 @@
+//! The popups: help, the confirmation before an operation, a validation rejection, the error
+//! history and the quit question. Their key lines come from the key table.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+
+use super::format::clock_time;
+use crate::domain::OpKind;
+use crate::tui::keys::{self, Group, Scope};
+use crate::tui::state::{App, Confirm};
+use crate::tui::theme::{Theme, Tone};
+
+/// A centred rectangle of at most `width`×`height`, cleared.
+pub(super) fn popup(frame: &mut Frame, width: u16, height: u16) -> Rect {
+    let area = frame.area();
+    let [v] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [h] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(v);
+    frame.render_widget(Clear, h);
+    h
+}
+
+/// A popup's frame: a rounded box with a title and a key line at the bottom.
+pub(super) fn popup_block<'a>(theme: &Theme, title: String, tone: Tone, hint: String) -> Block<'a> {
+    Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.style(tone))
+        .title(Span::styled(format!(" {title} "), theme.style(tone)))
+        .title_bottom(Span::styled(format!(" {hint} "), theme.style(Tone::Muted)))
+}
+
+/// The text of a popup, wrapped to its width, in its frame.
+pub(super) fn popup_text<'a>(
+    lines: Vec<Line<'a>>,
+    theme: &Theme,
+    title: String,
+    tone: Tone,
+    hint: String,
+) -> Paragraph<'a> {
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .block(popup_block(theme, title, tone, hint))
+}
+
+/// `y confirm`-style spans for a key line inside a popup's text.
+fn key_spans(theme: &Theme, scope: Scope) -> Line<'static> {
+    let mut spans = Vec::new();
+    for b in keys::in_scope(scope).filter(|b| b.hint.is_some()) {
+        spans.push(Span::styled(b.label, theme.style(Tone::Ready)));
+        spans.push(Span::raw(format!(" {}    ", b.hint.unwrap_or_default())));
+    }
+    Line::from(spans)
+}
+
+pub fn help(theme: &Theme, frame: &mut Frame) {
+    let mut lines = Vec::new();
+    for group in Group::ALL {
+        lines.push(Line::styled(group.title(), theme.style(Tone::Accent)));
+        for b in keys::in_scope(Scope::Table).filter(|b| b.group == group) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<10}", b.label), theme.style(Tone::Ready)),
+                Span::raw(b.description),
+            ]));
+        }
+    }
+    let height = lines.len() as u16 + 2;
+    let area = popup(frame, 72, height);
+    frame.render_widget(
+        Paragraph::new(lines).block(popup_block(
+            theme,
+            "help".into(),
+            Tone::Accent,
+            keys::hint_line(Scope::Reading),
+        )),
+        area,
+    );
+}
+
+pub fn confirm(app: &App, theme: &Theme, frame: &mut Frame, c: &Confirm) {
+    let Some(row) = app.rows.get(c.row) else {
+        return;
+    };
+    let key = &row.id;
+    let (title, question) = match (c.kind, c.retry) {
+        (OpKind::Publish, true) => ("retry publish", format!("Publish {key} again?")),
+        (OpKind::Publish, false) => ("publish", format!("Publish {key}?")),
+        (OpKind::GoLive, _) => (
+            "go live",
+            format!("Make the previewed version of {key} public?"),
+        ),
+        (OpKind::Cancel, _) => ("cancel", format!("Cancel the running operation of {key}?")),
+    };
+    let mut lines = vec![
+        Line::styled(
+            question,
+            theme.style(Tone::Plain).add_modifier(Modifier::BOLD),
+        ),
+        Line::raw(""),
+    ];
+    if c.kind != OpKind::Cancel {
+        lines.push(Line::styled(
+            "Notification e-mails:",
+            theme.style(Tone::Muted),
+        ));
+        if c.emails.is_empty() {
+            lines.push(Line::raw("  (none configured: e edits them)"));
+        }
+        for e in &c.emails {
+            lines.push(Line::raw(format!("  {e}")));
+        }
+        lines.push(Line::styled(
+            "(migrated offers notify the Partner Center seller contact)",
+            theme.style(Tone::Muted),
+        ));
+    } else {
+        lines.push(Line::raw("The service takes a minute or two to cancel."));
+    }
+    lines.push(Line::raw(""));
+    lines.push(key_spans(theme, Scope::Confirm));
+    let height = lines.len() as u16 + 2;
+    let area = popup(frame, 64, height);
+    frame.render_widget(
+        popup_text(
+            lines,
+            theme,
+            title.into(),
+            Tone::Accent,
+            keys::hint_line(Scope::Confirm),
+        ),
+        area,
+    );
+}
+
+pub fn rejection(app: &App, theme: &Theme, frame: &mut Frame, row: usize) {
+    let Some(r) = app.rows.get(row) else { return };
+    let Some(rej) = &r.rejection else { return };
+    let mut lines = vec![
+        Line::styled(
+            rej.message.clone(),
+            theme.style(Tone::Plain).add_modifier(Modifier::BOLD),
+        ),
+        Line::raw(""),
+    ];
+    for d in &rej.details {
+        lines.push(Line::from(vec![
+            Span::styled(
+                if theme.ascii { " * " } else { " • " },
+                theme.style(Tone::Bad),
+            ),
+            Span::raw(d.clone()),
+        ]));
+    }
+    if rej.details.is_empty() {
+        lines.push(Line::raw(" (the service sent no details)"));
+    }
+    lines.push(Line::raw(""));
+    if let Some(id) = &rej.correlation_id {
+        lines.push(Line::styled(
+            format!("correlation id {id}"),
+            theme.style(Tone::Muted),
+        ));
+    }
+    let width = 90;
+    let height = (lines.len() as u16
+        + 2
+        + rej
+            .details
+            .iter()
+            .map(|d| d.chars().count() as u16 / (width - 6))
+            .sum::<u16>())
+    .min(frame.area().height);
+    let area = popup(frame, width, height);
+    let title = format!("{}: rejected by validation (HTTP 422)", r.id);
+    frame.render_widget(
+        popup_text(
+            lines,
+            theme,
+            title,
+            Tone::Bad,
+            format!("fix the offer, then {}", keys::hint_line(Scope::Rejection)),
+        ),
+        area,
+    );
+}
+
+pub fn errors(app: &App, theme: &Theme, frame: &mut Frame) {
+    let mut lines = Vec::new();
+    for e in app.errors.iter().rev().take(40) {
+        let when = clock_time(e.at);
+        let offer = e.offer.clone().unwrap_or_default();
+        lines.push(Line::from(vec![
+            Span::styled(format!("{when} "), theme.style(Tone::Muted)),
+            Span::styled(format!("{offer} "), theme.style(Tone::Accent)),
+            Span::raw(e.message.clone()),
+        ]));
+        for d in &e.details {
+            lines.push(Line::raw(format!("           • {d}")));
+        }
+        if let Some(id) = &e.correlation_id {
+            lines.push(Line::styled(
+                format!("           correlation id {id}"),
+                theme.style(Tone::Muted),
+            ));
+        }
+    }
+    if lines.is_empty() {
+        lines.push(Line::styled("No errors so far.", theme.style(Tone::Muted)));
+    }
+    let area = popup(
+        frame,
+        frame.area().width.saturating_sub(4),
+        frame.area().height.saturating_sub(4),
+    );
+    frame.render_widget(
+        popup_text(
+            lines,
+            theme,
+            "error history".into(),
+            Tone::Warn,
+            keys::hint_line(Scope::Reading),
+        ),
+        area,
+    );
+}
+
+pub fn quit(theme: &Theme, frame: &mut Frame, in_flight: usize) {
+    let lines = vec![
+        Line::styled(
+            format!("{in_flight} operation(s) in flight."),
+            theme.style(Tone::Plain).add_modifier(Modifier::BOLD),
+        ),
+        Line::raw("They go on at the service, and offerdeck resumes"),
+        Line::raw("watching them the next time it starts."),
+        Line::raw(""),
+        key_spans(theme, Scope::Quit),
+    ];
+    let area = popup(frame, 56, 7);
+    frame.render_widget(
+        Paragraph::new(lines).block(popup_block(
+            theme,
+            "quit?".into(),
+            Tone::Warn,
+            keys::hint_line(Scope::Quit),
+        )),
+        area,
+    );
+}

@@ -1,0 +1,201 @@
+//! The offers table. Only the rows that fit are built: a frame costs the same with 10 offers or
+//! 10,000.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::Span;
+use ratatui::widgets::{Block, BorderType, Cell, Paragraph, Row, Table, TableState};
+
+use super::format::{ago, clock_time, short_duration};
+use crate::text::truncate;
+use crate::tui::row::{OfferRow, RowState};
+use crate::tui::state::App;
+use crate::tui::theme::{Theme, Tone};
+
+/// The columns shown at a width: narrow terminals drop the least important ones.
+struct Columns {
+    emails: bool,
+    polled: bool,
+    elapsed: bool,
+    bar: bool,
+}
+
+fn columns(width: u16) -> Columns {
+    Columns {
+        emails: width >= 130,
+        polled: width >= 100,
+        elapsed: width >= 90,
+        bar: width >= 110,
+    }
+}
+
+/// The step (or the reason, or the error) a row shows beside its status.
+fn step_text(row: &OfferRow) -> (String, Tone) {
+    match row.state() {
+        RowState::Rejected(n) => (format!("{n} validation problem(s): Enter or r"), Tone::Bad),
+        RowState::Failed | RowState::Blocked => (
+            row.failure().unwrap_or("no reason given").to_string(),
+            Tone::Bad,
+        ),
+        RowState::Retrying(_) => (
+            row.retrying
+                .as_ref()
+                .map(|(_, e)| e.clone())
+                .unwrap_or_default(),
+            Tone::Warn,
+        ),
+        RowState::ReadyForGoLive => ("publisher sign-off: L goes live".into(), Tone::Ready),
+        RowState::Error => (
+            row.last_error
+                .as_ref()
+                .map(|e| e.message.clone())
+                .unwrap_or_default(),
+            Tone::Warn,
+        ),
+        _ => match row.current_step() {
+            Some(s) => (format!("{} {}%", s.name, s.progress), Tone::Plain),
+            None => (String::new(), Tone::Plain),
+        },
+    }
+}
+
+pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let cols = columns(area.width);
+    let offer_width = app
+        .rows
+        .iter()
+        .map(|r| r.id.publisher().chars().count() + 1 + r.id.offer().chars().count())
+        .max()
+        .unwrap_or(10)
+        .clamp(12, 34) as u16;
+    let mut widths = vec![
+        Constraint::Length(offer_width),
+        Constraint::Length(22),
+        Constraint::Fill(2),
+    ];
+    let mut header = vec!["OFFER", "STATUS", "STEP / REASON"];
+    widths.push(Constraint::Length(if cols.bar { 16 } else { 4 }));
+    header.push(if cols.bar { "PROGRESS" } else { "DONE" });
+    if cols.elapsed {
+        widths.push(Constraint::Length(8));
+        header.push("ELAPSED");
+    }
+    if cols.polled {
+        widths.push(Constraint::Length(9));
+        header.push("POLLED");
+    }
+    if cols.emails {
+        widths.push(Constraint::Fill(1));
+        header.push("E-MAILS");
+    }
+    let height = usize::from(area.height.saturating_sub(3)).max(1);
+    let mut offset = app.scroll;
+    if app.selected < offset {
+        offset = app.selected;
+    } else if app.selected >= offset + height {
+        offset = app.selected + 1 - height;
+    }
+    let window =
+        &app.visible[offset.min(app.visible.len())..(offset + height).min(app.visible.len())];
+    let rows: Vec<Row> = window
+        .iter()
+        .map(|&i| table_row(app, theme, &cols, &app.rows[i]))
+        .collect();
+    let filter = app.filter.text();
+    let title = if filter.is_empty() {
+        format!(" offers[{}/{}] ", app.visible.len(), app.rows.len())
+    } else {
+        format!(
+            " offers(/{}) [{}/{}] ",
+            truncate(&filter, 30),
+            app.visible.len(),
+            app.rows.len()
+        )
+    };
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .title(Span::styled(title, theme.style(Tone::Accent)));
+    if app.visible.is_empty() {
+        let text = if app.rows.is_empty() {
+            "no offers configured".to_string()
+        } else {
+            format!("no offer matches /{filter} (Esc clears the filter)")
+        };
+        frame.render_widget(
+            Paragraph::new(text)
+                .style(theme.style(Tone::Muted))
+                .block(block),
+            area,
+        );
+        return;
+    }
+    let highlight = if theme.color {
+        Style::default().add_modifier(Modifier::REVERSED)
+    } else {
+        Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+    };
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(theme.style(Tone::Muted).add_modifier(Modifier::BOLD)))
+        .block(block)
+        .row_highlight_style(highlight)
+        .highlight_symbol(if theme.ascii { "> " } else { "▶ " })
+        .column_spacing(1);
+    let mut state = TableState::default().with_selected(Some(app.selected.saturating_sub(offset)));
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+fn table_row<'a>(app: &App, theme: &Theme, cols: &Columns, row: &'a OfferRow) -> Row<'a> {
+    let (symbol, label, tone) = theme.status(&row.state(), app.spinner);
+    let (step, step_tone) = step_text(row);
+    let mut cells = vec![
+        Cell::from(row.id.to_string()),
+        Cell::from(Span::styled(format!("{symbol} {label}"), theme.style(tone))),
+        Cell::from(Span::styled(step, theme.style(step_tone))),
+    ];
+    let progress = row
+        .progress()
+        .map(|p| {
+            if cols.bar {
+                format!("{} {p:>3}%", theme.bar(p, 10))
+            } else {
+                format!("{p:>3}%")
+            }
+        })
+        .unwrap_or_default();
+    cells.push(Cell::from(progress));
+    if cols.elapsed {
+        let elapsed = row
+            .op
+            .as_ref()
+            .map(|o| {
+                short_duration(if o.finished {
+                    o.updated_at - o.started_at
+                } else {
+                    app.now - o.started_at
+                })
+            })
+            .unwrap_or_default();
+        cells.push(Cell::from(elapsed));
+    }
+    if cols.polled {
+        // Relative while polled (the tick keeps it moving), the clock time otherwise.
+        let polled = match row.last_poll {
+            Some(t) if row.in_flight() => ago(app.now, Some(t)),
+            Some(t) => clock_time(t),
+            None => "—".into(),
+        };
+        cells.push(Cell::from(polled));
+    }
+    if cols.emails {
+        cells.push(Cell::from(Span::styled(
+            row.emails.join(", "),
+            theme.style(Tone::Muted),
+        )));
+    }
+    let mut style = Style::default();
+    if row.flash_until.is_some() {
+        style = style.add_modifier(Modifier::BOLD);
+    }
+    Row::new(cells).style(style)
+}
