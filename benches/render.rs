@@ -80,7 +80,7 @@ fn busy_app() -> App {
             Msg::StatusLoaded {
                 row,
                 result: Ok(offerdeck::api::OperationDetail {
-                    status,
+                    status: status.into(),
                     ..Default::default()
                 }
                 .observe(None)),

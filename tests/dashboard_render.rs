@@ -73,7 +73,7 @@ fn busy_app() -> App {
             Msg::StatusLoaded {
                 row,
                 result: Ok(OperationDetail {
-                    status,
+                    status: status.into(),
                     ..Default::default()
                 }
                 .observe(None)),

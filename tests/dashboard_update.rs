@@ -33,7 +33,7 @@ fn app() -> App {
     );
     for row in 0..app.rows.len() {
         let detail = offerdeck::api::OperationDetail {
-            status: Status::NeverPublished,
+            status: Status::NeverPublished.into(),
             ..Default::default()
         };
         app.update(
@@ -502,7 +502,7 @@ fn filter_narrows_live_and_selection_follows_the_offer() {
         Msg::StatusLoaded {
             row: 3,
             result: Ok(offerdeck::api::OperationDetail {
-                status: Status::Failed,
+                status: Status::Failed.into(),
                 ..Default::default()
             }
             .observe(None)),
@@ -706,7 +706,7 @@ fn ctrl_r_picks_up_operations_started_elsewhere() {
 fn operations_started_by_someone_else_are_found_and_followed() {
     let (mut app, _) = App::new(&config(), "t", Vec::new(), t0());
     let running = offerdeck::api::OperationDetail {
-        status: Status::Running,
+        status: Status::Running.into(),
         ..Default::default()
     };
     let effects = app.update(
@@ -747,7 +747,7 @@ fn operations_started_by_someone_else_are_found_and_followed() {
     );
     // A status that says nothing runs starts no search.
     let idle = offerdeck::api::OperationDetail {
-        status: Status::Succeeded,
+        status: Status::Succeeded.into(),
         ..Default::default()
     };
     assert!(

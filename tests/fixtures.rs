@@ -68,7 +68,10 @@ fn operation_and_status_bodies_parse() {
     assert_eq!(status.status, Status::Succeeded);
     assert_eq!(status.steps.len(), 6);
     assert_eq!(status.steps[0].progress_percentage, Some(100));
-    assert_eq!(status.notification_emails, "jdoe@contoso.com");
+    assert_eq!(
+        status.notification_emails.as_deref(),
+        Some("jdoe@contoso.com")
+    );
 
     let subs: Vec<Submission> =
         serde_json::from_str(&fixture("msdocs_list-operations_200.json")).unwrap();

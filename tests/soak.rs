@@ -11,7 +11,6 @@ mod common;
 
 use std::time::Duration;
 
-use offerdeck::api::OperationDetail;
 use offerdeck::backend::Backend;
 use offerdeck::domain::{OfferId, OpKind, Operation, Status};
 use offerdeck::ops::{self, FollowEvent, FollowPolicy};
@@ -60,9 +59,7 @@ fn truth(sim: &Simulator, record: &Operation) -> Status {
             )
         })
         .unwrap();
-    serde_json::from_value::<OperationDetail>(body)
-        .unwrap()
-        .effective_status()
+    body.effective_status()
 }
 
 async fn publish_everything(offers: usize, total: f64, seed: u64) {

@@ -75,6 +75,72 @@ impl StepStatus {
 
 crate::domain::status::text_enum!(StepStatus);
 
+/// A status with the exact word the service used for it: read leniently, compared in the shared
+/// vocabulary, and written back as it was spelled (operations say `complete` where the
+/// vocabulary says `succeeded`; the simulator writes what the service writes).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Spelled {
+    pub status: Status,
+    word: String,
+}
+
+impl Spelled {
+    pub fn new(status: Status, word: &str) -> Spelled {
+        Spelled {
+            status,
+            word: word.to_string(),
+        }
+    }
+
+    /// The word as the service sent it (the canonical one when built from a `Status`).
+    pub fn word(&self) -> &str {
+        if self.word.is_empty() {
+            self.status.as_str()
+        } else {
+            &self.word
+        }
+    }
+}
+
+impl From<Status> for Spelled {
+    fn from(status: Status) -> Spelled {
+        Spelled {
+            status,
+            word: String::new(),
+        }
+    }
+}
+
+impl std::ops::Deref for Spelled {
+    type Target = Status;
+
+    fn deref(&self) -> &Status {
+        &self.status
+    }
+}
+
+impl PartialEq<Status> for Spelled {
+    fn eq(&self, other: &Status) -> bool {
+        &self.status == other
+    }
+}
+
+impl Serialize for Spelled {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.word())
+    }
+}
+
+impl<'de> Deserialize<'de> for Spelled {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let word = lenient_string(d)?;
+        Ok(Spelled {
+            status: Status::parse(&word),
+            word,
+        })
+    }
+}
+
 /// Accepts a string, a number or null where the service should send a string.
 fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     let value = serde_json::Value::deserialize(d)?;
@@ -85,11 +151,31 @@ fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     })
 }
 
+/// Like `lenient_string`, for a field whose absence means something.
+fn lenient_optional_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(match value {
+        serde_json::Value::String(s) => Some(s),
+        serde_json::Value::Null => None,
+        other => Some(other.to_string()),
+    })
+}
+
 /// Accepts an integer, a float or a numeric string; anything else becomes `None`.
 fn lenient_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     let value = serde_json::Value::deserialize(d)?;
     Ok(match value {
         serde_json::Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    })
+}
+
+/// Accepts a boolean or `"true"`/`"false"`; anything else becomes `None`.
+fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(match value {
+        serde_json::Value::Bool(b) => Some(b),
         serde_json::Value::String(s) => s.trim().parse().ok(),
         _ => None,
     })
@@ -195,24 +281,46 @@ impl Step {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct OperationDetail {
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub id: String,
-    pub status: Status,
+    pub status: Spelled,
     #[serde(deserialize_with = "lenient_vec")]
     pub messages: Vec<Message>,
     #[serde(deserialize_with = "lenient_vec")]
     pub steps: Vec<Step>,
-    #[serde(deserialize_with = "lenient_number")]
+    #[serde(
+        deserialize_with = "lenient_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub publishing_version: Option<i64>,
-    #[serde(deserialize_with = "lenient_number")]
+    #[serde(
+        deserialize_with = "lenient_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub offer_version: Option<i64>,
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub cancellation_request_state: String,
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub submission_type: String,
     /// Only returned for offers not migrated to Partner Center.
-    #[serde(deserialize_with = "lenient_string")]
-    pub notification_emails: String,
+    #[serde(
+        deserialize_with = "lenient_optional_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub notification_emails: Option<String>,
+    #[serde(deserialize_with = "lenient_vec")]
+    pub preview_links: Vec<serde_json::Value>,
+    #[serde(deserialize_with = "lenient_vec")]
+    pub live_links: Vec<serde_json::Value>,
 }
 
 impl OperationDetail {
@@ -220,7 +328,7 @@ impl OperationDetail {
     /// sign-off step waits, so that combination is lifted to `WaitingForPublisherReview`.
     pub fn effective_status(&self) -> Status {
         if matches!(
-            self.status,
+            self.status.status,
             Status::Running | Status::NotStarted | Status::Unknown(_)
         ) && self
             .steps
@@ -229,7 +337,7 @@ impl OperationDetail {
         {
             return Status::WaitingForPublisherReview;
         }
-        self.status.clone()
+        self.status.status.clone()
     }
 
     /// The step being worked on (or stuck): the first one not complete.
@@ -305,7 +413,7 @@ impl OperationDetail {
             _ => self.current_step(kind).map(Step::observe),
         };
         Observation {
-            raw_status: sanitize_line(self.status.as_str()),
+            raw_status: sanitize_line(self.status.word()),
             progress: self.progress(kind),
             steps: self.steps.iter().map(Step::observe).collect(),
             current_step,
@@ -333,15 +441,26 @@ pub struct Submission {
     pub id: String,
     #[serde(deserialize_with = "lenient_string")]
     pub offer_id: String,
+    #[serde(deserialize_with = "lenient_number")]
+    pub offer_version: Option<i64>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub offer_type_id: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub publisher_id: String,
     #[serde(deserialize_with = "lenient_string")]
     pub submission_type: String,
-    pub submission_state: Status,
-    #[serde(deserialize_with = "lenient_string")]
-    pub slot: String,
-    #[serde(deserialize_with = "lenient_string")]
-    pub changed_time: String,
+    pub submission_state: Spelled,
     #[serde(deserialize_with = "lenient_number")]
     pub publishing_version: Option<i64>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub slot: String,
+    /// .NET ticks of the last change.
+    #[serde(deserialize_with = "lenient_number")]
+    pub version: Option<i64>,
+    /// What was submitted (the notification e-mails, for a publish).
+    pub definition: serde_json::Value,
+    #[serde(deserialize_with = "lenient_string")]
+    pub changed_time: String,
 }
 
 /// The display part of an offer definition.
@@ -368,8 +487,27 @@ pub struct OfferSummary {
     pub definition: DefinitionSummary,
     #[serde(deserialize_with = "lenient_string")]
     pub changed_time: String,
-    #[serde(deserialize_with = "lenient_string")]
+    /// The fields below come only with offers migrated to Partner Center.
+    #[serde(
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub lock_status: String,
+    #[serde(
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub pc_migration_status: String,
+    #[serde(
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub pc_redirect_uri: String,
+    #[serde(
+        deserialize_with = "lenient_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub isv_upgrade_request: Option<bool>,
 }
 
 impl OfferSummary {

@@ -1,0 +1,267 @@
+//! What the service answers to reads: operations, offers, statuses, submissions, all as the
+//! client's wire types.
+
+use serde_json::{Value, json};
+
+use super::plan::{OpState, SimOp};
+use super::{Moment, SimOffer, SimState, key, submission_type, timestamp};
+use crate::api::types::{DefinitionSummary, Message, OfferSummary, OperationDetail, Submission};
+use crate::domain::{OpKind, Status};
+
+impl SimState {
+    fn op_body(&self, op: &SimOp, now: Moment, top_level_signoff: bool) -> OperationDetail {
+        let snap = self.snapshot(op, now);
+        let migrated = self
+            .offers
+            .get(&key(&op.publisher, &op.offer))
+            .is_none_or(|o| o.spec.migrated);
+        let status = if top_level_signoff && snap.at_signoff {
+            Status::WaitingForPublisherReview.into()
+        } else {
+            snap.state.spelled()
+        };
+        let messages = match snap.failure.filter(|_| snap.state == OpState::Failed) {
+            Some(failure) => vec![Message {
+                message_html: failure,
+                level: "error".into(),
+                timestamp: timestamp(op.changed),
+            }],
+            None => Vec::new(),
+        };
+        OperationDetail {
+            id: op.id.clone(),
+            status,
+            messages,
+            steps: snap.steps,
+            publishing_version: Some(op.publishing_version),
+            offer_version: Some(op.offer_version),
+            cancellation_request_state: if snap.cancellable {
+                "canCancel"
+            } else {
+                "cannotCancel"
+            }
+            .into(),
+            submission_type: submission_type(op.kind).into(),
+            notification_emails: (!migrated).then(|| op.emails.clone()),
+            preview_links: Vec::new(),
+            live_links: Vec::new(),
+        }
+    }
+
+    /// `GET …/operations/{id}`.
+    pub fn operation(
+        &self,
+        publisher: &str,
+        offer: &str,
+        id: &str,
+        now: Moment,
+    ) -> Option<OperationDetail> {
+        let op = self.ops.get(&id.to_ascii_lowercase())?;
+        (op.publisher.eq_ignore_ascii_case(publisher) && op.offer.eq_ignore_ascii_case(offer))
+            .then(|| self.op_body(op, now, false))
+    }
+
+    /// `GET /api/operations/{pub}${offer}${n}${slot}` (non-migrated offers).
+    pub fn legacy_operation(&self, pointer: &str, now: Moment) -> Option<OperationDetail> {
+        let parts: Vec<&str> = pointer.split('$').collect();
+        let [publisher, offer, version, slot] = parts.as_slice() else {
+            return None;
+        };
+        let version: i64 = version.parse().ok()?;
+        let kind = if slot.eq_ignore_ascii_case("production") {
+            OpKind::GoLive
+        } else {
+            OpKind::Publish
+        };
+        let o = self.offers.get(&key(publisher, offer))?;
+        o.ops
+            .iter()
+            .rev()
+            .filter_map(|id| self.ops.get(id))
+            .find(|op| {
+                op.publishing_version == version
+                    && (op.kind == kind || (kind == OpKind::Publish && op.kind == OpKind::Cancel))
+            })
+            .map(|op| self.op_body(op, now, false))
+    }
+
+    fn latest_op(&self, o: &SimOffer) -> Option<&SimOp> {
+        o.ops.last().and_then(|id| self.ops.get(id))
+    }
+
+    /// The offer status as GET offer and the offer list show it.
+    fn offer_status(&self, o: &SimOffer, now: Moment) -> Status {
+        let Some(op) = self.latest_op(o) else {
+            return if o.spec.live {
+                Status::Succeeded
+            } else {
+                Status::NeverPublished
+            };
+        };
+        let snap = self.snapshot(op, now);
+        match (op.kind, snap.state) {
+            (_, OpState::NotStarted) => Status::Running,
+            (OpKind::Publish, OpState::Running) if snap.at_signoff => {
+                Status::WaitingForPublisherReview
+            }
+            (_, OpState::Running) => Status::Running,
+            (OpKind::GoLive, OpState::Complete) => Status::Succeeded,
+            (_, OpState::Complete) => Status::WaitingForPublisherReview,
+            (_, OpState::Failed) => Status::Failed,
+            (_, OpState::Canceled) => Status::Canceled,
+        }
+    }
+
+    fn offer_version(&self, o: &SimOffer, now: Moment) -> i64 {
+        // The version goes up once a go-live completes.
+        let completed_golives = o
+            .ops
+            .iter()
+            .filter_map(|id| self.ops.get(id))
+            .filter(|op| {
+                op.kind == OpKind::GoLive && self.snapshot(op, now).state == OpState::Complete
+            })
+            .count() as i64;
+        o.version + completed_golives
+    }
+
+    fn summary(&self, o: &SimOffer, now: Moment) -> OfferSummary {
+        let migrated = o.spec.migrated;
+        let when_migrated = |text: String| if migrated { text } else { String::new() };
+        OfferSummary {
+            id: o.spec.offer.clone(),
+            publisher_id: o.spec.publisher.clone(),
+            offer_type_id: "microsoft-azure-virtualmachines".into(),
+            status: self.offer_status(o, now),
+            version: Some(self.offer_version(o, now)),
+            definition: DefinitionSummary {
+                display_text: o.spec.display.clone(),
+            },
+            changed_time: timestamp(o.changed),
+            lock_status: when_migrated("none".into()),
+            pc_migration_status: when_migrated("migrated".into()),
+            pc_redirect_uri: when_migrated(format!(
+                "https://partner.microsoft.com/en-us/dashboard/commercial-marketplace/offers/{}/overview",
+                o.guid
+            )),
+            isv_upgrade_request: migrated.then_some(false),
+        }
+    }
+
+    /// `GET /api/publishers/{p}/offers`.
+    pub fn list_offers(&self, publisher: &str, now: Moment) -> Vec<OfferSummary> {
+        self.offers
+            .values()
+            .filter(|o| o.spec.publisher.eq_ignore_ascii_case(publisher))
+            .map(|o| self.summary(o, now))
+            .collect()
+    }
+
+    /// `GET …/offers/{o}` and its ETag: the summary, with a definition document in place of
+    /// the summary's display part (offerdeck keeps that document whole, as free JSON).
+    pub fn get_offer(&self, publisher: &str, offer: &str, now: Moment) -> Option<(Value, String)> {
+        let o = self.offers.get(&key(publisher, offer))?;
+        let mut v = serde_json::to_value(self.summary(o, now)).ok()?;
+        v["definition"] = json!({
+            "displayText": o.spec.display,
+            "offer": {
+                "microsoft-azure-marketplace.title": o.spec.display,
+                "microsoft-azure-marketplace.summary": format!("{} on Azure", o.spec.display),
+                "microsoft-azure-marketplace.leadDestination": "None",
+                "microsoft-azure-marketplace.privacyURL": "https://example.com/privacy",
+            },
+            "plans": [{
+                "planId": format!("{}-byol", o.spec.offer),
+                "microsoft-azure-virtualmachines.skuTitle": o.spec.display,
+                "microsoft-azure-virtualmachines.operatingSystemFamily": "Linux",
+                "microsoft-azure-virtualmachines.vmImages": {"1.0.0": {"osVhdUrl": "https://example.blob.core.windows.net/vhds/image.vhd?sv=REDACTED", "lunVhdDetails": []}},
+                "regions": ["US", "GB", "DE"],
+            }],
+        });
+        let etag = format!(
+            "W/\"datetime'{}'\"",
+            timestamp(o.changed).replace(':', "%3A")
+        );
+        Some((v, etag))
+    }
+
+    /// The status a slot has, for `GET …/slot/{name}`.
+    pub fn offer_status_now(&self, publisher: &str, offer: &str, now: Moment) -> Option<Status> {
+        let o = self.offers.get(&key(publisher, offer))?;
+        Some(self.offer_status(o, now))
+    }
+
+    /// `GET …/offers/{o}/status`: the latest operation, or the bare offer status.
+    pub fn offer_status_body(
+        &self,
+        publisher: &str,
+        offer: &str,
+        now: Moment,
+    ) -> Option<OperationDetail> {
+        let o = self.offers.get(&key(publisher, offer))?;
+        Some(match self.latest_op(o) {
+            Some(op) => {
+                let mut body = self.op_body(op, now, self.settings.signoff_top_level);
+                // The offer's status says `succeeded` once a go-live completed.
+                if op.kind == OpKind::GoLive && *body.status == Status::Succeeded {
+                    body.status = Status::Succeeded.into();
+                }
+                body
+            }
+            None => OperationDetail {
+                status: self.offer_status(o, now).into(),
+                ..OperationDetail::default()
+            },
+        })
+    }
+
+    /// `GET …/submissions`, newest first, optionally filtered on the operation state.
+    pub fn submissions(
+        &self,
+        publisher: &str,
+        offer: &str,
+        filter: Option<&str>,
+        now: Moment,
+    ) -> Option<Vec<Submission>> {
+        let o = self.offers.get(&key(publisher, offer))?;
+        let wanted = filter.map(Status::parse);
+        let list = o
+            .ops
+            .iter()
+            .rev()
+            .filter_map(|id| self.ops.get(id))
+            .filter_map(|op| {
+                let state = match self.snapshot(op, now).state {
+                    OpState::NotStarted => OpState::Running,
+                    other => other,
+                }
+                .spelled();
+                if wanted.as_ref().is_some_and(|w| *state != *w) {
+                    return None;
+                }
+                // .NET ticks: 100 ns since 0001-01-01.
+                let ticks = op.changed.timestamp_millis() * 10_000 + 621_355_968_000_000_000;
+                Some(Submission {
+                    id: op.id.clone(),
+                    offer_id: o.guid.clone(),
+                    offer_version: Some(op.offer_version),
+                    offer_type_id: "microsoft-azure-virtualmachines".into(),
+                    publisher_id: o.spec.publisher.clone(),
+                    submission_type: submission_type(op.kind).into(),
+                    submission_state: state,
+                    publishing_version: Some(op.publishing_version),
+                    slot: if op.kind == OpKind::GoLive {
+                        "production"
+                    } else {
+                        "staging"
+                    }
+                    .into(),
+                    version: Some(ticks),
+                    definition: json!({"metadata": {"emails": op.emails}}),
+                    changed_time: timestamp(op.changed),
+                })
+            })
+            .collect();
+        Some(list)
+    }
+}

@@ -1,0 +1,133 @@
+//! What every request goes through: counting and latency, authentication of API requests, and
+//! chaos mode's faults.
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::{ApiVersion, Principal, Shared, answer, error};
+use crate::api::client::CORRELATION_HEADER;
+use crate::sim::ACCEPTED_API_VERSIONS;
+use crate::sim::chaos::Fault as ChaosFault;
+use crate::sim::model::shim_error;
+
+type Sim = State<Arc<Shared>>;
+
+/// Every request: counted, delayed by the configured latency, answered with a correlation id.
+pub(super) async fn count_and_delay(State(sh): Sim, req: Request, next: Next) -> Response {
+    sh.lock().total_requests += 1;
+    if !sh.latency.is_zero() {
+        tokio::time::sleep(sh.latency).await;
+    }
+    let mut response = next.run(req).await;
+    if let Ok(v) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+        response
+            .headers_mut()
+            .entry(HeaderName::from_static(CORRELATION_HEADER))
+            .or_insert(v);
+    }
+    response
+}
+
+/// API requests: a known api-version and a valid bearer token, else 400 or 401.
+pub(super) async fn authenticate(State(sh): Sim, mut req: Request, next: Next) -> Response {
+    let api_version = url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+        .find(|(k, _)| k.eq_ignore_ascii_case("api-version"))
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    if !ACCEPTED_API_VERSIONS.contains(&api_version.as_str()) {
+        return error(
+            400,
+            "InvalidAPIVersion",
+            "Invalid api version. Allowed values are [2016-08-01-preview]",
+        );
+    }
+    let token = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .unwrap_or("");
+    let Some(client) = sh.lock().principal(token, sh.clock.now()) else {
+        return error(
+            401,
+            "Unauthorized",
+            "Authentication failed: the bearer token is missing, invalid or expired.",
+        );
+    };
+    req.extensions_mut().insert(Principal(client));
+    req.extensions_mut().insert(ApiVersion(api_version));
+    next.run(req).await
+}
+
+/// Chaos mode: a share of API answers replaced by a fault.
+pub(super) async fn chaos(State(sh): Sim, req: Request, next: Next) -> Response {
+    let Some(engine) = &sh.chaos else {
+        return next.run(req).await;
+    };
+    match engine.draw() {
+        None => next.run(req).await,
+        Some(ChaosFault::Throttle) => {
+            let mut r = error(
+                429,
+                "TooManyRequests",
+                "Too many requests (simulated chaos).",
+            );
+            if let Ok(v) = HeaderValue::from_str(&engine.chaos.retry_after_secs.to_string()) {
+                r.headers_mut().insert("retry-after", v);
+            }
+            r
+        }
+        Some(ChaosFault::ServerError) => {
+            let status = if engine.coin() { 500 } else { 503 };
+            answer(
+                status,
+                &shim_error(
+                    "Variant",
+                    "snapshot() resulted in an internal conflict! Retry is OK.\r\n   at (simulated chaos)",
+                ),
+            )
+        }
+        Some(ChaosFault::Html) => (
+            StatusCode::BAD_GATEWAY,
+            [(CONTENT_TYPE, "text/html")],
+            "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><p>The gateway did not receive a timely response (simulated chaos).</p></body></html>",
+        )
+            .into_response(),
+        Some(ChaosFault::Slow) => {
+            tokio::time::sleep(engine.chaos.slow_delay).await;
+            next.run(req).await
+        }
+        Some(ChaosFault::Drop) => {
+            // Served, then the connection dies mid-answer: the client cannot tell what happened.
+            let (mut parts, _) = next.run(req).await.into_parts();
+            parts.headers.remove(CONTENT_LENGTH);
+            let stream = futures::stream::iter(vec![
+                Ok::<_, std::io::Error>(Bytes::from_static(b"{\"status\":")),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "simulated chaos: connection dropped",
+                )),
+            ]);
+            Response::from_parts(parts, Body::from_stream(stream))
+        }
+        Some(ChaosFault::Truncate) => {
+            let (mut parts, body) = next.run(req).await.into_parts();
+            let bytes = axum::body::to_bytes(body, 16 << 20)
+                .await
+                .unwrap_or_default();
+            let text = String::from_utf8_lossy(&bytes);
+            let half = text.floor_char_boundary(text.len() / 2);
+            parts.headers.remove(CONTENT_LENGTH);
+            Response::from_parts(parts, Body::from(text[..half].to_string()))
+        }
+    }
+}
