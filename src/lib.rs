@@ -10,6 +10,7 @@ pub mod demo;
 pub mod domain;
 pub mod emails;
 pub mod fsutil;
+pub mod lenient;
 pub mod logging;
 pub mod ops;
 pub mod paths;

@@ -1,27 +1,23 @@
-//! The HTTP client of the Cloud Partner Portal API: one place for URLs, auth headers, timeouts,
-//! retries by class of error, and the decoding of answers.
+//! The Cloud Partner Portal API client: its URLs, its endpoints and how an operation is started
+//! without ever being sent twice. Requests go through the shared `Transport`.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use reqwest::header::{ACCEPT, HeaderMap};
-use reqwest::{Method, StatusCode};
-use serde::de::DeserializeOwned;
+use reqwest::Method;
 use serde_json::{Value, json};
-use tokio::sync::Semaphore;
 use url::Url;
 
-use super::auth::{TokenProvider, reqwest_reason};
+use super::ApiError;
+use super::auth::TokenProvider;
 use super::pointer;
-use super::retry::{Resend, RetryPolicy, retry_after};
+use super::retry::{Resend, RetryPolicy};
+pub use super::transport::{CORRELATION_HEADER, http_client};
+use super::transport::{Reply, Transport, decode};
 use super::types::{Offer, OfferSummary, OpKind, OperationDetail, Submission};
-use super::{ApiError, ServiceError};
 
 pub const DEFAULT_BASE_URL: &str = "https://cloudpartner.azure.com";
 pub const DEFAULT_API_VERSION: &str = "2017-10-31";
-/// The header the service puts its request id in.
-pub const CORRELATION_HEADER: &str = "x-ms-correlation-request-id";
 
 /// How the client talks to the service. Every field comes from configuration.
 #[derive(Debug, Clone)]
@@ -54,14 +50,6 @@ impl Default for ClientSettings {
     }
 }
 
-/// What a successful answer carried.
-#[derive(Debug)]
-struct Reply {
-    headers: HeaderMap,
-    body: String,
-    url: Url,
-}
-
 /// A long-running operation the service accepted (or that was already running).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Started {
@@ -76,40 +64,17 @@ pub struct Started {
 /// cache and the concurrency bound.
 #[derive(Clone)]
 pub struct CppClient {
-    http: reqwest::Client,
+    transport: Transport,
     settings: Arc<ClientSettings>,
-    auth: Arc<TokenProvider>,
-    permits: Arc<Semaphore>,
-    requests_sent: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for CppClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CppClient")
             .field("base_url", &self.settings.base_url.as_str())
-            .field("auth", &self.auth)
+            .field("transport", &self.transport)
             .finish()
     }
-}
-
-/// Builds the reqwest client every part of offerdeck uses: rustls, timeouts, no redirects
-/// (a redirect could carry the bearer token to another origin).
-pub fn http_client(
-    connect_timeout: Duration,
-    request_timeout: Duration,
-) -> Result<reqwest::Client, ApiError> {
-    reqwest::Client::builder()
-        .connect_timeout(connect_timeout)
-        .timeout(request_timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("offerdeck/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| {
-            ApiError::Client(format!(
-                "cannot build the HTTP client: {}",
-                reqwest_reason(e)
-            ))
-        })
 }
 
 impl CppClient {
@@ -121,12 +86,10 @@ impl CppClient {
             }
         })?;
         let http = http_client(settings.connect_timeout, settings.request_timeout)?;
+        let transport = Transport::new(http, auth, settings.max_concurrency, settings.retry);
         Ok(CppClient {
-            http,
-            permits: Arc::new(Semaphore::new(settings.max_concurrency.max(1))),
+            transport,
             settings: Arc::new(settings),
-            auth,
-            requests_sent: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -136,7 +99,7 @@ impl CppClient {
 
     /// Requests sent so far (every attempt counts), for diagnostics and tests.
     pub fn requests_sent(&self) -> u64 {
-        self.requests_sent.load(Ordering::Relaxed)
+        self.transport.requests_sent()
     }
 
     /// `{base}/api/publishers/{publisher}/offers[/{offer}[/tail…]]`, every segment
@@ -170,6 +133,7 @@ impl CppClient {
     pub async fn list_offers(&self, publisher: &str) -> Result<Vec<OfferSummary>, ApiError> {
         let url = self.offer_url(publisher, None, &[]);
         let reply = self
+            .transport
             .execute(Method::GET, url, None, Resend::Idempotent)
             .await?;
         decode(&reply)
@@ -179,6 +143,7 @@ impl CppClient {
     pub async fn get_offer(&self, publisher: &str, offer: &str) -> Result<Offer, ApiError> {
         let url = self.offer_url(publisher, Some(offer), &[]);
         let reply = self
+            .transport
             .execute(Method::GET, url, None, Resend::Idempotent)
             .await?;
         let document: Value = decode(&reply)?;
@@ -203,6 +168,7 @@ impl CppClient {
     ) -> Result<OperationDetail, ApiError> {
         let url = self.offer_url(publisher, Some(offer), &["status"]);
         let reply = self
+            .transport
             .execute(Method::GET, url, None, Resend::Idempotent)
             .await?;
         decode_operation(&reply)
@@ -220,6 +186,7 @@ impl CppClient {
             url.query_pairs_mut().append_pair("status", status);
         }
         let reply = self
+            .transport
             .execute(Method::GET, url, None, Resend::Idempotent)
             .await?;
         let mut list: Vec<Submission> = decode(&reply)?;
@@ -231,6 +198,7 @@ impl CppClient {
     pub async fn get_operation(&self, url: &Url) -> Result<OperationDetail, ApiError> {
         pointer::ensure_same_origin(&self.settings.base_url, url)?;
         let reply = self
+            .transport
             .execute(Method::GET, url.clone(), None, Resend::Idempotent)
             .await?;
         decode_operation(&reply)
@@ -256,6 +224,7 @@ impl CppClient {
         let url = self.offer_url(publisher, Some(offer), &[kind.action_segment()]);
         let body = json!({ "metadata": { "notification-emails": emails.join(",") } });
         match self
+            .transport
             .execute(Method::POST, url, Some(&body), Resend::OnlyWhenThrottled)
             .await
         {
@@ -340,143 +309,6 @@ impl CppClient {
             .filter(|s| s.submission_state.is_active())
             .collect())
     }
-
-    async fn execute(
-        &self,
-        method: Method,
-        url: Url,
-        body: Option<&Value>,
-        resend: Resend,
-    ) -> Result<Reply, ApiError> {
-        let mut attempt: u32 = 0;
-        let mut refreshed = false;
-        let mut waits = self.settings.retry.waits();
-        loop {
-            attempt += 1;
-            let token = self.auth.token().await?;
-            let outcome = {
-                // Closed only if dropped, which never happens while `self` lives.
-                let _permit = self
-                    .permits
-                    .acquire()
-                    .await
-                    .map_err(|_| ApiError::Unreachable {
-                        url: url.to_string(),
-                        attempts: attempt,
-                        reason: "client shut down".into(),
-                    })?;
-                self.requests_sent.fetch_add(1, Ordering::Relaxed);
-                let mut request = self
-                    .http
-                    .request(method.clone(), url.clone())
-                    .bearer_auth(token.expose())
-                    .header(ACCEPT, "application/json");
-                if let Some(body) = body {
-                    request = request.json(body);
-                }
-                match request.send().await {
-                    Ok(response) => {
-                        let status = response.status();
-                        let headers = response.headers().clone();
-                        response.text().await.map(|body| (status, headers, body))
-                    }
-                    Err(e) => Err(e),
-                }
-            };
-            let (status, headers, text) = match outcome {
-                Ok(parts) => parts,
-                Err(e) => {
-                    let reason = reqwest_reason(e);
-                    tracing::warn!(%method, %url, attempt, %reason, "request failed without an answer");
-                    if resend.after_no_answer()
-                        && let Some(wait) = waits.next(None)
-                    {
-                        tokio::time::sleep(wait).await;
-                        continue;
-                    }
-                    return Err(ApiError::Unreachable {
-                        url: url.to_string(),
-                        attempts: attempt,
-                        reason,
-                    });
-                }
-            };
-            let correlation_id = headers
-                .get(CORRELATION_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .map(crate::text::sanitize_line);
-            tracing::debug!(%method, %url, status = status.as_u16(), correlation_id = correlation_id.as_deref().unwrap_or("-"), "answer");
-            // A GET answered with broken JSON (a truncated body) is worth another try.
-            if status.is_success()
-                && resend.after_no_answer()
-                && !text.trim().is_empty()
-                && serde_json::from_str::<serde::de::IgnoredAny>(&text).is_err()
-                && let Some(wait) = waits.next(None)
-            {
-                tracing::warn!(%method, %url, attempt, "unreadable JSON in the answer; retrying");
-                tokio::time::sleep(wait).await;
-                continue;
-            }
-            if status.is_success() {
-                return Ok(Reply {
-                    headers,
-                    body: text,
-                    url,
-                });
-            }
-            if status.is_redirection() {
-                let target = headers
-                    .get("location")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("(none)");
-                return Err(ApiError::UntrustedUrl {
-                    url: crate::text::sanitize_line(target),
-                    reason: format!(
-                        "HTTP {} redirect; redirects are never followed with a token",
-                        status.as_u16()
-                    ),
-                });
-            }
-            if status == StatusCode::UNAUTHORIZED && !refreshed {
-                tracing::info!(%url, "401: refreshing the token once");
-                refreshed = true;
-                self.auth.invalidate().await;
-                attempt -= 1;
-                continue;
-            }
-            let error = ServiceError::from_body(status.as_u16(), &text, correlation_id);
-            if resend.after_status(status.as_u16())
-                && let Some(wait) = waits.next(retry_after(&headers))
-            {
-                tracing::warn!(%method, %url, attempt, status = status.as_u16(), wait_ms = wait.as_millis() as u64, "retrying");
-                tokio::time::sleep(wait).await;
-                continue;
-            }
-            let error = ApiError::from_status(error);
-            let error = match (status.as_u16(), error) {
-                (401, ApiError::Auth(mut e)) => {
-                    e.message = format!(
-                        "{} — the {} was rejected even after a refresh",
-                        e.message,
-                        self.auth.source().describe()
-                    );
-                    ApiError::Auth(e)
-                }
-                (_, other) => other,
-            };
-            return Err(error);
-        }
-    }
-}
-
-fn decode<T: DeserializeOwned>(reply: &Reply) -> Result<T, ApiError> {
-    serde_json::from_str(&reply.body).map_err(|e| ApiError::Decode {
-        url: reply.url.to_string(),
-        reason: format!(
-            "{e} (body starts {:?})",
-            crate::text::truncate(&crate::text::sanitize_line(&reply.body), 80)
-        ),
-    })
 }
 
 /// An operation body is one object; the documentation wraps it in an array, so a one-element

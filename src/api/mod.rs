@@ -1,10 +1,13 @@
-//! The Cloud Partner Portal API client: wire types, HTTP, authentication. No terminal code.
+//! Talking to Microsoft: the shared HTTP layer (`transport`, `retry`, `auth`, `error`, `pointer`)
+//! and the Cloud Partner Portal API's client (`client`) and wire types (`types`). No terminal
+//! code; above this, only `crate::backend` and `crate::domain` are used.
 
 pub mod auth;
 pub mod client;
 pub mod error;
 pub mod pointer;
 pub mod retry;
+pub mod transport;
 pub mod types;
 
 pub use auth::{Secret, TokenProvider, TokenSource};

@@ -8,6 +8,9 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::domain::status::squash;
 use crate::domain::{Observation, StepMessage};
 pub use crate::domain::{OpKind, Status};
+use crate::lenient::{
+    lenient_bool, lenient_number, lenient_optional_string, lenient_string, lenient_vec,
+};
 use crate::text::sanitize_line;
 
 /// The id (and, in some service versions, the `stepName`) of the manual sign-off step.
@@ -139,61 +142,6 @@ impl<'de> Deserialize<'de> for Spelled {
             word,
         })
     }
-}
-
-/// Accepts a string, a number or null where the service should send a string.
-fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    let value = serde_json::Value::deserialize(d)?;
-    Ok(match value {
-        serde_json::Value::String(s) => s,
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
-    })
-}
-
-/// Like `lenient_string`, for a field whose absence means something.
-fn lenient_optional_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    let value = serde_json::Value::deserialize(d)?;
-    Ok(match value {
-        serde_json::Value::String(s) => Some(s),
-        serde_json::Value::Null => None,
-        other => Some(other.to_string()),
-    })
-}
-
-/// Accepts an integer, a float or a numeric string; anything else becomes `None`.
-fn lenient_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    let value = serde_json::Value::deserialize(d)?;
-    Ok(match value {
-        serde_json::Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-        serde_json::Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    })
-}
-
-/// Accepts a boolean or `"true"`/`"false"`; anything else becomes `None`.
-fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    let value = serde_json::Value::deserialize(d)?;
-    Ok(match value {
-        serde_json::Value::Bool(b) => Some(b),
-        serde_json::Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    })
-}
-
-fn lenient_vec<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: serde::de::DeserializeOwned,
-{
-    let value = serde_json::Value::deserialize(d)?;
-    Ok(match value {
-        serde_json::Value::Array(items) => items
-            .into_iter()
-            .filter_map(|item| serde_json::from_value(item).ok())
-            .collect(),
-        _ => Vec::new(),
-    })
 }
 
 /// One message attached to an operation or a step. The text is HTML (`messageHtml`).

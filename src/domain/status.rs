@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 /// For an enum with `parse`, `as_str` and an `Unknown(String)` variant: `Display`, a `Default`
 /// (an empty unknown), and serde as a string read leniently (a number or null is accepted).
@@ -28,22 +28,12 @@ macro_rules! text_enum {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                Ok($name::parse(&$crate::domain::status::lenient_string(d)?))
+                Ok($name::parse(&$crate::lenient::lenient_string(d)?))
             }
         }
     };
 }
 pub(crate) use text_enum;
-
-/// Accepts a string, a number or null where a string should be.
-pub(crate) fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    let value = serde_json::Value::deserialize(d)?;
-    Ok(match value {
-        serde_json::Value::String(s) => s,
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
-    })
-}
 
 /// Status of an offer, an operation or a submission, normalised from the many spellings the
 /// service and its documentation use (`complete`, `Completed`, `succeeded`, `not started`...).

@@ -11,11 +11,13 @@ use serde::Serialize;
 
 use crate::api::ApiError;
 use crate::domain::{Observation, Operation, Step};
-use crate::text::{terminal_line, truncate};
+use text::{write_err, write_out};
 
 /// The version of the JSON lines contract. Fields may be added within a version; none is
 /// removed or changes meaning.
 pub const SCHEMA: u32 = 1;
+
+mod text;
 
 /// One thing a headless command reports.
 #[derive(Debug, Clone, Serialize)]
@@ -283,162 +285,7 @@ impl Reporter {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{}", json_line(event));
         }
-        match event {
-            Event::Offer { .. } | Event::Status { .. } if self.json => {}
-            Event::Offer {
-                offer,
-                status,
-                step,
-                progress,
-                failure,
-                notification_emails,
-                ..
-            } => {
-                if !self.table_started.replace(true) {
-                    write_out(&format!(
-                        "{:<34} {:<20} {:<30} {:>4}  E-MAILS",
-                        "OFFER", "STATUS", "STEP", "%"
-                    ));
-                }
-                let mut label = crate::domain::Status::parse(status).label().to_string();
-                if let Some(reason) = failure.as_ref().filter(|_| status == "failed") {
-                    label = format!("failed: {}", truncate(reason, 60));
-                }
-                write_out(&format!(
-                    "{:<34} {:<20} {:<30} {:>3}%  {}",
-                    offer,
-                    truncate(&label, 20),
-                    truncate(step.as_deref().unwrap_or(""), 30),
-                    progress,
-                    notification_emails.join(", ")
-                ));
-            }
-            Event::Status {
-                offer,
-                status,
-                progress,
-                failure,
-                steps,
-                ..
-            } => {
-                let label = crate::domain::Status::parse(status).label().to_string();
-                write_out(&format!("{offer}: {label} ({progress}%)"));
-                if let Some(reason) = failure {
-                    write_out(&format!("  reason: {reason}"));
-                }
-                for s in steps {
-                    write_out(&format!(
-                        "  {:<44} {:<26} {:>3}%  {}",
-                        truncate(&s.name, 44),
-                        s.status,
-                        s.progress,
-                        s.estimated_time_frame
-                    ));
-                    for m in &s.messages {
-                        write_out(&format!("      [{}] {}", m.level, m.text));
-                    }
-                }
-            }
-            Event::Accepted {
-                offer,
-                kind,
-                operation_url,
-                adopted,
-                ..
-            } => {
-                if *adopted {
-                    write_err(&format!(
-                        "{kind} of {offer}: the service answered unclearly, but an operation is running; following it (not sent twice)"
-                    ));
-                } else {
-                    write_err(&format!(
-                        "{kind} of {offer} accepted; operation {operation_url}"
-                    ));
-                }
-            }
-            Event::NothingToCancel { offer } => {
-                write_err(&format!("nothing is running on {offer}; nothing to cancel"));
-            }
-            Event::Changed {
-                offer,
-                kind,
-                status,
-                step,
-                step_status,
-                step_progress,
-                progress,
-                failure,
-                ..
-            } => {
-                let time = chrono::Local::now().format("%H:%M:%S");
-                let label = crate::domain::Status::parse(status).label().to_string();
-                let mut line = format!("[{time}] {offer} {kind}: {label}");
-                if let Some(step) = step {
-                    line.push_str(&format!(
-                        " — {step} {} {}%",
-                        step_status.as_deref().unwrap_or(""),
-                        step_progress.unwrap_or(0)
-                    ));
-                }
-                line.push_str(&format!(" (overall {progress}%)"));
-                if let Some(f) = failure {
-                    line.push_str(&format!(" — {f}"));
-                }
-                write_err(&line);
-            }
-            Event::Retrying {
-                offer,
-                kind,
-                attempt,
-                error,
-                wait_seconds,
-            } => write_err(&format!(
-                "{offer} {kind}: poll failed ({error}); retry {attempt} in {wait_seconds}s"
-            )),
-            Event::Final {
-                offer,
-                kind,
-                status,
-                success,
-                failure,
-                ..
-            } => {
-                let what = format!("{offer} {kind}");
-                let status = crate::domain::Status::parse(status);
-                let line = match (&status, success) {
-                    (crate::domain::Status::WaitingForPublisherReview, true) => format!(
-                        "{what}: ready for go-live (publisher sign-off): run `offerdeck golive {offer}`"
-                    ),
-                    (crate::domain::Status::Canceled, true) => {
-                        format!("{what}: canceled, as requested")
-                    }
-                    (_, true) => format!("{what}: {}", status.label()),
-                    (crate::domain::Status::Failed, _) => format!(
-                        "{what}: failed: {}",
-                        failure.as_deref().unwrap_or("no reason given")
-                    ),
-                    (status, _) => format!("{what}: ended {}", status.label()),
-                };
-                write_err(&line);
-            }
-            Event::Error {
-                context,
-                message,
-                details,
-                exit_code,
-                ..
-            } => {
-                write_err(&format!("error: {context}: {message}"));
-                for detail in details {
-                    write_err(&format!("  - {detail}"));
-                }
-                if *exit_code == super::Exit::Auth as u8 {
-                    write_err(
-                        "  hint: check [auth] in the config, or set $OFFERDECK_TOKEN to a fresh token",
-                    );
-                }
-            }
-        }
+        text::write(event, self.json, &self.table_started);
     }
 
     /// A result line for people only (nothing in JSON mode), on stdout.
@@ -452,16 +299,4 @@ impl Reporter {
     pub fn note(&self, line: &str) {
         write_err(line);
     }
-}
-
-/// Writes one line to stdout, made terminal-safe. A closed pipe (`| head`) is not worth a panic.
-fn write_out(line: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{}", terminal_line(line));
-}
-
-/// Writes one line to stderr, made terminal-safe.
-fn write_err(line: &str) {
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{}", terminal_line(line));
 }

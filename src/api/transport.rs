@@ -1,0 +1,230 @@
+//! The transport both APIs' clients send through: the bearer token on every request (and only
+//! to where the client sends it), the concurrency bound, one token refresh on a 401, retries by
+//! class of error under the one retry policy, redirects refused, answers decoded.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, HeaderMap};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tokio::sync::Semaphore;
+use url::Url;
+
+use super::auth::{TokenProvider, reqwest_reason};
+use super::retry::{Resend, RetryPolicy, retry_after};
+use super::{ApiError, ServiceError};
+
+/// The header the services put their request id in.
+pub const CORRELATION_HEADER: &str = "x-ms-correlation-request-id";
+
+/// Builds the reqwest client every part of offerdeck uses: rustls, timeouts, no redirects
+/// (a redirect could carry the bearer token to another origin).
+pub fn http_client(
+    connect_timeout: Duration,
+    request_timeout: Duration,
+) -> Result<reqwest::Client, ApiError> {
+    reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .timeout(request_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("offerdeck/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| {
+            ApiError::Client(format!(
+                "cannot build the HTTP client: {}",
+                reqwest_reason(e)
+            ))
+        })
+}
+
+/// What a successful answer carried.
+#[derive(Debug)]
+pub struct Reply {
+    pub headers: HeaderMap,
+    pub body: String,
+    pub url: Url,
+}
+
+/// Sends requests with a bearer token. Cheap to clone; clones share the connection pool, the
+/// token cache, the concurrency bound and the request count.
+#[derive(Clone)]
+pub struct Transport {
+    http: reqwest::Client,
+    auth: Arc<TokenProvider>,
+    permits: Arc<Semaphore>,
+    requests_sent: Arc<AtomicU64>,
+    retry: RetryPolicy,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("auth", &self.auth)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+impl Transport {
+    /// `max_concurrency` requests in flight at once, across every clone.
+    pub fn new(
+        http: reqwest::Client,
+        auth: Arc<TokenProvider>,
+        max_concurrency: usize,
+        retry: RetryPolicy,
+    ) -> Transport {
+        Transport {
+            http,
+            auth,
+            permits: Arc::new(Semaphore::new(max_concurrency.max(1))),
+            requests_sent: Arc::new(AtomicU64::new(0)),
+            retry,
+        }
+    }
+
+    /// Requests sent so far (every attempt counts), for diagnostics and tests.
+    pub fn requests_sent(&self) -> u64 {
+        self.requests_sent.load(Ordering::Relaxed)
+    }
+
+    pub async fn execute(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Value>,
+        resend: Resend,
+    ) -> Result<Reply, ApiError> {
+        let mut attempt: u32 = 0;
+        let mut refreshed = false;
+        let mut waits = self.retry.waits();
+        loop {
+            attempt += 1;
+            let token = self.auth.token().await?;
+            let outcome = {
+                // Closed only if dropped, which never happens while `self` lives.
+                let _permit = self
+                    .permits
+                    .acquire()
+                    .await
+                    .map_err(|_| ApiError::Unreachable {
+                        url: url.to_string(),
+                        attempts: attempt,
+                        reason: "client shut down".into(),
+                    })?;
+                self.requests_sent.fetch_add(1, Ordering::Relaxed);
+                let mut request = self
+                    .http
+                    .request(method.clone(), url.clone())
+                    .bearer_auth(token.expose())
+                    .header(ACCEPT, "application/json");
+                if let Some(body) = body {
+                    request = request.json(body);
+                }
+                match request.send().await {
+                    Ok(response) => {
+                        let status = response.status();
+                        let headers = response.headers().clone();
+                        response.text().await.map(|body| (status, headers, body))
+                    }
+                    Err(e) => Err(e),
+                }
+            };
+            let (status, headers, text) = match outcome {
+                Ok(parts) => parts,
+                Err(e) => {
+                    let reason = reqwest_reason(e);
+                    tracing::warn!(%method, %url, attempt, %reason, "request failed without an answer");
+                    if resend.after_no_answer()
+                        && let Some(wait) = waits.next(None)
+                    {
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    return Err(ApiError::Unreachable {
+                        url: url.to_string(),
+                        attempts: attempt,
+                        reason,
+                    });
+                }
+            };
+            let correlation_id = headers
+                .get(CORRELATION_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(crate::text::sanitize_line);
+            tracing::debug!(%method, %url, status = status.as_u16(), correlation_id = correlation_id.as_deref().unwrap_or("-"), "answer");
+            // A GET answered with broken JSON (a truncated body) is worth another try.
+            if status.is_success()
+                && resend.after_no_answer()
+                && !text.trim().is_empty()
+                && serde_json::from_str::<serde::de::IgnoredAny>(&text).is_err()
+                && let Some(wait) = waits.next(None)
+            {
+                tracing::warn!(%method, %url, attempt, "unreadable JSON in the answer; retrying");
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            if status.is_success() {
+                return Ok(Reply {
+                    headers,
+                    body: text,
+                    url,
+                });
+            }
+            if status.is_redirection() {
+                let target = headers
+                    .get("location")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("(none)");
+                return Err(ApiError::UntrustedUrl {
+                    url: crate::text::sanitize_line(target),
+                    reason: format!(
+                        "HTTP {} redirect; redirects are never followed with a token",
+                        status.as_u16()
+                    ),
+                });
+            }
+            if status == StatusCode::UNAUTHORIZED && !refreshed {
+                tracing::info!(%url, "401: refreshing the token once");
+                refreshed = true;
+                self.auth.invalidate().await;
+                attempt -= 1;
+                continue;
+            }
+            let error = ServiceError::from_body(status.as_u16(), &text, correlation_id);
+            if resend.after_status(status.as_u16())
+                && let Some(wait) = waits.next(retry_after(&headers))
+            {
+                tracing::warn!(%method, %url, attempt, status = status.as_u16(), wait_ms = wait.as_millis() as u64, "retrying");
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            let error = ApiError::from_status(error);
+            let error = match (status.as_u16(), error) {
+                (401, ApiError::Auth(mut e)) => {
+                    e.message = format!(
+                        "{} — the {} was rejected even after a refresh",
+                        e.message,
+                        self.auth.source().describe()
+                    );
+                    ApiError::Auth(e)
+                }
+                (_, other) => other,
+            };
+            return Err(error);
+        }
+    }
+}
+
+/// Reads a JSON answer, saying where it came from and how it starts when it cannot.
+pub fn decode<T: DeserializeOwned>(reply: &Reply) -> Result<T, ApiError> {
+    serde_json::from_str(&reply.body).map_err(|e| ApiError::Decode {
+        url: reply.url.to_string(),
+        reason: format!(
+            "{e} (body starts {:?})",
+            crate::text::truncate(&crate::text::sanitize_line(&reply.body), 80)
+        ),
+    })
+}

@@ -1,0 +1,183 @@
+//! The text form of the events: a table and detail on stdout, progress and errors on stderr,
+//! every line made terminal-safe.
+
+use std::cell::Cell;
+use std::io::Write;
+
+use super::Event;
+use crate::cli::Exit;
+use crate::domain::Status;
+use crate::text::{terminal_line, truncate};
+
+/// Writes an event for people. In JSON mode, results (offers, status) are left to the JSON
+/// line; progress and errors still go to stderr.
+pub(super) fn write(event: &Event, json: bool, table_started: &Cell<bool>) {
+    match event {
+        Event::Offer { .. } | Event::Status { .. } if json => {}
+        Event::Offer {
+            offer,
+            status,
+            step,
+            progress,
+            failure,
+            notification_emails,
+            ..
+        } => {
+            if !table_started.replace(true) {
+                write_out(&format!(
+                    "{:<34} {:<20} {:<30} {:>4}  E-MAILS",
+                    "OFFER", "STATUS", "STEP", "%"
+                ));
+            }
+            let mut label = Status::parse(status).label().to_string();
+            if let Some(reason) = failure.as_ref().filter(|_| status == "failed") {
+                label = format!("failed: {}", truncate(reason, 60));
+            }
+            write_out(&format!(
+                "{:<34} {:<20} {:<30} {:>3}%  {}",
+                offer,
+                truncate(&label, 20),
+                truncate(step.as_deref().unwrap_or(""), 30),
+                progress,
+                notification_emails.join(", ")
+            ));
+        }
+        Event::Status {
+            offer,
+            status,
+            progress,
+            failure,
+            steps,
+            ..
+        } => {
+            let label = Status::parse(status).label().to_string();
+            write_out(&format!("{offer}: {label} ({progress}%)"));
+            if let Some(reason) = failure {
+                write_out(&format!("  reason: {reason}"));
+            }
+            for s in steps {
+                write_out(&format!(
+                    "  {:<44} {:<26} {:>3}%  {}",
+                    truncate(&s.name, 44),
+                    s.status,
+                    s.progress,
+                    s.estimated_time_frame
+                ));
+                for m in &s.messages {
+                    write_out(&format!("      [{}] {}", m.level, m.text));
+                }
+            }
+        }
+        Event::Accepted {
+            offer,
+            kind,
+            operation_url,
+            adopted,
+            ..
+        } => {
+            if *adopted {
+                write_err(&format!(
+                    "{kind} of {offer}: the service answered unclearly, but an operation is running; following it (not sent twice)"
+                ));
+            } else {
+                write_err(&format!(
+                    "{kind} of {offer} accepted; operation {operation_url}"
+                ));
+            }
+        }
+        Event::NothingToCancel { offer } => {
+            write_err(&format!("nothing is running on {offer}; nothing to cancel"));
+        }
+        Event::Changed {
+            offer,
+            kind,
+            status,
+            step,
+            step_status,
+            step_progress,
+            progress,
+            failure,
+            ..
+        } => {
+            let time = chrono::Local::now().format("%H:%M:%S");
+            let label = Status::parse(status).label().to_string();
+            let mut line = format!("[{time}] {offer} {kind}: {label}");
+            if let Some(step) = step {
+                line.push_str(&format!(
+                    " — {step} {} {}%",
+                    step_status.as_deref().unwrap_or(""),
+                    step_progress.unwrap_or(0)
+                ));
+            }
+            line.push_str(&format!(" (overall {progress}%)"));
+            if let Some(f) = failure {
+                line.push_str(&format!(" — {f}"));
+            }
+            write_err(&line);
+        }
+        Event::Retrying {
+            offer,
+            kind,
+            attempt,
+            error,
+            wait_seconds,
+        } => write_err(&format!(
+            "{offer} {kind}: poll failed ({error}); retry {attempt} in {wait_seconds}s"
+        )),
+        Event::Final {
+            offer,
+            kind,
+            status,
+            success,
+            failure,
+            ..
+        } => {
+            let what = format!("{offer} {kind}");
+            let status = Status::parse(status);
+            let line = match (&status, success) {
+                (Status::WaitingForPublisherReview, true) => format!(
+                    "{what}: ready for go-live (publisher sign-off): run `offerdeck golive {offer}`"
+                ),
+                (Status::Canceled, true) => {
+                    format!("{what}: canceled, as requested")
+                }
+                (_, true) => format!("{what}: {}", status.label()),
+                (Status::Failed, _) => format!(
+                    "{what}: failed: {}",
+                    failure.as_deref().unwrap_or("no reason given")
+                ),
+                (status, _) => format!("{what}: ended {}", status.label()),
+            };
+            write_err(&line);
+        }
+        Event::Error {
+            context,
+            message,
+            details,
+            exit_code,
+            ..
+        } => {
+            write_err(&format!("error: {context}: {message}"));
+            for detail in details {
+                write_err(&format!("  - {detail}"));
+            }
+            if *exit_code == Exit::Auth as u8 {
+                write_err(
+                    "  hint: check [auth] in the config, or set $OFFERDECK_TOKEN to a fresh token",
+                );
+            }
+        }
+    }
+}
+
+/// Writes one line to stdout, made terminal-safe. A closed pipe (`| head`) is not worth a panic.
+pub(super) fn write_out(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", terminal_line(line));
+}
+
+/// Writes one line to stderr, made terminal-safe.
+pub(super) fn write_err(line: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{}", terminal_line(line));
+}

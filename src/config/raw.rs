@@ -1,0 +1,59 @@
+//! The config file as TOML reads it: every value with its place in the file (for errors), and no
+//! key unknown (a typo is an error, not a silent default).
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawConfig {
+    #[serde(default)]
+    pub api: RawApi,
+    #[serde(default)]
+    pub auth: RawAuth,
+    #[serde(default)]
+    pub ui: RawUi,
+    #[serde(default)]
+    pub offers: Vec<Spanned<RawOffer>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawApi {
+    pub base_url: Option<Spanned<String>>,
+    pub api_version: Option<Spanned<String>>,
+    pub poll_interval: Option<Spanned<String>>,
+    pub connect_timeout: Option<Spanned<String>>,
+    pub request_timeout: Option<Spanned<String>>,
+    pub max_retries: Option<Spanned<u32>>,
+    pub concurrency: Option<Spanned<usize>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAuth {
+    pub token_env: Option<Spanned<String>>,
+    pub token_command: Option<Spanned<String>>,
+    pub tenant_id: Option<Spanned<String>>,
+    pub client_id: Option<Spanned<String>>,
+    pub client_secret_env: Option<Spanned<String>>,
+    pub authority: Option<Spanned<String>>,
+    pub resource: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawUi {
+    pub bell: Option<bool>,
+    pub ascii: Option<bool>,
+    pub no_color: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawOffer {
+    pub publisher: Spanned<String>,
+    pub offer: Spanned<String>,
+    pub backend: Option<Spanned<String>>,
+    pub notification_emails: Option<Spanned<Vec<Spanned<String>>>>,
+}
