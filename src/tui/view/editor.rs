@@ -40,7 +40,16 @@ pub fn render(app: &App, form: &EmailForm, theme: &Theme, frame: &mut Frame) {
     }
     let area = popup(frame, width, 7);
     let title = format!("notification e-mails of {}", row.id);
-    let hint = format!("{} · ←/→ Home/End", keys::hint_line(Scope::Editor));
+    // The hinted keys, then the editing keys, all from the key table.
+    let editing: Vec<&str> = keys::in_scope(Scope::Editor)
+        .filter(|b| b.hint.is_none() && b.action != keys::Action::Interrupt)
+        .map(|b| b.label)
+        .collect();
+    let hint = format!(
+        "{} · {} edit",
+        keys::hint_line(Scope::Editor),
+        editing.join(" ")
+    );
     frame.render_widget(popup_text(lines, theme, title, Tone::Accent, hint), area);
     let x = area.x + 1 + (form.input.cursor() - start) as u16;
     frame.set_cursor_position((x.min(area.right().saturating_sub(2)), area.y + 2));
