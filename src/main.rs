@@ -31,7 +31,9 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            offerdeck::cli::output::write_err(&format!(
+                "error: cannot start the async runtime: {e}"
+            ));
             return ExitCode::FAILURE;
         }
     };

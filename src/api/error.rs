@@ -60,6 +60,9 @@ impl ServiceError {
             Ok(Value::String(text)) => err.message = text,
             _ => err.message = crate::text::html_to_text(body),
         }
+        // Everything kept is plain text: the code and service name come from the network too.
+        err.code = err.code.map(|c| truncate(&sanitize_line(&c), 100));
+        err.service = err.service.map(|c| truncate(&sanitize_line(&c), 100));
         err.message = first_line(&err.message);
         if err.message.is_empty() {
             err.message = default_reason(status).to_string();

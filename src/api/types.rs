@@ -348,7 +348,10 @@ impl OperationDetail {
     /// What this body says, in the shared vocabulary, for an operation of `kind` (`None`: an
     /// offer's status, whatever ran last). Every text is turned into plain, safe text here.
     pub fn observe(&self, kind: Option<OpKind>) -> Observation {
-        let status = self.effective_status();
+        let status = match self.effective_status() {
+            Status::Unknown(raw) => Status::Unknown(sanitize_line(&raw)),
+            known => known,
+        };
         let failure = match status {
             Status::Failed | Status::Canceled => self.failure_reason(),
             // A running operation with a blocked or rejected step says why.

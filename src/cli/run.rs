@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::commands;
-use super::output::Reporter;
+use super::output::{Reporter, write_err, write_out};
 use crate::cli::Exit;
 use crate::cli::{Cli, Command, HeadlessCommand};
 use crate::config::{self, Config, ConfigError};
@@ -71,12 +71,12 @@ async fn headless(ctx: &Context, command: HeadlessCommand) -> Exit {
 
 fn context(config: Config, store: Option<StateStore>) -> Result<Context, Exit> {
     for warning in &config.warnings {
-        eprintln!("warning: {warning}");
+        write_err(&format!("warning: {warning}"));
     }
     let client = match crate::setup::client(&config) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            write_err(&format!("error: {e}"));
             return Err(e.exit());
         }
     };
@@ -94,29 +94,29 @@ fn load_config(flag: Option<&Path>, for_dashboard: bool) -> Option<Config> {
     match config::load(&path, &how) {
         Ok(c) => Some(c),
         Err(ConfigError::NotFound { path, how }) => {
-            eprintln!(
+            write_err(&format!(
                 "offerdeck has no config yet: nothing at {} ({how}).\n",
                 path.display()
-            );
-            eprintln!(
-                "Create that file (or pass --config FILE, or set $OFFERDECK_CONFIG). For example:\n"
+            ));
+            write_err(
+                "Create that file (or pass --config FILE, or set $OFFERDECK_CONFIG). For example:\n",
             );
             for line in config::EXAMPLE.lines() {
-                eprintln!("    {line}");
+                write_err(&format!("    {line}"));
             }
-            eprintln!();
+            write_err("");
             if for_dashboard {
-                eprintln!(
-                    "Or try offerdeck first on its built-in simulator, no account needed:\n\n    offerdeck --demo\n"
+                write_err(
+                    "Or try offerdeck first on its built-in simulator, no account needed:\n\n    offerdeck --demo\n",
                 );
             } else {
-                eprintln!("Or try the dashboard on the built-in simulator: offerdeck --demo");
+                write_err("Or try the dashboard on the built-in simulator: offerdeck --demo");
             }
             None
         }
         Err(e) => {
-            eprintln!("error: {e}");
-            eprintln!("(nothing was changed; fix the file and run again)");
+            write_err(&format!("error: {e}"));
+            write_err("(nothing was changed; fix the file and run again)");
             None
         }
     }
@@ -132,7 +132,7 @@ async fn dashboard(cli: &Cli) -> Exit {
         let demo = match crate::demo::start(cli.demo_time_scale).await {
             Ok(d) => d,
             Err(e) => {
-                eprintln!("error: could not start the demo simulator: {e}");
+                write_err(&format!("error: could not start the demo simulator: {e}"));
                 return Exit::Failed;
             }
         };
@@ -172,13 +172,13 @@ async fn simulate(args: crate::cli::SimulateArgs) -> Exit {
         seed,
     } = args;
     if !addr.ip().is_loopback() {
-        eprintln!(
+        write_err(&format!(
             "error: the simulator only listens on loopback addresses (127.0.0.1, ::1); got {addr}"
-        );
+        ));
         return Exit::Usage;
     }
     if !(time_scale.is_finite() && time_scale > 0.0) {
-        eprintln!("error: --time-scale must be a positive number");
+        write_err("error: --time-scale must be a positive number");
         return Exit::Usage;
     }
     let mut options = crate::sim::SimOptions::demo(time_scale);
@@ -187,7 +187,7 @@ async fn simulate(args: crate::cli::SimulateArgs) -> Exit {
         .extend(crate::sim::catalogue::bench_offers(offers));
     options.latency = latency;
     if !(0.0..=1.0).contains(&chaos) {
-        eprintln!("error: --chaos is a share of answers, between 0 and 1");
+        write_err("error: --chaos is a share of answers, between 0 and 1");
         return Exit::Usage;
     }
     if chaos > 0.0 {
@@ -196,24 +196,26 @@ async fn simulate(args: crate::cli::SimulateArgs) -> Exit {
     let sim = match crate::sim::Simulator::start(addr, options).await {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: cannot listen on {addr}: {e}");
+            write_err(&format!("error: cannot listen on {addr}: {e}"));
             return Exit::Unreachable;
         }
     };
     let base = sim.base_url();
-    println!("offerdeck simulator of the Cloud Partner Portal API listening on {base}");
-    println!(
+    write_out(&format!(
+        "offerdeck simulator of the Cloud Partner Portal API listening on {base}"
+    ));
+    write_out(&format!(
         "  time scale: {time_scale} simulated seconds per second; latency: {}",
         humantime::format_duration(latency)
-    );
-    println!(
+    ));
+    write_out(&format!(
         "  token endpoint: {base}<tenant>/oauth2/token (client_id {}, secret {})",
         crate::sim::catalogue::DEMO_CLIENT_ID,
         crate::sim::catalogue::DEMO_CLIENT_SECRET
-    );
+    ));
     let keys = sim.with_state(|s| s.offer_keys());
     let shown: Vec<&String> = keys.iter().filter(|k| !k.starts_with("bench/")).collect();
-    println!(
+    write_out(&format!(
         "  offers: {}{}",
         shown
             .iter()
@@ -225,14 +227,14 @@ async fn simulate(args: crate::cli::SimulateArgs) -> Exit {
         } else {
             String::new()
         }
-    );
-    println!(
+    ));
+    write_out(&format!(
         "  try:    export {}={}",
         crate::sim::catalogue::DEMO_SECRET_ENV,
         crate::sim::catalogue::DEMO_CLIENT_SECRET
-    );
-    println!("          offerdeck --config assets/demo.toml publish contoso/contoso-vm --wait");
-    println!("Ctrl-C stops it.");
+    ));
+    write_out("          offerdeck --config assets/demo.toml publish contoso/contoso-vm --wait");
+    write_out("Ctrl-C stops it.");
     let _ = tokio::signal::ctrl_c().await;
     sim.stop().await;
     Exit::Ok

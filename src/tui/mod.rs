@@ -20,6 +20,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 
 use crate::cli::Exit;
+use crate::cli::output::{write_err, write_out};
 use crate::setup::Context;
 use executor::Executor;
 use msg::{Effect, Msg};
@@ -60,7 +61,7 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
     let unfinished = match store.unfinished() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            write_err(&format!("error: {e}"));
             return Exit::Failed;
         }
     };
@@ -145,9 +146,9 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
     let in_flight = app.in_flight();
     drop(_guard);
     if in_flight > 0 {
-        println!(
+        write_out(&format!(
             "{in_flight} operation(s) still in flight at the service; offerdeck resumes them on its next start (or run `offerdeck watch`)."
-        );
+        ));
     }
     Exit::Ok
 }

@@ -11,13 +11,13 @@ use serde::Serialize;
 
 use crate::api::ApiError;
 use crate::domain::{Observation, Operation, Step};
-use text::{write_err, write_out};
+pub use text::{write_err, write_out};
 
 /// The version of the JSON lines contract. Fields may be added within a version; none is
 /// removed or changes meaning.
 pub const SCHEMA: u32 = 1;
 
-mod text;
+pub mod text;
 
 /// One thing a headless command reports.
 #[derive(Debug, Clone, Serialize)]

@@ -9,9 +9,41 @@ use crate::cli::Exit;
 use crate::domain::Status;
 use crate::text::{terminal_line, truncate};
 
+/// Which stream a line goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Out,
+    Err,
+}
+
+/// The lines of an event's text form.
+#[derive(Debug, Default)]
+pub struct Lines(pub Vec<(Stream, String)>);
+
+impl Lines {
+    fn out(&mut self, line: impl Into<String>) {
+        self.0.push((Stream::Out, line.into()));
+    }
+
+    fn err(&mut self, line: impl Into<String>) {
+        self.0.push((Stream::Err, line.into()));
+    }
+}
+
 /// Writes an event for people. In JSON mode, results (offers, status) are left to the JSON
 /// line; progress and errors still go to stderr.
 pub(super) fn write(event: &Event, json: bool, table_started: &Cell<bool>) {
+    for (stream, line) in lines(event, json, table_started).0 {
+        match stream {
+            Stream::Out => write_out(&line),
+            Stream::Err => write_err(&line),
+        }
+    }
+}
+
+/// An event's text form, line by line, before it is made terminal-safe.
+pub fn lines(event: &Event, json: bool, table_started: &Cell<bool>) -> Lines {
+    let mut lines = Lines::default();
     match event {
         Event::Offer { .. } | Event::Status { .. } if json => {}
         Event::Offer {
@@ -24,7 +56,7 @@ pub(super) fn write(event: &Event, json: bool, table_started: &Cell<bool>) {
             ..
         } => {
             if !table_started.replace(true) {
-                write_out(&format!(
+                lines.out(format!(
                     "{:<34} {:<20} {:<30} {:>4}  E-MAILS",
                     "OFFER", "STATUS", "STEP", "%"
                 ));
@@ -33,7 +65,7 @@ pub(super) fn write(event: &Event, json: bool, table_started: &Cell<bool>) {
             if let Some(reason) = failure.as_ref().filter(|_| status == "failed") {
                 label = format!("failed: {}", truncate(reason, 60));
             }
-            write_out(&format!(
+            lines.out(format!(
                 "{:<34} {:<20} {:<30} {:>3}%  {}",
                 offer,
                 truncate(&label, 20),
@@ -51,12 +83,12 @@ pub(super) fn write(event: &Event, json: bool, table_started: &Cell<bool>) {
             ..
         } => {
             let label = Status::parse(status).label().to_string();
-            write_out(&format!("{offer}: {label} ({progress}%)"));
+            lines.out(format!("{offer}: {label} ({progress}%)"));
             if let Some(reason) = failure {
-                write_out(&format!("  reason: {reason}"));
+                lines.out(format!("  reason: {reason}"));
             }
             for s in steps {
-                write_out(&format!(
+                lines.out(format!(
                     "  {:<44} {:<26} {:>3}%  {}",
                     truncate(&s.name, 44),
                     s.status,
@@ -64,7 +96,7 @@ pub(super) fn write(event: &Event, json: bool, table_started: &Cell<bool>) {
                     s.estimated_time_frame
                 ));
                 for m in &s.messages {
-                    write_out(&format!("      [{}] {}", m.level, m.text));
+                    lines.out(format!("      [{}] {}", m.level, m.text));
                 }
             }
         }
@@ -76,17 +108,17 @@ pub(super) fn write(event: &Event, json: bool, table_started: &Cell<bool>) {
             ..
         } => {
             if *adopted {
-                write_err(&format!(
+                lines.err(format!(
                     "{kind} of {offer}: the service answered unclearly, but an operation is running; following it (not sent twice)"
                 ));
             } else {
-                write_err(&format!(
+                lines.err(format!(
                     "{kind} of {offer} accepted; operation {operation_url}"
                 ));
             }
         }
         Event::NothingToCancel { offer } => {
-            write_err(&format!("nothing is running on {offer}; nothing to cancel"));
+            lines.err(format!("nothing is running on {offer}; nothing to cancel"));
         }
         Event::Changed {
             offer,
@@ -113,7 +145,7 @@ pub(super) fn write(event: &Event, json: bool, table_started: &Cell<bool>) {
             if let Some(f) = failure {
                 line.push_str(&format!(" — {f}"));
             }
-            write_err(&line);
+            lines.err(line);
         }
         Event::Retrying {
             offer,
@@ -121,7 +153,7 @@ pub(super) fn write(event: &Event, json: bool, table_started: &Cell<bool>) {
             attempt,
             error,
             wait_seconds,
-        } => write_err(&format!(
+        } => lines.err(format!(
             "{offer} {kind}: poll failed ({error}); retry {attempt} in {wait_seconds}s"
         )),
         Event::Final {
@@ -148,7 +180,7 @@ pub(super) fn write(event: &Event, json: bool, table_started: &Cell<bool>) {
                 ),
                 (status, _) => format!("{what}: ended {}", status.label()),
             };
-            write_err(&line);
+            lines.err(line);
         }
         Event::Error {
             context,
@@ -157,27 +189,32 @@ pub(super) fn write(event: &Event, json: bool, table_started: &Cell<bool>) {
             exit_code,
             ..
         } => {
-            write_err(&format!("error: {context}: {message}"));
+            lines.err(format!("error: {context}: {message}"));
             for detail in details {
-                write_err(&format!("  - {detail}"));
+                lines.err(format!("  - {detail}"));
             }
             if *exit_code == Exit::Auth as u8 {
-                write_err(
+                lines.err(
                     "  hint: check [auth] in the config, or set $OFFERDECK_TOKEN to a fresh token",
                 );
             }
         }
     }
+    lines
 }
 
-/// Writes one line to stdout, made terminal-safe. A closed pipe (`| head`) is not worth a panic.
-pub(super) fn write_out(line: &str) {
+/// Writes text to stdout, each line made terminal-safe. A closed pipe (`| head`) is not worth a panic.
+pub fn write_out(text: &str) {
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{}", terminal_line(line));
+    for line in text.split('\n') {
+        let _ = writeln!(out, "{}", terminal_line(line));
+    }
 }
 
-/// Writes one line to stderr, made terminal-safe.
-pub(super) fn write_err(line: &str) {
+/// Writes text to stderr, each line made terminal-safe.
+pub fn write_err(text: &str) {
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{}", terminal_line(line));
+    for line in text.split('\n') {
+        let _ = writeln!(err, "{}", terminal_line(line));
+    }
 }

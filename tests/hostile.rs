@@ -1,0 +1,134 @@
+//! A hostile service on loopback: every string it sends carries terminal escape sequences
+//! (window title, clipboard, screen clear, reset), C1 controls and bidi overrides. Nothing of it
+//! may reach a terminal raw, whatever command prints it, in text or JSON.
+
+mod common;
+
+use std::net::SocketAddr;
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// Everything a terminal would act on.
+const EVIL: &str = "A\u{1b}]0;pwned\u{7}B\u{1b}]52;c;cHduZWQ=\u{7}C\u{1b}[2J\u{1b}cD\u{9b}31mE\u{202e}F\u{7f}G\r\nH";
+
+fn step(name: &str, status: &str) -> serde_json::Value {
+    json!({"id": EVIL, "stepName": name, "status": status, "estimatedTimeFrame": EVIL,
+           "progressPercentage": 40,
+           "messages": [{"messageHtml": format!("<b>{EVIL}</b>"), "level": EVIL}]})
+}
+
+fn operation() -> serde_json::Value {
+    json!({"id": "op1", "status": EVIL, "submissionType": "publish",
+           "steps": [step(EVIL, "inProgress"), step("Certification", EVIL)],
+           "messages": [{"messageHtml": EVIL, "level": "error"}]})
+}
+
+/// The hostile service: statuses, operations and errors all carry `EVIL`.
+async fn hostile() -> SocketAddr {
+    let app = axum::Router::new().fallback(
+        |method: axum::http::Method, uri: axum::http::Uri| async move {
+            let path = uri.path().to_string();
+            let json_answer = |status: StatusCode, body: serde_json::Value| -> Response {
+                (status, [("content-type", "application/json")], body.to_string()).into_response()
+            };
+            if path.ends_with("/status") {
+                if path.contains("/offers/broken") {
+                    return json_answer(
+                        StatusCode::NOT_FOUND,
+                        json!({"Product": {"serviceName": EVIL, "error": EVIL, "exceptionCode": EVIL}}),
+                    );
+                }
+                return json_answer(StatusCode::OK, operation());
+            }
+            if path.ends_with("/publish") && method == axum::http::Method::POST {
+                if path.contains("/offers/rejected") {
+                    return json_answer(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        json!({"error": {"code": EVIL, "message": EVIL,
+                                         "details": [{"code": EVIL, "target": EVIL, "message": EVIL}]}}),
+                    );
+                }
+                let mut headers = HeaderMap::new();
+                headers.insert(
+                    "location",
+                    HeaderValue::from_static("/api/publishers/p/offers/o/operations/op1?api-version=2017-10-31"),
+                );
+                headers.insert("x-ms-correlation-request-id", HeaderValue::from_static("corr"));
+                return (StatusCode::ACCEPTED, headers).into_response();
+            }
+            if path.contains("/operations/") {
+                // A failed operation: its reason and final status are hostile too.
+                let mut body = operation();
+                body["status"] = json!("failed");
+                return json_answer(StatusCode::OK, body);
+            }
+            json_answer(StatusCode::NOT_FOUND, json!({"error": {"code": EVIL, "message": EVIL}}))
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    addr
+}
+
+fn config(dir: &std::path::Path, api: SocketAddr) -> String {
+    let text = format!(
+        "[api]\nbase_url = \"http://{api}\"\npoll_interval = \"100ms\"\nmax_retries = 0\n\
+         [[offers]]\npublisher = \"p\"\noffer = \"o\"\n\
+         [[offers]]\npublisher = \"p\"\noffer = \"broken\"\n\
+         [[offers]]\npublisher = \"p\"\noffer = \"rejected\"\n"
+    );
+    let path = dir.join("config.toml");
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+/// True when the text holds nothing a terminal would interpret.
+fn inert(text: &str) -> Result<(), String> {
+    match text.char_indices().find(|(_, c)| {
+        (c.is_control() && *c != '\n') || ('\u{202a}'..='\u{202e}').contains(c) || ('\u{2066}'..='\u{2069}').contains(c)
+    }) {
+        Some((i, c)) => Err(format!("{c:?} at {i} in {:?}", &text[i.saturating_sub(40)..(i + 20).min(text.len())])),
+        None => Ok(()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_escape_sequence_reaches_the_terminal_from_any_command() {
+    let api = hostile().await;
+    let dir = tempfile::tempdir().unwrap();
+    let c = config(dir.path(), api);
+    let env = [("OFFERDECK_TOKEN", "canary-token")];
+    let runs: &[&[&str]] = &[
+        &["status", "p/o"],
+        &["status", "p/o", "--json"],
+        &["status", "p/broken"],
+        &["status", "p/broken", "--json"],
+        &["offers"],
+        &["offers", "--json"],
+        &["publish", "p/rejected"],
+        &["publish", "p/rejected", "--json"],
+        &["publish", "p/o", "--wait"],
+        &["publish", "p/o", "--wait", "--json"],
+        &["watch"],
+    ];
+    let mut saw_failure_text = false;
+    for args in runs {
+        let mut full = vec!["--config", c.as_str()];
+        full.extend_from_slice(args);
+        let run = common::offerdeck(dir.path(), &full, &env).await;
+        for (name, text) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
+            if let Err(e) = inert(text) {
+                panic!("{args:?} {name}: {e}\n{text}");
+            }
+        }
+        // The text survives, only the sequences are gone.
+        saw_failure_text |= run.stderr.contains("ABC") || run.stdout.contains("ABC");
+        assert!(!run.stdout.contains("pwned") && !run.stderr.contains("pwned"), "{args:?}: an OSC payload survived");
+    }
+    assert!(saw_failure_text, "the plain text of the service's messages is still shown");
+}
