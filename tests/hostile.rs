@@ -90,9 +90,14 @@ fn config(dir: &std::path::Path, api: SocketAddr) -> String {
 /// True when the text holds nothing a terminal would interpret.
 fn inert(text: &str) -> Result<(), String> {
     match text.char_indices().find(|(_, c)| {
-        (c.is_control() && *c != '\n') || ('\u{202a}'..='\u{202e}').contains(c) || ('\u{2066}'..='\u{2069}').contains(c)
+        (c.is_control() && *c != '\n')
+            || ('\u{202a}'..='\u{202e}').contains(c)
+            || ('\u{2066}'..='\u{2069}').contains(c)
     }) {
-        Some((i, c)) => Err(format!("{c:?} at {i} in {:?}", &text[i.saturating_sub(40)..(i + 20).min(text.len())])),
+        Some((i, c)) => Err(format!(
+            "{c:?} at {i} in {:?}",
+            &text[i.saturating_sub(40)..(i + 20).min(text.len())]
+        )),
         None => Ok(()),
     }
 }
@@ -128,7 +133,13 @@ async fn no_escape_sequence_reaches_the_terminal_from_any_command() {
         }
         // The text survives, only the sequences are gone.
         saw_failure_text |= run.stderr.contains("ABC") || run.stdout.contains("ABC");
-        assert!(!run.stdout.contains("pwned") && !run.stderr.contains("pwned"), "{args:?}: an OSC payload survived");
+        assert!(
+            !run.stdout.contains("pwned") && !run.stderr.contains("pwned"),
+            "{args:?}: an OSC payload survived"
+        );
     }
-    assert!(saw_failure_text, "the plain text of the service's messages is still shown");
+    assert!(
+        saw_failure_text,
+        "the plain text of the service's messages is still shown"
+    );
 }

@@ -228,3 +228,81 @@ proptest! {
         prop_assert!(multi.chars().all(|c| c == '\n' || c == '\t' || (c >= ' ' && !c.is_control())), "{multi:?}");
     }
 }
+
+/// Text a hostile service might send: any characters, and the sequences terminals act on.
+fn hostile_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            any::<char>().prop_map(|c| c.to_string()),
+            Just("\u{1b}]52;c;cHduZWQ=\u{7}".to_string()),
+            Just("\u{1b}[2J\u{1b}c".to_string()),
+            Just("\u{9b}31m\u{202e}\u{2066}\u{7f}".to_string()),
+            Just("\r\n".to_string()),
+        ],
+        0..12,
+    )
+    .prop_map(|v| v.concat())
+}
+
+/// What a terminal would act on.
+fn acts_on_a_terminal(c: char) -> bool {
+    c.is_control()
+        || ('\u{202a}'..='\u{202e}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Every field of an operation and of an error body, filled with hostile text, then every
+    /// event the commands print about them, in text and in JSON: nothing a terminal acts on.
+    #[test]
+    fn no_control_character_reaches_any_output(
+        fields in prop::collection::vec(hostile_text(), 12)
+    ) {
+        use offerdeck::cli::output::{Event, json_line, text};
+        let f = |i: usize| fields[i].clone();
+        let body = serde_json::json!({
+            "id": f(0), "status": f(1), "submissionType": f(2),
+            "messages": [{"messageHtml": f(3), "level": "error"}],
+            "steps": [{"id": f(4), "stepName": f(5), "status": f(6), "estimatedTimeFrame": f(7),
+                       "messages": [{"messageHtml": f(8), "level": f(9)}]}],
+        });
+        let detail: OperationDetail = serde_json::from_value(body).unwrap();
+        let seen = detail.observe(Some(offerdeck::api::OpKind::Publish));
+        let mut op = offerdeck::domain::Operation::new(
+            "p/o".parse().unwrap(),
+            offerdeck::domain::BackendKind::Cpp,
+            offerdeck::api::OpKind::Publish,
+            "http://127.0.0.1/op".parse().unwrap(),
+            &[],
+            chrono::Utc::now(),
+        );
+        op.apply(seen.clone(), chrono::Utc::now());
+        let error_body = serde_json::json!({"error": {"code": f(10), "message": f(11),
+            "details": [{"code": f(1), "target": f(2), "message": f(3)}]}}).to_string();
+        let shim = serde_json::json!({"Product": {"serviceName": f(4), "error": f(5), "exceptionCode": f(6)}}).to_string();
+        let mut events = vec![
+            Event::status("p/o", "cpp", &seen),
+            Event::changed(&op),
+            Event::final_of(&op),
+        ];
+        for (status, body) in [(422, &error_body), (404, &shim), (500, &f(7))] {
+            let e = offerdeck::api::ApiError::from_status(ServiceError::from_body(status, body, Some(sanitize_line(&f(8)))));
+            events.push(Event::error("ctx", None, &e));
+        }
+        for event in &events {
+            let json = json_line(event);
+            prop_assert!(!json.chars().any(acts_on_a_terminal), "{json:?}");
+            for json_mode in [false, true] {
+                let lines = text::lines(event, json_mode, &std::cell::Cell::new(false));
+                for (_, line) in lines.0 {
+                    // Clean already when it enters the model, and again where it is written.
+                    prop_assert!(!line.chars().any(acts_on_a_terminal), "{line:?}");
+                    let shown = offerdeck::text::terminal_line(&line);
+                    prop_assert!(!shown.chars().any(acts_on_a_terminal), "{shown:?}");
+                }
+            }
+        }
+    }
+}
