@@ -60,6 +60,39 @@ impl StateStore {
         }
     }
 
+    /// Removes the temporary copies of the store that a process killed mid-write left behind
+    /// (under the lock, so no write is in progress). Returns how many were removed.
+    pub fn clean_debris(&self) -> Result<usize, StoreError> {
+        let _lock = self.lock()?;
+        let Some(dir) = self.path.parent() else {
+            return Ok(0);
+        };
+        let prefix = crate::fsutil::temp_prefix(&self.path);
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(self.err(e)),
+        };
+        let mut removed = 0;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let ours = name.starts_with(&prefix) && name.ends_with(".tmp");
+            // Earlier versions named their copies `.tmpXXXXXX`: removed when they hold a store.
+            let legacy = name.starts_with(".tmp")
+                && name.len() == 10
+                && std::fs::read(entry.path()).is_ok_and(|b| {
+                    b.is_empty() || b.starts_with(b"{\n  \"version\"")
+                });
+            if (ours || legacy) && std::fs::remove_file(entry.path()).is_ok() {
+                removed += 1;
+            }
+        }
+        if removed > 0 {
+            tracing::info!(removed, dir = %dir.display(), "removed temporary copies of the state store left by an interrupted write");
+        }
+        Ok(removed)
+    }
+
     /// Every record, oldest first.
     pub fn load(&self) -> Result<Vec<Operation>, StoreError> {
         let _lock = self.lock()?;
@@ -218,6 +251,32 @@ mod tests {
             h.join().unwrap();
         }
         assert_eq!(StateStore::open(dir.path()).load().unwrap().len(), 100);
+    }
+}
+
+#[cfg(test)]
+mod debris {
+    use super::*;
+
+    #[test]
+    fn copies_left_by_a_killed_writer_are_removed_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::open(dir.path());
+        store.modify(|_| {}).unwrap();
+        let ours = dir.path().join(".operations.json.a1B2c3.tmp");
+        let legacy = dir.path().join(".tmpX1y2Z3");
+        let other = dir.path().join(".tmpQwErTy");
+        std::fs::write(&ours, b"{\"version\":1").unwrap();
+        std::fs::write(&legacy, b"{\n  \"version\": 1,\n  \"operations\": [").unwrap();
+        std::fs::write(&other, b"not ours").unwrap();
+        std::fs::write(dir.path().join("notes.tmp"), b"keep").unwrap();
+        assert_eq!(store.clean_debris().unwrap(), 2);
+        assert!(!ours.exists() && !legacy.exists());
+        assert!(other.exists() && dir.path().join("notes.tmp").exists());
+        assert!(store.path().exists());
+        // A write leaves no copy of its own behind.
+        store.modify(|_| {}).unwrap();
+        assert_eq!(store.clean_debris().unwrap(), 0);
     }
 }
 

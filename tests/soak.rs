@@ -270,6 +270,15 @@ async fn killed_mid_run_and_restarted_nothing_lost_nothing_twice() {
     assert_eq!(finals, left, "the restart resumed exactly what was left");
     let records = store.load().unwrap();
     assert_eq!(records.len(), offers);
+    // Whatever the kill interrupted, no temporary copy of the store is left behind.
+    let debris: Vec<_> = common::walk(dir.path())
+        .into_iter()
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            name.starts_with(".operations.json.") || name.starts_with(".tmp")
+        })
+        .collect();
+    assert!(debris.is_empty(), "{debris:?}");
     for record in &records {
         assert!(record.finished, "{}", record.offer);
         assert_eq!(truth(&sim, record), record.seen.status, "{}", record.offer);

@@ -80,10 +80,15 @@ fn context(config: Config, store: Option<StateStore>) -> Result<Context, Exit> {
             return Err(e.exit());
         }
     };
+    let store = store.unwrap_or_else(StateStore::default_location);
+    // Copies of the store a killed process left mid-write; a failure here changes nothing else.
+    if let Err(e) = store.clean_debris() {
+        tracing::warn!(error = %e, "could not look for stale copies of the state store");
+    }
     Ok(Context {
         config,
         backends: crate::backend::Backends::new(client),
-        store: store.unwrap_or_else(StateStore::default_location),
+        store,
         clock: crate::clock::Clock::System,
     })
 }
