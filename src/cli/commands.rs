@@ -192,8 +192,9 @@ async fn follow_all(ctx: &Context, out: &Reporter, operations: Vec<Operation>) -
     let cancel = CancellationToken::new();
     let policy = FollowPolicy::every(ctx.config.api.poll_interval);
     let mut remaining = operations.len();
+    let mut followers = tokio::task::JoinSet::new();
     for operation in operations {
-        tokio::spawn(ops::follow(
+        followers.spawn(ops::follow(
             ctx.backends.get(operation.backend).clone(),
             Some(ctx.store.clone()),
             operation,
@@ -211,13 +212,25 @@ async fn follow_all(ctx: &Context, out: &Reporter, operations: Vec<Operation>) -
     while remaining > 0 {
         let event = tokio::select! {
             e = rx.recv() => e,
+            // A follower that ends without saying how (a panic) ends the command in failure.
+            Some(Err(e)) = followers.join_next() => {
+                cancel.cancel();
+                out.note(&format!("error: a follower stopped abnormally ({e}); the operations go on at the service; `offerdeck watch` resumes them"));
+                return Exit::Failed;
+            }
             _ = &mut interrupted => {
                 cancel.cancel();
                 out.note("interrupted: the operations go on at the service; `offerdeck watch` resumes them");
                 return Exit::Failed;
             }
         };
-        let Some(event) = event else { break };
+        let Some(event) = event else {
+            // Every sender is gone with operations unreported: never a silent success.
+            out.note(&format!(
+                "error: {remaining} operation(s) stopped being followed without an outcome; `offerdeck watch` resumes them"
+            ));
+            return worse(exit, Exit::Failed);
+        };
         match event {
             FollowEvent::Changed(op) => out.emit(&Event::changed(&op)),
             FollowEvent::Retrying {

@@ -216,4 +216,26 @@ mod tests {
         let (_, _, msg) = err("[api]\npoll_interval = \"soon\"\n");
         assert!(msg.contains("15s"), "{msg}");
     }
+
+    #[test]
+    fn durations_out_of_bounds_are_refused_at_their_line() {
+        for (text, what) in [
+            ("[api]\npoll_interval = \"500000000000y\"\n", "between 1s and 1day"),
+            ("[api]\npoll_interval = \"1ns\"\n", "between 1s and 1day"),
+            ("[api]\npoll_interval = \"0s\"\n", "between"),
+            ("[api]\nrequest_timeout = \"2h\"\n", "between 1ms and 1h"),
+            ("[api]\nconnect_timeout = \"0s\"\n", "between 1ms and 1h"),
+        ] {
+            let (line, _, msg) = err(text);
+            assert_eq!(line, 2, "{text}");
+            assert!(msg.contains(what), "{text}: {msg}");
+        }
+        // A simulator on loopback may be polled faster than a real service.
+        let fast = parse(
+            Path::new("c.toml"),
+            "[api]\nbase_url = \"http://127.0.0.1:9\"\npoll_interval = \"100ms\"\n",
+        )
+        .unwrap();
+        assert_eq!(fast.api.poll_interval, Duration::from_millis(100));
+    }
 }

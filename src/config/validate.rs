@@ -32,25 +32,28 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         at(offset, tidy_toml_message(e.message()))
     })?;
 
+    // A duration within bounds; out of them, the message says which and what to write.
     let duration = |field: &Option<Spanned<String>>,
                     name: &str,
-                    default: Duration|
+                    default: Duration,
+                    (min, max): (Duration, Duration)|
      -> Result<Duration, ConfigError> {
-        match field {
-            None => Ok(default),
-            Some(s) => {
-                let d = humantime::parse_duration(s.get_ref().trim()).map_err(|e| {
-                    at(s.span().start, format!("{name} = {:?} is not a duration ({e}); write it like \"15s\", \"2m\" or \"1h 30m\"", s.get_ref()))
-                })?;
-                if d.is_zero() {
-                    return Err(at(
-                        s.span().start,
-                        format!("{name} must be longer than zero"),
-                    ));
-                }
-                Ok(d)
-            }
+        let Some(s) = field else { return Ok(default) };
+        let d = humantime::parse_duration(s.get_ref().trim()).map_err(|e| {
+            at(s.span().start, format!("{name} = {:?} is not a duration ({e}); write it like \"15s\", \"2m\" or \"1h 30m\"", s.get_ref()))
+        })?;
+        if d < min || d > max {
+            return Err(at(
+                s.span().start,
+                format!(
+                    "{name} = {:?} is out of bounds: it must be between {} and {}",
+                    s.get_ref(),
+                    humantime::format_duration(min),
+                    humantime::format_duration(max)
+                ),
+            ));
         }
+        Ok(d)
     };
 
     // The client's own defaults, so they are defined once.
@@ -93,24 +96,35 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         }
         Some(s) => *s.get_ref(),
     };
+    // Polls at least a second apart against a real service (a simulator on loopback may be
+    // polled faster), at most a day; a timeout at most an hour.
+    let fastest_poll = if crate::api::pointer::is_loopback(&base_url) {
+        Duration::from_millis(50)
+    } else {
+        Duration::from_secs(1)
+    };
+    let hour = Duration::from_secs(3_600);
     let api = ApiConfig {
-        base_url,
-        api_version,
         poll_interval: duration(
             &raw.api.poll_interval,
             "poll_interval",
             Duration::from_secs(15),
+            (fastest_poll, Duration::from_secs(86_400)),
         )?,
         connect_timeout: duration(
             &raw.api.connect_timeout,
             "connect_timeout",
             defaults.connect_timeout,
+            (Duration::from_millis(1), hour),
         )?,
         request_timeout: duration(
             &raw.api.request_timeout,
             "request_timeout",
             defaults.request_timeout,
+            (Duration::from_millis(1), hour),
         )?,
+        base_url,
+        api_version,
         max_retries,
         concurrency,
     };
