@@ -98,6 +98,7 @@ fn busy_app() -> App {
                     operation: r.clone(),
                     adopted: false,
                     not_recorded: None,
+                    store_notices: Vec::new(),
                 })),
             },
             now,

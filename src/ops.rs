@@ -56,6 +56,12 @@ pub enum FollowEvent {
         error: String,
         wait: Duration,
     },
+    /// The state store could not record the operation's progress, or was found unreadable and
+    /// moved aside: the user must hear of it, not only the log.
+    StoreProblem {
+        operation: Operation,
+        message: String,
+    },
     /// The follower stopped for good: finished, gave up, or was cancelled.
     Stopped {
         operation: Operation,
@@ -72,6 +78,8 @@ pub struct StartOutcome {
     /// Set when the service accepted the operation but the state store could not record it:
     /// the operation runs, but nothing will resume it unless the user follows it by hand.
     pub not_recorded: Option<StoreError>,
+    /// What else the store had to say (a corrupt file moved aside).
+    pub store_notices: Vec<String>,
 }
 
 /// Starts a publish or a go-live and records it. An offer already running an operation of the
@@ -154,6 +162,7 @@ fn record(store: &StateStore, operation: Operation, adopted: bool) -> StartOutco
         operation,
         adopted,
         not_recorded,
+        store_notices: store.take_notices(),
     }
 }
 
@@ -181,6 +190,8 @@ pub async fn follow<M>(
     }
     let mut failures: u32 = 0;
     let mut waits = policy.retry().waits();
+    // Said once per run of failed writes, not at every poll.
+    let mut store_failing = false;
     // Before the first poll: none; after a good one: the interval; after a failure: a backoff.
     let mut wait = Duration::ZERO;
     loop {
@@ -208,9 +219,27 @@ pub async fn follow<M>(
                 let change = operation.apply(seen, clock.now());
                 if change.durable
                     && let Some(store) = &store
-                    && let Err(e) = store.upsert(&operation)
                 {
-                    tracing::error!(error = %e, "could not update the state store");
+                    let mut problems = store.take_notices();
+                    match store.upsert(&operation) {
+                        Ok(()) => store_failing = false,
+                        Err(e) => {
+                            tracing::error!(error = %e, "could not update the state store");
+                            if !std::mem::replace(&mut store_failing, true) {
+                                problems.push(format!("progress not recorded: {e}; a restart may not know how far it got"));
+                            }
+                        }
+                    }
+                    problems.extend(store.take_notices());
+                    for message in problems {
+                        let event = FollowEvent::StoreProblem {
+                            operation: operation.clone(),
+                            message,
+                        };
+                        if tx.send(wrap(event)).await.is_err() {
+                            return;
+                        }
+                    }
                 }
                 if change.visible
                     && tx

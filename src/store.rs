@@ -7,6 +7,7 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
@@ -29,11 +30,13 @@ pub struct StoreError {
     pub message: String,
 }
 
-/// The state store in one folder.
+/// The state store in one folder. Cheap to clone; clones share their notices.
 #[derive(Debug, Clone)]
 pub struct StateStore {
     path: PathBuf,
     lock_path: PathBuf,
+    /// Things the user must hear about that did not stop the store (a corrupt file moved aside).
+    notices: Arc<Mutex<Vec<String>>>,
 }
 
 impl StateStore {
@@ -41,7 +44,13 @@ impl StateStore {
         StateStore {
             path: dir.join("operations.json"),
             lock_path: dir.join("operations.lock"),
+            notices: Arc::default(),
         }
+    }
+
+    /// What happened to the store that the user must be told (and forgets it).
+    pub fn take_notices(&self) -> Vec<String> {
+        std::mem::take(&mut *self.notices.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// The store in the default data folder.
@@ -80,9 +89,8 @@ impl StateStore {
             // Earlier versions named their copies `.tmpXXXXXX`: removed when they hold a store.
             let legacy = name.starts_with(".tmp")
                 && name.len() == 10
-                && std::fs::read(entry.path()).is_ok_and(|b| {
-                    b.is_empty() || b.starts_with(b"{\n  \"version\"")
-                });
+                && std::fs::read(entry.path())
+                    .is_ok_and(|b| b.is_empty() || b.starts_with(b"{\n  \"version\""));
             if (ours || legacy) && std::fs::remove_file(entry.path()).is_ok() {
                 removed += 1;
             }
@@ -152,15 +160,56 @@ impl StateStore {
         crate::fsutil::write_atomically(&self.path, &bytes).map_err(|e| self.err(e))
     }
 
+    /// Reads the file (under the lock). A file that cannot be understood is never overwritten:
+    /// it is moved aside, the user is told, and a new store starts.
     fn read(&self) -> Result<StoreFile, StoreError> {
         match std::fs::read(&self.path) {
             Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => Ok(StoreFile::default()),
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
-                self.err(format!("{e}; move the file aside to start afresh (operations keep running on the service)"))
-            }),
+            Ok(bytes) => match serde_json::from_slice(&bytes) {
+                Ok(file) => Ok(file),
+                Err(e) => {
+                    let aside = self.move_aside()?;
+                    let notice = format!(
+                        "the state store {} could not be read ({e}); it was moved aside to {} and a new one started (the operations in it go on at the service)",
+                        self.path.display(),
+                        aside.display()
+                    );
+                    tracing::error!("{notice}");
+                    self.notices
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push(notice);
+                    Ok(StoreFile::default())
+                }
+            },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(StoreFile::default()),
             Err(e) => Err(self.err(e)),
         }
+    }
+
+    /// Renames the store to `operations.json.corrupt-<time>` (never over another one).
+    fn move_aside(&self) -> Result<PathBuf, StoreError> {
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut aside = self.path.with_file_name(format!("{name}.corrupt-{stamp}"));
+        let mut n = 1;
+        while aside.exists() {
+            n += 1;
+            aside = self
+                .path
+                .with_file_name(format!("{name}.corrupt-{stamp}-{n}"));
+        }
+        std::fs::rename(&self.path, &aside).map_err(|e| {
+            self.err(format!(
+                "it cannot be read, and could not be moved aside to {} ({e}); move it aside by hand",
+                aside.display()
+            ))
+        })?;
+        Ok(aside)
     }
 
     fn lock(&self) -> Result<File, StoreError> {
@@ -251,6 +300,37 @@ mod tests {
             h.join().unwrap();
         }
         assert_eq!(StateStore::open(dir.path()).load().unwrap().len(), 100);
+    }
+}
+
+#[cfg(test)]
+mod corrupt {
+    use super::*;
+
+    #[test]
+    fn a_corrupt_store_is_moved_aside_reported_and_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::open(dir.path());
+        std::fs::write(store.path(), b"{\"version\":1,\"operations\":[{\"trunc").unwrap();
+        assert!(store.load().unwrap().is_empty());
+        let notices = store.take_notices();
+        assert_eq!(notices.len(), 1);
+        assert!(notices[0].contains("moved aside"), "{notices:?}");
+        let aside: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("operations.json.corrupt-")
+            })
+            .collect();
+        assert_eq!(aside.len(), 1);
+        assert_eq!(
+            std::fs::read(aside[0].path()).unwrap(),
+            b"{\"version\":1,\"operations\":[{\"trunc"
+        );
+        assert!(store.take_notices().is_empty(), "said once");
     }
 }
 

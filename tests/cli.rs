@@ -473,3 +473,97 @@ async fn cancel_wait_follows_the_publish_to_canceled_and_watch_agrees() {
         run.stdout
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_accepted_operation_is_never_lost_silently() {
+    let sim = manual_simulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim, "100ms");
+    let c = cfg(&config);
+    // A store that cannot be read or written (a folder where the file should be).
+    let store_path = dir.path().join("operations.json");
+    std::fs::create_dir(&store_path).unwrap();
+    let run = offerdeck(
+        dir.path(),
+        &["--config", &c, "publish", "contoso/contoso-vm", "--json"],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 7, "accepted but not recorded: {}", run.stderr);
+    assert!(
+        run.stderr.contains("could not be recorded"),
+        "{}",
+        run.stderr
+    );
+    let event = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["event"] == "not_recorded")
+        .expect("a not_recorded event");
+    assert_eq!(event["exit_code"], 7);
+    let url = event["operation_url"].as_str().unwrap().to_string();
+    assert!(
+        run.stderr.contains(&format!("offerdeck watch --url {url}")),
+        "{}",
+        run.stderr
+    );
+    // Followed by hand, it reaches its end.
+    sim.advance(TO_SIGNOFF);
+    let run = offerdeck(dir.path(), &["--config", &c, "watch", "--url", &url], &[]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("ready for go-live"), "{}", run.stderr);
+    // A URL off the configured origin is refused before any token goes there.
+    let run = offerdeck(
+        dir.path(),
+        &[
+            "--config",
+            &c,
+            "watch",
+            "--url",
+            "https://evil.example/api/operations/x$y$1$preview",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("not on the configured API origin"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_store_is_moved_aside_and_the_new_operation_recorded() {
+    let sim = simulator(FAST).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim, "100ms");
+    let corrupt = b"{\"version\":1,\"operations\":[{\"publisher\":";
+    std::fs::write(dir.path().join("operations.json"), corrupt).unwrap();
+    let run = offerdeck(
+        dir.path(),
+        &["--config", &cfg(&config), "publish", "contoso/contoso-vm"],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("moved aside"), "{}", run.stderr);
+    let aside: Vec<_> = walk(dir.path())
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("operations.json.corrupt-")
+        })
+        .collect();
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    assert_eq!(std::fs::read(&aside[0]).unwrap(), corrupt, "kept as it was");
+    let store = offerdeck::store::StateStore::open(dir.path());
+    assert_eq!(
+        store.unfinished().unwrap().len(),
+        1,
+        "recorded in a new store"
+    );
+}

@@ -36,6 +36,7 @@ fn started(op: &Operation) -> Result<Option<StartOutcome>, ApiError> {
         operation: op.clone(),
         adopted: false,
         not_recorded: None,
+        store_notices: Vec::new(),
     }))
 }
 

@@ -79,6 +79,7 @@ fn started(op: &Operation) -> Result<Option<StartOutcome>, ApiError> {
         operation: op.clone(),
         adopted: false,
         not_recorded: None,
+        store_notices: Vec::new(),
     }))
 }
 
@@ -760,4 +761,60 @@ fn operations_started_by_someone_else_are_found_and_followed() {
         )
         .is_empty()
     );
+}
+
+#[test]
+fn a_store_that_cannot_record_is_said_on_screen() {
+    let mut app = app();
+    publish_selected(&mut app);
+    let op = record(OpKind::Publish, "p1", Status::Running);
+    let errors_before = app.errors.len();
+    app.update(
+        Msg::Started {
+            row: 0,
+            kind: OpKind::Publish,
+            result: Ok(Some(StartOutcome {
+                operation: op.clone(),
+                adopted: false,
+                not_recorded: Some(offerdeck::store::StoreError {
+                    path: "/data/operations.json".into(),
+                    message: "No space left on device".into(),
+                }),
+                store_notices: Vec::new(),
+            })),
+        },
+        t0(),
+    );
+    let last = app.errors.last().unwrap();
+    assert!(last.message.contains("could not be recorded"), "{last:?}");
+    assert!(
+        last.message
+            .contains("offerdeck watch --url http://127.0.0.1:1/op/p1"),
+        "{last:?}"
+    );
+    assert!(app.toasts.iter().any(|t| t.text.contains("No space left")));
+    // A follower that cannot save its progress says so too, in a toast and the history.
+    app.update(
+        Msg::Follow {
+            row: 0,
+            event: FollowEvent::StoreProblem {
+                operation: op,
+                message: "progress not recorded: disk full".into(),
+            },
+        },
+        t0(),
+    );
+    assert_eq!(app.errors.len(), errors_before + 2);
+    assert!(
+        app.toasts
+            .last()
+            .unwrap()
+            .text
+            .contains("progress not recorded")
+    );
+    app.update(
+        Msg::StoreProblem("the state store was moved aside".into()),
+        t0(),
+    );
+    assert!(app.toasts.last().unwrap().text.starts_with("state store:"));
 }

@@ -107,6 +107,17 @@ fn one_of_each() -> Vec<Event> {
             progress: 100,
             operation_url: s(),
         },
+        Event::NotRecorded {
+            offer: s(),
+            kind: s(),
+            operation_url: s(),
+            message: s(),
+            exit_code: 7,
+        },
+        Event::StoreProblem {
+            offer: None,
+            message: s(),
+        },
         Event::Error {
             context: s(),
             offer: None,

@@ -124,6 +124,65 @@ impl Backend {
         }
     }
 
+    /// The operation at a URL given by hand (`watch --url`): checked against the configured
+    /// origin, its offer read from the path, its kind from the service's answer.
+    pub async fn operation_at(
+        &self,
+        url: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Operation, ApiError> {
+        match self {
+            Backend::Cpp(c) => {
+                let pointer = c.resolve_pointer(url)?;
+                let untrusted = |reason: &str| ApiError::UntrustedUrl {
+                    url: pointer.to_string(),
+                    reason: reason.to_string(),
+                };
+                let segments: Vec<String> = pointer
+                    .path_segments()
+                    .map(|s| {
+                        s.map(|p| {
+                            percent_encoding::percent_decode_str(p)
+                                .decode_utf8_lossy()
+                                .into_owned()
+                        })
+                        .collect()
+                    })
+                    .unwrap_or_default();
+                let parts: Vec<&str> = segments.iter().map(String::as_str).collect();
+                let (publisher, offer) = match parts.as_slice() {
+                    [.., "publishers", p, "offers", o, "operations", _] => {
+                        (p.to_string(), o.to_string())
+                    }
+                    [.., "operations", legacy] => {
+                        let mut fields = legacy.split('$');
+                        match (fields.next(), fields.next()) {
+                            (Some(p), Some(o)) => (p.to_string(), o.to_string()),
+                            _ => return Err(untrusted("not an operation URL of this API")),
+                        }
+                    }
+                    _ => return Err(untrusted("not an operation URL of this API")),
+                };
+                let offer = OfferId::new(&publisher, &offer)
+                    .map_err(|e| untrusted(&format!("no offer in it ({e})")))?;
+                let detail = c.get_operation(&pointer).await?;
+                let kind = if OpKind::GoLive.matches_submission_type(&detail.submission_type) {
+                    OpKind::GoLive
+                } else {
+                    OpKind::Publish
+                };
+                Ok(Operation::new(
+                    offer,
+                    BackendKind::Cpp,
+                    kind,
+                    pointer,
+                    &[],
+                    now,
+                ))
+            }
+        }
+    }
+
     /// A stored pointer, checked again against the configured origin before any token goes
     /// with it (the store is a file anyone with access could edit).
     pub fn check_pointer(&self, pointer: &Url) -> Result<Url, ApiError> {

@@ -14,7 +14,8 @@ pub const EXIT_CODES: &str = "Exit codes:
   3  rejected by validation (HTTP 422; every detail printed)
   4  not found
   5  authentication or permission
-  6  service unreachable after retries";
+  6  service unreachable after retries
+  7  accepted by the service but not recorded in the state store (the URL to follow is printed)";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -108,8 +109,11 @@ pub enum HeadlessCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Follow every unfinished operation (from the state store) to its end
+    /// Follow every unfinished operation (from the state store) to its end, or one by its URL
     Watch {
+        /// Follow the operation at this URL (as `publish` printed it) instead of the store's
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
         #[arg(long)]
         json: bool,
     },

@@ -139,6 +139,7 @@ pub async fn start(
         operation,
         adopted,
         not_recorded,
+        store_notices,
     } = match started {
         Ok(started) => started,
         Err(e) => return failed(out, &format!("{kind} of {id}"), Some(id), &e),
@@ -150,16 +151,45 @@ pub async fn start(
         adopted,
         notification_emails: operation.notification_emails.clone(),
     });
-    if let Some(e) = &not_recorded {
-        out.note(&format!(
-            "warning: the service accepted the {kind}, but it could not be recorded ({e}); `offerdeck watch` will not resume it: follow {} by hand",
-            operation.pointer
-        ));
+    for message in store_notices {
+        out.emit(&Event::StoreProblem {
+            offer: Some(id.to_string()),
+            message,
+        });
     }
+    // Accepted but not recorded: said loudly, with what to follow it by, and exit 7.
+    let recorded = match &not_recorded {
+        Some(e) => {
+            out.emit(&Event::NotRecorded {
+                offer: id.to_string(),
+                kind: kind.as_str().to_string(),
+                operation_url: operation.pointer.to_string(),
+                message: e.to_string(),
+                exit_code: Exit::NotRecorded as u8,
+            });
+            Exit::NotRecorded
+        }
+        None => Exit::Ok,
+    };
     if !wait {
         out.result_text(operation.pointer.as_str());
-        return Exit::Ok;
+        return recorded;
     }
+    worse(recorded, follow_all(ctx, out, vec![operation]).await)
+}
+
+/// `offerdeck watch --url URL`: one operation, followed by hand (one the store does not know).
+pub async fn watch_url(ctx: &Context, out: &Reporter, url: &str) -> Exit {
+    // The URL says which API it is on; today there is one.
+    let backend = ctx.backends.get(crate::domain::BackendKind::Cpp);
+    let operation = match backend.operation_at(url, ctx.clock.now()).await {
+        Ok(op) => op,
+        Err(e) => return failed(out, &format!("following {url}"), None, &e),
+    };
+    out.note(&format!(
+        "following the {} of {} at {}",
+        operation.kind, operation.offer, operation.pointer
+    ));
     follow_all(ctx, out, vec![operation]).await
 }
 
@@ -168,10 +198,19 @@ pub async fn watch(ctx: &Context, out: &Reporter) -> Exit {
     let operations = match ctx.store.unfinished() {
         Ok(r) => r,
         Err(e) => {
-            out.note(&format!("error: {e}"));
+            out.emit(&Event::StoreProblem {
+                offer: None,
+                message: e.to_string(),
+            });
             return Exit::Failed;
         }
     };
+    for message in ctx.store.take_notices() {
+        out.emit(&Event::StoreProblem {
+            offer: None,
+            message,
+        });
+    }
     if operations.is_empty() {
         out.note(&format!(
             "no unfinished operations in {}",
@@ -244,6 +283,10 @@ async fn follow_all(ctx: &Context, out: &Reporter, operations: Vec<Operation>) -
                 attempt,
                 error,
                 wait_seconds: wait.as_secs(),
+            }),
+            FollowEvent::StoreProblem { operation, message } => out.emit(&Event::StoreProblem {
+                offer: Some(operation.offer.to_string()),
+                message,
             }),
             FollowEvent::Stopped {
                 mut operation,

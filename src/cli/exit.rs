@@ -14,6 +14,9 @@ pub enum Exit {
     NotFound = 4,
     Auth = 5,
     Unreachable = 6,
+    /// The service accepted the operation, but the state store could not record it: nothing
+    /// will resume it unless the user follows it by hand (`watch --url`).
+    NotRecorded = 7,
 }
 
 impl From<Exit> for ExitCode {

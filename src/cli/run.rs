@@ -65,7 +65,13 @@ async fn headless(ctx: &Context, command: HeadlessCommand) -> Exit {
             )
             .await
         }
-        HeadlessCommand::Watch { json } => commands::watch(ctx, &Reporter::new(json)).await,
+        HeadlessCommand::Watch { url: None, json } => {
+            commands::watch(ctx, &Reporter::new(json)).await
+        }
+        HeadlessCommand::Watch {
+            url: Some(url),
+            json,
+        } => commands::watch_url(ctx, &Reporter::new(json), &url).await,
     }
 }
 

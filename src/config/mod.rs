@@ -220,7 +220,10 @@ mod tests {
     #[test]
     fn durations_out_of_bounds_are_refused_at_their_line() {
         for (text, what) in [
-            ("[api]\npoll_interval = \"500000000000y\"\n", "between 1s and 1day"),
+            (
+                "[api]\npoll_interval = \"500000000000y\"\n",
+                "between 1s and 1day",
+            ),
             ("[api]\npoll_interval = \"1ns\"\n", "between 1s and 1day"),
             ("[api]\npoll_interval = \"0s\"\n", "between"),
             ("[api]\nrequest_timeout = \"2h\"\n", "between 1ms and 1h"),

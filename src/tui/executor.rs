@@ -133,12 +133,19 @@ impl Executor {
                             tracing::warn!(%offer, error = %e, "could not look for the running operation");
                         }
                     }
+                    for notice in store.take_notices() {
+                        let _ = tx.send(Msg::StoreProblem(notice)).await;
+                    }
                 });
             }
             Effect::LoadStore => {
                 let store = self.store.clone();
                 tokio::spawn(async move {
-                    let read = tokio::task::spawn_blocking(move || store.unfinished()).await;
+                    let reader = store.clone();
+                    let read = tokio::task::spawn_blocking(move || reader.unfinished()).await;
+                    for notice in store.take_notices() {
+                        let _ = tx.send(Msg::StoreProblem(notice)).await;
+                    }
                     let result = match read {
                         Ok(Ok(operations)) => Ok(operations),
                         Ok(Err(e)) => Err(e.to_string()),

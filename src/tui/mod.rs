@@ -67,6 +67,10 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
     };
     let (tx, mut rx) = mpsc::channel::<Msg>(256);
     let (mut app, effects) = App::new(&config, &options.title, unfinished, clock.now());
+    // A store found unreadable at start was moved aside: said on screen, not only in the log.
+    for notice in store.take_notices() {
+        app.update(Msg::StoreProblem(notice), clock.now());
+    }
     let executor = Executor::new(
         backends,
         store,

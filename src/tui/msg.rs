@@ -38,6 +38,8 @@ pub enum Msg {
         row: usize,
         operation: Operation,
     },
+    /// The state store could not be read or written, or was moved aside: the user must know.
+    StoreProblem(String),
     /// The unfinished operations of the state store, read again.
     StoreLoaded(Result<Vec<Operation>, String>),
     /// The config file was (or was not) rewritten with new e-mails.

@@ -84,6 +84,20 @@ pub enum Event {
         progress: u8,
         operation_url: String,
     },
+    /// The service accepted an operation, but the state store could not record it: nothing will
+    /// resume it unless it is followed by hand (`watch --url operation_url`).
+    NotRecorded {
+        offer: String,
+        kind: String,
+        operation_url: String,
+        message: String,
+        exit_code: u8,
+    },
+    /// The state store could not be written, or was found unreadable and moved aside.
+    StoreProblem {
+        offer: Option<String>,
+        message: String,
+    },
     /// Something failed; `exit_code` is what the command exits with because of it.
     Error {
         context: String,
@@ -137,7 +151,7 @@ impl From<&Step> for StepOut {
 
 impl Event {
     /// Every event kind, as its `"event"` value.
-    pub const KINDS: [&'static str; 8] = [
+    pub const KINDS: [&'static str; 10] = [
         "offer",
         "status",
         "accepted",
@@ -145,6 +159,8 @@ impl Event {
         "changed",
         "retrying",
         "final",
+        "not_recorded",
+        "store_problem",
         "error",
     ];
 
@@ -158,6 +174,8 @@ impl Event {
             Event::Changed { .. } => "changed",
             Event::Retrying { .. } => "retrying",
             Event::Final { .. } => "final",
+            Event::NotRecorded { .. } => "not_recorded",
+            Event::StoreProblem { .. } => "store_problem",
             Event::Error { .. } => "error",
         }
     }

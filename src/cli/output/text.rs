@@ -182,6 +182,24 @@ pub fn lines(event: &Event, json: bool, table_started: &Cell<bool>) -> Lines {
             };
             lines.err(line);
         }
+        Event::NotRecorded {
+            offer,
+            kind,
+            operation_url,
+            message,
+            ..
+        } => {
+            lines.err(format!(
+                "error: the {kind} of {offer} was accepted and runs at the service, but it could not be recorded: {message}"
+            ));
+            lines.err(format!(
+                "  nothing will resume it by itself; follow it with: offerdeck watch --url {operation_url}"
+            ));
+        }
+        Event::StoreProblem { offer, message } => {
+            let on = offer.as_ref().map(|o| format!("{o}: ")).unwrap_or_default();
+            lines.err(format!("warning: {on}{message}"));
+        }
         Event::Error {
             context,
             message,

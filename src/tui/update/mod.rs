@@ -38,6 +38,10 @@ impl App {
             Msg::Started { row, kind, result } => self.on_started(row, kind, result),
             Msg::Follow { row, event } => self.on_follow(row, event),
             Msg::StoreLoaded(result) => self.on_store_loaded(result),
+            Msg::StoreProblem(message) => {
+                self.on_store_problem(None, message);
+                Vec::new()
+            }
             Msg::EmailsSaved { row, result } => {
                 self.on_emails_saved(row, result);
                 Vec::new()

@@ -88,6 +88,7 @@ impl App {
         let key = r.id.to_string();
         let mut effects = Vec::new();
         let mut toasts = Vec::new();
+        let mut problems = Vec::new();
         match result {
             Ok(None) => {
                 toasts.push((
@@ -100,6 +101,7 @@ impl App {
                     operation,
                     adopted,
                     not_recorded,
+                    store_notices,
                 } = started;
                 let already_followed = r.activity == Activity::Following
                     && r.op
@@ -133,10 +135,11 @@ impl App {
                     (_, false) => format!("{key}: {kind} accepted"),
                 };
                 toasts.push((text, ToastLevel::Info));
+                problems.extend(store_notices);
                 if let Some(e) = not_recorded {
-                    toasts.push((
-                        format!("{key}: the {kind} runs, but could not be recorded ({e}); it will not be resumed after a restart"),
-                        ToastLevel::Error,
+                    problems.push(format!(
+                        "the {kind} runs, but could not be recorded ({e}); it will not be resumed after a restart: follow it with offerdeck watch --url {}",
+                        r.op.as_ref().map(|o| o.pointer.to_string()).unwrap_or_default()
                     ));
                 }
             }
@@ -177,8 +180,28 @@ impl App {
         for (text, level) in toasts {
             self.toast(text, level);
         }
+        for message in problems {
+            self.on_store_problem(Some(key.clone()), message);
+        }
         self.refilter();
         self.with_bell(effects)
+    }
+
+    /// A problem of the state store: a toast, and an entry in the error history that stays.
+    pub(super) fn on_store_problem(&mut self, offer: Option<String>, message: String) {
+        let message = sanitize_line(&message);
+        let text = match &offer {
+            Some(o) => format!("{o}: {message}"),
+            None => format!("state store: {message}"),
+        };
+        self.toast(text, ToastLevel::Error);
+        self.record_error(ErrorEntry {
+            at: self.now,
+            offer,
+            message,
+            details: Vec::new(),
+            correlation_id: None,
+        });
     }
 
     pub(super) fn on_follow(&mut self, row: usize, event: FollowEvent) -> Vec<Effect> {
@@ -250,6 +273,10 @@ impl App {
                         _ => {}
                     }
                 }
+            }
+            FollowEvent::StoreProblem { message, .. } => {
+                self.on_store_problem(Some(key), message);
+                return Vec::new();
             }
             FollowEvent::Retrying { attempt, error, .. } => {
                 r.last_poll = Some(now);
