@@ -14,6 +14,7 @@ pub mod lenient;
 pub mod logging;
 pub mod ops;
 pub mod paths;
+pub mod redact;
 pub mod setup;
 pub mod sim;
 pub mod store;

@@ -11,7 +11,8 @@ use tracing_subscriber::EnvFilter;
 pub fn init(file_name: &str) -> Option<(WorkerGuard, PathBuf)> {
     let dir = crate::paths::log_dir();
     std::fs::create_dir_all(&dir).ok()?;
-    let appender = tracing_appender::rolling::never(&dir, file_name);
+    let appender =
+        crate::redact::ScrubbingWriter(tracing_appender::rolling::never(&dir, file_name));
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = std::env::var("OFFERDECK_LOG")
         .ok()

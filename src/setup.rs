@@ -36,9 +36,21 @@ pub fn token_source(
     auth: &AuthConfig,
     config_path: &std::path::Path,
 ) -> Result<TokenSource, SetupError> {
+    // The client secret is hidden from every output even when another source is used (a token
+    // command might print it).
+    if let Some(secret) = auth
+        .client_secret_env
+        .as_ref()
+        .and_then(|name| std::env::var(name).ok())
+    {
+        crate::redact::register(secret.trim());
+    }
     if let Ok(token) = std::env::var(&auth.token_env) {
         let token = token.trim().to_string();
         if !token.is_empty() {
+            crate::redact::register(&token);
+            crate::api::auth::check_token(&token)
+                .map_err(|why| SetupError::Credentials(format!("${}: {why}", auth.token_env)))?;
             return Ok(TokenSource::Static {
                 token: Secret::new(token),
                 origin: format!("${}", auth.token_env),

@@ -33,12 +33,13 @@ pub fn html_to_text(html: &str) -> String {
     sanitize_line(&decoded)
 }
 
-/// Removes control characters and escape sequences, folding any run of whitespace (newlines
+/// Removes control characters and escape sequences (and every registered secret), folding any
+/// run of whitespace (newlines
 /// included) into one space. The result is safe to draw on a terminal as a single line.
 pub fn sanitize_line(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
     let mut pending_space = false;
-    for c in strip_escapes(input).chars() {
+    for c in strip_escapes(&crate::redact::scrub(input)).chars() {
         if c.is_whitespace() {
             pending_space = !out.is_empty();
         } else if !is_unsafe(c) {
@@ -55,7 +56,7 @@ pub fn sanitize_line(input: &str) -> String {
 /// Makes one line safe for a terminal without changing its layout: escape sequences and
 /// control characters are removed, tabs and line breaks become spaces, runs of spaces stay.
 pub fn terminal_line(input: &str) -> String {
-    strip_escapes(input)
+    strip_escapes(&crate::redact::scrub(input))
         .chars()
         .filter_map(|c| match c {
             '\t' | '\n' | '\r' => Some(' '),
@@ -68,7 +69,7 @@ pub fn terminal_line(input: &str) -> String {
 /// Removes control characters and escape sequences but keeps tabs and newlines, for multi-line
 /// text such as a raw error body.
 pub fn sanitize_multiline(input: &str) -> String {
-    strip_escapes(input)
+    strip_escapes(&crate::redact::scrub(input))
         .chars()
         .filter(|&c| c == '\n' || c == '\t' || !is_unsafe(c))
         .collect()

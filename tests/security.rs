@@ -95,17 +95,23 @@ async fn a_token_from_a_command_never_leaks() {
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
+    // The command reads the token from a file outside the data folder (it gets a minimal
+    // environment, so not from a variable of ours).
+    let vault = tempfile::tempdir().unwrap();
+    let token_file = vault.path().join("token");
+    std::fs::write(&token_file, TOKEN).unwrap();
     let config = dir.path().join("config.toml");
     std::fs::write(
         &config,
         format!(
-            "[api]\nbase_url = \"{}\"\npoll_interval = \"100ms\"\n[auth]\ntoken_command = \"printf '%s' \\\"$CANARY\\\"\"\n[[offers]]\npublisher = \"contoso\"\noffer = \"contoso-vm\"\n",
-            sim.base_url()
+            "[api]\nbase_url = \"{}\"\npoll_interval = \"100ms\"\n[auth]\ntoken_command = \"cat {}\"\n[[offers]]\npublisher = \"contoso\"\noffer = \"contoso-vm\"\n",
+            sim.base_url(),
+            token_file.display()
         ),
     )
     .unwrap();
     let c = config.display().to_string();
-    let env = [("CANARY", TOKEN), ("OFFERDECK_LOG", "trace")];
+    let env = [("OFFERDECK_LOG", "trace")];
     let run = common::offerdeck(
         dir.path(),
         &["--config", &c, "publish", "contoso/contoso-vm", "--wait"],

@@ -13,6 +13,7 @@ use url::Url;
 
 use super::ApiError;
 use super::retry::RetryPolicy;
+use super::transport::{Capped, MAX_ERROR_BODY, read_capped};
 use crate::clock::{Clock, span};
 
 /// Connection failures to the token endpoint: two more tries, soon.
@@ -106,6 +107,13 @@ impl fmt::Debug for TokenProvider {
 
 impl TokenProvider {
     pub fn new(source: TokenSource, http: reqwest::Client) -> TokenProvider {
+        match &source {
+            TokenSource::Static { token, .. } => crate::redact::register(token.expose()),
+            TokenSource::ClientCredentials { client_secret, .. } => {
+                crate::redact::register(client_secret.expose())
+            }
+            TokenSource::Command { .. } => {}
+        }
         TokenProvider {
             source,
             http,
@@ -134,6 +142,8 @@ impl TokenProvider {
             return Ok(cached.token.clone());
         }
         let (token, expires_at) = self.fetch().await?;
+        // Every token ever handed out stays hidden, the previous ones included.
+        crate::redact::register(token.expose());
         let refresh_at = expires_at.map(|exp| {
             let lifetime = (exp - self.clock.now()).to_std().unwrap_or_default();
             // Refresh 5 minutes early, or halfway through a token shorter than 10 minutes.
@@ -199,9 +209,21 @@ impl TokenProvider {
                     }
                 };
                 let status = response.status();
-                let body = response.text().await.map_err(|e| {
-                    ApiError::Token(format!("token endpoint {url}: {}", reqwest_reason(e)))
-                })?;
+                let body = match read_capped(response, MAX_ERROR_BODY).await {
+                    Ok(Capped::Over) => {
+                        return Err(ApiError::Token(format!(
+                            "token endpoint {url} answered with more than {} KiB, the most offerdeck reads",
+                            MAX_ERROR_BODY >> 10
+                        )));
+                    }
+                    Ok(body) => body.text(),
+                    Err(e) => {
+                        return Err(ApiError::Token(format!(
+                            "token endpoint {url}: {}",
+                            reqwest_reason(e)
+                        )));
+                    }
+                };
                 if !status.is_success() {
                     let detail = serde_json::from_str::<Value>(&body)
                         .ok()
@@ -217,11 +239,15 @@ impl TokenProvider {
                         status.as_u16()
                     )));
                 }
-                parse_token_json(&body, self.clock.now()).ok_or_else(|| {
-                    ApiError::Token(format!(
-                        "token endpoint {url} answered without an access_token"
-                    ))
-                })
+                let (token, expiry) =
+                    parse_token_json(&body, self.clock.now()).ok_or_else(|| {
+                        ApiError::Token(format!(
+                            "token endpoint {url} answered without an access_token"
+                        ))
+                    })?;
+                check_token(token.expose())
+                    .map_err(|why| ApiError::Token(format!("token endpoint {url}: {why}")))?;
+                Ok((token, expiry))
             }
         }
     }
@@ -240,6 +266,77 @@ pub(crate) fn reqwest_reason(e: reqwest::Error) -> String {
     reason
 }
 
+/// The longest token accepted (real ones are 1–4 KiB).
+pub const MAX_TOKEN: usize = 16 << 10;
+/// The most of a token command's output that is kept, per stream.
+const MAX_COMMAND_OUTPUT: usize = 64 << 10;
+/// How long a token command may run.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
+/// The environment a token command gets: what `az` and shells need, and no secret of ours.
+const COMMAND_ENV: [&str; 12] = [
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "LANG",
+    "LC_ALL",
+    "TMPDIR",
+    "XDG_CONFIG_HOME",
+    "XDG_RUNTIME_DIR",
+    "AZURE_CONFIG_DIR",
+    "REQUESTS_CA_BUNDLE",
+];
+
+/// A token is one printable word of reasonable size: anything else would break the request's
+/// header (or carry something that is not a token).
+pub fn check_token(token: &str) -> Result<(), String> {
+    if token.is_empty() {
+        return Err("the token is empty".into());
+    }
+    if token.len() > MAX_TOKEN {
+        return Err(format!(
+            "the token is {} KiB long; at most {} KiB is accepted",
+            token.len() >> 10,
+            MAX_TOKEN >> 10
+        ));
+    }
+    if token.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err("the token holds control characters or spaces".into());
+    }
+    Ok(())
+}
+
+/// Reads a child's pipe to its end, keeping at most `limit` bytes.
+async fn read_pipe(pipe: Option<impl tokio::io::AsyncRead + Unpin>, limit: usize) -> Vec<u8> {
+    use tokio::io::AsyncReadExt;
+    let mut kept = Vec::new();
+    let Some(mut pipe) = pipe else { return kept };
+    let mut buf = [0u8; 8192];
+    while let Ok(n) = pipe.read(&mut buf).await {
+        if n == 0 {
+            break;
+        }
+        let room = limit.saturating_sub(kept.len());
+        kept.extend_from_slice(&buf[..n.min(room)]);
+    }
+    kept
+}
+
+/// Ends a process group (the command and whatever it started).
+fn kill_group(pid: Option<u32>) {
+    #[cfg(unix)]
+    if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
+        // SAFETY: kill(2) with a negative pid signals the group the child leads (it was started
+        // with process_group(0)); no memory is involved.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = pid;
+}
+
 async fn run_token_command(
     command: &str,
     now: DateTime<Utc>,
@@ -248,41 +345,71 @@ async fn run_token_command(
         command: command.to_string(),
     }
     .describe();
-    let output = tokio::process::Command::new("sh")
-        .arg("-c")
+    let mut cmd = tokio::process::Command::new("sh");
+    cmd.arg("-c")
         .arg(command)
         .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(60), output)
-        .await
-        .map_err(|_| ApiError::Token(format!("{describe} did not finish within 60 s")))?
+        .env_clear();
+    for name in COMMAND_ENV {
+        if let Some(value) = std::env::var_os(name) {
+            cmd.env(name, value);
+        }
+    }
+    #[cfg(unix)]
+    cmd.process_group(0);
+    let mut child = cmd
+        .spawn()
         .map_err(|e| ApiError::Token(format!("{describe} could not start: {e}")))?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
+    let pid = child.id();
+    let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
+    let run = async {
+        tokio::join!(
+            read_pipe(stdout, MAX_COMMAND_OUTPUT),
+            read_pipe(stderr, MAX_COMMAND_OUTPUT),
+            child.wait()
+        )
+    };
+    let outcome = tokio::time::timeout(COMMAND_TIMEOUT, run).await;
+    // Whatever the command left running (a grandchild) goes with it.
+    kill_group(pid);
+    let (stdout, stderr, status) = outcome.map_err(|_| {
+        ApiError::Token(format!(
+            "{describe} did not finish within {} s",
+            COMMAND_TIMEOUT.as_secs()
+        ))
+    })?;
+    let status =
+        status.map_err(|e| ApiError::Token(format!("{describe} could not be waited for: {e}")))?;
+    if !status.success() {
+        let stderr = String::from_utf8_lossy(&stderr);
         let first = stderr
             .lines()
             .find(|l| !l.trim().is_empty())
             .unwrap_or("no message");
         return Err(ApiError::Token(format!(
-            "{describe} failed ({}): {}",
-            output.status,
+            "{describe} failed ({status}): {}",
             crate::text::truncate(&crate::text::sanitize_line(first), 200)
         )));
     }
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = String::from_utf8_lossy(&stdout);
     let trimmed = stdout.trim();
-    if trimmed.starts_with('{') {
-        return parse_token_json(trimmed, now).ok_or_else(|| {
+    let (token, expiry) = if trimmed.starts_with('{') {
+        parse_token_json(trimmed, now).ok_or_else(|| {
             ApiError::Token(format!("{describe} printed JSON without accessToken"))
-        });
-    }
-    if trimmed.is_empty() || trimmed.contains(char::is_whitespace) {
+        })?
+    } else if trimmed.is_empty() {
         return Err(ApiError::Token(format!(
             "{describe} printed no token (expected a bare token or JSON with accessToken)"
         )));
-    }
-    Ok((Secret::new(trimmed), None))
+    } else {
+        (Secret::new(trimmed), None)
+    };
+    check_token(token.expose())
+        .map_err(|why| ApiError::Token(format!("{describe} printed no usable token: {why}")))?;
+    Ok((token, expiry))
 }
 
 /// Reads `access_token`/`accessToken` and the expiry from AAD or `az` JSON: `expires_on` or

@@ -188,6 +188,12 @@ pub enum ApiError {
     /// A 2xx answer whose body could not be read.
     #[error("unreadable response from {url}: {reason}")]
     Decode { url: String, reason: String },
+    /// A successful answer larger than offerdeck reads.
+    #[error(
+        "the answer from {url} is larger than {} MiB, the most offerdeck reads; nothing of it was used",
+        limit >> 20
+    )]
+    TooLarge { url: String, limit: usize },
     /// The token could not be obtained.
     #[error("authentication failed: {0}")]
     Token(String),

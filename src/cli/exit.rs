@@ -31,9 +31,10 @@ pub fn exit_for(error: &ApiError) -> Exit {
         ApiError::Validation(_) => Exit::Rejected,
         ApiError::NotFound(_) => Exit::NotFound,
         ApiError::Auth(_) | ApiError::Token(_) => Exit::Auth,
-        ApiError::Server(_) | ApiError::Unreachable { .. } | ApiError::Decode { .. } => {
-            Exit::Unreachable
-        }
+        ApiError::Server(_)
+        | ApiError::Unreachable { .. }
+        | ApiError::Decode { .. }
+        | ApiError::TooLarge { .. } => Exit::Unreachable,
         ApiError::Conflict(_)
         | ApiError::Refused(_)
         | ApiError::UntrustedUrl { .. }

@@ -264,6 +264,7 @@ pub fn json_line(event: &Event) -> String {
     })
     // Serialising plain data with string keys cannot fail; an empty object is the fallback.
     .unwrap_or_else(|_| String::from("{}"));
+    let raw = crate::redact::scrub(&raw);
     let mut out = String::with_capacity(raw.len());
     for c in raw.chars() {
         let escape =
