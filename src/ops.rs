@@ -40,6 +40,8 @@ impl FollowPolicy {
             first: self.interval,
             cap: self.max_backoff,
             max_retries: self.max_consecutive_errors.saturating_sub(1),
+            // Polls wait on the interval, not on Retry-After: no budget beyond the count.
+            budget: Duration::MAX,
         }
     }
 }

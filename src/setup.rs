@@ -104,6 +104,7 @@ pub fn client(config: &Config) -> Result<CppClient, SetupError> {
         request_timeout: config.api.request_timeout,
         retry: crate::api::retry::RetryPolicy {
             max_retries: config.api.max_retries,
+            budget: config.api.retry_budget,
             ..ClientSettings::default().retry
         },
         max_concurrency: config.api.concurrency,

@@ -297,6 +297,7 @@ async fn unreachable_service_is_reported_after_retries() {
             first: Duration::from_millis(5),
             cap: Duration::from_millis(20),
             max_retries: 2,
+            budget: offerdeck::api::retry::DEFAULT_BUDGET,
         },
         ..Default::default()
     };

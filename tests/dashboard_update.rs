@@ -818,3 +818,42 @@ fn a_store_that_cannot_record_is_said_on_screen() {
     );
     assert!(app.toasts.last().unwrap().text.starts_with("state store:"));
 }
+
+#[test]
+fn a_long_wait_for_the_service_shows_until_when() {
+    let mut app = app();
+    publish_selected(&mut app);
+    let op = record(OpKind::Publish, "p1", Status::Running);
+    app.update(
+        Msg::Started {
+            row: 0,
+            kind: OpKind::Publish,
+            result: started(&op),
+        },
+        t0(),
+    );
+    let until = t0() + chrono::Duration::seconds(600);
+    app.update(
+        Msg::Waiting(offerdeck::api::transport::WaitNotice {
+            url: url::Url::parse(
+                "http://127.0.0.1:1/api/publishers/contoso/offers/contoso-vm/operations/p1",
+            )
+            .unwrap(),
+            wait: std::time::Duration::from_secs(600),
+            until,
+            reason: "HTTP 429, Retry-After".into(),
+        }),
+        t0(),
+    );
+    assert!(app.is_animating());
+    let (_, text) = app.waiting.clone().unwrap();
+    assert!(
+        text.starts_with("waiting until ") && text.contains("HTTP 429"),
+        "{text}"
+    );
+    assert!(matches!(app.rows[0].state(), RowState::Retrying(1)));
+    assert_eq!(app.rows[0].retrying.as_ref().unwrap().1, text);
+    // Once the time has passed, the header forgets it.
+    app.update(Msg::Tick, until + chrono::Duration::seconds(1));
+    assert!(app.waiting.is_none());
+}

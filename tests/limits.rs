@@ -34,7 +34,9 @@ async fn hostile() -> (SocketAddr, Seen) {
             let record = record.clone();
             async move {
                 let path = uri.path().to_string();
-                if let Some(auth) = headers.get("authorization").and_then(|v| v.to_str().ok()) {
+                if let Some(auth) = headers.get("authorization").and_then(|v| v.to_str().ok())
+                    && !path.contains("/publishers/once/")
+                {
                     record.lock().unwrap().push(auth.to_string());
                 }
                 if path.starts_with("/echo/oauth2/token") {
@@ -49,6 +51,14 @@ async fn hostile() -> (SocketAddr, Seen) {
                 }
                 if path.contains("/publishers/endless/") {
                     return (StatusCode::OK, endless(b"[")).into_response();
+                }
+                if path.contains("/publishers/stalling/") {
+                    // Asks for eleven days.
+                    return (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "999999")], "{}").into_response();
+                }
+                if path.contains("/publishers/once/") && !record.lock().unwrap().iter().any(|s| s == "throttled") {
+                    record.lock().unwrap().push("throttled".into());
+                    return (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "2")], "{}").into_response();
                 }
                 if path.contains("/publishers/failing/") {
                     let body = endless(b"{\"error\":{\"code\":\"Boom\",\"message\":\"the start of an endless error\"}}");
@@ -267,4 +277,49 @@ async fn something_that_is_not_a_token_is_an_auth_error() {
     )
     .await;
     assert_eq!(run.code, 5, "{}", run.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_after_of_days_gives_up_at_the_budget_and_a_wait_is_said() {
+    let (addr, _) = hostile().await;
+    let settings = offerdeck::api::ClientSettings {
+        base_url: format!("http://{addr}/").parse().unwrap(),
+        retry: offerdeck::api::retry::RetryPolicy {
+            budget: Duration::from_secs(5),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let c = common::client_with(settings, token("t-budget-1"));
+    let err = tokio::time::timeout(Duration::from_secs(10), c.offer_status("stalling", "o"))
+        .await
+        .expect("gave up instead of waiting days")
+        .unwrap_err();
+    assert!(err.to_string().contains("retry budget of 5s"), "{err}");
+    // The command line says it waits, and until when, then carries on.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!("[api]\nbase_url = \"http://{addr}\"\nretry_budget = \"30s\"\n[[offers]]\npublisher = \"once\"\noffer = \"o\"\n"),
+    )
+    .unwrap();
+    let run = common::offerdeck(
+        dir.path(),
+        &[
+            "--config",
+            &config.display().to_string(),
+            "status",
+            "once/o",
+        ],
+        &[("OFFERDECK_TOKEN", "t-budget-2")],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("waiting 2s for the service (HTTP 429, Retry-After), until "),
+        "{}",
+        run.stderr
+    );
 }

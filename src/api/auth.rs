@@ -21,6 +21,7 @@ const TOKEN_ENDPOINT_RETRY: RetryPolicy = RetryPolicy {
     first: Duration::from_millis(500),
     cap: Duration::from_secs(2),
     max_retries: 2,
+    budget: super::retry::DEFAULT_BUDGET,
 };
 
 /// A string that must stay secret: it has no `Display`, and `Debug` prints `***`.

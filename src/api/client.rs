@@ -44,6 +44,7 @@ impl Default for ClientSettings {
                 first: Duration::from_millis(500),
                 cap: Duration::from_secs(30),
                 max_retries: 4,
+                budget: super::retry::DEFAULT_BUDGET,
             },
             max_concurrency: 16,
         }
@@ -91,6 +92,11 @@ impl CppClient {
             transport,
             settings: Arc::new(settings),
         })
+    }
+
+    /// Tells `listener` of every long wait before a retry.
+    pub fn on_wait(&self, listener: super::transport::WaitListener) {
+        self.transport.on_wait(listener);
     }
 
     pub fn settings(&self) -> &ClientSettings {

@@ -77,6 +77,41 @@ pub fn ensure_same_origin(base: &Url, url: &Url) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The publisher and offer a CPP URL is about: `/api/publishers/{p}/offers/{o}[/…]`, or the
+/// legacy `/api/operations/{p}${o}${version}${slot}`.
+pub fn offer_of(url: &Url) -> Option<(String, String)> {
+    let segments: Vec<String> = url
+        .path_segments()?
+        .map(|p| {
+            percent_encoding::percent_decode_str(p)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect();
+    let parts: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let publishers = parts
+        .iter()
+        .position(|s| s.eq_ignore_ascii_case("publishers"));
+    if let Some(i) = publishers
+        && let (Some(p), Some(kw), Some(o)) = (parts.get(i + 1), parts.get(i + 2), parts.get(i + 3))
+        && kw.eq_ignore_ascii_case("offers")
+    {
+        return Some((p.to_string(), o.to_string()));
+    }
+    match parts.as_slice() {
+        [.., ops, legacy] if ops.eq_ignore_ascii_case("operations") => {
+            let mut fields = legacy.split('$');
+            match (fields.next(), fields.next()) {
+                (Some(p), Some(o)) if !p.is_empty() && !o.is_empty() => {
+                    Some((p.to_string(), o.to_string()))
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +139,24 @@ mod tests {
         )
         .unwrap();
         assert_eq!(u.query(), Some("api-version=2017-10-31"));
+    }
+
+    #[test]
+    fn the_offer_of_every_url_shape() {
+        let of = |u: &str| offer_of(&Url::parse(u).unwrap());
+        assert_eq!(
+            of("https://h/api/publishers/contoso/offers/vm/operations/1?api-version=1"),
+            Some(("contoso".into(), "vm".into()))
+        );
+        assert_eq!(
+            of("https://h/api/publishers/contoso/offers/vm/status"),
+            Some(("contoso".into(), "vm".into()))
+        );
+        assert_eq!(
+            of("https://h/api/operations/contoso$vm$2$preview"),
+            Some(("contoso".into(), "vm".into()))
+        );
+        assert_eq!(of("https://h/api/publishers/contoso/offers"), None);
     }
 
     #[test]

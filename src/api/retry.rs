@@ -19,6 +19,9 @@ pub struct RetryPolicy {
     pub cap: Duration,
     /// Tries after the first one.
     pub max_retries: u32,
+    /// The most one request may wait in all, `Retry-After`s included: past it, it gives up
+    /// (and says why) rather than wait longer.
+    pub budget: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -27,37 +30,68 @@ impl Default for RetryPolicy {
             first: Duration::from_millis(250),
             cap: Duration::from_secs(15),
             max_retries: 4,
+            budget: DEFAULT_BUDGET,
         }
     }
 }
+
+/// How long one request may wait in all, by default.
+pub const DEFAULT_BUDGET: Duration = Duration::from_secs(600);
 
 impl RetryPolicy {
     /// The waits of one request (or one run of failures), in order; `None` once the retries
     /// are spent. Start a new one after a success.
     pub fn waits(&self) -> Waits {
-        Waits(
-            ExponentialBuilder::new()
+        Waits {
+            backoff: ExponentialBuilder::new()
                 .with_min_delay(self.first)
                 .with_max_delay(self.cap.max(self.first))
                 .with_factor(2.0)
                 .with_jitter()
                 .with_max_times(self.max_retries as usize)
                 .build(),
-        )
+            budget: self.budget,
+            spent: Duration::ZERO,
+            over_budget: None,
+        }
     }
 }
 
 /// The waits of one run of retries.
-pub struct Waits(backon::ExponentialBackoff);
+pub struct Waits {
+    backoff: backon::ExponentialBackoff,
+    budget: Duration,
+    spent: Duration,
+    /// The wait that would have gone past the budget, when that is why the retries ended.
+    over_budget: Option<Duration>,
+}
 
 impl Waits {
-    /// The wait before the next try, or `None` when no try is left. A `Retry-After` from the
-    /// service is honoured when it asks for longer (capped at [`MAX_RETRY_AFTER`]).
+    /// The wait before the next try, or `None` when no try is left or the wait would go past
+    /// the budget. A `Retry-After` from the service is honoured when it asks for longer (capped
+    /// at [`MAX_RETRY_AFTER`]).
     pub fn next(&mut self, retry_after: Option<Duration>) -> Option<Duration> {
-        let backoff = self.0.next()?;
-        Some(match retry_after {
+        let backoff = self.backoff.next()?;
+        let wait = match retry_after {
             Some(asked) => asked.min(MAX_RETRY_AFTER).max(backoff / 4),
             None => backoff,
+        };
+        if self.spent.saturating_add(wait) > self.budget {
+            self.over_budget = Some(wait);
+            return None;
+        }
+        self.spent += wait;
+        Some(wait)
+    }
+
+    /// Why the retries ended early, when the budget is the reason.
+    pub fn gave_up(&self) -> Option<String> {
+        self.over_budget.map(|wait| {
+            format!(
+                "gave up rather than wait {} more: past the retry budget of {} (retry_budget in [api])",
+                humantime::format_duration(wait),
+                humantime::format_duration(self.budget)
+            )
         })
     }
 }
@@ -111,6 +145,7 @@ mod tests {
             first: Duration::from_millis(100),
             cap: Duration::from_millis(400),
             max_retries: 4,
+            budget: DEFAULT_BUDGET,
         };
         let mut waits = policy.waits();
         let all: Vec<Duration> = std::iter::from_fn(|| waits.next(None)).collect();
@@ -122,7 +157,11 @@ mod tests {
                 "{wait:?} for {floor:?}"
             );
         }
-        let mut waits = policy.waits();
+        let mut waits = RetryPolicy {
+            budget: Duration::MAX,
+            ..policy
+        }
+        .waits();
         assert_eq!(
             waits.next(Some(Duration::from_secs(3))),
             Some(Duration::from_secs(3))
@@ -130,6 +169,28 @@ mod tests {
         assert_eq!(
             waits.next(Some(Duration::from_secs(99_999))),
             Some(MAX_RETRY_AFTER)
+        );
+    }
+
+    #[test]
+    fn the_budget_bounds_the_total_wait() {
+        let policy = RetryPolicy {
+            first: Duration::from_millis(10),
+            cap: Duration::from_millis(10),
+            max_retries: 10,
+            budget: Duration::from_secs(5),
+        };
+        let mut waits = policy.waits();
+        assert_eq!(
+            waits.next(Some(Duration::from_secs(3))),
+            Some(Duration::from_secs(3))
+        );
+        assert!(waits.gave_up().is_none());
+        assert_eq!(waits.next(Some(Duration::from_secs(999_999))), None);
+        let why = waits.gave_up().unwrap();
+        assert!(
+            why.contains("10m") && why.contains("retry budget of 5s"),
+            "{why}"
         );
     }
 

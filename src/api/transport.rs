@@ -2,10 +2,11 @@
 //! to where the client sends it), the concurrency bound, one token refresh on a 401, retries by
 //! class of error under the one retry policy, redirects refused, answers decoded.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use reqwest::header::{ACCEPT, HeaderMap};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -107,7 +108,26 @@ pub struct Transport {
     permits: Arc<Semaphore>,
     requests_sent: Arc<AtomicU64>,
     retry: RetryPolicy,
+    /// Told of every long wait before a retry, so the user can see it (not only the log).
+    on_wait: Arc<RwLock<Option<WaitListener>>>,
 }
+
+/// A wait before a retry that a user should hear of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitNotice {
+    pub url: Url,
+    pub wait: Duration,
+    /// When the next try goes out.
+    pub until: DateTime<Utc>,
+    /// Why: the service's status and whether it named the wait.
+    pub reason: String,
+}
+
+/// Who hears of long waits.
+pub type WaitListener = Arc<dyn Fn(WaitNotice) + Send + Sync>;
+
+/// Waits shorter than this are ordinary backoff, not worth a word.
+const NOTICEABLE_WAIT: Duration = Duration::from_secs(2);
 
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -132,7 +152,33 @@ impl Transport {
             permits: Arc::new(Semaphore::new(max_concurrency.max(1))),
             requests_sent: Arc::new(AtomicU64::new(0)),
             retry,
+            on_wait: Arc::default(),
         }
+    }
+
+    /// Tells `listener` of every wait of two seconds or more before a retry (every clone).
+    pub fn on_wait(&self, listener: WaitListener) {
+        *self.on_wait.write().unwrap_or_else(|p| p.into_inner()) = Some(listener);
+    }
+
+    /// Says a wait is coming (when it is long enough to notice), then waits.
+    async fn wait(&self, url: &Url, wait: Duration, reason: String) {
+        if wait >= NOTICEABLE_WAIT {
+            let listener = self
+                .on_wait
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
+            if let Some(listener) = listener {
+                listener(WaitNotice {
+                    url: url.clone(),
+                    wait,
+                    until: Utc::now() + crate::clock::span(wait),
+                    reason,
+                });
+            }
+        }
+        tokio::time::sleep(wait).await;
     }
 
     /// Requests sent so far (every attempt counts), for diagnostics and tests.
@@ -204,9 +250,13 @@ impl Transport {
                     if resend.after_no_answer()
                         && let Some(wait) = waits.next(None)
                     {
-                        tokio::time::sleep(wait).await;
+                        self.wait(&url, wait, format!("no answer ({reason})")).await;
                         continue;
                     }
+                    let reason = match waits.gave_up() {
+                        Some(why) => format!("{reason}; {why}"),
+                        None => reason,
+                    };
                     return Err(ApiError::Unreachable {
                         url: url.to_string(),
                         attempts: attempt,
@@ -227,7 +277,7 @@ impl Transport {
                 && let Some(wait) = waits.next(None)
             {
                 tracing::warn!(%method, %url, attempt, "unreadable JSON in the answer; retrying");
-                tokio::time::sleep(wait).await;
+                self.wait(&url, wait, "an unreadable answer".into()).await;
                 continue;
             }
             if status.is_success() {
@@ -257,13 +307,21 @@ impl Transport {
                 attempt -= 1;
                 continue;
             }
-            let error = ServiceError::from_body(status.as_u16(), &text, correlation_id);
+            let mut error = ServiceError::from_body(status.as_u16(), &text, correlation_id);
+            let asked = retry_after(&headers);
             if resend.after_status(status.as_u16())
-                && let Some(wait) = waits.next(retry_after(&headers))
+                && let Some(wait) = waits.next(asked)
             {
                 tracing::warn!(%method, %url, attempt, status = status.as_u16(), wait_ms = wait.as_millis() as u64, "retrying");
-                tokio::time::sleep(wait).await;
+                let reason = match asked {
+                    Some(_) => format!("HTTP {}, Retry-After", status.as_u16()),
+                    None => format!("HTTP {}", status.as_u16()),
+                };
+                self.wait(&url, wait, reason).await;
                 continue;
+            }
+            if let Some(why) = waits.gave_up() {
+                error.message = format!("{}; {why}", error.message);
             }
             let error = ApiError::from_status(error);
             let error = match (status.as_u16(), error) {

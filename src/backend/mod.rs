@@ -138,31 +138,8 @@ impl Backend {
                     url: pointer.to_string(),
                     reason: reason.to_string(),
                 };
-                let segments: Vec<String> = pointer
-                    .path_segments()
-                    .map(|s| {
-                        s.map(|p| {
-                            percent_encoding::percent_decode_str(p)
-                                .decode_utf8_lossy()
-                                .into_owned()
-                        })
-                        .collect()
-                    })
-                    .unwrap_or_default();
-                let parts: Vec<&str> = segments.iter().map(String::as_str).collect();
-                let (publisher, offer) = match parts.as_slice() {
-                    [.., "publishers", p, "offers", o, "operations", _] => {
-                        (p.to_string(), o.to_string())
-                    }
-                    [.., "operations", legacy] => {
-                        let mut fields = legacy.split('$');
-                        match (fields.next(), fields.next()) {
-                            (Some(p), Some(o)) => (p.to_string(), o.to_string()),
-                            _ => return Err(untrusted("not an operation URL of this API")),
-                        }
-                    }
-                    _ => return Err(untrusted("not an operation URL of this API")),
-                };
+                let (publisher, offer) = crate::api::pointer::offer_of(&pointer)
+                    .ok_or_else(|| untrusted("not an operation URL of this API"))?;
                 let offer = OfferId::new(&publisher, &offer)
                     .map_err(|e| untrusted(&format!("no offer in it ({e})")))?;
                 let detail = c.get_operation(&pointer).await?;
@@ -191,6 +168,13 @@ impl Backend {
         }
     }
 
+    /// Tells `listener` of every long wait before a retry.
+    pub fn on_wait(&self, listener: crate::api::transport::WaitListener) {
+        match self {
+            Backend::Cpp(c) => c.on_wait(listener),
+        }
+    }
+
     /// Requests sent so far, every attempt counted.
     pub fn requests_sent(&self) -> u64 {
         match self {
@@ -210,6 +194,11 @@ impl Backends {
         Backends {
             cpp: Backend::Cpp(cpp),
         }
+    }
+
+    /// Tells `listener` of every long wait before a retry, on every backend.
+    pub fn on_wait(&self, listener: crate::api::transport::WaitListener) {
+        self.cpp.on_wait(listener);
     }
 
     pub fn get(&self, kind: BackendKind) -> &Backend {

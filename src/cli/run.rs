@@ -29,6 +29,16 @@ pub async fn run(cli: Cli) -> Exit {
 }
 
 async fn headless(ctx: &Context, command: HeadlessCommand) -> Exit {
+    // A long wait before a retry is said on stderr, with when the next try goes out.
+    ctx.backends.on_wait(std::sync::Arc::new(|n| {
+        write_err(&format!(
+            "waiting {} for the service ({}), until {}: {}",
+            humantime::format_duration(std::time::Duration::from_secs(n.wait.as_secs())),
+            n.reason,
+            n.until.with_timezone(&chrono::Local).format("%H:%M:%S"),
+            n.url
+        ));
+    }));
     match command {
         HeadlessCommand::Offers { json } => commands::offers(ctx, &Reporter::new(json)).await,
         HeadlessCommand::Status { offer, json } => {

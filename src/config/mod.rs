@@ -49,6 +49,8 @@ pub struct ApiConfig {
     pub max_retries: u32,
     /// Requests in flight at once (status fan-out, pollers).
     pub concurrency: usize,
+    /// The most one request may wait in all before it gives up (Retry-After included).
+    pub retry_budget: Duration,
 }
 
 /// `[auth]`: where the bearer token comes from. Secrets themselves live in the environment.

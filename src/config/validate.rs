@@ -125,6 +125,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         )?,
         base_url,
         api_version,
+        retry_budget: duration(
+            &raw.api.retry_budget,
+            "retry_budget",
+            defaults.retry.budget,
+            (Duration::from_secs(1), Duration::from_secs(86_400)),
+        )?,
         max_retries,
         concurrency,
     };

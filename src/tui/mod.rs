@@ -66,6 +66,11 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
         }
     };
     let (tx, mut rx) = mpsc::channel::<Msg>(256);
+    // Long waits before retries are shown (a full channel drops a notice, never blocks a request).
+    let notices = tx.clone();
+    backends.on_wait(std::sync::Arc::new(move |n| {
+        let _ = notices.try_send(Msg::Waiting(n));
+    }));
     let (mut app, effects) = App::new(&config, &options.title, unfinished, clock.now());
     // A store found unreadable at start was moved aside: said on screen, not only in the log.
     for notice in store.take_notices() {

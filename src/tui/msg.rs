@@ -4,6 +4,7 @@
 use crossterm::event::KeyEvent;
 
 use crate::api::ApiError;
+use crate::api::transport::WaitNotice;
 use crate::domain::{BackendKind, Observation, OfferId, OpKind, Operation};
 use crate::ops::{FollowEvent, StartOutcome};
 
@@ -38,6 +39,8 @@ pub enum Msg {
         row: usize,
         operation: Operation,
     },
+    /// A request waits before a retry (the service asked, or kept failing).
+    Waiting(WaitNotice),
     /// The state store could not be read or written, or was moved aside: the user must know.
     StoreProblem(String),
     /// The unfinished operations of the state store, read again.

@@ -118,6 +118,8 @@ pub struct App {
     pub scroll: usize,
     /// Table rows that fit on screen (0 until the first resize).
     pub viewport_rows: usize,
+    /// Until when a request waits for the service before retrying, and why.
+    pub waiting: Option<(DateTime<Utc>, String)>,
     pub(super) dirty: bool,
 }
 
@@ -152,6 +154,7 @@ impl App {
             quit: false,
             scroll: 0,
             viewport_rows: 0,
+            waiting: None,
             dirty: true,
         };
         let mut effects = app.adopt(unfinished);
@@ -192,6 +195,7 @@ impl App {
     /// dashboard sleeps until a key or a message arrives.
     pub fn is_animating(&self) -> bool {
         !self.toasts.is_empty()
+            || self.waiting.is_some()
             || self
                 .rows
                 .iter()

@@ -61,6 +61,7 @@ pub fn fast_settings(sim: &Simulator) -> ClientSettings {
             first: Duration::from_millis(10),
             cap: Duration::from_millis(100),
             max_retries: 4,
+            budget: offerdeck::api::retry::DEFAULT_BUDGET,
         },
         request_timeout: Duration::from_secs(10),
         ..ClientSettings::default()

@@ -20,6 +20,13 @@ impl App {
             Msg::Tick => {
                 self.spinner = self.spinner.wrapping_add(1);
                 self.toasts.retain(|t| t.until > now);
+                if self
+                    .waiting
+                    .as_ref()
+                    .is_some_and(|(until, _)| *until <= now)
+                {
+                    self.waiting = None;
+                }
                 for row in &mut self.rows {
                     if row.flash_until.is_some_and(|t| t <= now) {
                         row.flash_until = None;
@@ -38,6 +45,10 @@ impl App {
             Msg::Started { row, kind, result } => self.on_started(row, kind, result),
             Msg::Follow { row, event } => self.on_follow(row, event),
             Msg::StoreLoaded(result) => self.on_store_loaded(result),
+            Msg::Waiting(notice) => {
+                self.on_waiting(notice);
+                Vec::new()
+            }
             Msg::StoreProblem(message) => {
                 self.on_store_problem(None, message);
                 Vec::new()

@@ -187,6 +187,24 @@ impl App {
         self.with_bell(effects)
     }
 
+    /// A request waits for the service: the header says until when, and so does the row it is
+    /// about, when one is.
+    pub(super) fn on_waiting(&mut self, notice: crate::api::transport::WaitNotice) {
+        let until = notice
+            .until
+            .with_timezone(&chrono::Local)
+            .format("%H:%M:%S")
+            .to_string();
+        let text = sanitize_line(&format!("waiting until {until} ({})", notice.reason));
+        let offer = crate::api::pointer::offer_of(&notice.url)
+            .and_then(|(p, o)| crate::domain::OfferId::new(&p, &o).ok());
+        if let Some(r) = self.rows.iter_mut().find(|r| Some(&r.id) == offer.as_ref()) {
+            let attempt = r.retrying.as_ref().map_or(1, |(n, _)| n + 1);
+            r.retrying = Some((attempt, text.clone()));
+        }
+        self.waiting = Some((notice.until, text));
+    }
+
     /// A problem of the state store: a toast, and an entry in the error history that stays.
     pub(super) fn on_store_problem(&mut self, offer: Option<String>, message: String) {
         let message = sanitize_line(&message);

@@ -45,6 +45,13 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.style(Tone::Muted),
         ));
     }
+    if let Some((_, text)) = app.waiting.as_ref().filter(|(until, _)| *until > app.now) {
+        let mark = if theme.ascii { "~" } else { "⏳" };
+        first.push(Span::styled(
+            format!("  {mark} {text}"),
+            theme.style(Tone::Warn),
+        ));
+    }
     if !app.errors.is_empty() {
         first.push(Span::styled(
             format!("  {} error(s): E", app.errors.len()),
