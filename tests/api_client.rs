@@ -416,3 +416,22 @@ fn path_segments_are_percent_encoded() {
     );
     assert_eq!(url.query(), Some("api-version=2017-10-31"));
 }
+
+#[tokio::test]
+async fn the_backend_lists_and_resolves_offers() {
+    let sim = simulator(FAST).await;
+    let backend = offerdeck::backend::Backend::Cpp(client(&sim));
+    let listed = backend.list_offers("contoso").await.unwrap();
+    let ids: Vec<String> = listed.iter().map(|o| o.id.to_string()).collect();
+    assert!(ids.contains(&"contoso/contoso-vm".to_string()), "{ids:?}");
+    assert!(listed.iter().all(|o| !o.name.is_empty()));
+    let ml: offerdeck::domain::OfferId = "FABRIKAM/fabrikam-ml".parse().unwrap();
+    let found = backend.resolve(&ml).await.unwrap();
+    assert_eq!(found.status, Status::Succeeded);
+    assert_eq!(found.id, ml);
+    let missing: offerdeck::domain::OfferId = "contoso/nope".parse().unwrap();
+    assert!(matches!(
+        backend.resolve(&missing).await,
+        Err(ApiError::NotFound(_))
+    ));
+}

@@ -21,6 +21,15 @@ pub struct Started {
     pub found_via: &'static str,
 }
 
+/// An offer as a listing shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedOffer {
+    pub id: OfferId,
+    /// The offer's display name, as plain text.
+    pub name: String,
+    pub status: crate::domain::Status,
+}
+
 /// A connection to one publishing API. Cheap to clone.
 #[derive(Debug, Clone)]
 pub enum Backend {
@@ -31,6 +40,43 @@ impl Backend {
     pub fn kind(&self) -> BackendKind {
         match self {
             Backend::Cpp(_) => BackendKind::Cpp,
+        }
+    }
+
+    /// The offers a publisher has on this API.
+    pub async fn list_offers(&self, publisher: &str) -> Result<Vec<ListedOffer>, ApiError> {
+        match self {
+            Backend::Cpp(c) => Ok(c
+                .list_offers(publisher)
+                .await?
+                .into_iter()
+                .filter_map(|o| {
+                    let id = OfferId::new(
+                        &crate::text::sanitize_line(&o.publisher_id),
+                        &crate::text::sanitize_line(&o.id),
+                    )
+                    .ok()?;
+                    Some(ListedOffer {
+                        id,
+                        name: crate::text::sanitize_line(&o.definition.display_text),
+                        status: o.status.clone(),
+                    })
+                })
+                .collect()),
+        }
+    }
+
+    /// Finds the offer at the service (a 404 says it is not there), as a listing shows it.
+    pub async fn resolve(&self, offer: &OfferId) -> Result<ListedOffer, ApiError> {
+        match self {
+            Backend::Cpp(c) => {
+                let found = c.get_offer(offer.publisher(), offer.offer()).await?;
+                Ok(ListedOffer {
+                    id: offer.clone(),
+                    name: crate::text::sanitize_line(&found.summary.definition.display_text),
+                    status: found.summary.status,
+                })
+            }
         }
     }
 
