@@ -108,3 +108,27 @@ fn the_token_variable_wins_over_the_config() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_share_one_token_fetch_even_when_it_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    let p = std::sync::Arc::new(provider(TokenSource::Command {
+        command: format!(
+            "echo run >> {}; sleep 0.3; echo 'login required' >&2; exit 1",
+            runs.display()
+        ),
+    }));
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let p = p.clone();
+            tokio::spawn(async move { p.token().await })
+        })
+        .collect();
+    for t in tasks {
+        let err = t.await.unwrap().unwrap_err();
+        assert!(err.to_string().contains("login required"), "{err}");
+    }
+    let count = std::fs::read_to_string(&runs).unwrap().lines().count();
+    assert_eq!(count, 1, "one fetch for every waiting request");
+}

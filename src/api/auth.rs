@@ -93,6 +93,9 @@ pub struct TokenProvider {
     source: TokenSource,
     http: reqwest::Client,
     cache: Mutex<Option<Cached>>,
+    /// The last failed fetch, and when it ended: callers that were waiting for that fetch get
+    /// its error instead of trying again one after another (one fetch for all, even a failing one).
+    failed: std::sync::Mutex<Option<(std::time::Instant, ApiError)>>,
     /// How long before expiry a token is replaced.
     refresh_margin: Duration,
     clock: Clock,
@@ -119,6 +122,7 @@ impl TokenProvider {
             source,
             http,
             cache: Mutex::new(None),
+            failed: std::sync::Mutex::new(None),
             refresh_margin: Duration::from_secs(300),
             clock: Clock::System,
         }
@@ -136,13 +140,31 @@ impl TokenProvider {
 
     /// A valid token, from the cache while it is fresh.
     pub async fn token(&self) -> Result<Secret, ApiError> {
+        let asked = std::time::Instant::now();
         let mut cache = self.cache.lock().await;
         if let Some(cached) = cache.as_ref()
             && cached.refresh_at.is_none_or(|t| self.clock.now() < t)
         {
             return Ok(cached.token.clone());
         }
-        let (token, expires_at) = self.fetch().await?;
+        // A fetch that failed while this caller waited for the lock answers it too.
+        if let Some((at, error)) = self
+            .failed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            && *at >= asked
+        {
+            return Err(error.clone());
+        }
+        let (token, expires_at) = match self.fetch().await {
+            Ok(fetched) => fetched,
+            Err(e) => {
+                *self.failed.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some((std::time::Instant::now(), e.clone()));
+                return Err(e);
+            }
+        };
         // Every token ever handed out stays hidden, the previous ones included.
         crate::redact::register(token.expose());
         let refresh_at = expires_at.map(|exp| {
