@@ -12,9 +12,13 @@ use crate::store::StateStore;
 /// Why the client could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
-    /// No usable credentials (nothing configured, a variable not set...).
+    /// Credentials that do not work (a token that is not one).
     #[error("{0}")]
     Credentials(String),
+    /// No credentials configured, or a variable the config names is not set: fix the config or
+    /// the environment.
+    #[error("{0}")]
+    Config(String),
     /// The HTTP client itself could not be built (TLS back end, system resources).
     #[error("{0}")]
     Client(String),
@@ -26,6 +30,7 @@ impl SetupError {
     pub fn exit(&self) -> crate::cli::Exit {
         match self {
             SetupError::Credentials(_) => crate::cli::Exit::Auth,
+            SetupError::Config(_) => crate::cli::Exit::Usage,
             SetupError::Client(_) => crate::cli::Exit::Failed,
         }
     }
@@ -45,8 +50,17 @@ pub fn token_source(
     {
         crate::redact::register(secret.trim());
     }
+    let where_auth = match auth.line {
+        Some(line) => format!(
+            "the [auth] section of {} (line {line})",
+            config_path.display()
+        ),
+        None => format!("{} (it has no [auth] section yet)", config_path.display()),
+    };
+    let mut token_var_empty = false;
     if let Ok(token) = std::env::var(&auth.token_env) {
         let token = token.trim().to_string();
+        token_var_empty = token.is_empty();
         if !token.is_empty() {
             crate::redact::register(&token);
             crate::api::auth::check_token(&token)
@@ -65,16 +79,24 @@ pub fn token_source(
     if let (Some(tenant_id), Some(client_id), Some(secret_env)) =
         (&auth.tenant_id, &auth.client_id, &auth.client_secret_env)
     {
-        let secret = std::env::var(secret_env).ok().filter(|s| !s.trim().is_empty()).ok_or_else(|| {
-            SetupError::Credentials(format!(
-                "[auth] client_secret_env in {} names ${secret_env}, but that variable is not set; export it with the client secret",
-                config_path.display()
-            ))
-        })?;
+        let secret = match std::env::var(secret_env) {
+            Ok(s) if !s.trim().is_empty() => s,
+            Ok(_) => {
+                return Err(SetupError::Config(format!(
+                    "client_secret_env in {where_auth} names ${secret_env}, which is set but empty; export it with the client secret"
+                )));
+            }
+            Err(_) => {
+                return Err(SetupError::Config(format!(
+                    "client_secret_env in {where_auth} names ${secret_env}, but that variable is not set; export it with the client secret"
+                )));
+            }
+        };
         let authority = match &auth.authority {
             Some(url) => url.clone(),
-            None => url::Url::parse(DEFAULT_AUTHORITY)
-                .map_err(|e| SetupError::Credentials(e.to_string()))?,
+            None => {
+                url::Url::parse(DEFAULT_AUTHORITY).map_err(|e| SetupError::Config(e.to_string()))?
+            }
         };
         return Ok(TokenSource::ClientCredentials {
             authority,
@@ -84,10 +106,14 @@ pub fn token_source(
             resource: auth.resource.clone(),
         });
     }
-    Err(SetupError::Credentials(format!(
-        "no credentials: set ${} to a bearer token, or give token_command or tenant_id/client_id/client_secret_env in [auth] of {}",
-        auth.token_env,
-        config_path.display()
+    let token_var = if token_var_empty {
+        format!("${} is set but empty", auth.token_env)
+    } else {
+        format!("${} is not set", auth.token_env)
+    };
+    Err(SetupError::Config(format!(
+        "no credentials: {token_var}, and {where_auth} gives no token_command nor tenant_id, client_id and client_secret_env; set ${} to a bearer token or add one of those",
+        auth.token_env
     )))
 }
 

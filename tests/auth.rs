@@ -23,14 +23,23 @@ async fn token_command_prints_a_bare_token_or_az_json() {
         command: r#"echo '{"accessToken":"az-token","expiresOn":"2099-01-01 10:00:00.000000","tokenType":"Bearer"}'"#.into(),
     });
     assert_eq!(p.token().await.unwrap().expose(), "az-token");
+    // What a failing command prints on stdout is never shown; the command itself is named whole.
+    let dir = tempfile::tempdir().unwrap();
+    let printed = dir.path().join("printed");
+    std::fs::write(&printed, "printed-secret-xyz").unwrap();
+    let command = format!(
+        "cat {} ; echo 'az: login required' >&2; exit 3",
+        printed.display()
+    );
     let p = provider(TokenSource::Command {
-        command: "echo 'printed-secret-xyz' ; echo 'az: login required' >&2; exit 3".into(),
+        command: command.clone(),
     });
     let err = p.token().await.unwrap_err().to_string();
     assert!(
         err.contains("login required") && err.contains("exit status: 3"),
         "{err}"
     );
+    assert!(err.contains(&format!("`{command}`")), "{err}");
     assert!(!err.contains("printed-secret-xyz"), "{err}");
 }
 

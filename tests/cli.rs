@@ -567,3 +567,35 @@ async fn a_corrupt_store_is_moved_aside_and_the_new_operation_recorded() {
         "recorded in a new store"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_credentials_are_a_config_error_naming_the_auth_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[api]\nbase_url = \"http://127.0.0.1:9\"\n\n[auth]\nresource = \"https://cloudpartner.azure.com\"\n\n[[offers]]\npublisher = \"p\"\noffer = \"o\"\n",
+    )
+    .unwrap();
+    let c = cfg(&config);
+    let run = offerdeck(dir.path(), &["--config", &c, "offers"], &[]).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("(line 4)"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("$OFFERDECK_TOKEN is not set"),
+        "{}",
+        run.stderr
+    );
+    let run = offerdeck(
+        dir.path(),
+        &["--config", &c, "offers"],
+        &[("OFFERDECK_TOKEN", "  ")],
+    )
+    .await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("$OFFERDECK_TOKEN is set but empty"),
+        "{}",
+        run.stderr
+    );
+}

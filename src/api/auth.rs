@@ -66,10 +66,7 @@ impl TokenSource {
     pub fn describe(&self) -> String {
         match self {
             TokenSource::Static { origin, .. } => format!("token from {origin}"),
-            TokenSource::Command { command } => {
-                let program = command.split_whitespace().next().unwrap_or("");
-                format!("token command `{program} …`")
-            }
+            TokenSource::Command { command } => format!("token command `{command}`"),
             TokenSource::ClientCredentials {
                 client_id,
                 tenant_id,

@@ -63,6 +63,8 @@ pub struct AuthConfig {
     pub client_secret_env: Option<String>,
     pub authority: Option<Url>,
     pub resource: String,
+    /// The line of the `[auth]` header in the file, when there is one (for messages).
+    pub line: Option<usize>,
 }
 
 /// `[ui]`: dashboard preferences.
@@ -217,6 +219,32 @@ mod tests {
         assert!(msg.contains("https"), "{msg}");
         let (_, _, msg) = err("[api]\npoll_interval = \"soon\"\n");
         assert!(msg.contains("15s"), "{msg}");
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_says_what_to_write() {
+        for (text, line, want) in [
+            (
+                "[api]\npoll_interval = 2\n",
+                2,
+                "poll_interval must be a duration in quotes, like \"15s\"",
+            ),
+            (
+                "[api]\nmax_retries = -1\n",
+                2,
+                "max_retries must be a whole number ≥ 0",
+            ),
+            ("[ui]\nbell = \"yes\"\n", 2, "bell must be true or false"),
+            (
+                "[[offers]]\npublisher = \"p\"\noffer = \"o\"\nnotification_emails = \"a@b.com\"\n",
+                4,
+                "notification_emails must be a list of addresses in quotes",
+            ),
+        ] {
+            let (l, _, msg) = err(text);
+            assert_eq!(l, line, "{text}");
+            assert!(msg.contains(want), "{text}: {msg}");
+        }
     }
 
     #[test]

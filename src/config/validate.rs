@@ -29,7 +29,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
     };
     let raw: RawConfig = toml::from_str(text).map_err(|e| {
         let offset = e.span().map(|s| s.start).unwrap_or(0);
-        at(offset, tidy_toml_message(e.message()))
+        at(offset, tidy_toml_message(e.message(), key_at(text, offset)))
     })?;
 
     // A duration within bounds; out of them, the message says which and what to write.
@@ -159,6 +159,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         client_secret_env: text_of(&raw.auth.client_secret_env),
         authority,
         resource: text_of(&raw.auth.resource).unwrap_or_else(|| DEFAULT_RESOURCE.to_string()),
+        line: text
+            .lines()
+            .position(|l| l.trim_start().starts_with("[auth]"))
+            .map(|i| i + 1),
     };
     let partial_credentials = [
         &raw.auth.tenant_id,
@@ -248,14 +252,48 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
 }
 
 /// toml's messages are good but mention serde's wording; make the common ones say what to fix.
-fn tidy_toml_message(message: &str) -> String {
+fn tidy_toml_message(message: &str, key: Option<&str>) -> String {
     let message = message.trim().to_string();
     if let Some(rest) = message.strip_prefix("unknown field ") {
         return format!(
             "unknown key {rest}; check the spelling (see the README's config reference)"
         );
     }
+    // A value of the wrong type: say what the key wants, the way it is written.
+    if message.starts_with("invalid type") || message.starts_with("invalid value") {
+        let got = message.split(',').next().unwrap_or(&message);
+        if let Some((key, wants)) = key.and_then(|k| expected(k).map(|w| (k, w))) {
+            return format!("{key} must be {wants} ({got})");
+        }
+    }
     message
+}
+
+/// What a key's value must look like, for the message of a value of the wrong type.
+fn expected(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "poll_interval" | "connect_timeout" | "request_timeout" | "retry_budget" => {
+            "a duration in quotes, like \"15s\", \"2m\" or \"1h 30m\""
+        }
+        "max_retries" => "a whole number ≥ 0 (at most 10)",
+        "concurrency" => "a whole number from 1 to 256",
+        "bell" | "ascii" | "no_color" => "true or false",
+        "notification_emails" => "a list of addresses in quotes, like [\"ops@contoso.com\"]",
+        "base_url" | "api_version" | "token_env" | "token_command" | "tenant_id" | "client_id"
+        | "client_secret_env" | "authority" | "resource" | "publisher" | "offer" | "backend" => {
+            "text in quotes"
+        }
+        _ => return None,
+    })
+}
+
+/// The key of the `key = value` line an offset falls in.
+fn key_at(text: &str, offset: usize) -> Option<&str> {
+    let offset = text.floor_char_boundary(offset.min(text.len()));
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[start..].lines().next()?;
+    let (key, _) = line.split_once('=')?;
+    Some(key.trim().trim_matches('"'))
 }
 
 /// 1-based line and column of a byte offset.
