@@ -145,6 +145,23 @@ pub struct Context {
     pub backends: Backends,
     pub store: StateStore,
     pub clock: Clock,
+    /// How the user runs offerdeck with this config (`offerdeck --config FILE`, or
+    /// `offerdeck --demo`), for the commands hints suggest.
+    pub command: String,
+}
+
+/// `offerdeck`, with `--config FILE` unless the config is in the default place.
+pub fn command_for(config_path: &std::path::Path) -> String {
+    let default = crate::paths::config_dir().join("config.toml");
+    if config_path == default {
+        return "offerdeck".into();
+    }
+    let shown = config_path.display().to_string();
+    if shown.contains(char::is_whitespace) || shown.contains('\'') {
+        format!("offerdeck --config \"{shown}\"")
+    } else {
+        format!("offerdeck --config {shown}")
+    }
 }
 
 impl Context {

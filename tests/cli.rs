@@ -599,3 +599,25 @@ async fn missing_credentials_are_a_config_error_naming_the_auth_section() {
         run.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hints_name_the_config_that_was_given() {
+    let sim = simulator(FAST).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim, "100ms");
+    let c = cfg(&config);
+    let run = offerdeck(
+        dir.path(),
+        &["--config", &c, "publish", "contoso/contoso-vm", "--wait"],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "run `offerdeck --config {c} golive contoso/contoso-vm`"
+        )),
+        "{}",
+        run.stderr
+    );
+}

@@ -295,7 +295,7 @@ proptest! {
             let json = json_line(event);
             prop_assert!(!json.chars().any(acts_on_a_terminal), "{json:?}");
             for json_mode in [false, true] {
-                let lines = text::lines(event, json_mode, &std::cell::Cell::new(false));
+                let lines = text::lines(event, json_mode, "offerdeck", &std::cell::Cell::new(false));
                 for (_, line) in lines.0 {
                     // Clean already when it enters the model, and again where it is written.
                     prop_assert!(!line.chars().any(acts_on_a_terminal), "{line:?}");

@@ -195,7 +195,10 @@ fn demo_dashboard_end_to_end() {
     assert!(!s.alive(), "offerdeck exited");
     let transcript = s.transcript();
     assert!(
-        transcript.contains("operation(s) still in flight at the service; offerdeck resumes them"),
+        // The hint is a command that works for the demo.
+        transcript.contains(
+            "operation(s) still in flight at the service; `offerdeck --demo` resumes them"
+        ),
         "{transcript}"
     );
     drop(s);

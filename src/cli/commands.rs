@@ -254,19 +254,20 @@ async fn follow_all(ctx: &Context, out: &Reporter, operations: Vec<Operation>) -
             // A follower that ends without saying how (a panic) ends the command in failure.
             Some(Err(e)) = followers.join_next() => {
                 cancel.cancel();
-                out.note(&format!("error: a follower stopped abnormally ({e}); the operations go on at the service; `offerdeck watch` resumes them"));
+                out.note(&format!("error: a follower stopped abnormally ({e}); the operations go on at the service; `{} watch` resumes them", out.command()));
                 return Exit::Failed;
             }
             _ = &mut interrupted => {
                 cancel.cancel();
-                out.note("interrupted: the operations go on at the service; `offerdeck watch` resumes them");
+                out.note(&format!("interrupted: the operations go on at the service; `{} watch` resumes them", out.command()));
                 return Exit::Failed;
             }
         };
         let Some(event) = event else {
             // Every sender is gone with operations unreported: never a silent success.
             out.note(&format!(
-                "error: {remaining} operation(s) stopped being followed without an outcome; `offerdeck watch` resumes them"
+                "error: {remaining} operation(s) stopped being followed without an outcome; `{} watch` resumes them",
+                out.command()
             ));
             return worse(exit, Exit::Failed);
         };

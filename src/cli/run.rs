@@ -19,7 +19,7 @@ pub async fn run(cli: Cli) -> Exit {
             let Some(config) = load_config(cli.config.as_deref(), false) else {
                 return Exit::Usage;
             };
-            match context(config, None) {
+            match context(config, None, None) {
                 Ok(ctx) => headless(&ctx, command).await,
                 Err(exit) => exit,
             }
@@ -40,9 +40,11 @@ async fn headless(ctx: &Context, command: HeadlessCommand) -> Exit {
         ));
     }));
     match command {
-        HeadlessCommand::Offers { json } => commands::offers(ctx, &Reporter::new(json)).await,
+        HeadlessCommand::Offers { json } => {
+            commands::offers(ctx, &Reporter::new(json, &ctx.command)).await
+        }
         HeadlessCommand::Status { offer, json } => {
-            commands::status(ctx, &Reporter::new(json), &offer).await
+            commands::status(ctx, &Reporter::new(json, &ctx.command), &offer).await
         }
         HeadlessCommand::Publish {
             offer,
@@ -50,13 +52,13 @@ async fn headless(ctx: &Context, command: HeadlessCommand) -> Exit {
             wait,
             json,
         } => {
-            let out = Reporter::new(json);
+            let out = Reporter::new(json, &ctx.command);
             commands::start(ctx, &out, OpKind::Publish, &offer, emails.as_deref(), wait).await
         }
         HeadlessCommand::Golive { offer, wait, json } => {
             commands::start(
                 ctx,
-                &Reporter::new(json),
+                &Reporter::new(json, &ctx.command),
                 OpKind::GoLive,
                 &offer,
                 None,
@@ -67,7 +69,7 @@ async fn headless(ctx: &Context, command: HeadlessCommand) -> Exit {
         HeadlessCommand::Cancel { offer, wait, json } => {
             commands::start(
                 ctx,
-                &Reporter::new(json),
+                &Reporter::new(json, &ctx.command),
                 OpKind::Cancel,
                 &offer,
                 None,
@@ -76,16 +78,20 @@ async fn headless(ctx: &Context, command: HeadlessCommand) -> Exit {
             .await
         }
         HeadlessCommand::Watch { url: None, json } => {
-            commands::watch(ctx, &Reporter::new(json)).await
+            commands::watch(ctx, &Reporter::new(json, &ctx.command)).await
         }
         HeadlessCommand::Watch {
             url: Some(url),
             json,
-        } => commands::watch_url(ctx, &Reporter::new(json), &url).await,
+        } => commands::watch_url(ctx, &Reporter::new(json, &ctx.command), &url).await,
     }
 }
 
-fn context(config: Config, store: Option<StateStore>) -> Result<Context, Exit> {
+fn context(
+    config: Config,
+    store: Option<StateStore>,
+    command: Option<String>,
+) -> Result<Context, Exit> {
     for warning in &config.warnings {
         write_err(&format!("warning: {warning}"));
     }
@@ -101,11 +107,13 @@ fn context(config: Config, store: Option<StateStore>) -> Result<Context, Exit> {
     if let Err(e) = store.clean_debris() {
         tracing::warn!(error = %e, "could not look for stale copies of the state store");
     }
+    let command = command.unwrap_or_else(|| crate::setup::command_for(&config.path));
     Ok(Context {
         config,
         backends: crate::backend::Backends::new(client),
         store,
         clock: crate::clock::Clock::System,
+        command,
     })
 }
 
@@ -161,7 +169,7 @@ async fn dashboard(cli: &Cli) -> Exit {
             return Exit::Usage;
         };
         let store = StateStore::open(&demo.dir);
-        let ctx = match context(config, Some(store)) {
+        let ctx = match context(config, Some(store), Some("offerdeck --demo".into())) {
             Ok(c) => c,
             Err(exit) => return exit,
         };
@@ -177,7 +185,7 @@ async fn dashboard(cli: &Cli) -> Exit {
         return Exit::Usage;
     };
     let title = crate::paths::display(&config.path);
-    match context(config, None) {
+    match context(config, None, None) {
         Ok(ctx) => crate::tui::run(ctx, crate::tui::Options { title, ..options }).await,
         Err(exit) => exit,
     }

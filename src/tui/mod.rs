@@ -53,6 +53,7 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
         backends,
         store,
         clock,
+        command,
     } = ctx;
     let theme = Theme {
         color: !(options.no_color || config.ui.no_color),
@@ -156,7 +157,12 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
     drop(_guard);
     if in_flight > 0 {
         write_out(&format!(
-            "{in_flight} operation(s) still in flight at the service; offerdeck resumes them on its next start (or run `offerdeck watch`)."
+            "{in_flight} operation(s) still in flight at the service; `{command}` resumes them when it starts again{}.",
+            if command.ends_with("--demo") {
+                String::new()
+            } else {
+                format!(" (or run `{command} watch`)")
+            }
         ));
     }
     Exit::Ok

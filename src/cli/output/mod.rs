@@ -282,14 +282,23 @@ pub fn json_line(event: &Event) -> String {
 pub struct Reporter {
     json: bool,
     table_started: Cell<bool>,
+    command: String,
 }
 
 impl Reporter {
-    pub fn new(json: bool) -> Reporter {
+    /// `command`: how the user runs offerdeck with this config (`offerdeck --config FILE`), for
+    /// the commands hints suggest.
+    pub fn new(json: bool, command: &str) -> Reporter {
         Reporter {
             json,
+            command: command.to_string(),
             table_started: Cell::new(false),
         }
+    }
+
+    /// How the user runs offerdeck with this config, for hints.
+    pub fn command(&self) -> &str {
+        &self.command
     }
 
     pub fn is_json(&self) -> bool {
@@ -304,7 +313,7 @@ impl Reporter {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{}", json_line(event));
         }
-        text::write(event, self.json, &self.table_started);
+        text::write(event, self.json, &self.command, &self.table_started);
     }
 
     /// A result line for people only (nothing in JSON mode), on stdout.

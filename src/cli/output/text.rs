@@ -32,8 +32,8 @@ impl Lines {
 
 /// Writes an event for people. In JSON mode, results (offers, status) are left to the JSON
 /// line; progress and errors still go to stderr.
-pub(super) fn write(event: &Event, json: bool, table_started: &Cell<bool>) {
-    for (stream, line) in lines(event, json, table_started).0 {
+pub(super) fn write(event: &Event, json: bool, command: &str, table_started: &Cell<bool>) {
+    for (stream, line) in lines(event, json, command, table_started).0 {
         match stream {
             Stream::Out => write_out(&line),
             Stream::Err => write_err(&line),
@@ -42,7 +42,8 @@ pub(super) fn write(event: &Event, json: bool, table_started: &Cell<bool>) {
 }
 
 /// An event's text form, line by line, before it is made terminal-safe.
-pub fn lines(event: &Event, json: bool, table_started: &Cell<bool>) -> Lines {
+/// `command` is how the user runs offerdeck (`offerdeck --config FILE`), for the hints.
+pub fn lines(event: &Event, json: bool, command: &str, table_started: &Cell<bool>) -> Lines {
     let mut lines = Lines::default();
     match event {
         Event::Offer { .. } | Event::Status { .. } if json => {}
@@ -168,7 +169,7 @@ pub fn lines(event: &Event, json: bool, table_started: &Cell<bool>) -> Lines {
             let status = Status::parse(status);
             let line = match (&status, success) {
                 (Status::WaitingForPublisherReview, true) => format!(
-                    "{what}: ready for go-live (publisher sign-off): run `offerdeck golive {offer}`"
+                    "{what}: ready for go-live (publisher sign-off): run `{command} golive {offer}`"
                 ),
                 (Status::Canceled, true) => {
                     format!("{what}: canceled, as requested")
@@ -193,7 +194,7 @@ pub fn lines(event: &Event, json: bool, table_started: &Cell<bool>) -> Lines {
                 "error: the {kind} of {offer} was accepted and runs at the service, but it could not be recorded: {message}"
             ));
             lines.err(format!(
-                "  nothing will resume it by itself; follow it with: offerdeck watch --url {operation_url}"
+                "  nothing will resume it by itself; follow it with: {command} watch --url {operation_url}"
             ));
         }
         Event::StoreProblem { offer, message } => {
