@@ -857,3 +857,18 @@ fn a_long_wait_for_the_service_shows_until_when() {
     app.update(Msg::Tick, until + chrono::Duration::seconds(1));
     assert!(app.waiting.is_none());
 }
+
+#[test]
+fn a_second_q_quits_and_an_unknown_key_points_to_help() {
+    let mut app = app();
+    assert!(ch(&mut app, 'z').is_empty());
+    assert_eq!(
+        app.toasts.last().unwrap().text,
+        "unknown key z — ? for help"
+    );
+    publish_selected(&mut app);
+    ch(&mut app, 'q');
+    assert!(matches!(app.overlay, Overlay::QuitConfirm { .. }));
+    assert_eq!(ch(&mut app, 'q'), vec![Effect::Quit]);
+    assert!(app.quit);
+}

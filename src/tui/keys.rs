@@ -186,7 +186,8 @@ pub const BINDINGS: &[Binding] = &[
     bind(Action::Quit, &[Key::Char('q')], "q", "quit (asks while operations run; they go on at the service)", General, Some("quit"), VIEWS),
     bind(Action::Interrupt, &[Key::Ctrl('c')], "Ctrl-c", "quit at once", General, None, ANYWHERE),
     // Questions.
-    bind(Action::Confirm, &[Key::Char('y'), Key::Char('Y')], "y", "yes", General, Some("confirm"), &[Scope::Confirm, Scope::Quit]),
+    bind(Action::Confirm, &[Key::Char('y'), Key::Char('Y')], "y", "yes", General, Some("confirm"), &[Scope::Confirm]),
+    bind(Action::Confirm, &[Key::Char('y'), Key::Char('Y'), Key::Char('q')], "y/q", "yes, quit", General, Some("quit"), &[Scope::Quit]),
     bind(Action::Deny, &[Key::Char('n'), Key::Char('N'), Key::Code(K::Esc), Key::Char('q')], "n/Esc", "no: nothing is sent", General, Some("do nothing"), &[Scope::Confirm]),
     bind(Action::Deny, &[Key::Char('n'), Key::Char('N'), Key::Code(K::Esc)], "n/Esc", "no: stay", General, Some("stay"), &[Scope::Quit]),
     // Popups that show something.

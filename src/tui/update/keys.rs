@@ -30,9 +30,13 @@ impl App {
         match keys::action_for(scope, &key) {
             Some(action) => self.on_action(scope, action),
             None => {
-                // Text fields take printable keys the table does not bind.
-                if let KeyCode::Char(c) = key.code {
-                    self.type_char(c);
+                match (scope, key.code) {
+                    // Text fields take printable keys the table does not bind.
+                    (Scope::Filter | Scope::Editor, KeyCode::Char(c)) => self.type_char(c),
+                    (Scope::Table | Scope::Detail, KeyCode::Char(c)) if !c.is_control() => {
+                        self.toast(format!("unknown key {c} — ? for help"), ToastLevel::Info)
+                    }
+                    _ => {}
                 }
                 Vec::new()
             }
