@@ -621,3 +621,25 @@ async fn hints_name_the_config_that_was_given() {
         run.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_asked_for_earlier_is_not_a_failure_for_a_later_watch() {
+    let sim = manual_simulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim, "100ms");
+    let c = cfg(&config);
+    for command in ["publish", "cancel"] {
+        let run = offerdeck(
+            dir.path(),
+            &["--config", &c, command, "contoso/contoso-vm"],
+            &[],
+        )
+        .await;
+        assert_eq!(run.code, 0, "{command}: {}", run.stderr);
+    }
+    sim.advance(Duration::from_secs(300));
+    let run = offerdeck(dir.path(), &["--config", &c, "watch", "--json"], &[]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("canceled, as requested"), "{}", run.stderr);
+    assert!(run.stdout.contains("\"success\":true"), "{}", run.stdout);
+}
