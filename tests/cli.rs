@@ -640,6 +640,23 @@ async fn a_cancel_asked_for_earlier_is_not_a_failure_for_a_later_watch() {
     sim.advance(Duration::from_secs(300));
     let run = offerdeck(dir.path(), &["--config", &c, "watch", "--json"], &[]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stderr.contains("canceled, as requested"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("canceled, as requested"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stdout.contains("\"success\":true"), "{}", run.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_without_a_terminal_is_a_clear_usage_error() {
+    let sim = simulator(FAST).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim, "100ms");
+    for args in [vec!["--demo"], vec!["--config", &cfg(&config)]] {
+        let run = offerdeck(dir.path(), &args, &[]).await;
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains("needs a terminal"), "{}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
 }

@@ -152,6 +152,14 @@ fn load_config(flag: Option<&Path>, for_dashboard: bool) -> Option<Config> {
 }
 
 async fn dashboard(cli: &Cli) -> Exit {
+    use std::io::IsTerminal;
+    // Without a terminal there is nothing to draw on: say so before anything starts.
+    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        write_err(
+            "error: the dashboard needs a terminal (stdin and stdout are not one); for scripts, use the headless commands (offerdeck --help lists them)",
+        );
+        return Exit::Usage;
+    }
     let options = crate::tui::Options {
         ascii: cli.ascii,
         no_color: cli.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),

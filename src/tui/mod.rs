@@ -99,6 +99,9 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
         );
     }
     let mut events = EventStream::new();
+    // Asked to stop from outside (kill, a closed terminal, Ctrl-C sent as a signal): leave the
+    // way `q` does, so the terminal is restored.
+    let mut stop = Stop::new();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     tracing::info!(offers = app.rows.len(), "dashboard started");
@@ -139,6 +142,10 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
             },
             Some(msg) = rx.recv() => msg,
             _ = tick.tick(), if app.is_animating() => Msg::Tick,
+            signal = stop.next() => {
+                tracing::info!(signal, "stopping on a signal");
+                break;
+            }
         };
         let mut effects = app.update(msg, clock.now());
         // Take in everything else already waiting before drawing once.
@@ -166,4 +173,49 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
         ));
     }
     Exit::Ok
+}
+
+/// The signals that end the dashboard: SIGTERM, SIGHUP and SIGINT.
+struct Stop {
+    #[cfg(unix)]
+    signals: Vec<(tokio::signal::unix::Signal, &'static str)>,
+}
+
+impl Stop {
+    fn new() -> Stop {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let signals = [
+                (SignalKind::terminate(), "SIGTERM"),
+                (SignalKind::hangup(), "SIGHUP"),
+                (SignalKind::interrupt(), "SIGINT"),
+            ]
+            .into_iter()
+            .filter_map(|(kind, name)| signal(kind).ok().map(|s| (s, name)))
+            .collect();
+            Stop { signals }
+        }
+        #[cfg(not(unix))]
+        Stop {}
+    }
+
+    /// The name of the next signal received.
+    async fn next(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            if self.signals.is_empty() {
+                return std::future::pending().await;
+            }
+            let waits = self.signals.iter_mut().map(|(s, name)| {
+                Box::pin(async move {
+                    s.recv().await;
+                    *name
+                })
+            });
+            futures::future::select_all(waits).await.0
+        }
+        #[cfg(not(unix))]
+        std::future::pending().await
+    }
 }

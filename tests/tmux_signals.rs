@@ -1,0 +1,100 @@
+//! The terminal is always given back: the dashboard is stopped from outside (SIGTERM, SIGHUP,
+//! SIGINT) in a real shell in tmux at 80×24, and the shell must be usable again: no alternate
+//! screen left, the cursor shown, a command typed and run.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn tmux(args: &[&str]) -> String {
+    let out = Command::new("tmux").args(args).output().expect("tmux runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn signals_stop_the_dashboard_and_give_the_terminal_back() {
+    let data = tempfile::tempdir().unwrap();
+    let name = format!("offerdeck-signals-{}", std::process::id());
+    let ok = Command::new("tmux")
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            &name,
+            "-x",
+            "80",
+            "-y",
+            "24",
+            "env -i PATH=/usr/bin:/bin TERM=xterm-256color bash --norc --noprofile",
+        ])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let _cleanup = Cleanup(name.clone());
+    let shell = tmux(&["display-message", "-p", "-t", &name, "#{pane_pid}"])
+        .trim()
+        .to_string();
+    let screen = || tmux(&["capture-pane", "-p", "-t", &name]);
+    for (round, signal) in ["TERM", "HUP", "INT"].iter().enumerate() {
+        let launch = format!(
+            "OFFERDECK_DATA_DIR={} {} --demo",
+            data.path().display(),
+            env!("CARGO_BIN_EXE_offerdeck")
+        );
+        tmux(&["send-keys", "-t", &name, &launch, "Enter"]);
+        wait_for("the dashboard", || screen().contains("offers[6/6]"));
+        assert_eq!(
+            tmux(&["display-message", "-p", "-t", &name, "#{alternate_on}"]).trim(),
+            "1"
+        );
+        let child = String::from_utf8_lossy(
+            &Command::new("pgrep")
+                .args(["-P", &shell])
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .trim()
+        .to_string();
+        assert!(!child.is_empty(), "offerdeck runs under the shell");
+        assert!(
+            Command::new("kill")
+                .args([&format!("-{signal}"), &child])
+                .status()
+                .unwrap()
+                .success()
+        );
+        wait_for("the alternate screen to be left", || {
+            tmux(&["display-message", "-p", "-t", &name, "#{alternate_on}"]).trim() == "0"
+        });
+        assert_eq!(
+            tmux(&["display-message", "-p", "-t", &name, "#{cursor_flag}"]).trim(),
+            "1",
+            "the cursor is shown again after SIG{signal}"
+        );
+        let probe = format!("echo usable-{round}-$((40+2))");
+        tmux(&["send-keys", "-t", &name, &probe, "Enter"]);
+        let expected = format!("usable-{round}-42");
+        wait_for("the shell to run a command", || {
+            screen().lines().any(|l| l.trim() == expected)
+        });
+    }
+}
+
+struct Cleanup(String);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.0])
+            .status();
+    }
+}
