@@ -464,3 +464,40 @@ fn server_text_cannot_reach_the_terminal_raw() {
         );
     }
 }
+
+#[test]
+fn ascii_means_ascii_on_every_screen_and_size() {
+    let theme = Theme {
+        color: false,
+        ascii: true,
+    };
+    let mut app = busy_app();
+    let mut screens: Vec<(&str, App)> = vec![("table", app.clone())];
+    key(&mut app, KeyCode::Enter);
+    screens.push(("detail", app.clone()));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('?'));
+    screens.push(("help", app.clone()));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('p'));
+    screens.push(("confirm", app.clone()));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('e'));
+    screens.push(("editor", app.clone()));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('E'));
+    screens.push(("errors", app.clone()));
+    for (name, app) in &screens {
+        for (w, h) in [(80, 24), (40, 12), (200, 60)] {
+            let terminal = draw(app, &theme, w, h);
+            for cell in terminal.backend().buffer().content.iter() {
+                assert!(
+                    cell.symbol().is_ascii(),
+                    "{name} at {w}x{h}: {:?} drawn\n{}",
+                    cell.symbol(),
+                    terminal.backend()
+                );
+            }
+        }
+    }
+}

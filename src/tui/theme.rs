@@ -122,3 +122,47 @@ impl Theme {
         format!("{}{}", full.repeat(filled), empty.repeat(width - filled))
     }
 }
+
+/// `--ascii` means ASCII: after a frame is drawn, whatever is not ASCII in it (borders,
+/// separators, arrows, the ellipsis of cut text, text from the service) is replaced. Box
+/// drawing becomes `+ - |`; other characters their nearest ASCII sign, else `?` (a wide one
+/// keeps its two columns).
+pub fn asciify(buffer: &mut ratatui::buffer::Buffer) {
+    let mut wide_tail = false;
+    for cell in buffer.content.iter_mut() {
+        let symbol = cell.symbol();
+        if wide_tail {
+            wide_tail = false;
+            if symbol.is_empty() {
+                cell.set_symbol(" ");
+                continue;
+            }
+        }
+        if symbol.is_ascii() {
+            continue;
+        }
+        let c = symbol.chars().next().unwrap_or(' ');
+        wide_tail = unicode_width::UnicodeWidthStr::width(symbol) > 1;
+        let plain = match c {
+            '─' | '━' | '═' | '╌' | '┄' => "-",
+            '│' | '┃' | '║' | '╎' | '┆' => "|",
+            '╭' | '╮' | '╰' | '╯' | '┌' | '┐' | '└' | '┘' | '├' | '┤' | '┬' | '┴' | '┼' | '╔'
+            | '╗' | '╚' | '╝' => "+",
+            '·' | '•' | '●' => "*",
+            '—' | '–' => "-",
+            '…' => "~",
+            '▶' | '→' | '›' => ">",
+            '←' | '‹' => "<",
+            '↑' => "^",
+            '↓' => "v",
+            '█' | '▓' => "#",
+            '░' | '▒' => ".",
+            '✔' => "v",
+            '✖' => "x",
+            '≥' => ">",
+            '≤' => "<",
+            _ => "?",
+        };
+        cell.set_symbol(plain);
+    }
+}

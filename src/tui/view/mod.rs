@@ -41,4 +41,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
         Overlay::Errors => popups::errors(app, theme, frame),
         Overlay::QuitConfirm { in_flight } => popups::quit(theme, frame, *in_flight),
     }
+    if theme.ascii {
+        super::theme::asciify(frame.buffer_mut());
+    }
 }
