@@ -7,10 +7,24 @@ use email_address::EmailAddress;
 
 /// An address that was refused, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{address:?} is not a valid e-mail address: {reason}")]
 pub struct EmailError {
+    /// Empty when the list as a whole is refused.
     pub address: String,
     pub reason: String,
+}
+
+impl std::fmt::Display for EmailError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.address.is_empty() {
+            f.write_str(&self.reason)
+        } else {
+            write!(
+                f,
+                "{:?} is not a valid e-mail address: {}",
+                self.address, self.reason
+            )
+        }
+    }
 }
 
 /// Checks one address. Beyond RFC syntax, the domain must contain a dot: `ops@localhost` is
@@ -24,8 +38,25 @@ pub fn validate(address: &str) -> Result<String, EmailError> {
     if trimmed.is_empty() {
         return Err(refuse("it is empty"));
     }
-    if trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(refuse("it contains spaces or control characters"));
+    // Name the first character that cannot be in an address, and where it is.
+    if let Some((i, c)) = trimmed.chars().enumerate().find(|(_, c)| {
+        c.is_whitespace()
+            || c.is_control()
+            || !c.is_ascii()
+            || matches!(
+                c,
+                '(' | ')' | '<' | '>' | '[' | ']' | '\\' | ',' | ';' | ':' | '"'
+            )
+    }) {
+        let shown = if c.is_control() {
+            format!("{:?}", c)
+        } else {
+            format!("'{c}'")
+        };
+        return Err(refuse(&format!(
+            "{shown} at {} cannot be in an address",
+            i + 1
+        )));
     }
     let Some((local, domain)) = trimmed.rsplit_once('@') else {
         return Err(refuse("it has no @"));
@@ -45,6 +76,18 @@ pub fn validate(address: &str) -> Result<String, EmailError> {
     }
     EmailAddress::from_str(trimmed).map_err(|e| refuse(&e.to_string()))?;
     Ok(trimmed.to_string())
+}
+
+/// Like `parse_list`, but an empty list is refused: a publish needs someone to tell.
+pub fn parse_nonempty_list(input: &str) -> Result<Vec<String>, EmailError> {
+    let list = parse_list(input)?;
+    if list.is_empty() {
+        return Err(EmailError {
+            address: String::new(),
+            reason: "the list is empty; give at least one address (comma-separated)".into(),
+        });
+    }
+    Ok(list)
 }
 
 /// Parses `a@x.com, b@y.com` (commas, semicolons or spaces between addresses). Empty entries are
@@ -85,5 +128,16 @@ mod tests {
         assert!(validate("ops@localhost").is_err());
         assert!(validate("a@b..com").is_err());
         assert!(validate("@x.com").is_err());
+        let err = validate("josé@x.com").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "\"josé@x.com\" is not a valid e-mail address: 'é' at 4 cannot be in an address"
+        );
+        assert!(
+            parse_nonempty_list(" , ")
+                .unwrap_err()
+                .to_string()
+                .contains("empty")
+        );
     }
 }

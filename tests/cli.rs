@@ -504,7 +504,8 @@ async fn an_accepted_operation_is_never_lost_silently() {
     assert_eq!(event["exit_code"], 7);
     let url = event["operation_url"].as_str().unwrap().to_string();
     assert!(
-        run.stderr.contains(&format!("offerdeck watch --url {url}")),
+        run.stderr
+            .contains(&format!("offerdeck --config {c} watch --url {url}")),
         "{}",
         run.stderr
     );

@@ -501,3 +501,29 @@ fn ascii_means_ascii_on_every_screen_and_size() {
         }
     }
 }
+
+#[test]
+fn the_editor_cursor_sits_after_wide_characters() {
+    let mut app = busy_app();
+    key(&mut app, KeyCode::Char('e'));
+    // Ctrl-U clears the field, then wide characters are typed.
+    let now = app.now;
+    app.update(
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+        now,
+    );
+    for c in "日本😀".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    let mut terminal = draw(&app, &color(), 80, 24);
+    let cursor = terminal.get_cursor_position().unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    // The text starts one column inside the popup's border; the cursor is 6 columns further.
+    let row: String = (0..80)
+        .map(|x| buffer[(x, cursor.y)].symbol().to_string())
+        .collect();
+    let start = (0..80u16)
+        .find(|&x| buffer[(x, cursor.y)].symbol() == "日")
+        .unwrap_or_else(|| panic!("the text is on the cursor's row: {row}"));
+    assert_eq!(cursor.x, start + 6, "{row}");
+}

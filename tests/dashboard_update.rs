@@ -872,3 +872,42 @@ fn a_second_q_quits_and_an_unknown_key_points_to_help() {
     assert_eq!(ch(&mut app, 'q'), vec![Effect::Quit]);
     assert!(app.quit);
 }
+
+#[test]
+fn the_email_editor_behaves_like_a_readline_field() {
+    let mut app = app();
+    ch(&mut app, 'e');
+    let ctrl = |app: &mut App, c: char| {
+        app.update(
+            Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
+            t0(),
+        )
+    };
+    let text = |app: &App| match &app.mode {
+        Mode::EditEmails(f) => f.input.text(),
+        other => panic!("{other:?}"),
+    };
+    // "ops@contoso.com, release@contoso.com": Ctrl-W deletes the last address, not a 'w'.
+    ctrl(&mut app, 'w');
+    assert_eq!(text(&app), "ops@contoso.com, ");
+    ctrl(&mut app, 'a');
+    ch(&mut app, '>');
+    assert_eq!(text(&app), ">ops@contoso.com, ");
+    ctrl(&mut app, 'k');
+    assert_eq!(text(&app), ">");
+    ctrl(&mut app, 'e');
+    ctrl(&mut app, 'u');
+    assert_eq!(text(&app), "", "Ctrl-U clears, and never types a u");
+    // Empty is refused by name; an offending character is named with its place.
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    let error = |app: &App| match &app.mode {
+        Mode::EditEmails(f) => f.error.clone().unwrap_or_default(),
+        other => panic!("{other:?}"),
+    };
+    assert!(error(&app).contains("the list is empty"), "{}", error(&app));
+    for c in "josé@x.com".chars() {
+        ch(&mut app, c);
+    }
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    assert!(error(&app).contains("'é' at 4"), "{}", error(&app));
+}

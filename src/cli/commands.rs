@@ -113,7 +113,7 @@ pub async fn start(
     };
     let id = &configured.id;
     let emails = match emails {
-        Some(list) => match crate::emails::parse_list(list) {
+        Some(list) => match crate::emails::parse_nonempty_list(list) {
             Ok(list) => list,
             Err(e) => return usage(out, &format!("--emails: {e}; nothing was sent")),
         },

@@ -61,6 +61,49 @@ impl TextInput {
     pub fn is_empty(&self) -> bool {
         self.chars.is_empty()
     }
+
+    /// Ctrl-U: deletes from the start to the cursor.
+    pub fn clear_to_start(&mut self) {
+        self.chars.drain(..self.cursor);
+        self.cursor = 0;
+    }
+
+    /// Ctrl-K: deletes from the cursor to the end.
+    pub fn clear_to_end(&mut self) {
+        self.chars.truncate(self.cursor);
+    }
+
+    /// Ctrl-W: deletes the word before the cursor (and the separators after it).
+    pub fn delete_word(&mut self) {
+        let separator = |c: &char| c.is_whitespace() || matches!(c, ',' | ';');
+        let mut start = self.cursor;
+        while start > 0 && separator(&self.chars[start - 1]) {
+            start -= 1;
+        }
+        while start > 0 && !separator(&self.chars[start - 1]) {
+            start -= 1;
+        }
+        self.chars.drain(start..self.cursor);
+        self.cursor = start;
+    }
+
+    /// How many terminal columns the characters from `from` to the cursor take (CJK and emoji
+    /// take two).
+    pub fn columns_to_cursor(&self, from: usize) -> usize {
+        self.chars[from.min(self.cursor)..self.cursor]
+            .iter()
+            .map(|c| unicode_width::UnicodeWidthChar::width(*c).unwrap_or(0))
+            .sum()
+    }
+
+    /// The first character to show so the cursor fits in `columns` columns.
+    pub fn scroll_for(&self, columns: usize) -> usize {
+        let mut start = 0;
+        while start < self.cursor && self.columns_to_cursor(start) >= columns.max(1) {
+            start += 1;
+        }
+        start
+    }
 }
 
 #[cfg(test)]
@@ -82,5 +125,25 @@ mod tests {
         assert_eq!(t.cursor(), 1);
         t.insert('\u{1b}');
         assert_eq!(t.text(), "X");
+    }
+
+    #[test]
+    fn readline_keys_and_display_width() {
+        let mut t = TextInput::new("ops@a.com, lead@b.com");
+        t.delete_word();
+        assert_eq!(t.text(), "ops@a.com, ");
+        t.delete_word();
+        assert_eq!(t.text(), "");
+        let mut t = TextInput::new("abc def");
+        t.left();
+        t.left();
+        t.clear_to_end();
+        assert_eq!(t.text(), "abc d");
+        t.left();
+        t.clear_to_start();
+        assert_eq!((t.text().as_str(), t.cursor()), ("d", 0));
+        let t = TextInput::new("日本x😀");
+        assert_eq!(t.columns_to_cursor(0), 7);
+        assert_eq!(t.scroll_for(4), 2);
     }
 }

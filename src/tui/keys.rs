@@ -43,6 +43,9 @@ pub enum Action {
     CursorEnd,
     DeleteBack,
     DeleteForward,
+    DeleteWord,
+    ClearToStart,
+    ClearToEnd,
 }
 
 /// Where a binding is valid: a view, a popup or a text field.
@@ -202,8 +205,11 @@ pub const BINDINGS: &[Binding] = &[
     bind(Action::Discard, &[Key::Code(K::Esc)], "Esc", "leave the e-mails unchanged", General, Some("cancel"), &[Scope::Editor]),
     bind(Action::CursorLeft, &[Key::Code(K::Left)], "←", "cursor left", General, None, FIELDS),
     bind(Action::CursorRight, &[Key::Code(K::Right)], "→", "cursor right", General, None, FIELDS),
-    bind(Action::CursorHome, &[Key::Code(K::Home)], "Home", "to the start", General, None, &[Scope::Editor]),
-    bind(Action::CursorEnd, &[Key::Code(K::End)], "End", "to the end", General, None, &[Scope::Editor]),
+    bind(Action::CursorHome, &[Key::Code(K::Home), Key::Ctrl('a')], "Home", "to the start", General, None, FIELDS),
+    bind(Action::CursorEnd, &[Key::Code(K::End), Key::Ctrl('e')], "End", "to the end", General, None, FIELDS),
+    bind(Action::DeleteWord, &[Key::Ctrl('w')], "C-w", "delete the word before", General, None, FIELDS),
+    bind(Action::ClearToStart, &[Key::Ctrl('u')], "C-u", "delete to the start", General, None, FIELDS),
+    bind(Action::ClearToEnd, &[Key::Ctrl('k')], "C-k", "delete to the end", General, None, FIELDS),
     bind(Action::DeleteBack, &[Key::Code(K::Backspace)], "Backspace", "delete left", General, None, FIELDS),
     bind(Action::DeleteForward, &[Key::Code(K::Delete)], "Delete", "delete right", General, None, FIELDS),
 ];

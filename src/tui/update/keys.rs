@@ -1,7 +1,7 @@
 //! Keys: resolved through the key table for the scope that has them (a popup first, then a text
 //! field, then the view), then acted upon.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::super::input::TextInput;
 use super::super::keys::{self, Action, Scope};
@@ -31,9 +31,18 @@ impl App {
             Some(action) => self.on_action(scope, action),
             None => {
                 match (scope, key.code) {
-                    // Text fields take printable keys the table does not bind.
-                    (Scope::Filter | Scope::Editor, KeyCode::Char(c)) => self.type_char(c),
-                    (Scope::Table | Scope::Detail, KeyCode::Char(c)) if !c.is_control() => {
+                    // Text fields take printable keys the table does not bind (never a control
+                    // chord: Ctrl-x is not an x).
+                    (Scope::Filter | Scope::Editor, KeyCode::Char(c))
+                        if !key
+                            .modifiers
+                            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+                    {
+                        self.type_char(c)
+                    }
+                    (Scope::Table | Scope::Detail, KeyCode::Char(c))
+                        if key.modifiers.difference(KeyModifiers::SHIFT).is_empty() =>
+                    {
                         self.toast(format!("unknown key {c} — ? for help"), ToastLevel::Info)
                     }
                     _ => {}
@@ -120,6 +129,11 @@ impl App {
             Action::Accept => self.mode = Mode::Browse,
             Action::DeleteBack => self.filter.backspace(),
             Action::DeleteForward => self.filter.delete(),
+            Action::DeleteWord => self.filter.delete_word(),
+            Action::ClearToStart => self.filter.clear_to_start(),
+            Action::ClearToEnd => self.filter.clear_to_end(),
+            Action::CursorHome => self.filter.home(),
+            Action::CursorEnd => self.filter.end(),
             Action::CursorLeft => self.filter.left(),
             Action::CursorRight => self.filter.right(),
             Action::Up => self.move_by(-1),
@@ -148,6 +162,9 @@ impl App {
             Action::CursorEnd => form.input.end(),
             Action::DeleteBack => form.input.backspace(),
             Action::DeleteForward => form.input.delete(),
+            Action::DeleteWord => form.input.delete_word(),
+            Action::ClearToStart => form.input.clear_to_start(),
+            Action::ClearToEnd => form.input.clear_to_end(),
             _ => {}
         }
         Vec::new()
@@ -158,7 +175,7 @@ impl App {
         let Mode::EditEmails(form) = &mut self.mode else {
             return Vec::new();
         };
-        let emails = match crate::emails::parse_list(&form.input.text()) {
+        let emails = match crate::emails::parse_nonempty_list(&form.input.text()) {
             Ok(emails) => emails,
             Err(e) => {
                 form.error = Some(format!("{e}; nothing was saved"));

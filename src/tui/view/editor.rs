@@ -16,9 +16,17 @@ pub fn render(app: &App, form: &EmailForm, theme: &Theme, frame: &mut Frame) {
     let width = frame.area().width.saturating_sub(6).clamp(30, 90);
     let inner = width.saturating_sub(2) as usize;
     let text = form.input.text();
-    // Scroll the text so the cursor stays visible.
-    let start = form.input.cursor().saturating_sub(inner.saturating_sub(1));
-    let shown: String = text.chars().skip(start).take(inner).collect();
+    // Scroll the text so the cursor stays visible, counting columns (CJK and emoji take two).
+    let start = form.input.scroll_for(inner.saturating_sub(1));
+    let mut used = 0;
+    let shown: String = text
+        .chars()
+        .skip(start)
+        .take_while(|c| {
+            used += unicode_width::UnicodeWidthChar::width(*c).unwrap_or(0);
+            used <= inner
+        })
+        .collect();
     let mut lines = vec![
         Line::styled(
             "Comma-separated addresses (empty: none)",
@@ -51,6 +59,6 @@ pub fn render(app: &App, form: &EmailForm, theme: &Theme, frame: &mut Frame) {
         editing.join(" ")
     );
     frame.render_widget(popup_text(lines, theme, title, Tone::Accent, hint), area);
-    let x = area.x + 1 + (form.input.cursor() - start) as u16;
+    let x = area.x + 1 + form.input.columns_to_cursor(start) as u16;
     frame.set_cursor_position((x.min(area.right().saturating_sub(2)), area.y + 2));
 }
