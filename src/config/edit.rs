@@ -62,26 +62,46 @@ pub fn set_notification_emails(
         .get_mut("notification_emails")
         .and_then(Item::as_array_mut)
     {
-        // Keep the array's own decoration (a trailing comment, say) and refill it.
+        // Refill the array in place: each position keeps its decoration (the comments above it
+        // and after it, its indentation); the comments of positions that go are kept at the end.
         Some(array) => {
-            let multiline = array.iter().any(|v| {
-                v.decor()
-                    .prefix()
+            let old: Vec<toml_edit::Decor> = array.iter().map(|v| v.decor().clone()).collect();
+            let trailing = array.trailing().as_str().unwrap_or("").to_string();
+            let trailing_comma = array.trailing_comma();
+            let multiline = old.iter().any(|d| {
+                d.prefix()
                     .and_then(|p| p.as_str())
                     .is_some_and(|p| p.contains('\n'))
             });
+            // New lines are indented like the last item that starts a line.
+            let indent = old
+                .iter()
+                .rev()
+                .filter_map(|d| d.prefix().and_then(|p| p.as_str()))
+                .find_map(|p| p.rsplit_once('\n').map(|(_, i)| i.to_string()))
+                .unwrap_or_else(|| "    ".into());
             array.clear();
-            for address in emails {
+            for (i, address) in emails.iter().enumerate() {
                 let mut v = Value::from(address.as_str());
-                if multiline {
-                    v.decor_mut().set_prefix("\n    ");
+                match old.get(i) {
+                    Some(decor) => *v.decor_mut() = decor.clone(),
+                    None if multiline => v.decor_mut().set_prefix(format!("\n{indent}")),
+                    None if i > 0 => v.decor_mut().set_prefix(" "),
+                    None => {}
                 }
                 array.push_formatted(v);
             }
-            if multiline {
-                array.set_trailing("\n");
-                array.set_trailing_comma(true);
+            let mut kept = String::new();
+            for decor in old.iter().skip(emails.len()) {
+                for part in [decor.prefix(), decor.suffix()] {
+                    let text = part.and_then(|p| p.as_str()).unwrap_or("");
+                    for line in text.lines().filter(|l| l.trim_start().starts_with('#')) {
+                        kept.push_str(&format!("\n{indent}{}", line.trim_start()));
+                    }
+                }
             }
+            array.set_trailing(format!("{kept}{trailing}"));
+            array.set_trailing_comma(trailing_comma || (multiline && !emails.is_empty()));
         }
         None => {
             let array: toml_edit::Array = emails.iter().map(String::as_str).collect();
@@ -130,6 +150,61 @@ mod tests {
             c.offer(&id("contoso", "app")).unwrap().notification_emails,
             vec!["d@contoso.com"]
         );
+    }
+
+    #[test]
+    fn comments_between_items_of_a_multi_line_list_survive() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let original = "[[offers]]\npublisher = \"contoso\"\noffer = \"vm\"\nnotification_emails = [\n    # primary on-call\n    \"ops@contoso.com\",\n    # the release manager\n    \"release@contoso.com\", # until March\n]\nbackend = \"cpp\" # stays\n";
+        std::fs::write(&path, original).unwrap();
+        let id = id("contoso", "vm");
+        set_notification_emails(
+            &path,
+            &id,
+            &["new@contoso.com".into(), "release@contoso.com".into()],
+        )
+        .unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            text,
+            original.replace("\"ops@contoso.com\"", "\"new@contoso.com\""),
+            "only the address changed"
+        );
+        // Three addresses: the new one is indented like the others.
+        let three = [
+            "a@contoso.com".into(),
+            "b@contoso.com".into(),
+            "c@contoso.com".into(),
+        ];
+        set_notification_emails(&path, &id, &three).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("    # primary on-call\n    \"a@contoso.com\","),
+            "{text}"
+        );
+        assert!(
+            text.contains("    # the release manager\n    \"b@contoso.com\","),
+            "{text}"
+        );
+        // A comment at the end of the last line stays at the end of the last line.
+        assert!(
+            text.contains("\n    \"c@contoso.com\", # until March\n]"),
+            "{text}"
+        );
+        // One address: the comments of the items that went are kept, at the end of the list.
+        set_notification_emails(&path, &id, &["a@contoso.com".into()]).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for comment in [
+            "# primary on-call",
+            "# the release manager",
+            "# until March",
+            "# stays",
+        ] {
+            assert!(text.contains(comment), "{comment} lost:\n{text}");
+        }
+        let c = super::super::load(&path, "test").unwrap();
+        assert_eq!(c.offers[0].notification_emails, vec!["a@contoso.com"]);
     }
 
     #[test]
