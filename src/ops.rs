@@ -12,7 +12,7 @@ use crate::api::ApiError;
 use crate::api::retry::RetryPolicy;
 use crate::backend::Backend;
 use crate::clock::Clock;
-use crate::domain::{OfferId, OpKind, Operation};
+use crate::domain::{OfferId, OpKind, Operation, StartFailure};
 use crate::store::{StateStore, StoreError};
 
 /// How often and how patiently an operation is polled.
@@ -94,7 +94,17 @@ pub async fn start(
     emails: &[String],
     now: DateTime<Utc>,
 ) -> Result<StartOutcome, ApiError> {
-    let started = backend.start(kind, offer, emails).await?;
+    let started = match backend.start(kind, offer, emails).await {
+        Ok(started) => started,
+        Err(error) => {
+            // Kept, so the row says so after a restart too (the service keeps no trace of it).
+            let failure = failure_of(offer, kind, now, &error);
+            if let Err(e) = store.record_failure(&failure) {
+                tracing::warn!(error = %e, "could not record the failed start");
+            }
+            return Err(error);
+        }
+    };
     let operation = Operation::new(
         offer.clone(),
         backend.kind(),
@@ -105,6 +115,28 @@ pub async fn start(
     );
     tracing::info!(%kind, %offer, url = %operation.pointer, via = started.found_via, adopted = started.adopted, "operation started");
     Ok(record(store, operation, started.adopted))
+}
+
+/// What a start the service did not take is remembered as.
+pub fn failure_of(
+    offer: &OfferId,
+    kind: OpKind,
+    at: DateTime<Utc>,
+    error: &ApiError,
+) -> StartFailure {
+    let se = error.service_error();
+    StartFailure {
+        offer: offer.clone(),
+        kind,
+        at,
+        rejected: matches!(error, ApiError::Validation(_)),
+        message: crate::text::sanitize_line(&match (error, se) {
+            (ApiError::Validation(_), Some(se)) => se.message.clone(),
+            _ => error.to_string(),
+        }),
+        details: se.map(|e| e.details.clone()).unwrap_or_default(),
+        correlation_id: se.and_then(|e| e.correlation_id.clone()),
+    }
 }
 
 /// Asks the service to cancel what runs on the offer, and marks that operation as one the user

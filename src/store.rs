@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{OpKind, Operation};
+use crate::domain::{OpKind, Operation, StartFailure};
 
 /// Finished operations kept as history; older ones are dropped.
 pub const HISTORY_LIMIT: usize = 200;
@@ -20,6 +20,9 @@ pub const HISTORY_LIMIT: usize = 200;
 struct StoreFile {
     version: u32,
     operations: Vec<Operation>,
+    /// The last start the service did not take, per offer and kind.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    failures: Vec<StartFailure>,
 }
 
 /// Errors of the state store name the file.
@@ -146,11 +149,38 @@ impl StateStore {
         })
     }
 
+    /// Records a start the service did not take (replacing the previous one of that offer and
+    /// kind), so it is shown again after a restart.
+    pub fn record_failure(&self, failure: &StartFailure) -> Result<(), StoreError> {
+        self.modify_file(|file| {
+            file.failures
+                .retain(|f| !(f.offer == failure.offer && f.kind == failure.kind));
+            file.failures.push(failure.clone());
+        })
+    }
+
+    /// The starts the service did not take, newer than any operation of their offer.
+    pub fn failures(&self) -> Result<Vec<StartFailure>, StoreError> {
+        let _lock = self.lock()?;
+        Ok(self.read()?.failures)
+    }
+
     /// Applies `change` to the records under the lock and writes the result.
     pub fn modify(&self, change: impl FnOnce(&mut Vec<Operation>)) -> Result<(), StoreError> {
+        self.modify_file(|file| change(&mut file.operations))
+    }
+
+    fn modify_file(&self, change: impl FnOnce(&mut StoreFile)) -> Result<(), StoreError> {
         let _lock = self.lock()?;
         let mut file = self.read()?;
-        change(&mut file.operations);
+        change(&mut file);
+        // A failure is forgotten once an operation of the same offer started after it.
+        let operations = &file.operations;
+        file.failures.retain(|f| {
+            !operations
+                .iter()
+                .any(|o| o.offer == f.offer && o.started_at > f.at)
+        });
         // Earlier versions recorded a cancel as an operation of its own; it is a request on the
         // operation it cancels now.
         file.operations.retain(|r| r.kind != OpKind::Cancel);

@@ -661,3 +661,51 @@ async fn the_dashboard_without_a_terminal_is_a_clear_usage_error() {
         assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejection_is_kept_and_shown_again_after_a_restart() {
+    let sim = simulator(FAST).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim, "100ms");
+    let run = offerdeck(
+        dir.path(),
+        &[
+            "--config",
+            &cfg(&config),
+            "publish",
+            "contoso/contoso-analytics",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    // What a dashboard started now reads.
+    let store = offerdeck::store::StateStore::open(dir.path());
+    let failures = store.failures().unwrap();
+    assert_eq!(failures.len(), 1);
+    assert!(failures[0].rejected && failures[0].details.len() == 3);
+    let parsed = offerdeck::config::load(&config, "test").unwrap();
+    let (mut app, _) =
+        offerdeck::tui::state::App::new(&parsed, "t", Vec::new(), chrono::Utc::now());
+    app.restore_failures(failures);
+    let row = app
+        .rows
+        .iter()
+        .find(|r| r.id.to_string() == "contoso/contoso-analytics")
+        .unwrap();
+    assert_eq!(row.state(), offerdeck::tui::row::RowState::Rejected(3));
+    // The next publish goes through, and the failure is forgotten.
+    let run = offerdeck(
+        dir.path(),
+        &[
+            "--config",
+            &cfg(&config),
+            "publish",
+            "contoso/contoso-analytics",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(store.failures().unwrap().is_empty());
+}

@@ -234,7 +234,7 @@ fn a_rejection_opens_every_detail_and_retry_resends() {
     );
     assert_eq!(app.overlay, Overlay::Rejection { row: 1 });
     assert_eq!(app.rows[1].state(), RowState::Rejected(2));
-    assert_eq!(app.rows[1].rejection.as_ref().unwrap().details.len(), 2);
+    assert_eq!(app.rows[1].failed_start.as_ref().unwrap().details.len(), 2);
     assert_eq!(
         app.errors.last().unwrap().correlation_id.as_deref(),
         Some("corr-1")
@@ -262,7 +262,7 @@ fn a_rejection_opens_every_detail_and_retry_resends() {
         },
         t0(),
     );
-    assert!(app.rows[1].rejection.is_none());
+    assert!(app.rows[1].failed_start.is_none());
     assert_eq!(app.rows[1].state(), RowState::Running(OpKind::Publish));
 }
 
@@ -910,4 +910,51 @@ fn the_email_editor_behaves_like_a_readline_field() {
     }
     assert!(key(&mut app, KeyCode::Enter).is_empty());
     assert!(error(&app).contains("'é' at 4"), "{}", error(&app));
+}
+
+#[test]
+fn a_publish_that_was_not_sent_leaves_a_trace_on_its_row() {
+    let mut app = app();
+    publish_selected(&mut app);
+    let se = ServiceError {
+        status: 503,
+        code: None,
+        message: "service unavailable".into(),
+        details: Vec::new(),
+        correlation_id: Some("corr-9".into()),
+        service: None,
+    };
+    app.update(
+        Msg::Started {
+            row: 0,
+            kind: OpKind::Publish,
+            result: Err(ApiError::from_status(se)),
+        },
+        t0(),
+    );
+    let row = &app.rows[0];
+    assert_eq!(row.state(), RowState::NotSent(OpKind::Publish));
+    assert_eq!(row.state().label(), "publish not sent");
+    assert!(
+        row.failed_start
+            .as_ref()
+            .unwrap()
+            .message
+            .contains("HTTP 503")
+    );
+    // Until the next action: a retry is allowed, and an accepted publish clears it.
+    ch(&mut app, 'r');
+    assert!(matches!(&app.overlay, Overlay::Confirm(c) if c.retry));
+    ch(&mut app, 'y');
+    let mut op = record(OpKind::Publish, "p2", Status::Running);
+    op.started_at = t0() + chrono::Duration::seconds(5);
+    app.update(
+        Msg::Started {
+            row: 0,
+            kind: OpKind::Publish,
+            result: started(&op),
+        },
+        t0(),
+    );
+    assert_eq!(app.rows[0].state(), RowState::Running(OpKind::Publish));
 }

@@ -9,5 +9,5 @@ pub mod status;
 
 pub use backend_kind::BackendKind;
 pub use offer_id::{OfferId, OfferIdError};
-pub use operation::{Change, Observation, Operation, Step, StepMessage};
+pub use operation::{Change, Observation, Operation, StartFailure, Step, StepMessage};
 pub use status::{OpKind, Status};

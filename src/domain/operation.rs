@@ -86,6 +86,25 @@ pub struct Operation {
     pub cancel_requested_at: Option<DateTime<Utc>>,
 }
 
+/// A start the service did not take: a rejection by validation (HTTP 422), or a failure before
+/// any operation began (a 503 to the publish, an authentication failure). Kept until the next
+/// operation of the offer, so it survives a restart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartFailure {
+    #[serde(flatten)]
+    pub offer: OfferId,
+    pub kind: OpKind,
+    pub at: DateTime<Utc>,
+    /// True for a rejection by validation (HTTP 422).
+    pub rejected: bool,
+    /// One plain line.
+    pub message: String,
+    #[serde(default)]
+    pub details: Vec<String>,
+    #[serde(default)]
+    pub correlation_id: Option<String>,
+}
+
 /// What a new observation changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Change {

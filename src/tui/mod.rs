@@ -73,6 +73,10 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
         let _ = notices.try_send(Msg::Waiting(n));
     }));
     let (mut app, effects) = App::new(&config, &options.title, unfinished, clock.now());
+    match store.failures() {
+        Ok(failures) => app.restore_failures(failures),
+        Err(e) => tracing::warn!(error = %e, "could not read the recorded failed starts"),
+    }
     // A store found unreadable at start was moved aside: said on screen, not only in the log.
     for notice in store.take_notices() {
         app.update(Msg::StoreProblem(notice), clock.now());

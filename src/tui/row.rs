@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 
 use super::state::ErrorEntry;
-use crate::domain::{BackendKind, Observation, OfferId, OpKind, Operation, Status, Step};
+use crate::domain::{
+    BackendKind, Observation, OfferId, OpKind, Operation, StartFailure, Status, Step,
+};
 use crate::text::{sanitize_line, truncate};
 
 /// What a row is doing locally.
@@ -14,15 +16,6 @@ pub enum Activity {
     Submitting(OpKind),
     /// A follower polls the row's operation.
     Following,
-}
-
-/// A refusal by validation (HTTP 422), kept until the next publish.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rejection {
-    pub message: String,
-    pub details: Vec<String>,
-    pub correlation_id: Option<String>,
-    pub at: DateTime<Utc>,
 }
 
 /// One offer of the table.
@@ -41,7 +34,9 @@ pub struct OfferRow {
     /// The attempt and error of a poll being retried.
     pub retrying: Option<(u32, String)>,
     pub last_poll: Option<DateTime<Utc>>,
-    pub rejection: Option<Rejection>,
+    /// The last start the service did not take (a 422, or a failure before any operation),
+    /// shown until a newer operation.
+    pub failed_start: Option<StartFailure>,
     pub last_error: Option<ErrorEntry>,
     pub flash_until: Option<DateTime<Utc>>,
 }
@@ -58,7 +53,7 @@ impl OfferRow {
             op: None,
             retrying: None,
             last_poll: None,
-            rejection: None,
+            failed_start: None,
             last_error: None,
             flash_until: None,
         }
@@ -75,10 +70,13 @@ impl OfferRow {
         if let Activity::Submitting(kind) = self.activity {
             return RowState::Submitting(kind);
         }
-        if let Some(r) = &self.rejection {
-            let newer_op = self.op.as_ref().is_some_and(|o| o.started_at > r.at);
+        if let Some(f) = &self.failed_start {
+            let newer_op = self.op.as_ref().is_some_and(|o| o.started_at > f.at);
             if !newer_op {
-                return RowState::Rejected(r.details.len());
+                return match f.rejected {
+                    true => RowState::Rejected(f.details.len()),
+                    false => RowState::NotSent(f.kind),
+                };
             }
         }
         if let Some(op) = &self.op {
@@ -176,6 +174,8 @@ pub enum RowState {
     Blocked,
     Retrying(u32),
     Rejected(usize),
+    /// A start failed before the service began anything (not a rejection).
+    NotSent(OpKind),
     ReadyForGoLive,
     Live,
     Failed,
@@ -211,6 +211,7 @@ impl RowState {
             RowState::Blocked => "blocked".into(),
             RowState::Retrying(n) => format!("retrying ({n})"),
             RowState::Rejected(_) => "rejected (422)".into(),
+            RowState::NotSent(kind) => format!("{kind} not sent"),
             RowState::ReadyForGoLive => "ready for go-live".into(),
             RowState::Live => "live".into(),
             RowState::Failed => "failed".into(),

@@ -4,9 +4,22 @@
 use super::super::msg::Effect;
 use super::super::row::{Activity, OfferRow};
 use super::super::state::App;
-use crate::domain::{OpKind, Operation};
+use crate::domain::{OpKind, Operation, StartFailure};
 
 impl App {
+    /// Takes in the starts the service did not take, recorded by an earlier run or a headless
+    /// command: the rows show them again until a newer operation.
+    pub fn restore_failures(&mut self, failures: Vec<StartFailure>) {
+        for failure in failures {
+            if let Some(row) = self.rows.iter_mut().find(|r| r.id == failure.offer)
+                && row.failed_start.as_ref().is_none_or(|f| f.at < failure.at)
+            {
+                row.failed_start = Some(failure);
+            }
+        }
+        self.refilter();
+    }
+
     /// Takes in unfinished operations from the state store (at start, or on Ctrl-r): the newest
     /// of each offer is followed, unless the row already follows something newer. Offers not in
     /// the config get a row of their own.

@@ -326,7 +326,10 @@ impl App {
                 if retry
                     && !matches!(
                         state,
-                        RowState::Rejected(_) | RowState::Failed | RowState::Canceled
+                        RowState::Rejected(_)
+                            | RowState::NotSent(OpKind::Publish)
+                            | RowState::Failed
+                            | RowState::Canceled
                     ) =>
             {
                 Some(format!(

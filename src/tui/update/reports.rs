@@ -3,7 +3,7 @@
 use chrono::Duration as Span;
 
 use super::super::msg::Effect;
-use super::super::row::{Activity, Rejection};
+use super::super::row::Activity;
 use super::super::state::{App, ErrorEntry, Mode, Overlay, ToastLevel};
 use crate::api::ApiError;
 use crate::domain::{Observation, OpKind, Operation, Status};
@@ -107,9 +107,7 @@ impl App {
                     && r.op
                         .as_ref()
                         .is_some_and(|o| o.pointer == operation.pointer);
-                if kind == OpKind::Publish {
-                    r.rejection = None;
-                }
+                r.failed_start = None;
                 if kind != OpKind::Cancel {
                     r.retrying = None;
                     r.last_error = None;
@@ -150,14 +148,9 @@ impl App {
                     Activity::Idle
                 };
                 let entry = ErrorEntry::from_api(now, Some(key.clone()), &error);
+                r.failed_start = Some(crate::ops::failure_of(&r.id, kind, now, &error));
+                r.flash_until = Some(now + Span::milliseconds(FLASH_MILLIS));
                 if let ApiError::Validation(se) = &error {
-                    r.rejection = Some(Rejection {
-                        message: sanitize_line(&se.message),
-                        details: se.details.clone(),
-                        correlation_id: se.correlation_id.clone(),
-                        at: now,
-                    });
-                    r.flash_until = Some(now + Span::milliseconds(FLASH_MILLIS));
                     let count = se.details.len();
                     if self.overlay == Overlay::None {
                         self.overlay = Overlay::Rejection { row };
@@ -170,7 +163,7 @@ impl App {
                 } else {
                     r.last_error = Some(entry.clone());
                     toasts.push((
-                        format!("{key}: {kind} failed: {}", entry.message),
+                        format!("{key}: {kind} not sent: {}", entry.message),
                         ToastLevel::Error,
                     ));
                 }

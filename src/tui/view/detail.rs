@@ -152,10 +152,15 @@ fn steps<'a>(app: &App, theme: &Theme, row: &'a OfferRow) -> Vec<Line<'a>> {
 fn problems<'a>(theme: &Theme, row: &'a OfferRow) -> Vec<Line<'a>> {
     let key_style: Style = theme.style(Tone::Muted);
     let mut lines = Vec::new();
-    if let Some(r) = &row.rejection {
+    if let Some(r) = &row.failed_start {
         lines.push(Line::raw(""));
+        let what = if r.rejected {
+            "Rejected by validation".to_string()
+        } else {
+            format!("{} not sent", r.kind)
+        };
         lines.push(Line::styled(
-            format!("Rejected by validation: {}", r.message),
+            format!("{what}: {}", r.message),
             theme.style(Tone::Bad),
         ));
         for d in &r.details {

@@ -139,7 +139,9 @@ pub fn confirm(app: &App, theme: &Theme, frame: &mut Frame, c: &Confirm) {
 
 pub fn rejection(app: &App, theme: &Theme, frame: &mut Frame, row: usize) {
     let Some(r) = app.rows.get(row) else { return };
-    let Some(rej) = &r.rejection else { return };
+    let Some(rej) = r.failed_start.as_ref().filter(|f| f.rejected) else {
+        return;
+    };
     let mut lines = vec![
         Line::styled(
             rej.message.clone(),
