@@ -14,6 +14,8 @@ const PLACEHOLDER_ADDR: &str = "127.0.0.1:7878";
 
 /// A running demo: its simulator and the config file that points at it.
 pub struct Demo {
+    /// Held while the demo runs: a second demo on the same folder is refused.
+    _lock: std::fs::File,
     pub simulator: Simulator,
     pub config_path: PathBuf,
     pub dir: PathBuf,
@@ -28,6 +30,22 @@ pub fn demo_dir() -> PathBuf {
 pub async fn start(time_scale: f64) -> std::io::Result<Demo> {
     let dir = demo_dir();
     std::fs::create_dir_all(&dir)?;
+    // One demo per folder: a second one would take over the simulator's port and files while
+    // the first still follows operations there.
+    let lock = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("demo.lock"))?;
+    if let Err(std::fs::TryLockError::WouldBlock) = lock.try_lock() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::AddrInUse,
+            format!(
+                "another offerdeck --demo runs on {}; quit it first, or give this one a folder of its own with OFFERDECK_DATA_DIR",
+                crate::paths::display(&dir)
+            ),
+        ));
+    }
     let port_file = dir.join("port");
     let previous: Option<SocketAddr> = std::fs::read_to_string(&port_file)
         .ok()
@@ -54,6 +72,7 @@ pub async fn start(time_scale: f64) -> std::io::Result<Demo> {
     };
     crate::fsutil::write_atomically(&config_path, text.as_bytes())?;
     Ok(Demo {
+        _lock: lock,
         simulator,
         config_path,
         dir,

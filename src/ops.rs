@@ -117,6 +117,17 @@ pub async fn start(
     Ok(record(store, operation, started.adopted))
 }
 
+/// Marks an operation that cannot be followed any more as lost, in the store too, so nothing
+/// waits for it again (the operation itself, if any, goes on at the service).
+fn lose(store: &Option<StateStore>, operation: &mut Operation, error: &ApiError) {
+    operation.lose(&crate::text::sanitize_line(&error.to_string()));
+    if let Some(store) = store
+        && let Err(e) = store.upsert(operation)
+    {
+        tracing::error!(error = %e, "could not record that the operation is lost");
+    }
+}
+
 /// What a start the service did not take is remembered as.
 pub fn failure_of(
     offer: &OfferId,
@@ -214,6 +225,7 @@ pub async fn follow<M>(
     wrap: impl Fn(FollowEvent) -> M,
 ) {
     if let Err(e) = backend.check_pointer(&operation.pointer) {
+        lose(&store, &mut operation, &e);
         let _ = tx
             .send(wrap(FollowEvent::Stopped {
                 operation,
@@ -303,6 +315,9 @@ pub async fn follow<M>(
         };
         let Some(next) = next else {
             tracing::warn!(url = %operation.pointer, error = %error, "stopped following");
+            if error.is_permanent() {
+                lose(&store, &mut operation, &error);
+            }
             let _ = tx
                 .send(wrap(FollowEvent::Stopped {
                     operation,

@@ -709,3 +709,56 @@ async fn a_rejection_is_kept_and_shown_again_after_a_restart() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(store.failures().unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_that_cannot_be_followed_are_marked_lost_not_followed_for_ever() {
+    let sim = simulator(FAST).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim, "100ms");
+    let c = cfg(&config);
+    let store = offerdeck::store::StateStore::open(dir.path());
+    let now = chrono::Utc::now();
+    // One on the port an earlier simulator had, one the service does not know.
+    let elsewhere = offerdeck::domain::Operation::new(
+        "contoso/contoso-vm".parse().unwrap(),
+        offerdeck::domain::BackendKind::Cpp,
+        offerdeck::domain::OpKind::Publish,
+        "http://127.0.0.1:9/api/publishers/contoso/offers/contoso-vm/operations/x?api-version=2017-10-31"
+            .parse()
+            .unwrap(),
+        &[],
+        now,
+    );
+    let unknown = offerdeck::domain::Operation::new(
+        "contoso/contoso-gateway".parse().unwrap(),
+        offerdeck::domain::BackendKind::Cpp,
+        offerdeck::domain::OpKind::Publish,
+        sim.base_url()
+            .join("api/publishers/contoso/offers/contoso-gateway/operations/nope?api-version=2017-10-31")
+            .unwrap(),
+        &[],
+        now,
+    );
+    store.upsert(&elsewhere).unwrap();
+    store.upsert(&unknown).unwrap();
+    let run = offerdeck(dir.path(), &["--config", &c, "watch", "--json"], &[]).await;
+    assert_ne!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("not followed any more"),
+        "{}",
+        run.stderr
+    );
+    let all = store.load().unwrap();
+    assert!(
+        all.iter().all(|o| o.lost.is_some() && o.finished),
+        "{all:?}"
+    );
+    // Nothing waits for them any more.
+    let run = offerdeck(dir.path(), &["--config", &c, "watch"], &[]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no unfinished operations"),
+        "{}",
+        run.stderr
+    );
+}

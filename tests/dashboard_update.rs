@@ -958,3 +958,48 @@ fn a_publish_that_was_not_sent_leaves_a_trace_on_its_row() {
     );
     assert_eq!(app.rows[0].state(), RowState::Running(OpKind::Publish));
 }
+
+#[test]
+fn an_operation_that_cannot_be_followed_any_more_never_leaves_a_row_stuck() {
+    let mut app = app();
+    publish_selected(&mut app);
+    let op = record(OpKind::Publish, "gone", Status::Running);
+    app.update(
+        Msg::Started {
+            row: 0,
+            kind: OpKind::Publish,
+            result: started(&op),
+        },
+        t0(),
+    );
+    let not_found = ApiError::from_status(ServiceError {
+        status: 404,
+        message: "Operation gone was not found.".into(),
+        ..ServiceError::default()
+    });
+    app.update(
+        Msg::Follow {
+            row: 0,
+            event: FollowEvent::Stopped {
+                operation: op,
+                error: Some(not_found),
+            },
+        },
+        t0(),
+    );
+    let row = &app.rows[0];
+    assert_eq!(row.state(), RowState::Lost);
+    assert_eq!(row.state().label(), "not followed");
+    assert!(!row.in_flight());
+    assert_eq!(app.in_flight(), 0);
+    assert!(
+        app.toasts
+            .last()
+            .unwrap()
+            .text
+            .contains("not followed any more")
+    );
+    // p works again.
+    ch(&mut app, 'p');
+    assert!(matches!(&app.overlay, Overlay::Confirm(c) if c.kind == OpKind::Publish));
+}

@@ -104,6 +104,7 @@ fn one_of_each() -> Vec<Event> {
             status: s(),
             success: true,
             failure: None,
+            lost: None,
             progress: 100,
             operation_url: s(),
         },

@@ -98,3 +98,51 @@ impl Drop for Cleanup {
             .status();
     }
 }
+
+#[test]
+fn a_second_demo_on_the_same_folder_is_refused_with_a_clear_message() {
+    let data = tempfile::tempdir().unwrap();
+    let name = format!("offerdeck-twice-{}", std::process::id());
+    let launch = format!(
+        "env OFFERDECK_DATA_DIR={} {} --demo",
+        data.path().display(),
+        env!("CARGO_BIN_EXE_offerdeck")
+    );
+    let ok = Command::new("tmux")
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            &name,
+            "-x",
+            "80",
+            "-y",
+            "24",
+            &launch,
+        ])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let _cleanup = Cleanup(name.clone());
+    let first = || tmux(&["capture-pane", "-p", "-t", &format!("{name}:0")]);
+    wait_for("the first demo", || first().contains("offers[6/6]"));
+    tmux(&[
+        "new-window",
+        "-t",
+        &name,
+        &format!("{launch}; echo exit=$?; sleep 30"),
+    ]);
+    let second = || tmux(&["capture-pane", "-p", "-t", &format!("{name}:1")]);
+    wait_for("the second demo to be refused", || {
+        second().contains("exit=")
+    });
+    let screen = second();
+    assert!(
+        screen.contains("another offerdeck --demo runs on"),
+        "{screen}"
+    );
+    assert!(screen.contains("exit=2"), "{screen}");
+    // The first one is untouched.
+    assert!(first().contains("offers[6/6]"));
+}

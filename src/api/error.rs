@@ -227,6 +227,12 @@ impl ApiError {
         )
     }
 
+    /// Errors that following an operation again cannot cure: the service no longer knows it,
+    /// or it is somewhere the token must not go.
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, ApiError::NotFound(_) | ApiError::UntrustedUrl { .. })
+    }
+
     /// For POSTs: an answer that does not tell whether the service acted on the request (the
     /// same errors that are worth trying again).
     pub fn is_unclear(&self) -> bool {

@@ -168,6 +168,10 @@ async fn dashboard(cli: &Cli) -> Exit {
     if cli.demo {
         let demo = match crate::demo::start(cli.demo_time_scale).await {
             Ok(d) => d,
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+                write_err(&format!("error: {e}"));
+                return Exit::Usage;
+            }
             Err(e) => {
                 write_err(&format!("error: could not start the demo simulator: {e}"));
                 return Exit::Failed;

@@ -84,6 +84,10 @@ pub struct Operation {
     /// When the user asked to cancel it, if they did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancel_requested_at: Option<DateTime<Utc>>,
+    /// Why it can no longer be followed (the service no longer knows it, or its URL is on
+    /// another origin): it is over for offerdeck, whatever happens at the service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lost: Option<String>,
 }
 
 /// A start the service did not take: a rejection by validation (HTTP 422), or a failure before
@@ -138,6 +142,7 @@ impl Operation {
             notification_emails: emails.to_vec(),
             finished: false,
             cancel_requested_at: None,
+            lost: None,
         }
     }
 
@@ -163,10 +168,19 @@ impl Operation {
     /// True when it ended the way it was meant to: as its kind ends, or canceled when the user
     /// asked for that.
     pub fn succeeded(&self) -> bool {
+        if self.lost.is_some() {
+            return false;
+        }
         if self.cancel_requested_at.is_some() {
             return self.seen.status == Status::Canceled;
         }
         self.kind.succeeded_at(&self.seen.status)
+    }
+
+    /// Marks it as no longer followed, for good.
+    pub fn lose(&mut self, why: &str) {
+        self.lost = Some(why.to_string());
+        self.finished = true;
     }
 
     /// The operation's id at the service: the segment after `operations/` (a GUID, or the

@@ -80,6 +80,9 @@ impl OfferRow {
             }
         }
         if let Some(op) = &self.op {
+            if op.lost.is_some() {
+                return RowState::Lost;
+            }
             if !op.finished {
                 if let Some((attempt, _)) = &self.retrying {
                     return RowState::Retrying(*attempt);
@@ -176,6 +179,8 @@ pub enum RowState {
     Rejected(usize),
     /// A start failed before the service began anything (not a rejection).
     NotSent(OpKind),
+    /// The operation can no longer be followed (its reason is on the row).
+    Lost,
     ReadyForGoLive,
     Live,
     Failed,
@@ -212,6 +217,7 @@ impl RowState {
             RowState::Retrying(n) => format!("retrying ({n})"),
             RowState::Rejected(_) => "rejected (422)".into(),
             RowState::NotSent(kind) => format!("{kind} not sent"),
+            RowState::Lost => "not followed".into(),
             RowState::ReadyForGoLive => "ready for go-live".into(),
             RowState::Live => "live".into(),
             RowState::Failed => "failed".into(),

@@ -72,7 +72,9 @@ impl Theme {
             RowState::Running(_) | RowState::Canceling => (self.spinner(frame), label, Tone::Busy),
             RowState::Blocked => (pick("⚠", "[!]"), label, Tone::Bad),
             RowState::Retrying(_) => (pick("⚠", "[!]"), label, Tone::Warn),
-            RowState::Rejected(_) | RowState::NotSent(_) => (pick("✖", "[x]"), label, Tone::Bad),
+            RowState::Rejected(_) | RowState::NotSent(_) | RowState::Lost => {
+                (pick("✖", "[x]"), label, Tone::Bad)
+            }
             RowState::ReadyForGoLive => (pick("◆", "[*]"), label, Tone::Ready),
             RowState::Live => (pick("✔", "[ok]"), label, Tone::Good),
             RowState::Failed => (pick("✖", "[x]"), label, Tone::Bad),

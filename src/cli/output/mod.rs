@@ -81,6 +81,8 @@ pub enum Event {
         status: String,
         success: bool,
         failure: Option<String>,
+        /// Why it is not followed any more, when it was lost (not found, another origin).
+        lost: Option<String>,
         progress: u8,
         operation_url: String,
     },
@@ -227,6 +229,7 @@ impl Event {
             status: op.seen.status.as_str().to_string(),
             success: op.succeeded(),
             failure: op.seen.failure.clone(),
+            lost: op.lost.clone(),
             progress: op.seen.progress,
             operation_url: op.pointer.to_string(),
         }

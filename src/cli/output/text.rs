@@ -160,6 +160,12 @@ pub fn lines(event: &Event, json: bool, command: &str, table_started: &Cell<bool
         Event::Final {
             offer,
             kind,
+            lost: Some(why),
+            ..
+        } => lines.err(format!("{offer} {kind}: not followed any more: {why}")),
+        Event::Final {
+            offer,
+            kind,
             status,
             success,
             failure,

@@ -289,11 +289,18 @@ impl App {
                 continue;
             }
             match &r.op {
-                Some(op) if !op.finished => {
+                // An operation no longer followed is tried once more: if the service still
+                // knows it, it is followed again; if not, it is lost again at once.
+                Some(op) if !op.finished || op.lost.is_some() => {
+                    let mut op = op.clone();
+                    if op.lost.take().is_some() {
+                        op.finished = false;
+                    }
+                    r.op = Some(op.clone());
                     r.activity = super::super::row::Activity::Following;
                     effects.push(Effect::Follow {
                         row: i,
-                        operation: Box::new(op.clone()),
+                        operation: Box::new(op),
                     });
                 }
                 _ => {
@@ -328,6 +335,7 @@ impl App {
                         state,
                         RowState::Rejected(_)
                             | RowState::NotSent(OpKind::Publish)
+                            | RowState::Lost
                             | RowState::Failed
                             | RowState::Canceled
                     ) =>

@@ -303,7 +303,20 @@ impl App {
                     if let Some(e) = &error {
                         let entry = ErrorEntry::from_api(now, Some(key.clone()), e);
                         r.last_error = Some(entry.clone());
-                        self.toast(format!("{key}: stopped watching: {} (the operation goes on at the service; Ctrl-r or a restart resumes)", entry.message), ToastLevel::Error);
+                        // Not followed any more: the row stops counting it as in flight, and
+                        // p and r work again.
+                        if let Some(op) = r.op.as_mut() {
+                            op.lose(&entry.message);
+                        }
+                        let text = if e.is_permanent() {
+                            format!("{key}: not followed any more: {}", entry.message)
+                        } else {
+                            format!(
+                                "{key}: stopped watching: {} (the operation goes on at the service; Ctrl-r looks again)",
+                                entry.message
+                            )
+                        };
+                        self.toast(text, ToastLevel::Error);
                         self.record_error(entry);
                     }
                 }

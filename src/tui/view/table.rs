@@ -34,6 +34,13 @@ fn columns(width: u16) -> Columns {
 fn step_text(row: &OfferRow) -> (String, Tone) {
     match row.state() {
         RowState::Rejected(n) => (format!("{n} validation problem(s): Enter or r"), Tone::Bad),
+        RowState::Lost => (
+            row.op
+                .as_ref()
+                .and_then(|o| o.lost.clone())
+                .unwrap_or_default(),
+            Tone::Bad,
+        ),
         RowState::NotSent(_) => (
             row.failed_start
                 .as_ref()
