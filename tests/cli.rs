@@ -42,6 +42,18 @@ async fn publish_wait_reaches_signoff_and_golive_goes_live() {
         .await
         .unwrap();
     assert_eq!(subs.len(), 1);
+    // Ready for go-live is a publish done: 100 % in the table too.
+    let run = offerdeck(dir.path(), &["--config", &cfg(&config), "offers"], &[]).await;
+    let vm = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("contoso/contoso-vm"))
+        .unwrap()
+        .to_string();
+    assert!(
+        vm.contains("ready for go-live") && vm.contains("100%"),
+        "{vm}"
+    );
 
     let run = offerdeck(
         dir.path(),
@@ -329,8 +341,30 @@ async fn offers_table_lists_every_configured_offer() {
     ] {
         assert!(run.stdout.contains(offer), "{offer}: {}", run.stdout);
     }
-    assert!(run.stdout.contains("never published") && run.stdout.contains("succeeded"));
+    assert!(run.stdout.contains("never published"));
+    // One vocabulary: a live offer is "live" in the table as in the dashboard; the JSON keeps
+    // the shared status word.
+    let ml = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("fabrikam/fabrikam-ml"))
+        .unwrap();
+    assert!(ml.contains(" live ") && ml.contains("100%"), "{ml}");
     assert!(run.stdout.contains("dba@fabrikam.com"));
+    let run = offerdeck(
+        dir.path(),
+        &["--config", &cfg(&config), "offers", "--json"],
+        &[],
+    )
+    .await;
+    let ml: serde_json::Value = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|v| v["offer"] == "fabrikam/fabrikam-ml")
+        .unwrap();
+    assert_eq!(ml["status"], "succeeded");
+    assert_eq!(ml["step"], serde_json::Value::Null);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

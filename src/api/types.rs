@@ -323,8 +323,9 @@ impl OperationDetail {
     /// Overall progress in percent over the steps of this kind of operation.
     pub fn progress(&self, kind: Option<OpKind>) -> u8 {
         let status = self.effective_status();
+        // Ready for go-live is a publish done: 100 % in every view (a go-live starts afresh).
         if matches!(status, Status::Succeeded)
-            || (kind == Some(OpKind::Publish) && status == Status::WaitingForPublisherReview)
+            || (kind != Some(OpKind::GoLive) && status == Status::WaitingForPublisherReview)
         {
             return 100;
         }

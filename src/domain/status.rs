@@ -93,7 +93,8 @@ impl Status {
             Status::NotStarted => "queued",
             Status::Running => "running",
             Status::WaitingForPublisherReview => "ready for go-live",
-            Status::Succeeded => "succeeded",
+            // The one vocabulary of every view: a succeeded offer (or go-live) is live.
+            Status::Succeeded => "live",
             Status::Failed => "failed",
             Status::Canceled => "canceled",
             Status::Unknown(raw) => raw,

@@ -188,7 +188,13 @@ impl Event {
             backend: config.backend.to_string(),
             status: seen.status.as_str().to_string(),
             raw_status: seen.raw_status.clone(),
-            step: seen.current_step.as_ref().map(|s| s.name.clone()),
+            // A step is news only while something runs (or is stuck): a finished offer's
+            // first step is not its current one.
+            step: seen
+                .current_step
+                .as_ref()
+                .filter(|_| seen.status.is_active() || seen.failure.is_some())
+                .map(|s| s.name.clone()),
             progress: seen.progress,
             failure: seen.failure.clone(),
             notification_emails: config.notification_emails.clone(),
