@@ -51,12 +51,16 @@ impl FollowPolicy {
 pub enum FollowEvent {
     /// The operation changed (status, step, progress or failure reason).
     Changed(Operation),
+    /// A poll answered, and nothing a user would see changed (the data is fresh).
+    Polled(Operation),
     /// A poll failed; the next one comes after `wait`.
     Retrying {
         operation: Operation,
         attempt: u32,
         error: String,
         wait: Duration,
+        /// The service answered 429: it is there, only busy.
+        throttled: bool,
     },
     /// The state store could not record the operation's progress, or was found unreadable and
     /// moved aside: the user must hear of it, not only the log.
@@ -287,12 +291,12 @@ pub async fn follow<M>(
                         }
                     }
                 }
-                if change.visible
-                    && tx
-                        .send(wrap(FollowEvent::Changed(operation.clone())))
-                        .await
-                        .is_err()
-                {
+                let news = if change.visible {
+                    FollowEvent::Changed(operation.clone())
+                } else {
+                    FollowEvent::Polled(operation.clone())
+                };
+                if tx.send(wrap(news)).await.is_err() {
                     return;
                 }
                 if operation.finished {
@@ -334,6 +338,7 @@ pub async fn follow<M>(
             attempt: failures,
             error: error.to_string(),
             wait,
+            throttled: error.service_error().is_some_and(|e| e.status == 429),
         };
         if tx.send(wrap(event)).await.is_err() {
             return;

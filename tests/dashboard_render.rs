@@ -230,6 +230,7 @@ fn busy_app() -> App {
                 attempt: 2,
                 error: "service error: HTTP 429 TooManyRequests".into(),
                 wait: std::time::Duration::from_secs(4),
+                throttled: true,
             },
         },
         now,
@@ -526,4 +527,21 @@ fn the_editor_cursor_sits_after_wide_characters() {
         .find(|&x| buffer[(x, cursor.y)].symbol() == "日")
         .unwrap_or_else(|| panic!("the text is on the cursor's row: {row}"));
     assert_eq!(cursor.x, start + 6, "{row}");
+}
+
+#[test]
+fn an_unreachable_service_turns_the_header_red() {
+    let mut app = busy_app();
+    app.unreachable_since = Some(app.now);
+    for (w, h) in [(80, 24), (40, 12)] {
+        let terminal = draw(&app, &color(), w, h);
+        let buffer = terminal.backend().buffer();
+        let header: String = (0..w)
+            .map(|x| buffer[(x, 0)].symbol().to_string())
+            .collect();
+        assert!(header.contains("✖ unreachable"), "{w}x{h}: {header}");
+        assert!(!header.contains("live"), "not live: {header}");
+        let x = (0..w).find(|&x| buffer[(x, 0)].symbol() == "✖").unwrap();
+        assert_eq!(buffer[(x, 0)].fg, Color::Red);
+    }
 }

@@ -601,6 +601,7 @@ fn stale_polls_and_poll_errors() {
                 attempt: 2,
                 error: "service error: HTTP 503".into(),
                 wait: std::time::Duration::from_secs(4),
+                throttled: false,
             },
         },
         t0(),
@@ -1002,4 +1003,95 @@ fn an_operation_that_cannot_be_followed_any_more_never_leaves_a_row_stuck() {
     // p works again.
     ch(&mut app, 'p');
     assert!(matches!(&app.overlay, Overlay::Confirm(c) if c.kind == OpKind::Publish));
+}
+
+#[test]
+fn staleness_is_visible_and_idle_offers_are_read_again() {
+    let mut app = app();
+    // The service stops answering: the header knows since when; any good answer clears it.
+    app.update(
+        Msg::StatusLoaded {
+            row: 2,
+            result: Err(ApiError::Unreachable {
+                url: "http://127.0.0.1:9/".into(),
+                attempts: 5,
+                reason: "connection refused".into(),
+            }),
+        },
+        t0(),
+    );
+    assert_eq!(app.unreachable_since, Some(t0()));
+    let later = t0() + chrono::Duration::seconds(30);
+    app.update(
+        Msg::StatusLoaded {
+            row: 2,
+            result: Ok(offerdeck::domain::Observation {
+                status: Status::NeverPublished,
+                ..Default::default()
+            }),
+        },
+        later,
+    );
+    assert_eq!(app.unreachable_since, None);
+    // The header's age needs a redraw each second for a minute, then each minute.
+    assert_eq!(
+        app.next_change_in(),
+        Some(std::time::Duration::from_secs(1))
+    );
+    app.update(Msg::Tick, later + chrono::Duration::seconds(75));
+    assert_eq!(
+        app.next_change_in(),
+        Some(std::time::Duration::from_secs(45))
+    );
+    // On the slow cadence, idle rows are read again and the store is looked at.
+    let effects = app.update(Msg::RefreshDue, later + chrono::Duration::seconds(300));
+    let loads = effects
+        .iter()
+        .filter(|e| matches!(e, Effect::LoadStatus { .. }))
+        .count();
+    assert_eq!(loads, app.rows.len());
+    assert!(effects.contains(&Effect::LoadStore));
+    // A followed row with no good answer for three poll intervals is stale.
+    publish_selected(&mut app);
+    let op = record(OpKind::Publish, "p1", Status::Running);
+    app.update(
+        Msg::Started {
+            row: 0,
+            kind: OpKind::Publish,
+            result: started(&op),
+        },
+        t0(),
+    );
+    assert!(!app.is_stale(&app.rows[0].clone()));
+    app.update(Msg::Tick, t0() + app.poll_interval * 4);
+    assert!(app.is_stale(&app.rows[0].clone()));
+    app.update(
+        Msg::Follow {
+            row: 0,
+            event: FollowEvent::Polled(op),
+        },
+        t0() + app.poll_interval * 4,
+    );
+    assert!(
+        !app.is_stale(&app.rows[0].clone()),
+        "a poll that changed nothing is fresh too"
+    );
+    // A retry of a poll shows as retrying on the row.
+    app.update(
+        Msg::Waiting(offerdeck::api::transport::WaitNotice {
+            url: url::Url::parse(
+                "http://127.0.0.1:1/api/publishers/contoso/offers/contoso-vm/operations/p1",
+            )
+            .unwrap(),
+            wait: std::time::Duration::from_millis(300),
+            until: t0(),
+            reason: "HTTP 503".into(),
+        }),
+        t0() + app.poll_interval * 4,
+    );
+    assert_eq!(app.rows[0].state(), RowState::Retrying(1));
+    assert!(
+        app.waiting.is_none(),
+        "a short wait is shown on its row only"
+    );
 }

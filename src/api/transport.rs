@@ -126,8 +126,8 @@ pub struct WaitNotice {
 /// Who hears of long waits.
 pub type WaitListener = Arc<dyn Fn(WaitNotice) + Send + Sync>;
 
-/// Waits shorter than this are ordinary backoff, not worth a word.
-const NOTICEABLE_WAIT: Duration = Duration::from_secs(2);
+/// Waits shorter than this are ordinary backoff: shown on a row, not worth a line of their own.
+pub const NOTICEABLE_WAIT: Duration = Duration::from_secs(2);
 
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -156,14 +156,14 @@ impl Transport {
         }
     }
 
-    /// Tells `listener` of every wait of two seconds or more before a retry (every clone).
+    /// Tells `listener` of every wait before a retry (every clone).
     pub fn on_wait(&self, listener: WaitListener) {
         *self.on_wait.write().unwrap_or_else(|p| p.into_inner()) = Some(listener);
     }
 
-    /// Says a wait is coming (when it is long enough to notice), then waits.
+    /// Says a wait is coming, then waits.
     async fn wait(&self, url: &Url, wait: Duration, reason: String) {
-        if wait >= NOTICEABLE_WAIT {
+        {
             let listener = self
                 .on_wait
                 .read()

@@ -273,11 +273,13 @@ async fn follow_all(ctx: &Context, out: &Reporter, operations: Vec<Operation>) -
         };
         match event {
             FollowEvent::Changed(op) => out.emit(&Event::changed(&op)),
+            FollowEvent::Polled(_) => {}
             FollowEvent::Retrying {
                 operation,
                 attempt,
                 error,
                 wait,
+                ..
             } => out.emit(&Event::Retrying {
                 offer: operation.offer.to_string(),
                 kind: operation.kind.as_str().to_string(),

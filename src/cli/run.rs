@@ -31,6 +31,9 @@ pub async fn run(cli: Cli) -> Exit {
 async fn headless(ctx: &Context, command: HeadlessCommand) -> Exit {
     // A long wait before a retry is said on stderr, with when the next try goes out.
     ctx.backends.on_wait(std::sync::Arc::new(|n| {
+        if n.wait < crate::api::transport::NOTICEABLE_WAIT {
+            return;
+        }
         write_err(&format!(
             "waiting {} for the service ({}), until {}: {}",
             humantime::format_duration(std::time::Duration::from_secs(n.wait.as_secs())),

@@ -68,12 +68,29 @@ pub struct AuthConfig {
 }
 
 /// `[ui]`: dashboard preferences.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UiConfig {
     pub bell: bool,
     pub ascii: bool,
     pub no_color: bool,
+    /// How often the dashboard reads again the offers nothing runs on (a publish started
+    /// elsewhere shows up by itself).
+    pub refresh: Duration,
 }
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        UiConfig {
+            bell: false,
+            ascii: false,
+            no_color: false,
+            refresh: DEFAULT_REFRESH,
+        }
+    }
+}
+
+/// How often idle offers are read again, by default.
+pub const DEFAULT_REFRESH: Duration = Duration::from_secs(300);
 
 /// One `[[offers]]` entry.
 #[derive(Debug, Clone, PartialEq, Eq)]

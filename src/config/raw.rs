@@ -48,6 +48,7 @@ pub(super) struct RawUi {
     pub bell: Option<bool>,
     pub ascii: Option<bool>,
     pub no_color: Option<bool>,
+    pub refresh: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

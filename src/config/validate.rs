@@ -186,6 +186,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         bell: raw.ui.bell.unwrap_or(false),
         ascii: raw.ui.ascii.unwrap_or(false),
         no_color: raw.ui.no_color.unwrap_or(false),
+        refresh: duration(
+            &raw.ui.refresh,
+            "refresh",
+            super::DEFAULT_REFRESH,
+            (Duration::from_secs(10), Duration::from_secs(86_400)),
+        )?,
     };
 
     let mut offers: Vec<OfferConfig> = Vec::new();
@@ -272,7 +278,7 @@ fn tidy_toml_message(message: &str, key: Option<&str>) -> String {
 /// What a key's value must look like, for the message of a value of the wrong type.
 fn expected(key: &str) -> Option<&'static str> {
     Some(match key {
-        "poll_interval" | "connect_timeout" | "request_timeout" | "retry_budget" => {
+        "poll_interval" | "connect_timeout" | "request_timeout" | "retry_budget" | "refresh" => {
             "a duration in quotes, like \"15s\", \"2m\" or \"1h 30m\""
         }
         "max_retries" => "a whole number ≥ 0 (at most 10)",

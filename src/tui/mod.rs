@@ -37,6 +37,8 @@ pub struct Options {
 
 /// How often the spinner and relative times move while something is pending.
 const TICK: Duration = Duration::from_millis(200);
+/// Stands for "never" where a duration is needed.
+const IDLE: Duration = Duration::from_secs(3_600);
 
 /// Restores the terminal however the dashboard ends (return, `?`, or a panic unwinding).
 struct TerminalGuard;
@@ -106,6 +108,11 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
     // Asked to stop from outside (kill, a closed terminal, Ctrl-C sent as a signal): leave the
     // way `q` does, so the terminal is restored.
     let mut stop = Stop::new();
+    // Idle offers are read again on a slow cadence; nothing runs in between.
+    let refresh_every = config.ui.refresh;
+    let mut refresh =
+        tokio::time::interval_at(tokio::time::Instant::now() + refresh_every, refresh_every);
+    refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     tracing::info!(offers = app.rows.len(), "dashboard started");
@@ -146,6 +153,9 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
             },
             Some(msg) = rx.recv() => msg,
             _ = tick.tick(), if app.is_animating() => Msg::Tick,
+            // Nothing animates: wake only when the header's age would read differently.
+            _ = tokio::time::sleep(app.next_change_in().unwrap_or(IDLE)), if !app.is_animating() && app.next_change_in().is_some() => Msg::Tick,
+            _ = refresh.tick() => Msg::RefreshDue,
             signal = stop.next() => {
                 tracing::info!(signal, "stopping on a signal");
                 break;

@@ -39,6 +39,8 @@ pub enum Msg {
         row: usize,
         operation: Operation,
     },
+    /// Time to read again the offers nothing runs on.
+    RefreshDue,
     /// A request waits before a retry (the service asked, or kept failing).
     Waiting(WaitNotice),
     /// The state store could not be read or written, or was moved aside: the user must know.

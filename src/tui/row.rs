@@ -34,6 +34,8 @@ pub struct OfferRow {
     /// The attempt and error of a poll being retried.
     pub retrying: Option<(u32, String)>,
     pub last_poll: Option<DateTime<Utc>>,
+    /// When the service last answered well for this row.
+    pub last_ok: Option<DateTime<Utc>>,
     /// The last start the service did not take (a 422, or a failure before any operation),
     /// shown until a newer operation.
     pub failed_start: Option<StartFailure>,
@@ -53,6 +55,7 @@ impl OfferRow {
             op: None,
             retrying: None,
             last_poll: None,
+            last_ok: None,
             failed_start: None,
             last_error: None,
             flash_until: None,

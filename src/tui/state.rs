@@ -120,6 +120,10 @@ pub struct App {
     pub viewport_rows: usize,
     /// Until when a request waits for the service before retrying, and why.
     pub waiting: Option<(DateTime<Utc>, String)>,
+    /// Since when the service has not answered (or kept failing); cleared by any good answer.
+    pub unreachable_since: Option<DateTime<Utc>>,
+    /// How often followed operations are polled (a row is stale after three intervals).
+    pub poll_interval: Span,
     pub(super) dirty: bool,
 }
 
@@ -155,6 +159,8 @@ impl App {
             scroll: 0,
             viewport_rows: 0,
             waiting: None,
+            unreachable_since: None,
+            poll_interval: Span::from_std(config.api.poll_interval).unwrap_or(Span::MAX),
             dirty: true,
         };
         let mut effects = app.adopt(unfinished);
@@ -200,6 +206,29 @@ impl App {
                 .rows
                 .iter()
                 .any(|r| r.activity != Activity::Idle || r.flash_until.is_some())
+    }
+
+    /// When the last good answer came, over all rows.
+    pub fn last_update(&self) -> Option<DateTime<Utc>> {
+        self.rows.iter().filter_map(|r| r.last_ok).max()
+    }
+
+    /// How long until what the screen shows changes by itself when nothing animates: the
+    /// header's "updated … ago" (seconds for the first minute, then minutes). `None`: never.
+    pub fn next_change_in(&self) -> Option<std::time::Duration> {
+        let age = (self.now - self.last_update()?).num_milliseconds().max(0);
+        let step = if age < 60_000 { 1_000 } else { 60_000 };
+        let next = step - age % step;
+        Some(std::time::Duration::from_millis(next as u64))
+    }
+
+    /// True when a followed row has had no good answer for three poll intervals.
+    pub fn is_stale(&self, row: &OfferRow) -> bool {
+        row.activity == Activity::Following
+            && row
+                .last_ok
+                .or(row.op.as_ref().map(|o| o.started_at))
+                .is_some_and(|t| self.now - t > self.poll_interval * 3)
     }
 
     pub fn in_flight(&self) -> usize {

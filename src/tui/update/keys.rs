@@ -280,6 +280,24 @@ impl App {
         }
     }
 
+    /// On the slow cadence: statuses again for the rows nothing runs on (a publish started by a
+    /// headless command or the portal shows up by itself), and the store's new operations.
+    pub(super) fn refresh_idle(&mut self) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        for (i, r) in self.rows.iter_mut().enumerate() {
+            if r.activity == super::super::row::Activity::Idle && !r.in_flight() {
+                r.activity = super::super::row::Activity::Loading;
+                effects.push(Effect::LoadStatus {
+                    row: i,
+                    offer: r.id.clone(),
+                    backend: r.backend,
+                });
+            }
+        }
+        effects.push(Effect::LoadStore);
+        effects
+    }
+
     /// Statuses again for rows nobody is following (a follower keeps its own row fresh), and
     /// operations started elsewhere.
     fn refresh(&mut self) -> Vec<Effect> {

@@ -45,6 +45,7 @@ impl App {
             Msg::Started { row, kind, result } => self.on_started(row, kind, result),
             Msg::Follow { row, event } => self.on_follow(row, event),
             Msg::StoreLoaded(result) => self.on_store_loaded(result),
+            Msg::RefreshDue => self.refresh_idle(),
             Msg::Waiting(notice) => {
                 self.on_waiting(notice);
                 Vec::new()

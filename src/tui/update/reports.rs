@@ -43,10 +43,15 @@ impl App {
                 }
                 r.service = Some(seen);
                 r.last_error = None;
+                r.last_ok = Some(now);
+                self.unreachable_since = None;
             }
             Err(e) => {
                 let entry = ErrorEntry::from_api(now, Some(r.id.to_string()), &e);
                 r.last_error = Some(entry.clone());
+                if e.is_transient() {
+                    self.unreachable_since.get_or_insert(now);
+                }
                 self.record_error(entry);
             }
         }
@@ -195,7 +200,13 @@ impl App {
             let attempt = r.retrying.as_ref().map_or(1, |(n, _)| n + 1);
             r.retrying = Some((attempt, text.clone()));
         }
-        self.waiting = Some((notice.until, text));
+        // Throttling is the service answering; anything else means it does not, for now.
+        if !notice.reason.starts_with("HTTP 429") {
+            self.unreachable_since.get_or_insert(self.now);
+        }
+        if notice.wait >= crate::api::transport::NOTICEABLE_WAIT {
+            self.waiting = Some((notice.until, text));
+        }
     }
 
     /// A problem of the state store: a toast, and an entry in the error history that stays.
@@ -237,7 +248,9 @@ impl App {
                         operation.cancel_requested_at.or(o.cancel_requested_at);
                 }
                 r.last_poll = Some(now);
+                r.last_ok = Some(now);
                 r.retrying = None;
+                self.unreachable_since = None;
                 let status = operation.seen.status.clone();
                 let kind = operation.kind;
                 let failure = operation.seen.failure.clone();
@@ -289,9 +302,30 @@ impl App {
                 self.on_store_problem(Some(key), message);
                 return Vec::new();
             }
-            FollowEvent::Retrying { attempt, error, .. } => {
+            FollowEvent::Polled(operation) => {
+                if r.op
+                    .as_ref()
+                    .is_some_and(|o| o.pointer == operation.pointer)
+                {
+                    r.last_poll = Some(now);
+                    r.last_ok = Some(now);
+                    r.retrying = None;
+                    self.unreachable_since = None;
+                }
+                return Vec::new();
+            }
+            FollowEvent::Retrying {
+                attempt,
+                error,
+                throttled,
+                ..
+            } => {
                 r.last_poll = Some(now);
                 r.retrying = Some((attempt, sanitize_line(&error)));
+                // Throttling is the service answering; anything else means it does not.
+                if !throttled {
+                    self.unreachable_since.get_or_insert(now);
+                }
             }
             FollowEvent::Stopped { operation, error } => {
                 if r.op

@@ -32,3 +32,15 @@ pub fn date_time(t: DateTime<Utc>) -> String {
         .format("%Y-%m-%d %H:%M:%S")
         .to_string()
 }
+
+/// `12s ago` for the first minute, then `3m ago`, `2h ago`: an age that changes rarely once it
+/// is old, so an idle screen needs no redraw for it.
+pub fn coarse_age(span: Span) -> String {
+    let secs = span.num_seconds().max(0);
+    match secs {
+        0..=59 => format!("{secs}s ago"),
+        60..=3_599 => format!("{}m ago", secs / 60),
+        3_600..=86_399 => format!("{}h ago", secs / 3_600),
+        _ => format!("{}d ago", secs / 86_400),
+    }
+}

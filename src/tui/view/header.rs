@@ -6,7 +6,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::format::short_duration;
+use super::format::{clock_time, coarse_age};
 use crate::text::truncate;
 use crate::tui::keys::{self, HEADER_HINTS, Scope};
 use crate::tui::state::App;
@@ -14,16 +14,27 @@ use crate::tui::theme::{Theme, Tone};
 
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let in_flight = app.in_flight();
+    // What matters first (live or not, how fresh, errors); the title takes what is left.
     let mut first = vec![
         Span::styled(
             " offerdeck ",
             theme.style(Tone::Accent).add_modifier(Modifier::REVERSED),
         ),
         Span::raw(" "),
-        Span::styled(truncate(&app.title, 60), theme.style(Tone::Plain)),
-        Span::raw("  "),
     ];
-    if in_flight > 0 {
+    let dot =
+        |unicode: &'static str, ascii: &'static str| if theme.ascii { ascii } else { unicode };
+    if let Some(since) = app.unreachable_since {
+        // Not live: say so, in red, with since when.
+        first.push(Span::styled(
+            format!(
+                "{} unreachable since {}, retrying",
+                dot("✖", "x"),
+                clock_time(since)
+            ),
+            theme.style(Tone::Bad),
+        ));
+    } else if in_flight > 0 {
         first.push(Span::styled(
             format!(
                 "{} live · {in_flight} in flight",
@@ -32,16 +43,14 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.style(Tone::Busy),
         ));
     } else {
-        let dot = if theme.ascii { "o" } else { "●" };
         first.push(Span::styled(
-            format!("{dot} live · idle"),
+            format!("{} live · idle", dot("●", "o")),
             theme.style(Tone::Good),
         ));
     }
-    let polled = app.rows.iter().filter_map(|r| r.last_poll).max();
-    if let Some(t) = polled {
+    if let Some(t) = app.last_update() {
         first.push(Span::styled(
-            format!("  updated {} ago", short_duration(app.now - t)),
+            format!("  updated {}", coarse_age(app.now - t)),
             theme.style(Tone::Muted),
         ));
     }
@@ -56,6 +65,15 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         first.push(Span::styled(
             format!("  {} error(s): E", app.errors.len()),
             theme.style(Tone::Warn),
+        ));
+    }
+    let used: usize = first.iter().map(|s| s.width()).sum();
+    let room = (area.width as usize).saturating_sub(used + 2);
+    if room >= 8 {
+        first.push(Span::raw("  "));
+        first.push(Span::styled(
+            truncate(&app.title, room.min(60)),
+            theme.style(Tone::Muted),
         ));
     }
     // Key hints, most important first, as many as fit; `?` always leads to the rest.

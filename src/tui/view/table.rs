@@ -162,9 +162,18 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
 fn table_row<'a>(app: &App, theme: &Theme, cols: &Columns, row: &'a OfferRow) -> Row<'a> {
     let (symbol, label, tone) = theme.status(&row.state(), app.spinner);
     let (step, step_tone) = step_text(row);
+    // A followed row without a good answer for three poll intervals says so, at every width.
+    let status = match row.last_ok.or(row.op.as_ref().map(|o| o.started_at)) {
+        // The age first, so a narrow column cuts the label, not the staleness.
+        Some(t) if app.is_stale(row) => {
+            format!("{symbol} stale {} · {label}", short_duration(app.now - t))
+        }
+        _ => format!("{symbol} {label}"),
+    };
+    let tone = if app.is_stale(row) { Tone::Warn } else { tone };
     let mut cells = vec![
         Cell::from(row.id.to_string()),
-        Cell::from(Span::styled(format!("{symbol} {label}"), theme.style(tone))),
+        Cell::from(Span::styled(status, theme.style(tone))),
         Cell::from(Span::styled(step, theme.style(step_tone))),
     ];
     let progress = row
