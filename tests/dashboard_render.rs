@@ -545,3 +545,49 @@ fn an_unreachable_service_turns_the_header_red() {
         assert_eq!(buffer[(x, 0)].fg, Color::Red);
     }
 }
+
+#[test]
+fn what_overflows_scrolls_and_cut_text_says_so() {
+    // Help at 40x12: a marker says where one is, and PgDn moves by the visible height.
+    let mut app = busy_app();
+    app.update(Msg::Resize { height: 12 }, app.now);
+    key(&mut app, KeyCode::Char('?'));
+    let first = draw(&app, &color(), 40, 12).backend().to_string();
+    assert!(first.contains("↑↓ 1-"), "{first}");
+    key(&mut app, KeyCode::PageDown);
+    let next = draw(&app, &color(), 40, 12).backend().to_string();
+    assert_ne!(first, next, "PgDn scrolls");
+    assert!(!next.contains("↑↓ 1-"), "{next}");
+    key(&mut app, KeyCode::End);
+    let last = draw(&app, &color(), 40, 12).backend().to_string();
+    assert!(
+        last.contains("quit at once"),
+        "the end is reachable: {last}"
+    );
+    // Lines cut by the width end with …
+    assert!(first.contains('…'), "{first}");
+    key(&mut app, KeyCode::Esc);
+
+    // A confirmation with 30 e-mails keeps its keys in sight.
+    let mut app = busy_app();
+    app.rows[0].emails = (0..30).map(|i| format!("ops{i}@contoso.com")).collect();
+    app.rows[0].op = None;
+    app.rows[0].activity = offerdeck::tui::row::Activity::Idle;
+    key(&mut app, KeyCode::Char('g'));
+    key(&mut app, KeyCode::Char('p'));
+    let screen = draw(&app, &color(), 80, 24).backend().to_string();
+    assert!(screen.contains("y confirm · n/Esc do nothing"), "{screen}");
+    assert!(screen.contains("↑↓ 1-"), "{screen}");
+
+    // The detail view at 80x24: every step on one line.
+    let mut app = busy_app();
+    key(&mut app, KeyCode::Char('g'));
+    key(&mut app, KeyCode::Enter);
+    let screen = draw(&app, &color(), 80, 24).backend().to_string();
+    let step_lines: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains("Certification") || l.contains("Provisioning"))
+        .collect();
+    assert_eq!(step_lines.len(), 2, "{screen}");
+    assert!(step_lines.iter().all(|l| l.contains('%')), "{screen}");
+}

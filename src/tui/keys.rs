@@ -46,6 +46,13 @@ pub enum Action {
     DeleteWord,
     ClearToStart,
     ClearToEnd,
+    /// Scrolls what a view or popup shows (by a line, or by the visible height).
+    ScrollUp,
+    ScrollDown,
+    ScrollPageUp,
+    ScrollPageDown,
+    ScrollTop,
+    ScrollBottom,
 }
 
 /// Where a binding is valid: a view, a popup or a text field.
@@ -141,6 +148,12 @@ pub struct Binding {
 const VIEWS: &[Scope] = &[Scope::Table, Scope::Detail];
 const ANYWHERE: &[Scope] = &Scope::ALL;
 const FIELDS: &[Scope] = &[Scope::Filter, Scope::Editor];
+const SCROLLING: &[Scope] = &[
+    Scope::Detail,
+    Scope::Reading,
+    Scope::Confirm,
+    Scope::Rejection,
+];
 
 const fn bind(
     action: Action,
@@ -169,12 +182,19 @@ use KeyCode as K;
 #[rustfmt::skip]
 pub const BINDINGS: &[Binding] = &[
     // The table and the detail view.
-    bind(Action::Up, &[Key::Code(K::Up), Key::Char('k')], "↑/k", "move up", Navigation, None, VIEWS),
-    bind(Action::Down, &[Key::Code(K::Down), Key::Char('j')], "↓/j", "move down", Navigation, None, VIEWS),
-    bind(Action::PageUp, &[Key::Code(K::PageUp)], "PgUp", "page up", Navigation, None, VIEWS),
-    bind(Action::PageDown, &[Key::Code(K::PageDown)], "PgDn", "page down", Navigation, None, VIEWS),
-    bind(Action::Top, &[Key::Char('g'), Key::Code(K::Home)], "g", "first offer", Navigation, None, VIEWS),
-    bind(Action::Bottom, &[Key::Char('G'), Key::Code(K::End)], "G", "last offer", Navigation, None, VIEWS),
+    bind(Action::Up, &[Key::Code(K::Up), Key::Char('k')], "↑/k", "move up", Navigation, None, &[Scope::Table]),
+    bind(Action::Down, &[Key::Code(K::Down), Key::Char('j')], "↓/j", "move down", Navigation, None, &[Scope::Table]),
+    bind(Action::PageUp, &[Key::Code(K::PageUp)], "PgUp", "a screen up", Navigation, None, &[Scope::Table]),
+    bind(Action::PageDown, &[Key::Code(K::PageDown)], "PgDn", "a screen down", Navigation, None, &[Scope::Table]),
+    bind(Action::Top, &[Key::Char('g'), Key::Code(K::Home)], "g", "first offer", Navigation, None, &[Scope::Table]),
+    bind(Action::Bottom, &[Key::Char('G'), Key::Code(K::End)], "G", "last offer", Navigation, None, &[Scope::Table]),
+    // What overflows scrolls: the detail view and the popups.
+    bind(Action::ScrollUp, &[Key::Code(K::Up), Key::Char('k')], "↑/k", "scroll up", Navigation, None, SCROLLING),
+    bind(Action::ScrollDown, &[Key::Code(K::Down), Key::Char('j')], "↓/j", "scroll down", Navigation, None, SCROLLING),
+    bind(Action::ScrollPageUp, &[Key::Code(K::PageUp)], "PgUp", "a screen up", Navigation, None, SCROLLING),
+    bind(Action::ScrollPageDown, &[Key::Code(K::PageDown)], "PgDn", "a screen down", Navigation, None, SCROLLING),
+    bind(Action::ScrollTop, &[Key::Char('g'), Key::Code(K::Home)], "g", "to the top", Navigation, None, SCROLLING),
+    bind(Action::ScrollBottom, &[Key::Char('G'), Key::Code(K::End)], "G", "to the end", Navigation, None, SCROLLING),
     bind(Action::Filter, &[Key::Char('/')], "/", "filter (Enter keeps it, Esc clears it)", Navigation, Some("filter"), &[Scope::Table]),
     bind(Action::Detail, &[Key::Code(K::Enter)], "Enter", "details of the selected offer (Esc back)", Navigation, Some("detail"), VIEWS),
     bind(Action::Publish, &[Key::Char('p')], "p", "publish the selected offer (asks first)", Offer, Some("publish"), VIEWS),

@@ -17,8 +17,6 @@ use crate::text::sanitize_line;
 const TOAST_SECONDS: i64 = 6;
 /// Errors kept in the history.
 const ERROR_HISTORY: usize = 100;
-/// Rows a page key moves.
-pub const PAGE: usize = 10;
 
 /// What the keys mean right now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,6 +116,8 @@ pub struct App {
     pub scroll: usize,
     /// Table rows that fit on screen (0 until the first resize).
     pub viewport_rows: usize,
+    /// How far the detail view or the open popup is scrolled (the view keeps it in range).
+    pub text_scroll: usize,
     /// Until when a request waits for the service before retrying, and why.
     pub waiting: Option<(DateTime<Utc>, String)>,
     /// Since when the service has not answered (or kept failing); cleared by any good answer.
@@ -158,6 +158,7 @@ impl App {
             quit: false,
             scroll: 0,
             viewport_rows: 0,
+            text_scroll: 0,
             waiting: None,
             unreachable_since: None,
             poll_interval: Span::from_std(config.api.poll_interval).unwrap_or(Span::MAX),

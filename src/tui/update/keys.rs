@@ -7,7 +7,7 @@ use super::super::input::TextInput;
 use super::super::keys::{self, Action, Scope};
 use super::super::msg::Effect;
 use super::super::row::RowState;
-use super::super::state::{App, Confirm, EmailForm, Mode, Overlay, PAGE, ToastLevel};
+use super::super::state::{App, Confirm, EmailForm, Mode, Overlay, ToastLevel};
 use crate::domain::OpKind;
 
 impl App {
@@ -66,11 +66,36 @@ impl App {
         }
     }
 
+    /// What PgUp/PgDn move by: the visible height.
+    fn page(&self) -> usize {
+        self.viewport_rows.max(1)
+    }
+
     fn on_action(&mut self, scope: Scope, action: Action) -> Vec<Effect> {
         if action == Action::Interrupt {
             self.quit = true;
             return vec![Effect::Quit];
         }
+        let page = self.page();
+        let scroll = &mut self.text_scroll;
+        match action {
+            Action::ScrollUp => *scroll = scroll.saturating_sub(1),
+            Action::ScrollDown => *scroll = scroll.saturating_add(1),
+            Action::ScrollPageUp => *scroll = scroll.saturating_sub(page),
+            Action::ScrollPageDown => *scroll = scroll.saturating_add(page),
+            Action::ScrollTop => *scroll = 0,
+            // The view stops at the last line.
+            Action::ScrollBottom => *scroll = usize::MAX / 2,
+            _ => {
+                // Anything else may open or close a view: it starts at its top.
+                self.text_scroll = 0;
+                return self.on_scope_action(scope, action);
+            }
+        }
+        Vec::new()
+    }
+
+    fn on_scope_action(&mut self, scope: Scope, action: Action) -> Vec<Effect> {
         match scope {
             Scope::Reading => {
                 self.overlay = Overlay::None;
@@ -206,8 +231,8 @@ impl App {
         match action {
             Action::Up => self.move_by(-1),
             Action::Down => self.move_by(1),
-            Action::PageUp => self.move_by(-(PAGE as isize)),
-            Action::PageDown => self.move_by(PAGE as isize),
+            Action::PageUp => self.move_by(-(self.page() as isize)),
+            Action::PageDown => self.move_by(self.page() as isize),
             Action::Top => self.selected = 0,
             Action::Bottom => self.selected = self.visible.len().saturating_sub(1),
             Action::Filter => self.mode = Mode::Filter,

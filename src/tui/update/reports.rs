@@ -159,6 +159,7 @@ impl App {
                     let count = se.details.len();
                     if self.overlay == Overlay::None {
                         self.overlay = Overlay::Rejection { row };
+                        self.text_scroll = 0;
                     }
                     toasts.push((
                         format!("{key}: {kind} rejected by validation ({count} problem(s))"),

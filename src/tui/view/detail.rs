@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
+use ratatui::widgets::{Block, BorderType};
 
 use super::format::{ago, date_time, short_duration};
 use crate::text::truncate;
@@ -19,9 +19,10 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         return;
     };
     let key_style = theme.style(Tone::Muted);
-    let mut lines = summary(app, theme, row);
+    let width = usize::from(area.width.saturating_sub(2));
+    let mut lines = summary(app, theme, row, width);
     lines.push(Line::raw(""));
-    lines.extend(steps(app, theme, row));
+    lines.extend(steps(app, theme, row, width));
     lines.extend(problems(theme, row));
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
@@ -33,12 +34,8 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             format!(" {} ", keys::hints_for(Scope::Detail, &keys::DETAIL_HINTS)),
             key_style,
         ));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        area,
-    );
+    // One line per step and message, cut to the width with …; what does not fit scrolls.
+    super::scroll::render(frame, area, block, lines, app.text_scroll, theme.ascii);
 }
 
 fn field<'a>(theme: &Theme, name: &'a str, value: Span<'a>) -> Line<'a> {
@@ -49,7 +46,7 @@ fn field<'a>(theme: &Theme, name: &'a str, value: Span<'a>) -> Line<'a> {
 }
 
 /// Status, reason, e-mails and the operation followed.
-fn summary<'a>(app: &App, theme: &Theme, row: &'a OfferRow) -> Vec<Line<'a>> {
+fn summary<'a>(app: &App, theme: &Theme, row: &'a OfferRow, width: usize) -> Vec<Line<'a>> {
     let (symbol, label, tone) = theme.status(&row.state(), app.spinner);
     let progress = row
         .progress()
@@ -79,7 +76,17 @@ fn summary<'a>(app: &App, theme: &Theme, row: &'a OfferRow) -> Vec<Line<'a>> {
             "Operation",
             Span::raw(format!("{} · id {}", op.kind, op.operation_id())),
         ));
-        lines.push(field(theme, "URL", Span::raw(op.pointer.to_string())));
+        // The URL is kept whole (it is what `watch --url` takes): folded, not cut.
+        let url: Vec<char> = op.pointer.as_str().chars().collect();
+        let room = width.saturating_sub(12).max(20);
+        for (i, chunk) in url.chunks(room).enumerate() {
+            let label = if i == 0 { "URL" } else { "" };
+            lines.push(field(
+                theme,
+                label,
+                Span::raw(chunk.iter().collect::<String>()),
+            ));
+        }
         lines.push(field(
             theme,
             "Started",
@@ -111,16 +118,19 @@ fn summary<'a>(app: &App, theme: &Theme, row: &'a OfferRow) -> Vec<Line<'a>> {
     lines
 }
 
-/// Every step with its status, progress, estimate and messages.
-fn steps<'a>(app: &App, theme: &Theme, row: &'a OfferRow) -> Vec<Line<'a>> {
+/// Every step with its status, progress, estimate and messages, one line each: the name takes
+/// what the other columns leave.
+fn steps<'a>(app: &App, theme: &Theme, row: &'a OfferRow, width: usize) -> Vec<Line<'a>> {
     let key_style = theme.style(Tone::Muted);
     let steps = row.steps();
     if steps.is_empty() {
         return vec![Line::styled("No steps reported yet.", key_style)];
     }
+    // Symbol 3, status 18, percent 6, estimate 10: the name gets the rest (at least 12).
+    let name_width = width.saturating_sub(3 + 18 + 6 + 10).max(12);
     let mut lines = vec![Line::styled(
         format!(
-            "{:<3}{:<46}{:<27}{:>5}  {}",
+            "{:<3}{:<name_width$}{:<18}{:>4}  {}",
             "", "STEP", "STATUS", "%", "ESTIMATE"
         ),
         key_style.add_modifier(Modifier::BOLD),
@@ -129,12 +139,15 @@ fn steps<'a>(app: &App, theme: &Theme, row: &'a OfferRow) -> Vec<Line<'a>> {
         let (sym, tone) = theme.step(&s.status, app.spinner);
         lines.push(Line::from(vec![
             Span::styled(format!("{sym:<3}"), theme.style(tone)),
-            Span::raw(format!("{:<46}", truncate(&s.name, 45))),
+            Span::raw(format!(
+                "{:<name_width$}",
+                truncate(&s.name, name_width.saturating_sub(1))
+            )),
             Span::styled(
-                format!("{:<27}", truncate(&s.status, 26)),
+                format!("{:<18}", truncate(&s.status, 17)),
                 theme.style(tone),
             ),
-            Span::raw(format!("{:>4}%  ", s.progress)),
+            Span::raw(format!("{:>3}%  ", s.progress)),
             Span::styled(s.estimate.as_str(), key_style),
         ]));
         for m in &s.messages {

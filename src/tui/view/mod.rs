@@ -8,6 +8,7 @@ mod footer;
 pub mod format;
 mod header;
 mod popups;
+pub mod scroll;
 mod table;
 
 use ratatui::Frame;
@@ -35,7 +36,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
     }
     match &app.overlay {
         Overlay::None => {}
-        Overlay::Help => popups::help(theme, frame),
+        Overlay::Help => popups::help(app, theme, frame),
         Overlay::Confirm(c) => popups::confirm(app, theme, frame, c),
         Overlay::Rejection { row } => popups::rejection(app, theme, frame, *row),
         Overlay::Errors => popups::errors(app, theme, frame),

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 
 use super::format::clock_time;
+use super::scroll;
 use crate::domain::OpKind;
 use crate::tui::keys::{self, Group, Scope};
 use crate::tui::state::{App, Confirm};
@@ -58,7 +59,7 @@ fn key_spans(theme: &Theme, scope: Scope) -> Line<'static> {
     Line::from(spans)
 }
 
-pub fn help(theme: &Theme, frame: &mut Frame) {
+pub fn help(app: &App, theme: &Theme, frame: &mut Frame) {
     let mut lines = Vec::new();
     for group in Group::ALL {
         lines.push(Line::styled(group.title(), theme.style(Tone::Accent)));
@@ -71,15 +72,13 @@ pub fn help(theme: &Theme, frame: &mut Frame) {
     }
     let height = lines.len() as u16 + 2;
     let area = popup(frame, 72, height);
-    frame.render_widget(
-        Paragraph::new(lines).block(popup_block(
-            theme,
-            "help".into(),
-            Tone::Accent,
-            keys::hint_line(Scope::Reading),
-        )),
-        area,
+    let block = popup_block(
+        theme,
+        "help".into(),
+        Tone::Accent,
+        keys::hint_line(Scope::Reading),
     );
+    scroll::render(frame, area, block, lines, app.text_scroll, theme.ascii);
 }
 
 pub fn confirm(app: &App, theme: &Theme, frame: &mut Frame, c: &Confirm) {
@@ -125,16 +124,14 @@ pub fn confirm(app: &App, theme: &Theme, frame: &mut Frame, c: &Confirm) {
     lines.push(key_spans(theme, Scope::Confirm));
     let height = lines.len() as u16 + 2;
     let area = popup(frame, 64, height);
-    frame.render_widget(
-        popup_text(
-            lines,
-            theme,
-            title.into(),
-            Tone::Accent,
-            keys::hint_line(Scope::Confirm),
-        ),
-        area,
+    // The key line is on the border too, so it stays in sight when a long list scrolls.
+    let block = popup_block(
+        theme,
+        title.into(),
+        Tone::Accent,
+        keys::hint_line(Scope::Confirm),
     );
+    scroll::render(frame, area, block, lines, app.text_scroll, theme.ascii);
 }
 
 pub fn rejection(app: &App, theme: &Theme, frame: &mut Frame, row: usize) {
@@ -142,58 +139,52 @@ pub fn rejection(app: &App, theme: &Theme, frame: &mut Frame, row: usize) {
     let Some(rej) = r.failed_start.as_ref().filter(|f| f.rejected) else {
         return;
     };
-    let mut lines = vec![
-        Line::styled(
-            rej.message.clone(),
-            theme.style(Tone::Plain).add_modifier(Modifier::BOLD),
-        ),
-        Line::raw(""),
-    ];
-    for d in &rej.details {
-        lines.push(Line::from(vec![
-            Span::styled(
-                if theme.ascii { " * " } else { " • " },
-                theme.style(Tone::Bad),
-            ),
-            Span::raw(d.clone()),
-        ]));
-    }
-    if rej.details.is_empty() {
-        lines.push(Line::raw(" (the service sent no details)"));
-    }
-    lines.push(Line::raw(""));
+    let width: u16 = 90;
+    let text_width = usize::from(width.min(frame.area().width).saturating_sub(2));
+    let mut lines = vec![Line::styled(
+        rej.message.clone(),
+        theme.style(Tone::Plain).add_modifier(Modifier::BOLD),
+    )];
+    // The correlation id first: it stays in sight whatever the details' length.
     if let Some(id) = &rej.correlation_id {
         lines.push(Line::styled(
             format!("correlation id {id}"),
             theme.style(Tone::Muted),
         ));
     }
-    let width = 90;
-    let height = (lines.len() as u16
-        + 2
-        + rej
-            .details
-            .iter()
-            .map(|d| d.chars().count() as u16 / (width - 6))
-            .sum::<u16>())
-    .min(frame.area().height);
+    lines.push(Line::raw(""));
+    let bullet = if theme.ascii { " * " } else { " • " };
+    for d in &rej.details {
+        // Every detail whole: folded to the width, not cut.
+        for (i, part) in scroll::wrap(d, text_width.saturating_sub(3))
+            .into_iter()
+            .enumerate()
+        {
+            let lead = if i == 0 { bullet } else { "   " };
+            lines.push(Line::from(vec![
+                Span::styled(lead, theme.style(Tone::Bad)),
+                Span::raw(part),
+            ]));
+        }
+    }
+    if rej.details.is_empty() {
+        lines.push(Line::raw(" (the service sent no details)"));
+    }
+    let height = (lines.len() as u16 + 2).min(frame.area().height);
     let area = popup(frame, width, height);
     let title = format!("{}: rejected by validation (HTTP 422)", r.id);
-    frame.render_widget(
-        popup_text(
-            lines,
-            theme,
-            title,
-            Tone::Bad,
-            format!("fix the offer, then {}", keys::hint_line(Scope::Rejection)),
-        ),
-        area,
+    let block = popup_block(
+        theme,
+        title,
+        Tone::Bad,
+        format!("fix the offer, then {}", keys::hint_line(Scope::Rejection)),
     );
+    scroll::render(frame, area, block, lines, app.text_scroll, theme.ascii);
 }
 
 pub fn errors(app: &App, theme: &Theme, frame: &mut Frame) {
     let mut lines = Vec::new();
-    for e in app.errors.iter().rev().take(40) {
+    for e in app.errors.iter().rev() {
         let when = clock_time(e.at);
         let offer = e.offer.clone().unwrap_or_default();
         lines.push(Line::from(vec![
@@ -219,16 +210,13 @@ pub fn errors(app: &App, theme: &Theme, frame: &mut Frame) {
         frame.area().width.saturating_sub(4),
         frame.area().height.saturating_sub(4),
     );
-    frame.render_widget(
-        popup_text(
-            lines,
-            theme,
-            "error history".into(),
-            Tone::Warn,
-            keys::hint_line(Scope::Reading),
-        ),
-        area,
+    let block = popup_block(
+        theme,
+        "error history".into(),
+        Tone::Warn,
+        keys::hint_line(Scope::Reading),
     );
+    scroll::render(frame, area, block, lines, app.text_scroll, theme.ascii);
 }
 
 pub fn quit(theme: &Theme, frame: &mut Frame, in_flight: usize) {
