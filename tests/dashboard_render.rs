@@ -591,3 +591,23 @@ fn what_overflows_scrolls_and_cut_text_says_so() {
     assert_eq!(step_lines.len(), 2, "{screen}");
     assert!(step_lines.iter().all(|l| l.contains('%')), "{screen}");
 }
+
+#[test]
+fn narrow_terminals_give_the_offer_the_room() {
+    let app = busy_app();
+    let screen = draw(&app, &color(), 48, 14).backend().to_string();
+    // Every offer is told apart by its whole name; the status is its symbol.
+    for offer in [
+        "contoso/contoso-vm",
+        "contoso/contoso-analytics",
+        "contoso/contoso-gateway",
+        "fabrikam/fabrikam-db",
+    ] {
+        assert!(screen.contains(offer), "{offer}:\n{screen}");
+    }
+    assert!(screen.contains("✖"), "{screen}");
+    // Below 100 columns, when the selected offer was polled is in the footer.
+    let screen = draw(&app, &color(), 80, 24).backend().to_string();
+    let footer = screen.lines().last().unwrap();
+    assert!(footer.contains(": polled "), "{footer}");
+}

@@ -5,6 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::format::ago;
 use crate::tui::keys::{self, Scope};
 use crate::tui::state::{App, Mode};
 use crate::tui::theme::{Theme, Tone};
@@ -22,6 +23,18 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     } else if let Some(t) = app.toasts.last() {
         let (sym, tone) = theme.toast(t.level);
         Line::from(Span::styled(format!("{sym} {}", t.text), theme.style(tone)))
+    } else if area.width < 100
+        && let Some((row, t)) = app
+            .selected_row()
+            .and_then(|i| app.rows.get(i))
+            .and_then(|r| r.last_poll.map(|t| (r, t)))
+    {
+        // Below 100 columns the table has no POLLED column: the footer says it for the
+        // selected offer.
+        Line::from(Span::styled(
+            format!("{}: polled {} · ? for help", row.id, ago(app.now, Some(t))),
+            theme.style(Tone::Muted),
+        ))
     } else {
         Line::from(Span::styled(
             format!("{} · ? for help", crate::paths::display(&app.config_path)),

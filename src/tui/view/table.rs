@@ -19,6 +19,8 @@ struct Columns {
     polled: bool,
     elapsed: bool,
     bar: bool,
+    /// Below 60 columns the status is its symbol, and the offer gets the room.
+    symbol_only: bool,
 }
 
 fn columns(width: u16) -> Columns {
@@ -27,6 +29,7 @@ fn columns(width: u16) -> Columns {
         polled: width >= 100,
         elapsed: width >= 90,
         bar: width >= 110,
+        symbol_only: width < 60,
     }
 }
 
@@ -76,19 +79,29 @@ fn step_text(row: &OfferRow) -> (String, Tone) {
 
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let cols = columns(area.width);
-    let offer_width = app
+    let longest = app
         .rows
         .iter()
         .map(|r| r.id.publisher().chars().count() + 1 + r.id.offer().chars().count())
         .max()
-        .unwrap_or(10)
-        .clamp(12, 34) as u16;
+        .unwrap_or(10);
+    let (offer_width, status_width) = if cols.symbol_only {
+        // Borders, highlight mark, the symbol, DONE and the spaces between take 13 columns.
+        let room = usize::from(area.width).saturating_sub(13);
+        (longest.min(room).max(8) as u16, 2)
+    } else {
+        (longest.clamp(12, 34) as u16, 22)
+    };
     let mut widths = vec![
         Constraint::Length(offer_width),
-        Constraint::Length(22),
+        Constraint::Length(status_width),
         Constraint::Fill(2),
     ];
-    let mut header = vec!["OFFER", "STATUS", "STEP / REASON"];
+    let mut header = vec![
+        "OFFER",
+        if cols.symbol_only { "" } else { "STATUS" },
+        "STEP / REASON",
+    ];
     widths.push(Constraint::Length(if cols.bar { 16 } else { 4 }));
     header.push(if cols.bar { "PROGRESS" } else { "DONE" });
     if cols.elapsed {
@@ -161,13 +174,23 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
 
 fn table_row<'a>(app: &App, theme: &Theme, cols: &Columns, row: &'a OfferRow) -> Row<'a> {
     let (symbol, label, tone) = theme.status(&row.state(), app.spinner);
-    let (step, step_tone) = step_text(row);
+    let (mut step, mut step_tone) = step_text(row);
+    // Narrow: the symbol stands for the state, the staleness moves to the step column.
+    if cols.symbol_only
+        && app.is_stale(row)
+        && let Some(t) = row.last_ok.or(row.op.as_ref().map(|o| o.started_at))
+    {
+        step = format!("stale {} · {step}", short_duration(app.now - t));
+        step_tone = Tone::Warn;
+    }
     // A followed row without a good answer for three poll intervals says so, at every width.
     let status = match row.last_ok.or(row.op.as_ref().map(|o| o.started_at)) {
         // The age first, so a narrow column cuts the label, not the staleness.
+        Some(_) if cols.symbol_only && app.is_stale(row) => symbol.to_string(),
         Some(t) if app.is_stale(row) => {
             format!("{symbol} stale {} · {label}", short_duration(app.now - t))
         }
+        _ if cols.symbol_only => symbol.to_string(),
         _ => format!("{symbol} {label}"),
     };
     let tone = if app.is_stale(row) { Tone::Warn } else { tone };
