@@ -84,6 +84,8 @@ async fn publish_wait_reaches_signoff_and_golive_goes_live() {
         ),
         (Some("final"), Some("succeeded"), Some(true))
     );
+    // With --json, stderr stays quiet unless asked (--verbose): the JSON lines say it all.
+    assert_eq!(run.stderr, "", "stderr with --json");
 
     let run = offerdeck(
         dir.path(),
@@ -434,6 +436,7 @@ async fn cancel_wait_follows_the_publish_to_canceled_and_watch_agrees() {
                     "contoso/contoso-vm",
                     "--wait",
                     "--json",
+                    "--verbose",
                 ],
                 &[],
             )
@@ -673,7 +676,12 @@ async fn a_cancel_asked_for_earlier_is_not_a_failure_for_a_later_watch() {
         assert_eq!(run.code, 0, "{command}: {}", run.stderr);
     }
     sim.advance(Duration::from_secs(300));
-    let run = offerdeck(dir.path(), &["--config", &c, "watch", "--json"], &[]).await;
+    let run = offerdeck(
+        dir.path(),
+        &["--config", &c, "watch", "--json", "--verbose"],
+        &[],
+    )
+    .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr.contains("canceled, as requested"),
@@ -775,7 +783,12 @@ async fn records_that_cannot_be_followed_are_marked_lost_not_followed_for_ever()
     );
     store.upsert(&elsewhere).unwrap();
     store.upsert(&unknown).unwrap();
-    let run = offerdeck(dir.path(), &["--config", &c, "watch", "--json"], &[]).await;
+    let run = offerdeck(
+        dir.path(),
+        &["--config", &c, "watch", "--json", "--verbose"],
+        &[],
+    )
+    .await;
     assert_ne!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr.contains("not followed any more"),

@@ -47,6 +47,10 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub no_color: bool,
 
+    /// With --json, progress on stderr too (otherwise only problems go there)
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+
     /// ASCII symbols instead of Unicode ones
     #[arg(long, global = true)]
     pub ascii: bool,

@@ -186,7 +186,7 @@ pub async fn watch_url(ctx: &Context, out: &Reporter, url: &str) -> Exit {
         Ok(op) => op,
         Err(e) => return failed(out, &format!("following {url}"), None, &e),
     };
-    out.note(&format!(
+    out.progress(&format!(
         "following the {} of {} at {}",
         operation.kind, operation.offer, operation.pointer
     ));
@@ -212,13 +212,13 @@ pub async fn watch(ctx: &Context, out: &Reporter) -> Exit {
         });
     }
     if operations.is_empty() {
-        out.note(&format!(
+        out.progress(&format!(
             "no unfinished operations in {}",
             ctx.store.path().display()
         ));
         return Exit::Ok;
     }
-    out.note(&format!(
+    out.progress(&format!(
         "following {} unfinished operation(s)",
         operations.len()
     ));

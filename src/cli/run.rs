@@ -20,7 +20,7 @@ pub async fn run(cli: Cli) -> Exit {
                 return Exit::Usage;
             };
             match context(config, None, None) {
-                Ok(ctx) => headless(&ctx, command).await,
+                Ok(ctx) => headless(&ctx, command, cli.verbose).await,
                 Err(exit) => exit,
             }
         }
@@ -28,10 +28,19 @@ pub async fn run(cli: Cli) -> Exit {
     }
 }
 
-async fn headless(ctx: &Context, command: HeadlessCommand) -> Exit {
+async fn headless(ctx: &Context, command: HeadlessCommand, verbose: bool) -> Exit {
+    let json = match &command {
+        HeadlessCommand::Offers { json }
+        | HeadlessCommand::Status { json, .. }
+        | HeadlessCommand::Publish { json, .. }
+        | HeadlessCommand::Golive { json, .. }
+        | HeadlessCommand::Cancel { json, .. }
+        | HeadlessCommand::Watch { json, .. } => *json,
+    };
+    let say_waits = !json || verbose;
     // A long wait before a retry is said on stderr, with when the next try goes out.
-    ctx.backends.on_wait(std::sync::Arc::new(|n| {
-        if n.wait < crate::api::transport::NOTICEABLE_WAIT {
+    ctx.backends.on_wait(std::sync::Arc::new(move |n| {
+        if n.wait < crate::api::transport::NOTICEABLE_WAIT || !say_waits {
             return;
         }
         write_err(&format!(
@@ -44,10 +53,10 @@ async fn headless(ctx: &Context, command: HeadlessCommand) -> Exit {
     }));
     match command {
         HeadlessCommand::Offers { json } => {
-            commands::offers(ctx, &Reporter::new(json, &ctx.command)).await
+            commands::offers(ctx, &Reporter::new(json, &ctx.command, verbose)).await
         }
         HeadlessCommand::Status { offer, json } => {
-            commands::status(ctx, &Reporter::new(json, &ctx.command), &offer).await
+            commands::status(ctx, &Reporter::new(json, &ctx.command, verbose), &offer).await
         }
         HeadlessCommand::Publish {
             offer,
@@ -55,13 +64,13 @@ async fn headless(ctx: &Context, command: HeadlessCommand) -> Exit {
             wait,
             json,
         } => {
-            let out = Reporter::new(json, &ctx.command);
+            let out = Reporter::new(json, &ctx.command, verbose);
             commands::start(ctx, &out, OpKind::Publish, &offer, emails.as_deref(), wait).await
         }
         HeadlessCommand::Golive { offer, wait, json } => {
             commands::start(
                 ctx,
-                &Reporter::new(json, &ctx.command),
+                &Reporter::new(json, &ctx.command, verbose),
                 OpKind::GoLive,
                 &offer,
                 None,
@@ -72,7 +81,7 @@ async fn headless(ctx: &Context, command: HeadlessCommand) -> Exit {
         HeadlessCommand::Cancel { offer, wait, json } => {
             commands::start(
                 ctx,
-                &Reporter::new(json, &ctx.command),
+                &Reporter::new(json, &ctx.command, verbose),
                 OpKind::Cancel,
                 &offer,
                 None,
@@ -81,12 +90,12 @@ async fn headless(ctx: &Context, command: HeadlessCommand) -> Exit {
             .await
         }
         HeadlessCommand::Watch { url: None, json } => {
-            commands::watch(ctx, &Reporter::new(json, &ctx.command)).await
+            commands::watch(ctx, &Reporter::new(json, &ctx.command, verbose)).await
         }
         HeadlessCommand::Watch {
             url: Some(url),
             json,
-        } => commands::watch_url(ctx, &Reporter::new(json, &ctx.command), &url).await,
+        } => commands::watch_url(ctx, &Reporter::new(json, &ctx.command, verbose), &url).await,
     }
 }
 

@@ -166,6 +166,14 @@ impl Event {
         "error",
     ];
 
+    /// Events that report a problem (always said on stderr, in JSON mode too).
+    pub fn is_problem(&self) -> bool {
+        matches!(
+            self,
+            Event::Error { .. } | Event::NotRecorded { .. } | Event::StoreProblem { .. }
+        )
+    }
+
     /// This event's `"event"` value.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -292,15 +300,19 @@ pub struct Reporter {
     json: bool,
     table_started: Cell<bool>,
     command: String,
+    verbose: bool,
 }
 
 impl Reporter {
     /// `command`: how the user runs offerdeck with this config (`offerdeck --config FILE`), for
     /// the commands hints suggest.
-    pub fn new(json: bool, command: &str) -> Reporter {
+    /// With `verbose`, progress is written on stderr in JSON mode too (it is kept quiet there
+    /// otherwise: the JSON lines say it all).
+    pub fn new(json: bool, command: &str, verbose: bool) -> Reporter {
         Reporter {
             json,
             command: command.to_string(),
+            verbose,
             table_started: Cell::new(false),
         }
     }
@@ -322,7 +334,11 @@ impl Reporter {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{}", json_line(event));
         }
-        text::write(event, self.json, &self.command, &self.table_started);
+        // In JSON mode, stderr carries problems only, unless progress was asked for.
+        let quiet = self.json && !self.verbose && !event.is_problem();
+        if !quiet {
+            text::write(event, self.json, &self.command, &self.table_started);
+        }
     }
 
     /// A result line for people only (nothing in JSON mode), on stdout.
@@ -332,8 +348,20 @@ impl Reporter {
         }
     }
 
-    /// A message for people on stderr, in both modes.
+    /// A problem for people on stderr, in both modes.
     pub fn note(&self, line: &str) {
         write_err(line);
+    }
+
+    /// Progress for people on stderr: in JSON mode only when asked for (`--verbose`).
+    pub fn progress(&self, line: &str) {
+        if !self.json || self.verbose {
+            write_err(line);
+        }
+    }
+
+    /// Whether progress is written (text mode, or `--verbose`).
+    pub fn shows_progress(&self) -> bool {
+        !self.json || self.verbose
     }
 }
