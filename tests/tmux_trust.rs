@@ -1,6 +1,6 @@
-//! The terminal is always given back: the dashboard is stopped from outside (SIGTERM, SIGHUP,
-//! SIGINT) in a real shell in tmux at 80×24, and the shell must be usable again: no alternate
-//! screen left, the cursor shown, a command typed and run.
+//! The dashboard as a person meets it, in tmux at 80×24: the terminal is always given back when
+//! it is stopped from outside (SIGTERM, SIGHUP, SIGINT), a second demo on the same folder is
+//! refused, and the header turns red when the service goes away.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -145,4 +145,92 @@ fn a_second_demo_on_the_same_folder_is_refused_with_a_clear_message() {
     assert!(screen.contains("exit=2"), "{screen}");
     // The first one is untouched.
     assert!(first().contains("offers[6/6]"));
+}
+
+#[test]
+fn the_header_turns_red_when_the_service_goes_away() {
+    let data = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut simulator = Child(
+        Command::new(env!("CARGO_BIN_EXE_offerdeck"))
+            .args([
+                "simulate",
+                "--addr",
+                &format!("127.0.0.1:{port}"),
+                "--time-scale",
+                "200",
+            ])
+            .env("OFFERDECK_DATA_DIR", data.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let config = data.path().join("config.toml");
+    std::fs::write(
+        &config,
+        offerdeck::demo::DEMO_CONFIG.replace("127.0.0.1:7878", &format!("127.0.0.1:{port}")),
+    )
+    .unwrap();
+    let name = format!("offerdeck-red-{}", std::process::id());
+    let launch = format!(
+        "env OFFERDECK_DATA_DIR={} OFFERDECK_DEMO_SECRET=demo-secret {} --config {}",
+        data.path().display(),
+        env!("CARGO_BIN_EXE_offerdeck"),
+        config.display()
+    );
+    let ok = Command::new("tmux")
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            &name,
+            "-x",
+            "80",
+            "-y",
+            "24",
+            &launch,
+        ])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let _cleanup = Cleanup(name.clone());
+    let screen = || tmux(&["capture-pane", "-p", "-t", &name]);
+    wait_for("the dashboard to read the offers", || {
+        screen().contains("never published")
+    });
+    // Something to follow, then the service goes away.
+    tmux(&["send-keys", "-t", &name, "p"]);
+    wait_for("the confirmation", || screen().contains("y confirm"));
+    tmux(&["send-keys", "-t", &name, "y"]);
+    wait_for("the publish to be followed", || {
+        screen().contains("publishing")
+    });
+    assert!(screen().lines().next().unwrap_or("").contains("live"));
+    simulator.0.kill().unwrap();
+    simulator.0.wait().unwrap();
+    wait_for("the header to say the service is unreachable", || {
+        screen()
+            .lines()
+            .next()
+            .unwrap_or("")
+            .contains("✖ unreachable since")
+    });
+    let header = screen().lines().next().unwrap_or("").to_string();
+    assert!(!header.contains("● live"), "{header}");
+}
+
+/// A child process ended with the test, whatever happens.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
