@@ -2,7 +2,7 @@
 //! 10,000.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Span;
 use ratatui::widgets::{Block, BorderType, Cell, Paragraph, Row, Table, TableState};
@@ -125,9 +125,18 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     let window =
         &app.visible[offset.min(app.visible.len())..(offset + height).min(app.visible.len())];
+    // The widths the table will give each column, so a cut cell can end with …: inside the
+    // borders, less the highlight mark, one space between columns.
+    let inner = area.width.saturating_sub(2 + 2);
+    let fitted: Vec<usize> = Layout::horizontal(widths.clone())
+        .spacing(1)
+        .split(Rect::new(0, 0, inner, 1))
+        .iter()
+        .map(|r| usize::from(r.width))
+        .collect();
     let rows: Vec<Row> = window
         .iter()
-        .map(|&i| table_row(app, theme, &cols, &app.rows[i]))
+        .map(|&i| table_row(app, theme, &cols, &fitted, &app.rows[i]))
         .collect();
     let filter = app.filter.text();
     let title = if filter.is_empty() {
@@ -172,7 +181,18 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_stateful_widget(table, area, &mut state);
 }
 
-fn table_row<'a>(app: &App, theme: &Theme, cols: &Columns, row: &'a OfferRow) -> Row<'a> {
+fn table_row<'a>(
+    app: &App,
+    theme: &Theme,
+    cols: &Columns,
+    fitted: &[usize],
+    row: &'a OfferRow,
+) -> Row<'a> {
+    // Text longer than its column ends with … (never cut silently).
+    let fit = |column: usize, text: String| match fitted.get(column) {
+        Some(&w) if w > 0 => truncate(&text, w),
+        _ => text,
+    };
     let (symbol, label, tone) = theme.status(&row.state(), app.spinner);
     let (mut step, mut step_tone) = step_text(row);
     // Narrow: the symbol stands for the state, the staleness moves to the step column.
@@ -195,9 +215,9 @@ fn table_row<'a>(app: &App, theme: &Theme, cols: &Columns, row: &'a OfferRow) ->
     };
     let tone = if app.is_stale(row) { Tone::Warn } else { tone };
     let mut cells = vec![
-        Cell::from(row.id.to_string()),
-        Cell::from(Span::styled(status, theme.style(tone))),
-        Cell::from(Span::styled(step, theme.style(step_tone))),
+        Cell::from(fit(0, row.id.to_string())),
+        Cell::from(Span::styled(fit(1, status), theme.style(tone))),
+        Cell::from(Span::styled(fit(2, step), theme.style(step_tone))),
     ];
     let progress = row
         .progress()
@@ -234,8 +254,9 @@ fn table_row<'a>(app: &App, theme: &Theme, cols: &Columns, row: &'a OfferRow) ->
         cells.push(Cell::from(polled));
     }
     if cols.emails {
+        let column = cells.len();
         cells.push(Cell::from(Span::styled(
-            row.emails.join(", "),
+            fit(column, row.emails.join(", ")),
             theme.style(Tone::Muted),
         )));
     }
