@@ -308,26 +308,34 @@ impl App {
     /// On the slow cadence: statuses again for the rows nothing runs on (a publish started by a
     /// headless command or the portal shows up by itself), and the store's new operations.
     pub(super) fn refresh_idle(&mut self) -> Vec<Effect> {
-        let mut effects = Vec::new();
-        for (i, r) in self.rows.iter_mut().enumerate() {
-            if r.activity == super::super::row::Activity::Idle && !r.in_flight() {
-                r.activity = super::super::row::Activity::Loading;
-                effects.push(Effect::LoadStatus {
-                    row: i,
-                    offer: r.id.clone(),
-                    backend: r.backend,
-                });
-            }
-        }
+        let idle: Vec<usize> = (0..self.rows.len())
+            .filter(|&i| {
+                let r = &self.rows[i];
+                r.activity == super::super::row::Activity::Idle && !r.in_flight()
+            })
+            .collect();
+        let mut effects: Vec<Effect> = idle.into_iter().map(|i| self.load_status(i)).collect();
         effects.push(Effect::LoadStore);
         effects
+    }
+
+    /// Marks a row as loading and asks for its status.
+    fn load_status(&mut self, i: usize) -> Effect {
+        let r = &mut self.rows[i];
+        r.activity = super::super::row::Activity::Loading;
+        Effect::LoadStatus {
+            row: i,
+            offer: r.id.clone(),
+            backend: r.backend,
+        }
     }
 
     /// Statuses again for rows nobody is following (a follower keeps its own row fresh), and
     /// operations started elsewhere.
     fn refresh(&mut self) -> Vec<Effect> {
         let mut effects = Vec::new();
-        for (i, r) in self.rows.iter_mut().enumerate() {
+        for i in 0..self.rows.len() {
+            let r = &mut self.rows[i];
             if r.activity != super::super::row::Activity::Idle {
                 continue;
             }
@@ -346,14 +354,7 @@ impl App {
                         operation: Box::new(op),
                     });
                 }
-                _ => {
-                    r.activity = super::super::row::Activity::Loading;
-                    effects.push(Effect::LoadStatus {
-                        row: i,
-                        offer: r.id.clone(),
-                        backend: r.backend,
-                    });
-                }
+                _ => effects.push(self.load_status(i)),
             }
         }
         effects.push(Effect::LoadStore);
