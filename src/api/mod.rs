@@ -7,6 +7,7 @@ pub mod client;
 pub mod error;
 pub mod pointer;
 pub mod retry;
+pub mod token_command;
 pub mod transport;
 pub mod types;
 
