@@ -22,23 +22,10 @@ fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
 fn signals_stop_the_dashboard_and_give_the_terminal_back() {
     let data = tempfile::tempdir().unwrap();
     let name = format!("offerdeck-signals-{}", std::process::id());
-    let ok = Command::new("tmux")
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            &name,
-            "-x",
-            "80",
-            "-y",
-            "24",
-            "env -i PATH=/usr/bin:/bin TERM=xterm-256color bash --norc --noprofile",
-        ])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok);
-    let _cleanup = Cleanup(name.clone());
+    let _cleanup = session(
+        &name,
+        &"env -i PATH=/usr/bin:/bin TERM=xterm-256color bash --norc --noprofile",
+    );
     let shell = tmux(&["display-message", "-p", "-t", &name, "#{pane_pid}"])
         .trim()
         .to_string();
@@ -89,6 +76,27 @@ fn signals_stop_the_dashboard_and_give_the_terminal_back() {
     }
 }
 
+/// A detached tmux session at 80×24 running `command`, killed when dropped.
+fn session(name: &str, command: &str) -> Cleanup {
+    let ok = Command::new("tmux")
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            name,
+            "-x",
+            "80",
+            "-y",
+            "24",
+            command,
+        ])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "tmux session {name} started");
+    Cleanup(name.to_string())
+}
+
 struct Cleanup(String);
 
 impl Drop for Cleanup {
@@ -108,23 +116,7 @@ fn a_second_demo_on_the_same_folder_is_refused_with_a_clear_message() {
         data.path().display(),
         env!("CARGO_BIN_EXE_offerdeck")
     );
-    let ok = Command::new("tmux")
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            &name,
-            "-x",
-            "80",
-            "-y",
-            "24",
-            &launch,
-        ])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok);
-    let _cleanup = Cleanup(name.clone());
+    let _cleanup = session(&name, &launch);
     let first = || tmux(&["capture-pane", "-p", "-t", &format!("{name}:0")]);
     wait_for("the first demo", || first().contains("offers[6/6]"));
     tmux(&[
@@ -183,23 +175,7 @@ fn the_header_turns_red_when_the_service_goes_away() {
         env!("CARGO_BIN_EXE_offerdeck"),
         config.display()
     );
-    let ok = Command::new("tmux")
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            &name,
-            "-x",
-            "80",
-            "-y",
-            "24",
-            &launch,
-        ])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok);
-    let _cleanup = Cleanup(name.clone());
+    let _cleanup = session(&name, &launch);
     let screen = || tmux(&["capture-pane", "-p", "-t", &name]);
     wait_for("the dashboard to read the offers", || {
         screen().contains("never published")
