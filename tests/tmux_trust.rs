@@ -24,7 +24,7 @@ fn signals_stop_the_dashboard_and_give_the_terminal_back() {
     let name = format!("offerdeck-signals-{}", std::process::id());
     let _cleanup = session(
         &name,
-        &"env -i PATH=/usr/bin:/bin TERM=xterm-256color bash --norc --noprofile",
+        "env -i PATH=/usr/bin:/bin TERM=xterm-256color bash --norc --noprofile",
     );
     let shell = tmux(&["display-message", "-p", "-t", &name, "#{pane_pid}"])
         .trim()
