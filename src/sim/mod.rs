@@ -2,10 +2,14 @@
 //! the same binary, with the publish state machine, step progress, 422 validation failures,
 //! certification failures, throttling, transient faults and a fake Azure AD token endpoint.
 //!
+//! `ingestion` holds the state machine of the Product Ingestion API's simulation (products,
+//! submissions, configure jobs); it is not served over HTTP yet.
+//!
 //! `offerdeck simulate` serves it; `--demo` and the tests start it in-process on port 0.
 
 pub mod catalogue;
 pub mod chaos;
+pub mod ingestion;
 pub mod model;
 mod server;
 

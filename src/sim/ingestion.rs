@@ -1,0 +1,605 @@
+//! The simulated Product Ingestion API's state: products, their submissions per environment and
+//! the configure jobs that move them. Like the CPP model, nothing here does I/O or reads a clock:
+//! every call takes the moment it happens at, and a job's state is computed from its start, the
+//! time scale and its events (cancel), so days of certification pass in seconds.
+//!
+//! The behaviour follows the ingestion reference (§9): publish to preview allocates a new
+//! submission number and runs validation then certification; go-live must name the preview
+//! submission and, once done, live and preview share an id; cancel works only before
+//! certification completes; a second publish while one runs is refused as `productLocked`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use crate::api::ingestion_types::{TargetType, guid_of_product};
+use crate::clock::seconds_between;
+
+pub type Moment = DateTime<Utc>;
+
+/// Simulated seconds a job waits before it runs.
+const QUEUED_SECONDS: f64 = 30.0;
+/// Automated validation of a publish to preview.
+const VALIDATION_SECONDS: f64 = 180.0;
+/// Certification, after validation ("30 minutes to several hours").
+const CERTIFICATION_SECONDS: f64 = 7_200.0;
+/// Publishing to live after go-live.
+const LIVE_SECONDS: f64 = 3_600.0;
+
+const CONFIGURE_STATUS_SCHEMA: &str =
+    "https://schema.mp.microsoft.com/schema/configure-status/2022-07-01";
+const SUBMISSION_SCHEMA: &str =
+    "https://schema.mp.microsoft.com/schema/submission/2022-03-01-preview2";
+/// The schema host retired in 2024: requests naming it are refused.
+const RETIRED_SCHEMA_HOST: &str = "product-ingestion.azureedge.net";
+const LIVE_WITHOUT_ID: &str =
+    "Expected a submission id that isn't null or 0 since target type is Live";
+
+/// How a scripted product's publishes to preview end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PreviewOutcome {
+    Succeeds,
+    /// Validation fails with a nested `invalidResource` error.
+    FailsValidation,
+    /// Certification fails: `invalidState` "Issues found during Certification.", permanent.
+    FailsCertification,
+}
+
+/// A product the simulator serves.
+#[derive(Debug, Clone)]
+pub struct ProductSpec {
+    pub guid: String,
+    pub external_id: String,
+    pub alias: String,
+    pub outcome: PreviewOutcome,
+}
+
+#[derive(Debug, Clone)]
+struct SimProduct {
+    spec: ProductSpec,
+    /// The submission number and job of the newest preview.
+    preview: Option<(u64, String)>,
+    /// The submission number and job of the newest go-live.
+    live: Option<(u64, String)>,
+}
+
+#[derive(Debug, Clone)]
+struct SimJob {
+    id: String,
+    product: String,
+    target: TargetType,
+    start: Moment,
+    cancelled_at: Option<Moment>,
+    outcome: PreviewOutcome,
+}
+
+/// What a job looks like at one moment.
+#[derive(Debug, Clone, PartialEq)]
+struct JobView {
+    status: &'static str,
+    result: &'static str,
+    end: Option<f64>,
+    errors: Value,
+}
+
+impl SimJob {
+    /// Simulated seconds until the job completes, and how it ends then.
+    fn plan(&self) -> (f64, PreviewOutcome) {
+        match (&self.target, self.outcome) {
+            (TargetType::Live, _) => (QUEUED_SECONDS + LIVE_SECONDS, PreviewOutcome::Succeeds),
+            (_, PreviewOutcome::FailsValidation) => {
+                (QUEUED_SECONDS + VALIDATION_SECONDS, self.outcome)
+            }
+            (_, outcome) => (
+                QUEUED_SECONDS + VALIDATION_SECONDS + CERTIFICATION_SECONDS,
+                outcome,
+            ),
+        }
+    }
+
+    fn view(&self, now: Moment, scale: f64) -> JobView {
+        let elapsed = |at: Moment| seconds_between(self.start, at) * scale;
+        let (duration, outcome) = self.plan();
+        if let Some(cancelled) = self.cancelled_at {
+            return JobView {
+                status: "completed",
+                result: "cancelled",
+                end: Some(elapsed(cancelled)),
+                errors: json!([]),
+            };
+        }
+        let seconds = elapsed(now);
+        if seconds < QUEUED_SECONDS {
+            return running("notStarted");
+        }
+        if seconds < duration {
+            return running("running");
+        }
+        let (result, errors) = match outcome {
+            PreviewOutcome::Succeeds => ("succeeded", json!([])),
+            PreviewOutcome::FailsValidation => (
+                "failed",
+                json!([{"code": "conflict", "message": "Validation failed for the submission",
+                        "details": [{"code": "invalidResource",
+                                     "message": "The plan's technical configuration has no image",
+                                     "resourceId": format!("virtual-machine-plan-technical-configuration/{}/plan-1", self.product),
+                                     "details": []}]}]),
+            ),
+            PreviewOutcome::FailsCertification => (
+                "failed",
+                json!([{"code": "invalidState", "message": "Certification",
+                        "details": [{"code": "invalidState",
+                                     "message": "Issues found during Certification.",
+                                     "details": []}]}]),
+            ),
+        };
+        JobView {
+            status: "completed",
+            result,
+            end: Some(duration),
+            errors,
+        }
+    }
+
+    /// Cancel is allowed until certification completes; a go-live cannot be cancelled.
+    fn can_cancel(&self, now: Moment, scale: f64) -> bool {
+        self.target == TargetType::Preview
+            && self.cancelled_at.is_none()
+            && self.view(now, scale).status != "completed"
+    }
+}
+
+fn running(status: &'static str) -> JobView {
+    JobView {
+        status,
+        result: "pending",
+        end: None,
+        errors: json!([]),
+    }
+}
+
+/// An answer for the HTTP layer: a status code and a JSON body.
+pub type Answer = (u16, Value);
+
+fn error(status: u16, code: &str, message: &str, details: Value) -> Answer {
+    (
+        status,
+        json!({"error": {"code": code, "message": message, "details": details}}),
+    )
+}
+
+/// The simulated Product Ingestion service.
+#[derive(Debug, Clone)]
+pub struct IngestionSim {
+    products: BTreeMap<String, SimProduct>,
+    jobs: BTreeMap<String, SimJob>,
+    /// Simulated seconds per real second.
+    time_scale: f64,
+    /// Submission numbers are large 64-bit values, as the service's are.
+    next_submission: u64,
+    next_job: u64,
+}
+
+impl IngestionSim {
+    pub fn new(products: Vec<ProductSpec>, time_scale: f64) -> IngestionSim {
+        IngestionSim {
+            products: products
+                .into_iter()
+                .map(|spec| {
+                    let product = SimProduct {
+                        spec,
+                        preview: None,
+                        live: None,
+                    };
+                    (product.spec.guid.to_ascii_lowercase(), product)
+                })
+                .collect(),
+            jobs: BTreeMap::new(),
+            time_scale: time_scale.max(1e-9),
+            next_submission: 1_152_921_515_689_847_000,
+            next_job: 1,
+        }
+    }
+
+    /// `GET product` (optionally `externalId=`, matched without regard to case).
+    pub fn products(&self, external_id: Option<&str>) -> Answer {
+        let value: Vec<Value> = self
+            .products
+            .values()
+            .filter(|p| external_id.is_none_or(|id| p.spec.external_id.eq_ignore_ascii_case(id)))
+            .map(|p| {
+                json!({
+                    "$schema": "https://schema.mp.microsoft.com/schema/product/2022-07-01",
+                    "id": format!("product/{}", p.spec.guid),
+                    "identity": {"externalId": p.spec.external_id},
+                    "type": "azureVirtualMachine",
+                    "alias": p.spec.alias,
+                })
+            })
+            .collect();
+        (200, json!({ "value": value }))
+    }
+
+    /// `GET submission/{guid}`: the draft, and the preview and live submissions if any.
+    pub fn submissions(&self, guid: &str, now: Moment) -> Answer {
+        let Some(product) = self.products.get(&guid.to_ascii_lowercase()) else {
+            return error(404, "notFound", "Resource not found", json!([]));
+        };
+        let guid = &product.spec.guid;
+        let mut value = vec![json!({
+            "$schema": SUBMISSION_SCHEMA,
+            "id": format!("submission/{guid}/0"),
+            "product": format!("product/{guid}"),
+            "target": {"targetType": "draft"},
+        })];
+        for (target, entry) in [("preview", &product.preview), ("live", &product.live)] {
+            let Some((number, job)) = entry else { continue };
+            let Some(job) = self.jobs.get(job) else {
+                continue;
+            };
+            let view = job.view(now, self.time_scale);
+            // A cancelled job leaves no submission behind.
+            if view.result == "cancelled" {
+                continue;
+            }
+            value.push(json!({
+                "$schema": SUBMISSION_SCHEMA,
+                "id": format!("submission/{guid}/{number}"),
+                "product": format!("product/{guid}"),
+                "target": {"targetType": target},
+                "status": view.status,
+                "result": view.result,
+                "created": job.start.to_rfc3339(),
+            }));
+        }
+        (200, json!({ "value": value }))
+    }
+
+    /// `GET configure/{jobId}/status`.
+    pub fn job_status(&self, job_id: &str, now: Moment) -> Answer {
+        match self.jobs.get(job_id) {
+            Some(job) => (200, self.status_body(job, now)),
+            None => error(404, "notFound", "Resource not found", json!([])),
+        }
+    }
+
+    fn status_body(&self, job: &SimJob, now: Moment) -> Value {
+        let view = job.view(now, self.time_scale);
+        let end = match view.end {
+            Some(seconds) => (job.start
+                + chrono::Duration::milliseconds((seconds / self.time_scale * 1000.0) as i64))
+            .to_rfc3339(),
+            None => "0001-01-01T00:00:00".to_string(),
+        };
+        let mut body = json!({
+            "$schema": CONFIGURE_STATUS_SCHEMA,
+            "jobId": job.id,
+            "jobStatus": view.status,
+            "jobResult": view.result,
+            "jobStart": job.start.to_rfc3339(),
+            "jobEnd": end,
+            "errors": view.errors,
+        });
+        if view.result == "succeeded" {
+            body["resourceUri"] = json!(format!(
+                "https://product-ingestion.mp.microsoft.com/configure/{}",
+                job.id
+            ));
+        }
+        body
+    }
+
+    /// `POST configure/{jobId}/cancel`.
+    pub fn cancel(&mut self, job_id: &str, now: Moment) -> Answer {
+        let scale = self.time_scale;
+        let Some(job) = self.jobs.get_mut(job_id) else {
+            return error(404, "notFound", "Resource not found", json!([]));
+        };
+        if !job.can_cancel(now, scale) {
+            return error(
+                400,
+                "badRequest",
+                "Cannot cancel job, job has already completed.",
+                json!([]),
+            );
+        }
+        job.cancelled_at = Some(now);
+        let job = job.clone();
+        (200, self.status_body(&job, now))
+    }
+
+    /// `POST configure`: only submission resources are acted on; anything else in the request
+    /// is accepted as a draft edit and changes nothing we simulate.
+    pub fn configure(&mut self, body: &Value, now: Moment) -> Answer {
+        let schema_problem = |v: &Value| {
+            v.get("$schema")
+                .and_then(Value::as_str)
+                .is_some_and(|s| s.contains(RETIRED_SCHEMA_HOST))
+        };
+        let resources = body.get("resources").and_then(Value::as_array);
+        let Some(resources) = resources.filter(|r| !r.is_empty()) else {
+            return schema_error("resources must hold at least one resource");
+        };
+        if schema_problem(body) || resources.iter().any(schema_problem) {
+            return schema_error(
+                "Schema validation failed for schema https://product-ingestion.azureedge.net",
+            );
+        }
+        let Some(submission) = resources
+            .iter()
+            .find(|r| r.get("target").is_some() && r.get("product").is_some())
+        else {
+            return schema_error("a submission resource needs product and target");
+        };
+        let Some(guid) = self.product_of(&submission["product"]) else {
+            return error(
+                404,
+                "notFound",
+                "Resource not found",
+                json!([{"code": "resourceNotFound", "message": "The product does not exist", "details": []}]),
+            );
+        };
+        let target = TargetType::parse(
+            submission["target"]["targetType"]
+                .as_str()
+                .unwrap_or_default(),
+        );
+        let busy = self
+            .jobs
+            .values()
+            .any(|j| j.product == guid && j.view(now, self.time_scale).status != "completed");
+        if busy {
+            return error(
+                409,
+                "conflict",
+                "The product is already being published",
+                json!([{"code": "productLocked", "message": "A submission for this product is in progress", "details": []}]),
+            );
+        }
+        match target {
+            TargetType::Preview => {
+                let number = self.next_submission;
+                self.next_submission += 1;
+                let job = self.start_job(&guid, TargetType::Preview, now);
+                if let Some(product) = self.products.get_mut(&guid) {
+                    product.preview = Some((number, job.clone()));
+                }
+                self.job_status(&job, now).map_status(202)
+            }
+            TargetType::Live => {
+                let preview = self.ready_preview(&guid, now);
+                let named = submission.get("id").and_then(Value::as_str);
+                let Some(number) = preview.filter(|n| {
+                    named.is_some_and(|id| {
+                        id.eq_ignore_ascii_case(&format!("submission/{guid}/{n}"))
+                    })
+                }) else {
+                    return error(
+                        400,
+                        "badRequest",
+                        LIVE_WITHOUT_ID,
+                        json!([{"code": "invalidId", "message": LIVE_WITHOUT_ID, "details": []}]),
+                    );
+                };
+                let job = self.start_job(&guid, TargetType::Live, now);
+                if let Some(product) = self.products.get_mut(&guid) {
+                    product.live = Some((number, job.clone()));
+                }
+                self.job_status(&job, now).map_status(202)
+            }
+            _ => schema_error("targetType must be preview or live"),
+        }
+    }
+
+    /// The number of the preview submission that succeeded and is not live yet.
+    fn ready_preview(&self, guid: &str, now: Moment) -> Option<u64> {
+        let product = self.products.get(guid)?;
+        let (number, job) = product.preview.as_ref()?;
+        let view = self.jobs.get(job)?.view(now, self.time_scale);
+        let live = product.live.as_ref().map(|(n, _)| *n);
+        (view.result == "succeeded" && live != Some(*number)).then_some(*number)
+    }
+
+    fn start_job(&mut self, guid: &str, target: TargetType, now: Moment) -> String {
+        let id = format!("00000000-0000-4000-8000-{:012x}", self.next_job);
+        self.next_job += 1;
+        let outcome = self
+            .products
+            .get(guid)
+            .map_or(PreviewOutcome::Succeeds, |p| p.spec.outcome);
+        self.jobs.insert(
+            id.clone(),
+            SimJob {
+                id: id.clone(),
+                product: guid.to_string(),
+                target,
+                start: now,
+                cancelled_at: None,
+                outcome,
+            },
+        );
+        id
+    }
+
+    /// The product a reference names: a `product/<guid>` durable id or `{"externalId": ...}`.
+    fn product_of(&self, reference: &Value) -> Option<String> {
+        if let Some(durable) = reference.as_str() {
+            let guid = guid_of_product(durable)?.to_ascii_lowercase();
+            return self.products.contains_key(&guid).then_some(guid);
+        }
+        let external = reference.get("externalId")?.as_str()?;
+        self.products
+            .iter()
+            .find(|(_, p)| p.spec.external_id.eq_ignore_ascii_case(external))
+            .map(|(guid, _)| guid.clone())
+    }
+}
+
+fn schema_error(message: &str) -> Answer {
+    error(
+        400,
+        "badRequest",
+        "Invalid configuration: schema validation failed",
+        json!([{"code": "schemaValidationError", "message": message, "details": []}]),
+    )
+}
+
+trait MapStatus {
+    fn map_status(self, status: u16) -> Answer;
+}
+
+impl MapStatus for Answer {
+    /// Keeps the body, replaces a success status (202 for an accepted configure).
+    fn map_status(self, status: u16) -> Answer {
+        if self.0 == 200 {
+            (status, self.1)
+        } else {
+            self
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::api::ingestion_types::{ConfigureStatus, Page, Submission, derive_status};
+    use crate::domain::Status;
+
+    const GUID: &str = "11111111-2222-4333-8444-555555555555";
+
+    fn sim(outcome: PreviewOutcome) -> IngestionSim {
+        IngestionSim::new(
+            vec![ProductSpec {
+                guid: GUID.into(),
+                external_id: "alpha".into(),
+                alias: "Alpha".into(),
+                outcome,
+            }],
+            1.0,
+        )
+    }
+
+    fn t0() -> Moment {
+        chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn after(seconds: u64) -> Moment {
+        t0() + Duration::from_secs(seconds)
+    }
+
+    fn publish(target: &str, id: Option<String>) -> Value {
+        let mut submission = json!({"$schema": SUBMISSION_SCHEMA, "product": {"externalId": "alpha"},
+                                    "target": {"targetType": target}});
+        if let Some(id) = id {
+            submission["id"] = json!(id);
+        }
+        json!({"$schema": "https://schema.mp.microsoft.com/schema/configure/2022-03-01-preview2",
+               "resources": [submission]})
+    }
+
+    fn status_of(sim: &IngestionSim, now: Moment) -> Status {
+        let (code, body) = sim.submissions(GUID, now);
+        assert_eq!(code, 200);
+        let page: Page<Submission> = serde_json::from_value(body).unwrap();
+        derive_status(&page.value, None)
+    }
+
+    fn job_of(answer: &Answer) -> ConfigureStatus {
+        serde_json::from_value(answer.1.clone()).unwrap()
+    }
+
+    #[test]
+    fn a_publish_goes_to_preview_then_live_with_the_same_submission_id() {
+        let mut sim = sim(PreviewOutcome::Succeeds);
+        assert_eq!(status_of(&sim, t0()), Status::NeverPublished);
+        let accepted = sim.configure(&publish("preview", None), t0());
+        assert_eq!(accepted.0, 202);
+        assert_eq!(job_of(&accepted).job_status.as_str(), "notStarted");
+        assert_eq!(status_of(&sim, after(600)), Status::Running);
+        let ready = after(8_000);
+        assert_eq!(status_of(&sim, ready), Status::WaitingForPublisherReview);
+
+        // Going live without the preview's id is refused with the service's words.
+        let refused = sim.configure(&publish("live", None), ready);
+        assert_eq!(refused.0, 400);
+        assert!(refused.1.to_string().contains(LIVE_WITHOUT_ID));
+
+        let (_, subs) = sim.submissions(GUID, ready);
+        let page: Page<Submission> = serde_json::from_value(subs).unwrap();
+        let preview = page
+            .value
+            .iter()
+            .find(|s| s.target.target_type == TargetType::Preview);
+        let id = preview.map(|s| s.id.clone());
+        let live = sim.configure(&publish("live", id), ready);
+        assert_eq!(live.0, 202, "{live:?}");
+        assert_eq!(status_of(&sim, after(8_100)), Status::Running);
+        assert_eq!(status_of(&sim, after(12_000)), Status::Succeeded);
+    }
+
+    #[test]
+    fn a_second_publish_while_one_runs_is_refused_as_locked() {
+        let mut sim = sim(PreviewOutcome::Succeeds);
+        assert_eq!(sim.configure(&publish("preview", None), t0()).0, 202);
+        let (code, body) = sim.configure(&publish("preview", None), after(60));
+        assert_eq!(code, 409);
+        assert!(body.to_string().contains("productLocked"));
+    }
+
+    #[test]
+    fn cancel_works_until_certification_completes() {
+        let mut sim = sim(PreviewOutcome::Succeeds);
+        let job = job_of(&sim.configure(&publish("preview", None), t0())).job_id;
+        let cancelled = sim.cancel(&job, after(600));
+        assert_eq!(cancelled.0, 200);
+        assert_eq!(job_of(&cancelled).job_result.as_str(), "cancelled");
+        assert_eq!(sim.cancel(&job, after(700)).0, 400);
+
+        let job = job_of(&sim.configure(&publish("preview", None), after(800))).job_id;
+        let (code, body) = sim.cancel(&job, after(20_000));
+        assert_eq!(code, 400);
+        assert!(body.to_string().contains("already completed"));
+    }
+
+    #[test]
+    fn scripted_failures_end_the_job_with_the_documented_errors() {
+        let mut sim = sim(PreviewOutcome::FailsCertification);
+        let job = job_of(&sim.configure(&publish("preview", None), t0())).job_id;
+        let done = job_of(&sim.job_status(&job, after(8_000)));
+        assert_eq!(done.job_result.as_str(), "failed");
+        assert!(done.is_certification_failure());
+        assert_eq!(status_of(&sim, after(8_000)), Status::Failed);
+
+        let mut sim = self::sim(PreviewOutcome::FailsValidation);
+        let job = job_of(&sim.configure(&publish("preview", None), t0())).job_id;
+        let done = job_of(&sim.job_status(&job, after(300)));
+        assert_eq!(done.job_result.as_str(), "failed");
+        assert!(!done.is_certification_failure());
+        assert!(done.errors[0].lines()[1].contains("invalidResource"));
+    }
+
+    #[test]
+    fn bad_requests_get_the_documented_errors() {
+        let mut sim = sim(PreviewOutcome::Succeeds);
+        let empty = json!({"resources": []});
+        assert_eq!(sim.configure(&empty, t0()).0, 400);
+        let mut retired = publish("preview", None);
+        retired["resources"][0]["$schema"] =
+            json!("https://product-ingestion.azureedge.net/schema/submission/2022-03-01-preview2");
+        let (code, body) = sim.configure(&retired, t0());
+        assert_eq!(code, 400);
+        assert!(body.to_string().contains("schemaValidationError"));
+        let mut unknown = publish("preview", None);
+        unknown["resources"][0]["product"] = json!({"externalId": "nope"});
+        assert_eq!(sim.configure(&unknown, t0()).0, 404);
+        assert_eq!(sim.job_status("nope", t0()).0, 404);
+        assert_eq!(sim.submissions("nope", t0()).0, 404);
+        let (_, found) = sim.products(Some("ALPHA"));
+        assert_eq!(found["value"].as_array().map(Vec::len), Some(1));
+    }
+}
