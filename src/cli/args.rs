@@ -61,7 +61,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the simulated Cloud Partner Portal API on loopback
+    /// Serve the simulated Cloud Partner Portal and Product Ingestion APIs on loopback
     Simulate(SimulateArgs),
     #[command(flatten)]
     Headless(HeadlessCommand),

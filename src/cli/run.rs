@@ -246,6 +246,11 @@ async fn simulate(args: crate::cli::SimulateArgs) -> Exit {
     if chaos > 0.0 {
         options.chaos = Some(crate::sim::Chaos::even(chaos, seed));
     }
+    let products: Vec<String> = options
+        .products
+        .iter()
+        .map(|p| p.external_id.clone())
+        .collect();
     let sim = match crate::sim::Simulator::start(addr, options).await {
         Ok(s) => s,
         Err(e) => {
@@ -280,6 +285,10 @@ async fn simulate(args: crate::cli::SimulateArgs) -> Exit {
         } else {
             String::new()
         }
+    ));
+    write_out(&format!(
+        "  product ingestion API: {base}rp/product-ingestion (products: {})",
+        products.join(", ")
     ));
     write_out(&format!(
         "  try:    export {}={}",

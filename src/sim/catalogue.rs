@@ -2,6 +2,7 @@
 //! shows every path a publisher meets: success, a 422, a certification failure, throttling,
 //! transient server errors, and each style of operation pointer.
 
+use super::ingestion::{PreviewOutcome, ProductSpec};
 use serde::{Deserialize, Serialize};
 
 /// How an offer's publishes go.
@@ -152,6 +153,37 @@ pub fn demo() -> (Vec<PublisherSpec>, Vec<OfferSpec>) {
         OfferSpec::plain("northwind", "northwind-app"),
     ];
     (publishers, offers)
+}
+
+/// The products the simulated Product Ingestion API serves for the demo principal: one that
+/// publishes cleanly, one whose certification fails, one that fails validation.
+pub fn demo_products() -> Vec<ProductSpec> {
+    let product = |guid: &str, external_id: &str, alias: &str, outcome| ProductSpec {
+        guid: guid.into(),
+        external_id: external_id.into(),
+        alias: alias.into(),
+        outcome,
+    };
+    vec![
+        product(
+            "6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f",
+            "alpha",
+            "Fabrikam Alpha",
+            PreviewOutcome::Succeeds,
+        ),
+        product(
+            "7a2b3c4d-5e6f-4a7b-8c9d-1e2f3a4b5c6d",
+            "beta",
+            "Fabrikam Beta",
+            PreviewOutcome::FailsCertification,
+        ),
+        product(
+            "8b3c4d5e-6f7a-4b8c-9d0e-2f3a4b5c6d7e",
+            "gamma",
+            "Fabrikam Gamma",
+            PreviewOutcome::FailsValidation,
+        ),
+    ]
 }
 
 /// `count` plain offers under the `bench` publisher (`bench/offer-0001`…), for load tests.

@@ -250,7 +250,7 @@ impl IngestionSim {
                 "target": {"targetType": target},
                 "status": view.status,
                 "result": view.result,
-                "created": job.start.to_rfc3339(),
+                "created": service_time(job.start),
             }));
         }
         (200, json!({ "value": value }))
@@ -267,9 +267,10 @@ impl IngestionSim {
     fn status_body(&self, job: &SimJob, now: Moment) -> Value {
         let view = job.view(now, self.time_scale);
         let end = match view.end {
-            Some(seconds) => (job.start
-                + chrono::Duration::milliseconds((seconds / self.time_scale * 1000.0) as i64))
-            .to_rfc3339(),
+            Some(seconds) => service_time(
+                job.start
+                    + chrono::Duration::milliseconds((seconds / self.time_scale * 1000.0) as i64),
+            ),
             None => "0001-01-01T00:00:00".to_string(),
         };
         let mut body = json!({
@@ -277,7 +278,7 @@ impl IngestionSim {
             "jobId": job.id,
             "jobStatus": view.status,
             "jobResult": view.result,
-            "jobStart": job.start.to_rfc3339(),
+            "jobStart": service_time(job.start),
             "jobEnd": end,
             "errors": view.errors,
         });
@@ -436,6 +437,17 @@ impl IngestionSim {
     }
 }
 
+/// A timestamp as the service writes it: seven fractional digits and `Z`.
+fn service_time(at: Moment) -> String {
+    use chrono::Timelike;
+    // chrono has no seven-digit fraction specifier: ticks of 100 ns are written by hand.
+    format!(
+        "{}.{:07}Z",
+        at.format("%Y-%m-%dT%H:%M:%S"),
+        at.nanosecond() % 1_000_000_000 / 100
+    )
+}
+
 fn schema_error(message: &str) -> Answer {
     error(
         400,
@@ -507,6 +519,12 @@ mod tests {
         assert_eq!(code, 200);
         let page: Page<Submission> = serde_json::from_value(body).unwrap();
         derive_status(&page.value, None)
+    }
+
+    #[test]
+    fn times_are_written_as_the_service_writes_them() {
+        let at = t0() + chrono::Duration::nanoseconds(123_456_789);
+        assert_eq!(service_time(at), "2026-01-01T00:00:00.1234567Z");
     }
 
     fn job_of(answer: &Answer) -> ConfigureStatus {

@@ -2,8 +2,8 @@
 //! the same binary, with the publish state machine, step progress, 422 validation failures,
 //! certification failures, throttling, transient faults and a fake Azure AD token endpoint.
 //!
-//! `ingestion` holds the state machine of the Product Ingestion API's simulation (products,
-//! submissions, configure jobs); it is not served over HTTP yet.
+//! It also serves the Product Ingestion API under `/rp/product-ingestion`; `ingestion` holds
+//! that API's state machine (products, submissions per environment, configure jobs).
 //!
 //! `offerdeck simulate` serves it; `--demo` and the tests start it in-process on port 0.
 
@@ -51,6 +51,8 @@ pub struct SimOptions {
     pub chaos: Option<Chaos>,
     /// Where the service's time comes from: the system clock, or a manual one tests advance.
     pub clock: Clock,
+    /// The products the Product Ingestion API serves.
+    pub products: Vec<ingestion::ProductSpec>,
 }
 
 impl SimOptions {
@@ -71,6 +73,7 @@ impl SimOptions {
             persist: None,
             chaos: None,
             clock: Clock::System,
+            products: catalogue::demo_products(),
         }
     }
 }
@@ -94,6 +97,7 @@ impl Simulator {
             .and_then(|p| std::fs::read(p).ok())
             .and_then(|bytes| serde_json::from_slice::<model::Saved>(&bytes).ok());
         let now = options.clock.now();
+        let time_scale = options.settings.time_scale;
         let mut state = match saved {
             Some(saved) => SimState::restore(options.settings, saved, now),
             None => SimState::new(options.settings, options.publishers, options.offers, now),
@@ -103,6 +107,7 @@ impl Simulator {
         }
         let shared = Arc::new(Shared {
             state: Mutex::new(state),
+            ingestion: Mutex::new(ingestion::IngestionSim::new(options.products, time_scale)),
             latency: options.latency,
             client_id: options.client_id,
             client_secret: options.client_secret,

@@ -4,6 +4,7 @@
 //! `middleware.rs` holds what every request goes through.
 
 mod handlers;
+mod ingestion;
 mod middleware;
 
 use std::path::PathBuf;
@@ -20,6 +21,7 @@ use axum::routing::{get, post};
 use serde::Serialize;
 
 use super::chaos::ChaosEngine;
+use super::ingestion::IngestionSim;
 use super::model::{SimState, error_body};
 use crate::clock::Clock;
 use handlers::*;
@@ -28,6 +30,8 @@ use middleware::{authenticate, chaos, count_and_delay};
 /// What every handler shares: the service's state and the run's settings.
 pub(super) struct Shared {
     pub state: Mutex<SimState>,
+    /// The Product Ingestion API's products and jobs.
+    pub ingestion: Mutex<IngestionSim>,
     pub latency: Duration,
     pub client_id: String,
     pub client_secret: String,
@@ -40,6 +44,11 @@ impl Shared {
     /// A poisoned lock only means a handler panicked mid-change; the simulator keeps serving.
     pub fn lock(&self) -> MutexGuard<'_, SimState> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Same as `lock`, for the Product Ingestion API's state.
+    pub fn lock_ingestion(&self) -> MutexGuard<'_, IngestionSim> {
+        self.ingestion.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Writes the service's state where it is kept between runs, if anywhere.
@@ -118,13 +127,18 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
             post(token).fallback(use_post),
         )
         .merge(api)
+        .nest(
+            ingestion::BASE_PATH,
+            ingestion::routes(shared.clone())
+                .route_layer(from_fn_with_state(shared.clone(), chaos)),
+        )
         .fallback(no_such_resource)
         .layer(from_fn_with_state(shared.clone(), count_and_delay))
         .with_state(shared)
 }
 
 /// Literal path segments, matched without regard to case (the service does).
-const LITERALS: [&str; 13] = [
+const LITERALS: [&str; 19] = [
     "api",
     "publishers",
     "offers",
@@ -138,6 +152,12 @@ const LITERALS: [&str; 13] = [
     "v2.0",
     "publish",
     "golive",
+    "rp",
+    "product-ingestion",
+    "product",
+    "submission",
+    "configure",
+    "cancel",
 ];
 
 /// Runs before routing: trailing slashes are dropped and literal segments lower-cased, as the

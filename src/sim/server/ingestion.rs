@@ -1,0 +1,120 @@
+//! The Product Ingestion API's routes under `/rp/product-ingestion`: the checks every request
+//! gets (`$version`, bearer token), then the answer of the state machine in `sim::ingestion`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::header::AUTHORIZATION;
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+use super::{Shared, answer};
+use crate::sim::ingestion::Answer;
+
+type Sim = State<Arc<Shared>>;
+
+/// Where the API lives on the simulator, as on `graph.microsoft.com`.
+pub(super) const BASE_PATH: &str = "/rp/product-ingestion";
+
+/// Schema versions the simulator accepts in `$version` (a missing one is accepted, as the
+/// real service does for the many clients that omit it).
+const ACCEPTED_VERSIONS: [&str; 4] = [
+    "2022-03-01-preview2",
+    "2022-03-01-preview3",
+    "2022-03-01-preview5",
+    "2022-07-01",
+];
+
+fn reply((status, body): Answer) -> Response {
+    answer(status, &body)
+}
+
+fn ingestion_error(status: u16, code: &str, message: &str) -> Response {
+    answer(
+        status,
+        &json!({"error": {"code": code, "message": message, "details": []}}),
+    )
+}
+
+/// The routes, nested under `BASE_PATH` by the caller.
+pub(super) fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/product", get(products))
+        .route("/submission/{guid}", get(submissions))
+        .route("/configure", post(configure))
+        .route("/configure/{job}/status", get(job_status))
+        .route("/configure/{job}/cancel", post(cancel))
+        .fallback(|| async { ingestion_error(404, "notFound", "Resource not found") })
+        .route_layer(from_fn_with_state(shared, authenticate))
+}
+
+/// A known `$version` (or none) and a valid bearer token, else 400 or 401.
+async fn authenticate(State(sh): Sim, req: Request, next: Next) -> Response {
+    let version = url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+        .find(|(k, _)| k.eq_ignore_ascii_case("$version"))
+        .map(|(_, v)| v.into_owned());
+    if let Some(version) = version.filter(|v| !ACCEPTED_VERSIONS.contains(&v.as_str())) {
+        return ingestion_error(
+            400,
+            "badRequest",
+            &format!("The $version '{version}' is not supported."),
+        );
+    }
+    let token = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .unwrap_or("");
+    if sh.lock().principal(token, sh.clock.now()).is_none() {
+        return ingestion_error(
+            401,
+            "unauthorized",
+            "Authentication Error: ensure you're using a valid Azure AD access token",
+        );
+    }
+    next.run(req).await
+}
+
+async fn products(State(sh): Sim, Query(query): Query<HashMap<String, String>>) -> Response {
+    let external = query
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("externalId"))
+        .map(|(_, v)| v.as_str());
+    reply(sh.lock_ingestion().products(external))
+}
+
+async fn submissions(State(sh): Sim, Path(guid): Path<String>) -> Response {
+    let now = sh.clock.now();
+    reply(sh.lock_ingestion().submissions(&guid, now))
+}
+
+async fn job_status(State(sh): Sim, Path(job): Path<String>) -> Response {
+    let now = sh.clock.now();
+    reply(sh.lock_ingestion().job_status(&job, now))
+}
+
+async fn cancel(State(sh): Sim, Path(job): Path<String>) -> Response {
+    let now = sh.clock.now();
+    reply(sh.lock_ingestion().cancel(&job, now))
+}
+
+async fn configure(State(sh): Sim, body: Bytes) -> Response {
+    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
+        return ingestion_error(
+            400,
+            "badRequest",
+            "Invalid configuration: the body is not JSON",
+        );
+    };
+    let now = sh.clock.now();
+    reply(sh.lock_ingestion().configure(&request, now))
+}

@@ -1,0 +1,218 @@
+//! The simulated Product Ingestion API over real HTTP: a publish to preview, go-live with the
+//! preview's submission id, and the checks every request gets. The clock is manual, so hours
+//! of certification pass in one call.
+
+mod common;
+
+use std::time::Duration;
+
+use offerdeck::api::ingestion_types::{ConfigureStatus, Page, Product, Submission, derive_status};
+use offerdeck::domain::Status;
+use offerdeck::sim::Simulator;
+use serde_json::{Value, json};
+
+struct Api {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Api {
+    async fn new(sim: &Simulator) -> Api {
+        let http = reqwest::Client::new();
+        let root = sim.base_url().to_string();
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_id", "offerdeck-demo"),
+            ("client_secret", "demo-secret"),
+            ("resource", "https://graph.microsoft.com"),
+        ];
+        let answer: Value = http
+            .post(format!("{root}test-tenant/oauth2/token"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        Api {
+            http,
+            base: format!("{root}rp/product-ingestion"),
+            token: answer["access_token"].as_str().unwrap().to_string(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .get(format!("{}/{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}/{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn status(&self, guid: &str) -> (Status, Vec<Submission>) {
+        let (code, body) = self
+            .get(&format!("submission/{guid}?$version=2022-03-01-preview2"))
+            .await;
+        assert_eq!(code, 200, "{body}");
+        let page: Page<Submission> = serde_json::from_value(body).unwrap();
+        (derive_status(&page.value, None), page.value)
+    }
+}
+
+/// A manual-clock simulator whose tokens outlast the hours these tests skip over.
+async fn simulator() -> Simulator {
+    let mut options = offerdeck::sim::SimOptions::demo(1.0);
+    options.clock = common::manual_clock();
+    options.settings.token_lifetime = Duration::from_secs(30 * 86_400);
+    common::simulator_with(options).await
+}
+
+fn submission(product: &str, target: &str, id: Option<&str>) -> Value {
+    let mut resource = json!({
+        "$schema": "https://schema.mp.microsoft.com/schema/submission/2022-03-01-preview2",
+        "product": product,
+        "target": {"targetType": target},
+    });
+    if let Some(id) = id {
+        resource["id"] = json!(id);
+    }
+    json!({
+        "$schema": "https://schema.mp.microsoft.com/schema/configure/2022-03-01-preview2",
+        "resources": [resource],
+    })
+}
+
+#[tokio::test]
+async fn a_product_goes_to_preview_then_live_over_http() {
+    let sim = simulator().await;
+    let api = Api::new(&sim).await;
+
+    let (code, body) = api
+        .get("product?$version=2022-03-01-preview2&externalId=alpha")
+        .await;
+    assert_eq!(code, 200);
+    let products: Page<Product> = serde_json::from_value(body).unwrap();
+    assert_eq!(products.value.len(), 1);
+    let product = &products.value[0];
+    let guid = product.guid().unwrap().to_string();
+    assert_eq!(api.status(&guid).await.0, Status::NeverPublished);
+
+    let (code, body) = api
+        .post(
+            "configure?$version=2022-03-01-preview2",
+            &submission(&product.id, "preview", None),
+        )
+        .await;
+    assert_eq!(code, 202, "{body}");
+    let job: ConfigureStatus = serde_json::from_value(body).unwrap();
+    assert!(job.job_status.is_active());
+
+    sim.advance(Duration::from_secs(600));
+    assert_eq!(api.status(&guid).await.0, Status::Running);
+    sim.advance(Duration::from_secs(3 * 3_600));
+    let (code, body) = api
+        .get(&format!(
+            "configure/{}/status?$version=2022-03-01-preview2",
+            job.job_id
+        ))
+        .await;
+    assert_eq!(code, 200);
+    let done: ConfigureStatus = serde_json::from_value(body).unwrap();
+    assert_eq!(done.job_result.as_str(), "succeeded");
+    let (status, submissions) = api.status(&guid).await;
+    assert_eq!(status, Status::WaitingForPublisherReview);
+
+    let preview = submissions
+        .iter()
+        .find(|s| s.target.target_type.as_str() == "preview")
+        .unwrap();
+    let (code, body) = api
+        .post(
+            "configure?$version=2022-03-01-preview2",
+            &submission(&product.id, "live", Some(&preview.id)),
+        )
+        .await;
+    assert_eq!(code, 202, "{body}");
+    sim.advance(Duration::from_secs(2 * 3_600));
+    assert_eq!(api.status(&guid).await.0, Status::Succeeded);
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn requests_without_a_token_or_with_an_unknown_version_are_refused() {
+    let sim = simulator().await;
+    let api = Api::new(&sim).await;
+    let (code, body) = api.get("product?$version=1999-01-01").await;
+    assert_eq!(code, 400);
+    assert_eq!(body["error"]["code"], "badRequest");
+    // Many clients omit $version; the service accepts that.
+    assert_eq!(api.get("product").await.0, 200);
+
+    let anonymous = reqwest::Client::new()
+        .get(format!("{}/product", api.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status().as_u16(), 401);
+    let (code, body) = api.get("configure/no-such-job/status").await;
+    assert_eq!(code, 404);
+    assert_eq!(body["error"]["code"], "notFound");
+    // The service matches literal segments without regard to case.
+    assert_eq!(api.get("Product?externalId=BETA").await.0, 200);
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn cancel_and_a_certification_failure_over_http() {
+    let sim = simulator().await;
+    let api = Api::new(&sim).await;
+    let (_, body) = api.post("configure", &submission_by_external("beta")).await;
+    let job: ConfigureStatus = serde_json::from_value(body).unwrap();
+    sim.advance(Duration::from_secs(3 * 3_600));
+    let (_, body) = api.get(&format!("configure/{}/status", job.job_id)).await;
+    let failed: ConfigureStatus = serde_json::from_value(body).unwrap();
+    assert!(failed.is_certification_failure(), "{failed:?}");
+    let (code, body) = api
+        .post(&format!("configure/{}/cancel", job.job_id), &json!({}))
+        .await;
+    assert_eq!(code, 400);
+    assert!(body.to_string().contains("already completed"));
+
+    let (_, body) = api
+        .post("configure", &submission_by_external("alpha"))
+        .await;
+    let job: ConfigureStatus = serde_json::from_value(body).unwrap();
+    let (code, body) = api
+        .post("configure", &submission_by_external("alpha"))
+        .await;
+    assert_eq!(code, 409, "a second publish while one runs: {body}");
+    let (code, body) = api
+        .post(&format!("configure/{}/cancel", job.job_id), &json!({}))
+        .await;
+    assert_eq!(code, 200);
+    assert_eq!(body["jobResult"], "cancelled");
+    sim.stop().await;
+}
+
+fn submission_by_external(external_id: &str) -> Value {
+    let mut body = submission("", "preview", None);
+    body["resources"][0]["product"] = json!({ "externalId": external_id });
+    body
+}
