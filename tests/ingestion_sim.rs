@@ -216,3 +216,82 @@ fn submission_by_external(external_id: &str) -> Value {
     body["resources"][0]["product"] = json!({ "externalId": external_id });
     body
 }
+
+/// offerdeck's own ingestion client against the simulator, with a token for the Graph audience
+/// read through the simulator's clock (so skipped hours expire and refresh it as in life).
+fn ingestion_client(sim: &Simulator) -> offerdeck::api::ingestion_client::IngestionClient {
+    use offerdeck::api::ingestion_client::{DEFAULT_RESOURCE, DEFAULT_VERSION, IngestionClient};
+    use offerdeck::api::{Secret, TokenProvider, TokenSource};
+    let source = TokenSource::ClientCredentials {
+        authority: sim.base_url(),
+        tenant_id: "test-tenant".into(),
+        client_id: "offerdeck-demo".into(),
+        client_secret: Secret::new("demo-secret"),
+        resource: DEFAULT_RESOURCE.into(),
+    };
+    let http = offerdeck::api::client::http_client(Duration::from_secs(5), Duration::from_secs(10))
+        .unwrap();
+    let provider = TokenProvider::new(source, http).with_clock(sim.clock().clone());
+    let mut settings = common::fast_settings(sim);
+    settings.base_url = sim.base_url().join("rp/product-ingestion").unwrap();
+    settings.api_version = DEFAULT_VERSION.into();
+    IngestionClient::new(settings, std::sync::Arc::new(provider)).unwrap()
+}
+
+#[tokio::test]
+async fn the_client_publishes_to_preview_and_takes_it_live() {
+    let sim = common::manual_simulator().await;
+    let client = ingestion_client(&sim);
+    assert!(
+        client
+            .find_product("no-such-offer")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let product = client.find_product("ALPHA").await.unwrap().unwrap();
+    let guid = product.guid().unwrap().to_string();
+
+    // Nothing to take live before a preview exists: refused before anything is sent.
+    let sent = client.requests_sent();
+    let early = client.go_live(&product.id).await.unwrap_err();
+    assert!(
+        early.to_string().contains("no successful preview"),
+        "{early}"
+    );
+    assert_eq!(
+        client.requests_sent(),
+        sent + 1,
+        "only the submissions were read"
+    );
+
+    let job = client.publish_preview(&product.id).await.unwrap();
+    assert!(job.job_status.is_active());
+    let locked = client.publish_preview(&product.id).await.unwrap_err();
+    assert!(
+        locked.to_string().contains("already being published"),
+        "{locked}"
+    );
+
+    sim.advance(Duration::from_secs(4 * 3_600));
+    let done = client.job_status(&job.job_id).await.unwrap();
+    assert_eq!(done.job_result.as_str(), "succeeded");
+    let ready = derive_status(&client.submissions(&guid).await.unwrap(), Some(&done));
+    assert_eq!(ready, Status::WaitingForPublisherReview);
+
+    let live_job = client.go_live(&product.id).await.unwrap();
+    sim.advance(Duration::from_secs(2 * 3_600));
+    let live = client.job_status(&live_job.job_id).await.unwrap();
+    let status = derive_status(&client.submissions(&guid).await.unwrap(), Some(&live));
+    assert_eq!(status, Status::Succeeded);
+    let again = client.go_live(&product.id).await.unwrap_err();
+    assert!(again.to_string().contains("already live"), "{again}");
+
+    // A job that is done cannot be cancelled; the service's words reach the caller.
+    let refused = client.cancel(&live_job.job_id).await.unwrap_err();
+    assert!(
+        refused.to_string().contains("already completed"),
+        "{refused}"
+    );
+    sim.stop().await;
+}

@@ -203,6 +203,10 @@ pub enum ApiError {
     /// The service accepted an operation but said nowhere where to follow it.
     #[error("{0}")]
     NoOperation(String),
+    /// The offer is not in a state the request needs (nothing sent), e.g. a go-live with no
+    /// successful preview waiting for it.
+    #[error("{0}")]
+    NotReady(String),
 }
 
 impl ApiError {

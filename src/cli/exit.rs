@@ -39,6 +39,7 @@ pub fn exit_for(error: &ApiError) -> Exit {
         | ApiError::Refused(_)
         | ApiError::UntrustedUrl { .. }
         | ApiError::NoOperation(_)
+        | ApiError::NotReady(_)
         | ApiError::Client(_) => Exit::Failed,
     }
 }

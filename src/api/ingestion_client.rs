@@ -1,0 +1,192 @@
+//! The Product Ingestion API client: resolving a product by its external id, reading its
+//! submissions, and the configure jobs that publish to preview, go live and cancel. Requests go
+//! through the same `Transport` as CPP's (bounded reads, retries by class, token refresh).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use url::Url;
+
+use super::ApiError;
+use super::auth::TokenProvider;
+use super::client::ClientSettings;
+use super::ingestion_types::{
+    ConfigureStatus, JobResult, JobStatus, Page, Product, Submission, TargetType,
+};
+use super::pointer;
+use super::retry::Resend;
+use super::transport::{Transport, decode, http_client};
+
+pub const DEFAULT_BASE_URL: &str = "https://graph.microsoft.com/rp/product-ingestion";
+/// Sent as `$version` on every call; the service treats it as the newest schema to answer with.
+pub const DEFAULT_VERSION: &str = "2022-03-01-preview2";
+/// The token audience of this API.
+pub const DEFAULT_RESOURCE: &str = "https://graph.microsoft.com";
+/// Microsoft asks for at most one status poll a minute per job.
+pub const MIN_POLL_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Request bodies name their schema on the current host (the old one was retired in 2024 and
+/// every request naming it fails).
+const CONFIGURE_SCHEMA: &str =
+    "https://schema.mp.microsoft.com/schema/configure/2022-03-01-preview2";
+const SUBMISSION_SCHEMA: &str =
+    "https://schema.mp.microsoft.com/schema/submission/2022-03-01-preview2";
+
+/// The Product Ingestion client. `settings.api_version` is the `$version`. Cheap to clone;
+/// clones share the connection pool, the token cache and the concurrency bound.
+#[derive(Clone)]
+pub struct IngestionClient {
+    transport: Transport,
+    settings: Arc<ClientSettings>,
+}
+
+impl std::fmt::Debug for IngestionClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IngestionClient")
+            .field("base_url", &self.settings.base_url.as_str())
+            .field("transport", &self.transport)
+            .finish()
+    }
+}
+
+impl IngestionClient {
+    pub fn new(
+        settings: ClientSettings,
+        auth: Arc<TokenProvider>,
+    ) -> Result<IngestionClient, ApiError> {
+        pointer::check_endpoint_scheme(&settings.base_url).map_err(|reason| {
+            ApiError::UntrustedUrl {
+                url: settings.base_url.to_string(),
+                reason,
+            }
+        })?;
+        let http = http_client(settings.connect_timeout, settings.request_timeout)?;
+        let transport = Transport::new(http, auth, settings.max_concurrency, settings.retry);
+        Ok(IngestionClient {
+            transport,
+            settings: Arc::new(settings),
+        })
+    }
+
+    pub fn settings(&self) -> &ClientSettings {
+        &self.settings
+    }
+
+    /// Requests sent so far (every attempt counts), for diagnostics and tests.
+    pub fn requests_sent(&self) -> u64 {
+        self.transport.requests_sent()
+    }
+
+    /// `{base}/{segments…}?$version=…`, every segment percent-encoded.
+    pub fn url(&self, segments: &[&str]) -> Url {
+        let mut url = self.settings.base_url.clone();
+        // A base URL that cannot be a base was refused in `new` (scheme check), so the
+        // segments are always available; the fallback keeps the URL unchanged.
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().extend(segments);
+        }
+        url.query_pairs_mut()
+            .append_pair("$version", &self.settings.api_version);
+        url
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(&self, url: Url) -> Result<T, ApiError> {
+        let reply = self
+            .transport
+            .execute(Method::GET, url, None, Resend::Idempotent)
+            .await?;
+        decode(&reply)
+    }
+
+    /// `GET product?externalId=`: the product whose external id (CPP's offer id) is given.
+    pub async fn find_product(&self, external_id: &str) -> Result<Option<Product>, ApiError> {
+        let mut url = self.url(&["product"]);
+        url.query_pairs_mut().append_pair("externalId", external_id);
+        let page: Page<Product> = self.get(url).await?;
+        // The service filters; matching again keeps a loose answer from naming another product.
+        Ok(page
+            .value
+            .into_iter()
+            .find(|p| p.identity.external_id.eq_ignore_ascii_case(external_id)))
+    }
+
+    /// `GET submission/{guid}`: the draft and the preview and live submissions.
+    pub async fn submissions(&self, product_guid: &str) -> Result<Vec<Submission>, ApiError> {
+        let page: Page<Submission> = self.get(self.url(&["submission", product_guid])).await?;
+        Ok(page.value)
+    }
+
+    /// `GET configure/{jobId}/status`.
+    pub async fn job_status(&self, job_id: &str) -> Result<ConfigureStatus, ApiError> {
+        self.get(self.url(&["configure", job_id, "status"])).await
+    }
+
+    /// `POST configure/{jobId}/cancel`. The service refuses (400) once certification is done.
+    pub async fn cancel(&self, job_id: &str) -> Result<ConfigureStatus, ApiError> {
+        let url = self.url(&["configure", job_id, "cancel"]);
+        self.post(url, &json!({})).await
+    }
+
+    /// Publishes every draft of the product to preview: a configure job with one submission
+    /// resource. `product` is the durable id (`product/<guid>`).
+    pub async fn publish_preview(&self, product: &str) -> Result<ConfigureStatus, ApiError> {
+        self.configure(json!({
+            "$schema": SUBMISSION_SCHEMA,
+            "product": product,
+            "target": {"targetType": "preview"},
+        }))
+        .await
+    }
+
+    /// Pushes the successful preview live. The preview submission's id is read just before
+    /// sending: a newer preview replaces it, and the service refuses a go-live without it.
+    pub async fn go_live(&self, product: &str) -> Result<ConfigureStatus, ApiError> {
+        let guid = super::ingestion_types::guid_of_product(product)
+            .ok_or_else(|| ApiError::NotReady(format!("{product} is not a product id")))?;
+        let submissions = self.submissions(guid).await?;
+        let find = |target: TargetType| submissions.iter().find(|s| s.target.target_type == target);
+        let preview = find(TargetType::Preview).filter(|s| {
+            s.status == Some(JobStatus::Completed) && s.result == Some(JobResult::Succeeded)
+        });
+        let Some(preview) = preview else {
+            return Err(ApiError::NotReady(
+                "nothing to take live: no successful preview is waiting for go-live".into(),
+            ));
+        };
+        if find(TargetType::Live).is_some_and(|live| live.id == preview.id) {
+            return Err(ApiError::NotReady(
+                "already live: the preview has no changes that are not live".into(),
+            ));
+        }
+        self.configure(json!({
+            "$schema": SUBMISSION_SCHEMA,
+            "id": preview.id,
+            "product": product,
+            "target": {"targetType": "live"},
+        }))
+        .await
+    }
+
+    /// `POST configure` with one resource. Never blindly re-sent: a second job could publish
+    /// twice, so only a throttled request is tried again.
+    async fn configure(&self, resource: Value) -> Result<ConfigureStatus, ApiError> {
+        let body = json!({ "$schema": CONFIGURE_SCHEMA, "resources": [resource] });
+        self.post(self.url(&["configure"]), &body).await
+    }
+
+    async fn post(&self, url: Url, body: &Value) -> Result<ConfigureStatus, ApiError> {
+        let reply = self
+            .transport
+            .execute(Method::POST, url, Some(body), Resend::OnlyWhenThrottled)
+            .await?;
+        let status: ConfigureStatus = decode(&reply)?;
+        if status.job_id.is_empty() {
+            return Err(ApiError::NoOperation(
+                "the service accepted the request but named no configure job".into(),
+            ));
+        }
+        Ok(status)
+    }
+}
