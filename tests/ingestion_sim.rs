@@ -295,3 +295,59 @@ async fn the_client_publishes_to_preview_and_takes_it_live() {
     );
     sim.stop().await;
 }
+
+#[tokio::test]
+async fn throttling_carries_retry_after_and_the_client_waits_it_out() {
+    let sim = simulator().await;
+    let api = Api::new(&sim).await;
+    // epsilon answers every third request about it with 429.
+    let guid = "6f1c2d3e-4a5b-4c6d-8e7f-000000000005";
+    let mut throttled = None;
+    for _ in 0..3 {
+        let r = api
+            .http
+            .get(format!("{}/submission/{guid}", api.base))
+            .bearer_auth(&api.token)
+            .send()
+            .await
+            .unwrap();
+        if r.status().as_u16() == 429 {
+            throttled = r.headers().get("retry-after").cloned();
+        }
+    }
+    assert_eq!(throttled.unwrap(), "1");
+
+    // The client honours it (and reads a 500 on job status again) without the caller seeing it.
+    let client = ingestion_client(&sim);
+    let sent = client.requests_sent();
+    for _ in 0..3 {
+        client.submissions(guid).await.unwrap();
+    }
+    assert!(client.requests_sent() > sent + 3, "one request was retried");
+    let zeta = client.find_product("zeta").await.unwrap().unwrap();
+    let job = client.publish_preview(&zeta.id).await.unwrap();
+    for _ in 0..3 {
+        assert!(client.job_status(&job.job_id).await.is_ok());
+    }
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn a_strict_simulator_wants_the_version_and_the_current_schema_host() {
+    let mut options = offerdeck::sim::SimOptions::demo(1.0);
+    options.clock = common::manual_clock();
+    options.strictness = offerdeck::sim::ingestion::Strictness {
+        require_version: true,
+        require_schema_host: true,
+    };
+    let sim = common::simulator_with(options).await;
+    let api = Api::new(&sim).await;
+    assert_eq!(api.get("product").await.0, 400);
+    assert_eq!(api.get("product?$version=2022-03-01-preview2").await.0, 200);
+    // offerdeck's client sends both, so it passes.
+    let client = ingestion_client(&sim);
+    let eta = client.find_product("eta").await.unwrap().unwrap();
+    let live = client.go_live(&eta.id).await.unwrap();
+    assert!(live.job_status.is_active());
+    sim.stop().await;
+}

@@ -143,4 +143,10 @@ pub struct SimulateArgs {
     /// Seed of the chaos dice, for a repeatable run
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Product Ingestion API: refuse calls without $version (the service accepts them)
+    #[arg(long)]
+    pub require_version: bool,
+    /// Product Ingestion API: refuse configure bodies whose $schema is not on schema.mp.microsoft.com
+    #[arg(long)]
+    pub require_schema_host: bool,
 }

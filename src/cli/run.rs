@@ -223,6 +223,8 @@ async fn simulate(args: crate::cli::SimulateArgs) -> Exit {
         latency,
         chaos,
         seed,
+        require_version,
+        require_schema_host,
     } = args;
     if !addr.ip().is_loopback() {
         write_err(&format!(
@@ -239,6 +241,10 @@ async fn simulate(args: crate::cli::SimulateArgs) -> Exit {
         .offers
         .extend(crate::sim::catalogue::bench_offers(offers));
     options.latency = latency;
+    options.strictness = crate::sim::ingestion::Strictness {
+        require_version,
+        require_schema_host,
+    };
     if !(0.0..=1.0).contains(&chaos) {
         write_err("error: --chaos is a share of answers, between 0 and 1");
         return Exit::Usage;

@@ -2,7 +2,7 @@
 //! shows every path a publisher meets: success, a 422, a certification failure, throttling,
 //! transient server errors, and each style of operation pointer.
 
-use super::ingestion::{PreviewOutcome, ProductSpec};
+use super::ingestion::{PreviewOutcome, ProductSpec, Quirk};
 use serde::{Deserialize, Serialize};
 
 /// How an offer's publishes go.
@@ -155,33 +155,58 @@ pub fn demo() -> (Vec<PublisherSpec>, Vec<OfferSpec>) {
     (publishers, offers)
 }
 
-/// The products the simulated Product Ingestion API serves for the demo principal: one that
-/// publishes cleanly, one whose certification fails, one that fails validation.
+/// The products the simulated Product Ingestion API serves for the demo principal, one per
+/// scenario: a publish that goes through, one refused with a schema-validation 400 until tried
+/// again, a certification failure, a validation failure, a throttled product, a product whose
+/// job status answers 500 now and then, one already waiting for go-live (published from the
+/// web portal) and one whose jobs cannot be cancelled.
 pub fn demo_products() -> Vec<ProductSpec> {
-    let product = |guid: &str, external_id: &str, alias: &str, outcome| ProductSpec {
-        guid: guid.into(),
+    let product = |n: u32, external_id: &str, alias: &str, outcome, quirk| ProductSpec {
+        guid: format!("6f1c2d3e-4a5b-4c6d-8e7f-{n:012}"),
         external_id: external_id.into(),
         alias: alias.into(),
         outcome,
+        quirk,
     };
+    use PreviewOutcome::*;
     vec![
+        product(1, "alpha", "Fabrikam Alpha", Succeeds, Quirk::None),
+        product(2, "beta", "Fabrikam Beta", FailsCertification, Quirk::None),
+        product(3, "gamma", "Fabrikam Gamma", FailsValidation, Quirk::None),
         product(
-            "6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f",
-            "alpha",
-            "Fabrikam Alpha",
-            PreviewOutcome::Succeeds,
+            4,
+            "delta",
+            "Fabrikam Delta",
+            Succeeds,
+            Quirk::RejectedUntilRetried(1),
         ),
         product(
-            "7a2b3c4d-5e6f-4a7b-8c9d-1e2f3a4b5c6d",
-            "beta",
-            "Fabrikam Beta",
-            PreviewOutcome::FailsCertification,
+            5,
+            "epsilon",
+            "Fabrikam Epsilon",
+            Succeeds,
+            Quirk::Throttled { every: 3 },
         ),
         product(
-            "8b3c4d5e-6f7a-4b8c-9d0e-2f3a4b5c6d7e",
-            "gamma",
-            "Fabrikam Gamma",
-            PreviewOutcome::FailsValidation,
+            6,
+            "zeta",
+            "Fabrikam Zeta",
+            Succeeds,
+            Quirk::StatusErrors { every: 2 },
+        ),
+        product(
+            7,
+            "eta",
+            "Fabrikam Eta",
+            Succeeds,
+            Quirk::AlreadyReadyForGoLive,
+        ),
+        product(
+            8,
+            "theta",
+            "Fabrikam Theta",
+            Succeeds,
+            Quirk::NotCancellable,
         ),
     ]
 }

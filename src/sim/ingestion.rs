@@ -31,6 +31,8 @@ const CONFIGURE_STATUS_SCHEMA: &str =
     "https://schema.mp.microsoft.com/schema/configure-status/2022-07-01";
 const SUBMISSION_SCHEMA: &str =
     "https://schema.mp.microsoft.com/schema/submission/2022-03-01-preview2";
+/// Where request schemas live now.
+const SCHEMA_HOST: &str = "https://schema.mp.microsoft.com/";
 /// The schema host retired in 2024: requests naming it are refused.
 const RETIRED_SCHEMA_HOST: &str = "product-ingestion.azureedge.net";
 const LIVE_WITHOUT_ID: &str =
@@ -46,6 +48,23 @@ pub enum PreviewOutcome {
     FailsCertification,
 }
 
+/// How a scripted product misbehaves besides how its publishes end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Quirk {
+    #[default]
+    None,
+    /// The first `n` configure requests are refused with a synchronous schema-validation 400.
+    RejectedUntilRetried(u32),
+    /// Every `every`-th request about the product answers 429 with `Retry-After`.
+    Throttled { every: u64 },
+    /// Every `every`-th status read of its jobs answers 500 (clients must read it as pending).
+    StatusErrors { every: u64 },
+    /// Published to preview from the web portal before we started: ready for go-live.
+    AlreadyReadyForGoLive,
+    /// Its jobs are too far along to cancel from the start.
+    NotCancellable,
+}
+
 /// A product the simulator serves.
 #[derive(Debug, Clone)]
 pub struct ProductSpec {
@@ -53,7 +72,11 @@ pub struct ProductSpec {
     pub external_id: String,
     pub alias: String,
     pub outcome: PreviewOutcome,
+    pub quirk: Quirk,
 }
+
+/// Seconds a throttled client is asked to wait.
+pub const RETRY_AFTER_SECONDS: u64 = 1;
 
 #[derive(Debug, Clone)]
 struct SimProduct {
@@ -62,6 +85,10 @@ struct SimProduct {
     preview: Option<(u64, String)>,
     /// The submission number and job of the newest go-live.
     live: Option<(u64, String)>,
+    /// Requests about the product, configure requests and job status reads so far (for quirks).
+    requests: u64,
+    configures: u32,
+    status_reads: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -179,26 +206,82 @@ pub struct IngestionSim {
     /// Submission numbers are large 64-bit values, as the service's are.
     next_submission: u64,
     next_job: u64,
+    strict: Strictness,
+}
+
+/// Strictness switches: what the service may insist on that most clients get wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Strictness {
+    /// Refuse calls without `$version` (the service accepts them by default).
+    pub require_version: bool,
+    /// Refuse configure bodies whose `$schema` is not on `schema.mp.microsoft.com` (the retired
+    /// host is always refused).
+    pub require_schema_host: bool,
 }
 
 impl IngestionSim {
-    pub fn new(products: Vec<ProductSpec>, time_scale: f64) -> IngestionSim {
-        IngestionSim {
-            products: products
-                .into_iter()
-                .map(|spec| {
-                    let product = SimProduct {
-                        spec,
-                        preview: None,
-                        live: None,
-                    };
-                    (product.spec.guid.to_ascii_lowercase(), product)
-                })
-                .collect(),
+    /// The service at `now`, serving `products`.
+    pub fn new(products: Vec<ProductSpec>, time_scale: f64, now: Moment) -> IngestionSim {
+        let mut sim = IngestionSim {
+            products: BTreeMap::new(),
             jobs: BTreeMap::new(),
             time_scale: time_scale.max(1e-9),
             next_submission: 1_152_921_515_689_847_000,
             next_job: 1,
+            strict: Strictness::default(),
+        };
+        for spec in products {
+            let guid = spec.guid.to_ascii_lowercase();
+            let ready = spec.quirk == Quirk::AlreadyReadyForGoLive;
+            sim.products.insert(
+                guid.clone(),
+                SimProduct {
+                    spec,
+                    preview: None,
+                    live: None,
+                    requests: 0,
+                    configures: 0,
+                    status_reads: 0,
+                },
+            );
+            if ready {
+                // A preview that finished a day ago, published by someone else.
+                let long_ago = now - chrono::Duration::days(1);
+                let job = sim.start_job(&guid, TargetType::Preview, long_ago);
+                let number = sim.next_submission;
+                sim.next_submission += 1;
+                if let Some(product) = sim.products.get_mut(&guid) {
+                    product.preview = Some((number, job));
+                }
+            }
+        }
+        sim
+    }
+
+    /// Turns the strictness switches on or off.
+    pub fn with_strictness(mut self, strict: Strictness) -> IngestionSim {
+        self.strict = strict;
+        self
+    }
+
+    pub fn strictness(&self) -> Strictness {
+        self.strict
+    }
+
+    /// Counts a request about a product; a throttled product answers 429 every so often.
+    fn throttle(&mut self, guid: &str) -> Option<Answer> {
+        let product = self.products.get_mut(guid)?;
+        product.requests += 1;
+        match product.spec.quirk {
+            Quirk::Throttled { every } if every > 0 && product.requests % every == 0 => {
+                Some(error(
+                    429,
+                    "tooManyRequests",
+                    "Too many requests, retry after the time given in Retry-After",
+                    json!([]),
+                ))
+            }
+            _ => None,
         }
     }
 
@@ -222,8 +305,12 @@ impl IngestionSim {
     }
 
     /// `GET submission/{guid}`: the draft, and the preview and live submissions if any.
-    pub fn submissions(&self, guid: &str, now: Moment) -> Answer {
-        let Some(product) = self.products.get(&guid.to_ascii_lowercase()) else {
+    pub fn submissions(&mut self, guid: &str, now: Moment) -> Answer {
+        let key = guid.to_ascii_lowercase();
+        if let Some(throttled) = self.throttle(&key) {
+            return throttled;
+        }
+        let Some(product) = self.products.get(&key) else {
             return error(404, "notFound", "Resource not found", json!([]));
         };
         let guid = &product.spec.guid;
@@ -257,7 +344,27 @@ impl IngestionSim {
     }
 
     /// `GET configure/{jobId}/status`.
-    pub fn job_status(&self, job_id: &str, now: Moment) -> Answer {
+    pub fn job_status(&mut self, job_id: &str, now: Moment) -> Answer {
+        let Some(guid) = self.jobs.get(job_id).map(|j| j.product.clone()) else {
+            return error(404, "notFound", "Resource not found", json!([]));
+        };
+        if let Some(throttled) = self.throttle(&guid) {
+            return throttled;
+        }
+        if let Some(product) = self.products.get_mut(&guid) {
+            product.status_reads += 1;
+            if let Quirk::StatusErrors { every } = product.spec.quirk
+                && every > 0
+                && product.status_reads % every == 0
+            {
+                return error(
+                    500,
+                    "internalServerError",
+                    "An unexpected error occurred while reading the job",
+                    json!([]),
+                );
+            }
+        }
         match self.jobs.get(job_id) {
             Some(job) => (200, self.status_body(job, now)),
             None => error(404, "notFound", "Resource not found", json!([])),
@@ -294,10 +401,15 @@ impl IngestionSim {
     /// `POST configure/{jobId}/cancel`.
     pub fn cancel(&mut self, job_id: &str, now: Moment) -> Answer {
         let scale = self.time_scale;
+        let stuck = self
+            .jobs
+            .get(job_id)
+            .and_then(|j| self.products.get(&j.product))
+            .is_some_and(|p| p.spec.quirk == Quirk::NotCancellable);
         let Some(job) = self.jobs.get_mut(job_id) else {
             return error(404, "notFound", "Resource not found", json!([]));
         };
-        if !job.can_cancel(now, scale) {
+        if stuck || !job.can_cancel(now, scale) {
             return error(
                 400,
                 "badRequest",
@@ -313,10 +425,12 @@ impl IngestionSim {
     /// `POST configure`: only submission resources are acted on; anything else in the request
     /// is accepted as a draft edit and changes nothing we simulate.
     pub fn configure(&mut self, body: &Value, now: Moment) -> Answer {
-        let schema_problem = |v: &Value| {
-            v.get("$schema")
-                .and_then(Value::as_str)
-                .is_some_and(|s| s.contains(RETIRED_SCHEMA_HOST))
+        let strict = self.strict.require_schema_host;
+        let schema_problem = |v: &Value| match v.get("$schema").and_then(Value::as_str) {
+            Some(schema) => {
+                schema.contains(RETIRED_SCHEMA_HOST) || (strict && !schema.starts_with(SCHEMA_HOST))
+            }
+            None => strict,
         };
         let resources = body.get("resources").and_then(Value::as_array);
         let Some(resources) = resources.filter(|r| !r.is_empty()) else {
@@ -341,6 +455,19 @@ impl IngestionSim {
                 json!([{"code": "resourceNotFound", "message": "The product does not exist", "details": []}]),
             );
         };
+        if let Some(throttled) = self.throttle(&guid) {
+            return throttled;
+        }
+        if let Some(product) = self.products.get_mut(&guid) {
+            product.configures += 1;
+            if let Quirk::RejectedUntilRetried(n) = product.spec.quirk
+                && product.configures <= n
+            {
+                return schema_error(
+                    "The property 'target' is required: the submission was not accepted (try again)",
+                );
+            }
+        }
         let target = TargetType::parse(
             submission["target"]["targetType"]
                 .as_str()
@@ -366,7 +493,7 @@ impl IngestionSim {
                 if let Some(product) = self.products.get_mut(&guid) {
                     product.preview = Some((number, job.clone()));
                 }
-                self.job_status(&job, now).map_status(202)
+                self.accepted(&job, now)
             }
             TargetType::Live => {
                 let preview = self.ready_preview(&guid, now);
@@ -387,9 +514,17 @@ impl IngestionSim {
                 if let Some(product) = self.products.get_mut(&guid) {
                     product.live = Some((number, job.clone()));
                 }
-                self.job_status(&job, now).map_status(202)
+                self.accepted(&job, now)
             }
             _ => schema_error("targetType must be preview or live"),
+        }
+    }
+
+    /// 202 with the new job's status (not counted as a status read).
+    fn accepted(&self, job_id: &str, now: Moment) -> Answer {
+        match self.jobs.get(job_id) {
+            Some(job) => (202, self.status_body(job, now)),
+            None => error(500, "internalServerError", "The job was lost", json!([])),
         }
     }
 
@@ -457,21 +592,6 @@ fn schema_error(message: &str) -> Answer {
     )
 }
 
-trait MapStatus {
-    fn map_status(self, status: u16) -> Answer;
-}
-
-impl MapStatus for Answer {
-    /// Keeps the body, replaces a success status (202 for an accepted configure).
-    fn map_status(self, status: u16) -> Answer {
-        if self.0 == 200 {
-            (status, self.1)
-        } else {
-            self
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -483,14 +603,20 @@ mod tests {
     const GUID: &str = "11111111-2222-4333-8444-555555555555";
 
     fn sim(outcome: PreviewOutcome) -> IngestionSim {
+        with_quirk(outcome, Quirk::None)
+    }
+
+    fn with_quirk(outcome: PreviewOutcome, quirk: Quirk) -> IngestionSim {
         IngestionSim::new(
             vec![ProductSpec {
                 guid: GUID.into(),
                 external_id: "alpha".into(),
                 alias: "Alpha".into(),
                 outcome,
+                quirk,
             }],
             1.0,
+            t0(),
         )
     }
 
@@ -514,7 +640,7 @@ mod tests {
                "resources": [submission]})
     }
 
-    fn status_of(sim: &IngestionSim, now: Moment) -> Status {
+    fn status_of(sim: &mut IngestionSim, now: Moment) -> Status {
         let (code, body) = sim.submissions(GUID, now);
         assert_eq!(code, 200);
         let page: Page<Submission> = serde_json::from_value(body).unwrap();
@@ -534,13 +660,16 @@ mod tests {
     #[test]
     fn a_publish_goes_to_preview_then_live_with_the_same_submission_id() {
         let mut sim = sim(PreviewOutcome::Succeeds);
-        assert_eq!(status_of(&sim, t0()), Status::NeverPublished);
+        assert_eq!(status_of(&mut sim, t0()), Status::NeverPublished);
         let accepted = sim.configure(&publish("preview", None), t0());
         assert_eq!(accepted.0, 202);
         assert_eq!(job_of(&accepted).job_status.as_str(), "notStarted");
-        assert_eq!(status_of(&sim, after(600)), Status::Running);
+        assert_eq!(status_of(&mut sim, after(600)), Status::Running);
         let ready = after(8_000);
-        assert_eq!(status_of(&sim, ready), Status::WaitingForPublisherReview);
+        assert_eq!(
+            status_of(&mut sim, ready),
+            Status::WaitingForPublisherReview
+        );
 
         // Going live without the preview's id is refused with the service's words.
         let refused = sim.configure(&publish("live", None), ready);
@@ -556,8 +685,8 @@ mod tests {
         let id = preview.map(|s| s.id.clone());
         let live = sim.configure(&publish("live", id), ready);
         assert_eq!(live.0, 202, "{live:?}");
-        assert_eq!(status_of(&sim, after(8_100)), Status::Running);
-        assert_eq!(status_of(&sim, after(12_000)), Status::Succeeded);
+        assert_eq!(status_of(&mut sim, after(8_100)), Status::Running);
+        assert_eq!(status_of(&mut sim, after(12_000)), Status::Succeeded);
     }
 
     #[test]
@@ -591,7 +720,7 @@ mod tests {
         let done = job_of(&sim.job_status(&job, after(8_000)));
         assert_eq!(done.job_result.as_str(), "failed");
         assert!(done.is_certification_failure());
-        assert_eq!(status_of(&sim, after(8_000)), Status::Failed);
+        assert_eq!(status_of(&mut sim, after(8_000)), Status::Failed);
 
         let mut sim = self::sim(PreviewOutcome::FailsValidation);
         let job = job_of(&sim.configure(&publish("preview", None), t0())).job_id;
@@ -619,5 +748,44 @@ mod tests {
         assert_eq!(sim.submissions("nope", t0()).0, 404);
         let (_, found) = sim.products(Some("ALPHA"));
         assert_eq!(found["value"].as_array().map(Vec::len), Some(1));
+    }
+
+    #[test]
+    fn scenario_quirks_behave_as_scripted() {
+        let mut sim = with_quirk(PreviewOutcome::Succeeds, Quirk::RejectedUntilRetried(1));
+        let (code, body) = sim.configure(&publish("preview", None), t0());
+        assert_eq!(code, 400);
+        assert!(body.to_string().contains("schemaValidationError"));
+        assert_eq!(sim.configure(&publish("preview", None), t0()).0, 202);
+
+        let mut sim = with_quirk(PreviewOutcome::Succeeds, Quirk::Throttled { every: 3 });
+        let codes: Vec<u16> = (0..6).map(|_| sim.submissions(GUID, t0()).0).collect();
+        assert_eq!(codes, vec![200, 200, 429, 200, 200, 429]);
+
+        let mut sim = with_quirk(PreviewOutcome::Succeeds, Quirk::StatusErrors { every: 2 });
+        let job = job_of(&sim.configure(&publish("preview", None), t0())).job_id;
+        let codes: Vec<u16> = (0..4).map(|_| sim.job_status(&job, t0()).0).collect();
+        assert_eq!(codes, vec![200, 500, 200, 500]);
+
+        let mut sim = with_quirk(PreviewOutcome::Succeeds, Quirk::AlreadyReadyForGoLive);
+        assert_eq!(status_of(&mut sim, t0()), Status::WaitingForPublisherReview);
+
+        let mut sim = with_quirk(PreviewOutcome::Succeeds, Quirk::NotCancellable);
+        let job = job_of(&sim.configure(&publish("preview", None), t0())).job_id;
+        assert_eq!(sim.cancel(&job, after(60)).0, 400);
+    }
+
+    #[test]
+    fn the_strict_service_wants_the_current_schema_host() {
+        let mut sim = sim(PreviewOutcome::Succeeds).with_strictness(Strictness {
+            require_version: true,
+            require_schema_host: true,
+        });
+        let mut bare = publish("preview", None);
+        bare["resources"][0]
+            .as_object_mut()
+            .map(|r| r.remove("$schema"));
+        assert_eq!(sim.configure(&bare, t0()).0, 400);
+        assert_eq!(sim.configure(&publish("preview", None), t0()).0, 202);
     }
 }

@@ -53,6 +53,8 @@ pub struct SimOptions {
     pub clock: Clock,
     /// The products the Product Ingestion API serves.
     pub products: Vec<ingestion::ProductSpec>,
+    /// What the Product Ingestion API insists on.
+    pub strictness: ingestion::Strictness,
 }
 
 impl SimOptions {
@@ -74,6 +76,7 @@ impl SimOptions {
             chaos: None,
             clock: Clock::System,
             products: catalogue::demo_products(),
+            strictness: ingestion::Strictness::default(),
         }
     }
 }
@@ -107,7 +110,10 @@ impl Simulator {
         }
         let shared = Arc::new(Shared {
             state: Mutex::new(state),
-            ingestion: Mutex::new(ingestion::IngestionSim::new(options.products, time_scale)),
+            ingestion: Mutex::new(
+                ingestion::IngestionSim::new(options.products, time_scale, now)
+                    .with_strictness(options.strictness),
+            ),
             latency: options.latency,
             client_id: options.client_id,
             client_secret: options.client_secret,

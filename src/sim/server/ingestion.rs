@@ -7,7 +7,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::header::AUTHORIZATION;
+use axum::http::HeaderValue;
+use axum::http::header::{AUTHORIZATION, RETRY_AFTER};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -31,7 +32,14 @@ const ACCEPTED_VERSIONS: [&str; 4] = [
 ];
 
 fn reply((status, body): Answer) -> Response {
-    answer(status, &body)
+    let mut response = answer(status, &body);
+    if status == 429 {
+        response.headers_mut().insert(
+            RETRY_AFTER,
+            HeaderValue::from(crate::sim::ingestion::RETRY_AFTER_SECONDS),
+        );
+    }
+    response
 }
 
 fn ingestion_error(status: u16, code: &str, message: &str) -> Response {
@@ -58,12 +66,22 @@ async fn authenticate(State(sh): Sim, req: Request, next: Next) -> Response {
     let version = url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
         .find(|(k, _)| k.eq_ignore_ascii_case("$version"))
         .map(|(_, v)| v.into_owned());
-    if let Some(version) = version.filter(|v| !ACCEPTED_VERSIONS.contains(&v.as_str())) {
-        return ingestion_error(
-            400,
-            "badRequest",
-            &format!("The $version '{version}' is not supported."),
-        );
+    match version {
+        Some(version) if !ACCEPTED_VERSIONS.contains(&version.as_str()) => {
+            return ingestion_error(
+                400,
+                "badRequest",
+                &format!("The $version '{version}' is not supported."),
+            );
+        }
+        None if sh.lock_ingestion().strictness().require_version => {
+            return ingestion_error(
+                400,
+                "badRequest",
+                "The $version query parameter is required.",
+            );
+        }
+        _ => {}
     }
     let token = req
         .headers()
