@@ -266,7 +266,7 @@ async fn simulate(args: crate::cli::SimulateArgs) -> Exit {
     };
     let base = sim.base_url();
     write_out(&format!(
-        "offerdeck simulator of the Cloud Partner Portal API listening on {base}"
+        "offerdeck simulator of the Cloud Partner Portal and Product Ingestion APIs listening on {base}"
     ));
     write_out(&format!(
         "  time scale: {time_scale} simulated seconds per second; latency: {}",

@@ -1,6 +1,7 @@
-//! The embedded simulator of the Cloud Partner Portal API: a real HTTP server on loopback, in
-//! the same binary, with the publish state machine, step progress, 422 validation failures,
-//! certification failures, throttling, transient faults and a fake Azure AD token endpoint.
+//! The embedded simulator of the Cloud Partner Portal API (and the Product Ingestion API): a
+//! real HTTP server on loopback, in the same binary, with the publish state machine, step
+//! progress, 422 validation failures, certification failures, throttling, transient faults and
+//! a fake Azure AD token endpoint.
 //!
 //! It also serves the Product Ingestion API under `/rp/product-ingestion`; `ingestion` holds
 //! that API's state machine (products, submissions per environment, configure jobs).
