@@ -50,12 +50,20 @@ pub fn token_source(
     {
         crate::redact::register(secret.trim());
     }
+    let section = if auth.section.is_empty() {
+        "auth"
+    } else {
+        auth.section
+    };
     let where_auth = match auth.line {
         Some(line) => format!(
-            "the [auth] section of {} (line {line})",
+            "the [{section}] section of {} (line {line})",
             config_path.display()
         ),
-        None => format!("{} (it has no [auth] section yet)", config_path.display()),
+        None => format!(
+            "{} (it has no [{section}] section yet)",
+            config_path.display()
+        ),
     };
     let mut token_var_empty = false;
     if let Ok(token) = std::env::var(&auth.token_env) {

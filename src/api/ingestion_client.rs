@@ -27,12 +27,11 @@ pub const DEFAULT_RESOURCE: &str = "https://graph.microsoft.com";
 /// Microsoft asks for at most one status poll a minute per job.
 pub const MIN_POLL_INTERVAL: Duration = Duration::from_secs(60);
 
-/// Request bodies name their schema on the current host (the old one was retired in 2024 and
-/// every request naming it fails).
-const CONFIGURE_SCHEMA: &str =
-    "https://schema.mp.microsoft.com/schema/configure/2022-03-01-preview2";
-const SUBMISSION_SCHEMA: &str =
-    "https://schema.mp.microsoft.com/schema/submission/2022-03-01-preview2";
+/// Where request bodies say their schemas live. Configurable: Microsoft moved it once (the old
+/// `product-ingestion.azureedge.net` was retired in 2024 and every request naming it failed).
+pub const DEFAULT_SCHEMA_HOST: &str = "https://schema.mp.microsoft.com/";
+/// The schema version of the request bodies offerdeck sends.
+const SCHEMA_VERSION: &str = "2022-03-01-preview2";
 
 /// The Product Ingestion client. `settings.api_version` is the `$version`. Cheap to clone;
 /// clones share the connection pool, the token cache and the concurrency bound.
@@ -40,6 +39,7 @@ const SUBMISSION_SCHEMA: &str =
 pub struct IngestionClient {
     transport: Transport,
     settings: Arc<ClientSettings>,
+    schema_host: Url,
 }
 
 impl std::fmt::Debug for IngestionClient {
@@ -67,7 +67,26 @@ impl IngestionClient {
         Ok(IngestionClient {
             transport,
             settings: Arc::new(settings),
+            // Infallible: a constant, valid URL.
+            schema_host: Url::parse(DEFAULT_SCHEMA_HOST).unwrap_or_else(|_| unreachable!()),
         })
+    }
+
+    /// Names request schemas on another host than the default.
+    pub fn with_schema_host(mut self, host: Url) -> IngestionClient {
+        self.schema_host = host;
+        self
+    }
+
+    /// `{schema host}/schema/{resource}/{version}`.
+    fn schema(&self, resource: &str) -> String {
+        let host = self.schema_host.as_str().trim_end_matches('/');
+        format!("{host}/schema/{resource}/{SCHEMA_VERSION}")
+    }
+
+    /// Tells `listener` of every long wait before a retry.
+    pub fn on_wait(&self, listener: super::transport::WaitListener) {
+        self.transport.on_wait(listener);
     }
 
     pub fn settings(&self) -> &ClientSettings {
@@ -133,7 +152,7 @@ impl IngestionClient {
     /// resource. `product` is the durable id (`product/<guid>`).
     pub async fn publish_preview(&self, product: &str) -> Result<ConfigureStatus, ApiError> {
         self.configure(json!({
-            "$schema": SUBMISSION_SCHEMA,
+            "$schema": self.schema("submission"),
             "product": product,
             "target": {"targetType": "preview"},
         }))
@@ -161,7 +180,7 @@ impl IngestionClient {
             ));
         }
         self.configure(json!({
-            "$schema": SUBMISSION_SCHEMA,
+            "$schema": self.schema("submission"),
             "id": preview.id,
             "product": product,
             "target": {"targetType": "live"},
@@ -172,7 +191,7 @@ impl IngestionClient {
     /// `POST configure` with one resource. Never blindly re-sent: a second job could publish
     /// twice, so only a throttled request is tried again.
     async fn configure(&self, resource: Value) -> Result<ConfigureStatus, ApiError> {
-        let body = json!({ "$schema": CONFIGURE_SCHEMA, "resources": [resource] });
+        let body = json!({ "$schema": self.schema("configure"), "resources": [resource] });
         self.post(self.url(&["configure"]), &body).await
     }
 

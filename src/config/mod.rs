@@ -21,6 +21,7 @@ pub const CONFIG_ENV: &str = "OFFERDECK_CONFIG";
 pub const DEFAULT_TOKEN_ENV: &str = "OFFERDECK_TOKEN";
 pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
 pub const DEFAULT_RESOURCE: &str = "https://cloudpartner.azure.com";
+pub const DEFAULT_INGESTION_TOKEN_ENV: &str = "OFFERDECK_INGESTION_TOKEN";
 
 /// A configuration problem, always naming the file (and where possible line and column).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -63,8 +64,24 @@ pub struct AuthConfig {
     pub client_secret_env: Option<String>,
     pub authority: Option<Url>,
     pub resource: String,
-    /// The line of the `[auth]` header in the file, when there is one (for messages).
+    /// The line of the section's header in the file, when there is one (for messages).
     pub line: Option<usize>,
+    /// The section it was read from: `auth` or `ingestion.auth`.
+    pub section: &'static str,
+}
+
+/// `[ingestion]`: the Partner Center Product Ingestion API.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IngestionConfig {
+    pub base_url: Url,
+    /// Sent as `$version` on every call.
+    pub version: String,
+    /// How often one job's status is read (at least a minute against the real service).
+    pub poll_interval: Duration,
+    /// Where request bodies say their schemas live.
+    pub schema_host: Url,
+    /// `[ingestion.auth]`: same keys as `[auth]`, another audience and token variable.
+    pub auth: AuthConfig,
 }
 
 /// `[ui]`: dashboard preferences.
@@ -108,6 +125,7 @@ pub struct Config {
     pub api: ApiConfig,
     pub auth: AuthConfig,
     pub ui: UiConfig,
+    pub ingestion: IngestionConfig,
     pub offers: Vec<OfferConfig>,
     /// Things worth telling the user that do not stop the program.
     pub warnings: Vec<String>,
@@ -207,6 +225,38 @@ mod tests {
             }) => (line, column, message),
             other => panic!("expected an error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn the_ingestion_section_has_the_documented_defaults_and_bounds() {
+        let c = parse(Path::new("c.toml"), EXAMPLE).unwrap();
+        assert_eq!(
+            c.ingestion.base_url.as_str(),
+            "https://graph.microsoft.com/rp/product-ingestion"
+        );
+        assert_eq!(c.ingestion.version, "2022-03-01-preview2");
+        assert_eq!(c.ingestion.poll_interval, Duration::from_secs(60));
+        assert_eq!(c.ingestion.auth.token_env, "OFFERDECK_INGESTION_TOKEN");
+        assert_eq!(c.ingestion.auth.resource, "https://graph.microsoft.com");
+        assert_eq!(c.ingestion.auth.section, "ingestion.auth");
+
+        // Microsoft asks for one poll a minute at most; a simulator on loopback may go faster.
+        let (line, _, msg) = err("[ingestion]\npoll_interval = \"10s\"\n");
+        assert_eq!(line, 2);
+        assert!(msg.contains("between 1m and 1day"), "{msg}");
+        let fast = parse(
+            Path::new("c.toml"),
+            "[ingestion]\nbase_url = \"http://127.0.0.1:9/rp/product-ingestion\"\npoll_interval = \"100ms\"\n",
+        )
+        .unwrap();
+        assert_eq!(fast.ingestion.poll_interval, Duration::from_millis(100));
+
+        let (line, _, msg) = err("[ingestion.auth]\ntenant_id = \"t\"\n");
+        assert_eq!(line, 2);
+        assert!(msg.contains("[ingestion.auth]"), "{msg}");
+        let (line, _, msg) = err("[ingestion]\nbase_url = \"http://graph.example.com\"\n");
+        assert_eq!(line, 2);
+        assert!(msg.contains("base_url"), "{msg}");
     }
 
     #[test]

@@ -14,6 +14,8 @@ pub(super) struct RawConfig {
     #[serde(default)]
     pub ui: RawUi,
     #[serde(default)]
+    pub ingestion: RawIngestion,
+    #[serde(default)]
     pub offers: Vec<Spanned<RawOffer>>,
 }
 
@@ -40,6 +42,18 @@ pub(super) struct RawAuth {
     pub client_secret_env: Option<Spanned<String>>,
     pub authority: Option<Spanned<String>>,
     pub resource: Option<Spanned<String>>,
+}
+
+/// `[ingestion]`: the Product Ingestion API, with its own `[ingestion.auth]`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawIngestion {
+    pub base_url: Option<Spanned<String>>,
+    pub version: Option<Spanned<String>>,
+    pub poll_interval: Option<Spanned<String>>,
+    pub schema_host: Option<Spanned<String>>,
+    #[serde(default)]
+    pub auth: RawAuth,
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -10,7 +10,7 @@ use url::Url;
 use super::raw::RawConfig;
 use super::{
     ApiConfig, AuthConfig, Config, ConfigError, DEFAULT_AUTHORITY, DEFAULT_RESOURCE,
-    DEFAULT_TOKEN_ENV, OfferConfig, UiConfig,
+    DEFAULT_TOKEN_ENV, IngestionConfig, OfferConfig, UiConfig,
 };
 use crate::api::client::ClientSettings;
 use crate::api::pointer::check_endpoint_scheme;
@@ -140,47 +140,120 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             .map(|v| v.get_ref().trim().to_string())
             .filter(|v| !v.is_empty())
     };
-    let authority = match &raw.auth.authority {
-        None => None,
-        Some(s) => {
+    // `[auth]` and `[ingestion.auth]` take the same keys.
+    let auth_of = |raw: &super::raw::RawAuth,
+                   section: &'static str,
+                   token_env: &str,
+                   resource: &str|
+     -> Result<AuthConfig, ConfigError> {
+        let authority = match &raw.authority {
+            None => None,
+            Some(s) => {
+                let url = Url::parse(s.get_ref().trim()).map_err(|e| {
+                    at(s.span().start, format!("authority = {:?} is not a URL ({e}); the default is \"{DEFAULT_AUTHORITY}\"", s.get_ref()))
+                })?;
+                check_endpoint_scheme(&url)
+                    .map_err(|reason| at(s.span().start, format!("authority: {reason}")))?;
+                Some(url)
+            }
+        };
+        let partial_credentials = [&raw.tenant_id, &raw.client_id, &raw.client_secret_env];
+        let given = partial_credentials.iter().filter(|f| f.is_some()).count();
+        if given > 0 && given < 3 {
+            let first = partial_credentials
+                .iter()
+                .find_map(|f| f.as_ref())
+                .map(|s| s.span().start)
+                .unwrap_or(0);
+            return Err(at(
+                first,
+                format!(
+                    "client credentials in [{section}] need all three of tenant_id, client_id and client_secret_env (the name of the variable holding the secret)"
+                ),
+            ));
+        }
+        let header = format!("[{section}]");
+        Ok(AuthConfig {
+            token_env: text_of(&raw.token_env).unwrap_or_else(|| token_env.to_string()),
+            token_command: text_of(&raw.token_command),
+            tenant_id: text_of(&raw.tenant_id),
+            client_id: text_of(&raw.client_id),
+            client_secret_env: text_of(&raw.client_secret_env),
+            authority,
+            resource: text_of(&raw.resource).unwrap_or_else(|| resource.to_string()),
+            line: text
+                .lines()
+                .position(|l| l.trim_start().starts_with(&header))
+                .map(|i| i + 1),
+            section,
+        })
+    };
+    let auth = auth_of(&raw.auth, "auth", DEFAULT_TOKEN_ENV, DEFAULT_RESOURCE)?;
+
+    let ingestion = {
+        use crate::api::ingestion_client as defaults;
+        let url_of = |field: &Option<Spanned<String>>, name: &str, default: &str| {
+            let Some(s) = field else {
+                // Infallible: the defaults are constant, valid URLs.
+                return Ok(Url::parse(default).unwrap_or_else(|_| unreachable!()));
+            };
             let url = Url::parse(s.get_ref().trim()).map_err(|e| {
-                at(s.span().start, format!("authority = {:?} is not a URL ({e}); the default is \"{DEFAULT_AUTHORITY}\"", s.get_ref()))
+                at(
+                    s.span().start,
+                    format!(
+                        "{name} = {:?} is not a URL ({e}); the default is \"{default}\"",
+                        s.get_ref()
+                    ),
+                )
             })?;
             check_endpoint_scheme(&url)
-                .map_err(|reason| at(s.span().start, format!("authority: {reason}")))?;
-            Some(url)
+                .map_err(|reason| at(s.span().start, format!("{name}: {reason}")))?;
+            Ok(url)
+        };
+        let raw_ing = &raw.ingestion;
+        let base_url = url_of(&raw_ing.base_url, "base_url", defaults::DEFAULT_BASE_URL)?;
+        let version = match &raw_ing.version {
+            None => defaults::DEFAULT_VERSION.to_string(),
+            Some(s) if s.get_ref().trim().is_empty() => {
+                return Err(at(
+                    s.span().start,
+                    format!(
+                        "version must not be empty (the default is \"{}\")",
+                        defaults::DEFAULT_VERSION
+                    ),
+                ));
+            }
+            Some(s) => s.get_ref().trim().to_string(),
+        };
+        // Microsoft asks for at most one status poll a minute per job; a simulator on
+        // loopback may be polled faster.
+        let fastest = if crate::api::pointer::is_loopback(&base_url) {
+            Duration::from_millis(50)
+        } else {
+            defaults::MIN_POLL_INTERVAL
+        };
+        IngestionConfig {
+            poll_interval: duration(
+                &raw_ing.poll_interval,
+                "poll_interval",
+                defaults::MIN_POLL_INTERVAL.max(fastest),
+                (fastest, Duration::from_secs(86_400)),
+            )?,
+            schema_host: url_of(
+                &raw_ing.schema_host,
+                "schema_host",
+                defaults::DEFAULT_SCHEMA_HOST,
+            )?,
+            auth: auth_of(
+                &raw_ing.auth,
+                "ingestion.auth",
+                super::DEFAULT_INGESTION_TOKEN_ENV,
+                defaults::DEFAULT_RESOURCE,
+            )?,
+            base_url,
+            version,
         }
     };
-    let auth = AuthConfig {
-        token_env: text_of(&raw.auth.token_env).unwrap_or_else(|| DEFAULT_TOKEN_ENV.to_string()),
-        token_command: text_of(&raw.auth.token_command),
-        tenant_id: text_of(&raw.auth.tenant_id),
-        client_id: text_of(&raw.auth.client_id),
-        client_secret_env: text_of(&raw.auth.client_secret_env),
-        authority,
-        resource: text_of(&raw.auth.resource).unwrap_or_else(|| DEFAULT_RESOURCE.to_string()),
-        line: text
-            .lines()
-            .position(|l| l.trim_start().starts_with("[auth]"))
-            .map(|i| i + 1),
-    };
-    let partial_credentials = [
-        &raw.auth.tenant_id,
-        &raw.auth.client_id,
-        &raw.auth.client_secret_env,
-    ];
-    let given = partial_credentials.iter().filter(|f| f.is_some()).count();
-    if given > 0 && given < 3 {
-        let first = partial_credentials
-            .iter()
-            .find_map(|f| f.as_ref())
-            .map(|s| s.span().start)
-            .unwrap_or(0);
-        return Err(at(
-            first,
-            "client credentials need all three of tenant_id, client_id and client_secret_env (the name of the variable holding the secret)".into(),
-        ));
-    }
 
     let ui = UiConfig {
         bell: raw.ui.bell.unwrap_or(false),
@@ -252,6 +325,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         api,
         auth,
         ui,
+        ingestion,
         offers,
         warnings: Vec::new(),
     })
@@ -285,10 +359,9 @@ fn expected(key: &str) -> Option<&'static str> {
         "concurrency" => "a whole number from 1 to 256",
         "bell" | "ascii" | "no_color" => "true or false",
         "notification_emails" => "a list of addresses in quotes, like [\"ops@contoso.com\"]",
-        "base_url" | "api_version" | "token_env" | "token_command" | "tenant_id" | "client_id"
-        | "client_secret_env" | "authority" | "resource" | "publisher" | "offer" | "backend" => {
-            "text in quotes"
-        }
+        "base_url" | "api_version" | "version" | "schema_host" | "token_env" | "token_command"
+        | "tenant_id" | "client_id" | "client_secret_env" | "authority" | "resource"
+        | "publisher" | "offer" | "backend" => "text in quotes",
         _ => return None,
     })
 }
