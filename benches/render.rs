@@ -31,6 +31,10 @@ fn config(offers: usize) -> Config {
         },
         auth: AuthConfig::default(),
         ui: UiConfig::default(),
+        // The defaults of an empty file.
+        ingestion: offerdeck::config::parse(std::path::Path::new("bench.toml"), "")
+            .unwrap()
+            .ingestion,
         offers: (0..offers)
             .map(|i| OfferConfig {
                 id: OfferId::new("bench", &format!("offer-{i:04}")).unwrap(),
