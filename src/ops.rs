@@ -162,7 +162,14 @@ pub async fn cancel(
     offer: &OfferId,
     now: DateTime<Utc>,
 ) -> Result<Option<StartOutcome>, ApiError> {
-    let Some(started) = backend.cancel(offer).await? else {
+    // The newest unfinished operation offerdeck recorded on the offer (a job of the Product
+    // Ingestion API can only be named from it).
+    let recorded = store.unfinished().ok().and_then(|ops| {
+        ops.into_iter()
+            .filter(|o| &o.offer == offer && o.backend == backend.kind())
+            .max_by_key(|o| o.started_at)
+    });
+    let Some(started) = backend.cancel(offer, recorded.as_ref()).await? else {
         return Ok(None);
     };
     // The record of the operation being canceled, when offerdeck knows it.

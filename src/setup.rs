@@ -146,6 +146,45 @@ pub fn client(config: &Config) -> Result<CppClient, SetupError> {
     CppClient::new(settings, provider).map_err(|e| SetupError::Client(e.to_string()))
 }
 
+/// The Product Ingestion API client the config describes (`[ingestion]`, `[ingestion.auth]`);
+/// timeouts, retries and the concurrency bound are those of `[api]`.
+pub fn ingestion_client(
+    config: &Config,
+) -> Result<crate::api::ingestion_client::IngestionClient, SetupError> {
+    let source = token_source(&config.ingestion.auth, &config.path)?;
+    let http = http_client(config.api.connect_timeout, config.api.request_timeout)
+        .map_err(|e| SetupError::Client(e.to_string()))?;
+    let provider = Arc::new(TokenProvider::new(source, http));
+    let settings = ClientSettings {
+        base_url: config.ingestion.base_url.clone(),
+        api_version: config.ingestion.version.clone(),
+        connect_timeout: config.api.connect_timeout,
+        request_timeout: config.api.request_timeout,
+        retry: crate::api::retry::RetryPolicy {
+            max_retries: config.api.max_retries,
+            budget: config.api.retry_budget,
+            ..ClientSettings::default().retry
+        },
+        max_concurrency: config.api.concurrency,
+    };
+    crate::api::ingestion_client::IngestionClient::new(settings, provider)
+        .map(|c| c.with_schema_host(config.ingestion.schema_host.clone()))
+        .map_err(|e| SetupError::Client(e.to_string()))
+}
+
+/// The backends the config's offers use: CPP always, Product Ingestion when an offer is on it.
+pub fn backends(config: &Config) -> Result<Backends, SetupError> {
+    let backends = Backends::new(client(config)?);
+    let uses_ingestion = config
+        .offers
+        .iter()
+        .any(|o| o.backend == crate::domain::BackendKind::Ingestion);
+    if uses_ingestion {
+        return Ok(backends.with_ingestion(ingestion_client(config)?));
+    }
+    Ok(backends)
+}
+
 /// What the commands and the dashboard work with: the config, the backends it describes, the
 /// state store, and the clock.
 pub struct Context {

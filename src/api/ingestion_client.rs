@@ -131,6 +131,33 @@ impl IngestionClient {
             .find(|p| p.identity.external_id.eq_ignore_ascii_case(external_id)))
     }
 
+    /// `GET product`, every page: `@nextLink` is followed only on the configured origin (the
+    /// token never goes elsewhere), and at most `MAX_PAGES` pages are read.
+    pub async fn list_products(&self) -> Result<Vec<Product>, ApiError> {
+        const MAX_PAGES: usize = 100;
+        let mut products = Vec::new();
+        let mut next = Some(self.url(&["product"]));
+        let mut pages = 0;
+        while let Some(url) = next.take() {
+            let page: Page<Product> = self.get(url.clone()).await?;
+            products.extend(page.value);
+            pages += 1;
+            if pages >= MAX_PAGES {
+                tracing::warn!(pages, "stopped reading product pages");
+                break;
+            }
+            if let Some(link) = page.next_link.filter(|l| !l.trim().is_empty()) {
+                let link = url.join(link.trim()).map_err(|e| ApiError::Decode {
+                    url: url.to_string(),
+                    reason: format!("@nextLink is not a URL: {e}"),
+                })?;
+                pointer::ensure_same_origin(&self.settings.base_url, &link)?;
+                next = Some(link);
+            }
+        }
+        Ok(products)
+    }
+
     /// `GET submission/{guid}`: the draft and the preview and live submissions.
     pub async fn submissions(&self, product_guid: &str) -> Result<Vec<Submission>, ApiError> {
         let page: Page<Submission> = self.get(self.url(&["submission", product_guid])).await?;

@@ -1,9 +1,13 @@
-//! The backend seam: what offerdeck asks of a publishing API, whichever it is. Today the Cloud
-//! Partner Portal API is the one implementation; the Product Ingestion API becomes a second
-//! variant. Everything above this module (operations, store, dashboard, commands) speaks only
-//! the shared model of `crate::domain`.
+//! The backend seam: what offerdeck asks of a publishing API, whichever it is: the Cloud
+//! Partner Portal API or the Partner Center Product Ingestion API (`ingestion.rs`). Everything
+//! above this module (operations, store, dashboard, commands) speaks only the shared model of
+//! `crate::domain`.
+
+mod ingestion;
 
 use url::Url;
+
+pub use ingestion::{IngestionBackend, observe_job};
 
 use crate::api::{ApiError, CppClient};
 pub use crate::domain::BackendKind;
@@ -34,12 +38,14 @@ pub struct ListedOffer {
 #[derive(Debug, Clone)]
 pub enum Backend {
     Cpp(CppClient),
+    Ingestion(IngestionBackend),
 }
 
 impl Backend {
     pub fn kind(&self) -> BackendKind {
         match self {
             Backend::Cpp(_) => BackendKind::Cpp,
+            Backend::Ingestion(_) => BackendKind::Ingestion,
         }
     }
 
@@ -63,6 +69,25 @@ impl Backend {
                     })
                 })
                 .collect()),
+            // The seller account is a label of the config, not something the API knows.
+            Backend::Ingestion(i) => Ok(i
+                .client
+                .list_products()
+                .await?
+                .into_iter()
+                .filter_map(|p| {
+                    let id = OfferId::new(
+                        publisher,
+                        &crate::text::sanitize_line(&p.identity.external_id),
+                    )
+                    .ok()?;
+                    Some(ListedOffer {
+                        id,
+                        name: crate::text::sanitize_line(&p.alias),
+                        status: crate::domain::Status::default(),
+                    })
+                })
+                .collect()),
         }
     }
 
@@ -77,6 +102,15 @@ impl Backend {
                     status: found.summary.status,
                 })
             }
+            Backend::Ingestion(i) => {
+                let product = i.product(offer).await?;
+                let status = i.status(offer).await?.status;
+                Ok(ListedOffer {
+                    id: offer.clone(),
+                    name: crate::text::sanitize_line(&product.alias),
+                    status,
+                })
+            }
         }
     }
 
@@ -87,6 +121,7 @@ impl Backend {
                 .offer_status(offer.publisher(), offer.offer())
                 .await?
                 .observe(None)),
+            Backend::Ingestion(i) => i.status(offer).await,
         }
     }
 
@@ -109,11 +144,44 @@ impl Backend {
                     found_via: started.found_via,
                 })
             }
+            // No e-mails: that API notifies the account's contacts itself.
+            Backend::Ingestion(i) => {
+                let job = i.start(kind, offer).await?;
+                Ok(Started {
+                    pointer: i.job_url(&job.job_id),
+                    kind,
+                    adopted: false,
+                    found_via: "configure",
+                })
+            }
         }
     }
 
-    /// Asks the service to cancel what runs on the offer. `None`: nothing was running.
-    pub async fn cancel(&self, offer: &OfferId) -> Result<Option<Started>, ApiError> {
+    /// Asks the service to cancel what runs on the offer. `None`: nothing was running. `known`
+    /// is the unfinished operation offerdeck recorded for the offer, if any: the only way to
+    /// name a Product Ingestion job, which the service lists nowhere.
+    pub async fn cancel(
+        &self,
+        offer: &OfferId,
+        known: Option<&Operation>,
+    ) -> Result<Option<Started>, ApiError> {
+        if let Backend::Ingestion(i) = self {
+            let Some(known) = known else {
+                return Ok(None);
+            };
+            let pointer = i.check(&known.pointer)?;
+            let job = IngestionBackend::job_of(&pointer).ok_or_else(|| ApiError::UntrustedUrl {
+                url: pointer.to_string(),
+                reason: "not a configure job URL of this API".into(),
+            })?;
+            i.client.cancel(&job).await?;
+            return Ok(Some(Started {
+                pointer,
+                kind: known.kind,
+                adopted: false,
+                found_via: "cancel",
+            }));
+        }
         let Some((kind, running)) = self.running(offer).await? else {
             return Ok(None);
         };
@@ -136,6 +204,8 @@ impl Backend {
                     found_via: "cancel",
                 }))
             }
+            // Handled above: the job comes from the record, not from the service.
+            Backend::Ingestion(_) => Ok(None),
         }
     }
 
@@ -146,6 +216,7 @@ impl Backend {
                 .get_operation(&operation.pointer)
                 .await?
                 .observe(Some(operation.kind))),
+            Backend::Ingestion(i) => i.poll(operation).await,
         }
     }
 
@@ -167,6 +238,9 @@ impl Backend {
                     (kind, url)
                 }))
             }
+            // The service names no job for a submission in flight: a publish started elsewhere
+            // shows in the offer's status, but cannot be followed as an operation.
+            Backend::Ingestion(_) => Ok(None),
         }
     }
 
@@ -203,6 +277,10 @@ impl Backend {
                     now,
                 ))
             }
+            Backend::Ingestion(_) => Err(ApiError::UntrustedUrl {
+                url: url.to_string(),
+                reason: "watch --url follows Cloud Partner Portal operation URLs; a Product Ingestion job is followed from the offer (offerdeck watch)".into(),
+            }),
         }
     }
 
@@ -211,6 +289,7 @@ impl Backend {
     pub fn check_pointer(&self, pointer: &Url) -> Result<Url, ApiError> {
         match self {
             Backend::Cpp(c) => c.resolve_pointer(pointer.as_str()),
+            Backend::Ingestion(i) => i.check(pointer),
         }
     }
 
@@ -218,6 +297,7 @@ impl Backend {
     pub fn on_wait(&self, listener: crate::api::transport::WaitListener) {
         match self {
             Backend::Cpp(c) => c.on_wait(listener),
+            Backend::Ingestion(i) => i.client.on_wait(listener),
         }
     }
 
@@ -225,31 +305,49 @@ impl Backend {
     pub fn requests_sent(&self) -> u64 {
         match self {
             Backend::Cpp(c) => c.requests_sent(),
+            Backend::Ingestion(i) => i.client.requests_sent(),
         }
     }
 }
 
-/// The backends a configuration uses, one per kind.
+/// The backends a configuration uses, one per kind. The Product Ingestion one exists only when
+/// an offer uses it (so its credentials are needed only then).
 #[derive(Debug, Clone)]
 pub struct Backends {
     cpp: Backend,
+    ingestion: Option<Backend>,
 }
 
 impl Backends {
     pub fn new(cpp: CppClient) -> Backends {
         Backends {
             cpp: Backend::Cpp(cpp),
+            ingestion: None,
         }
+    }
+
+    pub fn with_ingestion(
+        mut self,
+        client: crate::api::ingestion_client::IngestionClient,
+    ) -> Backends {
+        self.ingestion = Some(Backend::Ingestion(IngestionBackend::new(client)));
+        self
     }
 
     /// Tells `listener` of every long wait before a retry, on every backend.
     pub fn on_wait(&self, listener: crate::api::transport::WaitListener) {
-        self.cpp.on_wait(listener);
+        self.cpp.on_wait(listener.clone());
+        if let Some(ingestion) = &self.ingestion {
+            ingestion.on_wait(listener);
+        }
     }
 
+    /// The backend of a kind. An ingestion backend is built whenever the config has an offer
+    /// on it; asked for without one, the CPP backend answers (and the offer is not found).
     pub fn get(&self, kind: BackendKind) -> &Backend {
-        match kind {
-            BackendKind::Cpp => &self.cpp,
+        match (kind, &self.ingestion) {
+            (BackendKind::Ingestion, Some(ingestion)) => ingestion,
+            _ => &self.cpp,
         }
     }
 }

@@ -107,8 +107,8 @@ fn context(
     for warning in &config.warnings {
         write_err(&format!("warning: {warning}"));
     }
-    let client = match crate::setup::client(&config) {
-        Ok(c) => c,
+    let backends = match crate::setup::backends(&config) {
+        Ok(b) => b,
         Err(e) => {
             write_err(&format!("error: {e}"));
             return Err(e.exit());
@@ -122,7 +122,7 @@ fn context(
     let command = command.unwrap_or_else(|| crate::setup::command_for(&config.path));
     Ok(Context {
         config,
-        backends: crate::backend::Backends::new(client),
+        backends,
         store,
         clock: crate::clock::Clock::System,
         command,

@@ -12,14 +12,17 @@ pub enum BackendKind {
     /// The Cloud Partner Portal API (offers integrated before Partner Center).
     #[default]
     Cpp,
+    /// The Partner Center Product Ingestion API (every offer since).
+    Ingestion,
 }
 
 impl BackendKind {
-    pub const ALL: [BackendKind; 1] = [BackendKind::Cpp];
+    pub const ALL: [BackendKind; 2] = [BackendKind::Cpp, BackendKind::Ingestion];
 
     pub fn as_str(self) -> &'static str {
         match self {
             BackendKind::Cpp => "cpp",
+            BackendKind::Ingestion => "ingestion",
         }
     }
 }

@@ -1,0 +1,278 @@
+//! The Product Ingestion API behind the backend seam. That API has no status endpoint and no
+//! steps: an offer's status is derived from its submissions per environment, and an operation is
+//! one configure job, followed at `configure/{jobId}/status`. The product's durable id is
+//! resolved once per run from its external id (the offer id) and kept.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use url::Url;
+
+use crate::api::ApiError;
+use crate::api::error::ServiceError;
+use crate::api::ingestion_client::IngestionClient;
+use crate::api::ingestion_types::{
+    ConfigureStatus, JobResult, JobStatus, Product, derive_status, guid_of_product,
+};
+use crate::domain::{Observation, OfferId, OpKind, Operation, Status, Step, StepMessage};
+use crate::text::sanitize_line;
+
+/// The ingestion client and the product ids it resolved.
+#[derive(Debug, Clone)]
+pub struct IngestionBackend {
+    pub(super) client: IngestionClient,
+    /// External id (lower case) → durable id (`product/<guid>`).
+    products: Arc<Mutex<HashMap<String, String>>>,
+}
+
+impl IngestionBackend {
+    pub fn new(client: IngestionClient) -> IngestionBackend {
+        IngestionBackend {
+            client,
+            products: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    fn cached(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+        // A poisoned map still holds valid ids.
+        self.products.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The product of an offer: found by external id, or a clear "not found".
+    pub(super) async fn product(&self, offer: &OfferId) -> Result<Product, ApiError> {
+        match self.client.find_product(offer.offer()).await? {
+            Some(product) if guid_of_product(&product.id).is_some() => {
+                self.cached()
+                    .insert(offer.offer().to_ascii_lowercase(), product.id.clone());
+                Ok(product)
+            }
+            _ => Err(ApiError::NotFound(Box::new(ServiceError {
+                status: 404,
+                code: Some("notFound".into()),
+                message: format!(
+                    "no product with the external id {:?} is visible to this account",
+                    offer.offer()
+                ),
+                ..ServiceError::default()
+            }))),
+        }
+    }
+
+    /// The durable id of the offer's product, resolved once.
+    pub(super) async fn product_id(&self, offer: &OfferId) -> Result<String, ApiError> {
+        let key = offer.offer().to_ascii_lowercase();
+        if let Some(id) = self.cached().get(&key).cloned() {
+            return Ok(id);
+        }
+        Ok(self.product(offer).await?.id)
+    }
+
+    /// The offer's status from its submissions (whoever published: the portal included).
+    pub(super) async fn status(&self, offer: &OfferId) -> Result<Observation, ApiError> {
+        let product = self.product_id(offer).await?;
+        let guid = guid_of_product(&product).unwrap_or_default();
+        let submissions = self.client.submissions(guid).await?;
+        let status = derive_status(&submissions, None);
+        let raw_status = submissions
+            .iter()
+            .filter(|s| s.status.is_some())
+            .map(|s| {
+                format!(
+                    "{}: {}/{}",
+                    s.target.target_type,
+                    s.status.as_ref().map_or("", |v| v.as_str()),
+                    s.result.as_ref().map_or("", |v| v.as_str())
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        Ok(Observation {
+            progress: match status {
+                Status::Succeeded | Status::WaitingForPublisherReview => 100,
+                _ => 0,
+            },
+            status,
+            raw_status: sanitize_line(&raw_status),
+            ..Observation::default()
+        })
+    }
+
+    /// The URL a job is followed at.
+    pub(super) fn job_url(&self, job_id: &str) -> Url {
+        self.client.url(&["configure", job_id, "status"])
+    }
+
+    /// Starts a publish to preview or a go-live: one configure job.
+    pub(super) async fn start(
+        &self,
+        kind: OpKind,
+        offer: &OfferId,
+    ) -> Result<ConfigureStatus, ApiError> {
+        let product = self.product_id(offer).await?;
+        match kind {
+            OpKind::GoLive => self.client.go_live(&product).await,
+            _ => self.client.publish_preview(&product).await,
+        }
+    }
+
+    /// The job id in a followed URL (`…/configure/{jobId}/status`).
+    pub(super) fn job_of(url: &Url) -> Option<String> {
+        let segments: Vec<&str> = url.path_segments()?.collect();
+        match segments.as_slice() {
+            [.., configure, job, status]
+                if configure.eq_ignore_ascii_case("configure")
+                    && status.eq_ignore_ascii_case("status")
+                    && !job.is_empty() =>
+            {
+                Some((*job).to_string())
+            }
+            _ => None,
+        }
+    }
+
+    /// Reads the job an operation follows.
+    pub(super) async fn poll(&self, operation: &Operation) -> Result<Observation, ApiError> {
+        let pointer = self.check(&operation.pointer)?;
+        let job = Self::job_of(&pointer).ok_or_else(|| ApiError::UntrustedUrl {
+            url: pointer.to_string(),
+            reason: "not a configure job URL of this API".into(),
+        })?;
+        Ok(observe_job(
+            &self.client.job_status(&job).await?,
+            operation.kind,
+        ))
+    }
+
+    /// A stored pointer, checked against the configured origin before a token goes with it.
+    pub(super) fn check(&self, pointer: &Url) -> Result<Url, ApiError> {
+        crate::api::pointer::ensure_same_origin(&self.client.settings().base_url, pointer)?;
+        Ok(pointer.clone())
+    }
+}
+
+/// What one read of a configure job shows, in the shared vocabulary. A publish to preview that
+/// succeeded waits for go-live; every nested error becomes a message of the job's one phase.
+pub fn observe_job(job: &ConfigureStatus, kind: OpKind) -> Observation {
+    let status = match (&job.job_status, &job.job_result) {
+        (s, _) if s.is_active() => Status::Running,
+        (JobStatus::Completed, JobResult::Succeeded) if kind == OpKind::GoLive => Status::Succeeded,
+        (JobStatus::Completed, JobResult::Succeeded) => Status::WaitingForPublisherReview,
+        (JobStatus::Completed, JobResult::Failed) => Status::Failed,
+        (JobStatus::Completed, JobResult::Cancelled) => Status::Canceled,
+        (s, r) => Status::Unknown(sanitize_line(&format!("{s}/{r}"))),
+    };
+    let messages: Vec<StepMessage> = job
+        .errors
+        .iter()
+        .flat_map(|e| e.lines())
+        .map(|text| StepMessage {
+            level: "error".into(),
+            text,
+        })
+        .collect();
+    let done = !job.job_status.is_active();
+    let (id, name, estimate) = match kind {
+        OpKind::GoLive => ("live", "Publishing live", "30 min – 4 h"),
+        _ => (
+            "preview",
+            "Validation and certification",
+            "30 min – several hours",
+        ),
+    };
+    let phase = Step {
+        id: id.into(),
+        name: name.into(),
+        status: sanitize_line(job.job_status.as_str()),
+        progress: if done { 100 } else { 0 },
+        estimate: estimate.into(),
+        messages,
+    };
+    let failure = (status == Status::Failed).then(|| {
+        let mut why = job
+            .errors
+            .iter()
+            .flat_map(|e| e.lines())
+            .map(|l| l.trim().to_string())
+            .collect::<Vec<_>>()
+            .join("; ");
+        if job.is_certification_failure() {
+            why = format!(
+                "certification failed (permanent: fix the offer, then publish again): {why}"
+            );
+        }
+        if why.is_empty() {
+            "the job failed without saying why".to_string()
+        } else {
+            why
+        }
+    });
+    Observation {
+        raw_status: sanitize_line(&format!("{}/{}", job.job_status, job.job_result)),
+        progress: phase.progress,
+        current_step: (!done || status == Status::Failed).then(|| phase.clone()),
+        steps: vec![phase],
+        failure,
+        status,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(status: &str, result: &str, errors: serde_json::Value) -> ConfigureStatus {
+        serde_json::from_value(serde_json::json!({
+            "jobId": "j", "jobStatus": status, "jobResult": result, "errors": errors
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_job_reads_as_the_shared_vocabulary() {
+        let none = serde_json::json!([]);
+        let publish = |s, r| observe_job(&job(s, r, none.clone()), OpKind::Publish).status;
+        assert_eq!(publish("notStarted", "pending"), Status::Running);
+        assert_eq!(publish("Running", "Pending"), Status::Running);
+        assert_eq!(
+            publish("completed", "succeeded"),
+            Status::WaitingForPublisherReview
+        );
+        assert_eq!(publish("completed", "cancelled"), Status::Canceled);
+        let live = observe_job(&job("completed", "succeeded", none), OpKind::GoLive);
+        assert_eq!(live.status, Status::Succeeded);
+        assert!(OpKind::GoLive.ends_at(&live.status));
+    }
+
+    #[test]
+    fn every_nested_error_is_kept_and_certification_is_called_permanent() {
+        let failed = observe_job(
+            &job(
+                "completed",
+                "failed",
+                serde_json::json!([{"code": "invalidState", "message": "Certification",
+                    "details": [{"code": "invalidState", "message": "Issues found during Certification."}]}]),
+            ),
+            OpKind::Publish,
+        );
+        assert_eq!(failed.status, Status::Failed);
+        let messages = &failed.steps[0].messages;
+        assert_eq!(messages.len(), 2);
+        assert!(
+            messages[1]
+                .text
+                .contains("Issues found during Certification.")
+        );
+        let why = failed.failure.unwrap();
+        assert!(why.starts_with("certification failed (permanent"), "{why}");
+        assert!(why.contains("Issues found during Certification."), "{why}");
+    }
+
+    #[test]
+    fn the_job_id_is_read_from_the_followed_url() {
+        let url =
+            Url::parse("https://h/rp/product-ingestion/configure/abc-1/status?$version=x").unwrap();
+        assert_eq!(IngestionBackend::job_of(&url).as_deref(), Some("abc-1"));
+        let other = Url::parse("https://h/api/operations/abc").unwrap();
+        assert_eq!(IngestionBackend::job_of(&other), None);
+    }
+}
