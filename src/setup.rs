@@ -125,15 +125,20 @@ pub fn token_source(
     )))
 }
 
-/// The API client the config describes.
-pub fn client(config: &Config) -> Result<CppClient, SetupError> {
-    let source = token_source(&config.auth, &config.path)?;
+/// A token provider for one `[auth]`-like section, and client settings for one API: timeouts,
+/// retries and the concurrency bound are those of `[api]` for both APIs.
+fn connection(
+    config: &Config,
+    auth: &AuthConfig,
+    base_url: &url::Url,
+    version: &str,
+) -> Result<(ClientSettings, Arc<TokenProvider>), SetupError> {
+    let source = token_source(auth, &config.path)?;
     let http = http_client(config.api.connect_timeout, config.api.request_timeout)
         .map_err(|e| SetupError::Client(e.to_string()))?;
-    let provider = Arc::new(TokenProvider::new(source, http));
     let settings = ClientSettings {
-        base_url: config.api.base_url.clone(),
-        api_version: config.api.api_version.clone(),
+        base_url: base_url.clone(),
+        api_version: version.to_string(),
         connect_timeout: config.api.connect_timeout,
         request_timeout: config.api.request_timeout,
         retry: crate::api::retry::RetryPolicy {
@@ -143,32 +148,24 @@ pub fn client(config: &Config) -> Result<CppClient, SetupError> {
         },
         max_concurrency: config.api.concurrency,
     };
+    Ok((settings, Arc::new(TokenProvider::new(source, http))))
+}
+
+/// The Cloud Partner Portal client the config describes (`[api]`, `[auth]`).
+pub fn client(config: &Config) -> Result<CppClient, SetupError> {
+    let api = &config.api;
+    let (settings, provider) = connection(config, &config.auth, &api.base_url, &api.api_version)?;
     CppClient::new(settings, provider).map_err(|e| SetupError::Client(e.to_string()))
 }
 
-/// The Product Ingestion API client the config describes (`[ingestion]`, `[ingestion.auth]`);
-/// timeouts, retries and the concurrency bound are those of `[api]`.
+/// The Product Ingestion API client the config describes (`[ingestion]`, `[ingestion.auth]`).
 pub fn ingestion_client(
     config: &Config,
 ) -> Result<crate::api::ingestion_client::IngestionClient, SetupError> {
-    let source = token_source(&config.ingestion.auth, &config.path)?;
-    let http = http_client(config.api.connect_timeout, config.api.request_timeout)
-        .map_err(|e| SetupError::Client(e.to_string()))?;
-    let provider = Arc::new(TokenProvider::new(source, http));
-    let settings = ClientSettings {
-        base_url: config.ingestion.base_url.clone(),
-        api_version: config.ingestion.version.clone(),
-        connect_timeout: config.api.connect_timeout,
-        request_timeout: config.api.request_timeout,
-        retry: crate::api::retry::RetryPolicy {
-            max_retries: config.api.max_retries,
-            budget: config.api.retry_budget,
-            ..ClientSettings::default().retry
-        },
-        max_concurrency: config.api.concurrency,
-    };
+    let ing = &config.ingestion;
+    let (settings, provider) = connection(config, &ing.auth, &ing.base_url, &ing.version)?;
     crate::api::ingestion_client::IngestionClient::new(settings, provider)
-        .map(|c| c.with_schema_host(config.ingestion.schema_host.clone()))
+        .map(|c| c.with_schema_host(ing.schema_host.clone()))
         .map_err(|e| SetupError::Client(e.to_string()))
 }
 
