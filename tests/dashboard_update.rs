@@ -1095,3 +1095,34 @@ fn staleness_is_visible_and_idle_offers_are_read_again() {
         "a short wait is shown on its row only"
     );
 }
+
+#[test]
+fn an_ingestion_offer_has_no_e_mails_to_edit_and_its_confirm_says_who_is_notified() {
+    let text = format!(
+        "{}\n[[offers]]\npublisher = \"fabrikam\"\noffer = \"alpha\"\nbackend = \"ingestion\"\n",
+        offerdeck::demo::DEMO_CONFIG
+    );
+    let config = offerdeck::config::parse(std::path::Path::new("demo.toml"), &text).unwrap();
+    let (mut app, _) = App::new(&config, "test", Vec::new(), t0());
+    let row = app
+        .rows
+        .iter()
+        .position(|r| r.backend == BackendKind::Ingestion)
+        .unwrap();
+    app.selected = app.visible.iter().position(|&r| r == row).unwrap();
+
+    ch(&mut app, 'e');
+    assert!(!matches!(app.mode, Mode::EditEmails(_)), "no editor opens");
+    let toast = app
+        .toasts
+        .last()
+        .map(|t| t.text.clone())
+        .unwrap_or_default();
+    assert!(toast.contains("no e-mails to edit"), "{toast}");
+
+    ch(&mut app, 'p');
+    match &app.overlay {
+        Overlay::Confirm(c) => assert_eq!(c.backend, BackendKind::Ingestion),
+        other => panic!("expected the publish confirmation, got {other:?}"),
+    }
+}

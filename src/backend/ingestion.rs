@@ -182,7 +182,12 @@ pub fn observe_job(job: &ConfigureStatus, kind: OpKind) -> Observation {
     let phase = Step {
         id: id.into(),
         name: name.into(),
-        status: sanitize_line(job.job_status.as_str()),
+        // Once done, the result says more than `completed`.
+        status: sanitize_line(if done {
+            job.job_result.as_str()
+        } else {
+            job.job_status.as_str()
+        }),
         progress: if done { 100 } else { 0 },
         estimate: estimate.into(),
         messages,

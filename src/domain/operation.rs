@@ -191,10 +191,15 @@ impl Operation {
             .path_segments()
             .map(|s| s.filter(|p| !p.is_empty()).collect())
             .unwrap_or_default();
-        let id = segments
-            .iter()
-            .position(|s| s.eq_ignore_ascii_case("operations"))
-            .and_then(|i| segments.get(i + 1))
+        // CPP: `…/operations/{id}`; Product Ingestion: `…/configure/{jobId}/status`.
+        let after = |word: &str| {
+            segments
+                .iter()
+                .position(|s| s.eq_ignore_ascii_case(word))
+                .and_then(|i| segments.get(i + 1))
+        };
+        let id = after("operations")
+            .or_else(|| after("configure"))
             .or(segments.last())
             .copied()
             .unwrap_or_default();
@@ -252,6 +257,10 @@ mod tests {
         assert_eq!(
             op("https://h/api/operations/p$o$2$preview?api-version=1").operation_id(),
             "p$o$2$preview"
+        );
+        assert_eq!(
+            op("https://h/rp/product-ingestion/configure/job-7/status?%24version=1").operation_id(),
+            "job-7"
         );
     }
 

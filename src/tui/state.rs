@@ -52,6 +52,8 @@ pub enum Overlay {
 pub struct Confirm {
     pub row: usize,
     pub kind: OpKind,
+    /// The API the offer is on: the Product Ingestion API takes no e-mails.
+    pub backend: crate::domain::BackendKind,
     pub emails: Vec<String>,
     pub retry: bool,
 }

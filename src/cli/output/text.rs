@@ -54,6 +54,7 @@ pub fn lines(event: &Event, json: bool, command: &str, table_started: &Cell<bool
             progress,
             failure,
             notification_emails,
+            backend,
             ..
         } => {
             if !table_started.replace(true) {
@@ -72,7 +73,7 @@ pub fn lines(event: &Event, json: bool, command: &str, table_started: &Cell<bool
                 truncate(&label, 20),
                 truncate(step.as_deref().unwrap_or(""), 30),
                 progress,
-                notification_emails.join(", ")
+                emails_cell(backend, notification_emails)
             ));
         }
         Event::Status {
@@ -241,5 +242,15 @@ pub fn write_err(text: &str) {
     let mut err = std::io::stderr().lock();
     for line in text.split('\n') {
         let _ = writeln!(err, "{}", terminal_line(line));
+    }
+}
+
+/// The e-mails column: the Product Ingestion API takes none (Partner Center notifies the
+/// account's contacts), which is said rather than left empty.
+fn emails_cell(backend: &str, emails: &[String]) -> String {
+    if backend == crate::domain::BackendKind::Ingestion.as_str() {
+        "(Partner Center contacts)".to_string()
+    } else {
+        emails.join(", ")
     }
 }

@@ -295,6 +295,16 @@ impl App {
     }
 
     fn open_editor(&mut self, row: usize) {
+        if let Some(r) = self.rows.get(row)
+            && r.backend == crate::domain::BackendKind::Ingestion
+        {
+            let text = format!(
+                "{}: no e-mails to edit (Partner Center notifies its contacts)",
+                r.id
+            );
+            self.toast(text, ToastLevel::Info);
+            return;
+        }
         if let Some(r) = self.rows.get(row) {
             self.mode = Mode::EditEmails(EmailForm {
                 row,
@@ -404,6 +414,7 @@ impl App {
         self.overlay = Overlay::Confirm(Confirm {
             row,
             kind,
+            backend: r.backend,
             emails: r.emails.clone(),
             retry,
         });

@@ -64,7 +64,9 @@ fn summary<'a>(app: &App, theme: &Theme, row: &'a OfferRow, width: usize) -> Vec
             Span::styled(reason, theme.style(Tone::Bad)),
         ));
     }
-    let emails = if row.emails.is_empty() {
+    let emails = if row.backend == crate::domain::BackendKind::Ingestion {
+        "Partner Center notifies the account's contacts".to_string()
+    } else if row.emails.is_empty() {
         "(none)".to_string()
     } else {
         row.emails.join(", ")

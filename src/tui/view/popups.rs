@@ -102,7 +102,12 @@ pub fn confirm(app: &App, theme: &Theme, frame: &mut Frame, c: &Confirm) {
         ),
         Line::raw(""),
     ];
-    if c.kind != OpKind::Cancel {
+    if c.kind != OpKind::Cancel && c.backend == crate::domain::BackendKind::Ingestion {
+        lines.push(Line::styled(
+            "Partner Center notifies the account's contacts.",
+            theme.style(Tone::Muted),
+        ));
+    } else if c.kind != OpKind::Cancel {
         lines.push(Line::styled(
             "Notification e-mails:",
             theme.style(Tone::Muted),

@@ -256,7 +256,14 @@ fn table_row<'a>(
     if cols.emails {
         let column = cells.len();
         cells.push(Cell::from(Span::styled(
-            fit(column, row.emails.join(", ")),
+            fit(
+                column,
+                if row.backend == crate::domain::BackendKind::Ingestion {
+                    "(Partner Center contacts)".to_string()
+                } else {
+                    row.emails.join(", ")
+                },
+            ),
             theme.style(Tone::Muted),
         )));
     }
