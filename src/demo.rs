@@ -93,15 +93,27 @@ async fn fresh(dir: &Path, options: SimOptions) -> std::io::Result<Simulator> {
     Simulator::start(([127, 0, 0, 1], 0).into(), options).await
 }
 
-/// Points `[api] base_url` and `[auth] authority` of a demo config at `addr`, through toml_edit
-/// so comments, layout and the user's e-mail edits survive.
+/// Points the base URLs and token authorities of a demo config at `addr`, through toml_edit so
+/// comments, layout and the user's e-mail edits survive. `None` when a section is missing (a
+/// demo config from before the Product Ingestion API): the shipped one is used instead.
 fn replace_addr(config: &str, addr: &str) -> Option<String> {
     let mut doc: toml_edit::DocumentMut = config.parse().ok()?;
-    let url = format!("http://{addr}");
-    for (table, key) in [("api", "base_url"), ("auth", "authority")] {
-        let item = doc.get_mut(table)?.as_table_like_mut()?.get_mut(key)?;
+    let root = format!("http://{addr}");
+    let ingestion = format!("{root}/rp/product-ingestion");
+    let places: [(&[&str], &str, &str); 4] = [
+        (&["api"], "base_url", &root),
+        (&["auth"], "authority", &root),
+        (&["ingestion"], "base_url", &ingestion),
+        (&["ingestion", "auth"], "authority", &root),
+    ];
+    for (tables, key, url) in places {
+        let mut table = doc.as_table_mut() as &mut dyn toml_edit::TableLike;
+        for name in tables {
+            table = table.get_mut(name)?.as_table_like_mut()?;
+        }
+        let item = table.get_mut(key)?;
         let decor = item.as_value().map(|v| v.decor().clone());
-        let mut value = toml_edit::Value::from(url.as_str());
+        let mut value = toml_edit::Value::from(url);
         if let Some(decor) = decor {
             *value.decor_mut() = decor;
         }
@@ -135,5 +147,14 @@ mod tests {
             "{moved}"
         );
         assert!(!moved.contains("7878"), "{moved}");
+        assert!(
+            moved.contains("base_url = \"http://127.0.0.1:9999/rp/product-ingestion\""),
+            "{moved}"
+        );
+        // A demo config from before the ingestion section: the shipped one replaces it.
+        let start = DEMO_CONFIG.find("[ingestion]").unwrap();
+        let end = DEMO_CONFIG[start..].find("[[offers]]").unwrap() + start;
+        let old = format!("{}{}", &DEMO_CONFIG[..start], &DEMO_CONFIG[end..]);
+        assert_eq!(replace_addr(&old, "127.0.0.1:9999"), None);
     }
 }

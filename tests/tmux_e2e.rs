@@ -129,7 +129,7 @@ fn demo_dashboard_end_to_end() {
     let name = format!("offerdeck-e2e-{}", std::process::id());
     let s = Session::start(&name, data.path());
     s.wait_for("the offers table", |sc| {
-        sc.contains("offers[6/6]") && sc.contains("never published")
+        sc.contains("offers[9/9]") && sc.contains("never published")
     });
 
     // Publish the first offer and watch it reach publisher sign-off.
@@ -206,6 +206,27 @@ fn demo_dashboard_end_to_end() {
     s.wait_for("the resume", |sc| sc.contains("resumed 1 operation"));
     s.wait_for("the resumed publish to reach sign-off", |sc| {
         line_with(sc, "contoso/contoso-analytics").contains("ready for go-live")
+    });
+
+    // A Product Ingestion offer in the same table: to preview, ready for go-live, then live.
+    s.keys(&["/", "alpha", "Enter"]);
+    s.wait_for("the filter", |sc| sc.contains("[1/9]"));
+    s.keys(&["p"]);
+    s.wait_for("the ingestion confirmation", |sc| {
+        sc.contains("Publish fabrikam/alpha?") && sc.contains("Partner Center notifies")
+    });
+    s.keys(&["y"]);
+    s.wait_for("the preview to be ready", |sc| {
+        line_with(sc, "fabrikam/alpha").contains("ready for go-live")
+    });
+    s.keys(&["L"]);
+    s.wait_for("the go-live confirmation", |sc| {
+        sc.contains("fabrikam/alpha")
+    });
+    s.keys(&["y"]);
+    s.wait_for("the offer to be live", |sc| {
+        let row = line_with(sc, "fabrikam/alpha");
+        row.contains("live") && !row.contains("go-live") && !row.contains("going")
     });
     s.keys(&["C-c"]);
 }

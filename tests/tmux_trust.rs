@@ -37,7 +37,7 @@ fn signals_stop_the_dashboard_and_give_the_terminal_back() {
             env!("CARGO_BIN_EXE_offerdeck")
         );
         tmux(&["send-keys", "-t", &name, &launch, "Enter"]);
-        wait_for("the dashboard", || screen().contains("offers[6/6]"));
+        wait_for("the dashboard", || screen().contains("offers[9/9]"));
         assert_eq!(
             tmux(&["display-message", "-p", "-t", &name, "#{alternate_on}"]).trim(),
             "1"
@@ -118,7 +118,7 @@ fn a_second_demo_on_the_same_folder_is_refused_with_a_clear_message() {
     );
     let _cleanup = session(&name, &launch);
     let first = || tmux(&["capture-pane", "-p", "-t", &format!("{name}:0")]);
-    wait_for("the first demo", || first().contains("offers[6/6]"));
+    wait_for("the first demo", || first().contains("offers[9/9]"));
     tmux(&[
         "new-window",
         "-t",
@@ -136,7 +136,7 @@ fn a_second_demo_on_the_same_folder_is_refused_with_a_clear_message() {
     );
     assert!(screen.contains("exit=2"), "{screen}");
     // The first one is untouched.
-    assert!(first().contains("offers[6/6]"));
+    assert!(first().contains("offers[9/9]"));
 }
 
 #[test]
