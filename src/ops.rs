@@ -25,6 +25,30 @@ pub struct FollowPolicy {
     pub max_consecutive_errors: u32,
 }
 
+/// The follow policy of each API: each has its own poll interval.
+#[derive(Debug, Clone, Copy)]
+pub struct FollowPolicies {
+    pub cpp: FollowPolicy,
+    pub ingestion: FollowPolicy,
+}
+
+impl FollowPolicies {
+    pub fn from_config(config: &crate::config::Config) -> FollowPolicies {
+        use crate::domain::BackendKind;
+        FollowPolicies {
+            cpp: FollowPolicy::every(config.poll_interval(BackendKind::Cpp)),
+            ingestion: FollowPolicy::every(config.poll_interval(BackendKind::Ingestion)),
+        }
+    }
+
+    pub fn of(&self, kind: crate::domain::BackendKind) -> FollowPolicy {
+        match kind {
+            crate::domain::BackendKind::Cpp => self.cpp,
+            crate::domain::BackendKind::Ingestion => self.ingestion,
+        }
+    }
+}
+
 impl FollowPolicy {
     pub fn every(interval: Duration) -> FollowPolicy {
         FollowPolicy {

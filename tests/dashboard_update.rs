@@ -1122,3 +1122,49 @@ fn an_ingestion_offer_has_no_e_mails_to_edit_and_its_confirm_says_who_is_notifie
         other => panic!("expected the publish confirmation, got {other:?}"),
     }
 }
+
+#[test]
+fn an_ingestion_row_is_judged_stale_by_its_own_poll_interval() {
+    // Product Ingestion jobs are polled once a minute; CPP operations every 2 s here.
+    let text = offerdeck::demo::DEMO_CONFIG.replace(
+        "poll_interval = \"2s\"    # against the real service, at least a minute",
+        "poll_interval = \"60s\"   # against the real service, at least a minute",
+    );
+    let config = offerdeck::config::parse(std::path::Path::new("demo.toml"), &text).unwrap();
+    assert_eq!(
+        config.ingestion.poll_interval,
+        std::time::Duration::from_secs(60)
+    );
+    let (mut app, _) = App::new(&config, "test", Vec::new(), t0());
+    let row_of = |app: &App, offer: &str| app.rows.iter().position(|r| r.id == id(offer)).unwrap();
+    let (alpha, vm) = (
+        row_of(&app, "fabrikam/alpha"),
+        row_of(&app, "contoso/contoso-vm"),
+    );
+    let mut job = Operation::new(
+        id("fabrikam/alpha"),
+        BackendKind::Ingestion,
+        OpKind::Publish,
+        url::Url::parse("http://127.0.0.1:1/rp/product-ingestion/configure/j/status").unwrap(),
+        &[],
+        t0(),
+    );
+    job.seen.status = Status::Running;
+    let cpp = record(OpKind::Publish, "s-vm", Status::Running);
+    for (row, op) in [(alpha, &job), (vm, &cpp)] {
+        app.update(
+            Msg::Started {
+                row,
+                kind: OpKind::Publish,
+                result: started(op),
+            },
+            t0(),
+        );
+    }
+    app.update(Msg::Tick, t0() + chrono::Duration::seconds(30));
+    assert!(app.is_stale(&app.rows[vm]), "30 s is 15 CPP intervals");
+    assert!(
+        !app.is_stale(&app.rows[alpha]),
+        "30 s is half an ingestion interval"
+    );
+}

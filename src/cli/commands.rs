@@ -11,7 +11,7 @@ use super::output::{Event, Reporter};
 use crate::api::ApiError;
 use crate::config::OfferConfig;
 use crate::domain::{OfferId, OpKind, Operation};
-use crate::ops::{self, FollowEvent, FollowPolicy, StartOutcome};
+use crate::ops::{self, FollowEvent, StartOutcome};
 use crate::setup::Context;
 
 fn usage(out: &Reporter, message: &str) -> Exit {
@@ -229,10 +229,11 @@ pub async fn watch(ctx: &Context, out: &Reporter) -> Exit {
 async fn follow_all(ctx: &Context, out: &Reporter, operations: Vec<Operation>) -> Exit {
     let (tx, mut rx) = mpsc::channel::<FollowEvent>(64);
     let cancel = CancellationToken::new();
-    let policy = FollowPolicy::every(ctx.config.api.poll_interval);
+    let policies = crate::ops::FollowPolicies::from_config(&ctx.config);
     let mut remaining = operations.len();
     let mut followers = tokio::task::JoinSet::new();
     for operation in operations {
+        let policy = policies.of(operation.backend);
         followers.spawn(ops::follow(
             ctx.backends.get(operation.backend).clone(),
             Some(ctx.store.clone()),

@@ -132,6 +132,14 @@ pub struct Config {
 }
 
 impl Config {
+    /// How often an operation on this API is polled (`[api]` or `[ingestion]`).
+    pub fn poll_interval(&self, kind: BackendKind) -> Duration {
+        match kind {
+            BackendKind::Cpp => self.api.poll_interval,
+            BackendKind::Ingestion => self.ingestion.poll_interval,
+        }
+    }
+
     /// Finds an offer by its id (case-insensitive).
     pub fn offer(&self, id: &OfferId) -> Option<&OfferConfig> {
         self.offers.iter().find(|o| &o.id == id)

@@ -2,7 +2,6 @@
 //! message channel. No business logic here, and nothing blocks the drawing loop.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -11,7 +10,7 @@ use super::msg::{Effect, Msg};
 use crate::backend::Backends;
 use crate::clock::Clock;
 use crate::domain::OpKind;
-use crate::ops::{self, FollowPolicy};
+use crate::ops;
 use crate::store::StateStore;
 
 pub struct Executor {
@@ -19,7 +18,7 @@ pub struct Executor {
     store: StateStore,
     clock: Clock,
     config_path: PathBuf,
-    policy: FollowPolicy,
+    policies: ops::FollowPolicies,
     tx: mpsc::Sender<Msg>,
     /// Cancels every follower at shutdown (the operations go on at the service).
     root: CancellationToken,
@@ -31,7 +30,7 @@ impl Executor {
         store: StateStore,
         clock: Clock,
         config_path: PathBuf,
-        poll_interval: Duration,
+        policies: ops::FollowPolicies,
         tx: mpsc::Sender<Msg>,
     ) -> Executor {
         Executor {
@@ -39,7 +38,7 @@ impl Executor {
             store,
             clock,
             config_path,
-            policy: FollowPolicy::every(poll_interval),
+            policies,
             tx,
             root: CancellationToken::new(),
         }
@@ -88,11 +87,12 @@ impl Executor {
             }
             Effect::Follow { row, operation } => {
                 let backend = self.backends.get(operation.backend).clone();
+                let policy = self.policies.of(operation.backend);
                 tokio::spawn(ops::follow(
                     backend,
                     Some(self.store.clone()),
                     *operation,
-                    self.policy,
+                    policy,
                     self.clock.clone(),
                     self.root.child_token(),
                     tx,

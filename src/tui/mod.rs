@@ -88,7 +88,7 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
         store,
         clock.clone(),
         config.path.clone(),
-        config.api.poll_interval,
+        crate::ops::FollowPolicies::from_config(&config),
         tx,
     );
     executor.run(effects);

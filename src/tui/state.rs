@@ -124,8 +124,10 @@ pub struct App {
     pub waiting: Option<(DateTime<Utc>, String)>,
     /// Since when the service has not answered (or kept failing); cleared by any good answer.
     pub unreachable_since: Option<DateTime<Utc>>,
-    /// How often followed operations are polled (a row is stale after three intervals).
+    /// How often followed operations are polled, per API: CPP's, then Product Ingestion's (a
+    /// row is stale after three intervals of its API).
     pub poll_interval: Span,
+    pub ingestion_poll_interval: Span,
     pub(super) dirty: bool,
 }
 
@@ -164,6 +166,8 @@ impl App {
             waiting: None,
             unreachable_since: None,
             poll_interval: Span::from_std(config.api.poll_interval).unwrap_or(Span::MAX),
+            ingestion_poll_interval: Span::from_std(config.ingestion.poll_interval)
+                .unwrap_or(Span::MAX),
             dirty: true,
         };
         let mut effects = app.adopt(unfinished);
@@ -231,7 +235,13 @@ impl App {
             && row
                 .last_ok
                 .or(row.op.as_ref().map(|o| o.started_at))
-                .is_some_and(|t| self.now - t > self.poll_interval * 3)
+                .is_some_and(|t| {
+                    let interval = match row.backend {
+                        crate::domain::BackendKind::Cpp => self.poll_interval,
+                        crate::domain::BackendKind::Ingestion => self.ingestion_poll_interval,
+                    };
+                    self.now - t > interval * 3
+                })
     }
 
     pub fn in_flight(&self) -> usize {
