@@ -80,14 +80,7 @@ impl std::fmt::Debug for CppClient {
 
 impl CppClient {
     pub fn new(settings: ClientSettings, auth: Arc<TokenProvider>) -> Result<CppClient, ApiError> {
-        pointer::check_endpoint_scheme(&settings.base_url).map_err(|reason| {
-            ApiError::UntrustedUrl {
-                url: settings.base_url.to_string(),
-                reason,
-            }
-        })?;
-        let http = http_client(settings.connect_timeout, settings.request_timeout)?;
-        let transport = Transport::new(http, auth, settings.max_concurrency, settings.retry);
+        let transport = transport_for(&settings, auth)?;
         Ok(CppClient {
             transport,
             settings: Arc::new(settings),
@@ -315,6 +308,27 @@ impl CppClient {
             .filter(|s| s.submission_state.is_active())
             .collect())
     }
+}
+
+/// The transport of a client: its base URL checked (https, or http on loopback), its timeouts,
+/// concurrency bound and retry policy from the settings. Shared by both APIs' clients.
+pub(super) fn transport_for(
+    settings: &ClientSettings,
+    auth: Arc<TokenProvider>,
+) -> Result<Transport, ApiError> {
+    pointer::check_endpoint_scheme(&settings.base_url).map_err(|reason| {
+        ApiError::UntrustedUrl {
+            url: settings.base_url.to_string(),
+            reason,
+        }
+    })?;
+    let http = http_client(settings.connect_timeout, settings.request_timeout)?;
+    Ok(Transport::new(
+        http,
+        auth,
+        settings.max_concurrency,
+        settings.retry,
+    ))
 }
 
 /// An operation body is one object; the documentation wraps it in an array, so a one-element

@@ -17,7 +17,7 @@ use super::ingestion_types::{
 };
 use super::pointer;
 use super::retry::Resend;
-use super::transport::{Transport, decode, http_client};
+use super::transport::{Transport, decode};
 
 pub const DEFAULT_BASE_URL: &str = "https://graph.microsoft.com/rp/product-ingestion";
 /// Sent as `$version` on every call; the service treats it as the newest schema to answer with.
@@ -56,14 +56,7 @@ impl IngestionClient {
         settings: ClientSettings,
         auth: Arc<TokenProvider>,
     ) -> Result<IngestionClient, ApiError> {
-        pointer::check_endpoint_scheme(&settings.base_url).map_err(|reason| {
-            ApiError::UntrustedUrl {
-                url: settings.base_url.to_string(),
-                reason,
-            }
-        })?;
-        let http = http_client(settings.connect_timeout, settings.request_timeout)?;
-        let transport = Transport::new(http, auth, settings.max_concurrency, settings.retry);
+        let transport = super::client::transport_for(&settings, auth)?;
         Ok(IngestionClient {
             transport,
             settings: Arc::new(settings),

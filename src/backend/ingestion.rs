@@ -130,13 +130,25 @@ impl IngestionBackend {
         }
     }
 
-    /// Reads the job an operation follows.
-    pub(super) async fn poll(&self, operation: &Operation) -> Result<Observation, ApiError> {
-        let pointer = self.check(&operation.pointer)?;
-        let job = Self::job_of(&pointer).ok_or_else(|| ApiError::UntrustedUrl {
+    /// The job a followed URL names, once the URL is checked against the configured origin.
+    fn job_at(&self, pointer: &Url) -> Result<String, ApiError> {
+        let pointer = self.check(pointer)?;
+        Self::job_of(&pointer).ok_or_else(|| ApiError::UntrustedUrl {
             url: pointer.to_string(),
             reason: "not a configure job URL of this API".into(),
-        })?;
+        })
+    }
+
+    /// Cancels the job followed at `pointer`; gives back the pointer to keep following.
+    pub(super) async fn cancel(&self, pointer: &Url) -> Result<Url, ApiError> {
+        let job = self.job_at(pointer)?;
+        self.client.cancel(&job).await?;
+        Ok(pointer.clone())
+    }
+
+    /// Reads the job an operation follows.
+    pub(super) async fn poll(&self, operation: &Operation) -> Result<Observation, ApiError> {
+        let job = self.job_at(&operation.pointer)?;
         Ok(observe_job(
             &self.client.job_status(&job).await?,
             operation.kind,
@@ -193,11 +205,10 @@ pub fn observe_job(job: &ConfigureStatus, kind: OpKind) -> Observation {
         messages,
     };
     let failure = (status == Status::Failed).then(|| {
-        let mut why = job
-            .errors
+        let mut why = phase
+            .messages
             .iter()
-            .flat_map(|e| e.lines())
-            .map(|l| l.trim().to_string())
+            .map(|m| m.text.trim())
             .collect::<Vec<_>>()
             .join("; ");
         if job.is_certification_failure() {

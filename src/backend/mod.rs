@@ -165,28 +165,11 @@ impl Backend {
         offer: &OfferId,
         known: Option<&Operation>,
     ) -> Result<Option<Started>, ApiError> {
-        if let Backend::Ingestion(i) = self {
-            let Some(known) = known else {
-                return Ok(None);
-            };
-            let pointer = i.check(&known.pointer)?;
-            let job = IngestionBackend::job_of(&pointer).ok_or_else(|| ApiError::UntrustedUrl {
-                url: pointer.to_string(),
-                reason: "not a configure job URL of this API".into(),
-            })?;
-            i.client.cancel(&job).await?;
-            return Ok(Some(Started {
-                pointer,
-                kind: known.kind,
-                adopted: false,
-                found_via: "cancel",
-            }));
-        }
-        let Some((kind, running)) = self.running(offer).await? else {
-            return Ok(None);
-        };
         match self {
             Backend::Cpp(c) => {
+                let Some((kind, running)) = self.running(offer).await? else {
+                    return Ok(None);
+                };
                 // The service answers 202 with the pointer of the operation the cancel lands
                 // on, or with none: then it is the one found running just before.
                 let pointer = match c
@@ -204,8 +187,19 @@ impl Backend {
                     found_via: "cancel",
                 }))
             }
-            // Handled above: the job comes from the record, not from the service.
-            Backend::Ingestion(_) => Ok(None),
+            // The job comes from the record: the service names no running job.
+            Backend::Ingestion(i) => {
+                let Some(known) = known else {
+                    return Ok(None);
+                };
+                let pointer = i.cancel(&known.pointer).await?;
+                Ok(Some(Started {
+                    pointer,
+                    kind: known.kind,
+                    adopted: false,
+                    found_via: "cancel",
+                }))
+            }
         }
     }
 

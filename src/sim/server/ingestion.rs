@@ -8,12 +8,13 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::HeaderValue;
-use axum::http::header::{AUTHORIZATION, RETRY_AFTER};
+use axum::http::header::RETRY_AFTER;
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
+use super::middleware::{bearer_token, query_value};
 use super::{Shared, answer};
 use crate::sim::ingestion::Answer;
 
@@ -63,10 +64,7 @@ pub(super) fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
 
 /// A known `$version` (or none) and a valid bearer token, else 400 or 401.
 async fn authenticate(State(sh): Sim, req: Request, next: Next) -> Response {
-    let version = url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
-        .find(|(k, _)| k.eq_ignore_ascii_case("$version"))
-        .map(|(_, v)| v.into_owned());
-    match version {
+    match query_value(&req, "$version") {
         Some(version) if !ACCEPTED_VERSIONS.contains(&version.as_str()) => {
             return ingestion_error(
                 400,
@@ -83,16 +81,11 @@ async fn authenticate(State(sh): Sim, req: Request, next: Next) -> Response {
         }
         _ => {}
     }
-    let token = req
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .unwrap_or("");
-    if sh.lock().principal(token, sh.clock.now()).is_none() {
+    if sh
+        .lock()
+        .principal(bearer_token(&req), sh.clock.now())
+        .is_none()
+    {
         return ingestion_error(
             401,
             "unauthorized",

@@ -34,12 +34,28 @@ pub(super) async fn count_and_delay(State(sh): Sim, req: Request, next: Next) ->
     response
 }
 
+/// A query parameter of the request, its name matched without regard to case.
+pub(super) fn query_value(req: &Request, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.into_owned())
+}
+
+/// The bearer token of the request (empty when there is none).
+pub(super) fn bearer_token(req: &Request) -> &str {
+    req.headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .unwrap_or("")
+}
+
 /// API requests: a known api-version and a valid bearer token, else 400 or 401.
 pub(super) async fn authenticate(State(sh): Sim, mut req: Request, next: Next) -> Response {
-    let api_version = url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
-        .find(|(k, _)| k.eq_ignore_ascii_case("api-version"))
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
+    let api_version = query_value(&req, "api-version").unwrap_or_default();
     if !ACCEPTED_API_VERSIONS.contains(&api_version.as_str()) {
         return error(
             400,
@@ -47,16 +63,7 @@ pub(super) async fn authenticate(State(sh): Sim, mut req: Request, next: Next) -
             "Invalid api version. Allowed values are [2016-08-01-preview]",
         );
     }
-    let token = req
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .unwrap_or("");
-    let Some(client) = sh.lock().principal(token, sh.clock.now()) else {
+    let Some(client) = sh.lock().principal(bearer_token(&req), sh.clock.now()) else {
         return error(
             401,
             "Unauthorized",
