@@ -8,7 +8,10 @@ use ratatui::backend::TestBackend;
 use ratatui::style::{Color, Modifier};
 
 use offerdeck::api::{ApiError, OperationDetail, ServiceError};
-use offerdeck::domain::{BackendKind, OpKind, Operation, Status, Step as StepRecord, StepMessage};
+use offerdeck::domain::{
+    BackendKind, Observation, OpKind, Operation, Status, Step as StepRecord, StepMessage,
+    SubmissionSeen,
+};
 use offerdeck::ops::FollowEvent;
 use offerdeck::ops::StartOutcome;
 use offerdeck::tui::msg::Msg;
@@ -610,4 +613,176 @@ fn narrow_terminals_give_the_offer_the_room() {
     let screen = draw(&app, &color(), 80, 24).backend().to_string();
     let footer = screen.lines().last().unwrap();
     assert!(footer.contains(": polled "), "{footer}");
+}
+
+/// The busy demo plus its Product Ingestion offers: alpha two hours into a publish, beta
+/// failed certification, eta published from the portal and waiting for go-live.
+fn app_with_ingestion_rows(alpha_minutes: i64) -> App {
+    let mut app = busy_app();
+    let now = app.now;
+    let row_of =
+        |app: &App, offer: &str| app.rows.iter().position(|r| r.id.offer() == offer).unwrap();
+    let job = |offer: &str, id: &str| {
+        let mut op = operation(
+            "fabrikam",
+            offer,
+            OpKind::Publish,
+            &format!(
+                "http://127.0.0.1:7878/rp/product-ingestion/configure/{id}/status?$version=2022-03-01-preview2"
+            ),
+        );
+        op.backend = BackendKind::Ingestion;
+        op
+    };
+    let alpha = row_of(&app, "alpha");
+    let mut running = job("alpha", "0b6c9f8e-1d2c-4e5f-9a8b-7c6d5e4f3a2b");
+    running.started_at = now - chrono::Duration::minutes(alpha_minutes);
+    running.seen.status = Status::Running;
+    app.update(
+        Msg::Started {
+            row: alpha,
+            kind: OpKind::Publish,
+            result: started(&running),
+        },
+        now,
+    );
+    app.update(
+        Msg::Follow {
+            row: alpha,
+            event: FollowEvent::Changed(running),
+        },
+        now,
+    );
+    let beta = row_of(&app, "beta");
+    let mut failed = job("beta", "5e2d7c1a-0000-4b3c-8d9e-112233445566");
+    failed.seen = offerdeck::backend::observe_job(
+        &serde_json::from_value(serde_json::json!({
+            "jobId": "5e2d7c1a-0000-4b3c-8d9e-112233445566",
+            "jobStatus": "completed", "jobResult": "failed",
+            "errors": [{"code": "invalidState", "message": "Certification",
+                        "details": [{"code": "invalidState",
+                                     "message": "Issues found during Certification.",
+                                     "details": []}]}]
+        }))
+        .unwrap(),
+        OpKind::Publish,
+    );
+    failed.finished = true;
+    app.update(
+        Msg::Started {
+            row: beta,
+            kind: OpKind::Publish,
+            result: started(&failed),
+        },
+        now,
+    );
+    app.update(
+        Msg::Follow {
+            row: beta,
+            event: FollowEvent::Stopped {
+                operation: failed,
+                error: None,
+            },
+        },
+        now,
+    );
+    let eta = row_of(&app, "eta");
+    let submission = |environment: &str, number: &str, state: &str| SubmissionSeen {
+        environment: environment.into(),
+        number: number.into(),
+        state: state.into(),
+    };
+    app.update(
+        Msg::StatusLoaded {
+            row: eta,
+            result: Ok(Observation {
+                status: Status::WaitingForPublisherReview,
+                submissions: vec![
+                    submission("draft", "0", ""),
+                    submission("preview", "1152921504606847011", "completed/succeeded"),
+                    submission("live", "1152921504606846977", "completed/succeeded"),
+                ],
+                ..Observation::default()
+            }),
+        },
+        now,
+    );
+    app.update(Msg::Tick, now + chrono::Duration::seconds(10));
+    app.update(Msg::Tick, now);
+    app
+}
+
+#[test]
+fn ingestion_rows_show_their_api_phase_and_time_against_the_usual() {
+    let app = app_with_ingestion_rows(125);
+    let terminal = draw(&app, &color(), 80, 24);
+    let text = terminal.backend().to_string();
+    let alpha = text.lines().find(|l| l.contains("fabrikam/alpha")).unwrap();
+    assert!(
+        alpha.contains(" PC ") && alpha.contains("publishing"),
+        "{text}"
+    );
+    // 80 columns: the short form; wide: the whole sentence.
+    assert!(text.contains("cert. 2h05m/6h"), "{text}");
+    let wide = draw(&app, &color(), 140, 20).backend().to_string();
+    assert!(wide.contains("certification 2h05m/6h"), "{wide}");
+    let wider = draw(&app, &color(), 200, 20).backend().to_string();
+    assert!(
+        wider.contains("certification · 2h05m of 30 min–6 h"),
+        "{wider}"
+    );
+    snapshot("ingestion_80x24", &terminal);
+    // Past the longest usual certification: flagged.
+    let slow = app_with_ingestion_rows(7 * 60);
+    let text = draw(&slow, &color(), 200, 20).backend().to_string();
+    assert!(
+        text.contains("certification · 7h00m, longer than usual (30 min–6 h)"),
+        "{text}"
+    );
+    let text = draw(&slow, &color(), 80, 24).backend().to_string();
+    assert!(text.contains("cert. 7h00m slow"), "{text}");
+}
+
+#[test]
+fn ingestion_detail_shows_submissions_per_environment_and_every_nested_error() {
+    let mut app = app_with_ingestion_rows(3);
+    let select = |app: &mut App, offer: &str| {
+        let i = app.rows.iter().position(|r| r.id.offer() == offer).unwrap();
+        app.selected = app.visible.iter().position(|&v| v == i).unwrap();
+    };
+    select(&mut app, "eta");
+    key(&mut app, KeyCode::Enter);
+    let terminal = draw(&app, &color(), 100, 24);
+    snapshot("ingestion_detail_ready", &terminal);
+    let text = terminal.backend().to_string();
+    assert!(
+        text.contains("preview  #1152921504606847011 · completed/succeeded"),
+        "{text}"
+    );
+    assert!(text.contains("ready for go-live"), "{text}");
+    key(&mut app, KeyCode::Esc);
+    select(&mut app, "beta");
+    key(&mut app, KeyCode::Enter);
+    let text = draw(&app, &color(), 100, 24).backend().to_string();
+    assert!(text.contains("certification failed (permanent"), "{text}");
+    assert!(
+        text.contains("[error] invalidState: Certification"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[error]   invalidState: Issues found during Certification."),
+        "{text}"
+    );
+    assert!(
+        text.contains("job 5e2d7c1a-0000-4b3c-8d9e-112233445566"),
+        "{text}"
+    );
+    key(&mut app, KeyCode::Esc);
+    select(&mut app, "alpha");
+    key(&mut app, KeyCode::Enter);
+    let text = draw(&app, &color(), 100, 24).backend().to_string();
+    assert!(
+        text.contains("validation · 3m00s so far, usually 1–5 min (told from the time"),
+        "{text}"
+    );
 }

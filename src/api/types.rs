@@ -371,6 +371,7 @@ impl OperationDetail {
             current_step,
             failure,
             status,
+            submissions: Vec::new(),
         }
     }
 

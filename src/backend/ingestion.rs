@@ -14,7 +14,9 @@ use crate::api::ingestion_client::IngestionClient;
 use crate::api::ingestion_types::{
     ConfigureStatus, JobResult, JobStatus, Product, derive_status, guid_of_product,
 };
-use crate::domain::{Observation, OfferId, OpKind, Operation, Status, Step, StepMessage};
+use crate::domain::{
+    Observation, OfferId, OpKind, Operation, Status, Step, StepMessage, SubmissionSeen, phase,
+};
 use crate::text::sanitize_line;
 
 /// The ingestion client and the product ids it resolved.
@@ -73,17 +75,24 @@ impl IngestionBackend {
         let guid = guid_of_product(&product).unwrap_or_default();
         let submissions = self.client.submissions(guid).await?;
         let status = derive_status(&submissions, None);
-        let raw_status = submissions
+        let seen: Vec<SubmissionSeen> = submissions
             .iter()
-            .filter(|s| s.status.is_some())
-            .map(|s| {
-                format!(
-                    "{}: {}/{}",
-                    s.target.target_type,
-                    s.status.as_ref().map_or("", |v| v.as_str()),
-                    s.result.as_ref().map_or("", |v| v.as_str())
-                )
+            .map(|s| SubmissionSeen {
+                environment: sanitize_line(&s.target.target_type.to_string()),
+                number: s
+                    .number()
+                    .map_or_else(|| sanitize_line(&s.id), |n| n.to_string()),
+                state: match (&s.status, &s.result) {
+                    (Some(st), Some(r)) => sanitize_line(&format!("{st}/{r}")),
+                    (Some(st), None) => sanitize_line(st.as_str()),
+                    _ => String::new(),
+                },
             })
+            .collect();
+        let raw_status = seen
+            .iter()
+            .filter(|s| !s.state.is_empty())
+            .map(|s| format!("{}: {}", s.environment, s.state))
             .collect::<Vec<_>>()
             .join(", ");
         Ok(Observation {
@@ -92,7 +101,8 @@ impl IngestionBackend {
                 _ => 0,
             },
             status,
-            raw_status: sanitize_line(&raw_status),
+            raw_status,
+            submissions: seen,
             ..Observation::default()
         })
     }
@@ -184,11 +194,11 @@ pub fn observe_job(job: &ConfigureStatus, kind: OpKind) -> Observation {
         .collect();
     let done = !job.job_status.is_active();
     let (id, name, estimate) = match kind {
-        OpKind::GoLive => ("live", "Publishing live", "30 min – 4 h"),
+        OpKind::GoLive => ("live", "Publishing live", phase::GOING_LIVE.label()),
         _ => (
             "preview",
             "Validation and certification",
-            "30 min – several hours",
+            phase::CERTIFICATION.label(),
         ),
     };
     let phase = Step {
@@ -201,7 +211,7 @@ pub fn observe_job(job: &ConfigureStatus, kind: OpKind) -> Observation {
             job.job_status.as_str()
         }),
         progress: if done { 100 } else { 0 },
-        estimate: estimate.into(),
+        estimate,
         messages,
     };
     let failure = (status == Status::Failed).then(|| {
@@ -229,6 +239,7 @@ pub fn observe_job(job: &ConfigureStatus, kind: OpKind) -> Observation {
         steps: vec![phase],
         failure,
         status,
+        submissions: Vec::new(),
     }
 }
 

@@ -5,9 +5,13 @@
 pub mod backend_kind;
 pub mod offer_id;
 pub mod operation;
+pub mod phase;
 pub mod status;
 
 pub use backend_kind::BackendKind;
 pub use offer_id::{OfferId, OfferIdError};
-pub use operation::{Change, Observation, Operation, StartFailure, Step, StepMessage};
+pub use operation::{
+    Change, Observation, Operation, StartFailure, Step, StepMessage, SubmissionSeen,
+};
+pub use phase::{Phase, ingestion_phase};
 pub use status::{OpKind, Status};

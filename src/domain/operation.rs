@@ -56,6 +56,20 @@ pub struct Observation {
     /// Why it failed or is blocked, when it is.
     #[serde(default)]
     pub failure: Option<String>,
+    /// The submission per environment (Product Ingestion offers only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub submissions: Vec<SubmissionSeen>,
+}
+
+/// One environment's submission of a Product Ingestion product, as last read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmissionSeen {
+    /// `draft`, `preview` or `live`.
+    pub environment: String,
+    /// The submission number (`0` for the draft; large numbers otherwise).
+    pub number: String,
+    /// `status/result` as the service sent them (empty for the draft).
+    pub state: String,
 }
 
 /// A long-running operation offerdeck started, adopted or discovered.

@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 
 use super::state::ErrorEntry;
 use crate::domain::{
-    BackendKind, Observation, OfferId, OpKind, Operation, StartFailure, Status, Step,
+    BackendKind, Observation, OfferId, OpKind, Operation, Phase, StartFailure, Status, Step,
+    ingestion_phase,
 };
 use crate::text::{sanitize_line, truncate};
 
@@ -120,8 +121,25 @@ impl OfferRow {
         self.seen().and_then(|s| s.failure.as_deref())
     }
 
-    /// Overall progress, when something is running or done.
+    /// The phase of an ingestion offer (that API reports no steps); `None` for CPP offers.
+    pub fn phase(&self, now: DateTime<Utc>) -> Option<Phase> {
+        if self.backend != BackendKind::Ingestion {
+            return None;
+        }
+        let status = self
+            .service
+            .as_ref()
+            .map(|s| s.status.clone())
+            .unwrap_or_default();
+        ingestion_phase(self.op.as_ref(), &status, now)
+    }
+
+    /// Overall progress, when something is running or done. An ingestion job reports none:
+    /// its phase and elapsed time stand for it.
     pub fn progress(&self) -> Option<u8> {
+        if self.backend == BackendKind::Ingestion {
+            return None;
+        }
         match &self.op {
             Some(op) => Some(op.seen.progress),
             None => self

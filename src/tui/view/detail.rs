@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType};
 
 use super::format::{ago, date_time, short_duration};
+use crate::domain::{BackendKind, Phase};
 use crate::text::truncate;
 use crate::tui::keys::{self, Scope};
 use crate::tui::row::OfferRow;
@@ -38,6 +39,28 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     super::scroll::render(frame, area, block, lines, app.text_scroll, theme.ascii);
 }
 
+/// The phase of an ingestion offer, its time against the usual one, and whether it is told
+/// from the time (the API reports no phases).
+fn phase_line<'a>(theme: &Theme, phase: &Phase) -> Line<'a> {
+    let mut text = phase.name.to_string();
+    let mut tone = Tone::Plain;
+    if let (Some(elapsed), Some(expected)) = (phase.elapsed, phase.expected) {
+        text.push_str(&format!(
+            " · {} so far, usually {}",
+            short_duration(elapsed),
+            expected.label()
+        ));
+        if phase.slow() {
+            text.push_str(" · longer than usual");
+            tone = Tone::Warn;
+        }
+    }
+    if phase.estimated {
+        text.push_str(" (told from the time: the API reports no phases)");
+    }
+    field(theme, "Phase", Span::styled(text, theme.style(tone)))
+}
+
 fn field<'a>(theme: &Theme, name: &'a str, value: Span<'a>) -> Line<'a> {
     Line::from(vec![
         Span::styled(format!("{name:<12}"), theme.style(Tone::Muted)),
@@ -64,7 +87,18 @@ fn summary<'a>(app: &App, theme: &Theme, row: &'a OfferRow, width: usize) -> Vec
             Span::styled(reason, theme.style(Tone::Bad)),
         ));
     }
-    let emails = if row.backend == crate::domain::BackendKind::Ingestion {
+    lines.push(field(
+        theme,
+        "API",
+        Span::raw(match row.backend {
+            BackendKind::Cpp => "Cloud Partner Portal (CPP)",
+            BackendKind::Ingestion => "Partner Center Product Ingestion (PC)",
+        }),
+    ));
+    if let Some(phase) = row.phase(app.now) {
+        lines.push(phase_line(theme, &phase));
+    }
+    let emails = if row.backend == BackendKind::Ingestion {
         "Partner Center notifies the account's contacts".to_string()
     } else if row.emails.is_empty() {
         "(none)".to_string()
@@ -76,7 +110,16 @@ fn summary<'a>(app: &App, theme: &Theme, row: &'a OfferRow, width: usize) -> Vec
         lines.push(field(
             theme,
             "Operation",
-            Span::raw(format!("{} · id {}", op.kind, op.operation_id())),
+            Span::raw(format!(
+                "{} · {} {}",
+                op.kind,
+                if op.backend == BackendKind::Ingestion {
+                    "job"
+                } else {
+                    "id"
+                },
+                op.operation_id()
+            )),
         ));
         // The URL is kept whole (it is what `watch --url` takes): folded, not cut.
         let url: Vec<char> = op.pointer.as_str().chars().collect();
@@ -106,6 +149,23 @@ fn summary<'a>(app: &App, theme: &Theme, row: &'a OfferRow, width: usize) -> Vec
                 Span::raw(format!("requested {} ago", short_duration(app.now - at))),
             ));
         }
+    }
+    let submissions = row
+        .service
+        .as_ref()
+        .map(|s| s.submissions.as_slice())
+        .unwrap_or_default();
+    for (i, sub) in submissions.iter().enumerate() {
+        let state = if sub.state.is_empty() {
+            String::new()
+        } else {
+            format!(" · {}", sub.state)
+        };
+        lines.push(field(
+            theme,
+            if i == 0 { "Submissions" } else { "" },
+            Span::raw(format!("{:<8} #{}{state}", sub.environment, sub.number)),
+        ));
     }
     if let Some((attempt, error)) = &row.retrying {
         lines.push(field(

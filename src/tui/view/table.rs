@@ -7,7 +7,10 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::Span;
 use ratatui::widgets::{Block, BorderType, Cell, Paragraph, Row, Table, TableState};
 
+use chrono::{DateTime, Utc};
+
 use super::format::{ago, clock_time, short_duration};
+use crate::domain::{BackendKind, Phase};
 use crate::text::truncate;
 use crate::tui::row::{OfferRow, RowState};
 use crate::tui::state::App;
@@ -15,6 +18,8 @@ use crate::tui::theme::{Theme, Tone};
 
 /// The columns shown at a width: narrow terminals drop the least important ones.
 struct Columns {
+    /// Which API the offer is on (CPP or Partner Center's Product Ingestion).
+    api: bool,
     emails: bool,
     polled: bool,
     elapsed: bool,
@@ -25,6 +30,7 @@ struct Columns {
 
 fn columns(width: u16) -> Columns {
     Columns {
+        api: width >= 60,
         emails: width >= 130,
         polled: width >= 100,
         elapsed: width >= 90,
@@ -33,9 +39,58 @@ fn columns(width: u16) -> Columns {
     }
 }
 
+/// What an ingestion offer's phase says: its name, and while it runs the time spent against
+/// the usual duration (flagged when past it), in the longest form that fits `width`.
+fn phase_text(phase: &Phase, width: usize) -> (String, Tone) {
+    let (Some(elapsed), Some(expected)) = (phase.elapsed, phase.expected) else {
+        return (phase.name.to_string(), Tone::Plain);
+    };
+    let spent = short_duration(elapsed);
+    let high = expected.high_short();
+    let short_name = match phase.name {
+        "certification" => "cert.",
+        "validation" => "valid.",
+        other => other,
+    };
+    let forms = if phase.slow() {
+        [
+            format!(
+                "{} · {spent}, longer than usual ({})",
+                phase.name,
+                expected.label()
+            ),
+            format!("{} {spent}, slow (>{high})", phase.name),
+            format!("{short_name} {spent} slow"),
+        ]
+    } else {
+        [
+            format!("{} · {spent} of {}", phase.name, expected.label()),
+            format!("{} {spent}/{high}", phase.name),
+            format!("{short_name} {spent}/{high}"),
+        ]
+    };
+    let tone = if phase.slow() {
+        Tone::Warn
+    } else {
+        Tone::Plain
+    };
+    let text = forms
+        .iter()
+        .find(|f| f.chars().count() <= width)
+        .unwrap_or(&forms[2])
+        .clone();
+    (text, tone)
+}
+
 /// The step (or the reason, or the error) a row shows beside its status.
-fn step_text(row: &OfferRow) -> (String, Tone) {
-    match row.state() {
+fn step_text(row: &OfferRow, now: DateTime<Utc>, width: usize) -> (String, Tone) {
+    let state = row.state();
+    if matches!(state, RowState::Running(_) | RowState::Canceling)
+        && let Some(phase) = row.phase(now)
+    {
+        return phase_text(&phase, width);
+    }
+    match state {
         RowState::Rejected(n) => (format!("{n} validation problem(s): Enter or r"), Tone::Bad),
         RowState::Lost => (
             row.op
@@ -77,6 +132,15 @@ fn step_text(row: &OfferRow) -> (String, Tone) {
     }
 }
 
+/// The API column: `CPP` for the Cloud Partner Portal, `PC` for Partner Center's Product
+/// Ingestion API.
+pub fn api_label(kind: BackendKind) -> &'static str {
+    match kind {
+        BackendKind::Cpp => "CPP",
+        BackendKind::Ingestion => "PC",
+    }
+}
+
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let cols = columns(area.width);
     let longest = app
@@ -92,16 +156,17 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     } else {
         (longest.clamp(12, 34) as u16, 22)
     };
-    let mut widths = vec![
-        Constraint::Length(offer_width),
-        Constraint::Length(status_width),
-        Constraint::Fill(2),
-    ];
-    let mut header = vec![
-        "OFFER",
+    let mut widths = vec![Constraint::Length(offer_width)];
+    let mut header = vec!["OFFER"];
+    if cols.api {
+        widths.push(Constraint::Length(3));
+        header.push("API");
+    }
+    widths.extend([Constraint::Length(status_width), Constraint::Fill(2)]);
+    header.extend([
         if cols.symbol_only { "" } else { "STATUS" },
         "STEP / REASON",
-    ];
+    ]);
     widths.push(Constraint::Length(if cols.bar { 16 } else { 4 }));
     header.push(if cols.bar { "PROGRESS" } else { "DONE" });
     if cols.elapsed {
@@ -194,7 +259,9 @@ fn table_row<'a>(
         _ => text,
     };
     let (symbol, label, tone) = theme.status(&row.state(), app.spinner);
-    let (mut step, mut step_tone) = step_text(row);
+    let step_column = if cols.api { 3 } else { 2 };
+    let step_width = fitted.get(step_column).copied().unwrap_or(usize::MAX);
+    let (mut step, mut step_tone) = step_text(row, app.now, step_width);
     // Narrow: the symbol stands for the state, the staleness moves to the step column.
     if cols.symbol_only
         && app.is_stale(row)
@@ -214,11 +281,18 @@ fn table_row<'a>(
         _ => format!("{symbol} {label}"),
     };
     let tone = if app.is_stale(row) { Tone::Warn } else { tone };
-    let mut cells = vec![
-        Cell::from(fit(0, row.id.to_string())),
-        Cell::from(Span::styled(fit(1, status), theme.style(tone))),
-        Cell::from(Span::styled(fit(2, step), theme.style(step_tone))),
-    ];
+    let mut cells = vec![Cell::from(fit(0, row.id.to_string()))];
+    if cols.api {
+        cells.push(Cell::from(Span::styled(
+            api_label(row.backend),
+            theme.style(Tone::Muted),
+        )));
+    }
+    let column = cells.len();
+    cells.extend([
+        Cell::from(Span::styled(fit(column, status), theme.style(tone))),
+        Cell::from(Span::styled(fit(column + 1, step), theme.style(step_tone))),
+    ]);
     let progress = row
         .progress()
         .map(|p| {
@@ -258,7 +332,7 @@ fn table_row<'a>(
         cells.push(Cell::from(Span::styled(
             fit(
                 column,
-                if row.backend == crate::domain::BackendKind::Ingestion {
+                if row.backend == BackendKind::Ingestion {
                     "(Partner Center contacts)".to_string()
                 } else {
                     row.emails.join(", ")
