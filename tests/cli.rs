@@ -541,14 +541,20 @@ async fn an_accepted_operation_is_never_lost_silently() {
     assert_eq!(event["exit_code"], 7);
     let url = event["operation_url"].as_str().unwrap().to_string();
     assert!(
-        run.stderr
-            .contains(&format!("offerdeck --config {c} watch --url {url}")),
+        run.stderr.contains(&format!(
+            "offerdeck --config {c} watch contoso/contoso-vm --url {url}"
+        )),
         "{}",
         run.stderr
     );
     // Followed by hand, it reaches its end.
     sim.advance(TO_SIGNOFF);
-    let run = offerdeck(dir.path(), &["--config", &c, "watch", "--url", &url], &[]).await;
+    let run = offerdeck(
+        dir.path(),
+        &["--config", &c, "watch", "contoso/contoso-vm", "--url", &url],
+        &[],
+    )
+    .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stderr.contains("ready for go-live"), "{}", run.stderr);
     // A URL off the configured origin is refused before any token goes there.

@@ -789,8 +789,10 @@ fn a_store_that_cannot_record_is_said_on_screen() {
     let last = app.errors.last().unwrap();
     assert!(last.message.contains("could not be recorded"), "{last:?}");
     assert!(
-        last.message
-            .contains("offerdeck watch --url http://127.0.0.1:1/op/p1"),
+        last.message.contains(&format!(
+            "offerdeck watch {} --url http://127.0.0.1:1/op/p1",
+            app.rows[0].id
+        )),
         "{last:?}"
     );
     assert!(app.toasts.iter().any(|t| t.text.contains("No space left")));

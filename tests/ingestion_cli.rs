@@ -43,6 +43,11 @@ backend = "ingestion"
 
 [[offers]]
 publisher = "fabrikam"
+offer = "iota"
+backend = "ingestion"
+
+[[offers]]
+publisher = "fabrikam"
 offer = "not-at-the-service"
 backend = "ingestion"
 
@@ -194,6 +199,115 @@ async fn a_running_ingestion_publish_is_cancelled_from_its_record() {
         "{}{}",
         again.stdout,
         again.stderr
+    );
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn a_lost_answer_to_a_publish_is_adopted_from_the_submissions_not_sent_twice() {
+    let sim = common::simulator(common::FAST).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim);
+    let data = dir.path().join("data");
+    let args = [
+        "--config",
+        config.to_str().unwrap(),
+        "publish",
+        "fabrikam/iota",
+        "--wait",
+    ];
+    let run = common::offerdeck(&data, &args, &[]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("not sent twice"), "{}", run.stderr);
+    assert!(run.stderr.contains("ready for go-live"), "{}", run.stderr);
+    assert_eq!(sim.with_ingestion(|s| s.jobs_started("iota")), 1);
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn a_publish_started_by_another_tool_is_found_and_followed_to_its_end() {
+    // The service's clock moves only when the test says: the publish cannot end before the
+    // watch has found it.
+    let sim = common::manual_simulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim);
+    let config = config.to_str().unwrap().to_string();
+    // Another machine (its own state store) starts the publish and walks away.
+    let elsewhere = common::offerdeck(
+        &dir.path().join("elsewhere"),
+        &["--config", &config, "publish", "fabrikam/alpha"],
+        &[],
+    )
+    .await;
+    assert_eq!(elsewhere.code, 0, "{}", elsewhere.stderr);
+    // Here nothing is recorded: `watch OFFER` finds the submission in flight, records it and
+    // follows it to the end.
+    let data = dir.path().join("data");
+    let watch = {
+        let (data, config) = (data.clone(), config.clone());
+        tokio::spawn(async move {
+            common::offerdeck(
+                &data,
+                &["--config", &config, "watch", "fabrikam/alpha", "--json"],
+                &[],
+            )
+            .await
+        })
+    };
+    let store = data.join("operations.json");
+    common::wait_until(
+        "the watch to record the publish it found",
+        std::time::Duration::from_secs(30),
+        || std::fs::read_to_string(&store).is_ok_and(|s| s.contains("/submission/")),
+    )
+    .await;
+    sim.advance(std::time::Duration::from_secs(3 * 3_600));
+    let watch = watch.await.unwrap();
+    assert_eq!(watch.code, 0, "{}\n{}", watch.stdout, watch.stderr);
+    assert!(
+        watch
+            .stdout
+            .contains(r#""status":"waitingForPublisherReview""#),
+        "{}",
+        watch.stdout
+    );
+    // What was followed: the submission in flight (the service names no job for it).
+    assert!(watch.stdout.contains("/submission/"), "{}", watch.stdout);
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn a_job_url_is_followed_by_hand_with_its_offer() {
+    let sim = common::manual_simulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim);
+    let config = config.to_str().unwrap();
+    let publish = common::offerdeck(
+        &dir.path().join("first"),
+        &["--config", config, "publish", "fabrikam/alpha"],
+        &[],
+    )
+    .await;
+    assert_eq!(publish.code, 0, "{}", publish.stderr);
+    let url = publish.stdout.trim().to_string();
+    assert!(url.contains("/configure/"), "{url}");
+    let data = dir.path().join("second");
+    // A job URL does not name its product: without the offer, a clear refusal.
+    let bare = common::offerdeck(&data, &["--config", config, "watch", "--url", &url], &[]).await;
+    assert_ne!(bare.code, 0);
+    assert!(bare.stderr.contains("give it too"), "{}", bare.stderr);
+    sim.advance(std::time::Duration::from_secs(3 * 3_600));
+    let watch = common::offerdeck(
+        &data,
+        &["--config", config, "watch", "fabrikam/alpha", "--url", &url],
+        &[],
+    )
+    .await;
+    assert_eq!(watch.code, 0, "{}", watch.stderr);
+    assert!(
+        watch.stderr.contains("ready for go-live"),
+        "{}",
+        watch.stderr
     );
     sim.stop().await;
 }

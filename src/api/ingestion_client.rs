@@ -157,6 +157,16 @@ impl IngestionClient {
         Ok(page.value)
     }
 
+    /// `GET submission/{guid}/{number}`: one submission.
+    pub async fn submission(
+        &self,
+        product_guid: &str,
+        number: &str,
+    ) -> Result<Submission, ApiError> {
+        self.get(self.url(&["submission", product_guid, number]))
+            .await
+    }
+
     /// `GET configure/{jobId}/status`.
     pub async fn job_status(&self, job_id: &str) -> Result<ConfigureStatus, ApiError> {
         self.get(self.url(&["configure", job_id, "status"])).await

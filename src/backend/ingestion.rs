@@ -8,11 +8,13 @@ use std::sync::{Arc, Mutex};
 
 use url::Url;
 
+use super::Started;
 use crate::api::ApiError;
 use crate::api::error::ServiceError;
 use crate::api::ingestion_client::IngestionClient;
 use crate::api::ingestion_types::{
-    ConfigureStatus, JobResult, JobStatus, Product, derive_status, guid_of_product,
+    ConfigureStatus, JobResult, JobStatus, Product, Submission, TargetType, derive_status,
+    guid_of_product,
 };
 use crate::domain::{
     Observation, OfferId, OpKind, Operation, Status, Step, StepMessage, SubmissionSeen, phase,
@@ -112,17 +114,63 @@ impl IngestionBackend {
         self.client.url(&["configure", job_id, "status"])
     }
 
-    /// Starts a publish to preview or a go-live: one configure job.
-    pub(super) async fn start(
-        &self,
-        kind: OpKind,
-        offer: &OfferId,
-    ) -> Result<ConfigureStatus, ApiError> {
+    /// The URL a submission is followed at (one started elsewhere, or by a configure POST
+    /// whose answer was lost).
+    fn submission_url(&self, guid: &str, number: u64) -> Url {
+        self.client.url(&["submission", guid, &number.to_string()])
+    }
+
+    /// Starts a publish to preview or a go-live: one configure job. The POST is never sent
+    /// twice: when its answer is unclear (5xx, timeout, dropped connection), the submissions
+    /// tell whether it started after all, and then that submission is followed.
+    pub(super) async fn start(&self, kind: OpKind, offer: &OfferId) -> Result<Started, ApiError> {
         let product = self.product_id(offer).await?;
-        match kind {
+        let sent = match kind {
             OpKind::GoLive => self.client.go_live(&product).await,
             _ => self.client.publish_preview(&product).await,
+        };
+        match sent {
+            Ok(job) => Ok(Started {
+                pointer: self.job_url(&job.job_id),
+                kind,
+                adopted: false,
+                found_via: "configure",
+            }),
+            Err(err) if err.is_unclear() => {
+                tracing::warn!(%kind, %offer, error = %err, "unclear answer to a configure POST; reading the submissions before anything else");
+                match self.running(offer).await {
+                    Ok(Some((running, pointer))) if running == kind => Ok(Started {
+                        pointer,
+                        kind,
+                        adopted: true,
+                        found_via: "submissions",
+                    }),
+                    _ => Err(err),
+                }
+            }
+            Err(err) => Err(err),
         }
+    }
+
+    /// The submission in flight on the offer, whoever started it (the web portal, another
+    /// tool, a POST whose answer was lost): a go-live before a publish to preview.
+    pub(super) async fn running(&self, offer: &OfferId) -> Result<Option<(OpKind, Url)>, ApiError> {
+        let product = self.product_id(offer).await?;
+        let guid = guid_of_product(&product).unwrap_or_default();
+        let submissions = self.client.submissions(guid).await?;
+        let active = |target: TargetType| {
+            submissions.iter().find(|s| {
+                s.target.target_type == target
+                    && s.status.as_ref().is_some_and(JobStatus::is_active)
+            })
+        };
+        let found = [
+            (TargetType::Live, OpKind::GoLive),
+            (TargetType::Preview, OpKind::Publish),
+        ]
+        .into_iter()
+        .find_map(|(target, kind)| active(target).map(|s| (kind, s)));
+        Ok(found.and_then(|(kind, s)| Some((kind, self.submission_url(guid, s.number()?)))))
     }
 
     /// The job id in a followed URL (`…/configure/{jobId}/status`).
@@ -140,29 +188,104 @@ impl IngestionBackend {
         }
     }
 
-    /// The job a followed URL names, once the URL is checked against the configured origin.
-    fn job_at(&self, pointer: &Url) -> Result<String, ApiError> {
+    /// The product guid and submission number in a followed URL (`…/submission/{guid}/{n}`).
+    pub(super) fn submission_of(url: &Url) -> Option<(String, String)> {
+        let segments: Vec<&str> = url.path_segments()?.collect();
+        match segments.as_slice() {
+            [.., submission, guid, number]
+                if submission.eq_ignore_ascii_case("submission")
+                    && !guid.is_empty()
+                    && number.parse::<u64>().is_ok() =>
+            {
+                Some(((*guid).to_string(), (*number).to_string()))
+            }
+            _ => None,
+        }
+    }
+
+    /// What a followed URL names, once it is checked against the configured origin.
+    fn followed(&self, pointer: &Url) -> Result<Followed, ApiError> {
         let pointer = self.check(pointer)?;
-        Self::job_of(&pointer).ok_or_else(|| ApiError::UntrustedUrl {
+        if let Some(job) = Self::job_of(&pointer) {
+            return Ok(Followed::Job(job));
+        }
+        if let Some((guid, number)) = Self::submission_of(&pointer) {
+            return Ok(Followed::Submission { guid, number });
+        }
+        Err(ApiError::UntrustedUrl {
             url: pointer.to_string(),
-            reason: "not a configure job URL of this API".into(),
+            reason: "not a configure job or submission URL of this API".into(),
         })
     }
 
     /// Cancels the job followed at `pointer`; gives back the pointer to keep following.
     pub(super) async fn cancel(&self, pointer: &Url) -> Result<Url, ApiError> {
-        let job = self.job_at(pointer)?;
-        self.client.cancel(&job).await?;
-        Ok(pointer.clone())
+        match self.followed(pointer)? {
+            Followed::Job(job) => {
+                self.client.cancel(&job).await?;
+                Ok(pointer.clone())
+            }
+            // The API cancels jobs, and names none for a submission in flight.
+            Followed::Submission { .. } => Err(ApiError::NotReady(
+                "this publish was not started by offerdeck (or its answer was lost), so there is no job to cancel: cancel it in Partner Center".into(),
+            )),
+        }
     }
 
-    /// Reads the job an operation follows.
+    /// Reads what an operation follows: its configure job, or its submission.
     pub(super) async fn poll(&self, operation: &Operation) -> Result<Observation, ApiError> {
-        let job = self.job_at(&operation.pointer)?;
-        Ok(observe_job(
-            &self.client.job_status(&job).await?,
-            operation.kind,
+        match self.followed(&operation.pointer)? {
+            Followed::Job(job) => Ok(observe_job(
+                &self.client.job_status(&job).await?,
+                operation.kind,
+            )),
+            Followed::Submission { guid, number } => Ok(observe_submission(
+                &self.client.submission(&guid, &number).await?,
+                operation.kind,
+            )),
+        }
+    }
+
+    /// The operation at a URL given by hand, for `offer`: a configure job (its kind from the
+    /// offer's submissions: a go-live while the live one runs) or a submission (its kind from
+    /// its environment).
+    pub(super) async fn operation_at(
+        &self,
+        url: &str,
+        offer: &OfferId,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Operation, ApiError> {
+        let pointer = Url::parse(url).map_err(|e| ApiError::UntrustedUrl {
+            url: url.to_string(),
+            reason: format!("not a URL ({e})"),
+        })?;
+        let kind = match self.followed(&pointer)? {
+            Followed::Submission { guid, number } => {
+                let submission = self.client.submission(&guid, &number).await?;
+                match submission.target.target_type {
+                    TargetType::Live => OpKind::GoLive,
+                    _ => OpKind::Publish,
+                }
+            }
+            Followed::Job(_) => match self.running(offer).await? {
+                Some((OpKind::GoLive, _)) => OpKind::GoLive,
+                _ => OpKind::Publish,
+            },
+        };
+        Ok(Operation::new(
+            offer.clone(),
+            crate::domain::BackendKind::Ingestion,
+            kind,
+            pointer,
+            &[],
+            now,
         ))
+    }
+
+    /// True for a URL of this API: on its origin and under its base path.
+    pub(super) fn owns(&self, url: &Url) -> bool {
+        let base = &self.client.settings().base_url;
+        self.check(url).is_ok() && url.path().starts_with(base.path().trim_end_matches('/'))
     }
 
     /// A stored pointer, checked against the configured origin before a token goes with it.
@@ -170,6 +293,42 @@ impl IngestionBackend {
         crate::api::pointer::ensure_same_origin(&self.client.settings().base_url, pointer)?;
         Ok(pointer.clone())
     }
+}
+
+/// What a followed URL names.
+enum Followed {
+    Job(String),
+    Submission { guid: String, number: String },
+}
+
+/// What one read of a submission shows: the state of a publish followed without its job (no
+/// errors: the service gives them only with the job, and Partner Center shows them).
+pub fn observe_submission(submission: &Submission, kind: OpKind) -> Observation {
+    let status = match (&submission.status, &submission.result) {
+        (Some(s), _) if s.is_active() => Status::Running,
+        (_, Some(JobResult::Succeeded)) if kind == OpKind::GoLive => Status::Succeeded,
+        (_, Some(JobResult::Succeeded)) => Status::WaitingForPublisherReview,
+        (_, Some(JobResult::Failed)) => Status::Failed,
+        (_, Some(JobResult::Cancelled)) => Status::Canceled,
+        (s, r) => Status::Unknown(sanitize_line(&format!(
+            "{}/{}",
+            s.as_ref().map_or("", |v| v.as_str()),
+            r.as_ref().map_or("", |v| v.as_str())
+        ))),
+    };
+    let job = ConfigureStatus {
+        job_status: submission.status.clone().unwrap_or_default(),
+        job_result: submission.result.clone().unwrap_or_default(),
+        ..ConfigureStatus::default()
+    };
+    let mut seen = observe_job(&job, kind);
+    seen.status = status;
+    if seen.status == Status::Failed {
+        seen.failure = Some(
+            "the submission failed; the service gives the reasons only to the job that started it: see Partner Center".into(),
+        );
+    }
+    seen
 }
 
 /// What one read of a configure job shows, in the shared vocabulary. A publish to preview that

@@ -7,7 +7,7 @@ mod ingestion;
 
 use url::Url;
 
-pub use ingestion::{IngestionBackend, observe_job};
+pub use ingestion::{IngestionBackend, observe_job, observe_submission};
 
 use crate::api::{ApiError, CppClient};
 pub use crate::domain::BackendKind;
@@ -145,15 +145,7 @@ impl Backend {
                 })
             }
             // No e-mails: that API notifies the account's contacts itself.
-            Backend::Ingestion(i) => {
-                let job = i.start(kind, offer).await?;
-                Ok(Started {
-                    pointer: i.job_url(&job.job_id),
-                    kind,
-                    adopted: false,
-                    found_via: "configure",
-                })
-            }
+            Backend::Ingestion(i) => i.start(kind, offer).await,
         }
     }
 
@@ -232,9 +224,8 @@ impl Backend {
                     (kind, url)
                 }))
             }
-            // The service names no job for a submission in flight: a publish started elsewhere
-            // shows in the offer's status, but cannot be followed as an operation.
-            Backend::Ingestion(_) => Ok(None),
+            // The service names no job for a submission in flight: its submission is followed.
+            Backend::Ingestion(i) => i.running(offer).await,
         }
     }
 
@@ -243,6 +234,7 @@ impl Backend {
     pub async fn operation_at(
         &self,
         url: &str,
+        offer: Option<&OfferId>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Operation, ApiError> {
         match self {
@@ -252,10 +244,14 @@ impl Backend {
                     url: pointer.to_string(),
                     reason: reason.to_string(),
                 };
-                let (publisher, offer) = crate::api::pointer::offer_of(&pointer)
+                let (publisher, offer_in_url) = crate::api::pointer::offer_of(&pointer)
                     .ok_or_else(|| untrusted("not an operation URL of this API"))?;
-                let offer = OfferId::new(&publisher, &offer)
+                let in_url = OfferId::new(&publisher, &offer_in_url)
                     .map_err(|e| untrusted(&format!("no offer in it ({e})")))?;
+                if let Some(named) = offer.filter(|named| **named != in_url) {
+                    return Err(untrusted(&format!("it is an operation of {in_url}, not of {named}")));
+                }
+                let offer = in_url;
                 let detail = c.get_operation(&pointer).await?;
                 let kind = if OpKind::GoLive.matches_submission_type(&detail.submission_type) {
                     OpKind::GoLive
@@ -271,10 +267,14 @@ impl Backend {
                     now,
                 ))
             }
-            Backend::Ingestion(_) => Err(ApiError::UntrustedUrl {
-                url: url.to_string(),
-                reason: "watch --url follows Cloud Partner Portal operation URLs; a Product Ingestion job is followed from the offer (offerdeck watch)".into(),
-            }),
+            // A job URL does not name its product: the offer is given with it.
+            Backend::Ingestion(i) => match offer {
+                Some(offer) => i.operation_at(url, offer, now).await,
+                None => Err(ApiError::UntrustedUrl {
+                    url: url.to_string(),
+                    reason: "a Product Ingestion URL does not name its offer: give it too (offerdeck watch PUBLISHER/OFFER --url URL)".into(),
+                }),
+            },
         }
     }
 
@@ -333,6 +333,16 @@ impl Backends {
         self.cpp.on_wait(listener.clone());
         if let Some(ingestion) = &self.ingestion {
             ingestion.on_wait(listener);
+        }
+    }
+
+    /// The backend whose API a URL belongs to (CPP's when none claims it).
+    pub fn owning(&self, url: &str) -> &Backend {
+        match (&self.ingestion, Url::parse(url)) {
+            (Some(Backend::Ingestion(i)), Ok(url)) if i.owns(&url) => {
+                self.get(BackendKind::Ingestion)
+            }
+            _ => &self.cpp,
         }
     }
 

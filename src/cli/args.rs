@@ -115,7 +115,12 @@ pub enum HeadlessCommand {
     },
     /// Follow every unfinished operation (from the state store) to its end, or one by its URL
     Watch {
-        /// Follow the operation at this URL (as `publish` printed it) instead of the store's
+        /// Only these offers (PUBLISHER/OFFER); one with nothing recorded is looked up at the
+        /// service (a publish started from the portal or another machine)
+        #[arg(value_name = "PUBLISHER/OFFER")]
+        offers: Vec<OfferId>,
+        /// Follow the operation at this URL (as `publish` printed it) instead of the store's;
+        /// a Product Ingestion URL needs its offer too (`watch P/O --url URL`)
         #[arg(long, value_name = "URL")]
         url: Option<String>,
         #[arg(long)]

@@ -14,7 +14,7 @@ use crate::domain::{OfferId, OpKind, Operation};
 use crate::ops::{self, FollowEvent, StartOutcome};
 use crate::setup::Context;
 
-fn usage(out: &Reporter, message: &str) -> Exit {
+pub(super) fn usage(out: &Reporter, message: &str) -> Exit {
     out.note(&format!("error: {message}"));
     Exit::Usage
 }
@@ -178,11 +178,17 @@ pub async fn start(
     worse(recorded, follow_all(ctx, out, vec![operation]).await)
 }
 
-/// `offerdeck watch --url URL`: one operation, followed by hand (one the store does not know).
-pub async fn watch_url(ctx: &Context, out: &Reporter, url: &str) -> Exit {
-    // The URL says which API it is on; today there is one.
-    let backend = ctx.backends.get(crate::domain::BackendKind::Cpp);
-    let operation = match backend.operation_at(url, ctx.clock.now()).await {
+/// `offerdeck watch [P/O] --url URL`: one operation, followed by hand (one the store does not
+/// know). The offer's API reads the URL; without an offer, the API the URL is on.
+pub async fn watch_url(ctx: &Context, out: &Reporter, url: &str, offer: Option<&OfferId>) -> Exit {
+    let backend = match offer {
+        Some(offer) => match configured(ctx, out, offer) {
+            Ok(c) => ctx.backends.get(c.backend),
+            Err(exit) => return exit,
+        },
+        None => ctx.backends.owning(url),
+    };
+    let operation = match backend.operation_at(url, offer, ctx.clock.now()).await {
         Ok(op) => op,
         Err(e) => return failed(out, &format!("following {url}"), None, &e),
     };
@@ -193,8 +199,16 @@ pub async fn watch_url(ctx: &Context, out: &Reporter, url: &str) -> Exit {
     follow_all(ctx, out, vec![operation]).await
 }
 
-/// `offerdeck watch`: every unfinished operation in the state store, to its end.
-pub async fn watch(ctx: &Context, out: &Reporter) -> Exit {
+/// `offerdeck watch [P/O...]`: every unfinished operation in the state store (of these offers),
+/// to its end. A named offer with nothing recorded is looked up at the service: a publish
+/// started from the portal or another machine is found, recorded and followed.
+pub async fn watch(ctx: &Context, out: &Reporter, offers: &[OfferId]) -> Exit {
+    let mut exit = Exit::Ok;
+    for offer in offers {
+        if let Err(e) = configured(ctx, out, offer) {
+            return e;
+        }
+    }
     let operations = match ctx.store.unfinished() {
         Ok(r) => r,
         Err(e) => {
@@ -211,18 +225,51 @@ pub async fn watch(ctx: &Context, out: &Reporter) -> Exit {
             message,
         });
     }
+    let mut operations: Vec<Operation> = operations
+        .into_iter()
+        .filter(|o| offers.is_empty() || offers.contains(&o.offer))
+        .collect();
+    for offer in offers {
+        if operations.iter().any(|o| &o.offer == offer) {
+            continue;
+        }
+        let backend = ctx.backends.get(
+            ctx.config
+                .offer(offer)
+                .map(|o| o.backend)
+                .unwrap_or_default(),
+        );
+        match ops::discover(backend, &ctx.store, offer, ctx.clock.now()).await {
+            Ok(Some(found)) => {
+                out.progress(&format!(
+                    "{offer}: a {} started elsewhere is running; following it at {}",
+                    found.kind, found.pointer
+                ));
+                operations.push(found);
+            }
+            Ok(None) => out.progress(&format!("{offer}: nothing runs on it")),
+            Err(e) => {
+                exit = worse(
+                    exit,
+                    failed(out, &format!("looking up {offer}"), Some(offer), &e),
+                )
+            }
+        }
+    }
     if operations.is_empty() {
-        out.progress(&format!(
-            "no unfinished operations in {}",
-            ctx.store.path().display()
-        ));
-        return Exit::Ok;
+        if offers.is_empty() {
+            out.progress(&format!(
+                "no unfinished operations in {}",
+                ctx.store.path().display()
+            ));
+        }
+        return exit;
     }
     out.progress(&format!(
         "following {} unfinished operation(s)",
         operations.len()
     ));
-    follow_all(ctx, out, operations).await
+    worse(exit, follow_all(ctx, out, operations).await)
 }
 
 /// Follows operations concurrently, reporting each change, and returns the combined exit code.

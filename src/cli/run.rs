@@ -89,13 +89,25 @@ async fn headless(ctx: &Context, command: HeadlessCommand, verbose: bool) -> Exi
             )
             .await
         }
-        HeadlessCommand::Watch { url: None, json } => {
-            commands::watch(ctx, &Reporter::new(json, &ctx.command, verbose)).await
-        }
         HeadlessCommand::Watch {
+            offers,
+            url: None,
+            json,
+        } => commands::watch(ctx, &Reporter::new(json, &ctx.command, verbose), &offers).await,
+        HeadlessCommand::Watch {
+            offers,
             url: Some(url),
             json,
-        } => commands::watch_url(ctx, &Reporter::new(json, &ctx.command, verbose), &url).await,
+        } => {
+            let out = Reporter::new(json, &ctx.command, verbose);
+            if offers.len() > 1 {
+                return commands::usage(
+                    &out,
+                    "--url follows one operation: give at most one offer with it",
+                );
+            }
+            commands::watch_url(ctx, &out, &url, offers.first()).await
+        }
     }
 }
 

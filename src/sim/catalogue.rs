@@ -208,6 +208,13 @@ pub fn demo_products() -> Vec<ProductSpec> {
             Succeeds,
             Quirk::NotCancellable,
         ),
+        product(
+            9,
+            "iota",
+            "Fabrikam Iota",
+            Succeeds,
+            Quirk::LosesFirstAnswer,
+        ),
     ]
 }
 

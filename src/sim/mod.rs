@@ -173,6 +173,11 @@ impl Simulator {
         f(&mut self.shared.lock())
     }
 
+    /// Reads or changes the simulated Product Ingestion service.
+    pub fn with_ingestion<R>(&self, f: impl FnOnce(&mut ingestion::IngestionSim) -> R) -> R {
+        f(&mut self.shared.lock_ingestion())
+    }
+
     /// The faults chaos mode injected so far.
     pub fn chaos_stats(&self) -> ChaosStats {
         self.shared

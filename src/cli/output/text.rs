@@ -201,7 +201,7 @@ pub fn lines(event: &Event, json: bool, command: &str, table_started: &Cell<bool
                 "error: the {kind} of {offer} was accepted and runs at the service, but it could not be recorded: {message}"
             ));
             lines.err(format!(
-                "  nothing will resume it by itself; follow it with: {command} watch --url {operation_url}"
+                "  nothing will resume it by itself; follow it with: {command} watch {offer} --url {operation_url}"
             ));
         }
         Event::StoreProblem { offer, message } => {

@@ -59,6 +59,9 @@ pub enum Quirk {
     AlreadyReadyForGoLive,
     /// Its jobs are too far along to cancel from the start.
     NotCancellable,
+    /// The first publish to preview starts, but its answer is a 503 (the service acted; the
+    /// client cannot tell): a client that sends again publishes twice.
+    LosesFirstAnswer,
 }
 
 /// A product the simulator serves.
@@ -186,6 +189,21 @@ impl IngestionSim {
         }
     }
 
+    /// How many configure jobs were started on the product with this external id (a client
+    /// that sends a publish twice shows here).
+    pub fn jobs_started(&self, external_id: &str) -> usize {
+        let guids: Vec<&String> = self
+            .products
+            .iter()
+            .filter(|(_, p)| p.spec.external_id.eq_ignore_ascii_case(external_id))
+            .map(|(guid, _)| guid)
+            .collect();
+        self.jobs
+            .values()
+            .filter(|j| guids.contains(&&j.product))
+            .count()
+    }
+
     /// `GET product` (optionally `externalId=`, matched without regard to case).
     pub fn products(&self, external_id: Option<&str>) -> Answer {
         let value: Vec<Value> = self
@@ -242,6 +260,25 @@ impl IngestionSim {
             }));
         }
         (200, json!({ "value": value }))
+    }
+
+    /// `GET submission/{guid}/{number}`: one submission (the draft is `0`).
+    pub fn submission(&mut self, guid: &str, number: &str, now: Moment) -> Answer {
+        let (status, body) = self.submissions(guid, now);
+        if status != 200 {
+            return (status, body);
+        }
+        let suffix = format!("/{number}");
+        body["value"]
+            .as_array()
+            .and_then(|all| {
+                all.iter()
+                    .find(|s| s["id"].as_str().is_some_and(|id| id.ends_with(&suffix)))
+            })
+            .map_or_else(
+                || error(404, "notFound", "Resource not found", json!([])),
+                |found| (200, found.clone()),
+            )
     }
 
     /// `GET configure/{jobId}/status`.
@@ -391,8 +428,18 @@ impl IngestionSim {
                 let number = self.next_submission;
                 self.next_submission += 1;
                 let job = self.start_job(&guid, TargetType::Preview, now);
+                let mut lose = false;
                 if let Some(product) = self.products.get_mut(&guid) {
                     product.preview = Some((number, job.clone()));
+                    lose = product.spec.quirk == Quirk::LosesFirstAnswer && product.configures == 1;
+                }
+                if lose {
+                    return error(
+                        503,
+                        "serviceUnavailable",
+                        "The service is unavailable, try again later",
+                        json!([]),
+                    );
                 }
                 self.accepted(&job, now)
             }

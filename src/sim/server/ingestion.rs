@@ -55,6 +55,7 @@ pub(super) fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
     Router::new()
         .route("/product", get(products))
         .route("/submission/{guid}", get(submissions))
+        .route("/submission/{guid}/{number}", get(submission))
         .route("/configure", post(configure))
         .route("/configure/{job}/status", get(job_status))
         .route("/configure/{job}/cancel", post(cancel))
@@ -106,6 +107,11 @@ async fn products(State(sh): Sim, Query(query): Query<HashMap<String, String>>) 
 async fn submissions(State(sh): Sim, Path(guid): Path<String>) -> Response {
     let now = sh.clock.now();
     reply(sh.lock_ingestion().submissions(&guid, now))
+}
+
+async fn submission(State(sh): Sim, Path((guid, number)): Path<(String, String)>) -> Response {
+    let now = sh.clock.now();
+    reply(sh.lock_ingestion().submission(&guid, &number, now))
 }
 
 async fn job_status(State(sh): Sim, Path(job): Path<String>) -> Response {

@@ -141,7 +141,7 @@ impl App {
                 problems.extend(store_notices);
                 if let Some(e) = not_recorded {
                     problems.push(format!(
-                        "the {kind} runs, but could not be recorded ({e}); it will not be resumed after a restart: follow it with offerdeck watch --url {}",
+                        "the {kind} runs, but could not be recorded ({e}); it will not be resumed after a restart: follow it with offerdeck watch {key} --url {}",
                         r.op.as_ref().map(|o| o.pointer.to_string()).unwrap_or_default()
                     ));
                 }
