@@ -169,17 +169,19 @@ pub fn ingestion_client(
         .map_err(|e| SetupError::Client(e.to_string()))
 }
 
-/// The backends the config's offers use: CPP always, Product Ingestion when an offer is on it.
+/// The backends the config's offers use, each built (and its credentials needed) only when an
+/// offer is on it; CPP's also when no offer is configured yet.
 pub fn backends(config: &Config) -> Result<Backends, SetupError> {
-    let backends = Backends::new(client(config)?);
-    let uses_ingestion = config
-        .offers
-        .iter()
-        .any(|o| o.backend == crate::domain::BackendKind::Ingestion);
-    if uses_ingestion {
-        return Ok(backends.with_ingestion(ingestion_client(config)?));
+    let uses = |kind| config.offers.iter().any(|o| o.backend == kind);
+    let ingestion = uses(crate::domain::BackendKind::Ingestion);
+    let cpp = uses(crate::domain::BackendKind::Cpp) || !ingestion;
+    match (cpp, ingestion) {
+        (true, true) => {
+            Ok(Backends::new(client(config)?).with_ingestion(ingestion_client(config)?))
+        }
+        (false, true) => Ok(Backends::ingestion_only(ingestion_client(config)?)),
+        _ => Ok(Backends::new(client(config)?)),
     }
-    Ok(backends)
 }
 
 /// What the commands and the dashboard work with: the config, the backends it describes, the

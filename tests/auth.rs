@@ -58,9 +58,22 @@ async fn client_credentials_are_cached_and_refreshed_before_expiry() {
     let second = p.token().await.unwrap();
     assert_ne!(second, first);
     let now = sim.clock().now();
-    assert!(sim.with_state(|s| s.principal(second.expose(), now).is_some()));
+    assert!(sim.with_state(|s| {
+        s.principal(
+            second.expose(),
+            offerdeck::sim::model::tokens::Audience::CloudPartner,
+            now,
+        )
+        .is_ok()
+    }));
     assert!(
-        sim.with_state(|s| s.principal(first.expose(), now).is_some()),
+        sim.with_state(|s| s
+            .principal(
+                first.expose(),
+                offerdeck::sim::model::tokens::Audience::CloudPartner,
+                now
+            )
+            .is_ok()),
         "the old token was replaced before it expired"
     );
 }

@@ -374,7 +374,7 @@ async fn secrets_stay_out_of_output_logs_and_state() {
     let sim = simulator(FAST).await;
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &sim, "100ms");
-    let token = sim.with_state(|s| s.issue_token("offerdeck-demo", sim.clock().now()).0);
+    let token = sim.with_state(|s| s.issue_token("offerdeck-demo", None, sim.clock().now()).0);
     let run = offerdeck(
         dir.path(),
         &[

@@ -6,6 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use offerdeck::sim::Simulator;
+use offerdeck::sim::model::tokens::Audience;
 
 /// A config with CPP's demo section plus `[ingestion]`, and offers on both APIs.
 fn write_config(dir: &Path, sim: &Simulator) -> PathBuf {
@@ -309,5 +310,71 @@ async fn a_job_url_is_followed_by_hand_with_its_offer() {
         "{}",
         watch.stderr
     );
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn an_ingestion_only_config_needs_no_cloud_partner_portal_credentials() {
+    let sim = common::simulator(common::FAST).await;
+    let dir = tempfile::tempdir().unwrap();
+    let addr = sim.addr();
+    // No [auth] section at all, and only a token for the Product Ingestion API.
+    let now = sim.clock().now();
+    let token = sim.with_state(|s| {
+        s.issue_token("offerdeck-demo", Some(Audience::Graph), now)
+            .0
+    });
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"[ingestion]
+base_url = "http://{addr}/rp/product-ingestion"
+poll_interval = "50ms"
+
+[[offers]]
+publisher = "fabrikam"
+offer = "alpha"
+backend = "ingestion"
+"#
+        ),
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let config = config.to_str().unwrap();
+    let run = common::offerdeck(
+        &data,
+        &["--config", config, "offers", "--json"],
+        &[("OFFERDECK_INGESTION_TOKEN", &token)],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains(r#""offer":"fabrikam/alpha""#),
+        "{}",
+        run.stdout
+    );
+    // Without that token, the message names the section and the variable to set.
+    let run = common::offerdeck(&data, &["--config", config, "offers"], &[]).await;
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr.contains("OFFERDECK_INGESTION_TOKEN"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("[ingestion.auth]"), "{}", run.stderr);
+    // A token for the other API: the service's own words, exit 5.
+    let cpp_token = sim.with_state(|s| {
+        s.issue_token("offerdeck-demo", Some(Audience::CloudPartner), now)
+            .0
+    });
+    let run = common::offerdeck(
+        &data,
+        &["--config", config, "status", "fabrikam/alpha"],
+        &[("OFFERDECK_INGESTION_TOKEN", &cpp_token)],
+    )
+    .await;
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    assert!(run.stderr.contains("Invalid audience"), "{}", run.stderr);
     sim.stop().await;
 }

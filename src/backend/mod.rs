@@ -304,19 +304,28 @@ impl Backend {
     }
 }
 
-/// The backends a configuration uses, one per kind. The Product Ingestion one exists only when
-/// an offer uses it (so its credentials are needed only then).
+/// The backends a configuration uses, one per kind: each exists only when an offer uses it (so
+/// its credentials are needed only then); CPP's also when nothing else is configured.
 #[derive(Debug, Clone)]
 pub struct Backends {
-    cpp: Backend,
-    ingestion: Option<Backend>,
+    /// Always one: what answers for a kind nothing uses (and the offer is not found there).
+    first: Backend,
+    second: Option<Backend>,
 }
 
 impl Backends {
     pub fn new(cpp: CppClient) -> Backends {
         Backends {
-            cpp: Backend::Cpp(cpp),
-            ingestion: None,
+            first: Backend::Cpp(cpp),
+            second: None,
+        }
+    }
+
+    /// Only the Product Ingestion API (every offer of the config is on it).
+    pub fn ingestion_only(client: crate::api::ingestion_client::IngestionClient) -> Backends {
+        Backends {
+            first: Backend::Ingestion(IngestionBackend::new(client)),
+            second: None,
         }
     }
 
@@ -324,34 +333,35 @@ impl Backends {
         mut self,
         client: crate::api::ingestion_client::IngestionClient,
     ) -> Backends {
-        self.ingestion = Some(Backend::Ingestion(IngestionBackend::new(client)));
+        self.second = Some(Backend::Ingestion(IngestionBackend::new(client)));
         self
+    }
+
+    fn all(&self) -> impl Iterator<Item = &Backend> {
+        std::iter::once(&self.first).chain(self.second.as_ref())
     }
 
     /// Tells `listener` of every long wait before a retry, on every backend.
     pub fn on_wait(&self, listener: crate::api::transport::WaitListener) {
-        self.cpp.on_wait(listener.clone());
-        if let Some(ingestion) = &self.ingestion {
-            ingestion.on_wait(listener);
+        for backend in self.all() {
+            backend.on_wait(listener.clone());
         }
     }
 
     /// The backend whose API a URL belongs to (CPP's when none claims it).
     pub fn owning(&self, url: &str) -> &Backend {
-        match (&self.ingestion, Url::parse(url)) {
-            (Some(Backend::Ingestion(i)), Ok(url)) if i.owns(&url) => {
-                self.get(BackendKind::Ingestion)
-            }
-            _ => &self.cpp,
-        }
+        let parsed = Url::parse(url);
+        self.all()
+            .find(|b| match (b, &parsed) {
+                (Backend::Ingestion(i), Ok(url)) => i.owns(url),
+                _ => false,
+            })
+            .unwrap_or_else(|| self.get(BackendKind::Cpp))
     }
 
-    /// The backend of a kind. An ingestion backend is built whenever the config has an offer
-    /// on it; asked for without one, the CPP backend answers (and the offer is not found).
+    /// The backend of a kind; asked for a kind no offer uses, the one there is answers (and
+    /// the offer is not found).
     pub fn get(&self, kind: BackendKind) -> &Backend {
-        match (kind, &self.ingestion) {
-            (BackendKind::Ingestion, Some(ingestion)) => ingestion,
-            _ => &self.cpp,
-        }
+        self.all().find(|b| b.kind() == kind).unwrap_or(&self.first)
     }
 }

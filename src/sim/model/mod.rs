@@ -8,7 +8,7 @@
 mod behaviour;
 mod plan;
 mod reads;
-mod tokens;
+pub mod tokens;
 mod writes;
 
 use std::collections::{BTreeMap, HashMap};
@@ -168,10 +168,15 @@ impl SimState {
     // ----- tokens -------------------------------------------------------------------------
 
     /// A new token for a client, and its lifetime in seconds.
-    pub fn issue_token(&mut self, client_id: &str, now: Moment) -> (String, u64) {
+    pub fn issue_token(
+        &mut self,
+        client_id: &str,
+        audience: Option<tokens::Audience>,
+        now: Moment,
+    ) -> (String, u64) {
         let lifetime = self.settings.token_lifetime;
         (
-            self.tokens.issue(client_id, lifetime, now),
+            self.tokens.issue(client_id, audience, lifetime, now),
             lifetime.as_secs(),
         )
     }
@@ -180,9 +185,14 @@ impl SimState {
         self.tokens.add_static(token, client_id);
     }
 
-    /// The client a bearer token belongs to, if it is valid now.
-    pub fn principal(&self, token: &str, now: Moment) -> Option<String> {
-        self.tokens.principal(token, now)
+    /// The client a bearer token belongs to, if it is valid now for the API of `audience`.
+    pub fn principal(
+        &self,
+        token: &str,
+        audience: tokens::Audience,
+        now: Moment,
+    ) -> Result<String, tokens::Refusal> {
+        self.tokens.principal(token, audience, now)
     }
 
     /// Every token the token endpoint handed out.

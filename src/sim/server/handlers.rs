@@ -43,7 +43,9 @@ pub(super) async fn token(State(sh): Sim, body: Bytes) -> Response {
         );
     }
     let now = sh.clock.now();
-    let (token, lifetime) = sh.lock().issue_token(field("client_id"), now);
+    let audience =
+        crate::sim::model::tokens::Audience::requested(field("resource"), field("scope"));
+    let (token, lifetime) = sh.lock().issue_token(field("client_id"), audience, now);
     let expires_on = now.timestamp() + lifetime as i64;
     answer(
         200,

@@ -82,16 +82,26 @@ async fn authenticate(State(sh): Sim, req: Request, next: Next) -> Response {
         }
         _ => {}
     }
-    if sh
+    use crate::sim::model::tokens::{Audience, Refusal};
+    match sh
         .lock()
-        .principal(bearer_token(&req), sh.clock.now())
-        .is_none()
+        .principal(bearer_token(&req), Audience::Graph, sh.clock.now())
     {
-        return ingestion_error(
-            401,
-            "unauthorized",
-            "Authentication Error: ensure you're using a valid Azure AD access token",
-        );
+        Ok(_) => {}
+        Err(Refusal::WrongAudience) => {
+            return ingestion_error(
+                401,
+                "unauthorized",
+                "Access token validation failure. Invalid audience.",
+            );
+        }
+        Err(Refusal::Invalid) => {
+            return ingestion_error(
+                401,
+                "unauthorized",
+                "Authentication Error: ensure you're using a valid Azure AD access token",
+            );
+        }
     }
     next.run(req).await
 }

@@ -63,12 +63,26 @@ pub(super) async fn authenticate(State(sh): Sim, mut req: Request, next: Next) -
             "Invalid api version. Allowed values are [2016-08-01-preview]",
         );
     }
-    let Some(client) = sh.lock().principal(bearer_token(&req), sh.clock.now()) else {
-        return error(
-            401,
-            "Unauthorized",
-            "Authentication failed: the bearer token is missing, invalid or expired.",
-        );
+    let client = match sh.lock().principal(
+        bearer_token(&req),
+        crate::sim::model::tokens::Audience::CloudPartner,
+        sh.clock.now(),
+    ) {
+        Ok(client) => client,
+        Err(crate::sim::model::tokens::Refusal::WrongAudience) => {
+            return error(
+                401,
+                "Unauthorized",
+                "Authentication failed: the token's audience is not https://cloudpartner.azure.com.",
+            );
+        }
+        Err(_) => {
+            return error(
+                401,
+                "Unauthorized",
+                "Authentication failed: the bearer token is missing, invalid or expired.",
+            );
+        }
     };
     req.extensions_mut().insert(Principal(client));
     req.extensions_mut().insert(ApiVersion(api_version));
