@@ -23,6 +23,10 @@ struct StoreFile {
     /// The last start the service did not take, per offer and kind.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     failures: Vec<StartFailure>,
+    /// Product Ingestion offers' durable ids (`product/<guid>`), by offer (lower case): found
+    /// once by external id, then used directly.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    products: std::collections::BTreeMap<String, String>,
 }
 
 /// Errors of the state store name the file.
@@ -163,6 +167,36 @@ impl StateStore {
     pub fn failures(&self) -> Result<Vec<StartFailure>, StoreError> {
         let _lock = self.lock()?;
         Ok(self.read()?.failures)
+    }
+
+    /// The durable id recorded for a Product Ingestion offer.
+    pub fn product_id(&self, offer: &crate::domain::OfferId) -> Result<Option<String>, StoreError> {
+        let _lock = self.lock()?;
+        Ok(self
+            .read()?
+            .products
+            .get(&offer.to_string().to_lowercase())
+            .cloned())
+    }
+
+    /// Records (or, with `None`, forgets) the durable id of a Product Ingestion offer.
+    pub fn set_product_id(
+        &self,
+        offer: &crate::domain::OfferId,
+        id: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let key = offer.to_string().to_lowercase();
+        if self.product_id(offer)?.as_deref() == id {
+            return Ok(());
+        }
+        self.modify_file(|file| match id {
+            Some(id) => {
+                file.products.insert(key, id.to_string());
+            }
+            None => {
+                file.products.remove(&key);
+            }
+        })
     }
 
     /// Applies `change` to the records under the lock and writes the result.

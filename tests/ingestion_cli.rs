@@ -378,3 +378,53 @@ backend = "ingestion"
     assert!(run.stderr.contains("Invalid audience"), "{}", run.stderr);
     sim.stop().await;
 }
+
+#[tokio::test]
+async fn the_product_id_is_looked_up_once_and_a_stale_one_is_replaced() {
+    let sim = common::simulator(common::FAST).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim);
+    let config = config.to_str().unwrap();
+    let data = dir.path().join("data");
+    let status = async || {
+        let run = common::offerdeck(
+            &data,
+            &["--config", config, "status", "fabrikam/alpha"],
+            &[],
+        )
+        .await;
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    };
+    status().await;
+    let store = data.join("operations.json");
+    let recorded = std::fs::read_to_string(&store).unwrap();
+    assert!(
+        recorded.contains("product/6f1c2d3e-4a5b-4c6d-8e7f-000000000001"),
+        "{recorded}"
+    );
+    let reads = sim.with_ingestion(|s| s.product_reads());
+    status().await;
+    assert_eq!(
+        sim.with_ingestion(|s| s.product_reads()),
+        reads,
+        "looked up again"
+    );
+    // A recorded id the service no longer knows (the product was recreated): found again
+    // by external id, and the record corrected.
+    std::fs::write(
+        &store,
+        recorded.replace(
+            "6f1c2d3e-4a5b-4c6d-8e7f-000000000001",
+            "6f1c2d3e-4a5b-4c6d-8e7f-0000000000ff",
+        ),
+    )
+    .unwrap();
+    status().await;
+    assert_eq!(sim.with_ingestion(|s| s.product_reads()), reads + 1);
+    let recorded = std::fs::read_to_string(&store).unwrap();
+    assert!(
+        recorded.contains("product/6f1c2d3e-4a5b-4c6d-8e7f-000000000001"),
+        "{recorded}"
+    );
+    sim.stop().await;
+}

@@ -19,14 +19,17 @@ use crate::api::ingestion_types::{
 use crate::domain::{
     Observation, OfferId, OpKind, Operation, Status, Step, StepMessage, SubmissionSeen, phase,
 };
+use crate::store::StateStore;
 use crate::text::sanitize_line;
 
 /// The ingestion client and the product ids it resolved.
 #[derive(Debug, Clone)]
 pub struct IngestionBackend {
     pub(super) client: IngestionClient,
-    /// External id (lower case) → durable id (`product/<guid>`).
+    /// Offer (lower case) → durable id (`product/<guid>`), for this run.
     products: Arc<Mutex<HashMap<String, String>>>,
+    /// Where the ids are kept between runs, when there is such a place.
+    store: Option<StateStore>,
 }
 
 impl IngestionBackend {
@@ -34,7 +37,14 @@ impl IngestionBackend {
         IngestionBackend {
             client,
             products: Arc::new(Mutex::new(HashMap::new())),
+            store: None,
         }
+    }
+
+    /// Keeps the product ids it resolves in `store`, and starts from those recorded there.
+    pub fn remembering_in(mut self, store: StateStore) -> IngestionBackend {
+        self.store = Some(store);
+        self
     }
 
     fn cached(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
@@ -42,12 +52,12 @@ impl IngestionBackend {
         self.products.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The product of an offer: found by external id, or a clear "not found".
+    /// The product of an offer: found by external id, or a clear "not found". The id found is
+    /// remembered (and recorded, when there is a store).
     pub(super) async fn product(&self, offer: &OfferId) -> Result<Product, ApiError> {
         match self.client.find_product(offer.offer()).await? {
             Some(product) if guid_of_product(&product.id).is_some() => {
-                self.cached()
-                    .insert(offer.offer().to_ascii_lowercase(), product.id.clone());
+                self.remember(offer, Some(&product.id));
                 Ok(product)
             }
             _ => Err(ApiError::NotFound(Box::new(ServiceError {
@@ -62,20 +72,71 @@ impl IngestionBackend {
         }
     }
 
-    /// The durable id of the offer's product, resolved once.
-    pub(super) async fn product_id(&self, offer: &OfferId) -> Result<String, ApiError> {
-        let key = offer.offer().to_ascii_lowercase();
-        if let Some(id) = self.cached().get(&key).cloned() {
-            return Ok(id);
+    fn remember(&self, offer: &OfferId, id: Option<&str>) {
+        let key = offer.to_string().to_lowercase();
+        match id {
+            Some(id) => self.cached().insert(key, id.to_string()),
+            None => self.cached().remove(&key),
+        };
+        if let Some(store) = &self.store
+            && let Err(e) = store.set_product_id(offer, id)
+        {
+            // Only a cache: the id is looked up again next time.
+            tracing::warn!(%offer, error = %e, "could not record the product id");
         }
-        Ok(self.product(offer).await?.id)
+    }
+
+    /// The durable id of the offer's product, and whether it came from what was remembered
+    /// (then a 404 may mean it is out of date).
+    async fn product_id(&self, offer: &OfferId) -> Result<(String, bool), ApiError> {
+        let key = offer.to_string().to_lowercase();
+        if let Some(id) = self.cached().get(&key).cloned() {
+            return Ok((id, true));
+        }
+        if let Some(id) = self
+            .store
+            .as_ref()
+            .and_then(|s| s.product_id(offer).ok().flatten())
+            .filter(|id| guid_of_product(id).is_some())
+        {
+            self.cached().insert(key, id.clone());
+            return Ok((id, true));
+        }
+        Ok((self.product(offer).await?.id, false))
+    }
+
+    /// Runs `call` with the offer's product id; when a remembered id is no longer known to the
+    /// service (404), it is looked up again by external id, once.
+    async fn with_product<T, F, Fut>(&self, offer: &OfferId, call: F) -> Result<T, ApiError>
+    where
+        F: Fn(String) -> Fut,
+        Fut: std::future::Future<Output = Result<T, ApiError>>,
+    {
+        let (id, remembered) = self.product_id(offer).await?;
+        match call(id).await {
+            Err(ApiError::NotFound(_)) if remembered => {
+                tracing::info!(%offer, "remembered product id unknown to the service; looking it up again");
+                self.remember(offer, None);
+                let (id, _) = self.product_id(offer).await?;
+                call(id).await
+            }
+            other => other,
+        }
+    }
+
+    /// The product's guid and its submissions per environment.
+    async fn submissions(&self, offer: &OfferId) -> Result<(String, Vec<Submission>), ApiError> {
+        self.with_product(offer, |product| async move {
+            let guid = guid_of_product(&product).unwrap_or_default().to_string();
+            let submissions = self.client.submissions(&guid).await?;
+            Ok((guid, submissions))
+        })
+        .await
     }
 
     /// The offer's status from its submissions (whoever published: the portal included).
     pub(super) async fn status(&self, offer: &OfferId) -> Result<Observation, ApiError> {
-        let product = self.product_id(offer).await?;
-        let guid = guid_of_product(&product).unwrap_or_default();
-        let submissions = self.client.submissions(guid).await?;
+        let (_, submissions) = self.submissions(offer).await?;
         let status = derive_status(&submissions, None);
         let seen: Vec<SubmissionSeen> = submissions
             .iter()
@@ -124,11 +185,14 @@ impl IngestionBackend {
     /// twice: when its answer is unclear (5xx, timeout, dropped connection), the submissions
     /// tell whether it started after all, and then that submission is followed.
     pub(super) async fn start(&self, kind: OpKind, offer: &OfferId) -> Result<Started, ApiError> {
-        let product = self.product_id(offer).await?;
-        let sent = match kind {
-            OpKind::GoLive => self.client.go_live(&product).await,
-            _ => self.client.publish_preview(&product).await,
-        };
+        let sent = self
+            .with_product(offer, |product| async move {
+                match kind {
+                    OpKind::GoLive => self.client.go_live(&product).await,
+                    _ => self.client.publish_preview(&product).await,
+                }
+            })
+            .await;
         match sent {
             Ok(job) => Ok(Started {
                 pointer: self.job_url(&job.job_id),
@@ -155,9 +219,7 @@ impl IngestionBackend {
     /// The submission in flight on the offer, whoever started it (the web portal, another
     /// tool, a POST whose answer was lost): a go-live before a publish to preview.
     pub(super) async fn running(&self, offer: &OfferId) -> Result<Option<(OpKind, Url)>, ApiError> {
-        let product = self.product_id(offer).await?;
-        let guid = guid_of_product(&product).unwrap_or_default();
-        let submissions = self.client.submissions(guid).await?;
+        let (guid, submissions) = self.submissions(offer).await?;
         let active = |target: TargetType| {
             submissions.iter().find(|s| {
                 s.target.target_type == target
@@ -170,7 +232,7 @@ impl IngestionBackend {
         ]
         .into_iter()
         .find_map(|(target, kind)| active(target).map(|s| (kind, s)));
-        Ok(found.and_then(|(kind, s)| Some((kind, self.submission_url(guid, s.number()?)))))
+        Ok(found.and_then(|(kind, s)| Some((kind, self.submission_url(&guid, s.number()?)))))
     }
 
     /// The job id in a followed URL (`…/configure/{jobId}/status`).

@@ -337,6 +337,16 @@ impl Backends {
         self
     }
 
+    /// Keeps what the backends learn once per offer (Product Ingestion ids) in `store`.
+    pub fn remembering_in(mut self, store: &crate::store::StateStore) -> Backends {
+        for slot in std::iter::once(&mut self.first).chain(self.second.as_mut()) {
+            if let Backend::Ingestion(i) = slot {
+                *i = i.clone().remembering_in(store.clone());
+            }
+        }
+        self
+    }
+
     fn all(&self) -> impl Iterator<Item = &Backend> {
         std::iter::once(&self.first).chain(self.second.as_ref())
     }

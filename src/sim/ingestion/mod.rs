@@ -111,6 +111,8 @@ pub struct IngestionSim {
     next_submission: u64,
     next_job: u64,
     strict: Strictness,
+    /// `GET product` requests answered (a client that caches ids makes few).
+    product_reads: u64,
 }
 
 /// Strictness switches: what the service may insist on that most clients get wrong.
@@ -133,6 +135,7 @@ impl IngestionSim {
             next_submission: 1_152_921_515_689_847_000,
             next_job: 1,
             strict: Strictness::default(),
+            product_reads: 0,
         };
         for spec in products {
             let guid = spec.guid.to_ascii_lowercase();
@@ -189,6 +192,11 @@ impl IngestionSim {
         }
     }
 
+    /// How many `GET product` requests were answered.
+    pub fn product_reads(&self) -> u64 {
+        self.product_reads
+    }
+
     /// How many configure jobs were started on the product with this external id (a client
     /// that sends a publish twice shows here).
     pub fn jobs_started(&self, external_id: &str) -> usize {
@@ -205,7 +213,8 @@ impl IngestionSim {
     }
 
     /// `GET product` (optionally `externalId=`, matched without regard to case).
-    pub fn products(&self, external_id: Option<&str>) -> Answer {
+    pub fn products(&mut self, external_id: Option<&str>) -> Answer {
+        self.product_reads += 1;
         let value: Vec<Value> = self
             .products
             .values()
