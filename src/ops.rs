@@ -376,3 +376,46 @@ pub async fn follow<M>(
         }
     }
 }
+
+/// The publishers `discover` lists on an API when none is given: those of the configured offers
+/// on it (for the Product Ingestion API, the seller label they use), in config order.
+pub fn configured_publishers(
+    config: &crate::config::Config,
+    kind: crate::domain::BackendKind,
+) -> Vec<String> {
+    let mut publishers: Vec<String> = Vec::new();
+    for offer in config.offers.iter().filter(|o| o.backend == kind) {
+        let p = offer.id.publisher();
+        if !publishers.iter().any(|known| known.eq_ignore_ascii_case(p)) {
+            publishers.push(p.to_string());
+        }
+    }
+    publishers
+}
+
+/// The offers an account can see on one API, sorted: CPP's of each publisher; the Product
+/// Ingestion account's products, under the seller label (the first of `publishers`). Only
+/// virtual machine offers unless `all_types`.
+pub async fn available(
+    backend: &Backend,
+    publishers: &[String],
+    all_types: bool,
+) -> Result<Vec<crate::backend::ListedOffer>, ApiError> {
+    let labels: &[String] = match backend.kind() {
+        crate::domain::BackendKind::Cpp => publishers,
+        crate::domain::BackendKind::Ingestion => &publishers[..publishers.len().min(1)],
+    };
+    let mut found = Vec::new();
+    for publisher in labels {
+        found.extend(
+            backend
+                .list_offers(publisher)
+                .await?
+                .into_iter()
+                .filter(|o| all_types || o.is_virtual_machine()),
+        );
+    }
+    found.sort_by(|a, b| a.id.cmp(&b.id));
+    found.dedup_by(|a, b| a.id == b.id);
+    Ok(found)
+}

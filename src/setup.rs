@@ -175,6 +175,11 @@ pub fn backends(config: &Config) -> Result<Backends, SetupError> {
     let uses = |kind| config.offers.iter().any(|o| o.backend == kind);
     let ingestion = uses(crate::domain::BackendKind::Ingestion);
     let cpp = uses(crate::domain::BackendKind::Cpp) || !ingestion;
+    backends_for(config, cpp, ingestion)
+}
+
+/// The backends of the APIs asked for (at least one: CPP's when none is).
+pub fn backends_for(config: &Config, cpp: bool, ingestion: bool) -> Result<Backends, SetupError> {
     match (cpp, ingestion) {
         (true, true) => {
             Ok(Backends::new(client(config)?).with_ingestion(ingestion_client(config)?))

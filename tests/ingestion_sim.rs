@@ -351,3 +351,52 @@ async fn a_strict_simulator_wants_the_version_and_the_current_schema_host() {
     assert!(live.job_status.is_active());
     sim.stop().await;
 }
+
+/// A page whose `@nextLink` points at another origin: the listing stops with a clear error and
+/// the token never goes there.
+#[tokio::test]
+async fn a_next_link_to_another_origin_is_never_fetched_with_the_token() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    async fn serve(app: axum::Router) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        addr
+    }
+    let elsewhere_hits = Arc::new(AtomicUsize::new(0));
+    let hits = elsewhere_hits.clone();
+    let elsewhere = serve(axum::Router::new().fallback(move || {
+        hits.fetch_add(1, Ordering::SeqCst);
+        async { axum::Json(json!({"value": []})) }
+    }))
+    .await;
+    let service = serve(axum::Router::new().fallback(move || async move {
+        axum::Json(json!({
+            "value": [{"id": "product/11111111-2222-4333-8444-555555555555",
+                       "identity": {"externalId": "alpha"}, "type": "azureVirtualMachine",
+                       "alias": "Alpha"}],
+            "@nextLink": format!("http://{elsewhere}/rp/product-ingestion/product?page=2"),
+        }))
+    }))
+    .await;
+    let mut settings = common::fast_settings_for(&format!("http://{service}/rp/product-ingestion"));
+    settings.api_version = offerdeck::api::ingestion_client::DEFAULT_VERSION.into();
+    let source = offerdeck::api::TokenSource::Static {
+        token: offerdeck::api::Secret::new("canary-token-for-the-ingestion-api"),
+        origin: "test".into(),
+    };
+    let http = offerdeck::api::client::http_client(Duration::from_secs(5), Duration::from_secs(10))
+        .unwrap();
+    let client = offerdeck::api::ingestion_client::IngestionClient::new(
+        settings,
+        Arc::new(offerdeck::api::TokenProvider::new(source, http)),
+    )
+    .unwrap();
+    let error = client.list_products().await.unwrap_err();
+    assert!(
+        matches!(error, offerdeck::api::ApiError::UntrustedUrl { .. }),
+        "{error:?}"
+    );
+    assert_eq!(elsewhere_hits.load(Ordering::SeqCst), 0);
+}

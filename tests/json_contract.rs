@@ -71,6 +71,19 @@ fn one_of_each() -> Vec<Event> {
                     text: s(),
                 }],
             }],
+            submissions: vec![],
+        },
+        Event::Discovered {
+            offer: s(),
+            backend: s(),
+            name: s(),
+            offer_type: s(),
+            configured: false,
+        },
+        Event::Added {
+            offer: s(),
+            backend: s(),
+            config: s(),
         },
         Event::Accepted {
             offer: s(),

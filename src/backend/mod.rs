@@ -32,6 +32,23 @@ pub struct ListedOffer {
     /// The offer's display name, as plain text.
     pub name: String,
     pub status: crate::domain::Status,
+    /// The service's word for the kind of offer (`microsoft-azure-virtualmachines`,
+    /// `azureVirtualMachine`…), as plain text.
+    pub offer_type: String,
+}
+
+impl ListedOffer {
+    /// A virtual machine offer (core or not): what offerdeck publishes.
+    pub fn is_virtual_machine(&self) -> bool {
+        [
+            "microsoft-azure-virtualmachines",
+            "microsoft-azure-corevm",
+            "azureVirtualMachine",
+            "coreVirtualMachine",
+        ]
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(&self.offer_type))
+    }
 }
 
 /// A connection to one publishing API. Cheap to clone.
@@ -66,6 +83,7 @@ impl Backend {
                         id,
                         name: crate::text::sanitize_line(&o.definition.display_text),
                         status: o.status.clone(),
+                        offer_type: crate::text::sanitize_line(&o.offer_type_id),
                     })
                 })
                 .collect()),
@@ -85,6 +103,7 @@ impl Backend {
                         id,
                         name: crate::text::sanitize_line(&p.alias),
                         status: crate::domain::Status::default(),
+                        offer_type: crate::text::sanitize_line(&p.kind),
                     })
                 })
                 .collect()),
@@ -100,6 +119,7 @@ impl Backend {
                     id: offer.clone(),
                     name: crate::text::sanitize_line(&found.summary.definition.display_text),
                     status: found.summary.status,
+                    offer_type: crate::text::sanitize_line(&found.summary.offer_type_id),
                 })
             }
             Backend::Ingestion(i) => {
@@ -109,6 +129,7 @@ impl Backend {
                     id: offer.clone(),
                     name: crate::text::sanitize_line(&product.alias),
                     status,
+                    offer_type: crate::text::sanitize_line(&product.kind),
                 })
             }
         }

@@ -114,6 +114,28 @@ pub enum HeadlessCommand {
         json: bool,
     },
     /// Follow every unfinished operation (from the state store) to its end, or one by its URL
+    /// The offers the account can see on each API, and which are configured; `--add` appends
+    /// them to the config (comments kept)
+    Discover {
+        /// Only this API (default: every API the config has offers on, else cpp)
+        #[arg(long, value_name = "cpp|ingestion")]
+        backend: Option<crate::domain::BackendKind>,
+        /// CPP: the publisher to list (repeatable; default: those of the configured offers).
+        /// Product Ingestion: the seller label the offers get (default: the configured one)
+        #[arg(long, value_name = "NAME")]
+        publisher: Vec<String>,
+        /// Every type of offer, not only virtual machine offers
+        #[arg(long)]
+        all_types: bool,
+        /// Append the offers found that are not configured yet (or only the ones named)
+        #[arg(long)]
+        add: bool,
+        /// With --add: only these (PUBLISHER/OFFER)
+        #[arg(value_name = "PUBLISHER/OFFER", requires = "add")]
+        offers: Vec<OfferId>,
+        #[arg(long)]
+        json: bool,
+    },
     Watch {
         /// Only these offers (PUBLISHER/OFFER); one with nothing recorded is looked up at the
         /// service (a publish started from the portal or another machine)

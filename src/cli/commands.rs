@@ -20,7 +20,12 @@ pub(super) fn usage(out: &Reporter, message: &str) -> Exit {
 }
 
 /// Reports an API error with everything a support ticket needs and returns its exit code.
-fn failed(out: &Reporter, context: &str, offer: Option<&OfferId>, error: &ApiError) -> Exit {
+pub(super) fn failed(
+    out: &Reporter,
+    context: &str,
+    offer: Option<&OfferId>,
+    error: &ApiError,
+) -> Exit {
     out.emit(&Event::error(context, offer.map(OfferId::to_string), error));
     exit_for(error)
 }
@@ -362,6 +367,6 @@ async fn follow_all(ctx: &Context, out: &Reporter, operations: Vec<Operation>) -
     exit
 }
 
-fn worse(a: Exit, b: Exit) -> Exit {
+pub(super) fn worse(a: Exit, b: Exit) -> Exit {
     if a == Exit::Ok { b } else { a }
 }

@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod commands;
+mod discover;
 pub mod exit;
 pub mod output;
 pub mod run;

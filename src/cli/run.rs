@@ -19,7 +19,15 @@ pub async fn run(cli: Cli) -> Exit {
             let Some(config) = load_config(cli.config.as_deref(), false) else {
                 return Exit::Usage;
             };
-            match context(config, None, None) {
+            // `discover --backend X` needs the credentials of that API only.
+            let only = match &command {
+                HeadlessCommand::Discover {
+                    backend: Some(kind),
+                    ..
+                } => Some(*kind),
+                _ => None,
+            };
+            match context(config, None, None, only) {
                 Ok(ctx) => headless(&ctx, command, cli.verbose).await,
                 Err(exit) => exit,
             }
@@ -35,6 +43,7 @@ async fn headless(ctx: &Context, command: HeadlessCommand, verbose: bool) -> Exi
         | HeadlessCommand::Publish { json, .. }
         | HeadlessCommand::Golive { json, .. }
         | HeadlessCommand::Cancel { json, .. }
+        | HeadlessCommand::Discover { json, .. }
         | HeadlessCommand::Watch { json, .. } => *json,
     };
     let say_waits = !json || verbose;
@@ -89,6 +98,23 @@ async fn headless(ctx: &Context, command: HeadlessCommand, verbose: bool) -> Exi
             )
             .await
         }
+        HeadlessCommand::Discover {
+            backend,
+            publisher,
+            all_types,
+            add,
+            offers,
+            json,
+        } => {
+            let out = Reporter::new(json, &ctx.command, verbose);
+            let request = super::discover::Request {
+                backend,
+                publishers: publisher,
+                all_types,
+                add: add.then_some(offers),
+            };
+            super::discover::run(ctx, &out, request).await
+        }
         HeadlessCommand::Watch {
             offers,
             url: None,
@@ -115,11 +141,20 @@ fn context(
     config: Config,
     store: Option<StateStore>,
     command: Option<String>,
+    only: Option<crate::domain::BackendKind>,
 ) -> Result<Context, Exit> {
     for warning in &config.warnings {
         write_err(&format!("warning: {warning}"));
     }
-    let backends = match crate::setup::backends(&config) {
+    let built = match only {
+        Some(kind) => crate::setup::backends_for(
+            &config,
+            kind == crate::domain::BackendKind::Cpp,
+            kind == crate::domain::BackendKind::Ingestion,
+        ),
+        None => crate::setup::backends(&config),
+    };
+    let backends = match built {
         Ok(b) => b,
         Err(e) => {
             write_err(&format!("error: {e}"));
@@ -206,7 +241,7 @@ async fn dashboard(cli: &Cli) -> Exit {
             return Exit::Usage;
         };
         let store = StateStore::open(&demo.dir);
-        let ctx = match context(config, Some(store), Some("offerdeck --demo".into())) {
+        let ctx = match context(config, Some(store), Some("offerdeck --demo".into()), None) {
             Ok(c) => c,
             Err(exit) => return exit,
         };
@@ -222,7 +257,7 @@ async fn dashboard(cli: &Cli) -> Exit {
         return Exit::Usage;
     };
     let title = crate::paths::display(&config.path);
-    match context(config, None, None) {
+    match context(config, None, None, None) {
         Ok(ctx) => crate::tui::run(ctx, crate::tui::Options { title, ..options }).await,
         Err(exit) => exit,
     }

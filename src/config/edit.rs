@@ -1,37 +1,27 @@
-//! The one change offerdeck makes to the config file: an offer's notification e-mails. Done with
-//! toml_edit so comments and layout survive, validated before writing, and written atomically
-//! (temporary file, fsync, rename) with the original permissions.
+//! The changes offerdeck makes to the config file: an offer's notification e-mails, and offers
+//! found by `discover` appended. Done with toml_edit so comments and layout survive, validated
+//! before writing, and written atomically (temporary file, fsync, rename) with the original
+//! permissions.
 
 use std::path::Path;
 
 use toml_edit::{DocumentMut, Item, Value};
 
 use super::{ConfigError, parse};
-use crate::domain::OfferId;
+use crate::domain::{BackendKind, OfferId};
 
-/// Sets `notification_emails` of the `[[offers]]` entry for `publisher/offer`. Nothing is written
-/// unless the result is a valid config.
-pub fn set_notification_emails(
-    path: &Path,
-    offer: &OfferId,
-    emails: &[String],
-) -> Result<(), ConfigError> {
-    let io = |e: std::io::Error| ConfigError::Io {
+fn io_error(path: &Path) -> impl Fn(std::io::Error) -> ConfigError + '_ {
+    move |e| ConfigError::Io {
         path: path.to_path_buf(),
         message: e.to_string(),
-    };
-    for address in emails {
-        crate::emails::validate(address).map_err(|e| ConfigError::Invalid {
-            path: path.to_path_buf(),
-            line: 0,
-            column: 0,
-            message: format!("{e}; nothing was saved"),
-        })?;
     }
-    // Write through symlinks to the real file.
-    let target = std::fs::canonicalize(path).map_err(io)?;
-    let text = std::fs::read_to_string(&target).map_err(io)?;
-    let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+}
+
+/// The file behind `path` (symlinks followed: the real file is written) and its document.
+fn load_document(path: &Path) -> Result<(std::path::PathBuf, DocumentMut), ConfigError> {
+    let target = std::fs::canonicalize(path).map_err(io_error(path))?;
+    let text = std::fs::read_to_string(&target).map_err(io_error(path))?;
+    let doc = text.parse().map_err(|e: toml_edit::TomlError| {
         let offset = e.span().map(|s| s.start).unwrap_or(0);
         let (line, column) = super::line_col(&text, offset);
         ConfigError::Invalid {
@@ -41,6 +31,91 @@ pub fn set_notification_emails(
             message: e.message().to_string(),
         }
     })?;
+    Ok((target, doc))
+}
+
+/// Writes the document, unless offerdeck itself could not load it back.
+fn save_document(path: &Path, target: &Path, doc: &DocumentMut) -> Result<(), ConfigError> {
+    let new_text = doc.to_string();
+    parse(path, &new_text)?;
+    crate::fsutil::write_atomically(target, new_text.as_bytes()).map_err(io_error(path))
+}
+
+/// An offer to add to the config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOffer {
+    pub id: OfferId,
+    pub backend: BackendKind,
+    /// Its display name, written as a comment above it.
+    pub name: String,
+}
+
+/// Appends `[[offers]]` entries for the offers not configured yet; returns those added. The
+/// rest of the file (comments included) is kept as it is.
+pub fn append_offers(path: &Path, offers: &[NewOffer]) -> Result<Vec<OfferId>, ConfigError> {
+    let (target, mut doc) = load_document(path)?;
+    if doc.get("offers").is_none() {
+        doc.insert(
+            "offers",
+            Item::ArrayOfTables(toml_edit::ArrayOfTables::new()),
+        );
+    }
+    let tables = doc
+        .get_mut("offers")
+        .and_then(Item::as_array_of_tables_mut)
+        .ok_or_else(|| ConfigError::Io {
+            path: path.to_path_buf(),
+            message: "`offers` is not a list of [[offers]] tables; nothing was added".into(),
+        })?;
+    let configured = |tables: &toml_edit::ArrayOfTables, id: &OfferId| {
+        tables.iter().any(|t| {
+            let field = |k: &str| t.get(k).and_then(Item::as_str).unwrap_or("");
+            OfferId::new(field("publisher"), field("offer")).is_ok_and(|known| &known == id)
+        })
+    };
+    let mut added = Vec::new();
+    for offer in offers {
+        if configured(tables, &offer.id) || added.contains(&offer.id) {
+            continue;
+        }
+        let mut table = toml_edit::Table::new();
+        let name = crate::text::sanitize_line(&offer.name);
+        let comment = if name.is_empty() {
+            "# added by offerdeck discover".to_string()
+        } else {
+            format!("# {name} (added by offerdeck discover)")
+        };
+        table.decor_mut().set_prefix(format!("\n{comment}\n"));
+        table.insert("publisher", toml_edit::value(offer.id.publisher()));
+        table.insert("offer", toml_edit::value(offer.id.offer()));
+        if offer.backend != BackendKind::Cpp {
+            table.insert("backend", toml_edit::value(offer.backend.as_str()));
+        }
+        tables.push(table);
+        added.push(offer.id.clone());
+    }
+    if !added.is_empty() {
+        save_document(path, &target, &doc)?;
+    }
+    Ok(added)
+}
+
+/// Sets `notification_emails` of the `[[offers]]` entry for `publisher/offer`. Nothing is written
+/// unless the result is a valid config.
+pub fn set_notification_emails(
+    path: &Path,
+    offer: &OfferId,
+    emails: &[String],
+) -> Result<(), ConfigError> {
+    for address in emails {
+        crate::emails::validate(address).map_err(|e| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: 0,
+            column: 0,
+            message: format!("{e}; nothing was saved"),
+        })?;
+    }
+    let (target, mut doc) = load_document(path)?;
 
     let not_found = || ConfigError::Io {
         path: path.to_path_buf(),
@@ -108,15 +183,48 @@ pub fn set_notification_emails(
             table.insert("notification_emails", Item::Value(Value::Array(array)));
         }
     }
-    let new_text = doc.to_string();
-    // Never write a file offerdeck itself could not load back.
-    parse(path, &new_text)?;
-    crate::fsutil::write_atomically(&target, new_text.as_bytes()).map_err(io)
+    save_document(path, &target, &doc)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn discovered_offers_are_appended_once_and_every_comment_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let original = "# my offers\n[api]\npoll_interval = \"30s\" # fast\n\n[[offers]]\npublisher = \"contoso\"\noffer = \"vm\" # the old one\n";
+        std::fs::write(&path, original).unwrap();
+        let new = |p: &str, o: &str, backend| NewOffer {
+            id: id(p, o),
+            backend,
+            name: format!("{o} \u{1b}[31mname"),
+        };
+        let added = append_offers(
+            &path,
+            &[
+                new("contoso", "VM", BackendKind::Cpp),
+                new("fabrikam", "gamma", BackendKind::Ingestion),
+                new("contoso", "db", BackendKind::Cpp),
+            ],
+        )
+        .unwrap();
+        assert_eq!(added, vec![id("fabrikam", "gamma"), id("contoso", "db")]);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with(original), "{text}");
+        assert!(text.contains("# gamma name (added by offerdeck discover)\n[[offers]]\npublisher = \"fabrikam\"\noffer = \"gamma\"\nbackend = \"ingestion\"\n"), "{text}");
+        assert!(!text.contains('\u{1b}'), "{text}");
+        let config = parse(&path, &text).unwrap();
+        assert_eq!(config.offers.len(), 3);
+        // Nothing new: nothing written.
+        assert!(
+            append_offers(&path, &[new("fabrikam", "GAMMA", BackendKind::Ingestion)])
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    }
 
     fn id(p: &str, o: &str) -> OfferId {
         OfferId::new(p, o).unwrap()

@@ -12,7 +12,7 @@ use url::Url;
 
 use crate::domain::{BackendKind, OfferId};
 
-pub use edit::set_notification_emails;
+pub use edit::{NewOffer, append_offers, set_notification_emails};
 use validate::line_col;
 pub use validate::parse;
 

@@ -55,8 +55,13 @@ pub fn credentials(sim: &Simulator) -> TokenSource {
 }
 
 pub fn fast_settings(sim: &Simulator) -> ClientSettings {
+    fast_settings_for(sim.base_url().as_str())
+}
+
+/// Quick retries against any loopback service at `base_url`.
+pub fn fast_settings_for(base_url: &str) -> ClientSettings {
     ClientSettings {
-        base_url: sim.base_url(),
+        base_url: url::Url::parse(base_url).expect("a base URL"),
         retry: RetryPolicy {
             first: Duration::from_millis(10),
             cap: Duration::from_millis(100),

@@ -43,6 +43,8 @@ pub enum Event {
         progress: u8,
         failure: Option<String>,
         steps: Vec<StepOut>,
+        /// Product Ingestion offers: the submission per environment (empty for CPP offers).
+        submissions: Vec<crate::domain::SubmissionSeen>,
     },
     /// The service accepted a publish, go-live or cancel.
     Accepted {
@@ -100,6 +102,20 @@ pub enum Event {
         offer: Option<String>,
         message: String,
     },
+    /// An offer the account can see (`discover`), and whether the config has it.
+    Discovered {
+        offer: String,
+        backend: String,
+        name: String,
+        offer_type: String,
+        configured: bool,
+    },
+    /// An offer `discover --add` appended to the config.
+    Added {
+        offer: String,
+        backend: String,
+        config: String,
+    },
     /// Something failed; `exit_code` is what the command exits with because of it.
     Error {
         context: String,
@@ -153,7 +169,7 @@ impl From<&Step> for StepOut {
 
 impl Event {
     /// Every event kind, as its `"event"` value.
-    pub const KINDS: [&'static str; 10] = [
+    pub const KINDS: [&'static str; 12] = [
         "offer",
         "status",
         "accepted",
@@ -163,6 +179,8 @@ impl Event {
         "final",
         "not_recorded",
         "store_problem",
+        "discovered",
+        "added",
         "error",
     ];
 
@@ -186,6 +204,8 @@ impl Event {
             Event::Final { .. } => "final",
             Event::NotRecorded { .. } => "not_recorded",
             Event::StoreProblem { .. } => "store_problem",
+            Event::Discovered { .. } => "discovered",
+            Event::Added { .. } => "added",
             Event::Error { .. } => "error",
         }
     }
@@ -218,6 +238,7 @@ impl Event {
             progress: seen.progress,
             failure: seen.failure.clone(),
             steps: seen.steps.iter().map(StepOut::from).collect(),
+            submissions: seen.submissions.clone(),
         }
     }
 

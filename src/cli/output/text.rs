@@ -82,12 +82,19 @@ pub fn lines(event: &Event, json: bool, command: &str, table_started: &Cell<bool
             progress,
             failure,
             steps,
+            submissions,
             ..
         } => {
             let label = Status::parse(status).label().to_string();
             lines.out(format!("{offer}: {label} ({progress}%)"));
             if let Some(reason) = failure {
                 lines.out(format!("  reason: {reason}"));
+            }
+            for sub in submissions {
+                lines.out(format!(
+                    "  submission {:<8} #{:<20} {}",
+                    sub.environment, sub.number, sub.state
+                ));
             }
             for s in steps {
                 lines.out(format!(
@@ -118,6 +125,37 @@ pub fn lines(event: &Event, json: bool, command: &str, table_started: &Cell<bool
                     "{kind} of {offer} accepted; operation {operation_url}"
                 ));
             }
+        }
+        Event::Discovered { .. } if json => {}
+        Event::Discovered {
+            offer,
+            backend,
+            name,
+            offer_type,
+            configured,
+        } => {
+            if !table_started.replace(true) {
+                lines.out(format!(
+                    "{:<34} {:<4} {:<32} {:<32} CONFIGURED",
+                    "OFFER", "API", "NAME", "TYPE"
+                ));
+            }
+            let api = if backend == "ingestion" { "PC" } else { "CPP" };
+            lines.out(format!(
+                "{:<34} {:<4} {:<32} {:<32} {}",
+                offer,
+                api,
+                truncate(name, 32),
+                truncate(offer_type, 32),
+                if *configured { "yes" } else { "—" }
+            ));
+        }
+        Event::Added {
+            offer,
+            backend,
+            config,
+        } => {
+            lines.err(format!("added {offer} ({backend}) to {config}"));
         }
         Event::NothingToCancel { offer } => {
             lines.err(format!("nothing is running on {offer}; nothing to cancel"));

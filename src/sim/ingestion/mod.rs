@@ -74,6 +74,9 @@ pub struct ProductSpec {
     pub quirk: Quirk,
 }
 
+/// Products per page of `GET product` when the client asks for no size.
+pub const PAGE_SIZE: usize = 5;
+
 /// Seconds a throttled client is asked to wait.
 pub const RETRY_AFTER_SECONDS: u64 = 1;
 
@@ -212,10 +215,18 @@ impl IngestionSim {
             .count()
     }
 
-    /// `GET product` (optionally `externalId=`, matched without regard to case).
-    pub fn products(&mut self, external_id: Option<&str>) -> Answer {
+    /// `GET product` (optionally `externalId=`, matched without regard to case), a page at a
+    /// time: `$maxpagesize` products (default `PAGE_SIZE`) from `continuationToken`, and an
+    /// `@nextLink` while more follow, as the service pages.
+    pub fn products(
+        &mut self,
+        external_id: Option<&str>,
+        page_size: Option<usize>,
+        from: usize,
+        version: &str,
+    ) -> Answer {
         self.product_reads += 1;
-        let value: Vec<Value> = self
+        let matching: Vec<Value> = self
             .products
             .values()
             .filter(|p| external_id.is_none_or(|id| p.spec.external_id.eq_ignore_ascii_case(id)))
@@ -229,7 +240,20 @@ impl IngestionSim {
                 })
             })
             .collect();
-        (200, json!({ "value": value }))
+        let size = page_size.unwrap_or(PAGE_SIZE).clamp(1, 100);
+        let page: Vec<Value> = matching.iter().skip(from).take(size).cloned().collect();
+        let mut body = json!({ "value": page });
+        if from + size < matching.len() {
+            let mut link = format!(
+                "product?$version={version}&$maxpagesize={size}&continuationToken={}",
+                from + size
+            );
+            if let Some(id) = external_id {
+                link.push_str(&format!("&externalId={id}"));
+            }
+            body["@nextLink"] = json!(link);
+        }
+        (200, body)
     }
 
     /// `GET submission/{guid}`: the draft, and the preview and live submissions if any.

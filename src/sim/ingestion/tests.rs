@@ -152,7 +152,7 @@ fn bad_requests_get_the_documented_errors() {
     assert_eq!(sim.configure(&unknown, t0()).0, 404);
     assert_eq!(sim.job_status("nope", t0()).0, 404);
     assert_eq!(sim.submissions("nope", t0()).0, 404);
-    let (_, found) = sim.products(Some("ALPHA"));
+    let (_, found) = sim.products(Some("ALPHA"), None, 0, "2022-03-01-preview2");
     assert_eq!(found["value"].as_array().map(Vec::len), Some(1));
 }
 
@@ -193,4 +193,16 @@ fn the_strict_service_wants_the_current_schema_host() {
         .map(|r| r.remove("$schema"));
     assert_eq!(sim.configure(&bare, t0()).0, 400);
     assert_eq!(sim.configure(&publish("preview", None), t0()).0, 202);
+}
+
+#[test]
+fn products_come_a_page_at_a_time_with_a_next_link() {
+    let mut sim = IngestionSim::new(crate::sim::catalogue::demo_products(), 1.0, t0());
+    let (_, first) = sim.products(None, Some(4), 0, "2022-03-01-preview2");
+    assert_eq!(first["value"].as_array().unwrap().len(), 4);
+    let next = first["@nextLink"].as_str().unwrap();
+    assert!(next.contains("continuationToken=4"), "{next}");
+    let (_, last) = sim.products(None, Some(4), 8, "2022-03-01-preview2");
+    assert_eq!(last["value"].as_array().unwrap().len(), 1);
+    assert!(last.get("@nextLink").is_none());
 }

@@ -107,11 +107,19 @@ async fn authenticate(State(sh): Sim, req: Request, next: Next) -> Response {
 }
 
 async fn products(State(sh): Sim, Query(query): Query<HashMap<String, String>>) -> Response {
-    let external = query
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("externalId"))
-        .map(|(_, v)| v.as_str());
-    reply(sh.lock_ingestion().products(external))
+    let param = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    let external = param("externalId");
+    let size = param("$maxpagesize").and_then(|v| v.parse().ok());
+    let from = param("continuationToken")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let version = param("$version").unwrap_or(ACCEPTED_VERSIONS[0]);
+    reply(sh.lock_ingestion().products(external, size, from, version))
 }
 
 async fn submissions(State(sh): Sim, Path(guid): Path<String>) -> Response {
