@@ -786,3 +786,38 @@ fn ingestion_detail_shows_submissions_per_environment_and_every_nested_error() {
         "{text}"
     );
 }
+
+#[test]
+fn the_offer_picker_at_80x24() {
+    let mut app = busy_app();
+    key(&mut app, KeyCode::Char('a'));
+    let listed = |offer: &str, name: &str| {
+        (
+            BackendKind::Ingestion,
+            offerdeck::backend::ListedOffer {
+                id: offer.parse().unwrap(),
+                name: name.into(),
+                status: Status::NeverPublished,
+                offer_type: "azureVirtualMachine".into(),
+            },
+        )
+    };
+    let now = app.now;
+    app.update(
+        Msg::AvailableListed {
+            found: vec![
+                listed("fabrikam/gamma", "Fabrikam Gamma"),
+                listed("fabrikam/delta", "Fabrikam Delta"),
+                listed("fabrikam/iota", "Fabrikam Iota"),
+            ],
+            errors: vec![],
+        },
+        now,
+    );
+    key(&mut app, KeyCode::Char(' '));
+    let terminal = draw(&app, &color(), 80, 24);
+    let text = terminal.backend().to_string();
+    assert!(text.contains("[✔] fabrikam/gamma"), "{text}");
+    assert!(text.contains("Space mark"), "{text}");
+    snapshot("picker_80x24", &terminal);
+}

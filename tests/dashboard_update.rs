@@ -1170,3 +1170,120 @@ fn an_ingestion_row_is_judged_stale_by_its_own_poll_interval() {
         "30 s is half an ingestion interval"
     );
 }
+
+fn listed(offer: &str, name: &str) -> offerdeck::backend::ListedOffer {
+    offerdeck::backend::ListedOffer {
+        id: id(offer),
+        name: name.into(),
+        status: Status::NeverPublished,
+        offer_type: "azureVirtualMachine".into(),
+    }
+}
+
+#[test]
+fn the_picker_lists_what_the_table_lacks_and_adds_the_marked_offers_as_rows() {
+    let mut app = app();
+    let rows_before = app.rows.len();
+    let effects = ch(&mut app, 'a');
+    let Some(Effect::ListAvailable { publishers }) = effects.first() else {
+        panic!("{effects:?}");
+    };
+    // Each API is asked for the publishers the table has on it.
+    let cpp = publishers
+        .iter()
+        .find(|(k, _)| *k == BackendKind::Cpp)
+        .unwrap();
+    assert!(cpp.1.contains(&"contoso".to_string()), "{publishers:?}");
+    let ingestion = publishers
+        .iter()
+        .find(|(k, _)| *k == BackendKind::Ingestion)
+        .unwrap();
+    assert_eq!(ingestion.1, vec!["fabrikam".to_string()]);
+    assert!(matches!(&app.overlay, Overlay::Picker(p) if p.loading));
+
+    app.update(
+        Msg::AvailableListed {
+            found: vec![
+                (BackendKind::Ingestion, listed("fabrikam/alpha", "Alpha")),
+                (BackendKind::Ingestion, listed("fabrikam/gamma", "Gamma")),
+                (BackendKind::Ingestion, listed("fabrikam/delta", "Delta")),
+                (BackendKind::Ingestion, listed("fabrikam/zeta", "Zeta")),
+            ],
+            errors: vec!["cpp: service unreachable".into()],
+        },
+        t0(),
+    );
+    let Overlay::Picker(picker) = &app.overlay else {
+        panic!("the picker closed");
+    };
+    // alpha is in the table already.
+    let shown: Vec<String> = picker
+        .items
+        .iter()
+        .map(|i| i.offer.id.to_string())
+        .collect();
+    assert_eq!(shown, ["fabrikam/gamma", "fabrikam/delta", "fabrikam/zeta"]);
+    assert_eq!(picker.errors, ["cpp: service unreachable"]);
+
+    // Space marks and moves on; Enter adds the marked ones only.
+    ch(&mut app, ' ');
+    ch(&mut app, 'j');
+    ch(&mut app, ' ');
+    let effects = key(&mut app, KeyCode::Enter);
+    let Some(Effect::AddOffers(chosen)) = effects.first() else {
+        panic!("{effects:?}");
+    };
+    let chosen_ids: Vec<String> = chosen.iter().map(|o| o.id.to_string()).collect();
+    assert_eq!(chosen_ids, ["fabrikam/gamma", "fabrikam/zeta"]);
+    assert!(chosen.iter().all(|o| o.backend == BackendKind::Ingestion));
+
+    let effects = app.update(Msg::OffersAdded(Ok(chosen.clone())), t0());
+    assert_eq!(app.overlay, Overlay::None);
+    assert_eq!(app.rows.len(), rows_before + 2);
+    let new_row = app.rows.last().unwrap();
+    assert_eq!(new_row.id, id("fabrikam/zeta"));
+    assert_eq!(new_row.backend, BackendKind::Ingestion);
+    assert_eq!(effects.len(), 2);
+    assert!(effects.iter().all(|e| matches!(
+        e,
+        Effect::LoadStatus {
+            backend: BackendKind::Ingestion,
+            ..
+        }
+    )));
+    assert!(
+        app.toasts
+            .iter()
+            .any(|t| t.text.contains("added fabrikam/gamma"))
+    );
+}
+
+#[test]
+fn a_picker_that_cannot_save_stays_open_and_says_why() {
+    let mut app = app();
+    ch(&mut app, 'a');
+    app.update(
+        Msg::AvailableListed {
+            found: vec![(BackendKind::Cpp, listed("contoso/new-one", "New"))],
+            errors: vec![],
+        },
+        t0(),
+    );
+    // Nothing marked: Enter adds the selected one.
+    let effects = key(&mut app, KeyCode::Enter);
+    assert!(matches!(effects.first(), Some(Effect::AddOffers(c)) if c.len() == 1));
+    app.update(
+        Msg::OffersAdded(Err("config.toml: permission denied".into())),
+        t0(),
+    );
+    assert!(matches!(&app.overlay, Overlay::Picker(p) if !p.saving));
+    assert!(
+        app.toasts
+            .iter()
+            .any(|t| t.text.contains("permission denied"))
+    );
+    // Esc closes: nothing added.
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.overlay, Overlay::None);
+    assert_eq!(app.rows.len(), 9);
+}

@@ -115,6 +115,44 @@ impl Executor {
                     let _ = tx.send(Msg::EmailsSaved { row, result }).await;
                 });
             }
+            Effect::ListAvailable { publishers } => {
+                let backends = self.backends.clone();
+                tokio::spawn(async move {
+                    let mut found = Vec::new();
+                    let mut errors = Vec::new();
+                    for (kind, publishers) in publishers {
+                        let backend = backends.get(kind);
+                        if backend.kind() != kind {
+                            continue;
+                        }
+                        match ops::available(backend, &publishers, false).await {
+                            Ok(offers) => found.extend(offers.into_iter().map(|o| (kind, o))),
+                            Err(e) => errors.push(format!("{kind}: {e}")),
+                        }
+                    }
+                    let _ = tx.send(Msg::AvailableListed { found, errors }).await;
+                });
+            }
+            Effect::AddOffers(offers) => {
+                let path = self.config_path.clone();
+                tokio::spawn(async move {
+                    let saved = tokio::task::spawn_blocking(move || {
+                        crate::config::append_offers(&path, &offers).map(|added| {
+                            offers
+                                .into_iter()
+                                .filter(|o| added.contains(&o.id))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .await;
+                    let result = match saved {
+                        Ok(Ok(added)) => Ok(added),
+                        Ok(Err(e)) => Err(e.to_string()),
+                        Err(e) => Err(format!("the save task failed: {e}")),
+                    };
+                    let _ = tx.send(Msg::OffersAdded(result)).await;
+                });
+            }
             Effect::Discover {
                 row,
                 offer,

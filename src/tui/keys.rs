@@ -53,6 +53,10 @@ pub enum Action {
     ScrollPageDown,
     ScrollTop,
     ScrollBottom,
+    /// Opens the offer picker (offers the account has that the config does not).
+    AddOffers,
+    /// Marks or unmarks the picker's selected offer.
+    Mark,
 }
 
 /// Where a binding is valid: a view, a popup or a text field.
@@ -69,10 +73,12 @@ pub enum Scope {
     Confirm,
     Rejection,
     Quit,
+    /// The offer picker.
+    Picker,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 8] = [
+    pub const ALL: [Scope; 9] = [
         Scope::Table,
         Scope::Detail,
         Scope::Filter,
@@ -81,6 +87,7 @@ impl Scope {
         Scope::Confirm,
         Scope::Rejection,
         Scope::Quit,
+        Scope::Picker,
     ];
 }
 
@@ -202,6 +209,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(Action::Retry, &[Key::Char('r')], "r", "retry the last failed or rejected publish", Offer, Some("retry"), &[Scope::Table, Scope::Detail, Scope::Rejection]),
     bind(Action::GoLive, &[Key::Char('L')], "L", "go live (after publisher sign-off)", Offer, Some("go live"), VIEWS),
     bind(Action::Cancel, &[Key::Char('c')], "c", "cancel the running operation", Offer, Some("cancel"), VIEWS),
+    bind(Action::AddOffers, &[Key::Char('a')], "a", "add offers the account has to the table and the config", General, Some("add"), &[Scope::Table]),
     bind(Action::Refresh, &[Key::Ctrl('r'), Key::Code(K::F(5))], "Ctrl-r", "refresh statuses; follow what was started elsewhere", General, None, VIEWS),
     bind(Action::Errors, &[Key::Char('E')], "E", "error history", General, None, VIEWS),
     bind(Action::Help, &[Key::Char('?')], "?", "help", General, Some("help"), VIEWS),
@@ -216,6 +224,12 @@ pub const BINDINGS: &[Binding] = &[
     // Popups that show something.
     bind(Action::Close, &[Key::Code(K::Esc), Key::Char('q'), Key::Char('?'), Key::Char('E'), Key::Code(K::Enter)], "Esc", "close", General, Some("close"), &[Scope::Reading]),
     bind(Action::Close, &[Key::Code(K::Esc), Key::Code(K::Enter), Key::Char('q')], "Esc", "close", General, Some("close"), &[Scope::Rejection]),
+    // The offer picker.
+    bind(Action::Up, &[Key::Code(K::Up), Key::Char('k')], "↑/k", "move up", Navigation, None, &[Scope::Picker]),
+    bind(Action::Down, &[Key::Code(K::Down), Key::Char('j')], "↓/j", "move down", Navigation, None, &[Scope::Picker]),
+    bind(Action::Mark, &[Key::Char(' ')], "Space", "mark", General, Some("mark"), &[Scope::Picker]),
+    bind(Action::Accept, &[Key::Code(K::Enter)], "Enter", "add the marked offers (or the selected one) to the config", General, Some("add"), &[Scope::Picker]),
+    bind(Action::Close, &[Key::Code(K::Esc), Key::Char('q')], "Esc", "close: nothing is added", General, Some("close"), &[Scope::Picker]),
     // Text fields.
     bind(Action::Accept, &[Key::Code(K::Enter)], "Enter", "keep the filter", General, Some("keep"), &[Scope::Filter]),
     bind(Action::Discard, &[Key::Code(K::Esc)], "Esc", "clear the filter", General, Some("clear"), &[Scope::Filter]),

@@ -47,6 +47,13 @@ pub enum Msg {
     StoreProblem(String),
     /// The unfinished operations of the state store, read again.
     StoreLoaded(Result<Vec<Operation>, String>),
+    /// What the services list for the picker: offers per API, and what could not be listed.
+    AvailableListed {
+        found: Vec<(BackendKind, crate::backend::ListedOffer)>,
+        errors: Vec<String>,
+    },
+    /// The picker's offers were (or were not) appended to the config.
+    OffersAdded(Result<Vec<crate::config::NewOffer>, String>),
     /// The config file was (or was not) rewritten with new e-mails.
     EmailsSaved {
         row: usize,
@@ -87,6 +94,12 @@ pub enum Effect {
         offer: OfferId,
         backend: BackendKind,
     },
+    /// Lists the offers each API's publishers have (for the picker).
+    ListAvailable {
+        publishers: Vec<(BackendKind, Vec<String>)>,
+    },
+    /// Appends offers to the config file.
+    AddOffers(Vec<crate::config::NewOffer>),
     Bell,
     Quit,
 }

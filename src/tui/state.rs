@@ -42,9 +42,37 @@ pub enum Overlay {
     None,
     Help,
     Confirm(Confirm),
-    Rejection { row: usize },
+    Rejection {
+        row: usize,
+    },
     Errors,
-    QuitConfirm { in_flight: usize },
+    QuitConfirm {
+        in_flight: usize,
+    },
+    /// The offers the account can see that are not in the table yet (`a`).
+    Picker(Picker),
+}
+
+/// The offer picker: what the services list that the config does not have yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picker {
+    /// Still asking the services.
+    pub loading: bool,
+    pub items: Vec<PickItem>,
+    /// Position in `items`.
+    pub selected: usize,
+    /// What could not be listed (one line per API).
+    pub errors: Vec<String>,
+    /// The chosen offers are being written to the config.
+    pub saving: bool,
+}
+
+/// One offer in the picker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PickItem {
+    pub offer: crate::config::NewOffer,
+    pub offer_type: String,
+    pub marked: bool,
 }
 
 /// A question before an operation starts.

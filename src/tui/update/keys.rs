@@ -18,6 +18,7 @@ impl App {
             (Overlay::Confirm(_), _) => Scope::Confirm,
             (Overlay::Rejection { .. }, _) => Scope::Rejection,
             (Overlay::QuitConfirm { .. }, _) => Scope::Quit,
+            (Overlay::Picker(_), _) => Scope::Picker,
             (Overlay::None, Mode::Filter) => Scope::Filter,
             (Overlay::None, Mode::EditEmails(_)) => Scope::Editor,
             (Overlay::None, Mode::Detail) => Scope::Detail,
@@ -116,6 +117,7 @@ impl App {
                 Vec::new()
             }
             Scope::Editor => self.on_editor(action),
+            Scope::Picker => self.on_picker(action),
             Scope::Table | Scope::Detail => self.on_view(action),
         }
     }
@@ -255,6 +257,7 @@ impl App {
             }
             Action::Help => self.overlay = Overlay::Help,
             Action::Errors => self.overlay = Overlay::Errors,
+            Action::AddOffers => return self.open_picker(),
             Action::Quit => {
                 if in_detail {
                     self.mode = Mode::Browse;
@@ -330,7 +333,7 @@ impl App {
     }
 
     /// Marks a row as loading and asks for its status.
-    fn load_status(&mut self, i: usize) -> Effect {
+    pub(super) fn load_status(&mut self, i: usize) -> Effect {
         let r = &mut self.rows[i];
         r.activity = super::super::row::Activity::Loading;
         Effect::LoadStatus {

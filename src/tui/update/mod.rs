@@ -4,6 +4,7 @@
 
 mod adopt;
 mod keys;
+mod picker;
 mod reports;
 
 use chrono::{DateTime, Utc};
@@ -54,6 +55,8 @@ impl App {
                 self.on_store_problem(None, message);
                 Vec::new()
             }
+            Msg::AvailableListed { found, errors } => self.on_available(found, errors),
+            Msg::OffersAdded(result) => self.on_offers_added(result),
             Msg::EmailsSaved { row, result } => {
                 self.on_emails_saved(row, result);
                 Vec::new()

@@ -7,6 +7,7 @@ mod editor;
 mod footer;
 pub mod format;
 mod header;
+mod picker;
 mod popups;
 pub mod scroll;
 mod table;
@@ -41,6 +42,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
         Overlay::Rejection { row } => popups::rejection(app, theme, frame, *row),
         Overlay::Errors => popups::errors(app, theme, frame),
         Overlay::QuitConfirm { in_flight } => popups::quit(theme, frame, *in_flight),
+        Overlay::Picker(picker) => picker::render(picker, theme, frame),
     }
     if theme.ascii {
         super::theme::asciify(frame.buffer_mut());

@@ -1,0 +1,146 @@
+//! The offer picker (`a`): asks each API the dashboard uses for the offers of its publishers,
+//! lists those not in the table, and appends the chosen ones to the config (then they are rows).
+
+use super::super::keys::Action;
+use super::super::msg::Effect;
+use super::super::row::OfferRow;
+use super::super::state::{App, Overlay, PickItem, Picker, ToastLevel};
+use crate::backend::ListedOffer;
+use crate::config::NewOffer;
+use crate::domain::BackendKind;
+
+impl App {
+    /// Opens the picker and asks for the offers of the publishers the table has, per API.
+    pub(super) fn open_picker(&mut self) -> Vec<Effect> {
+        let mut publishers: Vec<(BackendKind, Vec<String>)> = Vec::new();
+        for row in self.rows.iter().filter(|r| !r.unconfigured) {
+            let publisher = row.id.publisher().to_string();
+            match publishers.iter_mut().find(|(k, _)| *k == row.backend) {
+                Some((_, list)) if !list.iter().any(|p| p.eq_ignore_ascii_case(&publisher)) => {
+                    list.push(publisher);
+                }
+                Some(_) => {}
+                None => publishers.push((row.backend, vec![publisher])),
+            }
+        }
+        if publishers.is_empty() {
+            self.toast(
+                "no offer configured yet, so no publisher to list: offerdeck discover --publisher NAME --add".into(),
+                ToastLevel::Info,
+            );
+            return Vec::new();
+        }
+        self.overlay = Overlay::Picker(Picker {
+            loading: true,
+            items: Vec::new(),
+            selected: 0,
+            errors: Vec::new(),
+            saving: false,
+        });
+        vec![Effect::ListAvailable { publishers }]
+    }
+
+    pub(super) fn on_available(
+        &mut self,
+        found: Vec<(BackendKind, ListedOffer)>,
+        errors: Vec<String>,
+    ) -> Vec<Effect> {
+        let in_table = |o: &ListedOffer| self.rows.iter().any(|r| r.id == o.id);
+        let items: Vec<PickItem> = found
+            .into_iter()
+            .filter(|(_, o)| !in_table(o))
+            .map(|(backend, o)| PickItem {
+                offer: NewOffer {
+                    id: o.id,
+                    backend,
+                    name: o.name,
+                },
+                offer_type: o.offer_type,
+                marked: false,
+            })
+            .collect();
+        if let Overlay::Picker(picker) = &mut self.overlay {
+            picker.loading = false;
+            picker.items = items;
+            picker.errors = errors;
+        }
+        Vec::new()
+    }
+
+    pub(super) fn on_picker(&mut self, action: Action) -> Vec<Effect> {
+        let Overlay::Picker(picker) = &mut self.overlay else {
+            return Vec::new();
+        };
+        let last = picker.items.len().saturating_sub(1);
+        match action {
+            Action::Up => picker.selected = picker.selected.saturating_sub(1),
+            Action::Down => picker.selected = (picker.selected + 1).min(last),
+            Action::Mark => {
+                if let Some(item) = picker.items.get_mut(picker.selected) {
+                    item.marked = !item.marked;
+                    picker.selected = (picker.selected + 1).min(last);
+                }
+            }
+            Action::Accept if !picker.loading && !picker.saving => {
+                let marked: Vec<NewOffer> = picker
+                    .items
+                    .iter()
+                    .filter(|i| i.marked)
+                    .map(|i| i.offer.clone())
+                    .collect();
+                let chosen = if marked.is_empty() {
+                    picker
+                        .items
+                        .get(picker.selected)
+                        .map(|i| vec![i.offer.clone()])
+                        .unwrap_or_default()
+                } else {
+                    marked
+                };
+                if !chosen.is_empty() {
+                    picker.saving = true;
+                    return vec![Effect::AddOffers(chosen)];
+                }
+            }
+            Action::Close => self.overlay = Overlay::None,
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// The chosen offers are in the config: each becomes a row, and its status is read.
+    pub(super) fn on_offers_added(&mut self, result: Result<Vec<NewOffer>, String>) -> Vec<Effect> {
+        match result {
+            Ok(added) => {
+                self.overlay = Overlay::None;
+                let first = self.rows.len();
+                for offer in &added {
+                    self.rows
+                        .push(OfferRow::new(offer.id.clone(), offer.backend, Vec::new()));
+                }
+                let names: Vec<String> = added.iter().map(|o| o.id.to_string()).collect();
+                let file = self
+                    .config_path
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let text = match names.len() {
+                    0 => "nothing added: every offer chosen was configured already".to_string(),
+                    _ => format!("added {} to {file}", names.join(", ")),
+                };
+                self.toast(text, ToastLevel::Success);
+                self.refilter();
+                (first..self.rows.len())
+                    .map(|i| self.load_status(i))
+                    .collect()
+            }
+            Err(message) => {
+                if let Overlay::Picker(picker) = &mut self.overlay {
+                    picker.saving = false;
+                }
+                self.toast(format!("nothing added: {message}"), ToastLevel::Error);
+                Vec::new()
+            }
+        }
+    }
+}
