@@ -179,7 +179,7 @@ fn an_accepted_publish_is_followed_to_signoff_then_go_live() {
         },
         t0(),
     );
-    app.update(
+    let effects = app.update(
         Msg::Follow {
             row: 0,
             event: FollowEvent::Stopped {
@@ -194,6 +194,23 @@ fn an_accepted_publish_is_followed_to_signoff_then_go_live() {
         app.toasts
             .iter()
             .any(|t| t.text.contains("ready for go-live"))
+    );
+    // The offer's status is read again at once (its submissions, its live state).
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadStatus { row: 0, .. })),
+        "{effects:?}"
+    );
+    app.update(
+        Msg::StatusLoaded {
+            row: 0,
+            result: Ok(offerdeck::domain::Observation {
+                status: Status::WaitingForPublisherReview,
+                ..Default::default()
+            }),
+        },
+        t0(),
     );
     assert_eq!(app.rows[0].activity, Activity::Idle);
     ch(&mut app, 'L');

@@ -107,7 +107,7 @@ offer = "contoso-vm"
         "comments and layout kept:\n{now}"
     );
     assert!(
-        now.contains("# Fabrikam Gamma (added by offerdeck discover)"),
+        now.contains("# Fabrikam Gamma (added by offerdeck)"),
         "{now}"
     );
     // The new offer works at once.

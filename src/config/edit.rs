@@ -81,9 +81,9 @@ pub fn append_offers(path: &Path, offers: &[NewOffer]) -> Result<Vec<OfferId>, C
         let mut table = toml_edit::Table::new();
         let name = crate::text::sanitize_line(&offer.name);
         let comment = if name.is_empty() {
-            "# added by offerdeck discover".to_string()
+            "# added by offerdeck".to_string()
         } else {
-            format!("# {name} (added by offerdeck discover)")
+            format!("# {name} (added by offerdeck)")
         };
         table.decor_mut().set_prefix(format!("\n{comment}\n"));
         table.insert("publisher", toml_edit::value(offer.id.publisher()));
@@ -213,7 +213,7 @@ mod tests {
         assert_eq!(added, vec![id("fabrikam", "gamma"), id("contoso", "db")]);
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.starts_with(original), "{text}");
-        assert!(text.contains("# gamma name (added by offerdeck discover)\n[[offers]]\npublisher = \"fabrikam\"\noffer = \"gamma\"\nbackend = \"ingestion\"\n"), "{text}");
+        assert!(text.contains("# gamma name (added by offerdeck)\n[[offers]]\npublisher = \"fabrikam\"\noffer = \"gamma\"\nbackend = \"ingestion\"\n"), "{text}");
         assert!(!text.contains('\u{1b}'), "{text}");
         let config = parse(&path, &text).unwrap();
         assert_eq!(config.offers.len(), 3);

@@ -234,6 +234,9 @@ impl App {
         };
         let key = r.id.to_string();
         let mut effects = Vec::new();
+        // An operation followed to its end: the offer's status (and its submissions per
+        // environment) is read again at once, not at the next refresh.
+        let mut reload = false;
         match event {
             FollowEvent::Changed(mut operation) => {
                 // A poll of an older operation is ignored once a newer one is followed.
@@ -335,6 +338,7 @@ impl App {
                 {
                     r.activity = Activity::Idle;
                     r.retrying = None;
+                    reload = error.is_none();
                     if let Some(e) = &error {
                         let entry = ErrorEntry::from_api(now, Some(key.clone()), e);
                         r.last_error = Some(entry.clone());
@@ -356,6 +360,9 @@ impl App {
                     }
                 }
             }
+        }
+        if reload {
+            effects.push(self.load_status(row));
         }
         self.refilter();
         self.with_bell(effects)
