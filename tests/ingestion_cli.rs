@@ -49,6 +49,26 @@ backend = "ingestion"
 
 [[offers]]
 publisher = "fabrikam"
+offer = "delta"
+backend = "ingestion"
+
+[[offers]]
+publisher = "fabrikam"
+offer = "epsilon"
+backend = "ingestion"
+
+[[offers]]
+publisher = "fabrikam"
+offer = "zeta"
+backend = "ingestion"
+
+[[offers]]
+publisher = "fabrikam"
+offer = "theta"
+backend = "ingestion"
+
+[[offers]]
+publisher = "fabrikam"
 offer = "not-at-the-service"
 backend = "ingestion"
 
@@ -426,5 +446,48 @@ async fn the_product_id_is_looked_up_once_and_a_stale_one_is_replaced() {
         recorded.contains("product/6f1c2d3e-4a5b-4c6d-8e7f-000000000001"),
         "{recorded}"
     );
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn every_scenario_offer_behaves_as_the_contract_says() {
+    let sim = common::simulator(common::FAST).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim);
+    let config = config.to_str().unwrap();
+    let data = dir.path().join("data");
+    let run = async |args: &[&str]| {
+        let mut all = vec!["--config", config];
+        all.extend_from_slice(args);
+        common::offerdeck(&data, &all, &[]).await
+    };
+    // Throttled (429 + Retry-After) and 500 on every second job status read: both reach the
+    // end of a followed publish, as pending, without failing it.
+    for offer in ["fabrikam/epsilon", "fabrikam/zeta"] {
+        let publish = run(&["publish", offer, "--wait"]).await;
+        assert_eq!(publish.code, 0, "{offer}: {}", publish.stderr);
+        assert!(
+            publish.stderr.contains("ready for go-live"),
+            "{offer}: {}",
+            publish.stderr
+        );
+    }
+    // A synchronous schema-validation 400: exit 3 with the details; accepted when sent again.
+    let rejected = run(&["publish", "fabrikam/delta"]).await;
+    assert_eq!(rejected.code, 3, "{}", rejected.stderr);
+    assert!(rejected.stderr.contains("try again"), "{}", rejected.stderr);
+    let again = run(&["publish", "fabrikam/delta", "--wait"]).await;
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    // A job too far along to cancel: the service's words, not a crash.
+    let publish = run(&["publish", "fabrikam/theta"]).await;
+    assert_eq!(publish.code, 0, "{}", publish.stderr);
+    let cancel = run(&["cancel", "fabrikam/theta"]).await;
+    assert_ne!(cancel.code, 0);
+    assert!(
+        cancel.stderr.contains("Cannot cancel job"),
+        "{}",
+        cancel.stderr
+    );
+    assert!(!cancel.stderr.contains("panicked"), "{}", cancel.stderr);
     sim.stop().await;
 }

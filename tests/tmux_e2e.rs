@@ -171,7 +171,7 @@ fn demo_dashboard_end_to_end() {
     );
     s.keys(&["Escape"]);
     s.wait_for("the row", |sc| {
-        line_with(sc, "contoso/contoso-analytics").contains("rejected (422)")
+        line_with(sc, "contoso/contoso-analytics").contains("rejected")
     });
     s.keys(&["r"]);
     s.wait_for("the retry confirmation", |sc| {

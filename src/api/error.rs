@@ -247,7 +247,10 @@ impl ApiError {
     pub fn from_status(err: ServiceError) -> ApiError {
         let err = Box::new(err);
         match err.status {
+            // A 400 that lists what is wrong (the Product Ingestion API's schema validation)
+            // is a rejection by validation too: the details say what to fix.
             422 => ApiError::Validation(err),
+            400 if !err.details.is_empty() => ApiError::Validation(err),
             404 | 410 => ApiError::NotFound(err),
             401 | 403 => ApiError::Auth(err),
             409 | 412 => ApiError::Conflict(err),

@@ -236,7 +236,7 @@ impl RowState {
             RowState::Running(OpKind::Publish) => "publishing".into(),
             RowState::Blocked => "blocked".into(),
             RowState::Retrying(n) => format!("retrying ({n})"),
-            RowState::Rejected(_) => "rejected (422)".into(),
+            RowState::Rejected(_) => "rejected".into(),
             RowState::NotSent(kind) => format!("{kind} not sent"),
             RowState::Lost => "not followed".into(),
             RowState::ReadyForGoLive => "ready for go-live".into(),

@@ -177,7 +177,7 @@ pub fn rejection(app: &App, theme: &Theme, frame: &mut Frame, row: usize) {
     }
     let height = (lines.len() as u16 + 2).min(frame.area().height);
     let area = popup(frame, width, height);
-    let title = format!("{}: rejected by validation (HTTP 422)", r.id);
+    let title = format!("{}: rejected by validation", r.id);
     let block = popup_block(
         theme,
         title,
