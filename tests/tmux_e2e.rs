@@ -162,8 +162,8 @@ fn demo_dashboard_end_to_end() {
 
     // The analytics offer is rejected with validation details; retry it.
     s.keys(&["j", "p", "y"]);
-    let popup = s.wait_for("the 422 popup", |sc| {
-        sc.contains("rejected by validation (HTTP 422)")
+    let popup = s.wait_for("the rejection popup", |sc| {
+        sc.contains(": rejected by validation")
     });
     assert!(
         popup.contains("vmImages") && popup.contains("privacyURL"),
@@ -227,6 +227,18 @@ fn demo_dashboard_end_to_end() {
     s.wait_for("the offer to be live", |sc| {
         let row = line_with(sc, "fabrikam/alpha");
         row.contains("live") && !row.contains("go-live") && !row.contains("going")
+    });
+
+    // `a`: the offers the account has that the table lacks; one is marked and added.
+    s.keys(&["Escape", "a"]);
+    s.wait_for("the picker", |sc| {
+        sc.contains("add offers") && sc.contains("fabrikam/gamma")
+    });
+    s.keys(&["Space"]);
+    s.wait_for("a mark", |sc| sc.contains("1 marked"));
+    s.keys(&["Enter"]);
+    s.wait_for("the added row", |sc| {
+        sc.contains("[10/10]") && sc.contains("added fabrikam/")
     });
     s.keys(&["C-c"]);
 }
