@@ -21,8 +21,8 @@ pub const EXIT_CODES: &str = "Exit codes:
 #[command(
     name = "offerdeck",
     version,
-    about = "Dashboard and CLI for Azure Marketplace offers (Cloud Partner Portal API)",
-    long_about = "Without a command, opens the dashboard on the configured offers.\nWith --demo, opens it on an embedded simulator of the API: no account, no config.",
+    about = "Dashboard and CLI for Azure Marketplace offers (Cloud Partner Portal and Partner Center Product Ingestion APIs)",
+    long_about = "Without a command, opens the dashboard on the configured offers.\nWith --demo, opens it on an embedded simulator of both APIs: no account, no config.",
     after_help = EXIT_CODES
 )]
 pub struct Cli {
