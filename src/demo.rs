@@ -82,12 +82,17 @@ pub async fn start(time_scale: f64) -> std::io::Result<Demo> {
 /// A simulator on a new port: what an earlier demo recorded points at the old one, so the saved
 /// simulator state and the demo's records start afresh.
 async fn fresh(dir: &Path, options: SimOptions) -> std::io::Result<Simulator> {
-    for stale in ["simulator.json", "operations.json"] {
+    for stale in [
+        "simulator.json",
+        "simulator.ingestion.json",
+        "operations.json",
+    ] {
         let _ = std::fs::remove_file(dir.join(stale));
     }
     let mut options = options;
     if let Some(p) = &options.persist {
         let _ = std::fs::remove_file(p);
+        let _ = std::fs::remove_file(crate::sim::ingestion_file(p));
     }
     options.persist = Some(dir.join("simulator.json"));
     Simulator::start(([127, 0, 0, 1], 0).into(), options).await

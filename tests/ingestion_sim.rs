@@ -400,3 +400,33 @@ async fn a_next_link_to_another_origin_is_never_fetched_with_the_token() {
     );
     assert_eq!(elsewhere_hits.load(Ordering::SeqCst), 0);
 }
+
+/// The demo restarts its simulator on the same state file: a Product Ingestion job started
+/// before is still there after, and still runs to its end.
+#[tokio::test]
+async fn jobs_survive_a_restart_of_a_persisted_simulator() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = || {
+        let mut options = offerdeck::sim::SimOptions::demo(1.0);
+        options.clock = common::manual_clock();
+        options.persist = Some(dir.path().join("simulator.json"));
+        options
+    };
+    let sim = common::simulator_with(options()).await;
+    let client = ingestion_client(&sim);
+    let alpha = client.find_product("alpha").await.unwrap().unwrap();
+    let job = client.publish_preview(&alpha.id).await.unwrap();
+    sim.stop().await;
+
+    let sim = common::simulator_with(options()).await;
+    let client = ingestion_client(&sim);
+    let status = client.job_status(&job.job_id).await.unwrap();
+    assert!(status.job_status.is_active(), "{status:?}");
+    sim.advance(Duration::from_secs(3 * 3_600));
+    let status = client.job_status(&job.job_id).await.unwrap();
+    assert_eq!(
+        status.job_result,
+        offerdeck::api::ingestion_types::JobResult::Succeeded
+    );
+    sim.stop().await;
+}

@@ -90,6 +90,11 @@ pub struct Simulator {
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
+/// Where the Product Ingestion API's state is kept between runs, beside the CPP state's file.
+pub fn ingestion_file(persist: &std::path::Path) -> PathBuf {
+    persist.with_extension("ingestion.json")
+}
+
 impl Simulator {
     /// Binds `addr` (port 0 picks a free one) and serves until stopped.
     pub async fn start(addr: SocketAddr, options: SimOptions) -> std::io::Result<Simulator> {
@@ -109,12 +114,19 @@ impl Simulator {
         if let Some(token) = &options.static_token {
             state.add_static_token(token, &options.client_id);
         }
+        // The Product Ingestion API's products and jobs, as the last run left them.
+        let ingestion = options
+            .persist
+            .as_deref()
+            .map(ingestion_file)
+            .and_then(|p| std::fs::read(p).ok())
+            .and_then(|bytes| serde_json::from_slice::<ingestion::IngestionSim>(&bytes).ok())
+            .map(|saved| saved.with_time_scale(time_scale))
+            .unwrap_or_else(|| ingestion::IngestionSim::new(options.products, time_scale, now))
+            .with_strictness(options.strictness);
         let shared = Arc::new(Shared {
             state: Mutex::new(state),
-            ingestion: Mutex::new(
-                ingestion::IngestionSim::new(options.products, time_scale, now)
-                    .with_strictness(options.strictness),
-            ),
+            ingestion: Mutex::new(ingestion),
             latency: options.latency,
             client_id: options.client_id,
             client_secret: options.client_secret,

@@ -16,10 +16,11 @@ const CERTIFICATION_SECONDS: f64 = 7_200.0;
 /// Publishing to live after go-live.
 const LIVE_SECONDS: f64 = 3_600.0;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(super) struct SimJob {
     pub(super) id: String,
     pub(super) product: String,
+    #[serde(with = "target_word")]
     pub(super) target: TargetType,
     pub(super) start: Moment,
     pub(super) cancelled_at: Option<Moment>,
@@ -108,5 +109,19 @@ fn running(status: &'static str) -> JobView {
         result: "pending",
         end: None,
         errors: json!([]),
+    }
+}
+
+/// A job's target kept as the service's word.
+mod target_word {
+    use crate::api::ingestion_types::TargetType;
+
+    pub fn serialize<S: serde::Serializer>(t: &TargetType, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(t.as_str())
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<TargetType, D::Error> {
+        let word: String = serde::Deserialize::deserialize(d)?;
+        Ok(TargetType::parse(&word))
     }
 }

@@ -35,7 +35,7 @@ const LIVE_WITHOUT_ID: &str =
     "Expected a submission id that isn't null or 0 since target type is Live";
 
 /// How a scripted product's publishes to preview end.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PreviewOutcome {
     Succeeds,
     /// Validation fails with a nested `invalidResource` error.
@@ -45,7 +45,7 @@ pub enum PreviewOutcome {
 }
 
 /// How a scripted product misbehaves besides how its publishes end.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Quirk {
     #[default]
     None,
@@ -65,7 +65,7 @@ pub enum Quirk {
 }
 
 /// A product the simulator serves.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ProductSpec {
     pub guid: String,
     pub external_id: String,
@@ -80,7 +80,7 @@ pub const PAGE_SIZE: usize = 5;
 /// Seconds a throttled client is asked to wait.
 pub const RETRY_AFTER_SECONDS: u64 = 1;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct SimProduct {
     spec: ProductSpec,
     /// The submission number and job of the newest preview.
@@ -104,7 +104,7 @@ fn error(status: u16, code: &str, message: &str, details: Value) -> Answer {
 }
 
 /// The simulated Product Ingestion service.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct IngestionSim {
     products: BTreeMap<String, SimProduct>,
     jobs: BTreeMap<String, SimJob>,
@@ -119,7 +119,7 @@ pub struct IngestionSim {
 }
 
 /// Strictness switches: what the service may insist on that most clients get wrong.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Strictness {
     /// Refuse calls without `$version` (the service accepts them by default).
     pub require_version: bool,
@@ -169,6 +169,12 @@ impl IngestionSim {
     }
 
     /// Turns the strictness switches on or off.
+    /// The same service at another pace (a restarted demo with another time scale).
+    pub fn with_time_scale(mut self, time_scale: f64) -> IngestionSim {
+        self.time_scale = time_scale;
+        self
+    }
+
     pub fn with_strictness(mut self, strict: Strictness) -> IngestionSim {
         self.strict = strict;
         self

@@ -139,7 +139,10 @@ async fn job_status(State(sh): Sim, Path(job): Path<String>) -> Response {
 
 async fn cancel(State(sh): Sim, Path(job): Path<String>) -> Response {
     let now = sh.clock.now();
-    reply(sh.lock_ingestion().cancel(&job, now))
+    let mut state = sh.lock_ingestion();
+    let answer = state.cancel(&job, now);
+    sh.save_ingestion(&state);
+    reply(answer)
 }
 
 async fn configure(State(sh): Sim, body: Bytes) -> Response {
@@ -151,5 +154,8 @@ async fn configure(State(sh): Sim, body: Bytes) -> Response {
         );
     };
     let now = sh.clock.now();
-    reply(sh.lock_ingestion().configure(&request, now))
+    let mut state = sh.lock_ingestion();
+    let answer = state.configure(&request, now);
+    sh.save_ingestion(&state);
+    reply(answer)
 }

@@ -51,6 +51,21 @@ impl Shared {
         self.ingestion.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Writes the Product Ingestion API's state where it is kept between runs, if anywhere.
+    fn save_ingestion(&self, state: &IngestionSim) {
+        let Some(path) = self.persist.as_deref().map(super::ingestion_file) else {
+            return;
+        };
+        match serde_json::to_vec(state) {
+            Ok(bytes) => {
+                if let Err(e) = crate::fsutil::write_atomically(&path, &bytes) {
+                    tracing::warn!(error = %e, path = %path.display(), "could not save the simulator state");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not serialise the simulator state"),
+        }
+    }
+
     /// Writes the service's state where it is kept between runs, if anywhere.
     fn save(&self, state: &SimState) {
         let Some(path) = &self.persist else { return };
