@@ -86,6 +86,9 @@ async fn fresh(dir: &Path, options: SimOptions) -> std::io::Result<Simulator> {
         "simulator.json",
         "simulator.ingestion.json",
         "operations.json",
+        "offerdeck.db",
+        "offerdeck.db-wal",
+        "offerdeck.db-shm",
     ] {
         let _ = std::fs::remove_file(dir.join(stale));
     }

@@ -518,7 +518,7 @@ async fn an_accepted_operation_is_never_lost_silently() {
     let config = write_config(dir.path(), &sim, "100ms");
     let c = cfg(&config);
     // A store that cannot be read or written (a folder where the file should be).
-    let store_path = dir.path().join("operations.json");
+    let store_path = dir.path().join("offerdeck.db");
     std::fs::create_dir(&store_path).unwrap();
     let run = offerdeck(
         dir.path(),

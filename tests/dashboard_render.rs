@@ -590,6 +590,7 @@ fn what_overflows_scrolls_and_cut_text_says_so() {
     let step_lines: Vec<&str> = screen
         .lines()
         .filter(|l| l.contains("Certification") || l.contains("Provisioning"))
+        .filter(|l| !l.contains("Estimate"))
         .collect();
     assert_eq!(step_lines.len(), 2, "{screen}");
     assert!(step_lines.iter().all(|l| l.contains('%')), "{screen}");
@@ -820,4 +821,46 @@ fn the_offer_picker_at_80x24() {
     assert!(text.contains("[✔] fabrikam/gamma"), "{text}");
     assert!(text.contains("Space mark"), "{text}");
     snapshot("picker_80x24", &terminal);
+}
+
+#[test]
+fn the_history_says_how_long_is_left_and_when_a_step_is_slower_than_usual() {
+    use offerdeck::domain::{Estimate, Estimates, StepKey};
+    let mut app = busy_app();
+    let key = StepKey::new(
+        &"contoso/contoso-vm".parse().unwrap(),
+        BackendKind::Cpp,
+        OpKind::Publish,
+        "displaycertify",
+    );
+    let usual = |median: i64, p90: i64| Estimate {
+        median: chrono::Duration::minutes(median),
+        p90: chrono::Duration::minutes(p90),
+        count: 12,
+    };
+    app.estimates = Estimates([(key.clone(), usual(10, 20))].into_iter().collect());
+    let text = draw(&app, &color(), 140, 16).backend().to_string();
+    // Running for 1m35s against a median of 10 minutes.
+    assert!(text.contains("Certification 37% · ~8m25s left"), "{text}");
+    key_detail(&mut app);
+    let text = draw(&app, &color(), 120, 24).backend().to_string();
+    assert!(
+        text.contains(
+            "Certification usually takes 10m00s–20m00s here (12 past publishes) · ~8m25s left"
+        ),
+        "{text}"
+    );
+    // Past the 90th percentile: flagged.
+    let mut app = busy_app();
+    app.estimates = Estimates([(key, usual(0, 1))].into_iter().collect());
+    let text = draw(&app, &color(), 200, 16).backend().to_string();
+    assert!(
+        text.contains("Certification 37% · slower than usual"),
+        "{text}"
+    );
+}
+
+fn key_detail(app: &mut App) {
+    key(app, KeyCode::Char('g'));
+    key(app, KeyCode::Enter);
 }

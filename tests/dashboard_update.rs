@@ -25,12 +25,16 @@ fn config() -> offerdeck::config::Config {
 
 fn app() -> App {
     let (mut app, effects) = App::new(&config(), "test", Vec::new(), t0());
-    assert_eq!(effects.len(), 9);
-    assert!(
+    // A status per offer, and the history's estimates.
+    assert_eq!(effects.len(), 10);
+    assert_eq!(
         effects
             .iter()
-            .all(|e| matches!(e, Effect::LoadStatus { .. }))
+            .filter(|e| matches!(e, Effect::LoadStatus { .. }))
+            .count(),
+        9
     );
+    assert!(effects.contains(&Effect::LoadEstimates));
     for row in 0..app.rows.len() {
         let detail = offerdeck::api::OperationDetail {
             status: Status::NeverPublished.into(),
@@ -576,8 +580,8 @@ fn unfinished_operations_are_resumed_at_start() {
     assert_eq!(follows.len(), 2);
     assert_eq!(
         effects.len(),
-        10,
-        "8 statuses to load, 2 operations to follow"
+        11,
+        "8 statuses to load, 2 operations to follow, the history's estimates"
     );
     assert_eq!(app.rows.len(), 10);
     assert!(app.rows[9].unconfigured);

@@ -275,11 +275,16 @@ async fn a_publish_started_by_another_tool_is_found_and_followed_to_its_end() {
             .await
         })
     };
-    let store = data.join("operations.json");
+    let store = offerdeck::store::StateStore::open(&data);
     common::wait_until(
         "the watch to record the publish it found",
         std::time::Duration::from_secs(30),
-        || std::fs::read_to_string(&store).is_ok_and(|s| s.contains("/submission/")),
+        || {
+            store.unfinished().is_ok_and(|ops| {
+                ops.iter()
+                    .any(|o| o.pointer.path().contains("/submission/"))
+            })
+        },
     )
     .await;
     sim.advance(std::time::Duration::from_secs(3 * 3_600));
@@ -416,11 +421,12 @@ async fn the_product_id_is_looked_up_once_and_a_stale_one_is_replaced() {
         assert_eq!(run.code, 0, "{}", run.stderr);
     };
     status().await;
-    let store = data.join("operations.json");
-    let recorded = std::fs::read_to_string(&store).unwrap();
-    assert!(
-        recorded.contains("product/6f1c2d3e-4a5b-4c6d-8e7f-000000000001"),
-        "{recorded}"
+    let store = offerdeck::store::StateStore::open(&data);
+    let alpha: offerdeck::domain::OfferId = "fabrikam/alpha".parse().unwrap();
+    let recorded = || store.product_id(&alpha).unwrap();
+    assert_eq!(
+        recorded().as_deref(),
+        Some("product/6f1c2d3e-4a5b-4c6d-8e7f-000000000001")
     );
     let reads = sim.with_ingestion(|s| s.product_reads());
     status().await;
@@ -431,20 +437,14 @@ async fn the_product_id_is_looked_up_once_and_a_stale_one_is_replaced() {
     );
     // A recorded id the service no longer knows (the product was recreated): found again
     // by external id, and the record corrected.
-    std::fs::write(
-        &store,
-        recorded.replace(
-            "6f1c2d3e-4a5b-4c6d-8e7f-000000000001",
-            "6f1c2d3e-4a5b-4c6d-8e7f-0000000000ff",
-        ),
-    )
-    .unwrap();
+    store
+        .set_product_id(&alpha, Some("product/6f1c2d3e-4a5b-4c6d-8e7f-0000000000ff"))
+        .unwrap();
     status().await;
     assert_eq!(sim.with_ingestion(|s| s.product_reads()), reads + 1);
-    let recorded = std::fs::read_to_string(&store).unwrap();
-    assert!(
-        recorded.contains("product/6f1c2d3e-4a5b-4c6d-8e7f-000000000001"),
-        "{recorded}"
+    assert_eq!(
+        recorded().as_deref(),
+        Some("product/6f1c2d3e-4a5b-4c6d-8e7f-000000000001")
     );
     sim.stop().await;
 }

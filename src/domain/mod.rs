@@ -3,12 +3,14 @@
 //! use nothing else.
 
 pub mod backend_kind;
+pub mod estimate;
 pub mod offer_id;
 pub mod operation;
 pub mod phase;
 pub mod status;
 
 pub use backend_kind::BackendKind;
+pub use estimate::{Estimate, Estimates, Outlook, StepKey};
 pub use offer_id::{OfferId, OfferIdError};
 pub use operation::{
     Change, Observation, Operation, StartFailure, Step, StepMessage, SubmissionSeen,

@@ -95,6 +95,9 @@ pub struct Operation {
     /// True once the operation reached a state it will not leave on its own.
     #[serde(default)]
     pub finished: bool,
+    /// When its current step (or phase) was first seen: how long that step has run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_since: Option<DateTime<Utc>>,
     /// When the user asked to cancel it, if they did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancel_requested_at: Option<DateTime<Utc>>,
@@ -155,6 +158,7 @@ impl Operation {
             },
             notification_emails: emails.to_vec(),
             finished: false,
+            step_since: None,
             cancel_requested_at: None,
             lost: None,
         }
@@ -173,6 +177,10 @@ impl Operation {
             || seen.failure != self.seen.failure
             || step_of(&seen) != step_of(&self.seen);
         let visible = durable || seen != self.seen;
+        let step_id = |o: &Observation| o.current_step.as_ref().map(|s| s.id.clone());
+        if step_id(&seen) != step_id(&self.seen) || self.step_since.is_none() {
+            self.step_since = seen.current_step.as_ref().map(|_| now);
+        }
         self.seen = seen;
         self.finished = finished;
         self.updated_at = now;

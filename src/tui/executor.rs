@@ -133,6 +133,19 @@ impl Executor {
                     let _ = tx.send(Msg::AvailableListed { found, errors }).await;
                 });
             }
+            Effect::LoadEstimates => {
+                let store = self.store.clone();
+                tokio::spawn(async move {
+                    let read = tokio::task::spawn_blocking(move || store.estimates()).await;
+                    match read {
+                        Ok(Ok(estimates)) => {
+                            let _ = tx.send(Msg::EstimatesLoaded(estimates)).await;
+                        }
+                        Ok(Err(e)) => tracing::warn!(error = %e, "could not read the history"),
+                        Err(e) => tracing::warn!(error = %e, "the history task failed"),
+                    }
+                });
+            }
             Effect::AddOffers(offers) => {
                 let path = self.config_path.clone();
                 tokio::spawn(async move {

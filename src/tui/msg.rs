@@ -52,6 +52,8 @@ pub enum Msg {
         found: Vec<(BackendKind, crate::backend::ListedOffer)>,
         errors: Vec<String>,
     },
+    /// How long steps took before, read from the history.
+    EstimatesLoaded(crate::domain::Estimates),
     /// The picker's offers were (or were not) appended to the config.
     OffersAdded(Result<Vec<crate::config::NewOffer>, String>),
     /// The config file was (or was not) rewritten with new e-mails.
@@ -98,6 +100,8 @@ pub enum Effect {
     ListAvailable {
         publishers: Vec<(BackendKind, Vec<String>)>,
     },
+    /// Reads the step estimates from the history.
+    LoadEstimates,
     /// Appends offers to the config file.
     AddOffers(Vec<crate::config::NewOffer>),
     Bell,

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 
 use super::state::ErrorEntry;
 use crate::domain::{
-    BackendKind, Observation, OfferId, OpKind, Operation, Phase, StartFailure, Status, Step,
-    ingestion_phase,
+    BackendKind, Estimate, Estimates, Observation, OfferId, OpKind, Operation, Outlook, Phase,
+    StartFailure, Status, Step, StepKey, ingestion_phase,
 };
 use crate::text::{sanitize_line, truncate};
 
@@ -132,6 +132,24 @@ impl OfferRow {
             .map(|s| s.status.clone())
             .unwrap_or_default();
         ingestion_phase(self.op.as_ref(), &status, now)
+    }
+
+    /// What the history says of the step (or phase) that runs now: its estimate, what it
+    /// predicts, and the step's name. `None` without a running step or enough history.
+    pub fn outlook(
+        &self,
+        estimates: &Estimates,
+        now: DateTime<Utc>,
+    ) -> Option<(Estimate, Outlook, String)> {
+        let op = self
+            .op
+            .as_ref()
+            .filter(|o| !o.finished && o.lost.is_none())?;
+        let step = op.seen.current_step.as_ref()?;
+        let since = op.step_since.unwrap_or(op.started_at);
+        let key = StepKey::new(&self.id, self.backend, op.kind, &step.id);
+        let estimate = *estimates.get(&key)?;
+        Some((estimate, estimate.outlook(now - since), step.name.clone()))
     }
 
     /// Overall progress, when something is running or done. An ingestion job reports none:

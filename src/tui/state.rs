@@ -156,6 +156,8 @@ pub struct App {
     /// row is stale after three intervals of its API).
     pub poll_interval: Span,
     pub ingestion_poll_interval: Span,
+    /// How long steps and phases took before, per seller (from the state store's history).
+    pub estimates: crate::domain::Estimates,
     pub(super) dirty: bool,
 }
 
@@ -196,10 +198,12 @@ impl App {
             poll_interval: Span::from_std(config.api.poll_interval).unwrap_or(Span::MAX),
             ingestion_poll_interval: Span::from_std(config.ingestion.poll_interval)
                 .unwrap_or(Span::MAX),
+            estimates: crate::domain::Estimates::default(),
             dirty: true,
         };
         let mut effects = app.adopt(unfinished);
         let resumed = effects.len();
+        effects.push(Effect::LoadEstimates);
         for (i, row) in app.rows.iter_mut().enumerate() {
             if row.op.is_none() {
                 row.activity = Activity::Loading;

@@ -57,6 +57,10 @@ impl App {
             }
             Msg::AvailableListed { found, errors } => self.on_available(found, errors),
             Msg::OffersAdded(result) => self.on_offers_added(result),
+            Msg::EstimatesLoaded(estimates) => {
+                self.estimates = estimates;
+                Vec::new()
+            }
             Msg::EmailsSaved { row, result } => {
                 self.on_emails_saved(row, result);
                 Vec::new()

@@ -363,6 +363,8 @@ impl App {
         }
         if reload {
             effects.push(self.load_status(row));
+            // One more past run of each of its steps.
+            effects.push(Effect::LoadEstimates);
         }
         self.refilter();
         self.with_bell(effects)

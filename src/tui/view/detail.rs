@@ -61,6 +61,44 @@ fn phase_line<'a>(theme: &Theme, phase: &Phase) -> Line<'a> {
     field(theme, "Phase", Span::styled(text, theme.style(tone)))
 }
 
+/// How long the running step usually takes, from this seller's history when it has enough
+/// runs of it, else from what the service (CPP) estimates.
+fn estimate_line<'a>(app: &App, theme: &Theme, row: &OfferRow) -> Option<Line<'a>> {
+    if let Some((estimate, outlook, step)) = row.outlook(&app.estimates, app.now) {
+        let (said, tone) = super::table::outlook_text(outlook);
+        let runs = row.op.as_ref().map_or("operations", |o| match o.kind {
+            crate::domain::OpKind::GoLive => "go-lives",
+            _ => "publishes",
+        });
+        return Some(field(
+            theme,
+            "Estimate",
+            Span::styled(
+                format!(
+                    "{step} usually takes {}–{} here ({} past {runs}) · {said}",
+                    short_duration(estimate.median),
+                    short_duration(estimate.p90),
+                    estimate.count
+                ),
+                theme.style(tone),
+            ),
+        ));
+    }
+    let step = row.current_step().filter(|s| !s.estimate.is_empty())?;
+    if row.backend == BackendKind::Ingestion {
+        // The phase line gives the documented range.
+        return None;
+    }
+    Some(field(
+        theme,
+        "Estimate",
+        Span::raw(format!(
+            "{}: the service estimates {} (too few past runs here to say more)",
+            step.name, step.estimate
+        )),
+    ))
+}
+
 fn field<'a>(theme: &Theme, name: &'a str, value: Span<'a>) -> Line<'a> {
     Line::from(vec![
         Span::styled(format!("{name:<12}"), theme.style(Tone::Muted)),
@@ -142,6 +180,9 @@ fn summary<'a>(app: &App, theme: &Theme, row: &'a OfferRow, width: usize) -> Vec
                 ago(app.now, row.last_poll)
             )),
         ));
+        if let Some(line) = estimate_line(app, theme, row) {
+            lines.push(line);
+        }
         if let Some(at) = op.cancel_requested_at {
             lines.push(field(
                 theme,

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, BorderType, Cell, Paragraph, Row, Table, TableStat
 use chrono::{DateTime, Utc};
 
 use super::format::{ago, clock_time, short_duration};
-use crate::domain::{BackendKind, Phase};
+use crate::domain::{BackendKind, Estimates, Outlook, Phase};
 use crate::text::truncate;
 use crate::tui::row::{OfferRow, RowState};
 use crate::tui::state::App;
@@ -83,12 +83,44 @@ fn phase_text(phase: &Phase, width: usize) -> (String, Tone) {
 }
 
 /// The step (or the reason, or the error) a row shows beside its status.
-fn step_text(row: &OfferRow, now: DateTime<Utc>, width: usize) -> (String, Tone) {
+/// What the history predicts for a running step, in a few words.
+pub fn outlook_text(outlook: Outlook) -> (String, Tone) {
+    match outlook {
+        Outlook::Left(left) => (format!("~{} left", short_duration(left)), Tone::Plain),
+        Outlook::Due => ("due about now".into(), Tone::Plain),
+        Outlook::Slower => ("slower than usual".into(), Tone::Warn),
+    }
+}
+
+fn step_text(
+    row: &OfferRow,
+    estimates: &Estimates,
+    now: DateTime<Utc>,
+    width: usize,
+) -> (String, Tone) {
     let state = row.state();
-    if matches!(state, RowState::Running(_) | RowState::Canceling)
-        && let Some(phase) = row.phase(now)
-    {
-        return phase_text(&phase, width);
+    let running = matches!(state, RowState::Running(_) | RowState::Canceling);
+    // The history, when it has seen enough runs of the step, says more than the documents.
+    let outlook = row
+        .outlook(estimates, now)
+        .filter(|_| running)
+        .map(|(_, o, _)| outlook_text(o));
+    if running && let Some(phase) = row.phase(now) {
+        return match (outlook, phase.elapsed) {
+            (Some((said, tone)), Some(elapsed)) => {
+                let long = format!("{} · {}, {said}", phase.name, short_duration(elapsed));
+                let text = if long.chars().count() <= width {
+                    long
+                } else {
+                    format!("{} {said}", phase.name)
+                };
+                (text, tone)
+            }
+            _ => phase_text(&phase, width),
+        };
+    }
+    if let (Some((said, tone)), Some(step)) = (outlook, row.current_step()) {
+        return (format!("{} {}% · {said}", step.name, step.progress), tone);
     }
     match state {
         RowState::Rejected(n) => (format!("{n} validation problem(s): Enter or r"), Tone::Bad),
@@ -261,7 +293,7 @@ fn table_row<'a>(
     let (symbol, label, tone) = theme.status(&row.state(), app.spinner);
     let step_column = if cols.api { 3 } else { 2 };
     let step_width = fitted.get(step_column).copied().unwrap_or(usize::MAX);
-    let (mut step, mut step_tone) = step_text(row, app.now, step_width);
+    let (mut step, mut step_tone) = step_text(row, &app.estimates, app.now, step_width);
     // Narrow: the symbol stands for the state, the staleness moves to the step column.
     if cols.symbol_only
         && app.is_stale(row)

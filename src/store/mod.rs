@@ -1,0 +1,478 @@
+//! The state store: every operation offerdeck started (or adopted), recorded as soon as its
+//! pointer is known, and every transition it went through. The dashboard and `watch` resume
+//! what is unfinished after a restart; `history` and the time estimates read the past.
+//!
+//! One SQLite database (`offerdeck.db`, SQLite bundled in the binary) in the data folder, in WAL
+//! mode: several offerdeck processes read and write it at once, each write one short
+//! transaction. A poll that changes nothing writes nothing; one that changes something writes
+//! its operation's row and one transition row. The JSON file of earlier versions is imported
+//! once and kept as a backup (`legacy_json.rs`); the schema is versioned (`schema.rs`).
+
+pub mod history;
+mod legacy_json;
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::domain::{OfferId, Operation, StartFailure};
+
+/// The database's file name in the data folder.
+pub const DB_FILE: &str = "offerdeck.db";
+
+/// Finished operations kept as history; older ones (and their transitions) are dropped.
+pub const HISTORY_LIMIT: usize = 5_000;
+
+/// How long a write waits for another process's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Errors of the state store name the file.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("state store {path}: {message}")]
+pub struct StoreError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// The state store in one folder. Cheap to clone; clones share one connection and their notices.
+#[derive(Debug, Clone)]
+pub struct StateStore {
+    dir: PathBuf,
+    path: PathBuf,
+    /// Opened on first use (a command that never touches the store never creates it).
+    conn: Arc<Mutex<Option<Connection>>>,
+    /// Things the user must hear about that did not stop the store (a corrupt file moved aside).
+    notices: Arc<Mutex<Vec<String>>>,
+    history_limit: usize,
+}
+
+/// A time as stored: RFC 3339 in UTC with microseconds, so text order is time order.
+pub(crate) fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// An offer as a key: offer ids compare without regard to case.
+fn offer_key(offer: &OfferId) -> String {
+    offer.to_string().to_lowercase()
+}
+
+fn is_corruption(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
+    )
+}
+
+impl StateStore {
+    pub fn open(dir: &Path) -> StateStore {
+        StateStore {
+            dir: dir.to_path_buf(),
+            path: dir.join(DB_FILE),
+            conn: Arc::default(),
+            notices: Arc::default(),
+            history_limit: HISTORY_LIMIT,
+        }
+    }
+
+    /// The same store keeping at most `limit` finished operations (tests of the bound).
+    pub fn with_history_limit(mut self, limit: usize) -> StateStore {
+        self.history_limit = limit;
+        self
+    }
+
+    /// What happened to the store that the user must be told (and forgets it).
+    pub fn take_notices(&self) -> Vec<String> {
+        std::mem::take(&mut *self.notices.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    fn notice(&self, text: String) {
+        tracing::error!("{text}");
+        self.notices
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(text);
+    }
+
+    /// The store in the default data folder.
+    pub fn default_location() -> StateStore {
+        StateStore::open(&crate::paths::data_dir())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, message: impl std::fmt::Display) -> StoreError {
+        StoreError {
+            path: self.path.clone(),
+            message: message.to_string(),
+        }
+    }
+
+    fn connection(&self) -> MutexGuard<'_, Option<Connection>> {
+        // A poisoned lock only means a panic elsewhere mid-call; SQLite kept the data whole.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` on the database, opening (and if need be creating, migrating and importing)
+    /// it first.
+    fn with_db<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let mut guard = self.connection();
+        if guard.is_none() {
+            *guard = Some(self.open_db()?);
+        }
+        let Some(conn) = guard.as_mut() else {
+            return Err(self.err("the database is not open"));
+        };
+        f(conn).map_err(|e| self.err(e))
+    }
+
+    /// Opens the database; one that is not a database is moved aside (never overwritten) and a
+    /// new one started, and the user is told.
+    fn open_db(&self) -> Result<Connection, StoreError> {
+        std::fs::create_dir_all(&self.dir).map_err(|e| self.err(e))?;
+        match self.try_open() {
+            Err(e) if is_corruption(&e) => {
+                drop(e);
+                let aside = legacy_json::set_aside(&self.path, "corrupt").map_err(|e| self.err(e))?;
+                for companion in ["-wal", "-shm"] {
+                    let mut name = self.path.clone().into_os_string();
+                    name.push(companion);
+                    let _ = std::fs::remove_file(PathBuf::from(name));
+                }
+                self.notice(format!(
+                    "the state store {} could not be read (not a database); it was moved aside to {} and a new one started (the operations in it go on at the service)",
+                    self.path.display(),
+                    aside.display()
+                ));
+                self.try_open().map_err(|e| self.err(e))
+            }
+            other => other.map_err(|e| self.err(e)),
+        }
+        .and_then(|mut conn| {
+            match schema::migrate(&mut conn).map_err(|e| self.err(e))? {
+                Ok(()) => {}
+                Err(why) => return Err(self.err(why)),
+            }
+            self.import_legacy(&mut conn)?;
+            Ok(conn)
+        })
+    }
+
+    fn try_open(&self) -> rusqlite::Result<Connection> {
+        let conn = Connection::open(&self.path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // WAL: readers never wait for the writer; NORMAL: a commit survives a crash of the
+        // process (not of the machine's power, which costs an fsync per poll).
+        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        Ok(conn)
+    }
+
+    /// Imports the JSON file of earlier versions once (the first process to open the
+    /// database does it), then keeps it beside as `operations.json.imported-<time>`.
+    fn import_legacy(&self, conn: &mut Connection) -> Result<(), StoreError> {
+        let legacy_path = self.dir.join(legacy_json::FILE);
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.err(e))?;
+        let done: Option<String> = tx
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'legacy_import'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        if done.is_some() {
+            return Ok(());
+        }
+        let found = legacy_json::read(&self.dir).map_err(|e| self.err(e))?;
+        let mut imported = 0;
+        if let legacy_json::Legacy::Read(file) = &found {
+            for op in &file.operations {
+                write_operation(&tx, None, op, self.history_limit).map_err(|e| self.err(e))?;
+                imported += 1;
+            }
+            for failure in &file.failures {
+                write_failure(&tx, failure).map_err(|e| self.err(e))?;
+            }
+            for (offer, id) in &file.products {
+                tx.execute(
+                    "INSERT OR REPLACE INTO products (offer, id) VALUES (?1, ?2)",
+                    params![offer.to_lowercase(), id],
+                )
+                .map_err(|e| self.err(e))?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('legacy_import', ?1)",
+            params![stamp(Utc::now())],
+        )
+        .map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))?;
+        match found {
+            legacy_json::Legacy::Absent => {}
+            legacy_json::Legacy::Read(_) => {
+                match legacy_json::set_aside(&legacy_path, "imported") {
+                    Ok(kept) => {
+                        tracing::info!(imported, backup = %kept.display(), "imported the JSON state store")
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "imported the JSON state store, but could not rename it")
+                    }
+                }
+            }
+            legacy_json::Legacy::Unreadable(why) => {
+                let aside =
+                    legacy_json::set_aside(&legacy_path, "corrupt").map_err(|e| self.err(e))?;
+                self.notice(format!(
+                    "the state store {} could not be read ({why}); it was moved aside to {} and a new one started (the operations in it go on at the service)",
+                    legacy_path.display(),
+                    aside.display()
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes the temporary copies of the old JSON store that a process killed mid-write left
+    /// behind. Returns how many were removed.
+    pub fn clean_debris(&self) -> Result<usize, StoreError> {
+        let removed = legacy_json::clean_debris(&self.dir).map_err(|e| self.err(e))?;
+        if removed > 0 {
+            tracing::info!(removed, dir = %self.dir.display(), "removed temporary copies of the old state store left by an interrupted write");
+        }
+        Ok(removed)
+    }
+
+    fn operations(
+        &self,
+        filter: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<Operation>, StoreError> {
+        let sql = format!("SELECT record FROM operations {filter} ORDER BY started_at, pointer");
+        let rows: Vec<String> = self.with_db(|conn| {
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(args, |r| r.get::<_, String>(0))?;
+            rows.collect()
+        })?;
+        Ok(rows
+            .iter()
+            .filter_map(|json| match serde_json::from_str(json) {
+                Ok(op) => Some(op),
+                Err(e) => {
+                    tracing::warn!(error = %e, "skipped an operation record this version cannot read");
+                    None
+                }
+            })
+            .collect())
+    }
+
+    /// Every record, oldest first.
+    pub fn load(&self) -> Result<Vec<Operation>, StoreError> {
+        self.operations("", &[])
+    }
+
+    /// Records not finished yet.
+    pub fn unfinished(&self) -> Result<Vec<Operation>, StoreError> {
+        self.operations("WHERE finished = 0", &[])
+    }
+
+    /// The record of the operation at `pointer`, if any (the newest, should there be several).
+    pub fn find(&self, pointer: &url::Url) -> Result<Option<Operation>, StoreError> {
+        Ok(self
+            .operations("WHERE pointer = ?1", &[&pointer.as_str()])?
+            .pop())
+    }
+
+    /// Inserts or updates the record of the same operation (pointer and kind). Nothing is
+    /// written when nothing changed; a change a user would see also writes a transition.
+    pub fn upsert(&self, record: &Operation) -> Result<(), StoreError> {
+        let limit = self.history_limit;
+        self.with_db(|conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let existing: Option<Operation> = tx
+                .query_row(
+                    "SELECT record FROM operations WHERE pointer = ?1 AND kind = ?2",
+                    params![record.pointer.as_str(), record.kind.as_str()],
+                    |r| r.get::<_, String>(0),
+                )
+                .optional()?
+                .and_then(|json| serde_json::from_str(&json).ok());
+            if write_operation(&tx, existing.as_ref(), record, limit)? {
+                tx.commit()?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Records a start the service did not take (replacing the previous one of that offer and
+    /// kind), so it is shown again after a restart.
+    pub fn record_failure(&self, failure: &StartFailure) -> Result<(), StoreError> {
+        self.with_db(|conn| write_failure(conn, failure))
+    }
+
+    /// The starts the service did not take, newer than any operation of their offer.
+    pub fn failures(&self) -> Result<Vec<StartFailure>, StoreError> {
+        let rows: Vec<String> = self.with_db(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT f.record FROM failures f WHERE NOT EXISTS (
+                    SELECT 1 FROM operations o WHERE o.offer = f.offer AND o.started_at > f.at)
+                 ORDER BY f.at",
+            )?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            rows.collect()
+        })?;
+        Ok(rows
+            .iter()
+            .filter_map(|json| serde_json::from_str(json).ok())
+            .collect())
+    }
+
+    /// The durable id recorded for a Product Ingestion offer.
+    pub fn product_id(&self, offer: &OfferId) -> Result<Option<String>, StoreError> {
+        self.with_db(|conn| {
+            conn.query_row(
+                "SELECT id FROM products WHERE offer = ?1",
+                params![offer_key(offer)],
+                |r| r.get(0),
+            )
+            .optional()
+        })
+    }
+
+    /// Records (or, with `None`, forgets) the durable id of a Product Ingestion offer.
+    pub fn set_product_id(&self, offer: &OfferId, id: Option<&str>) -> Result<(), StoreError> {
+        self.with_db(|conn| {
+            match id {
+                Some(id) => conn.execute(
+                    "INSERT INTO products (offer, id) VALUES (?1, ?2)
+                     ON CONFLICT (offer) DO UPDATE SET id = excluded.id WHERE id <> excluded.id",
+                    params![offer_key(offer), id],
+                )?,
+                None => conn.execute(
+                    "DELETE FROM products WHERE offer = ?1",
+                    params![offer_key(offer)],
+                )?,
+            };
+            Ok(())
+        })
+    }
+
+    /// Runs a read-only query (tests look at the tables this way).
+    #[cfg(test)]
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, StoreError> {
+        self.with_db(|conn| f(conn))
+    }
+
+    /// How long each step or phase took before, per seller: the median and 90th percentile of
+    /// the past durations of every step the history has enough runs of.
+    pub fn estimates(&self) -> Result<crate::domain::Estimates, StoreError> {
+        let durations = self.with_db(|conn| history::step_durations(conn))?;
+        Ok(crate::domain::Estimates::from_durations(durations))
+    }
+
+    /// Operations started since `since`, of one offer or of all, newest first.
+    pub fn history(
+        &self,
+        offer: Option<&OfferId>,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Operation>, StoreError> {
+        let rows = self.with_db(|conn| history::operations_since(conn, offer, since))?;
+        Ok(rows
+            .iter()
+            .filter_map(|json| serde_json::from_str(json).ok())
+            .collect())
+    }
+}
+
+/// Writes `record` over `existing` (the stored version, if any); returns whether anything was
+/// written. A follower's copy may predate a cancel asked for by another process, or hold a
+/// later start time: the earliest start and any cancel request are kept.
+fn write_operation(
+    conn: &Connection,
+    existing: Option<&Operation>,
+    record: &Operation,
+    history_limit: usize,
+) -> rusqlite::Result<bool> {
+    let mut merged = record.clone();
+    if let Some(old) = existing {
+        merged.started_at = old.started_at.min(record.started_at);
+        merged.cancel_requested_at = record.cancel_requested_at.or(old.cancel_requested_at);
+        if old == &merged {
+            return Ok(false);
+        }
+    }
+    let json = serde_json::to_string(&merged)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    conn.execute(
+        "INSERT INTO operations (pointer, kind, offer, backend, started_at, updated_at, finished, record)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (pointer, kind) DO UPDATE SET
+           offer = excluded.offer, backend = excluded.backend, started_at = excluded.started_at,
+           updated_at = excluded.updated_at, finished = excluded.finished, record = excluded.record",
+        params![
+            merged.pointer.as_str(),
+            merged.kind.as_str(),
+            offer_key(&merged.offer),
+            merged.backend.as_str(),
+            stamp(merged.started_at),
+            stamp(merged.updated_at),
+            merged.finished,
+            json
+        ],
+    )?;
+    if existing.is_none_or(|old| history::Transition::of(old) != history::Transition::of(&merged)) {
+        history::Transition::of(&merged).insert(conn, &merged)?;
+    }
+    if merged.finished {
+        prune(conn, history_limit)?;
+    }
+    Ok(true)
+}
+
+fn write_failure(conn: &Connection, failure: &StartFailure) -> rusqlite::Result<()> {
+    let json = serde_json::to_string(failure)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    conn.execute(
+        "INSERT OR REPLACE INTO failures (offer, kind, at, record) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            offer_key(&failure.offer),
+            failure.kind.as_str(),
+            stamp(failure.at),
+            json
+        ],
+    )?;
+    Ok(())
+}
+
+/// Keeps every unfinished operation and the newest `limit` finished ones, with their
+/// transitions.
+fn prune(conn: &Connection, limit: usize) -> rusqlite::Result<()> {
+    let dropped = conn.execute(
+        "DELETE FROM operations WHERE rowid IN (
+            SELECT rowid FROM operations WHERE finished = 1
+            ORDER BY updated_at DESC LIMIT -1 OFFSET ?1)",
+        params![limit as i64],
+    )?;
+    if dropped > 0 {
+        conn.execute(
+            "DELETE FROM transitions WHERE NOT EXISTS (
+                SELECT 1 FROM operations o
+                WHERE o.pointer = transitions.pointer AND o.kind = transitions.kind)",
+            [],
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

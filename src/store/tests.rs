@@ -1,0 +1,292 @@
+use super::*;
+use crate::domain::{BackendKind, Observation, OpKind, Status, Step};
+
+fn op(url: &str) -> Operation {
+    Operation::new(
+        OfferId::new("p", "o").unwrap(),
+        BackendKind::Cpp,
+        OpKind::Publish,
+        url::Url::parse(url).unwrap(),
+        &[],
+        chrono::Utc::now(),
+    )
+}
+
+fn transitions(store: &StateStore) -> i64 {
+    store
+        .read(|c| c.query_row("SELECT count(*) FROM transitions", [], |r| r.get(0)))
+        .unwrap()
+}
+
+#[test]
+fn records_survive_and_history_is_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = StateStore::open(dir.path()).with_history_limit(20);
+    let mut r = op("http://127.0.0.1/op/1");
+    store.upsert(&r).unwrap();
+    r.seen.status = Status::Running;
+    store.upsert(&r).unwrap();
+    assert_eq!(store.load().unwrap().len(), 1);
+    assert_eq!(store.unfinished().unwrap()[0].seen.status, Status::Running);
+    for i in 0..30 {
+        let mut f = op(&format!("http://127.0.0.1/u{i}"));
+        f.finished = true;
+        store.upsert(&f).unwrap();
+    }
+    let all = StateStore::open(dir.path()).load().unwrap();
+    assert_eq!(all.iter().filter(|r| r.finished).count(), 20);
+    assert_eq!(all.iter().filter(|r| !r.finished).count(), 1);
+    // The transitions of dropped operations go with them.
+    assert_eq!(transitions(&store), 2 + 20);
+}
+
+#[test]
+fn a_poll_that_changes_nothing_writes_nothing_and_a_change_writes_one_transition() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = StateStore::open(dir.path());
+    let mut r = op("http://127.0.0.1/op/1");
+    store.upsert(&r).unwrap();
+    assert_eq!(transitions(&store), 1);
+    let changes = |s: &StateStore| -> i64 {
+        s.read(|c| c.query_row("SELECT total_changes()", [], |r| r.get(0)))
+            .unwrap()
+    };
+    let before = changes(&store);
+    store.upsert(&r).unwrap();
+    assert_eq!(changes(&store), before, "nothing written");
+    // A percent more is worth a row, not a transition.
+    r.seen.progress = 5;
+    store.upsert(&r).unwrap();
+    assert_eq!(transitions(&store), 1);
+    r.seen.status = Status::Running;
+    r.seen.current_step = Some(Step {
+        id: "cert".into(),
+        name: "Certification".into(),
+        status: "inProgress".into(),
+        ..Step::default()
+    });
+    store.upsert(&r).unwrap();
+    assert_eq!(transitions(&store), 2);
+}
+
+#[test]
+fn two_writers_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let handles: Vec<_> = (0..4)
+        .map(|t| {
+            let store = StateStore::open(dir.path());
+            std::thread::spawn(move || {
+                for i in 0..25 {
+                    let r = op(&format!("http://127.0.0.1/t{t}-{i}"));
+                    store.upsert(&r).unwrap();
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert_eq!(StateStore::open(dir.path()).load().unwrap().len(), 100);
+}
+
+#[test]
+fn a_cancel_asked_for_elsewhere_survives_a_followers_older_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = StateStore::open(dir.path());
+    let follower_copy = op("http://127.0.0.1/op/1");
+    let mut canceled = follower_copy.clone();
+    canceled.cancel_requested_at = Some(chrono::Utc::now());
+    store.upsert(&canceled).unwrap();
+    let mut polled = follower_copy;
+    polled.seen.status = Status::Running;
+    store.upsert(&polled).unwrap();
+    let stored = store.find(&polled.pointer).unwrap().unwrap();
+    assert!(stored.cancel_requested_at.is_some());
+    assert_eq!(stored.seen.status, Status::Running);
+}
+
+#[test]
+fn a_corrupt_database_is_moved_aside_reported_and_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = StateStore::open(dir.path());
+    let garbage = b"this is not a database, but it is long enough to look like a header page.....";
+    std::fs::write(store.path(), garbage).unwrap();
+    assert!(store.load().unwrap().is_empty());
+    let notices = store.take_notices();
+    assert_eq!(notices.len(), 1);
+    assert!(notices[0].contains("moved aside"), "{notices:?}");
+    let aside: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("offerdeck.db.corrupt-")
+        })
+        .collect();
+    assert_eq!(aside.len(), 1);
+    assert_eq!(std::fs::read(aside[0].path()).unwrap(), garbage);
+    assert!(store.take_notices().is_empty(), "said once");
+    store.upsert(&op("http://127.0.0.1/op/1")).unwrap();
+    assert_eq!(store.load().unwrap().len(), 1);
+}
+
+#[test]
+fn the_json_store_of_earlier_versions_is_imported_once_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = r#"{"version":1,"operations":[
+      {"publisher":"contoso","offer":"contoso-vm","kind":"publish",
+       "operation_url":"http://127.0.0.1:9/api/publishers/contoso/offers/contoso-vm/operations/a1?api-version=2017-10-31",
+       "started_at":"2026-11-24T10:00:00Z","updated_at":"2026-11-24T10:01:00Z","last_status":"running",
+       "steps":[{"id":"s","name":"S","status":"inProgress","progress":40}],"progress":20,
+       "current_step":null,"failure":null,"notification_emails":["a@b.com"],"finished":false},
+      {"publisher":"contoso","offer":"contoso-vm","kind":"cancel",
+       "operation_url":"http://127.0.0.1:9/api/publishers/contoso/offers/contoso-vm/operations/a1?api-version=2017-10-31",
+       "started_at":"2026-11-24T10:02:00Z","updated_at":"2026-11-24T10:02:00Z","last_status":"notStarted",
+       "notification_emails":[],"finished":false}],
+     "products":{"fabrikam/alpha":"product/6f1c2d3e-4a5b-4c6d-8e7f-000000000001"}}"#;
+    std::fs::write(dir.path().join("operations.json"), old).unwrap();
+    let store = StateStore::open(dir.path());
+    let unfinished = store.unfinished().unwrap();
+    assert_eq!(unfinished.len(), 1, "the cancel record is dropped");
+    let op = &unfinished[0];
+    assert_eq!(op.offer.to_string(), "contoso/contoso-vm");
+    assert_eq!(op.seen.steps[0].progress, 40);
+    assert_eq!(op.operation_id(), "a1");
+    let alpha = OfferId::new("fabrikam", "alpha").unwrap();
+    assert!(store.product_id(&alpha).unwrap().is_some());
+    // Kept as a backup, and not imported twice.
+    assert!(!dir.path().join("operations.json").exists());
+    let kept: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("operations.json.imported-")
+        })
+        .collect();
+    assert_eq!(kept.len(), 1);
+    std::fs::copy(kept[0].path(), dir.path().join("operations.json")).unwrap();
+    assert_eq!(StateStore::open(dir.path()).load().unwrap().len(), 1);
+}
+
+#[test]
+fn an_unreadable_json_store_is_moved_aside_and_said() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("operations.json"),
+        b"{\"version\":1,\"operations\":[{\"trunc",
+    )
+    .unwrap();
+    let store = StateStore::open(dir.path());
+    assert!(store.load().unwrap().is_empty());
+    let notices = store.take_notices();
+    assert!(notices[0].contains("moved aside"), "{notices:?}");
+}
+
+#[test]
+fn a_failure_is_forgotten_once_a_newer_operation_of_the_offer_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = StateStore::open(dir.path());
+    let at = chrono::Utc::now() - chrono::Duration::minutes(5);
+    let failure = StartFailure {
+        offer: OfferId::new("P", "O").unwrap(),
+        kind: OpKind::Publish,
+        at,
+        rejected: true,
+        message: "no".into(),
+        details: vec![],
+        correlation_id: None,
+    };
+    store.record_failure(&failure).unwrap();
+    assert_eq!(store.failures().unwrap().len(), 1);
+    store.upsert(&op("http://127.0.0.1/op/new")).unwrap();
+    assert!(store.failures().unwrap().is_empty());
+}
+
+#[test]
+fn debris_of_the_json_store_is_removed_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = StateStore::open(dir.path());
+    let ours = dir.path().join(".operations.json.a1B2c3.tmp");
+    let older = dir.path().join(".tmpX1y2Z3");
+    let other = dir.path().join(".tmpQwErTy");
+    std::fs::write(&ours, b"{\"version\":1").unwrap();
+    std::fs::write(&older, b"{\n  \"version\": 1,\n  \"operations\": [").unwrap();
+    std::fs::write(&other, b"not ours").unwrap();
+    std::fs::write(dir.path().join("notes.tmp"), b"keep").unwrap();
+    assert_eq!(store.clean_debris().unwrap(), 2);
+    assert!(!ours.exists() && !older.exists());
+    assert!(other.exists() && dir.path().join("notes.tmp").exists());
+}
+
+#[test]
+fn past_steps_make_estimates_per_seller_and_a_failed_step_counts_for_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = StateStore::open(dir.path());
+    let t0 = chrono::Utc::now() - chrono::Duration::days(2);
+    let step = |id: &str| Step {
+        id: id.into(),
+        name: id.into(),
+        status: "inProgress".into(),
+        ..Step::default()
+    };
+    for (i, cert_minutes) in [60, 90, 120, 240].into_iter().enumerate() {
+        let mut r = op(&format!("http://127.0.0.1/op/{i}"));
+        r.started_at = t0;
+        let at = |m: i64| t0 + chrono::Duration::minutes(m);
+        r.apply(
+            Observation {
+                status: Status::Running,
+                current_step: Some(step("validate")),
+                ..Observation::default()
+            },
+            at(0),
+        );
+        store.upsert(&r).unwrap();
+        r.apply(
+            Observation {
+                status: Status::Running,
+                current_step: Some(step("certify")),
+                ..Observation::default()
+            },
+            at(10),
+        );
+        store.upsert(&r).unwrap();
+        // The last one fails in certification.
+        let end = if i == 3 {
+            Status::Failed
+        } else {
+            Status::WaitingForPublisherReview
+        };
+        r.apply(
+            Observation {
+                status: end,
+                ..Observation::default()
+            },
+            at(10 + cert_minutes),
+        );
+        store.upsert(&r).unwrap();
+    }
+    let estimates = StateStore::open(dir.path()).estimates().unwrap();
+    let key = |s: &str| {
+        crate::domain::StepKey::new(
+            &OfferId::new("P", "other").unwrap(),
+            BackendKind::Cpp,
+            OpKind::Publish,
+            s,
+        )
+    };
+    let validate = estimates.get(&key("validate")).unwrap();
+    assert_eq!(validate.count, 4);
+    assert_eq!(validate.median, chrono::Duration::minutes(10));
+    let certify = estimates.get(&key("certify")).unwrap();
+    assert_eq!(certify.count, 3, "the failed certification is left out");
+    assert_eq!(certify.median, chrono::Duration::minutes(90));
+    assert_eq!(certify.p90, chrono::Duration::minutes(120));
+    let since = chrono::Utc::now() - chrono::Duration::days(3);
+    assert_eq!(store.history(None, since).unwrap().len(), 4);
+    let other = OfferId::new("p", "elsewhere").unwrap();
+    assert!(store.history(Some(&other), since).unwrap().is_empty());
+}
