@@ -491,3 +491,56 @@ async fn every_scenario_offer_behaves_as_the_contract_says() {
     assert!(!cancel.stderr.contains("panicked"), "{}", cancel.stderr);
     sim.stop().await;
 }
+
+#[tokio::test]
+async fn history_lists_past_operations_with_durations_and_outcomes() {
+    let sim = common::simulator(common::FAST).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim);
+    let config = config.to_str().unwrap();
+    let data = dir.path().join("data");
+    for offer in ["fabrikam/alpha", "fabrikam/beta"] {
+        common::offerdeck(
+            &data,
+            &["--config", config, "publish", offer, "--wait"],
+            &[],
+        )
+        .await;
+    }
+    // No config needed: the history is in the state store.
+    let run = common::offerdeck(&data, &["history", "--json"], &[]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let events: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events.len(), 2, "{}", run.stdout);
+    let beta = events
+        .iter()
+        .find(|e| e["offer"] == "fabrikam/beta")
+        .unwrap();
+    assert_eq!(beta["event"], "history");
+    assert_eq!(beta["success"], false);
+    assert!(
+        beta["failure"]
+            .as_str()
+            .unwrap()
+            .contains("certification failed"),
+        "{beta}"
+    );
+    let alpha = events
+        .iter()
+        .find(|e| e["offer"] == "fabrikam/alpha")
+        .unwrap();
+    assert_eq!(alpha["success"], true);
+    assert_eq!(alpha["status"], "waitingForPublisherReview");
+    assert!(alpha["duration_seconds"].as_i64().unwrap() >= 0);
+    // One offer, as a table.
+    let run = common::offerdeck(&data, &["history", "fabrikam/beta"], &[]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with("STARTED"), "{}", run.stdout);
+    assert_eq!(run.stdout.lines().count(), 2, "{}", run.stdout);
+    assert!(run.stdout.contains("failed"), "{}", run.stdout);
+    sim.stop().await;
+}

@@ -114,6 +114,16 @@ pub enum HeadlessCommand {
         json: bool,
     },
     /// Follow every unfinished operation (from the state store) to its end, or one by its URL
+    /// Past operations (of one offer, or all) with their durations and outcomes
+    History {
+        /// Only this offer (PUBLISHER/OFFER)
+        offer: Option<OfferId>,
+        /// How far back (`30d`, `12h`, `2w`)
+        #[arg(long, value_parser = humantime::parse_duration, default_value = "30d")]
+        since: std::time::Duration,
+        #[arg(long)]
+        json: bool,
+    },
     /// The offers the account can see on each API, and which are configured; `--add` appends
     /// them to the config (comments kept)
     Discover {

@@ -370,3 +370,42 @@ async fn follow_all(ctx: &Context, out: &Reporter, operations: Vec<Operation>) -
 pub(super) fn worse(a: Exit, b: Exit) -> Exit {
     if a == Exit::Ok { b } else { a }
 }
+
+/// `offerdeck history [P/O] [--since 30d]`: past operations from the state store, newest first.
+/// It reads the store only: no credentials needed.
+pub fn history(
+    store: &crate::store::StateStore,
+    out: &Reporter,
+    offer: Option<&OfferId>,
+    since: std::time::Duration,
+) -> Exit {
+    let now = chrono::Utc::now();
+    let since = chrono::Duration::from_std(since)
+        .ok()
+        .and_then(|d| now.checked_sub_signed(d))
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
+    match store.history(offer, since) {
+        Ok(operations) => {
+            for message in store.take_notices() {
+                out.emit(&Event::StoreProblem {
+                    offer: None,
+                    message,
+                });
+            }
+            if operations.is_empty() {
+                out.progress("no operations in that time");
+            }
+            for op in &operations {
+                out.emit(&Event::history(op));
+            }
+            Exit::Ok
+        }
+        Err(e) => {
+            out.emit(&Event::StoreProblem {
+                offer: None,
+                message: e.to_string(),
+            });
+            Exit::Failed
+        }
+    }
+}

@@ -15,6 +15,11 @@ use crate::store::StateStore;
 pub async fn run(cli: Cli) -> Exit {
     match cli.command {
         Some(Command::Simulate(args)) => simulate(args).await,
+        // The history is in the state store: no config, no credentials needed.
+        Some(Command::Headless(HeadlessCommand::History { offer, since, json })) => {
+            let out = Reporter::new(json, "offerdeck", cli.verbose);
+            commands::history(&StateStore::default_location(), &out, offer.as_ref(), since)
+        }
         Some(Command::Headless(command)) => {
             let Some(config) = load_config(cli.config.as_deref(), false) else {
                 return Exit::Usage;
@@ -44,6 +49,7 @@ async fn headless(ctx: &Context, command: HeadlessCommand, verbose: bool) -> Exi
         | HeadlessCommand::Golive { json, .. }
         | HeadlessCommand::Cancel { json, .. }
         | HeadlessCommand::Discover { json, .. }
+        | HeadlessCommand::History { json, .. }
         | HeadlessCommand::Watch { json, .. } => *json,
     };
     let say_waits = !json || verbose;
@@ -97,6 +103,10 @@ async fn headless(ctx: &Context, command: HeadlessCommand, verbose: bool) -> Exi
                 wait,
             )
             .await
+        }
+        HeadlessCommand::History { offer, since, json } => {
+            let out = Reporter::new(json, &ctx.command, verbose);
+            commands::history(&ctx.store, &out, offer.as_ref(), since)
         }
         HeadlessCommand::Discover {
             backend,

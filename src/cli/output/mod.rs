@@ -102,6 +102,21 @@ pub enum Event {
         offer: Option<String>,
         message: String,
     },
+    /// A past operation (`history`): how long it took and how it ended.
+    History {
+        offer: String,
+        backend: String,
+        kind: String,
+        status: String,
+        success: bool,
+        started_at: String,
+        /// When it ended (or was last seen, while it runs).
+        updated_at: String,
+        finished: bool,
+        duration_seconds: i64,
+        failure: Option<String>,
+        operation_url: String,
+    },
     /// An offer the account can see (`discover`), and whether the config has it.
     Discovered {
         offer: String,
@@ -169,7 +184,7 @@ impl From<&Step> for StepOut {
 
 impl Event {
     /// Every event kind, as its `"event"` value.
-    pub const KINDS: [&'static str; 12] = [
+    pub const KINDS: [&'static str; 13] = [
         "offer",
         "status",
         "accepted",
@@ -179,6 +194,7 @@ impl Event {
         "final",
         "not_recorded",
         "store_problem",
+        "history",
         "discovered",
         "added",
         "error",
@@ -204,6 +220,7 @@ impl Event {
             Event::Final { .. } => "final",
             Event::NotRecorded { .. } => "not_recorded",
             Event::StoreProblem { .. } => "store_problem",
+            Event::History { .. } => "history",
             Event::Discovered { .. } => "discovered",
             Event::Added { .. } => "added",
             Event::Error { .. } => "error",
@@ -239,6 +256,25 @@ impl Event {
             failure: seen.failure.clone(),
             steps: seen.steps.iter().map(StepOut::from).collect(),
             submissions: seen.submissions.clone(),
+        }
+    }
+
+    pub fn history(op: &Operation) -> Event {
+        let end = op.updated_at;
+        Event::History {
+            offer: op.offer.to_string(),
+            backend: op.backend.to_string(),
+            kind: op.kind.as_str().to_string(),
+            status: op.seen.status.as_str().to_string(),
+            success: op.finished && op.succeeded(),
+            started_at: op
+                .started_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            updated_at: end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            finished: op.finished,
+            duration_seconds: (end - op.started_at).num_seconds().max(0),
+            failure: op.seen.failure.clone().or_else(|| op.lost.clone()),
+            operation_url: op.pointer.to_string(),
         }
     }
 

@@ -126,6 +126,47 @@ pub fn lines(event: &Event, json: bool, command: &str, table_started: &Cell<bool
                 ));
             }
         }
+        Event::History { .. } if json => {}
+        Event::History {
+            offer,
+            kind,
+            status,
+            started_at,
+            finished,
+            duration_seconds,
+            failure,
+            ..
+        } => {
+            if !table_started.replace(true) {
+                lines.out(format!(
+                    "{:<20} {:<34} {:<8} {:<20} {:>9}  REASON",
+                    "STARTED", "OFFER", "KIND", "OUTCOME", "TOOK"
+                ));
+            }
+            let outcome = if *finished {
+                Status::parse(status).label().to_string()
+            } else {
+                format!("{} (runs)", Status::parse(status).label())
+            };
+            let took = humantime::format_duration(std::time::Duration::from_secs(
+                (*duration_seconds).max(0) as u64,
+            ))
+            .to_string();
+            // The biggest two units say enough (`2h 5m`, not `2h 5m 17s`).
+            let took: Vec<&str> = took.split(' ').take(2).collect();
+            lines.out(format!(
+                "{:<20} {:<34} {:<8} {:<20} {:>9}  {}",
+                started_at.replace('T', " ").trim_end_matches('Z'),
+                offer,
+                kind,
+                truncate(&outcome, 20),
+                took.join(" "),
+                failure
+                    .as_deref()
+                    .map(|f| truncate(f, 60))
+                    .unwrap_or_default()
+            ));
+        }
         Event::Discovered { .. } if json => {}
         Event::Discovered {
             offer,
