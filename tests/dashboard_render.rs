@@ -864,3 +864,15 @@ fn key_detail(app: &mut App) {
     key(app, KeyCode::Char('g'));
     key(app, KeyCode::Enter);
 }
+
+#[test]
+fn read_only_says_so_and_offers_no_key_that_changes_the_service() {
+    let mut app = busy_app();
+    app.read_only = true;
+    let text = draw(&app, &color(), 120, 12).backend().to_string();
+    let header: Vec<&str> = text.lines().take(2).collect();
+    assert!(header[0].contains("read-only"), "{text}");
+    assert!(!header[1].contains("p publish"), "{text}");
+    assert!(!header[1].contains("c cancel"), "{text}");
+    assert!(header[1].contains("? help"), "{text}");
+}

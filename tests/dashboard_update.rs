@@ -1308,3 +1308,19 @@ fn a_picker_that_cannot_save_stays_open_and_says_why() {
     assert_eq!(app.overlay, Overlay::None);
     assert_eq!(app.rows.len(), 9);
 }
+
+#[test]
+fn read_only_watches_without_any_key_that_changes_the_service() {
+    let mut config = config();
+    config.ui.read_only = true;
+    let (mut app, _) = App::new(&config, "t", Vec::new(), t0());
+    for key_char in ['p', 'L', 'c', 'r'] {
+        assert!(ch(&mut app, key_char).is_empty(), "{key_char} sent nothing");
+        assert_eq!(app.overlay, Overlay::None, "no confirmation for {key_char}");
+    }
+    assert!(app.toasts.iter().any(|t| t.text.contains("read-only")));
+    // Looking around still works.
+    ch(&mut app, 'j');
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode, Mode::Detail);
+}

@@ -55,6 +55,14 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub ascii: bool,
 
+    /// Dashboard for watching only: no key publishes, goes live or cancels (also [ui] read_only)
+    #[arg(long)]
+    pub read_only: bool,
+
+    /// No mouse capture in the dashboard (also [ui] mouse = false)
+    #[arg(long)]
+    pub no_mouse: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -232,6 +232,8 @@ async fn dashboard(cli: &Cli) -> Exit {
     }
     let options = crate::tui::Options {
         ascii: cli.ascii,
+        read_only: cli.read_only,
+        no_mouse: cli.no_mouse,
         no_color: cli.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         title: String::new(),
     };

@@ -93,6 +93,12 @@ pub struct UiConfig {
     /// How often the dashboard reads again the offers nothing runs on (a publish started
     /// elsewhere shows up by itself).
     pub refresh: Duration,
+    /// Watching only: no key that changes anything at the service (publish, go live, cancel).
+    pub read_only: bool,
+    /// Clicks and the wheel (off for terminals where mouse capture gets in the way).
+    pub mouse: bool,
+    /// `y` copies through the terminal (OSC 52); off where that is unwelcome.
+    pub clipboard: bool,
 }
 
 impl Default for UiConfig {
@@ -102,6 +108,9 @@ impl Default for UiConfig {
             ascii: false,
             no_color: false,
             refresh: DEFAULT_REFRESH,
+            read_only: false,
+            mouse: true,
+            clipboard: true,
         }
     }
 }

@@ -63,6 +63,9 @@ pub(super) struct RawUi {
     pub ascii: Option<bool>,
     pub no_color: Option<bool>,
     pub refresh: Option<Spanned<String>>,
+    pub read_only: Option<bool>,
+    pub mouse: Option<bool>,
+    pub clipboard: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

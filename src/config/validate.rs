@@ -265,6 +265,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             super::DEFAULT_REFRESH,
             (Duration::from_secs(10), Duration::from_secs(86_400)),
         )?,
+        read_only: raw.ui.read_only.unwrap_or(false),
+        mouse: raw.ui.mouse.unwrap_or(true),
+        clipboard: raw.ui.clipboard.unwrap_or(true),
     };
 
     let mut offers: Vec<OfferConfig> = Vec::new();
@@ -357,7 +360,7 @@ fn expected(key: &str) -> Option<&'static str> {
         }
         "max_retries" => "a whole number ≥ 0 (at most 10)",
         "concurrency" => "a whole number from 1 to 256",
-        "bell" | "ascii" | "no_color" => "true or false",
+        "bell" | "ascii" | "no_color" | "read_only" | "mouse" | "clipboard" => "true or false",
         "notification_emails" => "a list of addresses in quotes, like [\"ops@contoso.com\"]",
         "base_url" | "api_version" | "version" | "schema_host" | "token_env" | "token_command"
         | "tenant_id" | "client_id" | "client_secret_env" | "authority" | "resource"

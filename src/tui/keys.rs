@@ -261,6 +261,14 @@ pub const HEADER_HINTS: [Action; 9] = [
     Action::Detail,
 ];
 
+/// What `--read-only` turns off.
+pub const CHANGES_THE_SERVICE: [Action; 4] = [
+    Action::Publish,
+    Action::Retry,
+    Action::GoLive,
+    Action::Cancel,
+];
+
 /// The bindings valid in a scope, in table order.
 pub fn in_scope(scope: Scope) -> impl Iterator<Item = &'static Binding> {
     BINDINGS.iter().filter(move |b| b.scopes.contains(&scope))

@@ -31,6 +31,8 @@ use theme::Theme;
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub ascii: bool,
+    pub read_only: bool,
+    pub no_mouse: bool,
     pub no_color: bool,
     pub title: String,
 }
@@ -75,6 +77,7 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
         let _ = notices.try_send(Msg::Waiting(n));
     }));
     let (mut app, effects) = App::new(&config, &options.title, unfinished, clock.now());
+    app.read_only |= options.read_only;
     match store.failures() {
         Ok(failures) => app.restore_failures(failures),
         Err(e) => tracing::warn!(error = %e, "could not read the recorded failed starts"),

@@ -158,6 +158,8 @@ pub struct App {
     pub ingestion_poll_interval: Span,
     /// How long steps and phases took before, per seller (from the state store's history).
     pub estimates: crate::domain::Estimates,
+    /// Watching only: the keys that change something at the service do nothing but say so.
+    pub read_only: bool,
     pub(super) dirty: bool,
 }
 
@@ -199,6 +201,7 @@ impl App {
             ingestion_poll_interval: Span::from_std(config.ingestion.poll_interval)
                 .unwrap_or(Span::MAX),
             estimates: crate::domain::Estimates::default(),
+            read_only: config.ui.read_only,
             dirty: true,
         };
         let mut effects = app.adopt(unfinished);

@@ -377,6 +377,13 @@ impl App {
 
     /// Opens the confirmation for an operation, or says why it cannot start.
     fn ask(&mut self, row: usize, kind: OpKind, retry: bool) -> Vec<Effect> {
+        if self.read_only {
+            self.toast(
+                format!("read-only: {kind} is off (started with --read-only or [ui] read_only)"),
+                ToastLevel::Info,
+            );
+            return Vec::new();
+        }
         let Some(r) = self.rows.get(row) else {
             return Vec::new();
         };

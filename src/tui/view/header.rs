@@ -48,6 +48,9 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.style(Tone::Good),
         ));
     }
+    if app.read_only {
+        first.push(Span::styled("  read-only", theme.style(Tone::Warn)));
+    }
     if let Some(t) = app.last_update() {
         first.push(Span::styled(
             format!("  updated {}", coarse_age(app.now - t)),
@@ -80,6 +83,10 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut hints = Vec::new();
     let mut used = 0usize;
     for action in HEADER_HINTS {
+        // Read-only: what would change the service is not offered.
+        if app.read_only && keys::CHANGES_THE_SERVICE.contains(&action) {
+            continue;
+        }
         let Some(b) = keys::binding(Scope::Table, action) else {
             continue;
         };
