@@ -876,3 +876,25 @@ fn read_only_says_so_and_offers_no_key_that_changes_the_service() {
     assert!(!header[1].contains("c cancel"), "{text}");
     assert!(header[1].contains("? help"), "{text}");
 }
+
+#[test]
+fn the_table_title_names_the_sort_and_the_view() {
+    let mut app = busy_app();
+    key(&mut app, KeyCode::Char('s'));
+    key(&mut app, KeyCode::Char('s'));
+    let text = draw(&app, &color(), 100, 14).backend().to_string();
+    assert!(text.contains("offers[9/9] · sort status ↓"), "{text}");
+    // Problems first: the rejected and the failed offers lead.
+    let first_row = text.lines().nth(4).unwrap();
+    assert!(
+        first_row.contains("rejected") || first_row.contains("failed"),
+        "{text}"
+    );
+    app.views = vec![("mine".into(), "publisher:fabrikam".into())];
+    key(&mut app, KeyCode::Char('1'));
+    let text = draw(&app, &color(), 100, 14).backend().to_string();
+    assert!(
+        text.contains("offers · view mine [6/9] · sort status ↓"),
+        "{text}"
+    );
+}

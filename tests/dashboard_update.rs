@@ -1324,3 +1324,91 @@ fn read_only_watches_without_any_key_that_changes_the_service() {
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.mode, Mode::Detail);
 }
+
+fn visible_ids(app: &App) -> Vec<String> {
+    app.visible
+        .iter()
+        .map(|&i| app.rows[i].id.to_string())
+        .collect()
+}
+
+#[test]
+fn s_cycles_the_sort_and_capital_s_reverses_it_with_the_selection_kept() {
+    let mut app = app();
+    let config_order = visible_ids(&app);
+    ch(&mut app, 'j');
+    let selected = app.selected_row();
+    ch(&mut app, 's');
+    assert_eq!(app.sort, offerdeck::tui::state::SortColumn::Offer);
+    let mut by_offer = config_order.clone();
+    by_offer.sort_by_key(|s| s.to_lowercase());
+    assert_eq!(visible_ids(&app), by_offer);
+    assert_eq!(
+        app.selected_row(),
+        selected,
+        "the same offer stays selected"
+    );
+    ch(&mut app, 'S');
+    let mut reversed = by_offer.clone();
+    reversed.reverse();
+    assert_eq!(visible_ids(&app), reversed);
+    // Status: problems first.
+    ch(&mut app, 'S');
+    ch(&mut app, 's');
+    app.update(
+        Msg::Started {
+            row: 4,
+            kind: OpKind::Publish,
+            result: Err(ApiError::from_status(ServiceError {
+                status: 503,
+                message: "down".into(),
+                ..ServiceError::default()
+            })),
+        },
+        t0(),
+    );
+    assert_eq!(visible_ids(&app)[0], app.rows[4].id.to_string());
+    // Around the cycle, back to the config's order.
+    for _ in 0..4 {
+        ch(&mut app, 's');
+    }
+    assert_eq!(app.sort, offerdeck::tui::state::SortColumn::Config);
+    assert_eq!(visible_ids(&app), config_order);
+}
+
+#[test]
+fn saved_views_filter_with_fields_and_negation() {
+    let text = format!(
+        "{}\n[views]\nready = \"status:ready\"\ncontoso = \"publisher:contoso !analytics\"\npc = \"backend:pc\"\n",
+        offerdeck::demo::DEMO_CONFIG
+    );
+    let config = offerdeck::config::parse(std::path::Path::new("demo.toml"), &text).unwrap();
+    let (mut app, _) = App::new(&config, "t", Vec::new(), t0());
+    ch(&mut app, '2');
+    assert_eq!(
+        visible_ids(&app),
+        ["contoso/contoso-vm", "contoso/contoso-gateway"]
+    );
+    assert_eq!(app.view, Some(1));
+    ch(&mut app, '3');
+    assert_eq!(
+        visible_ids(&app),
+        ["fabrikam/alpha", "fabrikam/beta", "fabrikam/eta"]
+    );
+    // The same key again clears it.
+    ch(&mut app, '3');
+    assert_eq!(app.view, None);
+    assert_eq!(app.visible.len(), 9);
+    // A view that does not exist says so.
+    ch(&mut app, '7');
+    assert!(app.toasts.iter().any(|t| t.text.contains("no view 7")));
+    // An unknown field in a view is a config error at its line.
+    let bad = format!(
+        "{}\n[views]\nx = \"state:ready\"\n",
+        offerdeck::demo::DEMO_CONFIG
+    );
+    let error = offerdeck::config::parse(std::path::Path::new("demo.toml"), &bad)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("status:"), "{error}");
+}

@@ -136,6 +136,8 @@ pub struct Config {
     pub ui: UiConfig,
     pub ingestion: IngestionConfig,
     pub offers: Vec<OfferConfig>,
+    /// `[views]`: named dashboard filters, in the file's order.
+    pub views: Vec<(String, String)>,
     /// Things worth telling the user that do not stop the program.
     pub warnings: Vec<String>,
 }

@@ -16,7 +16,36 @@ pub(super) struct RawConfig {
     #[serde(default)]
     pub ingestion: RawIngestion,
     #[serde(default)]
+    pub views: RawViews,
+    #[serde(default)]
     pub offers: Vec<Spanned<RawOffer>>,
+}
+
+/// `[views]`: named filters, in the file's order (`1` is the first).
+#[derive(Debug, Default)]
+pub(super) struct RawViews(pub Vec<(String, Spanned<String>)>);
+
+impl<'de> Deserialize<'de> for RawViews {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawViews;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a table of view names and filters, like ready = \"status:ready\"")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RawViews, A::Error> {
+                let mut views = Vec::new();
+                while let Some((name, filter)) = map.next_entry::<String, Spanned<String>>()? {
+                    views.push((name, filter));
+                }
+                Ok(RawViews(views))
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -323,6 +323,20 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         });
     }
 
+    if raw.views.0.len() > 9 {
+        let (name, filter) = &raw.views.0[9];
+        return Err(at(
+            filter.span().start,
+            format!("view {name:?} is the tenth: [views] holds at most nine (keys 1 to 9)"),
+        ));
+    }
+    let mut views = Vec::new();
+    for (name, filter) in &raw.views.0 {
+        crate::domain::filter::Filter::parse(filter.get_ref())
+            .map_err(|why| at(filter.span().start, format!("view {name:?}: {why}")))?;
+        views.push((name.clone(), filter.get_ref().trim().to_string()));
+    }
+
     Ok(Config {
         path: path.to_path_buf(),
         api,
@@ -330,6 +344,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         ui,
         ingestion,
         offers,
+        views,
         warnings: Vec::new(),
     })
 }

@@ -4,6 +4,7 @@
 
 pub mod backend_kind;
 pub mod estimate;
+pub mod filter;
 pub mod offer_id;
 pub mod operation;
 pub mod phase;

@@ -57,6 +57,12 @@ pub enum Action {
     AddOffers,
     /// Marks or unmarks the picker's selected offer.
     Mark,
+    /// Sorts by the next column.
+    Sort,
+    /// Reverses the sort.
+    SortReverse,
+    /// Applies a saved view (the digit says which).
+    SwitchView,
 }
 
 /// Where a binding is valid: a view, a popup or a text field.
@@ -202,7 +208,10 @@ pub const BINDINGS: &[Binding] = &[
     bind(Action::ScrollPageDown, &[Key::Code(K::PageDown)], "PgDn", "a screen down", Navigation, None, SCROLLING),
     bind(Action::ScrollTop, &[Key::Char('g'), Key::Code(K::Home)], "g", "to the top", Navigation, None, SCROLLING),
     bind(Action::ScrollBottom, &[Key::Char('G'), Key::Code(K::End)], "G", "to the end", Navigation, None, SCROLLING),
-    bind(Action::Filter, &[Key::Char('/')], "/", "filter (Enter keeps it, Esc clears it)", Navigation, Some("filter"), &[Scope::Table]),
+    bind(Action::Filter, &[Key::Char('/')], "/", "filter: words, status:, publisher:, backend:, !term (Enter keeps it, Esc clears it)", Navigation, Some("filter"), &[Scope::Table]),
+    bind(Action::Sort, &[Key::Char('s')], "s", "sort by the next column (offer, status, elapsed, last change, API)", Navigation, Some("sort"), &[Scope::Table]),
+    bind(Action::SortReverse, &[Key::Char('S')], "S", "reverse the sort", Navigation, None, &[Scope::Table]),
+    bind(Action::SwitchView, &[Key::Char('1'), Key::Char('2'), Key::Char('3'), Key::Char('4'), Key::Char('5'), Key::Char('6'), Key::Char('7'), Key::Char('8'), Key::Char('9')], "1-9", "saved views ([views] in the config); again clears", Navigation, None, &[Scope::Table]),
     bind(Action::Detail, &[Key::Code(K::Enter)], "Enter", "details of the selected offer (Esc back)", Navigation, Some("detail"), VIEWS),
     bind(Action::Publish, &[Key::Char('p')], "p", "publish the selected offer (asks first)", Offer, Some("publish"), VIEWS),
     bind(Action::EditEmails, &[Key::Char('e')], "e", "edit notification e-mails (saved to the config)", Offer, Some("e-mails"), &[Scope::Table, Scope::Detail, Scope::Rejection]),

@@ -184,22 +184,20 @@ impl OfferRow {
         }
     }
 
-    /// True when every word of the filter is in the offer id, its status or its e-mails.
-    pub fn matches(&self, needle: &str) -> bool {
-        if needle.is_empty() {
+    /// True when the row passes the filter (see `domain::filter` for the language).
+    pub fn matches(&self, filter: &crate::domain::filter::Filter) -> bool {
+        if filter.is_empty() {
             return true;
         }
-        let hay = format!(
-            "{} {} {}",
-            self.id,
-            self.state().label(),
-            self.emails.join(" ")
-        )
-        .to_lowercase();
-        needle
-            .to_lowercase()
-            .split_whitespace()
-            .all(|w| hay.contains(w))
+        let offer = self.id.to_string();
+        let status = self.state().label();
+        filter.matches(&crate::domain::filter::Subject {
+            offer: &offer,
+            publisher: self.id.publisher(),
+            status: &status,
+            backend: self.backend.as_str(),
+            emails: &self.emails,
+        })
     }
 }
 
@@ -240,6 +238,25 @@ impl RowState {
             Status::Running | Status::NotStarted => RowState::Running(kind),
             Status::Unknown(raw) if raw.is_empty() => RowState::Idle,
             Status::Unknown(raw) => RowState::Unknown(truncate(&sanitize_line(raw), 24)),
+        }
+    }
+
+    /// Where the state sorts by status: problems first, then what runs, what waits for
+    /// go-live, what is done, what never ran.
+    pub fn rank(&self) -> u8 {
+        match self {
+            RowState::Error
+            | RowState::Failed
+            | RowState::Rejected(_)
+            | RowState::NotSent(_)
+            | RowState::Lost => 0,
+            RowState::Blocked | RowState::Retrying(_) => 1,
+            RowState::Submitting(_) | RowState::Running(_) | RowState::Canceling => 2,
+            RowState::ReadyForGoLive => 3,
+            RowState::Canceled => 4,
+            RowState::Live => 5,
+            RowState::Unknown(_) => 6,
+            RowState::NeverPublished | RowState::Idle | RowState::Loading => 7,
         }
     }
 

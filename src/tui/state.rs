@@ -86,6 +86,46 @@ pub struct Confirm {
     pub retry: bool,
 }
 
+/// What the table is sorted by (`s` cycles, `S` reverses).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortColumn {
+    /// The config's order.
+    #[default]
+    Config,
+    Offer,
+    /// Problems first, then what runs, what waits for go-live, what is live.
+    Status,
+    /// The longest-running first.
+    Elapsed,
+    /// The latest change first.
+    LastChange,
+    Backend,
+}
+
+impl SortColumn {
+    pub fn next(self) -> SortColumn {
+        match self {
+            SortColumn::Config => SortColumn::Offer,
+            SortColumn::Offer => SortColumn::Status,
+            SortColumn::Status => SortColumn::Elapsed,
+            SortColumn::Elapsed => SortColumn::LastChange,
+            SortColumn::LastChange => SortColumn::Backend,
+            SortColumn::Backend => SortColumn::Config,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortColumn::Config => "config order",
+            SortColumn::Offer => "offer",
+            SortColumn::Status => "status",
+            SortColumn::Elapsed => "elapsed",
+            SortColumn::LastChange => "last change",
+            SortColumn::Backend => "API",
+        }
+    }
+}
+
 /// An error worth remembering.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorEntry {
@@ -160,6 +200,12 @@ pub struct App {
     pub estimates: crate::domain::Estimates,
     /// Watching only: the keys that change something at the service do nothing but say so.
     pub read_only: bool,
+    pub sort: SortColumn,
+    pub sort_reversed: bool,
+    /// The named filters of `[views]`, in the file's order (`1` is the first).
+    pub views: Vec<(String, String)>,
+    /// The view chosen last, while its filter is the one applied.
+    pub view: Option<usize>,
     pub(super) dirty: bool,
 }
 
@@ -202,6 +248,10 @@ impl App {
                 .unwrap_or(Span::MAX),
             estimates: crate::domain::Estimates::default(),
             read_only: config.ui.read_only,
+            sort: SortColumn::default(),
+            sort_reversed: false,
+            views: config.views.clone(),
+            view: None,
             dirty: true,
         };
         let mut effects = app.adopt(unfinished);
@@ -319,16 +369,63 @@ impl App {
     /// Recomputes the filtered rows, keeping the cursor on the same offer when it is still shown.
     pub(super) fn refilter(&mut self) {
         let current = self.selected_row();
-        let needle = self.filter.text();
+        let filter = crate::domain::filter::Filter::lenient(&self.filter.text());
         self.visible = (0..self.rows.len())
-            .filter(|&i| self.rows[i].matches(&needle))
+            .filter(|&i| self.rows[i].matches(&filter))
             .collect();
+        if self.view.is_some_and(|v| {
+            self.views
+                .get(v)
+                .is_none_or(|(_, f)| *f != self.filter.text())
+        }) {
+            // The filter was edited: no view is shown any more.
+            self.view = None;
+        }
+        self.sort_visible();
         self.selected = current
             .and_then(|c| self.visible.iter().position(|&i| i == c))
             .unwrap_or(0);
         if self.selected >= self.visible.len() {
             self.selected = self.visible.len().saturating_sub(1);
         }
+    }
+
+    /// Orders `visible` by the sort column (ties keep the config's order).
+    fn sort_visible(&mut self) {
+        let now = self.now;
+        let rows = &self.rows;
+        let elapsed = |i: usize| {
+            rows[i].op.as_ref().map(|o| {
+                if o.finished {
+                    o.updated_at - o.started_at
+                } else {
+                    now - o.started_at
+                }
+            })
+        };
+        let changed = |i: usize| {
+            rows[i]
+                .op
+                .as_ref()
+                .map(|o| o.updated_at)
+                .max(rows[i].last_ok)
+        };
+        let reverse = self.sort_reversed;
+        let order = |a: &usize, b: &usize| -> std::cmp::Ordering {
+            let (a, b) = (*a, *b);
+            let by = match self.sort {
+                SortColumn::Config => a.cmp(&b),
+                SortColumn::Offer => rows[a].id.cmp(&rows[b].id),
+                SortColumn::Status => rows[a].state().rank().cmp(&rows[b].state().rank()),
+                // Longest first; rows with nothing run last.
+                SortColumn::Elapsed => elapsed(b).cmp(&elapsed(a)),
+                SortColumn::LastChange => changed(b).cmp(&changed(a)),
+                SortColumn::Backend => rows[a].backend.as_str().cmp(rows[b].backend.as_str()),
+            };
+            let by = if reverse { by.reverse() } else { by };
+            by.then(a.cmp(&b))
+        };
+        self.visible.sort_by(order);
     }
 
     pub(super) fn move_by(&mut self, delta: isize) {

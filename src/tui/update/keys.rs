@@ -29,6 +29,14 @@ impl App {
     pub(super) fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let scope = self.scope();
         match keys::action_for(scope, &key) {
+            Some(Action::SwitchView) => {
+                if let KeyCode::Char(c) = key.code
+                    && let Some(n) = c.to_digit(10)
+                {
+                    self.switch_view(n as usize);
+                }
+                Vec::new()
+            }
             Some(action) => self.on_action(scope, action),
             None => {
                 match (scope, key.code) {
@@ -258,6 +266,14 @@ impl App {
             Action::Help => self.overlay = Overlay::Help,
             Action::Errors => self.overlay = Overlay::Errors,
             Action::AddOffers => return self.open_picker(),
+            Action::Sort => {
+                self.sort = self.sort.next();
+                self.refilter();
+            }
+            Action::SortReverse => {
+                self.sort_reversed = !self.sort_reversed;
+                self.refilter();
+            }
             Action::Quit => {
                 if in_detail {
                     self.mode = Mode::Browse;
@@ -295,6 +311,30 @@ impl App {
             _ => {}
         }
         Vec::new()
+    }
+
+    /// Applies view `n` (from 1) of `[views]`; the view already shown is cleared.
+    fn switch_view(&mut self, n: usize) {
+        let index = n - 1;
+        let Some((name, filter)) = self.views.get(index).cloned() else {
+            let text = if self.views.is_empty() {
+                "no saved views: add [views] to the config, like ready = \"status:ready\""
+                    .to_string()
+            } else {
+                format!("no view {n}: [views] has {}", self.views.len())
+            };
+            self.toast(text, ToastLevel::Info);
+            return;
+        };
+        if self.view == Some(index) {
+            self.view = None;
+            self.filter = TextInput::default();
+        } else {
+            self.filter = TextInput::new(&filter);
+            self.view = Some(index);
+            self.toast(format!("view {n}: {name} ({filter})"), ToastLevel::Info);
+        }
+        self.refilter();
     }
 
     fn open_editor(&mut self, row: usize) {

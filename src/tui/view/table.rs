@@ -236,16 +236,30 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         .map(|&i| table_row(app, theme, &cols, &fitted, &app.rows[i]))
         .collect();
     let filter = app.filter.text();
-    let title = if filter.is_empty() {
-        format!(" offers[{}/{}] ", app.visible.len(), app.rows.len())
-    } else {
-        format!(
-            " offers(/{}) [{}/{}] ",
+    let mut title = match app.view.and_then(|v| app.views.get(v)) {
+        Some((name, _)) => format!(
+            " offers · view {name} [{}/{}]",
+            app.visible.len(),
+            app.rows.len()
+        ),
+        None if filter.is_empty() => format!(" offers[{}/{}]", app.visible.len(), app.rows.len()),
+        None => format!(
+            " offers(/{}) [{}/{}]",
             truncate(&filter, 30),
             app.visible.len(),
             app.rows.len()
-        )
+        ),
     };
+    if app.sort != crate::tui::state::SortColumn::Config || app.sort_reversed {
+        let arrow = match (app.sort_reversed, theme.ascii) {
+            (false, false) => "↓",
+            (true, false) => "↑",
+            (false, true) => "v",
+            (true, true) => "^",
+        };
+        title.push_str(&format!(" · sort {} {arrow}", app.sort.label()));
+    }
+    title.push(' ');
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .title(Span::styled(title, theme.style(Tone::Accent)));
