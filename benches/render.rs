@@ -42,6 +42,7 @@ fn config(offers: usize) -> Config {
                 notification_emails: vec![format!("ops{i}@bench.com")],
             })
             .collect(),
+        views: Vec::new(),
         warnings: Vec::new(),
     }
 }
