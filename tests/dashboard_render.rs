@@ -898,3 +898,19 @@ fn the_table_title_names_the_sort_and_the_view() {
         "{text}"
     );
 }
+
+#[test]
+fn one_confirmation_lists_every_marked_offer_and_what_is_skipped() {
+    let mut app = busy_app();
+    // contoso-vm runs (a publish is refused there); the next two can be published.
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Char('p'));
+    let terminal = draw(&app, &color(), 80, 24);
+    let text = terminal.backend().to_string();
+    assert!(text.contains("Publish these 2 offers?"), "{text}");
+    assert!(text.contains("contoso/contoso-analytics"), "{text}");
+    assert!(text.contains("already in flight"), "{text}");
+    snapshot("confirm_marked_80x24", &terminal);
+}

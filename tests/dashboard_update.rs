@@ -1412,3 +1412,57 @@ fn saved_views_filter_with_fields_and_negation() {
         .to_string();
     assert!(error.contains("status:"), "{error}");
 }
+
+#[test]
+fn marked_offers_take_one_confirmation_and_each_gets_its_own_start() {
+    let mut app = app();
+    // Mark the first three (Space moves down), then publish them all.
+    ch(&mut app, ' ');
+    ch(&mut app, ' ');
+    ch(&mut app, ' ');
+    assert_eq!(app.rows.iter().filter(|r| r.marked).count(), 3);
+    ch(&mut app, 'p');
+    let Overlay::Confirm(confirm) = &app.overlay else {
+        panic!("{:?}", app.overlay);
+    };
+    assert_eq!(confirm.more.len(), 2);
+    let effects = ch(&mut app, 'y');
+    let rows: Vec<usize> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Start {
+                row,
+                kind: OpKind::Publish,
+                ..
+            } => Some(*row),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rows, [0, 1, 2]);
+    assert!(app.rows.iter().all(|r| !r.marked), "the marks are used up");
+
+    // `*` marks every visible offer; go live goes only where it can, and says where not.
+    ch(&mut app, '*');
+    assert!(app.rows.iter().all(|r| r.marked));
+    app.update(
+        Msg::StatusLoaded {
+            row: 8,
+            result: Ok(offerdeck::domain::Observation {
+                status: Status::WaitingForPublisherReview,
+                ..Default::default()
+            }),
+        },
+        t0(),
+    );
+    ch(&mut app, 'L');
+    let Overlay::Confirm(confirm) = &app.overlay else {
+        panic!("{:?}", app.overlay);
+    };
+    assert_eq!(confirm.row, 8);
+    assert!(confirm.more.is_empty());
+    assert_eq!(confirm.skipped.len(), 8, "{:?}", confirm.skipped);
+    key(&mut app, KeyCode::Esc);
+    // `*` again unmarks them all.
+    ch(&mut app, '*');
+    assert!(app.rows.iter().all(|r| !r.marked));
+}

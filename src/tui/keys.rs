@@ -63,6 +63,8 @@ pub enum Action {
     SortReverse,
     /// Applies a saved view (the digit says which).
     SwitchView,
+    /// Marks or unmarks every visible offer.
+    MarkAll,
 }
 
 /// Where a binding is valid: a view, a popup or a text field.
@@ -218,6 +220,8 @@ pub const BINDINGS: &[Binding] = &[
     bind(Action::Retry, &[Key::Char('r')], "r", "retry the last failed or rejected publish", Offer, Some("retry"), &[Scope::Table, Scope::Detail, Scope::Rejection]),
     bind(Action::GoLive, &[Key::Char('L')], "L", "go live (after publisher sign-off)", Offer, Some("go live"), VIEWS),
     bind(Action::Cancel, &[Key::Char('c')], "c", "cancel the running operation", Offer, Some("cancel"), VIEWS),
+    bind(Action::Mark, &[Key::Char(' ')], "Space", "mark the offer: p, L and c then act on every marked one", Offer, None, &[Scope::Table]),
+    bind(Action::MarkAll, &[Key::Char('*')], "*", "mark every visible offer (again: unmark all)", Offer, None, &[Scope::Table]),
     bind(Action::AddOffers, &[Key::Char('a')], "a", "add offers the account has to the table and the config", General, Some("add"), &[Scope::Table]),
     bind(Action::Refresh, &[Key::Ctrl('r'), Key::Code(K::F(5))], "Ctrl-r", "refresh statuses; follow what was started elsewhere", General, None, VIEWS),
     bind(Action::Errors, &[Key::Char('E')], "E", "error history", General, None, VIEWS),

@@ -42,6 +42,8 @@ pub struct OfferRow {
     pub failed_start: Option<StartFailure>,
     pub last_error: Option<ErrorEntry>,
     pub flash_until: Option<DateTime<Utc>>,
+    /// Marked for an action on several offers at once (`Space`, `*`).
+    pub marked: bool,
 }
 
 impl OfferRow {
@@ -60,6 +62,7 @@ impl OfferRow {
             failed_start: None,
             last_error: None,
             flash_until: None,
+            marked: false,
         }
     }
 

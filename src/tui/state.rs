@@ -84,6 +84,10 @@ pub struct Confirm {
     pub backend: crate::domain::BackendKind,
     pub emails: Vec<String>,
     pub retry: bool,
+    /// With marked offers: the other rows it goes to as well (one confirmation for all).
+    pub more: Vec<usize>,
+    /// Marked offers it does not go to, each with why.
+    pub skipped: Vec<String>,
 }
 
 /// What the table is sorted by (`s` cycles, `S` reverses).

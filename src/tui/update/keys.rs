@@ -266,6 +266,18 @@ impl App {
             Action::Help => self.overlay = Overlay::Help,
             Action::Errors => self.overlay = Overlay::Errors,
             Action::AddOffers => return self.open_picker(),
+            Action::Mark => {
+                if let Some(i) = self.selected_row() {
+                    self.rows[i].marked = !self.rows[i].marked;
+                    self.move_by(1);
+                }
+            }
+            Action::MarkAll => {
+                let all = self.visible.iter().all(|&i| self.rows[i].marked);
+                for &i in &self.visible {
+                    self.rows[i].marked = !all;
+                }
+            }
             Action::Sort => {
                 self.sort = self.sort.next();
                 self.refilter();
@@ -416,20 +428,12 @@ impl App {
     }
 
     /// Opens the confirmation for an operation, or says why it cannot start.
-    fn ask(&mut self, row: usize, kind: OpKind, retry: bool) -> Vec<Effect> {
-        if self.read_only {
-            self.toast(
-                format!("read-only: {kind} is off (started with --read-only or [ui] read_only)"),
-                ToastLevel::Info,
-            );
-            return Vec::new();
-        }
-        let Some(r) = self.rows.get(row) else {
-            return Vec::new();
-        };
+    /// Why `kind` cannot go to a row now, if it cannot.
+    fn refusal(&self, row: usize, kind: OpKind, retry: bool) -> Option<String> {
+        let r = self.rows.get(row)?;
         let key = &r.id;
         let state = r.state();
-        let refusal = match kind {
+        match kind {
             OpKind::Publish if r.in_flight() => Some(format!(
                 "{key}: an operation is already in flight (c cancels it)"
             )),
@@ -456,34 +460,78 @@ impl App {
             )),
             OpKind::Cancel if !r.in_flight() => Some(format!("{key}: nothing is running")),
             _ => None,
-        };
-        if let Some(text) = refusal {
-            self.toast(text, ToastLevel::Error);
+        }
+    }
+
+    /// Asks before `kind` goes to the selected row, or to every marked row when some are.
+    fn ask(&mut self, row: usize, kind: OpKind, retry: bool) -> Vec<Effect> {
+        if self.read_only {
+            self.toast(
+                format!("read-only: {kind} is off (started with --read-only or [ui] read_only)"),
+                ToastLevel::Info,
+            );
             return Vec::new();
         }
+        let marked: Vec<usize> = (0..self.rows.len())
+            .filter(|&i| self.rows[i].marked)
+            .collect();
+        let targets = if marked.is_empty() { vec![row] } else { marked };
+        let (mut go, mut skipped) = (Vec::new(), Vec::new());
+        for i in targets {
+            match self.refusal(i, kind, retry) {
+                Some(why) => skipped.push(why),
+                None => go.push(i),
+            }
+        }
+        let Some((&first, more)) = go.split_first() else {
+            if skipped.len() == 1 {
+                self.toast(skipped.remove(0), ToastLevel::Error);
+            } else {
+                self.toast(
+                    format!(
+                        "{kind}: none of the {} marked offers can take it now",
+                        skipped.len()
+                    ),
+                    ToastLevel::Error,
+                );
+            }
+            return Vec::new();
+        };
+        let r = &self.rows[first];
         self.overlay = Overlay::Confirm(Confirm {
-            row,
+            row: first,
             kind,
             backend: r.backend,
             emails: r.emails.clone(),
             retry,
+            more: more.to_vec(),
+            skipped,
         });
         Vec::new()
     }
 
+    /// Starts what was confirmed on every row it goes to (the marks are used up); each result
+    /// lands on its own row, and the client's concurrency bound paces the requests.
     fn confirmed(&mut self, confirm: Confirm) -> Vec<Effect> {
-        let Some(r) = self.rows.get_mut(confirm.row) else {
-            return Vec::new();
-        };
-        if confirm.kind != OpKind::Cancel {
-            r.activity = super::super::row::Activity::Submitting(confirm.kind);
+        let mut effects = Vec::new();
+        for row in std::iter::once(confirm.row).chain(confirm.more.iter().copied()) {
+            let Some(r) = self.rows.get_mut(row) else {
+                continue;
+            };
+            if confirm.kind != OpKind::Cancel {
+                r.activity = super::super::row::Activity::Submitting(confirm.kind);
+            }
+            effects.push(Effect::Start {
+                row,
+                kind: confirm.kind,
+                offer: r.id.clone(),
+                backend: r.backend,
+                emails: r.emails.clone(),
+            });
         }
-        vec![Effect::Start {
-            row: confirm.row,
-            kind: confirm.kind,
-            offer: r.id.clone(),
-            backend: r.backend,
-            emails: r.emails.clone(),
-        }]
+        for r in &mut self.rows {
+            r.marked = false;
+        }
+        effects
     }
 }

@@ -82,6 +82,9 @@ pub fn help(app: &App, theme: &Theme, frame: &mut Frame) {
 }
 
 pub fn confirm(app: &App, theme: &Theme, frame: &mut Frame, c: &Confirm) {
+    if !c.more.is_empty() || !c.skipped.is_empty() {
+        return confirm_many(app, theme, frame, c);
+    }
     let Some(row) = app.rows.get(c.row) else {
         return;
     };
@@ -130,6 +133,67 @@ pub fn confirm(app: &App, theme: &Theme, frame: &mut Frame, c: &Confirm) {
     let height = lines.len() as u16 + 2;
     let area = popup(frame, 64, height);
     // The key line is on the border too, so it stays in sight when a long list scrolls.
+    let block = popup_block(
+        theme,
+        title.into(),
+        Tone::Accent,
+        keys::hint_line(Scope::Confirm),
+    );
+    scroll::render(frame, area, block, lines, app.text_scroll, theme.ascii);
+}
+
+/// One question for an action on several marked offers: every one of them listed, and the
+/// marked ones it will not go to, with why.
+fn confirm_many(app: &App, theme: &Theme, frame: &mut Frame, c: &Confirm) {
+    let rows: Vec<&crate::tui::row::OfferRow> = std::iter::once(c.row)
+        .chain(c.more.iter().copied())
+        .filter_map(|i| app.rows.get(i))
+        .collect();
+    let n = rows.len();
+    let these = if n == 1 {
+        "this offer".to_string()
+    } else {
+        format!("these {n} offers")
+    };
+    let (title, question) = match (c.kind, c.retry) {
+        (OpKind::Publish, true) => ("retry publish", format!("Publish {these} again?")),
+        (OpKind::Publish, false) => ("publish", format!("Publish {these}?")),
+        (OpKind::GoLive, _) => ("go live", format!("Make {these} public?")),
+        (OpKind::Cancel, _) => (
+            "cancel",
+            format!("Cancel the running operations of {these}?"),
+        ),
+    };
+    let mut lines = vec![
+        Line::styled(
+            question,
+            theme.style(Tone::Plain).add_modifier(Modifier::BOLD),
+        ),
+        Line::raw(""),
+    ];
+    for r in &rows {
+        let who = match (c.kind, r.backend) {
+            (OpKind::Cancel, _) => String::new(),
+            (_, crate::domain::BackendKind::Ingestion) => "  (Partner Center contacts)".into(),
+            (_, _) if r.emails.is_empty() => "  (no e-mails)".into(),
+            (_, _) => format!("  ({})", r.emails.join(", ")),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {}", r.id), theme.style(Tone::Accent)),
+            Span::styled(who, theme.style(Tone::Muted)),
+        ]));
+    }
+    if !c.skipped.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("Not sent to:", theme.style(Tone::Warn)));
+        for why in &c.skipped {
+            lines.push(Line::styled(format!("  {why}"), theme.style(Tone::Warn)));
+        }
+    }
+    lines.push(Line::raw(""));
+    lines.push(key_spans(theme, Scope::Confirm));
+    let height = lines.len() as u16 + 2;
+    let area = popup(frame, 76, height);
     let block = popup_block(
         theme,
         title.into(),

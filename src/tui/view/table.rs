@@ -178,7 +178,12 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let longest = app
         .rows
         .iter()
-        .map(|r| r.id.publisher().chars().count() + 1 + r.id.offer().chars().count())
+        .map(|r| {
+            r.id.publisher().chars().count()
+                + 1
+                + r.id.offer().chars().count()
+                + 2 * usize::from(r.marked)
+        })
         .max()
         .unwrap_or(10);
     let (offer_width, status_width) = if cols.symbol_only {
@@ -250,6 +255,10 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             app.rows.len()
         ),
     };
+    let marked = app.rows.iter().filter(|r| r.marked).count();
+    if marked > 0 {
+        title.push_str(&format!(" · {marked} marked"));
+    }
     if app.sort != crate::tui::state::SortColumn::Config || app.sort_reversed {
         let arrow = match (app.sort_reversed, theme.ascii) {
             (false, false) => "↓",
@@ -327,7 +336,20 @@ fn table_row<'a>(
         _ => format!("{symbol} {label}"),
     };
     let tone = if app.is_stale(row) { Tone::Warn } else { tone };
-    let mut cells = vec![Cell::from(fit(0, row.id.to_string()))];
+    // A marked offer says so before its name.
+    let name = if row.marked {
+        format!("{} {}", if theme.ascii { "*" } else { "●" }, row.id)
+    } else {
+        row.id.to_string()
+    };
+    let mut cells = vec![Cell::from(Span::styled(
+        fit(0, name),
+        if row.marked {
+            theme.style(Tone::Accent).add_modifier(Modifier::BOLD)
+        } else {
+            Style::default()
+        },
+    ))];
     if cols.api {
         cells.push(Cell::from(Span::styled(
             api_label(row.backend),
