@@ -60,6 +60,27 @@ fn offer_key(offer: &OfferId) -> String {
     offer.to_string().to_lowercase()
 }
 
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+/// Tries after an immediate "busy": at most this many, paced by `busy_pause`.
+const BUSY_RETRIES: u32 = 40;
+
+/// 5 ms, growing to 100 ms: about three seconds in all.
+fn busy_pause(attempt: u32) -> Duration {
+    Duration::from_millis((5 * u64::from(attempt)).min(100))
+}
+
+/// Why the database could not be opened, and whether trying again may help.
+struct OpenError {
+    error: StoreError,
+    busy: bool,
+}
+
 fn is_corruption(e: &rusqlite::Error) -> bool {
     matches!(
         e.sqlite_error_code(),
@@ -119,29 +140,54 @@ impl StateStore {
     }
 
     /// Runs `f` on the database, opening (and if need be creating, migrating and importing)
-    /// it first.
+    /// it first. SQLite answers "busy" at once in a few cases its busy timeout does not cover
+    /// (another process switching to WAL, or recovering it): then `f` is tried again, a
+    /// bounded number of times.
     fn with_db<T>(
         &self,
-        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+        mut f: impl FnMut(&mut Connection) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
         let mut guard = self.connection();
-        if guard.is_none() {
-            *guard = Some(self.open_db()?);
+        let mut attempt = 0;
+        loop {
+            if guard.is_none() {
+                match self.open_db() {
+                    Ok(conn) => *guard = Some(conn),
+                    Err(e) if e.busy && attempt < BUSY_RETRIES => {
+                        attempt += 1;
+                        std::thread::sleep(busy_pause(attempt));
+                        continue;
+                    }
+                    Err(e) => return Err(e.error),
+                }
+            }
+            let Some(conn) = guard.as_mut() else {
+                return Err(self.err("the database is not open"));
+            };
+            match f(conn) {
+                Err(e) if is_busy(&e) && attempt < BUSY_RETRIES => {
+                    attempt += 1;
+                    std::thread::sleep(busy_pause(attempt));
+                }
+                other => return other.map_err(|e| self.err(e)),
+            }
         }
-        let Some(conn) = guard.as_mut() else {
-            return Err(self.err("the database is not open"));
-        };
-        f(conn).map_err(|e| self.err(e))
     }
 
     /// Opens the database; one that is not a database is moved aside (never overwritten) and a
     /// new one started, and the user is told.
-    fn open_db(&self) -> Result<Connection, StoreError> {
-        std::fs::create_dir_all(&self.dir).map_err(|e| self.err(e))?;
-        match self.try_open() {
+    fn open_db(&self) -> Result<Connection, OpenError> {
+        let fail = |e: rusqlite::Error| OpenError {
+            busy: is_busy(&e),
+            error: self.err(e),
+        };
+        let plain = |error: StoreError| OpenError { error, busy: false };
+        std::fs::create_dir_all(&self.dir).map_err(|e| plain(self.err(e)))?;
+        let mut conn = match self.try_open() {
             Err(e) if is_corruption(&e) => {
                 drop(e);
-                let aside = legacy_json::set_aside(&self.path, "corrupt").map_err(|e| self.err(e))?;
+                let aside = legacy_json::set_aside(&self.path, "corrupt")
+                    .map_err(|e| plain(self.err(e)))?;
                 for companion in ["-wal", "-shm"] {
                     let mut name = self.path.clone().into_os_string();
                     name.push(companion);
@@ -152,18 +198,16 @@ impl StateStore {
                     self.path.display(),
                     aside.display()
                 ));
-                self.try_open().map_err(|e| self.err(e))
+                self.try_open().map_err(fail)?
             }
-            other => other.map_err(|e| self.err(e)),
+            other => other.map_err(fail)?,
+        };
+        match schema::migrate(&mut conn).map_err(fail)? {
+            Ok(()) => {}
+            Err(why) => return Err(plain(self.err(why))),
         }
-        .and_then(|mut conn| {
-            match schema::migrate(&mut conn).map_err(|e| self.err(e))? {
-                Ok(()) => {}
-                Err(why) => return Err(self.err(why)),
-            }
-            self.import_legacy(&mut conn)?;
-            Ok(conn)
-        })
+        self.import_legacy(&mut conn)?;
+        Ok(conn)
     }
 
     fn try_open(&self) -> rusqlite::Result<Connection> {
@@ -178,11 +222,19 @@ impl StateStore {
 
     /// Imports the JSON file of earlier versions once (the first process to open the
     /// database does it), then keeps it beside as `operations.json.imported-<time>`.
-    fn import_legacy(&self, conn: &mut Connection) -> Result<(), StoreError> {
+    fn import_legacy(&self, conn: &mut Connection) -> Result<(), OpenError> {
+        let sql = |e: rusqlite::Error| OpenError {
+            busy: is_busy(&e),
+            error: self.err(e),
+        };
+        let other = |e: String| OpenError {
+            error: self.err(e),
+            busy: false,
+        };
         let legacy_path = self.dir.join(legacy_json::FILE);
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| self.err(e))?;
+            .map_err(sql)?;
         let done: Option<String> = tx
             .query_row(
                 "SELECT value FROM meta WHERE key = 'legacy_import'",
@@ -190,34 +242,34 @@ impl StateStore {
                 |r| r.get(0),
             )
             .optional()
-            .map_err(|e| self.err(e))?;
+            .map_err(sql)?;
         if done.is_some() {
             return Ok(());
         }
-        let found = legacy_json::read(&self.dir).map_err(|e| self.err(e))?;
+        let found = legacy_json::read(&self.dir).map_err(|e| other(e.to_string()))?;
         let mut imported = 0;
         if let legacy_json::Legacy::Read(file) = &found {
             for op in &file.operations {
-                write_operation(&tx, None, op, self.history_limit).map_err(|e| self.err(e))?;
+                write_operation(&tx, None, op, self.history_limit).map_err(sql)?;
                 imported += 1;
             }
             for failure in &file.failures {
-                write_failure(&tx, failure).map_err(|e| self.err(e))?;
+                write_failure(&tx, failure).map_err(sql)?;
             }
             for (offer, id) in &file.products {
                 tx.execute(
                     "INSERT OR REPLACE INTO products (offer, id) VALUES (?1, ?2)",
                     params![offer.to_lowercase(), id],
                 )
-                .map_err(|e| self.err(e))?;
+                .map_err(sql)?;
             }
         }
         tx.execute(
             "INSERT INTO meta (key, value) VALUES ('legacy_import', ?1)",
             params![stamp(Utc::now())],
         )
-        .map_err(|e| self.err(e))?;
-        tx.commit().map_err(|e| self.err(e))?;
+        .map_err(sql)?;
+        tx.commit().map_err(sql)?;
         match found {
             legacy_json::Legacy::Absent => {}
             legacy_json::Legacy::Read(_) => {
@@ -231,8 +283,7 @@ impl StateStore {
                 }
             }
             legacy_json::Legacy::Unreadable(why) => {
-                let aside =
-                    legacy_json::set_aside(&legacy_path, "corrupt").map_err(|e| self.err(e))?;
+                let aside = legacy_json::set_aside(&legacy_path, "corrupt").map_err(other)?;
                 self.notice(format!(
                     "the state store {} could not be read ({why}); it was moved aside to {} and a new one started (the operations in it go on at the service)",
                     legacy_path.display(),
