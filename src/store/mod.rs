@@ -420,7 +420,7 @@ impl StateStore {
 
     /// Runs a read-only query (tests look at the tables this way).
     #[cfg(test)]
-    fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, StoreError> {
+    fn read<T>(&self, f: impl Fn(&Connection) -> rusqlite::Result<T>) -> Result<T, StoreError> {
         self.with_db(|conn| f(conn))
     }
 
