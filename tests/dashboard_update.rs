@@ -1466,3 +1466,86 @@ fn marked_offers_take_one_confirmation_and_each_gets_its_own_start() {
     ch(&mut app, '*');
     assert!(app.rows.iter().all(|r| !r.marked));
 }
+
+#[test]
+fn y_copies_what_the_menu_offers_and_o_opens_the_offers_page() {
+    let mut app = app();
+    let op = record(OpKind::Publish, "p1", Status::Running);
+    publish_selected(&mut app);
+    app.update(
+        Msg::Started {
+            row: 0,
+            kind: OpKind::Publish,
+            result: started(&op),
+        },
+        t0(),
+    );
+    ch(&mut app, 'y');
+    let Overlay::Copy(menu) = &app.overlay else {
+        panic!("{:?}", app.overlay);
+    };
+    let labels: Vec<&str> = menu.items.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(labels, ["offer id", "operation URL"]);
+    ch(&mut app, 'j');
+    let effects = key(&mut app, KeyCode::Enter);
+    assert_eq!(effects, [Effect::Copy(op.pointer.to_string())]);
+    assert!(
+        app.toasts
+            .iter()
+            .any(|t| t.text == "copied the operation URL")
+    );
+    assert_eq!(app.overlay, Overlay::None);
+
+    // A Product Ingestion offer opens its product's overview in Partner Center.
+    let alpha = app
+        .rows
+        .iter()
+        .position(|r| r.id.offer() == "alpha")
+        .unwrap();
+    app.selected = app.visible.iter().position(|&i| i == alpha).unwrap();
+    assert!(
+        ch(&mut app, 'o').is_empty(),
+        "its product id is not known yet"
+    );
+    app.update(
+        Msg::StatusLoaded {
+            row: alpha,
+            result: Ok(offerdeck::domain::Observation {
+                status: Status::NeverPublished,
+                product_guid: Some("6f1c2d3e-4a5b-4c6d-8e7f-000000000001".into()),
+                ..Default::default()
+            }),
+        },
+        t0(),
+    );
+    let effects = ch(&mut app, 'o');
+    assert_eq!(
+        effects,
+        [Effect::Open(
+            "https://partner.microsoft.com/dashboard/commercial-marketplace/offers/6f1c2d3e-4a5b-4c6d-8e7f-000000000001/overview".into()
+        )]
+    );
+    // Without a desktop: shown and copied.
+    let effects = app.update(
+        Msg::OpenFailed {
+            url: "https://x.example/p".into(),
+            why: "no desktop and no $BROWSER".into(),
+        },
+        t0(),
+    );
+    assert_eq!(effects, [Effect::Copy("https://x.example/p".into())]);
+
+    // With [ui] clipboard = false, y says copying is off.
+    app.clipboard = false;
+    ch(&mut app, 'y');
+    assert_eq!(app.overlay, Overlay::None);
+    assert!(app.toasts.iter().any(|t| t.text.contains("copying is off")));
+}
+
+#[test]
+fn osc52_carries_the_text_as_base64() {
+    assert_eq!(
+        offerdeck::tui::osc52("contoso/vm\u{1b}]0;x"),
+        "\u{1b}]52;c;Y29udG9zby92bRtdMDt4\u{7}"
+    );
+}

@@ -240,5 +240,25 @@ fn demo_dashboard_end_to_end() {
     s.wait_for("the added row", |sc| {
         sc.contains("[10/10]") && sc.contains("added fabrikam/")
     });
+
+    // `y` copies through OSC 52: tmux, told to accept it, keeps it as a paste buffer.
+    let clipboard_on = Command::new("tmux")
+        .args(["set-option", "-s", "set-clipboard", "on"])
+        .status()
+        .expect("tmux runs")
+        .success();
+    assert!(clipboard_on);
+    s.keys(&["g", "y"]);
+    s.wait_for("the copy menu", |sc| sc.contains("offer id"));
+    s.keys(&["Enter"]);
+    s.wait_for("the copy toast", |sc| sc.contains("copied the offer id"));
+    let buffer = Command::new("tmux")
+        .args(["show-buffer"])
+        .output()
+        .expect("show-buffer");
+    assert_eq!(
+        String::from_utf8_lossy(&buffer.stdout),
+        "contoso/contoso-vm"
+    );
     s.keys(&["C-c"]);
 }

@@ -372,6 +372,7 @@ impl OperationDetail {
             failure,
             status,
             submissions: Vec::new(),
+            product_guid: None,
         }
     }
 

@@ -136,7 +136,7 @@ impl IngestionBackend {
 
     /// The offer's status from its submissions (whoever published: the portal included).
     pub(super) async fn status(&self, offer: &OfferId) -> Result<Observation, ApiError> {
-        let (_, submissions) = self.submissions(offer).await?;
+        let (guid, submissions) = self.submissions(offer).await?;
         let status = derive_status(&submissions, None);
         let seen: Vec<SubmissionSeen> = submissions
             .iter()
@@ -166,6 +166,7 @@ impl IngestionBackend {
             status,
             raw_status,
             submissions: seen,
+            product_guid: Some(sanitize_line(&guid)),
             ..Observation::default()
         })
     }
@@ -461,6 +462,7 @@ pub fn observe_job(job: &ConfigureStatus, kind: OpKind) -> Observation {
         failure,
         status,
         submissions: Vec::new(),
+        product_guid: None,
     }
 }
 

@@ -59,6 +59,9 @@ pub struct Observation {
     /// The submission per environment (Product Ingestion offers only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub submissions: Vec<SubmissionSeen>,
+    /// The product's GUID (Product Ingestion offers only): its Partner Center page's address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_guid: Option<String>,
 }
 
 /// One environment's submission of a Product Ingestion product, as last read.

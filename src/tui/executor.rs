@@ -133,6 +133,21 @@ impl Executor {
                     let _ = tx.send(Msg::AvailableListed { found, errors }).await;
                 });
             }
+            Effect::Open(url) => {
+                tokio::spawn(async move {
+                    let opened = tokio::task::spawn_blocking({
+                        let url = url.clone();
+                        move || open_page(&url)
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()));
+                    if let Err(why) = opened {
+                        let _ = tx.send(Msg::OpenFailed { url, why }).await;
+                    }
+                });
+            }
+            // Written to the terminal by the drawing loop, between frames.
+            Effect::Copy(_) => {}
             Effect::LoadEstimates => {
                 let store = self.store.clone();
                 tokio::spawn(async move {
@@ -214,4 +229,24 @@ impl Executor {
     pub fn shutdown(&self) {
         self.root.cancel();
     }
+}
+
+/// Opens a page with `$BROWSER` when set, else the system's opener; without a desktop to show
+/// it on, says so (the dashboard then shows and copies the URL).
+fn open_page(url: &str) -> Result<(), String> {
+    if let Some(browser) = std::env::var_os("BROWSER").filter(|b| !b.is_empty()) {
+        return std::process::Command::new(&browser)
+            .arg(url)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map(|_| ())
+            .map_err(|e| format!("{}: {e}", browser.to_string_lossy()));
+    }
+    #[cfg(all(unix, not(target_os = "macos")))]
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        return Err("no desktop and no $BROWSER".into());
+    }
+    open::that_detached(url).map_err(|e| e.to_string())
 }

@@ -65,6 +65,10 @@ pub enum Action {
     SwitchView,
     /// Marks or unmarks every visible offer.
     MarkAll,
+    /// Opens the copy menu.
+    CopyMenu,
+    /// Opens the offer in Partner Center.
+    OpenPortal,
 }
 
 /// Where a binding is valid: a view, a popup or a text field.
@@ -83,10 +87,12 @@ pub enum Scope {
     Quit,
     /// The offer picker.
     Picker,
+    /// The copy menu.
+    CopyMenu,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 9] = [
+    pub const ALL: [Scope; 10] = [
         Scope::Table,
         Scope::Detail,
         Scope::Filter,
@@ -96,6 +102,7 @@ impl Scope {
         Scope::Rejection,
         Scope::Quit,
         Scope::Picker,
+        Scope::CopyMenu,
     ];
 }
 
@@ -222,6 +229,8 @@ pub const BINDINGS: &[Binding] = &[
     bind(Action::Cancel, &[Key::Char('c')], "c", "cancel the running operation", Offer, Some("cancel"), VIEWS),
     bind(Action::Mark, &[Key::Char(' ')], "Space", "mark the offer: p, L and c then act on every marked one", Offer, None, &[Scope::Table]),
     bind(Action::MarkAll, &[Key::Char('*')], "*", "mark every visible offer (again: unmark all)", Offer, None, &[Scope::Table]),
+    bind(Action::CopyMenu, &[Key::Char('y')], "y", "copy: offer id, operation URL or job id, correlation id, last error (OSC 52)", Offer, None, VIEWS),
+    bind(Action::OpenPortal, &[Key::Char('o')], "o", "open the offer in Partner Center (the URL is shown and copied without a desktop)", Offer, None, VIEWS),
     bind(Action::AddOffers, &[Key::Char('a')], "a", "add offers the account has to the table and the config", General, Some("add"), &[Scope::Table]),
     bind(Action::Refresh, &[Key::Ctrl('r'), Key::Code(K::F(5))], "Ctrl-r", "refresh statuses; follow what was started elsewhere", General, None, VIEWS),
     bind(Action::Errors, &[Key::Char('E')], "E", "error history", General, None, VIEWS),
@@ -237,6 +246,11 @@ pub const BINDINGS: &[Binding] = &[
     // Popups that show something.
     bind(Action::Close, &[Key::Code(K::Esc), Key::Char('q'), Key::Char('?'), Key::Char('E'), Key::Code(K::Enter)], "Esc", "close", General, Some("close"), &[Scope::Reading]),
     bind(Action::Close, &[Key::Code(K::Esc), Key::Code(K::Enter), Key::Char('q')], "Esc", "close", General, Some("close"), &[Scope::Rejection]),
+    // The copy menu.
+    bind(Action::Up, &[Key::Code(K::Up), Key::Char('k')], "↑/k", "move up", Navigation, None, &[Scope::CopyMenu]),
+    bind(Action::Down, &[Key::Code(K::Down), Key::Char('j')], "↓/j", "move down", Navigation, None, &[Scope::CopyMenu]),
+    bind(Action::Accept, &[Key::Code(K::Enter), Key::Char('y')], "Enter", "copy it", General, Some("copy"), &[Scope::CopyMenu]),
+    bind(Action::Close, &[Key::Code(K::Esc), Key::Char('q')], "Esc", "close", General, Some("close"), &[Scope::CopyMenu]),
     // The offer picker.
     bind(Action::Up, &[Key::Code(K::Up), Key::Char('k')], "↑/k", "move up", Navigation, None, &[Scope::Picker]),
     bind(Action::Down, &[Key::Code(K::Down), Key::Char('j')], "↓/j", "move down", Navigation, None, &[Scope::Picker]),

@@ -173,6 +173,14 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
             let mut out = std::io::stdout();
             let _ = out.write_all(b"\x07").and_then(|()| out.flush());
         }
+        for effect in &effects {
+            if let Effect::Copy(text) = effect {
+                let mut out = std::io::stdout();
+                let _ = out
+                    .write_all(osc52(text).as_bytes())
+                    .and_then(|()| out.flush());
+            }
+        }
         executor.run(effects);
     }
     executor.shutdown();
@@ -190,6 +198,16 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
         ));
     }
     Exit::Ok
+}
+
+/// The terminal escape that puts `text` on the clipboard (OSC 52): it works over SSH, and in
+/// tmux with `set-clipboard on`. The text is base64, so nothing in it reaches the terminal raw.
+pub fn osc52(text: &str) -> String {
+    use base64::Engine;
+    format!(
+        "\x1b]52;c;{}\x07",
+        base64::engine::general_purpose::STANDARD.encode(text)
+    )
 }
 
 /// The signals that end the dashboard: SIGTERM, SIGHUP and SIGINT.

@@ -52,6 +52,11 @@ pub enum Msg {
         found: Vec<(BackendKind, crate::backend::ListedOffer)>,
         errors: Vec<String>,
     },
+    /// A page could not be opened (no desktop): shown and copied instead.
+    OpenFailed {
+        url: String,
+        why: String,
+    },
     /// How long steps took before, read from the history.
     EstimatesLoaded(crate::domain::Estimates),
     /// The picker's offers were (or were not) appended to the config.
@@ -102,6 +107,10 @@ pub enum Effect {
     },
     /// Reads the step estimates from the history.
     LoadEstimates,
+    /// Puts text on the clipboard through the terminal (OSC 52).
+    Copy(String),
+    /// Opens a page with the system's opener (or `$BROWSER`).
+    Open(String),
     /// Appends offers to the config file.
     AddOffers(Vec<crate::config::NewOffer>),
     Bell,

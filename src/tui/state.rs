@@ -51,6 +51,15 @@ pub enum Overlay {
     },
     /// The offers the account can see that are not in the table yet (`a`).
     Picker(Picker),
+    /// What `y` can copy of the selected offer.
+    Copy(CopyMenu),
+}
+
+/// The copy menu: labelled texts of the selected offer, one of them selected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyMenu {
+    pub items: Vec<(String, String)>,
+    pub selected: usize,
 }
 
 /// The offer picker: what the services list that the config does not have yet.
@@ -210,6 +219,8 @@ pub struct App {
     pub views: Vec<(String, String)>,
     /// The view chosen last, while its filter is the one applied.
     pub view: Option<usize>,
+    /// `y` copies through the terminal (OSC 52).
+    pub clipboard: bool,
     pub(super) dirty: bool,
 }
 
@@ -256,6 +267,7 @@ impl App {
             sort_reversed: false,
             views: config.views.clone(),
             view: None,
+            clipboard: config.ui.clipboard,
             dirty: true,
         };
         let mut effects = app.adopt(unfinished);

@@ -19,6 +19,7 @@ impl App {
             (Overlay::Rejection { .. }, _) => Scope::Rejection,
             (Overlay::QuitConfirm { .. }, _) => Scope::Quit,
             (Overlay::Picker(_), _) => Scope::Picker,
+            (Overlay::Copy(_), _) => Scope::CopyMenu,
             (Overlay::None, Mode::Filter) => Scope::Filter,
             (Overlay::None, Mode::EditEmails(_)) => Scope::Editor,
             (Overlay::None, Mode::Detail) => Scope::Detail,
@@ -126,6 +127,7 @@ impl App {
             }
             Scope::Editor => self.on_editor(action),
             Scope::Picker => self.on_picker(action),
+            Scope::CopyMenu => self.on_copy_menu(action),
             Scope::Table | Scope::Detail => self.on_view(action),
         }
     }
@@ -266,6 +268,8 @@ impl App {
             Action::Help => self.overlay = Overlay::Help,
             Action::Errors => self.overlay = Overlay::Errors,
             Action::AddOffers => return self.open_picker(),
+            Action::CopyMenu => return self.open_copy_menu(),
+            Action::OpenPortal => return self.open_portal(),
             Action::Mark => {
                 if let Some(i) = self.selected_row() {
                     self.rows[i].marked = !self.rows[i].marked;

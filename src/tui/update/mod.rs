@@ -3,6 +3,7 @@
 //! (`adopt.rs`) each have a room of their own.
 
 mod adopt;
+mod copy;
 mod keys;
 mod picker;
 mod reports;
@@ -57,6 +58,7 @@ impl App {
             }
             Msg::AvailableListed { found, errors } => self.on_available(found, errors),
             Msg::OffersAdded(result) => self.on_offers_added(result),
+            Msg::OpenFailed { url, why } => self.on_open_failed(url, why),
             Msg::EstimatesLoaded(estimates) => {
                 self.estimates = estimates;
                 Vec::new()

@@ -43,6 +43,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
         Overlay::Errors => popups::errors(app, theme, frame),
         Overlay::QuitConfirm { in_flight } => popups::quit(theme, frame, *in_flight),
         Overlay::Picker(picker) => picker::render(picker, theme, frame),
+        Overlay::Copy(menu) => popups::copy_menu(menu, theme, frame),
     }
     if theme.ascii {
         super::theme::asciify(frame.buffer_mut());

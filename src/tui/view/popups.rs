@@ -310,3 +310,33 @@ pub fn quit(theme: &Theme, frame: &mut Frame, in_flight: usize) {
         area,
     );
 }
+
+/// What `y` can copy of the selected offer, one per line with its value.
+pub fn copy_menu(menu: &crate::tui::state::CopyMenu, theme: &Theme, frame: &mut Frame) {
+    let width: u16 = 76;
+    let room = usize::from(width.saturating_sub(2 + 18));
+    let lines: Vec<Line> = menu
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, (label, value))| {
+            let first_line = value.lines().next().unwrap_or_default();
+            let mut style = theme.style(Tone::Plain);
+            if i == menu.selected {
+                style = style.add_modifier(Modifier::REVERSED);
+            }
+            Line::from(vec![
+                Span::styled(format!(" {label:<16} "), theme.style(Tone::Muted)),
+                Span::styled(crate::text::truncate(first_line, room), style),
+            ])
+        })
+        .collect();
+    let area = popup(frame, width, lines.len() as u16 + 2);
+    let block = popup_block(
+        theme,
+        "copy".into(),
+        Tone::Accent,
+        keys::hint_line(Scope::CopyMenu),
+    );
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}

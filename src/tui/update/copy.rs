@@ -1,0 +1,124 @@
+//! `y` (copy) and `o` (open in Partner Center): what of the selected offer can be copied, and
+//! where its page is. The copying and the opening themselves are effects.
+
+use super::super::keys::Action;
+use super::super::msg::Effect;
+use super::super::state::{App, CopyMenu, Overlay, ToastLevel};
+use crate::domain::BackendKind;
+
+/// Where the CPP portal was; offers not yet moved are managed there.
+const CPP_PORTAL: &str = "https://cloudpartner.azure.com/";
+
+impl App {
+    pub(super) fn open_copy_menu(&mut self) -> Vec<Effect> {
+        if !self.clipboard {
+            self.toast(
+                "copying is off ([ui] clipboard = false)".into(),
+                ToastLevel::Info,
+            );
+            return Vec::new();
+        }
+        let Some(r) = self.selected_row().and_then(|i| self.rows.get(i)) else {
+            return Vec::new();
+        };
+        let mut items = vec![("offer id".to_string(), r.id.to_string())];
+        if let Some(op) = &r.op {
+            match r.backend {
+                BackendKind::Ingestion => items.push(("job id".into(), op.operation_id())),
+                BackendKind::Cpp => items.push(("operation URL".into(), op.pointer.to_string())),
+            }
+        }
+        let correlation = r
+            .last_error
+            .as_ref()
+            .and_then(|e| e.correlation_id.clone())
+            .or_else(|| {
+                r.failed_start
+                    .as_ref()
+                    .and_then(|f| f.correlation_id.clone())
+            });
+        if let Some(id) = correlation {
+            items.push(("correlation id".into(), id));
+        }
+        let error = r
+            .failure()
+            .map(str::to_string)
+            .or_else(|| {
+                r.failed_start.as_ref().map(|f| {
+                    std::iter::once(f.message.clone())
+                        .chain(f.details.iter().cloned())
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
+            })
+            .or_else(|| r.last_error.as_ref().map(|e| e.message.clone()));
+        if let Some(text) = error {
+            items.push(("last error".into(), text));
+        }
+        self.overlay = Overlay::Copy(CopyMenu { items, selected: 0 });
+        Vec::new()
+    }
+
+    pub(super) fn on_copy_menu(&mut self, action: Action) -> Vec<Effect> {
+        let Overlay::Copy(menu) = &mut self.overlay else {
+            return Vec::new();
+        };
+        let last = menu.items.len().saturating_sub(1);
+        match action {
+            Action::Up => menu.selected = menu.selected.saturating_sub(1),
+            Action::Down => menu.selected = (menu.selected + 1).min(last),
+            Action::Accept => {
+                let chosen = menu.items.get(menu.selected).cloned();
+                self.overlay = Overlay::None;
+                if let Some((label, text)) = chosen {
+                    self.toast(format!("copied the {label}"), ToastLevel::Success);
+                    return vec![Effect::Copy(text)];
+                }
+            }
+            Action::Close => self.overlay = Overlay::None,
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// The offer's page: a Product Ingestion product's overview in Partner Center (from its
+    /// durable id), or the Cloud Partner Portal for CPP offers.
+    pub(super) fn open_portal(&mut self) -> Vec<Effect> {
+        let Some(r) = self.selected_row().and_then(|i| self.rows.get(i)) else {
+            return Vec::new();
+        };
+        let url = match r.backend {
+            BackendKind::Ingestion => match r.service.as_ref().and_then(|s| s.product_guid.clone())
+            {
+                Some(guid) => format!(
+                    "https://partner.microsoft.com/dashboard/commercial-marketplace/offers/{guid}/overview"
+                ),
+                None => {
+                    let text = format!(
+                        "{}: its product id is not known yet (Ctrl-r reads it)",
+                        r.id
+                    );
+                    self.toast(text, ToastLevel::Info);
+                    return Vec::new();
+                }
+            },
+            BackendKind::Cpp => CPP_PORTAL.to_string(),
+        };
+        self.toast(format!("opening {url}"), ToastLevel::Info);
+        vec![Effect::Open(url)]
+    }
+
+    /// No desktop to open a page on: the URL is shown, and copied.
+    pub(super) fn on_open_failed(&mut self, url: String, why: String) -> Vec<Effect> {
+        let copied = if self.clipboard { " (copied)" } else { "" };
+        self.toast(
+            format!("could not open a browser ({why}): {url}{copied}"),
+            ToastLevel::Error,
+        );
+        if self.clipboard {
+            vec![Effect::Copy(url)]
+        } else {
+            Vec::new()
+        }
+    }
+}
