@@ -553,7 +553,13 @@ fn an_unreachable_service_turns_the_header_red() {
 fn what_overflows_scrolls_and_cut_text_says_so() {
     // Help at 40x12: a marker says where one is, and PgDn moves by the visible height.
     let mut app = busy_app();
-    app.update(Msg::Resize { height: 12 }, app.now);
+    app.update(
+        Msg::Resize {
+            width: 80,
+            height: 12,
+        },
+        app.now,
+    );
     key(&mut app, KeyCode::Char('?'));
     let first = draw(&app, &color(), 40, 12).backend().to_string();
     assert!(first.contains("↑↓ 1-"), "{first}");

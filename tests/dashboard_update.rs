@@ -683,7 +683,13 @@ fn an_idle_dashboard_does_not_tick() {
 fn the_page_stays_put_while_the_cursor_moves() {
     let mut app = app();
     // 9 offers, 3 rows fit: moving down scrolls only once the cursor leaves the page.
-    app.update(Msg::Resize { height: 9 }, t0());
+    app.update(
+        Msg::Resize {
+            width: 120,
+            height: 9,
+        },
+        t0(),
+    );
     assert_eq!(app.viewport_rows, 3);
     ch(&mut app, 'j');
     ch(&mut app, 'j');
@@ -1548,4 +1554,51 @@ fn osc52_carries_the_text_as_base64() {
         offerdeck::tui::osc52("contoso/vm\u{1b}]0;x"),
         "\u{1b}]52;c;Y29udG9zby92bRtdMDt4\u{7}"
     );
+}
+
+fn mouse(app: &mut App, kind: crossterm::event::MouseEventKind, column: u16, row: u16) {
+    app.update(
+        Msg::Mouse(crossterm::event::MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        }),
+        t0(),
+    );
+}
+
+#[test]
+fn clicks_select_a_double_click_opens_titles_sort_and_the_wheel_scrolls() {
+    use crossterm::event::{MouseButton, MouseEventKind as M};
+    let mut app = app();
+    app.update(
+        Msg::Resize {
+            width: 120,
+            height: 30,
+        },
+        t0(),
+    );
+    // Rows start under the header (2 lines), the border and the titles.
+    mouse(&mut app, M::Down(MouseButton::Left), 10, 6);
+    assert_eq!(app.selected, 2);
+    assert_eq!(app.mode, Mode::Browse);
+    mouse(&mut app, M::Down(MouseButton::Left), 10, 6);
+    assert_eq!(app.mode, Mode::Detail, "a double click opens the detail");
+    key(&mut app, KeyCode::Esc);
+    // Below the last row: nothing.
+    mouse(&mut app, M::Down(MouseButton::Left), 10, 25);
+    assert_eq!(app.selected, 2);
+    // The OFFER title sorts by offer; again reverses.
+    mouse(&mut app, M::Down(MouseButton::Left), 5, 3);
+    assert_eq!(app.sort, offerdeck::tui::state::SortColumn::Offer);
+    assert!(!app.sort_reversed);
+    mouse(&mut app, M::Down(MouseButton::Left), 5, 3);
+    assert!(app.sort_reversed);
+    // The wheel moves the selection.
+    let before = app.selected;
+    mouse(&mut app, M::ScrollDown, 10, 10);
+    assert_eq!(app.selected, before + 1);
+    mouse(&mut app, M::ScrollUp, 10, 10);
+    assert_eq!(app.selected, before);
 }

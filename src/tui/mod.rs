@@ -43,10 +43,16 @@ const TICK: Duration = Duration::from_millis(200);
 const IDLE: Duration = Duration::from_secs(3_600);
 
 /// Restores the terminal however the dashboard ends (return, `?`, or a panic unwinding).
-struct TerminalGuard;
+struct TerminalGuard {
+    /// Mouse capture was turned on, so it is turned off again.
+    mouse: bool,
+}
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
+        if self.mouse {
+            let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+        }
         ratatui::restore();
     }
 }
@@ -98,10 +104,17 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
 
     // ratatui::init installs a panic hook that restores the terminal before the message prints.
     let mut terminal = ratatui::init();
-    let _guard = TerminalGuard;
+    let mouse = !options.no_mouse && config.ui.mouse;
+    let _guard = TerminalGuard { mouse };
+    if mouse
+        && let Err(e) = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)
+    {
+        tracing::warn!(error = %e, "could not turn on the mouse");
+    }
     if let Ok(size) = terminal.size() {
         app.update(
             Msg::Resize {
+                width: size.width,
                 height: size.height,
             },
             clock.now(),
@@ -146,7 +159,8 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
         let msg = tokio::select! {
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => Msg::Key(key),
-                Some(Ok(Event::Resize(_, height))) => Msg::Resize { height },
+                Some(Ok(Event::Resize(width, height))) => Msg::Resize { width, height },
+                Some(Ok(Event::Mouse(mouse))) => Msg::Mouse(mouse),
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => {
                     tracing::error!(error = %e, "terminal input failed");

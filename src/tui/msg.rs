@@ -13,10 +13,13 @@ use crate::ops::{FollowEvent, StartOutcome};
 pub enum Msg {
     Key(KeyEvent),
     Tick,
-    /// The terminal's new height (the table shows what fits).
+    /// The terminal's new size (the table shows what fits; clicks find their column).
     Resize {
+        width: u16,
         height: u16,
     },
+    /// A click, a double click's second click, or the wheel.
+    Mouse(crossterm::event::MouseEvent),
     /// An offer's status, read for a row.
     StatusLoaded {
         row: usize,

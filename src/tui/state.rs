@@ -221,6 +221,10 @@ pub struct App {
     pub view: Option<usize>,
     /// `y` copies through the terminal (OSC 52).
     pub clipboard: bool,
+    /// The terminal's width (where a click on the column titles lands).
+    pub width: u16,
+    /// The last click on a table row, and when: a second one soon after opens the detail.
+    pub(super) last_click: Option<(usize, DateTime<Utc>)>,
     pub(super) dirty: bool,
 }
 
@@ -268,6 +272,8 @@ impl App {
             views: config.views.clone(),
             view: None,
             clipboard: config.ui.clipboard,
+            width: 80,
+            last_click: None,
             dirty: true,
         };
         let mut effects = app.adopt(unfinished);

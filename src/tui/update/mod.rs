@@ -5,6 +5,7 @@
 mod adopt;
 mod copy;
 mod keys;
+mod mouse;
 mod picker;
 mod reports;
 
@@ -36,11 +37,13 @@ impl App {
                 }
                 Vec::new()
             }
-            Msg::Resize { height } => {
+            Msg::Resize { width, height } => {
                 // Header (2), footer (1), table borders (2) and column titles (1).
                 self.viewport_rows = usize::from(height).saturating_sub(6);
+                self.width = width;
                 Vec::new()
             }
+            Msg::Mouse(mouse) => self.on_mouse(mouse),
             Msg::Key(key) => self.on_key(key),
             Msg::StatusLoaded { row, result } => self.on_status(row, result),
             Msg::Discovered { row, operation } => self.on_discovered(row, operation),

@@ -10,7 +10,7 @@ mod header;
 mod picker;
 mod popups;
 pub mod scroll;
-mod table;
+pub mod table;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};

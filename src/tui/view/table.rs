@@ -13,7 +13,7 @@ use super::format::{ago, clock_time, short_duration};
 use crate::domain::{BackendKind, Estimates, Outlook, Phase};
 use crate::text::truncate;
 use crate::tui::row::{OfferRow, RowState};
-use crate::tui::state::App;
+use crate::tui::state::{App, SortColumn};
 use crate::tui::theme::{Theme, Tone};
 
 /// The columns shown at a width: narrow terminals drop the least important ones.
@@ -173,8 +173,12 @@ pub fn api_label(kind: BackendKind) -> &'static str {
     }
 }
 
-pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let cols = columns(area.width);
+/// The columns' widths and titles at a width.
+fn widths_and_titles(
+    app: &App,
+    cols: &Columns,
+    width: u16,
+) -> (Vec<Constraint>, Vec<&'static str>) {
     let longest = app
         .rows
         .iter()
@@ -188,7 +192,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         .unwrap_or(10);
     let (offer_width, status_width) = if cols.symbol_only {
         // Borders, highlight mark, the symbol, DONE and the spaces between take 13 columns.
-        let room = usize::from(area.width).saturating_sub(13);
+        let room = usize::from(width).saturating_sub(13);
         (longest.min(room).max(8) as u16, 2)
     } else {
         (longest.clamp(12, 34) as u16, 22)
@@ -218,6 +222,47 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         widths.push(Constraint::Fill(1));
         header.push("E-MAILS");
     }
+    (widths, header)
+}
+
+/// The widths the table gives each column: inside the borders, less the highlight mark, one
+/// space between columns.
+fn fitted(widths: &[Constraint], width: u16) -> Vec<usize> {
+    let inner = width.saturating_sub(2 + 2);
+    Layout::horizontal(widths.to_vec())
+        .spacing(1)
+        .split(Rect::new(0, 0, inner, 1))
+        .iter()
+        .map(|r| usize::from(r.width))
+        .collect()
+}
+
+/// The sort a click on the column titles at `x` asks for, on a table `width` wide (the titles
+/// of columns that do not sort give none).
+pub fn sort_column_at(app: &App, width: u16, x: u16) -> Option<SortColumn> {
+    let cols = columns(width);
+    let (widths, titles) = widths_and_titles(app, &cols, width);
+    // The left border and the highlight mark come first.
+    let mut start = 3usize;
+    for (w, title) in fitted(&widths, width).into_iter().zip(titles) {
+        if (start..start + w).contains(&usize::from(x)) {
+            return match title {
+                "OFFER" => Some(SortColumn::Offer),
+                "API" => Some(SortColumn::Backend),
+                "STATUS" | "" => Some(SortColumn::Status),
+                "ELAPSED" => Some(SortColumn::Elapsed),
+                "POLLED" => Some(SortColumn::LastChange),
+                _ => None,
+            };
+        }
+        start += w + 1;
+    }
+    None
+}
+
+pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let cols = columns(area.width);
+    let (widths, header) = widths_and_titles(app, &cols, area.width);
     let height = usize::from(area.height.saturating_sub(3)).max(1);
     let mut offset = app.scroll;
     if app.selected < offset {
@@ -227,15 +272,8 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     let window =
         &app.visible[offset.min(app.visible.len())..(offset + height).min(app.visible.len())];
-    // The widths the table will give each column, so a cut cell can end with …: inside the
-    // borders, less the highlight mark, one space between columns.
-    let inner = area.width.saturating_sub(2 + 2);
-    let fitted: Vec<usize> = Layout::horizontal(widths.clone())
-        .spacing(1)
-        .split(Rect::new(0, 0, inner, 1))
-        .iter()
-        .map(|r| usize::from(r.width))
-        .collect();
+    // What each column gets, so a cut cell can end with ….
+    let fitted = fitted(&widths, area.width);
     let rows: Vec<Row> = window
         .iter()
         .map(|&i| table_row(app, theme, &cols, &fitted, &app.rows[i]))
@@ -259,7 +297,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     if marked > 0 {
         title.push_str(&format!(" · {marked} marked"));
     }
-    if app.sort != crate::tui::state::SortColumn::Config || app.sort_reversed {
+    if app.sort != SortColumn::Config || app.sort_reversed {
         let arrow = match (app.sort_reversed, theme.ascii) {
             (false, false) => "↓",
             (true, false) => "↑",
