@@ -43,6 +43,7 @@ fn config(offers: usize) -> Config {
             })
             .collect(),
         views: Vec::new(),
+        notify: Default::default(),
         warnings: Vec::new(),
     }
 }

@@ -12,6 +12,7 @@ pub mod emails;
 pub mod fsutil;
 pub mod lenient;
 pub mod logging;
+pub mod notify;
 pub mod ops;
 pub mod paths;
 pub mod redact;

@@ -176,12 +176,18 @@ fn an_accepted_publish_is_followed_to_signoff_then_go_live() {
     let mut ready = running;
     ready.seen.status = Status::WaitingForPublisherReview;
     ready.finished = true;
-    app.update(
+    let effects = app.update(
         Msg::Follow {
             row: 0,
             event: FollowEvent::Changed(ready.clone()),
         },
         t0(),
+    );
+    // People are told: the desktop, the webhook, the command ([notify]).
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Notify(n)
+            if n.message.contains("contoso/contoso-vm: publish is ready for go-live"))),
+        "{effects:?}"
     );
     let effects = app.update(
         Msg::Follow {

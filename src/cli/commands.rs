@@ -361,10 +361,32 @@ async fn follow_all(ctx: &Context, out: &Reporter, operations: Vec<Operation>) -
                     exit = worse(exit, Exit::Failed);
                 }
                 out.emit(&Event::final_of(&operation));
+                if error.is_none()
+                    && let Some(notice) = crate::notify::Notice::of(&operation)
+                {
+                    notify(ctx, out, &notice).await;
+                }
             }
         }
     }
     exit
+}
+
+/// What the dashboard does when an operation ends, for `--wait` and `watch`: the desktop
+/// notification when stderr is a terminal, the webhook and the command of `[notify]`.
+async fn notify(ctx: &Context, out: &Reporter, notice: &crate::notify::Notice) {
+    use std::io::{IsTerminal, Write};
+    if ctx.config.notify.desktop && std::io::stderr().is_terminal() {
+        let mut err = std::io::stderr();
+        let _ = err
+            .write_all(notice.desktop_escapes().as_bytes())
+            .and_then(|()| err.flush());
+    }
+    if let Some(notifier) = crate::notify::Notifier::from_config(&ctx.config.notify) {
+        for problem in notifier.send(notice).await {
+            out.note(&format!("warning: {problem}"));
+        }
+    }
 }
 
 pub(super) fn worse(a: Exit, b: Exit) -> Exit {

@@ -101,6 +101,28 @@ pub struct UiConfig {
     pub clipboard: bool,
 }
 
+/// `[notify]`: who hears when a watched operation finishes, fails or waits for go-live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotifyConfig {
+    /// A desktop notification through the terminal (OSC 9 and OSC 777).
+    pub desktop: bool,
+    /// An incoming webhook (Teams, Slack, Mattermost) that gets `{"text": …}`; its address is
+    /// a secret (it is the credential), never shown.
+    pub webhook_url: Option<url::Url>,
+    /// A command run with the offer and its status in its environment.
+    pub command: Option<String>,
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        NotifyConfig {
+            desktop: true,
+            webhook_url: None,
+            command: None,
+        }
+    }
+}
+
 impl Default for UiConfig {
     fn default() -> Self {
         UiConfig {
@@ -138,6 +160,7 @@ pub struct Config {
     pub offers: Vec<OfferConfig>,
     /// `[views]`: named dashboard filters, in the file's order.
     pub views: Vec<(String, String)>,
+    pub notify: NotifyConfig,
     /// Things worth telling the user that do not stop the program.
     pub warnings: Vec<String>,
 }

@@ -18,7 +18,18 @@ pub(super) struct RawConfig {
     #[serde(default)]
     pub views: RawViews,
     #[serde(default)]
+    pub notify: RawNotify,
+    #[serde(default)]
     pub offers: Vec<Spanned<RawOffer>>,
+}
+
+/// `[notify]`: who hears when an operation ends.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawNotify {
+    pub desktop: Option<bool>,
+    pub webhook_url: Option<Spanned<String>>,
+    pub command: Option<Spanned<String>>,
 }
 
 /// `[views]`: named filters, in the file's order (`1` is the first).

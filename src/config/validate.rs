@@ -337,6 +337,33 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         views.push((name.clone(), filter.get_ref().trim().to_string()));
     }
 
+    let webhook_url = match &raw.notify.webhook_url {
+        None => None,
+        Some(s) => {
+            let url = Url::parse(s.get_ref().trim()).map_err(|e| {
+                at(
+                    s.span().start,
+                    format!("webhook_url is not a URL ({e}); paste the incoming webhook's address"),
+                )
+            })?;
+            check_endpoint_scheme(&url)
+                .map_err(|reason| at(s.span().start, format!("webhook_url: {reason}")))?;
+            // The address is the webhook's credential: it never reaches a screen or a log.
+            crate::redact::register(url.as_str());
+            Some(url)
+        }
+    };
+    let notify = crate::config::NotifyConfig {
+        desktop: raw.notify.desktop.unwrap_or(true),
+        webhook_url,
+        command: raw
+            .notify
+            .command
+            .as_ref()
+            .map(|c| c.get_ref().trim().to_string())
+            .filter(|c| !c.is_empty()),
+    };
+
     Ok(Config {
         path: path.to_path_buf(),
         api,
@@ -345,6 +372,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         ingestion,
         offers,
         views,
+        notify,
         warnings: Vec::new(),
     })
 }
@@ -375,11 +403,13 @@ fn expected(key: &str) -> Option<&'static str> {
         }
         "max_retries" => "a whole number ≥ 0 (at most 10)",
         "concurrency" => "a whole number from 1 to 256",
-        "bell" | "ascii" | "no_color" | "read_only" | "mouse" | "clipboard" => "true or false",
+        "bell" | "ascii" | "no_color" | "read_only" | "mouse" | "clipboard" | "desktop" => {
+            "true or false"
+        }
         "notification_emails" => "a list of addresses in quotes, like [\"ops@contoso.com\"]",
         "base_url" | "api_version" | "version" | "schema_host" | "token_env" | "token_command"
         | "tenant_id" | "client_id" | "client_secret_env" | "authority" | "resource"
-        | "publisher" | "offer" | "backend" => "text in quotes",
+        | "publisher" | "offer" | "backend" | "webhook_url" | "command" => "text in quotes",
         _ => return None,
     })
 }

@@ -19,6 +19,8 @@ pub struct Executor {
     clock: Clock,
     config_path: PathBuf,
     policies: ops::FollowPolicies,
+    /// The webhook and command of `[notify]`, when there are any.
+    notifier: Option<crate::notify::Notifier>,
     tx: mpsc::Sender<Msg>,
     /// Cancels every follower at shutdown (the operations go on at the service).
     root: CancellationToken,
@@ -31,6 +33,7 @@ impl Executor {
         clock: Clock,
         config_path: PathBuf,
         policies: ops::FollowPolicies,
+        notifier: Option<crate::notify::Notifier>,
         tx: mpsc::Sender<Msg>,
     ) -> Executor {
         Executor {
@@ -39,6 +42,7 @@ impl Executor {
             clock,
             config_path,
             policies,
+            notifier,
             tx,
             root: CancellationToken::new(),
         }
@@ -148,6 +152,15 @@ impl Executor {
             }
             // Written to the terminal by the drawing loop, between frames.
             Effect::Copy(_) => {}
+            Effect::Notify(notice) => {
+                if let Some(notifier) = self.notifier.clone() {
+                    tokio::spawn(async move {
+                        for problem in notifier.send(&notice).await {
+                            let _ = tx.send(Msg::NotifyProblem(problem)).await;
+                        }
+                    });
+                }
+            }
             Effect::LoadEstimates => {
                 let store = self.store.clone();
                 tokio::spawn(async move {

@@ -98,6 +98,7 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
         clock.clone(),
         config.path.clone(),
         crate::ops::FollowPolicies::from_config(&config),
+        crate::notify::Notifier::from_config(&config.notify),
         tx,
     );
     executor.run(effects);
@@ -188,12 +189,13 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
             let _ = out.write_all(b"\x07").and_then(|()| out.flush());
         }
         for effect in &effects {
-            if let Effect::Copy(text) = effect {
-                let mut out = std::io::stdout();
-                let _ = out
-                    .write_all(osc52(text).as_bytes())
-                    .and_then(|()| out.flush());
-            }
+            let escape = match effect {
+                Effect::Copy(text) => osc52(text),
+                Effect::Notify(notice) if config.notify.desktop => notice.desktop_escapes(),
+                _ => continue,
+            };
+            let mut out = std::io::stdout();
+            let _ = out.write_all(escape.as_bytes()).and_then(|()| out.flush());
         }
         executor.run(effects);
     }

@@ -55,6 +55,8 @@ pub enum Msg {
         found: Vec<(BackendKind, crate::backend::ListedOffer)>,
         errors: Vec<String>,
     },
+    /// A notification could not be sent (the webhook or the command failed).
+    NotifyProblem(String),
     /// A page could not be opened (no desktop): shown and copied instead.
     OpenFailed {
         url: String,
@@ -112,6 +114,8 @@ pub enum Effect {
     LoadEstimates,
     /// Puts text on the clipboard through the terminal (OSC 52).
     Copy(String),
+    /// Tells people an operation ended: the desktop, the webhook, the command (`[notify]`).
+    Notify(crate::notify::Notice),
     /// Opens a page with the system's opener (or `$BROWSER`).
     Open(String),
     /// Appends offers to the config file.

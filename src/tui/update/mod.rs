@@ -62,6 +62,18 @@ impl App {
             Msg::AvailableListed { found, errors } => self.on_available(found, errors),
             Msg::OffersAdded(result) => self.on_offers_added(result),
             Msg::OpenFailed { url, why } => self.on_open_failed(url, why),
+            Msg::NotifyProblem(message) => {
+                let entry = super::state::ErrorEntry {
+                    at: now,
+                    offer: None,
+                    message: crate::text::sanitize_line(&message),
+                    details: Vec::new(),
+                    correlation_id: None,
+                };
+                self.toast(entry.message.clone(), super::state::ToastLevel::Error);
+                self.record_error(entry);
+                Vec::new()
+            }
             Msg::EstimatesLoaded(estimates) => {
                 self.estimates = estimates;
                 Vec::new()

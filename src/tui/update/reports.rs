@@ -259,7 +259,13 @@ impl App {
                 let kind = operation.kind;
                 let failure = operation.seen.failure.clone();
                 let asked_to_cancel = operation.cancel_requested_at.is_some();
+                let notice = crate::notify::Notice::of(&operation);
                 r.op = Some(operation);
+                if before.as_ref() != Some(&status)
+                    && let Some(notice) = notice
+                {
+                    effects.push(Effect::Notify(notice));
+                }
                 if before.as_ref() != Some(&status) {
                     r.flash_until = Some(now + Span::milliseconds(FLASH_MILLIS));
                     match status {
