@@ -1608,3 +1608,39 @@ fn clicks_select_a_double_click_opens_titles_sort_and_the_wheel_scrolls() {
     mouse(&mut app, M::ScrollUp, 10, 10);
     assert_eq!(app.selected, before);
 }
+
+#[test]
+fn l_opens_the_event_log_which_filters_as_you_type_and_e_adds_past_errors() {
+    use offerdeck::domain::log::{LogEntry, LogKind};
+    let mut app = app();
+    let effects = ch(&mut app, 'l');
+    assert_eq!(effects, [Effect::LoadLog]);
+    let entry = |text: &str, error| LogEntry {
+        at: t0(),
+        kind: LogKind::Call,
+        text: text.into(),
+        error,
+    };
+    app.update(
+        Msg::LogLoaded(vec![
+            entry("GET 200 /api/publishers/contoso/offers · 12 ms", false),
+            entry("POST 503 /rp/product-ingestion/configure · 40 ms", true),
+        ]),
+        t0(),
+    );
+    ch(&mut app, '/');
+    for c in "configure".chars() {
+        ch(&mut app, c);
+    }
+    let Overlay::Log(log) = &app.overlay else {
+        panic!("{:?}", app.overlay);
+    };
+    assert!(log.typing);
+    assert_eq!(log.filter.text(), "configure");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.overlay, Overlay::None);
+    // The error history shows what the history holds besides this session's.
+    assert_eq!(ch(&mut app, 'E'), [Effect::LoadLog]);
+    assert_eq!(app.past_errors.len(), 1);
+}

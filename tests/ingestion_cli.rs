@@ -507,6 +507,21 @@ async fn history_lists_past_operations_with_durations_and_outcomes() {
         )
         .await;
     }
+    // Every request went into the event log, with its answer.
+    let log = offerdeck::store::StateStore::open(&data).log(500).unwrap();
+    assert!(
+        log.iter().any(|e| e
+            .text
+            .starts_with("POST 202 /rp/product-ingestion/configure ·")),
+        "{log:#?}"
+    );
+    assert!(
+        log.iter()
+            .any(|e| e.kind == offerdeck::domain::log::LogKind::Change
+                && e.text.contains("fabrikam/beta publish: failed")
+                && e.error),
+        "{log:#?}"
+    );
     // No config needed: the history is in the state store.
     let run = common::offerdeck(&data, &["history", "--json"], &[]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);

@@ -92,6 +92,11 @@ impl CppClient {
         self.transport.on_wait(listener);
     }
 
+    /// Tells `listener` of every request sent.
+    pub fn on_call(&self, listener: super::transport::CallListener) {
+        self.transport.on_call(listener);
+    }
+
     pub fn settings(&self) -> &ClientSettings {
         &self.settings
     }

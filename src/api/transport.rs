@@ -110,7 +110,27 @@ pub struct Transport {
     retry: RetryPolicy,
     /// Told of every long wait before a retry, so the user can see it (not only the log).
     on_wait: Arc<RwLock<Option<WaitListener>>>,
+    /// Told of every request sent and how it went (the dashboard's event log).
+    on_call: Arc<RwLock<Option<CallListener>>>,
 }
+
+/// One request as it went: for the event log. The path carries no query (no secret is ever in
+/// one, but a log of paths reads better without `api-version`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallRecord {
+    pub at: DateTime<Utc>,
+    pub method: String,
+    pub path: String,
+    /// The HTTP status, or none when no answer came.
+    pub status: Option<u16>,
+    pub duration: Duration,
+    pub correlation_id: Option<String>,
+    /// Why no answer came.
+    pub error: Option<String>,
+}
+
+/// Who hears of every request.
+pub type CallListener = Arc<dyn Fn(CallRecord) + Send + Sync>;
 
 /// A wait before a retry that a user should hear of.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,6 +173,23 @@ impl Transport {
             requests_sent: Arc::new(AtomicU64::new(0)),
             retry,
             on_wait: Arc::default(),
+            on_call: Arc::default(),
+        }
+    }
+
+    /// Tells `listener` of every request sent (every clone).
+    pub fn on_call(&self, listener: CallListener) {
+        *self.on_call.write().unwrap_or_else(|p| p.into_inner()) = Some(listener);
+    }
+
+    fn record_call(&self, record: CallRecord) {
+        let listener = self
+            .on_call
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(listener) = listener {
+            listener(record);
         }
     }
 
@@ -196,9 +233,23 @@ impl Transport {
         let mut attempt: u32 = 0;
         let mut refreshed = false;
         let mut waits = self.retry.waits();
+        let call = |status: Option<u16>,
+                    correlation_id: Option<String>,
+                    error: Option<String>,
+                    sent: &(DateTime<Utc>, std::time::Instant)| CallRecord {
+            at: sent.0,
+            method: method.to_string(),
+            path: url.path().to_string(),
+            status,
+            duration: sent.1.elapsed(),
+            correlation_id,
+            error,
+        };
         loop {
             attempt += 1;
             let token = self.auth.token().await?;
+            // When the request went out (after waiting for a permit), for the event log.
+            let sent_at: (DateTime<Utc>, std::time::Instant);
             let outcome = {
                 // Closed only if dropped, which never happens while `self` lives.
                 let _permit = self
@@ -211,6 +262,7 @@ impl Transport {
                         reason: "client shut down".into(),
                     })?;
                 self.requests_sent.fetch_add(1, Ordering::Relaxed);
+                sent_at = (Utc::now(), std::time::Instant::now());
                 let mut request = self
                     .http
                     .request(method.clone(), url.clone())
@@ -246,6 +298,7 @@ impl Transport {
                 Ok((status, headers, body)) => (status, headers, body.text()),
                 Err(e) => {
                     let reason = reqwest_reason(e);
+                    self.record_call(call(None, None, Some(reason.clone()), &sent_at));
                     tracing::warn!(%method, %url, attempt, %reason, "request failed without an answer");
                     if resend.after_no_answer()
                         && let Some(wait) = waits.next(None)
@@ -269,6 +322,12 @@ impl Transport {
                 .and_then(|v| v.to_str().ok())
                 .map(crate::text::sanitize_line);
             tracing::debug!(%method, %url, status = status.as_u16(), correlation_id = correlation_id.as_deref().unwrap_or("-"), "answer");
+            self.record_call(call(
+                Some(status.as_u16()),
+                correlation_id.clone(),
+                None,
+                &sent_at,
+            ));
             // A GET answered with broken JSON (a truncated body) is worth another try.
             if status.is_success()
                 && resend.after_no_answer()

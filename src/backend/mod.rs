@@ -309,6 +309,14 @@ impl Backend {
     }
 
     /// Tells `listener` of every long wait before a retry.
+    /// Tells `listener` of every request sent.
+    pub fn on_call(&self, listener: crate::api::transport::CallListener) {
+        match self {
+            Backend::Cpp(c) => c.on_call(listener),
+            Backend::Ingestion(i) => i.client.on_call(listener),
+        }
+    }
+
     pub fn on_wait(&self, listener: crate::api::transport::WaitListener) {
         match self {
             Backend::Cpp(c) => c.on_wait(listener),
@@ -376,6 +384,13 @@ impl Backends {
     pub fn on_wait(&self, listener: crate::api::transport::WaitListener) {
         for backend in self.all() {
             backend.on_wait(listener.clone());
+        }
+    }
+
+    /// Tells `listener` of every request sent, on every backend.
+    pub fn on_call(&self, listener: crate::api::transport::CallListener) {
+        for backend in self.all() {
+            backend.on_call(listener.clone());
         }
     }
 

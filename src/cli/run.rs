@@ -173,6 +173,8 @@ fn context(
     };
     let store = store.unwrap_or_else(StateStore::default_location);
     let backends = backends.remembering_in(&store);
+    // Every request goes into the event log.
+    backends.on_call(store.call_recorder());
     // Copies of the store a killed process left mid-write; a failure here changes nothing else.
     if let Err(e) = store.clean_debris() {
         tracing::warn!(error = %e, "could not look for stale copies of the state store");

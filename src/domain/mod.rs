@@ -5,6 +5,7 @@
 pub mod backend_kind;
 pub mod estimate;
 pub mod filter;
+pub mod log;
 pub mod offer_id;
 pub mod operation;
 pub mod phase;

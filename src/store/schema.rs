@@ -52,6 +52,18 @@ const MIGRATIONS: &[&str] = &[
         key     TEXT PRIMARY KEY,
         value   TEXT NOT NULL
     );",
+    // 2: every request sent to either API (the dashboard's event log).
+    "CREATE TABLE api_calls (
+        id              INTEGER PRIMARY KEY,
+        at              TEXT NOT NULL,
+        method          TEXT NOT NULL,
+        path            TEXT NOT NULL,
+        status          INTEGER,
+        duration_ms     INTEGER NOT NULL,
+        correlation_id  TEXT,
+        error           TEXT
+    );
+    CREATE INDEX api_calls_at ON api_calls (at);",
 ];
 
 /// The schema version this build writes.

@@ -290,3 +290,39 @@ fn past_steps_make_estimates_per_seller_and_a_failed_step_counts_for_nothing() {
     let other = OfferId::new("p", "elsewhere").unwrap();
     assert!(store.history(Some(&other), since).unwrap().is_empty());
 }
+
+#[test]
+fn the_event_log_has_requests_and_changes_newest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = StateStore::open(dir.path());
+    let t0 = chrono::Utc::now() - chrono::Duration::minutes(10);
+    let call = |minutes: i64, status: Option<u16>| crate::api::transport::CallRecord {
+        at: t0 + chrono::Duration::minutes(minutes),
+        method: "GET".into(),
+        path: "/api/publishers/p/offers/o/status".into(),
+        status,
+        duration: std::time::Duration::from_millis(42),
+        correlation_id: Some("corr-1".into()),
+        error: status.is_none().then(|| "connection reset".into()),
+    };
+    store
+        .record_calls(&[call(1, Some(200)), call(3, None)])
+        .unwrap();
+    let mut r = op("http://127.0.0.1/op/1");
+    r.updated_at = t0 + chrono::Duration::minutes(2);
+    r.seen.status = Status::Running;
+    store.upsert(&r).unwrap();
+    let log = store.log(10).unwrap();
+    let texts: Vec<&str> = log.iter().map(|e| e.text.as_str()).collect();
+    assert_eq!(texts.len(), 3, "{texts:?}");
+    assert!(
+        texts[0].starts_with("GET no answer (connection reset) /api/publishers/p/offers/o/status"),
+        "{texts:?}"
+    );
+    assert!(log[0].error);
+    assert_eq!(texts[1], "p/o publish: running");
+    assert!(
+        texts[2] == "GET 200 /api/publishers/p/offers/o/status · 42 ms · corr corr-1",
+        "{texts:?}"
+    );
+}

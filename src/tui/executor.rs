@@ -13,6 +13,9 @@ use crate::domain::OpKind;
 use crate::ops;
 use crate::store::StateStore;
 
+/// Lines of the event log read at once (the newest).
+const LOG_LINES: usize = 2_000;
+
 pub struct Executor {
     backends: Backends,
     store: StateStore,
@@ -160,6 +163,19 @@ impl Executor {
                         }
                     });
                 }
+            }
+            Effect::LoadLog => {
+                let store = self.store.clone();
+                tokio::spawn(async move {
+                    let read = tokio::task::spawn_blocking(move || store.log(LOG_LINES)).await;
+                    match read {
+                        Ok(Ok(entries)) => {
+                            let _ = tx.send(Msg::LogLoaded(entries)).await;
+                        }
+                        Ok(Err(e)) => tracing::warn!(error = %e, "could not read the event log"),
+                        Err(e) => tracing::warn!(error = %e, "the event log task failed"),
+                    }
+                });
             }
             Effect::LoadEstimates => {
                 let store = self.store.clone();

@@ -69,6 +69,8 @@ pub enum Action {
     CopyMenu,
     /// Opens the offer in Partner Center.
     OpenPortal,
+    /// Opens the event log.
+    EventLog,
 }
 
 /// Where a binding is valid: a view, a popup or a text field.
@@ -89,10 +91,14 @@ pub enum Scope {
     Picker,
     /// The copy menu.
     CopyMenu,
+    /// The event log.
+    Log,
+    /// The event log's filter (printable keys are typed).
+    LogFilter,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 10] = [
+    pub const ALL: [Scope; 12] = [
         Scope::Table,
         Scope::Detail,
         Scope::Filter,
@@ -103,6 +109,8 @@ impl Scope {
         Scope::Quit,
         Scope::Picker,
         Scope::CopyMenu,
+        Scope::Log,
+        Scope::LogFilter,
     ];
 }
 
@@ -169,8 +177,9 @@ pub struct Binding {
 
 const VIEWS: &[Scope] = &[Scope::Table, Scope::Detail];
 const ANYWHERE: &[Scope] = &Scope::ALL;
-const FIELDS: &[Scope] = &[Scope::Filter, Scope::Editor];
+const FIELDS: &[Scope] = &[Scope::Filter, Scope::Editor, Scope::LogFilter];
 const SCROLLING: &[Scope] = &[
+    Scope::Log,
     Scope::Detail,
     Scope::Reading,
     Scope::Confirm,
@@ -233,7 +242,8 @@ pub const BINDINGS: &[Binding] = &[
     bind(Action::OpenPortal, &[Key::Char('o')], "o", "open the offer in Partner Center (the URL is shown and copied without a desktop)", Offer, None, VIEWS),
     bind(Action::AddOffers, &[Key::Char('a')], "a", "add offers the account has to the table and the config", General, Some("add"), &[Scope::Table]),
     bind(Action::Refresh, &[Key::Ctrl('r'), Key::Code(K::F(5))], "Ctrl-r", "refresh statuses; follow what was started elsewhere", General, None, VIEWS),
-    bind(Action::Errors, &[Key::Char('E')], "E", "error history", General, None, VIEWS),
+    bind(Action::Errors, &[Key::Char('E')], "E", "error history (this session, then earlier ones from the history)", General, None, VIEWS),
+    bind(Action::EventLog, &[Key::Char('l')], "l", "event log: every request (method, path, status, time, correlation id) and every change", General, None, VIEWS),
     bind(Action::Help, &[Key::Char('?')], "?", "help", General, Some("help"), VIEWS),
     bind(Action::Back, &[Key::Code(K::Esc)], "Esc", "back, close", General, Some("back"), VIEWS),
     bind(Action::Quit, &[Key::Char('q')], "q", "quit (asks while operations run; they go on at the service)", General, Some("quit"), VIEWS),
@@ -246,6 +256,11 @@ pub const BINDINGS: &[Binding] = &[
     // Popups that show something.
     bind(Action::Close, &[Key::Code(K::Esc), Key::Char('q'), Key::Char('?'), Key::Char('E'), Key::Code(K::Enter)], "Esc", "close", General, Some("close"), &[Scope::Reading]),
     bind(Action::Close, &[Key::Code(K::Esc), Key::Code(K::Enter), Key::Char('q')], "Esc", "close", General, Some("close"), &[Scope::Rejection]),
+    // The event log.
+    bind(Action::Filter, &[Key::Char('/')], "/", "filter the log", Navigation, Some("filter"), &[Scope::Log]),
+    bind(Action::Close, &[Key::Code(K::Esc), Key::Char('q'), Key::Char('l')], "Esc", "close", General, Some("close"), &[Scope::Log]),
+    bind(Action::Accept, &[Key::Code(K::Enter)], "Enter", "keep the filter", General, Some("keep"), &[Scope::LogFilter]),
+    bind(Action::Discard, &[Key::Code(K::Esc)], "Esc", "clear the filter", General, Some("clear"), &[Scope::LogFilter]),
     // The copy menu.
     bind(Action::Up, &[Key::Code(K::Up), Key::Char('k')], "↑/k", "move up", Navigation, None, &[Scope::CopyMenu]),
     bind(Action::Down, &[Key::Code(K::Down), Key::Char('j')], "↓/j", "move down", Navigation, None, &[Scope::CopyMenu]),

@@ -62,6 +62,8 @@ pub enum Msg {
         url: String,
         why: String,
     },
+    /// The event log's lines, read from the state store.
+    LogLoaded(Vec<crate::domain::log::LogEntry>),
     /// How long steps took before, read from the history.
     EstimatesLoaded(crate::domain::Estimates),
     /// The picker's offers were (or were not) appended to the config.
@@ -112,6 +114,8 @@ pub enum Effect {
     },
     /// Reads the step estimates from the history.
     LoadEstimates,
+    /// Reads the newest lines of the event log.
+    LoadLog,
     /// Puts text on the clipboard through the terminal (OSC 52).
     Copy(String),
     /// Tells people an operation ended: the desktop, the webhook, the command (`[notify]`).

@@ -53,6 +53,18 @@ pub enum Overlay {
     Picker(Picker),
     /// What `y` can copy of the selected offer.
     Copy(CopyMenu),
+    /// The event log (`l`): requests and operation changes, from the state store.
+    Log(LogView),
+}
+
+/// The event log as shown: its lines (newest first), and a filter over them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogView {
+    pub entries: Vec<crate::domain::log::LogEntry>,
+    pub loading: bool,
+    pub filter: TextInput,
+    /// Typing into the filter.
+    pub typing: bool,
 }
 
 /// The copy menu: labelled texts of the selected offer, one of them selected.
@@ -223,6 +235,8 @@ pub struct App {
     pub clipboard: bool,
     /// The terminal's width (where a click on the column titles lands).
     pub width: u16,
+    /// Earlier problems from the state store's history, for the error history (`E`).
+    pub past_errors: Vec<crate::domain::log::LogEntry>,
     /// The last click on a table row, and when: a second one soon after opens the detail.
     pub(super) last_click: Option<(usize, DateTime<Utc>)>,
     pub(super) dirty: bool,
@@ -273,6 +287,7 @@ impl App {
             view: None,
             clipboard: config.ui.clipboard,
             width: 80,
+            past_errors: Vec::new(),
             last_click: None,
             dirty: true,
         };

@@ -20,6 +20,8 @@ impl App {
             (Overlay::QuitConfirm { .. }, _) => Scope::Quit,
             (Overlay::Picker(_), _) => Scope::Picker,
             (Overlay::Copy(_), _) => Scope::CopyMenu,
+            (Overlay::Log(log), _) if log.typing => Scope::LogFilter,
+            (Overlay::Log(_), _) => Scope::Log,
             (Overlay::None, Mode::Filter) => Scope::Filter,
             (Overlay::None, Mode::EditEmails(_)) => Scope::Editor,
             (Overlay::None, Mode::Detail) => Scope::Detail,
@@ -43,7 +45,7 @@ impl App {
                 match (scope, key.code) {
                     // Text fields take printable keys the table does not bind (never a control
                     // chord: Ctrl-x is not an x).
-                    (Scope::Filter | Scope::Editor, KeyCode::Char(c))
+                    (Scope::Filter | Scope::Editor | Scope::LogFilter, KeyCode::Char(c))
                         if !key
                             .modifiers
                             .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
@@ -71,6 +73,12 @@ impl App {
             Mode::EditEmails(form) if self.overlay == Overlay::None && !form.saving => {
                 form.input.insert(c);
                 form.error = None;
+            }
+            _ if matches!(&self.overlay, Overlay::Log(l) if l.typing) => {
+                if let Overlay::Log(log) = &mut self.overlay {
+                    log.filter.insert(c);
+                    self.text_scroll = 0;
+                }
             }
             _ => {}
         }
@@ -128,6 +136,7 @@ impl App {
             Scope::Editor => self.on_editor(action),
             Scope::Picker => self.on_picker(action),
             Scope::CopyMenu => self.on_copy_menu(action),
+            Scope::Log | Scope::LogFilter => self.on_log(action),
             Scope::Table | Scope::Detail => self.on_view(action),
         }
     }
@@ -266,10 +275,22 @@ impl App {
                 }
             }
             Action::Help => self.overlay = Overlay::Help,
-            Action::Errors => self.overlay = Overlay::Errors,
+            Action::Errors => {
+                self.overlay = Overlay::Errors;
+                return vec![Effect::LoadLog];
+            }
             Action::AddOffers => return self.open_picker(),
             Action::CopyMenu => return self.open_copy_menu(),
             Action::OpenPortal => return self.open_portal(),
+            Action::EventLog => {
+                self.overlay = Overlay::Log(super::super::state::LogView {
+                    entries: Vec::new(),
+                    loading: true,
+                    filter: TextInput::default(),
+                    typing: false,
+                });
+                return vec![Effect::LoadLog];
+            }
             Action::Mark => {
                 if let Some(i) = self.selected_row() {
                     self.rows[i].marked = !self.rows[i].marked;

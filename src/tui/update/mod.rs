@@ -62,6 +62,7 @@ impl App {
             Msg::AvailableListed { found, errors } => self.on_available(found, errors),
             Msg::OffersAdded(result) => self.on_offers_added(result),
             Msg::OpenFailed { url, why } => self.on_open_failed(url, why),
+            Msg::LogLoaded(entries) => self.on_log_loaded(entries),
             Msg::NotifyProblem(message) => {
                 let entry = super::state::ErrorEntry {
                     at: now,

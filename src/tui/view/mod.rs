@@ -44,6 +44,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
         Overlay::QuitConfirm { in_flight } => popups::quit(theme, frame, *in_flight),
         Overlay::Picker(picker) => picker::render(picker, theme, frame),
         Overlay::Copy(menu) => popups::copy_menu(menu, theme, frame),
+        Overlay::Log(log) => popups::event_log(app, log, theme, frame),
     }
     if theme.ascii {
         super::theme::asciify(frame.buffer_mut());

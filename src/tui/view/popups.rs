@@ -7,7 +7,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 
-use super::format::clock_time;
+use super::format::{clock_time, date_time};
 use super::scroll;
 use crate::domain::OpKind;
 use crate::tui::keys::{self, Group, Scope};
@@ -272,7 +272,23 @@ pub fn errors(app: &App, theme: &Theme, frame: &mut Frame) {
         }
     }
     if lines.is_empty() {
-        lines.push(Line::styled("No errors so far.", theme.style(Tone::Muted)));
+        lines.push(Line::styled(
+            "No errors in this session.",
+            theme.style(Tone::Muted),
+        ));
+    }
+    if !app.past_errors.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            "From the history (l shows the whole event log):",
+            theme.style(Tone::Muted),
+        ));
+        for e in &app.past_errors {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{} ", date_time(e.at)), theme.style(Tone::Muted)),
+                Span::raw(e.text.clone()),
+            ]));
+        }
     }
     let area = popup(
         frame,
@@ -339,4 +355,77 @@ pub fn copy_menu(menu: &crate::tui::state::CopyMenu, theme: &Theme, frame: &mut 
         keys::hint_line(Scope::CopyMenu),
     );
     frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// The event log: every request and every change, newest first, filtered by what is typed
+/// after `/` (every word must appear).
+pub fn event_log(app: &App, log: &crate::tui::state::LogView, theme: &Theme, frame: &mut Frame) {
+    use crate::domain::log::LogKind;
+    let needle = log.filter.text().to_lowercase();
+    let words: Vec<&str> = needle.split_whitespace().collect();
+    let shown: Vec<&crate::domain::log::LogEntry> = log
+        .entries
+        .iter()
+        .filter(|e| {
+            let hay = e.text.to_lowercase();
+            words.iter().all(|w| hay.contains(w))
+        })
+        .collect();
+    let mut lines = Vec::new();
+    if log.loading {
+        lines.push(Line::styled(
+            "reading the history…",
+            theme.style(Tone::Muted),
+        ));
+    } else if shown.is_empty() {
+        lines.push(Line::styled(
+            if log.entries.is_empty() {
+                "Nothing recorded yet."
+            } else {
+                "Nothing matches the filter."
+            },
+            theme.style(Tone::Muted),
+        ));
+    }
+    for e in &shown {
+        let (mark, tone) = match (e.kind, e.error) {
+            (_, true) => (if theme.ascii { "x" } else { "✖" }, Tone::Bad),
+            (LogKind::Call, false) => (if theme.ascii { ">" } else { "→" }, Tone::Muted),
+            (LogKind::Change, false) => (if theme.ascii { "*" } else { "●" }, Tone::Accent),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} ", date_time(e.at)), theme.style(Tone::Muted)),
+            Span::styled(format!("{mark} "), theme.style(tone)),
+            Span::styled(
+                e.text.clone(),
+                theme.style(if e.error { Tone::Bad } else { Tone::Plain }),
+            ),
+        ]));
+    }
+    let filter = log.filter.text();
+    let title = match (log.typing, filter.is_empty()) {
+        (true, _) => format!(
+            "event log · /{filter}▏ [{}/{}]",
+            shown.len(),
+            log.entries.len()
+        ),
+        (false, true) => format!("event log [{}]", log.entries.len()),
+        (false, false) => format!(
+            "event log · /{filter} [{}/{}]",
+            shown.len(),
+            log.entries.len()
+        ),
+    };
+    let scope = if log.typing {
+        Scope::LogFilter
+    } else {
+        Scope::Log
+    };
+    let area = popup(
+        frame,
+        frame.area().width.saturating_sub(4),
+        frame.area().height.saturating_sub(4),
+    );
+    let block = popup_block(theme, title, Tone::Accent, keys::hint_line(scope));
+    scroll::render(frame, area, block, lines, app.text_scroll, theme.ascii);
 }
