@@ -920,3 +920,42 @@ fn one_confirmation_lists_every_marked_offer_and_what_is_skipped() {
     assert!(text.contains("already in flight"), "{text}");
     snapshot("confirm_marked_80x24", &terminal);
 }
+
+#[test]
+fn the_go_live_question_says_what_will_change() {
+    let mut app = busy_app();
+    // fabrikam-web waits for go-live.
+    app.selected = app.visible.iter().position(|&i| i == 4).unwrap();
+    key(&mut app, KeyCode::Char('L'));
+    let now = app.now;
+    app.update(
+        Msg::DiffLoaded {
+            row: 4,
+            result: Ok(offerdeck::backend::WhatWillChange {
+                never_live: false,
+                fields: vec![
+                    offerdeck::domain::diff::FieldChange {
+                        path: "version".into(),
+                        before: Some("3".into()),
+                        after: Some("4".into()),
+                    },
+                    offerdeck::domain::diff::FieldChange {
+                        path: "definition.plans[web-byol].microsoft-azure-virtualmachines.vmImages.1.0.4".into(),
+                        before: None,
+                        after: Some("{\"osVhdUrl\":\"https://…\"}".into()),
+                    },
+                ],
+            }),
+        },
+        now,
+    );
+    let terminal = draw(&app, &color(), 100, 26);
+    let text = terminal.backend().to_string();
+    assert!(
+        text.contains("What will change (preview against live):"),
+        "{text}"
+    );
+    assert!(text.contains("~ version: 3 → 4"), "{text}");
+    assert!(text.contains("+ definition.plans[web-byol]"), "{text}");
+    snapshot("confirm_golive_diff", &terminal);
+}

@@ -1644,3 +1644,52 @@ fn l_opens_the_event_log_which_filters_as_you_type_and_e_adds_past_errors() {
     assert_eq!(ch(&mut app, 'E'), [Effect::LoadLog]);
     assert_eq!(app.past_errors.len(), 1);
 }
+
+#[test]
+fn go_live_reads_what_it_would_change_while_it_asks_and_d_shows_it_in_the_detail() {
+    let mut app = app();
+    app.update(
+        Msg::StatusLoaded {
+            row: 0,
+            result: Ok(offerdeck::domain::Observation {
+                status: Status::WaitingForPublisherReview,
+                ..Default::default()
+            }),
+        },
+        t0(),
+    );
+    let effects = ch(&mut app, 'L');
+    assert!(matches!(&app.overlay, Overlay::Confirm(c) if c.kind == OpKind::GoLive));
+    assert!(
+        matches!(effects.as_slice(), [Effect::LoadDiff { row: 0, .. }]),
+        "{effects:?}"
+    );
+    let diff = offerdeck::backend::WhatWillChange {
+        never_live: false,
+        fields: vec![offerdeck::domain::diff::FieldChange {
+            path: "version".into(),
+            before: Some("3".into()),
+            after: Some("4".into()),
+        }],
+    };
+    app.update(
+        Msg::DiffLoaded {
+            row: 0,
+            result: Ok(diff.clone()),
+        },
+        t0(),
+    );
+    assert_eq!(
+        app.diffs.get(&0),
+        Some(&offerdeck::tui::state::DiffState::Ready(diff))
+    );
+    key(&mut app, KeyCode::Esc);
+    // D opens the detail with the comparison (read again).
+    let effects = ch(&mut app, 'D');
+    assert_eq!(app.mode, Mode::Detail);
+    assert!(app.show_diff);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::LoadDiff { row: 0, .. }]
+    ));
+}

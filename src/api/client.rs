@@ -143,6 +143,22 @@ impl CppClient {
         decode(&reply)
     }
 
+    /// `GET /api/publishers/{p}/offers/{o}/slot/{slot}`: the offer as it is in `draft`,
+    /// `preview` or `production`, as the service sent it.
+    pub async fn get_slot(
+        &self,
+        publisher: &str,
+        offer: &str,
+        slot: &str,
+    ) -> Result<Value, ApiError> {
+        let url = self.offer_url(publisher, Some(offer), &["slot", slot]);
+        let reply = self
+            .transport
+            .execute(Method::GET, url, None, Resend::Idempotent)
+            .await?;
+        decode(&reply)
+    }
+
     /// `GET /api/publishers/{p}/offers/{o}`, the whole document kept.
     pub async fn get_offer(&self, publisher: &str, offer: &str) -> Result<Offer, ApiError> {
         let url = self.offer_url(publisher, Some(offer), &[]);

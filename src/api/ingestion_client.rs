@@ -172,6 +172,14 @@ impl IngestionClient {
             .await
     }
 
+    /// `GET resource-tree/product/{guid}?targetType=`: every resource of the product in one
+    /// environment, as the service sent it.
+    pub async fn resource_tree(&self, product_guid: &str, target: &str) -> Result<Value, ApiError> {
+        let mut url = self.url(&["resource-tree", "product", product_guid]);
+        url.query_pairs_mut().append_pair("targetType", target);
+        self.get(url).await
+    }
+
     /// `GET configure/{jobId}/status`.
     pub async fn job_status(&self, job_id: &str) -> Result<ConfigureStatus, ApiError> {
         self.get(self.url(&["configure", job_id, "status"])).await

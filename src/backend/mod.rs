@@ -25,6 +25,14 @@ pub struct Started {
     pub found_via: &'static str,
 }
 
+/// What going live would change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WhatWillChange {
+    /// Nothing is live yet: the whole preview goes public.
+    pub never_live: bool,
+    pub fields: Vec<crate::domain::diff::FieldChange>,
+}
+
 /// An offer as a listing shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListedOffer {
@@ -213,6 +221,43 @@ impl Backend {
                     found_via: "cancel",
                 }))
             }
+        }
+    }
+
+    /// What going live would change: the preview's fields that differ from live's (CPP: the
+    /// preview slot against production; Product Ingestion: the preview resource tree against
+    /// live's). Never live: `never_live`, and no field list (all of it goes public).
+    pub async fn what_will_change(&self, offer: &OfferId) -> Result<WhatWillChange, ApiError> {
+        let (preview, live) = match self {
+            Backend::Cpp(c) => {
+                let preview = c
+                    .get_slot(offer.publisher(), offer.offer(), "preview")
+                    .await?;
+                let live = c
+                    .get_slot(offer.publisher(), offer.offer(), "production")
+                    .await;
+                (preview, live)
+            }
+            Backend::Ingestion(i) => {
+                let product = i.product(offer).await?;
+                let guid = product.guid().unwrap_or_default().to_string();
+                // The trees' resources: their `target` differs by definition.
+                let resources = |tree: serde_json::Value| tree["resources"].clone();
+                let preview = resources(i.client.resource_tree(&guid, "preview").await?);
+                let live = i.client.resource_tree(&guid, "live").await.map(resources);
+                (preview, live)
+            }
+        };
+        match live {
+            Ok(live) => Ok(WhatWillChange {
+                never_live: false,
+                fields: crate::domain::diff::diff(&live, &preview),
+            }),
+            Err(ApiError::NotFound(_)) => Ok(WhatWillChange {
+                never_live: true,
+                fields: Vec::new(),
+            }),
+            Err(e) => Err(e),
         }
     }
 

@@ -3,6 +3,7 @@
 //! use nothing else.
 
 pub mod backend_kind;
+pub mod diff;
 pub mod estimate;
 pub mod filter;
 pub mod log;

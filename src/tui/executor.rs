@@ -164,6 +164,17 @@ impl Executor {
                     });
                 }
             }
+            Effect::LoadDiff {
+                row,
+                offer,
+                backend,
+            } => {
+                let backend = self.backends.get(backend).clone();
+                tokio::spawn(async move {
+                    let result = backend.what_will_change(&offer).await;
+                    let _ = tx.send(Msg::DiffLoaded { row, result }).await;
+                });
+            }
             Effect::LoadLog => {
                 let store = self.store.clone();
                 tokio::spawn(async move {

@@ -71,6 +71,8 @@ pub enum Action {
     OpenPortal,
     /// Opens the event log.
     EventLog,
+    /// Shows what going live would change.
+    Diff,
 }
 
 /// Where a binding is valid: a view, a popup or a text field.
@@ -238,6 +240,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(Action::Cancel, &[Key::Char('c')], "c", "cancel the running operation", Offer, Some("cancel"), VIEWS),
     bind(Action::Mark, &[Key::Char(' ')], "Space", "mark the offer: p, L and c then act on every marked one", Offer, None, &[Scope::Table]),
     bind(Action::MarkAll, &[Key::Char('*')], "*", "mark every visible offer (again: unmark all)", Offer, None, &[Scope::Table]),
+    bind(Action::Diff, &[Key::Char('D')], "D", "what going live would change (preview against live), in the detail view", Offer, None, VIEWS),
     bind(Action::CopyMenu, &[Key::Char('y')], "y", "copy: offer id, operation URL or job id, correlation id, last error (OSC 52)", Offer, None, VIEWS),
     bind(Action::OpenPortal, &[Key::Char('o')], "o", "open the offer in Partner Center (the URL is shown and copied without a desktop)", Offer, None, VIEWS),
     bind(Action::AddOffers, &[Key::Char('a')], "a", "add offers the account has to the table and the config", General, Some("add"), &[Scope::Table]),

@@ -62,6 +62,11 @@ pub enum Msg {
         url: String,
         why: String,
     },
+    /// What going live would change for a row.
+    DiffLoaded {
+        row: usize,
+        result: Result<crate::backend::WhatWillChange, ApiError>,
+    },
     /// The event log's lines, read from the state store.
     LogLoaded(Vec<crate::domain::log::LogEntry>),
     /// How long steps took before, read from the history.
@@ -116,6 +121,12 @@ pub enum Effect {
     LoadEstimates,
     /// Reads the newest lines of the event log.
     LoadLog,
+    /// Reads what going live would change for an offer (preview against live).
+    LoadDiff {
+        row: usize,
+        offer: OfferId,
+        backend: BackendKind,
+    },
     /// Puts text on the clipboard through the terminal (OSC 52).
     Copy(String),
     /// Tells people an operation ended: the desktop, the webhook, the command (`[notify]`).

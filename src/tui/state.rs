@@ -57,6 +57,14 @@ pub enum Overlay {
     Log(LogView),
 }
 
+/// What going live would change, as far as it is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiffState {
+    Loading,
+    Ready(crate::backend::WhatWillChange),
+    Failed(String),
+}
+
 /// The event log as shown: its lines (newest first), and a filter over them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogView {
@@ -235,6 +243,10 @@ pub struct App {
     pub clipboard: bool,
     /// The terminal's width (where a click on the column titles lands).
     pub width: u16,
+    /// What going live would change, per row (read before `L` asks, and for `D`).
+    pub diffs: std::collections::HashMap<usize, DiffState>,
+    /// The detail view shows what going live would change (`D`).
+    pub show_diff: bool,
     /// Earlier problems from the state store's history, for the error history (`E`).
     pub past_errors: Vec<crate::domain::log::LogEntry>,
     /// The last click on a table row, and when: a second one soon after opens the detail.
@@ -288,6 +300,8 @@ impl App {
             clipboard: config.ui.clipboard,
             width: 80,
             past_errors: Vec::new(),
+            diffs: std::collections::HashMap::new(),
+            show_diff: false,
             last_click: None,
             dirty: true,
         };

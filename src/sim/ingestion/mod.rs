@@ -320,6 +320,59 @@ impl IngestionSim {
             )
     }
 
+    /// `GET resource-tree/product/{guid}?targetType=`: the product's resources in one
+    /// environment. Its plan's image version follows the environment's submission, so preview
+    /// and live differ while a preview waits for go-live. 404 for an environment with nothing.
+    pub fn resource_tree(&mut self, guid: &str, target: &str, now: Moment) -> Answer {
+        let key = guid.to_ascii_lowercase();
+        if let Some(throttled) = self.throttle(&key) {
+            return throttled;
+        }
+        let Some(product) = self.products.get(&key) else {
+            return error(404, "notFound", "Resource not found", json!([]));
+        };
+        let finished_well = |entry: &Option<(u64, String)>| {
+            entry.as_ref().and_then(|(number, job)| {
+                let view = self.jobs.get(job)?.view(now, self.time_scale);
+                (view.result == "succeeded").then_some(*number)
+            })
+        };
+        let number = match TargetType::parse(target) {
+            TargetType::Live => finished_well(&product.live),
+            TargetType::Preview => finished_well(&product.preview),
+            _ => Some(0),
+        };
+        let Some(number) = number else {
+            return error(
+                404,
+                "notFound",
+                &format!("The product has no {target} version"),
+                json!([]),
+            );
+        };
+        let guid = &product.spec.guid;
+        let plan = format!("plan/{guid}/vm-plan");
+        (
+            200,
+            json!({
+                "$schema": "https://schema.mp.microsoft.com/schema/resource-tree/2022-03-01-preview2",
+                "root": format!("product/{guid}"),
+                "target": {"targetType": target},
+                "resources": [
+                    {"$schema": "https://schema.mp.microsoft.com/schema/product/2022-03-01-preview2",
+                     "id": format!("product/{guid}"), "identity": {"externalId": product.spec.external_id},
+                     "type": "azureVirtualMachine", "alias": product.spec.alias},
+                    {"$schema": "https://schema.mp.microsoft.com/schema/plan/2022-03-01-preview2",
+                     "id": plan, "identity": {"externalId": "vm-plan"}, "alias": format!("{} plan", product.spec.alias)},
+                    {"$schema": "https://schema.mp.microsoft.com/schema/virtual-machine-plan-technical-configuration/2022-03-01-preview2",
+                     "id": format!("virtual-machine-plan-technical-configuration/{guid}/vm-plan"),
+                     "operatingSystem": {"family": "linux", "type": "ubuntu"},
+                     "vmImageVersions": [{"versionNumber": format!("1.0.{}", number % 100_000)}]},
+                ],
+            }),
+        )
+    }
+
     /// `GET configure/{jobId}/status`.
     pub fn job_status(&mut self, job_id: &str, now: Moment) -> Answer {
         let Some(guid) = self.jobs.get(job_id).map(|j| j.product.clone()) else {

@@ -161,7 +161,40 @@ impl SimState {
     /// the summary's display part (offerdeck keeps that document whole, as free JSON).
     pub fn get_offer(&self, publisher: &str, offer: &str, now: Moment) -> Option<(Value, String)> {
         let o = self.offers.get(&key(publisher, offer))?;
+        let version = self.offer_version(o, now);
+        self.offer_document(o, now, version)
+    }
+
+    /// `GET …/offers/{o}/slot/{slot}`: the offer as it is in that slot. The preview slot holds
+    /// the version waiting for go-live (one ahead of production); production what is live.
+    /// `None` when the slot holds nothing yet.
+    pub fn slot_document(
+        &self,
+        publisher: &str,
+        offer: &str,
+        slot: &str,
+        now: Moment,
+    ) -> Option<(Value, String)> {
+        let o = self.offers.get(&key(publisher, offer))?;
+        let live = self.offer_version(o, now);
+        let status = self.offer_status(o, now);
+        let been_live = live > o.version || status == Status::Succeeded || o.spec.live;
+        let version = match slot {
+            "draft" => live,
+            "preview" => match status {
+                Status::WaitingForPublisherReview => live + 1,
+                Status::Succeeded => live,
+                _ => return None,
+            },
+            "production" if been_live => live,
+            _ => return None,
+        };
+        self.offer_document(o, now, version)
+    }
+
+    fn offer_document(&self, o: &SimOffer, now: Moment, version: i64) -> Option<(Value, String)> {
         let mut v = serde_json::to_value(self.summary(o, now)).ok()?;
+        v["version"] = json!(version);
         v["definition"] = json!({
             "displayText": o.spec.display,
             "offer": {
@@ -174,7 +207,7 @@ impl SimState {
                 "planId": format!("{}-byol", o.spec.offer),
                 "microsoft-azure-virtualmachines.skuTitle": o.spec.display,
                 "microsoft-azure-virtualmachines.operatingSystemFamily": "Linux",
-                "microsoft-azure-virtualmachines.vmImages": {"1.0.0": {"osVhdUrl": "https://example.blob.core.windows.net/vhds/image.vhd?sv=REDACTED", "lunVhdDetails": []}},
+                "microsoft-azure-virtualmachines.vmImages": {format!("1.0.{version}"): {"osVhdUrl": "https://example.blob.core.windows.net/vhds/image.vhd?sv=REDACTED", "lunVhdDetails": []}},
                 "regions": ["US", "GB", "DE"],
             }],
         });

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::{ApiVersion, Principal, Shared, answer, error};
-use crate::domain::{OpKind, Status};
+use crate::domain::OpKind;
 use crate::sim::PointerStyle;
 use crate::sim::model::{PostOutcome, PostRequest, SimState};
 
@@ -235,25 +235,17 @@ pub(super) async fn slot(
     }
     let now = sh.clock.now();
     let state = sh.lock();
-    let status = state.offer_status_now(&publisher, &offer, now);
-    let available = match name.to_ascii_lowercase().as_str() {
-        "draft" => true,
-        "preview" => matches!(
-            status,
-            Some(Status::WaitingForPublisherReview | Status::Succeeded)
-        ),
-        "production" => status == Some(Status::Succeeded),
-        _ => {
-            return error(
-                400,
-                "BadRequest",
-                &format!("Unknown slot {name}; use draft, preview or production."),
-            );
-        }
-    };
-    match state.get_offer(&publisher, &offer, now) {
-        Some((body, etag)) if available => with_etag(answer(200, &body), &etag),
-        _ => error(
+    let slot = name.to_ascii_lowercase();
+    if !matches!(slot.as_str(), "draft" | "preview" | "production") {
+        return error(
+            400,
+            "BadRequest",
+            &format!("Unknown slot {name}; use draft, preview or production."),
+        );
+    }
+    match state.slot_document(&publisher, &offer, &slot, now) {
+        Some((body, etag)) => with_etag(answer(200, &body), &etag),
+        None => error(
             404,
             "NotFound",
             &format!(

@@ -56,6 +56,7 @@ pub(super) fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route("/product", get(products))
         .route("/submission/{guid}", get(submissions))
         .route("/submission/{guid}/{number}", get(submission))
+        .route("/resource-tree/product/{guid}", get(resource_tree))
         .route("/configure", post(configure))
         .route("/configure/{job}/status", get(job_status))
         .route("/configure/{job}/cancel", post(cancel))
@@ -130,6 +131,19 @@ async fn submissions(State(sh): Sim, Path(guid): Path<String>) -> Response {
 async fn submission(State(sh): Sim, Path((guid, number)): Path<(String, String)>) -> Response {
     let now = sh.clock.now();
     reply(sh.lock_ingestion().submission(&guid, &number, now))
+}
+
+async fn resource_tree(
+    State(sh): Sim,
+    Path(guid): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let target = query
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("targetType"))
+        .map_or("draft", |(_, v)| v.as_str());
+    let now = sh.clock.now();
+    reply(sh.lock_ingestion().resource_tree(&guid, target, now))
 }
 
 async fn job_status(State(sh): Sim, Path(job): Path<String>) -> Response {

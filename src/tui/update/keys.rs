@@ -267,6 +267,7 @@ impl App {
             Action::Back => {
                 if in_detail {
                     self.mode = Mode::Browse;
+                    self.show_diff = false;
                 } else if !self.filter.is_empty() {
                     self.filter = TextInput::default();
                     self.refilter();
@@ -282,6 +283,14 @@ impl App {
             Action::AddOffers => return self.open_picker(),
             Action::CopyMenu => return self.open_copy_menu(),
             Action::OpenPortal => return self.open_portal(),
+            Action::Diff => {
+                let Some(row) = self.selected_row() else {
+                    return Vec::new();
+                };
+                self.mode = Mode::Detail;
+                self.show_diff = true;
+                return self.load_diff(row);
+            }
             Action::EventLog => {
                 self.overlay = Overlay::Log(super::super::state::LogView {
                     entries: Vec::new(),
@@ -522,6 +531,12 @@ impl App {
             }
             return Vec::new();
         };
+        // Before a go-live of one offer, what it would change is read while the question waits.
+        let diff = if kind == OpKind::GoLive && more.is_empty() {
+            self.load_diff(first)
+        } else {
+            Vec::new()
+        };
         let r = &self.rows[first];
         self.overlay = Overlay::Confirm(Confirm {
             row: first,
@@ -532,7 +547,24 @@ impl App {
             more: more.to_vec(),
             skipped,
         });
-        Vec::new()
+        diff
+    }
+
+    /// Asks what going live would change for a row (unless it is being read).
+    fn load_diff(&mut self, row: usize) -> Vec<Effect> {
+        let Some(r) = self.rows.get(row) else {
+            return Vec::new();
+        };
+        if self.diffs.get(&row) == Some(&super::super::state::DiffState::Loading) {
+            return Vec::new();
+        }
+        self.diffs
+            .insert(row, super::super::state::DiffState::Loading);
+        vec![Effect::LoadDiff {
+            row,
+            offer: r.id.clone(),
+            backend: r.backend,
+        }]
     }
 
     /// Starts what was confirmed on every row it goes to (the marks are used up); each result

@@ -63,6 +63,16 @@ impl App {
             Msg::OffersAdded(result) => self.on_offers_added(result),
             Msg::OpenFailed { url, why } => self.on_open_failed(url, why),
             Msg::LogLoaded(entries) => self.on_log_loaded(entries),
+            Msg::DiffLoaded { row, result } => {
+                let state = match result {
+                    Ok(diff) => super::state::DiffState::Ready(diff),
+                    Err(e) => {
+                        super::state::DiffState::Failed(crate::text::sanitize_line(&e.to_string()))
+                    }
+                };
+                self.diffs.insert(row, state);
+                Vec::new()
+            }
             Msg::NotifyProblem(message) => {
                 let entry = super::state::ErrorEntry {
                     at: now,

@@ -25,6 +25,15 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     lines.push(Line::raw(""));
     lines.extend(steps(app, theme, row, width));
     lines.extend(problems(theme, row));
+    if app.show_diff {
+        lines.push(Line::raw(""));
+        let index = app.selected_row().unwrap_or_default();
+        lines.extend(super::popups::diff_lines(
+            app.diffs.get(&index),
+            theme,
+            None,
+        ));
+    }
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .title(Span::styled(

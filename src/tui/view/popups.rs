@@ -128,6 +128,10 @@ pub fn confirm(app: &App, theme: &Theme, frame: &mut Frame, c: &Confirm) {
     } else {
         lines.push(Line::raw("The service takes a minute or two to cancel."));
     }
+    if c.kind == OpKind::GoLive {
+        lines.push(Line::raw(""));
+        lines.extend(diff_lines(app.diffs.get(&c.row), theme, Some(8)));
+    }
     lines.push(Line::raw(""));
     lines.push(key_spans(theme, Scope::Confirm));
     let height = lines.len() as u16 + 2;
@@ -428,4 +432,52 @@ pub fn event_log(app: &App, log: &crate::tui::state::LogView, theme: &Theme, fra
     );
     let block = popup_block(theme, title, Tone::Accent, keys::hint_line(scope));
     scroll::render(frame, area, block, lines, app.text_scroll, theme.ascii);
+}
+
+/// What going live would change, one line per field (at most `most`, then how many more).
+pub(super) fn diff_lines<'a>(
+    state: Option<&crate::tui::state::DiffState>,
+    theme: &Theme,
+    most: Option<usize>,
+) -> Vec<Line<'a>> {
+    use crate::tui::state::DiffState;
+    let muted = theme.style(Tone::Muted);
+    let mut lines = vec![Line::styled(
+        "What will change (preview against live):",
+        muted,
+    )];
+    match state {
+        None | Some(DiffState::Loading) => {
+            lines.push(Line::styled("  reading both versions…", muted))
+        }
+        Some(DiffState::Failed(why)) => lines.push(Line::styled(
+            format!("  could not compare: {why}"),
+            theme.style(Tone::Warn),
+        )),
+        Some(DiffState::Ready(d)) if d.never_live => lines.push(Line::raw(
+            "  nothing is live yet: all of the preview goes public",
+        )),
+        Some(DiffState::Ready(d)) if d.fields.is_empty() => {
+            lines.push(Line::raw("  no differences found"))
+        }
+        Some(DiffState::Ready(d)) => {
+            let shown = most.unwrap_or(usize::MAX).min(d.fields.len());
+            for f in &d.fields[..shown] {
+                let text = match (&f.before, &f.after) {
+                    (Some(b), Some(a)) => format!("  ~ {}: {b} → {a}", f.path),
+                    (None, Some(a)) => format!("  + {}: {a}", f.path),
+                    (Some(b), None) => format!("  - {}: {b}", f.path),
+                    (None, None) => format!("  ~ {}", f.path),
+                };
+                lines.push(Line::raw(text));
+            }
+            if d.fields.len() > shown {
+                lines.push(Line::styled(
+                    format!("  … {} more (D shows them all)", d.fields.len() - shown),
+                    muted,
+                ));
+            }
+        }
+    }
+    lines
 }

@@ -1,0 +1,73 @@
+//! What going live would change, read from the simulator over HTTP: the CPP preview slot
+//! against production, and the Product Ingestion preview resource tree against live's.
+
+mod common;
+
+use std::time::Duration;
+
+use offerdeck::backend::{Backend, IngestionBackend};
+use offerdeck::domain::{OfferId, OpKind};
+
+fn ingestion(sim: &offerdeck::sim::Simulator) -> Backend {
+    use offerdeck::api::ingestion_client::{DEFAULT_RESOURCE, DEFAULT_VERSION, IngestionClient};
+    use offerdeck::api::{Secret, TokenProvider, TokenSource};
+    let source = TokenSource::ClientCredentials {
+        authority: sim.base_url(),
+        tenant_id: "t".into(),
+        client_id: "offerdeck-demo".into(),
+        client_secret: Secret::new("demo-secret"),
+        resource: DEFAULT_RESOURCE.into(),
+    };
+    let http = offerdeck::api::client::http_client(Duration::from_secs(5), Duration::from_secs(10))
+        .unwrap();
+    let provider = TokenProvider::new(source, http).with_clock(sim.clock().clone());
+    let mut settings = common::fast_settings(sim);
+    settings.base_url = sim.base_url().join("rp/product-ingestion").unwrap();
+    settings.api_version = DEFAULT_VERSION.into();
+    Backend::Ingestion(IngestionBackend::new(
+        IngestionClient::new(settings, std::sync::Arc::new(provider)).unwrap(),
+    ))
+}
+
+#[tokio::test]
+async fn a_second_ingestion_preview_differs_from_live_by_its_image() {
+    let sim = common::manual_simulator().await;
+    let backend = ingestion(&sim);
+    let alpha = OfferId::new("fabrikam", "alpha").unwrap();
+    backend.start(OpKind::Publish, &alpha, &[]).await.unwrap();
+    sim.advance(Duration::from_secs(3 * 3_600));
+    // Never live yet: all of it goes public.
+    let first = backend.what_will_change(&alpha).await.unwrap();
+    assert!(first.never_live);
+    backend.start(OpKind::GoLive, &alpha, &[]).await.unwrap();
+    sim.advance(Duration::from_secs(3 * 3_600));
+    backend.start(OpKind::Publish, &alpha, &[]).await.unwrap();
+    sim.advance(Duration::from_secs(3 * 3_600));
+    let second = backend.what_will_change(&alpha).await.unwrap();
+    assert!(!second.never_live);
+    let paths: Vec<&str> = second.fields.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths.len(), 1, "{:?}", second.fields);
+    assert!(paths[0].contains("vmImageVersions"), "{paths:?}");
+    let change = &second.fields[0];
+    assert_ne!(change.before, change.after);
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn a_cpp_preview_is_compared_with_production() {
+    let sim = common::manual_simulator().await;
+    let backend = Backend::Cpp(common::client(&sim));
+    // fabrikam-ml is live; a new publish waits for go-live with the next version.
+    let ml = OfferId::new("fabrikam", "fabrikam-ml").unwrap();
+    backend
+        .start(OpKind::Publish, &ml, &["ml@fabrikam.com".into()])
+        .await
+        .unwrap();
+    sim.advance(common::TO_SIGNOFF);
+    let diff = backend.what_will_change(&ml).await.unwrap();
+    assert!(!diff.never_live);
+    let paths: Vec<&str> = diff.fields.iter().map(|f| f.path.as_str()).collect();
+    assert!(paths.contains(&"version"), "{paths:?}");
+    assert!(paths.iter().any(|p| p.contains("vmImages")), "{paths:?}");
+    sim.stop().await;
+}
