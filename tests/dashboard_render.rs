@@ -959,3 +959,39 @@ fn the_go_live_question_says_what_will_change() {
     assert!(text.contains("+ definition.plans[web-byol]"), "{text}");
     snapshot("confirm_golive_diff", &terminal);
 }
+
+#[test]
+fn the_event_log_at_80x24() {
+    use offerdeck::domain::log::{LogEntry, LogKind};
+    let mut app = busy_app();
+    key(&mut app, KeyCode::Char('l'));
+    let at = t0();
+    let now = app.now;
+    app.update(
+        Msg::LogLoaded(vec![
+            LogEntry {
+                at,
+                kind: LogKind::Change,
+                text: "contoso/contoso-gateway publish: failed · Certification · No image".into(),
+                error: true,
+            },
+            LogEntry {
+                at,
+                kind: LogKind::Call,
+                text: "GET 200 /api/publishers/contoso/offers/contoso-vm/status · 41 ms · corr 0f8e".into(),
+                error: false,
+            },
+            LogEntry {
+                at,
+                kind: LogKind::Change,
+                text: "contoso/contoso-vm publish: running · Certification".into(),
+                error: false,
+            },
+        ]),
+        now,
+    );
+    let terminal = draw(&app, &color(), 80, 24);
+    let text = terminal.backend().to_string();
+    assert!(text.contains("event log [3]"), "{text}");
+    snapshot("event_log_80x24", &terminal);
+}
