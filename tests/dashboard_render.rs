@@ -806,6 +806,7 @@ fn the_offer_picker_at_80x24() {
                 name: name.into(),
                 status: Status::NeverPublished,
                 offer_type: "azureVirtualMachine".into(),
+                portal_url: None,
             },
         )
     };
@@ -978,7 +979,9 @@ fn the_event_log_at_80x24() {
             LogEntry {
                 at,
                 kind: LogKind::Call,
-                text: "GET 200 /api/publishers/contoso/offers/contoso-vm/status · 41 ms · corr 0f8e".into(),
+                text:
+                    "GET 200 /api/publishers/contoso/offers/contoso-vm/status · 41 ms · corr 0f8e"
+                        .into(),
                 error: false,
             },
             LogEntry {

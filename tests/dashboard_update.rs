@@ -1210,6 +1210,7 @@ fn listed(offer: &str, name: &str) -> offerdeck::backend::ListedOffer {
         name: name.into(),
         status: Status::NeverPublished,
         offer_type: "azureVirtualMachine".into(),
+        portal_url: None,
     }
 }
 

@@ -71,3 +71,28 @@ async fn a_cpp_preview_is_compared_with_production() {
     assert!(paths.iter().any(|p| p.contains("vmImages")), "{paths:?}");
     sim.stop().await;
 }
+
+#[tokio::test]
+async fn an_offers_page_is_the_one_the_service_names() {
+    let sim = common::simulator(common::FAST).await;
+    let cpp = Backend::Cpp(common::client(&sim));
+    let vm = cpp
+        .resolve(&OfferId::new("contoso", "contoso-vm").unwrap())
+        .await
+        .unwrap();
+    let page = vm
+        .portal_url
+        .expect("a migrated offer names its Partner Center page");
+    assert!(page.starts_with("https://partner.microsoft.com/"), "{page}");
+    let alpha = ingestion(&sim)
+        .resolve(&OfferId::new("fabrikam", "alpha").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        alpha.portal_url.as_deref(),
+        Some(
+            "https://partner.microsoft.com/dashboard/commercial-marketplace/offers/6f1c2d3e-4a5b-4c6d-8e7f-000000000001/overview"
+        )
+    );
+    sim.stop().await;
+}

@@ -43,6 +43,22 @@ pub struct ListedOffer {
     /// The service's word for the kind of offer (`microsoft-azure-virtualmachines`,
     /// `azureVirtualMachine`…), as plain text.
     pub offer_type: String,
+    /// The offer's page in Partner Center, when the service names one (a migrated CPP offer's
+    /// `pcRedirectUri`; a product's overview).
+    pub portal_url: Option<String>,
+}
+
+/// A Partner Center page the service names, when it is one (an address from the network is
+/// opened only on Microsoft's own host, over https).
+fn partner_center_page(raw: &str) -> Option<String> {
+    let url = Url::parse(raw.trim()).ok()?;
+    (url.scheme() == "https" && url.host_str() == Some("partner.microsoft.com"))
+        .then(|| url.to_string())
+}
+
+/// The overview page of a Product Ingestion product.
+pub fn product_page(guid: &str) -> String {
+    format!("https://partner.microsoft.com/dashboard/commercial-marketplace/offers/{guid}/overview")
 }
 
 impl ListedOffer {
@@ -92,6 +108,7 @@ impl Backend {
                         name: crate::text::sanitize_line(&o.definition.display_text),
                         status: o.status.clone(),
                         offer_type: crate::text::sanitize_line(&o.offer_type_id),
+                        portal_url: partner_center_page(&o.pc_redirect_uri),
                     })
                 })
                 .collect()),
@@ -112,6 +129,7 @@ impl Backend {
                         name: crate::text::sanitize_line(&p.alias),
                         status: crate::domain::Status::default(),
                         offer_type: crate::text::sanitize_line(&p.kind),
+                        portal_url: p.guid().map(product_page),
                     })
                 })
                 .collect()),
@@ -128,6 +146,7 @@ impl Backend {
                     name: crate::text::sanitize_line(&found.summary.definition.display_text),
                     status: found.summary.status,
                     offer_type: crate::text::sanitize_line(&found.summary.offer_type_id),
+                    portal_url: partner_center_page(&found.summary.pc_redirect_uri),
                 })
             }
             Backend::Ingestion(i) => {
@@ -138,6 +157,7 @@ impl Backend {
                     name: crate::text::sanitize_line(&product.alias),
                     status,
                     offer_type: crate::text::sanitize_line(&product.kind),
+                    portal_url: product.guid().map(product_page),
                 })
             }
         }
@@ -454,5 +474,23 @@ impl Backends {
     /// the offer is not found).
     pub fn get(&self, kind: BackendKind) -> &Backend {
         self.all().find(|b| b.kind() == kind).unwrap_or(&self.first)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_partner_centers_own_pages_are_opened() {
+        let page = "https://partner.microsoft.com/en-us/dashboard/commercial-marketplace/offers/0f8e/overview";
+        assert_eq!(partner_center_page(page).as_deref(), Some(page));
+        assert_eq!(partner_center_page("http://partner.microsoft.com/x"), None);
+        assert_eq!(
+            partner_center_page("https://evil.example/partner.microsoft.com"),
+            None
+        );
+        assert_eq!(partner_center_page("javascript:alert(1)"), None);
+        assert_eq!(partner_center_page(""), None);
     }
 }

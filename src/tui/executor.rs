@@ -13,6 +13,9 @@ use crate::domain::OpKind;
 use crate::ops;
 use crate::store::StateStore;
 
+/// Where CPP offers not yet moved to Partner Center are managed.
+const CPP_PORTAL: &str = "https://cloudpartner.azure.com/";
+
 /// Lines of the event log read at once (the newest).
 const LOG_LINES: usize = 2_000;
 
@@ -142,6 +145,27 @@ impl Executor {
             }
             Effect::Open(url) => {
                 tokio::spawn(async move {
+                    let opened = tokio::task::spawn_blocking({
+                        let url = url.clone();
+                        move || open_page(&url)
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()));
+                    if let Err(why) = opened {
+                        let _ = tx.send(Msg::OpenFailed { url, why }).await;
+                    }
+                });
+            }
+            Effect::OpenOffer { offer, backend } => {
+                let backend = self.backends.get(backend).clone();
+                tokio::spawn(async move {
+                    let url = match backend.resolve(&offer).await {
+                        Ok(found) => found.portal_url.unwrap_or_else(|| CPP_PORTAL.into()),
+                        Err(e) => {
+                            tracing::warn!(%offer, error = %e, "could not read the offer's page");
+                            CPP_PORTAL.into()
+                        }
+                    };
                     let opened = tokio::task::spawn_blocking({
                         let url = url.clone();
                         move || open_page(&url)

@@ -133,6 +133,12 @@ pub enum Effect {
     Notify(crate::notify::Notice),
     /// Opens a page with the system's opener (or `$BROWSER`).
     Open(String),
+    /// Opens a CPP offer's page: the one the service names (migrated offers), else the Cloud
+    /// Partner Portal.
+    OpenOffer {
+        offer: OfferId,
+        backend: BackendKind,
+    },
     /// Appends offers to the config file.
     AddOffers(Vec<crate::config::NewOffer>),
     Bell,

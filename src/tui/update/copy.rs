@@ -6,9 +6,6 @@ use super::super::msg::Effect;
 use super::super::state::{App, CopyMenu, Overlay, ToastLevel};
 use crate::domain::BackendKind;
 
-/// Where the CPP portal was; offers not yet moved are managed there.
-const CPP_PORTAL: &str = "https://cloudpartner.azure.com/";
-
 impl App {
     pub(super) fn open_copy_menu(&mut self) -> Vec<Effect> {
         if !self.clipboard {
@@ -102,7 +99,12 @@ impl App {
                     return Vec::new();
                 }
             },
-            BackendKind::Cpp => CPP_PORTAL.to_string(),
+            // Its page is named by the service (migrated offers): asked for first.
+            BackendKind::Cpp => {
+                let (offer, backend) = (r.id.clone(), r.backend);
+                self.toast(format!("{offer}: opening its page"), ToastLevel::Info);
+                return vec![Effect::OpenOffer { offer, backend }];
+            }
         };
         self.toast(format!("opening {url}"), ToastLevel::Info);
         vec![Effect::Open(url)]
