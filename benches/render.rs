@@ -27,6 +27,7 @@ fn config(offers: usize) -> Config {
             request_timeout: std::time::Duration::from_secs(60),
             max_retries: 4,
             concurrency: 16,
+            max_concurrency: 64,
             retry_budget: std::time::Duration::from_secs(600),
         },
         auth: AuthConfig::default(),

@@ -147,6 +147,7 @@ fn connection(
             ..ClientSettings::default().retry
         },
         max_concurrency: config.api.concurrency,
+        concurrency_ceiling: config.api.max_concurrency,
     };
     Ok((settings, Arc::new(TokenProvider::new(source, http))))
 }

@@ -28,8 +28,11 @@ pub struct ClientSettings {
     pub request_timeout: Duration,
     /// How requests that may be retried are retried.
     pub retry: RetryPolicy,
-    /// Requests in flight at once, across all tasks sharing this client.
+    /// Requests in flight at once at first, across all tasks sharing this client.
     pub max_concurrency: usize,
+    /// How far the bound may grow while answers are fast and clean (equal to
+    /// `max_concurrency`: a fixed bound).
+    pub concurrency_ceiling: usize,
 }
 
 impl Default for ClientSettings {
@@ -47,6 +50,7 @@ impl Default for ClientSettings {
                 budget: super::retry::DEFAULT_BUDGET,
             },
             max_concurrency: 16,
+            concurrency_ceiling: 64,
         }
     }
 }
@@ -348,6 +352,7 @@ pub(super) fn transport_for(
         http,
         auth,
         settings.max_concurrency,
+        settings.concurrency_ceiling,
         settings.retry,
     ))
 }

@@ -9,6 +9,7 @@ pub mod client;
 pub mod error;
 pub mod ingestion_client;
 pub mod ingestion_types;
+pub mod limiter;
 pub mod pointer;
 pub mod retry;
 pub mod token_command;

@@ -11,7 +11,6 @@ use reqwest::header::{ACCEPT, HeaderMap};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use tokio::sync::Semaphore;
 use url::Url;
 
 use super::auth::{TokenProvider, reqwest_reason};
@@ -105,7 +104,8 @@ pub struct Reply {
 pub struct Transport {
     http: reqwest::Client,
     auth: Arc<TokenProvider>,
-    permits: Arc<Semaphore>,
+    /// How many requests go out at once (adaptive, or fixed).
+    limiter: Arc<super::limiter::Limiter>,
     requests_sent: Arc<AtomicU64>,
     retry: RetryPolicy,
     /// Told of every long wait before a retry, so the user can see it (not only the log).
@@ -159,17 +159,19 @@ impl std::fmt::Debug for Transport {
 }
 
 impl Transport {
-    /// `max_concurrency` requests in flight at once, across every clone.
+    /// `max_concurrency` requests in flight at once at first, across every clone, growing to
+    /// `ceiling` while answers are fast and clean (a fixed bound when they are equal).
     pub fn new(
         http: reqwest::Client,
         auth: Arc<TokenProvider>,
         max_concurrency: usize,
+        ceiling: usize,
         retry: RetryPolicy,
     ) -> Transport {
         Transport {
             http,
             auth,
-            permits: Arc::new(Semaphore::new(max_concurrency.max(1))),
+            limiter: Arc::new(super::limiter::Limiter::new(max_concurrency, ceiling)),
             requests_sent: Arc::new(AtomicU64::new(0)),
             retry,
             on_wait: Arc::default(),
@@ -218,6 +220,11 @@ impl Transport {
         tokio::time::sleep(wait).await;
     }
 
+    /// How many requests may be in flight now.
+    pub fn concurrency_limit(&self) -> usize {
+        self.limiter.limit()
+    }
+
     /// Requests sent so far (every attempt counts), for diagnostics and tests.
     pub fn requests_sent(&self) -> u64 {
         self.requests_sent.load(Ordering::Relaxed)
@@ -251,16 +258,7 @@ impl Transport {
             // When the request went out (after waiting for a permit), for the event log.
             let sent_at: (DateTime<Utc>, std::time::Instant);
             let outcome = {
-                // Closed only if dropped, which never happens while `self` lives.
-                let _permit = self
-                    .permits
-                    .acquire()
-                    .await
-                    .map_err(|_| ApiError::Unreachable {
-                        url: url.to_string(),
-                        attempts: attempt,
-                        reason: "client shut down".into(),
-                    })?;
+                let permit = self.limiter.acquire().await;
                 self.requests_sent.fetch_add(1, Ordering::Relaxed);
                 sent_at = (Utc::now(), std::time::Instant::now());
                 let mut request = self
@@ -271,7 +269,7 @@ impl Transport {
                 if let Some(body) = body {
                     request = request.json(body);
                 }
-                match request.send().await {
+                let answered = match request.send().await {
                     Ok(response) => {
                         let status = response.status();
                         let headers = response.headers().clone();
@@ -286,7 +284,19 @@ impl Transport {
                             .map(|body| (status, headers, body))
                     }
                     Err(e) => Err(e),
-                }
+                };
+                // How it went, for the bound: throttled, answered in so long, or neither.
+                permit.done(match &answered {
+                    Ok((status, _, _))
+                        if *status == StatusCode::TOO_MANY_REQUESTS
+                            || *status == StatusCode::SERVICE_UNAVAILABLE =>
+                    {
+                        super::limiter::Outcome::Overloaded
+                    }
+                    Ok(_) => super::limiter::Outcome::Answered(sent_at.1.elapsed()),
+                    Err(_) => super::limiter::Outcome::Neutral,
+                });
+                answered
             };
             let (status, headers, text) = match outcome {
                 Ok((status, _, Capped::Over)) if status.is_success() => {

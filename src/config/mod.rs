@@ -48,8 +48,10 @@ pub struct ApiConfig {
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
     pub max_retries: u32,
-    /// Requests in flight at once (status fan-out, pollers).
+    /// Requests in flight at once at first (status fan-out, pollers).
     pub concurrency: usize,
+    /// How far that bound grows while answers are fast and clean (equal: a fixed bound).
+    pub max_concurrency: usize,
     /// The most one request may wait in all before it gives up (Retry-After included).
     pub retry_budget: Duration,
 }

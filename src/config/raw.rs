@@ -69,6 +69,7 @@ pub(super) struct RawApi {
     pub request_timeout: Option<Spanned<String>>,
     pub max_retries: Option<Spanned<u32>>,
     pub concurrency: Option<Spanned<usize>>,
+    pub max_concurrency: Option<Spanned<usize>>,
     pub retry_budget: Option<Spanned<String>>,
 }
 

@@ -89,6 +89,18 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         }
         Some(s) => *s.get_ref(),
     };
+    let max_concurrency = match &raw.api.max_concurrency {
+        None => defaults.concurrency_ceiling.max(concurrency),
+        Some(s) if *s.get_ref() < concurrency || *s.get_ref() > 256 => {
+            return Err(at(
+                s.span().start,
+                format!(
+                    "max_concurrency must be between concurrency ({concurrency}) and 256 (equal to it: a fixed bound)"
+                ),
+            ));
+        }
+        Some(s) => *s.get_ref(),
+    };
     let max_retries = match &raw.api.max_retries {
         None => defaults.retry.max_retries,
         Some(s) if *s.get_ref() > 10 => {
@@ -133,6 +145,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         )?,
         max_retries,
         concurrency,
+        max_concurrency,
     };
 
     let text_of = |s: &Option<Spanned<String>>| {
@@ -402,7 +415,7 @@ fn expected(key: &str) -> Option<&'static str> {
             "a duration in quotes, like \"15s\", \"2m\" or \"1h 30m\""
         }
         "max_retries" => "a whole number ≥ 0 (at most 10)",
-        "concurrency" => "a whole number from 1 to 256",
+        "concurrency" | "max_concurrency" => "a whole number from 1 to 256",
         "bell" | "ascii" | "no_color" | "read_only" | "mouse" | "clipboard" | "desktop" => {
             "true or false"
         }
