@@ -323,3 +323,48 @@ async fn a_retry_after_of_days_gives_up_at_the_budget_and_a_wait_is_said() {
         run.stderr
     );
 }
+
+/// `--max-in-flight N`: a service near capacity. Beyond N requests at once it refuses with 429
+/// and Retry-After; a client that keeps fewer in flight is never refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_simulator_with_a_capacity_refuses_what_is_beyond_it() {
+    let mut options = offerdeck::sim::SimOptions::demo(3_600.0);
+    options.latency = std::time::Duration::from_millis(100);
+    options.max_in_flight = Some(4);
+    let sim = common::simulator_with(options).await;
+    let http = reqwest::Client::new();
+    let url = format!("{}api/publishers?api-version=2017-10-31", sim.base_url());
+    let answers = futures::future::join_all((0..10).map(|_| http.get(&url).send())).await;
+    let refused: Vec<_> = answers
+        .iter()
+        .filter_map(|a| a.as_ref().ok())
+        .filter(|a| a.status().as_u16() == 429)
+        .collect();
+    assert!(!refused.is_empty(), "some of 10 at once are over 4");
+    assert!(
+        refused
+            .iter()
+            .all(|a| a.headers().contains_key("retry-after"))
+    );
+    assert_eq!(sim.overload_refusals(), refused.len() as u64);
+    // A fixed bound of 2 stays under it.
+    let mut settings = common::fast_settings(&sim);
+    settings.max_concurrency = 2;
+    settings.concurrency_ceiling = 2;
+    let client = common::client_with(settings, common::credentials(&sim));
+    let before = sim.overload_refusals();
+    let statuses = futures::future::join_all(
+        [
+            "contoso-vm",
+            "contoso-analytics",
+            "contoso-gateway",
+            "contoso-vm",
+        ]
+        .iter()
+        .map(|o| client.offer_status("contoso", o)),
+    )
+    .await;
+    assert!(statuses.iter().all(Result::is_ok), "{statuses:?}");
+    assert_eq!(sim.overload_refusals(), before);
+    sim.stop().await;
+}

@@ -1,7 +1,9 @@
 //! How many requests go out at once. The bound adapts (AIMD): it grows while answers come back
-//! fast and clean (doubling per round trip at first, then by one per round trip), and shrinks
-//! by a third on a 429, a 503, or answers slowing to twice the fastest seen, never below one
-//! nor above the configured maximum. With the maximum equal to the start it is a fixed bound.
+//! as fast as the fastest seen (half as many again per round trip at first, then one more per
+//! round trip),
+//! stops growing once their slowness says requests queue at the service, and shrinks by a third
+//! on a 429, a 503, or answers so slow that many must be queued; never below one nor above the
+//! configured maximum. With the maximum equal to the start it is a fixed bound.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -112,29 +114,57 @@ impl Limiter {
     }
 
     fn adapt(&self, state: &mut State, outcome: Outcome, now: Instant) {
-        let slowed = match outcome {
+        // A few milliseconds either way are noise, not load.
+        let slack = Duration::from_millis(3);
+        let pace = match outcome {
             Outcome::Answered(took) => {
                 let fastest = state.fastest.map_or(took, |f| f.min(took));
                 state.fastest = Some(fastest);
-                // Twice the fastest, and more than a few milliseconds of noise.
-                took > fastest * 2 && took > fastest + Duration::from_millis(5)
+                // How many requests wait at the service, judging by how much slower than the
+                // fastest this answer came (Vegas): a few is fine, more means it fills up.
+                let queued = state.limit * (1.0 - fastest.as_secs_f64() / took.as_secs_f64());
+                if took <= fastest + slack || queued < 2.0 {
+                    Pace::Clean
+                } else if queued <= (state.limit / 4.0).max(4.0) {
+                    Pace::Slowing
+                } else {
+                    Pace::Overloaded
+                }
             }
-            Outcome::Overloaded => true,
+            Outcome::Overloaded => Pace::Overloaded,
             Outcome::Neutral => return,
         };
-        if slowed {
-            let window = state.fastest.unwrap_or(Duration::from_millis(50));
-            if state.last_decrease.is_none_or(|at| now - at >= window) {
-                state.limit = (state.limit * 2.0 / 3.0).max(1.0);
-                state.slow_start = false;
-                state.last_decrease = Some(now);
+        match pace {
+            // Half a place per clean answer: half as many again per round trip, so a service
+            // that fills up says so (slower answers) before the bound overshoots it by much.
+            Pace::Clean if state.slow_start => {
+                state.limit = (state.limit + 0.5).min(self.max as f64);
             }
-        } else if state.slow_start {
-            state.limit = (state.limit + 1.0).min(self.max as f64);
-        } else {
-            state.limit = (state.limit + 1.0 / state.limit).min(self.max as f64);
+            Pace::Clean => {
+                state.limit = (state.limit + 1.0 / state.limit).min(self.max as f64);
+            }
+            // Answers slowing down: the service is filling up; growing stops here.
+            Pace::Slowing => state.slow_start = false,
+            Pace::Overloaded => {
+                state.slow_start = false;
+                let window = state.fastest.unwrap_or(Duration::from_millis(50));
+                if state.last_decrease.is_none_or(|at| now - at >= window) {
+                    state.limit = (state.limit * 2.0 / 3.0).max(1.0);
+                    state.last_decrease = Some(now);
+                }
+            }
         }
     }
+}
+
+/// What an answer says of the service's load.
+enum Pace {
+    /// As fast as the fastest: room for more.
+    Clean,
+    /// Somewhat slower (a few requests queue): filling up, hold.
+    Slowing,
+    /// Much slower (many queue), or a 429/503: too much, back off.
+    Overloaded,
 }
 
 impl Permit<'_> {
@@ -173,10 +203,14 @@ mod tests {
                 .unwrap()
                 .done_at(Outcome::Answered(ms(took)), at);
         };
-        for _ in 0..20 {
+        for _ in 0..40 {
             answer(&limiter, 50, t0);
         }
-        assert_eq!(limiter.limit(), 24, "slow start: one more per clean answer");
+        assert_eq!(
+            limiter.limit(),
+            24,
+            "slow start: half a place per clean answer"
+        );
         limiter
             .try_acquire()
             .unwrap()
@@ -194,7 +228,9 @@ mod tests {
             answer(&limiter, 50, t0 + ms(20));
         }
         assert_eq!(limiter.limit(), 17);
-        // Answers slowing to more than twice the fastest count as overload.
+        // Somewhat slower answers stop the growth; much slower ones count as overload.
+        answer(&limiter, 60, t0 + ms(60));
+        assert_eq!(limiter.limit(), 17);
         answer(&limiter, 200, t0 + ms(100));
         assert_eq!(limiter.limit(), 11);
         // Never above the maximum, never below one.

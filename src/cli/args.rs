@@ -182,6 +182,10 @@ pub struct SimulateArgs {
     /// Latency added to every answer, e.g. 50ms
     #[arg(long, value_parser = humantime::parse_duration, default_value = "0s")]
     pub latency: std::time::Duration,
+    /// The most requests answered at once: more are refused with 429 + Retry-After, and answers
+    /// slow down past half of it (a service near capacity)
+    #[arg(long, value_name = "N")]
+    pub max_in_flight: Option<usize>,
     /// Share of API answers replaced by a fault (429, 5xx, HTML page, slow, dropped, truncated), 0 to 1
     #[arg(long, default_value_t = 0.0)]
     pub chaos: f64,

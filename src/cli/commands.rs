@@ -64,7 +64,9 @@ pub async fn offers(ctx: &Context, out: &Reporter) -> Exit {
             ),
         );
     }
-    let limit = ctx.config.api.concurrency.max(1);
+    // The client's bound paces the requests (it adapts up to `max_concurrency`); the stream
+    // only keeps that many asked for.
+    let limit = ctx.config.api.max_concurrency.max(1);
     let results: Vec<_> = futures::stream::iter(ctx.config.offers.iter())
         .map(|o| async move { (o, ctx.backend(o).status(&o.id).await) })
         .buffered(limit)

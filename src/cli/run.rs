@@ -287,6 +287,7 @@ async fn simulate(args: crate::cli::SimulateArgs) -> Exit {
         seed,
         require_version,
         require_schema_host,
+        max_in_flight,
     } = args;
     if !addr.ip().is_loopback() {
         write_err(&format!(
@@ -303,6 +304,7 @@ async fn simulate(args: crate::cli::SimulateArgs) -> Exit {
         .offers
         .extend(crate::sim::catalogue::bench_offers(offers));
     options.latency = latency;
+    options.max_in_flight = max_in_flight.filter(|&n| n > 0);
     options.strictness = crate::sim::ingestion::Strictness {
         require_version,
         require_schema_host,

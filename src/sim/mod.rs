@@ -50,6 +50,9 @@ pub struct SimOptions {
     pub persist: Option<PathBuf>,
     /// Faults injected into `/api` answers.
     pub chaos: Option<Chaos>,
+    /// The most requests the service answers at once; more are refused with 429 (and answers
+    /// slow down past half of it).
+    pub max_in_flight: Option<usize>,
     /// Where the service's time comes from: the system clock, or a manual one tests advance.
     pub clock: Clock,
     /// The products the Product Ingestion API serves.
@@ -75,6 +78,7 @@ impl SimOptions {
             static_token: None,
             persist: None,
             chaos: None,
+            max_in_flight: None,
             clock: Clock::System,
             products: catalogue::demo_products(),
             strictness: ingestion::Strictness::default(),
@@ -132,6 +136,9 @@ impl Simulator {
             client_secret: options.client_secret,
             persist: options.persist,
             chaos: options.chaos.map(chaos::ChaosEngine::new),
+            in_flight: std::sync::atomic::AtomicUsize::new(0),
+            max_in_flight: options.max_in_flight,
+            overload_refusals: std::sync::atomic::AtomicU64::new(0),
             clock: options.clock,
         });
         // Paths are normalised before routing (a router's own layers run after it).
@@ -188,6 +195,13 @@ impl Simulator {
     /// Reads or changes the simulated Product Ingestion service.
     pub fn with_ingestion<R>(&self, f: impl FnOnce(&mut ingestion::IngestionSim) -> R) -> R {
         f(&mut self.shared.lock_ingestion())
+    }
+
+    /// Requests refused with 429 for being over `max_in_flight`, so far.
+    pub fn overload_refusals(&self) -> u64 {
+        self.shared
+            .overload_refusals
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The faults chaos mode injected so far.

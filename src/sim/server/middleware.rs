@@ -18,11 +18,46 @@ use crate::sim::model::shim_error;
 
 type Sim = State<Arc<Shared>>;
 
+/// One request in flight, counted until its answer is sent.
+struct InFlight<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// Every request: counted, delayed by the configured latency, answered with a correlation id.
+/// With `--max-in-flight N`, the service behaves as one near capacity: past half of N requests
+/// in flight its answers slow down (twice the latency at N), and beyond N it refuses with 429
+/// and `Retry-After`.
 pub(super) async fn count_and_delay(State(sh): Sim, req: Request, next: Next) -> Response {
+    use std::sync::atomic::Ordering;
     sh.lock().total_requests += 1;
-    if !sh.latency.is_zero() {
-        tokio::time::sleep(sh.latency).await;
+    let now_in = sh.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+    let _in_flight = InFlight(&sh.in_flight);
+    let mut delay = sh.latency;
+    if let Some(max) = sh.max_in_flight {
+        if now_in > max {
+            sh.overload_refusals.fetch_add(1, Ordering::Relaxed);
+            let mut refused = error(
+                429,
+                "TooManyRequests",
+                "Too many requests in flight; retry after the time given in Retry-After.",
+            );
+            refused.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                HeaderValue::from_static("1"),
+            );
+            return refused;
+        }
+        let half = (max / 2).max(1);
+        if now_in > half {
+            delay += sh.latency.mul_f64((now_in - half) as f64 / half as f64);
+        }
+    }
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
     }
     let mut response = next.run(req).await;
     if let Ok(v) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {

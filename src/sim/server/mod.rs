@@ -38,6 +38,11 @@ pub(super) struct Shared {
     pub persist: Option<PathBuf>,
     pub chaos: Option<ChaosEngine>,
     pub clock: Clock,
+    /// Requests being answered now, and the most the service takes (`--max-in-flight`).
+    pub in_flight: std::sync::atomic::AtomicUsize,
+    pub max_in_flight: Option<usize>,
+    /// Requests refused with 429 for being over `max_in_flight`.
+    pub overload_refusals: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {
