@@ -121,7 +121,6 @@ pub enum HeadlessCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Follow every unfinished operation (from the state store) to its end, or one by its URL
     /// Past operations (of one offer, or all) with their durations and outcomes
     History {
         /// Only this offer (PUBLISHER/OFFER)
@@ -154,6 +153,7 @@ pub enum HeadlessCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Follow every unfinished operation (from the state store) to its end, or one by its URL
     Watch {
         /// Only these offers (PUBLISHER/OFFER); one with nothing recorded is looked up at the
         /// service (a publish started from the portal or another machine)
