@@ -217,6 +217,8 @@ impl StateStore {
         // process (not of the machine's power, which costs an fsync per poll).
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // A small page cache: the store is small and read rarely; memory matters more.
+        conn.pragma_update(None, "cache_size", -256)?;
         Ok(conn)
     }
 
