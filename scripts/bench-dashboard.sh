@@ -25,25 +25,28 @@ cleanup() {
 trap cleanup EXIT
 
 # A slow simulator (time scale 1): the publishes stay in flight for days.
-OFFERDECK_DATA_DIR=$WORK/sim "$BIN" simulate --addr 127.0.0.1:$PORT --time-scale 1 --offers $OFFERS >/dev/null &
+OFFERDECK_DATA_DIR=$WORK/sim "$BIN" simulate --addr 127.0.0.1:$PORT --time-scale 1 --offers $((2 * OFFERS)) >/dev/null &
 SIM=$!
 sleep 1
 
-config() { # $1 = file
+config() { # $1 = file, $2 = the first offer's number (the watched set and the idle set differ)
   {
     printf '[api]\nbase_url = "http://127.0.0.1:%s"\npoll_interval = "5s"\n' "$PORT"
     printf '[auth]\ntenant_id = "t"\nclient_id = "offerdeck-demo"\nclient_secret_env = "OFFERDECK_DEMO_SECRET"\nauthority = "http://127.0.0.1:%s"\n' "$PORT"
-    for i in $(seq -f '%04g' 1 $OFFERS); do
+    for i in $(seq -f '%04g' "$2" $(($2 + OFFERS - 1))); do
       printf '[[offers]]\npublisher = "bench"\noffer = "offer-%s"\nnotification_emails = ["ops@bench.com"]\n' "$i"
     done
   } > "$1"
 }
-config "$WORK/config.toml"
+config "$WORK/watching.toml" 1
+# The idle set: offers nothing ever ran on (the watched ones run at the service, and the
+# dashboard would find and follow them).
+config "$WORK/idle.toml" $((OFFERS + 1))
 
 # The watched set: 50 publishes recorded in their own data folder.
 mkdir -p "$WORK/watching" "$WORK/idle"
 for i in $(seq -f '%04g' 1 $OFFERS); do
-  OFFERDECK_DATA_DIR=$WORK/watching "$BIN" --config "$WORK/config.toml" publish "bench/offer-$i" >/dev/null 2>&1
+  OFFERDECK_DATA_DIR=$WORK/watching "$BIN" --config "$WORK/watching.toml" publish "bench/offer-$i" >/dev/null 2>&1
 done
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -53,7 +56,7 @@ measure() { # $1 = data dir name; prints "cpu% rss_kib first_frame_ms"
   local data=$WORK/$1
   rm -f "$data/logs/offerdeck.log"
   tmux new-session -d -s od-bench -x 160 -y 60 \
-    "OFFERDECK_DATA_DIR=$data OFFERDECK_DEMO_SECRET=demo-secret $BIN --config $WORK/config.toml"
+    "OFFERDECK_DATA_DIR=$data OFFERDECK_DEMO_SECRET=demo-secret $BIN --config $WORK/$1.toml"
   sleep 3 # start-up and the first round of requests are not part of the steady state
   local pid
   pid=$(tmux display-message -p -t od-bench '#{pane_pid}')
