@@ -284,6 +284,8 @@ async fn follow_all(ctx: &Context, out: &Reporter, operations: Vec<Operation>) -
     let (tx, mut rx) = mpsc::channel::<FollowEvent>(64);
     let cancel = CancellationToken::new();
     let policies = crate::ops::FollowPolicies::from_config(&ctx.config);
+    // One webhook client for every operation's notice.
+    let notifier = crate::notify::Notifier::from_config(&ctx.config.notify);
     let mut remaining = operations.len();
     let mut followers = tokio::task::JoinSet::new();
     for operation in operations {
@@ -366,7 +368,7 @@ async fn follow_all(ctx: &Context, out: &Reporter, operations: Vec<Operation>) -
                 if error.is_none()
                     && let Some(notice) = crate::notify::Notice::of(&operation)
                 {
-                    notify(ctx, out, &notice).await;
+                    notify(ctx, out, notifier.as_ref(), &notice).await;
                 }
             }
         }
@@ -376,7 +378,12 @@ async fn follow_all(ctx: &Context, out: &Reporter, operations: Vec<Operation>) -
 
 /// What the dashboard does when an operation ends, for `--wait` and `watch`: the desktop
 /// notification when stderr is a terminal, the webhook and the command of `[notify]`.
-async fn notify(ctx: &Context, out: &Reporter, notice: &crate::notify::Notice) {
+async fn notify(
+    ctx: &Context,
+    out: &Reporter,
+    notifier: Option<&crate::notify::Notifier>,
+    notice: &crate::notify::Notice,
+) {
     use std::io::{IsTerminal, Write};
     if ctx.config.notify.desktop && std::io::stderr().is_terminal() {
         let mut err = std::io::stderr();
@@ -384,7 +391,7 @@ async fn notify(ctx: &Context, out: &Reporter, notice: &crate::notify::Notice) {
             .write_all(notice.desktop_escapes().as_bytes())
             .and_then(|()| err.flush());
     }
-    if let Some(notifier) = crate::notify::Notifier::from_config(&ctx.config.notify) {
+    if let Some(notifier) = notifier {
         for problem in notifier.send(notice).await {
             out.note(&format!("warning: {problem}"));
         }

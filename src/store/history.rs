@@ -196,9 +196,25 @@ pub fn insert_calls(
     Ok(())
 }
 
+/// A log line read as (time, text, error), kept when its time reads.
+fn push(
+    entries: &mut Vec<crate::domain::log::LogEntry>,
+    kind: crate::domain::log::LogKind,
+    (at, text, error): (String, String, bool),
+) {
+    if let Some(at) = parse_time(&at) {
+        entries.push(crate::domain::log::LogEntry {
+            at,
+            kind,
+            text: crate::text::sanitize_line(&text),
+            error,
+        });
+    }
+}
+
 /// The newest `limit` lines of the event log: requests and operation changes, newest first.
 pub fn log(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<crate::domain::log::LogEntry>> {
-    use crate::domain::log::{LogEntry, LogKind};
+    use crate::domain::log::LogKind;
     let mut entries = Vec::new();
     let mut calls = conn.prepare_cached(
         "SELECT at, method, path, status, duration_ms, correlation_id, error
@@ -230,15 +246,7 @@ pub fn log(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<crate::domai
         ))
     })?;
     for row in rows {
-        let (at, text, error) = row?;
-        if let Some(at) = parse_time(&at) {
-            entries.push(LogEntry {
-                at,
-                kind: LogKind::Call,
-                text: crate::text::sanitize_line(&text),
-                error,
-            });
-        }
+        push(&mut entries, LogKind::Call, row?);
     }
     let mut changes = conn.prepare_cached(
         "SELECT at, offer, kind, status, step_name, failure FROM transitions
@@ -262,15 +270,7 @@ pub fn log(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<crate::domai
         Ok((r.get::<_, String>(0)?, text, failure.is_some()))
     })?;
     for row in rows {
-        let (at, text, error) = row?;
-        if let Some(at) = parse_time(&at) {
-            entries.push(LogEntry {
-                at,
-                kind: LogKind::Change,
-                text: crate::text::sanitize_line(&text),
-                error,
-            });
-        }
+        push(&mut entries, LogKind::Change, row?);
     }
     entries.sort_by_key(|e| std::cmp::Reverse(e.at));
     entries.truncate(limit);

@@ -10,7 +10,9 @@
 
 pub mod history;
 mod legacy_json;
+mod open;
 mod schema;
+mod writes;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -20,6 +22,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::domain::{OfferId, Operation, StartFailure};
+use open::{BUSY_RETRIES, busy_pause, is_busy};
 
 /// The database's file name in the data folder.
 pub const DB_FILE: &str = "offerdeck.db";
@@ -58,34 +61,6 @@ pub(crate) fn stamp(t: DateTime<Utc>) -> String {
 /// An offer as a key: offer ids compare without regard to case.
 fn offer_key(offer: &OfferId) -> String {
     offer.to_string().to_lowercase()
-}
-
-fn is_busy(e: &rusqlite::Error) -> bool {
-    matches!(
-        e.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-    )
-}
-
-/// Tries after an immediate "busy": at most this many, paced by `busy_pause`.
-const BUSY_RETRIES: u32 = 40;
-
-/// 5 ms, growing to 100 ms: about three seconds in all.
-fn busy_pause(attempt: u32) -> Duration {
-    Duration::from_millis((5 * u64::from(attempt)).min(100))
-}
-
-/// Why the database could not be opened, and whether trying again may help.
-struct OpenError {
-    error: StoreError,
-    busy: bool,
-}
-
-fn is_corruption(e: &rusqlite::Error) -> bool {
-    matches!(
-        e.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
-    )
 }
 
 impl StateStore {
@@ -174,128 +149,6 @@ impl StateStore {
         }
     }
 
-    /// Opens the database; one that is not a database is moved aside (never overwritten) and a
-    /// new one started, and the user is told.
-    fn open_db(&self) -> Result<Connection, OpenError> {
-        let fail = |e: rusqlite::Error| OpenError {
-            busy: is_busy(&e),
-            error: self.err(e),
-        };
-        let plain = |error: StoreError| OpenError { error, busy: false };
-        std::fs::create_dir_all(&self.dir).map_err(|e| plain(self.err(e)))?;
-        let mut conn = match self.try_open() {
-            Err(e) if is_corruption(&e) => {
-                drop(e);
-                let aside = legacy_json::set_aside(&self.path, "corrupt")
-                    .map_err(|e| plain(self.err(e)))?;
-                for companion in ["-wal", "-shm"] {
-                    let mut name = self.path.clone().into_os_string();
-                    name.push(companion);
-                    let _ = std::fs::remove_file(PathBuf::from(name));
-                }
-                self.notice(format!(
-                    "the state store {} could not be read (not a database); it was moved aside to {} and a new one started (the operations in it go on at the service)",
-                    self.path.display(),
-                    aside.display()
-                ));
-                self.try_open().map_err(fail)?
-            }
-            other => other.map_err(fail)?,
-        };
-        match schema::migrate(&mut conn).map_err(fail)? {
-            Ok(()) => {}
-            Err(why) => return Err(plain(self.err(why))),
-        }
-        self.import_legacy(&mut conn)?;
-        Ok(conn)
-    }
-
-    fn try_open(&self) -> rusqlite::Result<Connection> {
-        let conn = Connection::open(&self.path)?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        // WAL: readers never wait for the writer; NORMAL: a commit survives a crash of the
-        // process (not of the machine's power, which costs an fsync per poll).
-        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        // A small page cache: the store is small and read rarely; memory matters more.
-        conn.pragma_update(None, "cache_size", -256)?;
-        Ok(conn)
-    }
-
-    /// Imports the JSON file of earlier versions once (the first process to open the
-    /// database does it), then keeps it beside as `operations.json.imported-<time>`.
-    fn import_legacy(&self, conn: &mut Connection) -> Result<(), OpenError> {
-        let sql = |e: rusqlite::Error| OpenError {
-            busy: is_busy(&e),
-            error: self.err(e),
-        };
-        let other = |e: String| OpenError {
-            error: self.err(e),
-            busy: false,
-        };
-        let legacy_path = self.dir.join(legacy_json::FILE);
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sql)?;
-        let done: Option<String> = tx
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'legacy_import'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(sql)?;
-        if done.is_some() {
-            return Ok(());
-        }
-        let found = legacy_json::read(&self.dir).map_err(|e| other(e.to_string()))?;
-        let mut imported = 0;
-        if let legacy_json::Legacy::Read(file) = &found {
-            for op in &file.operations {
-                write_operation(&tx, None, op, self.history_limit).map_err(sql)?;
-                imported += 1;
-            }
-            for failure in &file.failures {
-                write_failure(&tx, failure).map_err(sql)?;
-            }
-            for (offer, id) in &file.products {
-                tx.execute(
-                    "INSERT OR REPLACE INTO products (offer, id) VALUES (?1, ?2)",
-                    params![offer.to_lowercase(), id],
-                )
-                .map_err(sql)?;
-            }
-        }
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES ('legacy_import', ?1)",
-            params![stamp(Utc::now())],
-        )
-        .map_err(sql)?;
-        tx.commit().map_err(sql)?;
-        match found {
-            legacy_json::Legacy::Absent => {}
-            legacy_json::Legacy::Read(_) => {
-                match legacy_json::set_aside(&legacy_path, "imported") {
-                    Ok(kept) => {
-                        tracing::info!(imported, backup = %kept.display(), "imported the JSON state store")
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "imported the JSON state store, but could not rename it")
-                    }
-                }
-            }
-            legacy_json::Legacy::Unreadable(why) => {
-                let aside = legacy_json::set_aside(&legacy_path, "corrupt").map_err(other)?;
-                self.notice(format!(
-                    "the state store {} could not be read ({why}); it was moved aside to {} and a new one started (the operations in it go on at the service)",
-                    legacy_path.display(),
-                    aside.display()
-                ));
-            }
-        }
-        Ok(())
-    }
-
     /// Removes the temporary copies of the old JSON store that a process killed mid-write left
     /// behind. Returns how many were removed.
     pub fn clean_debris(&self) -> Result<usize, StoreError> {
@@ -360,7 +213,7 @@ impl StateStore {
                 )
                 .optional()?
                 .and_then(|json| serde_json::from_str(&json).ok());
-            if write_operation(&tx, existing.as_ref(), record, limit)? {
+            if writes::write_operation(&tx, existing.as_ref(), record, limit)? {
                 tx.commit()?;
             }
             Ok(())
@@ -370,7 +223,7 @@ impl StateStore {
     /// Records a start the service did not take (replacing the previous one of that offer and
     /// kind), so it is shown again after a restart.
     pub fn record_failure(&self, failure: &StartFailure) -> Result<(), StoreError> {
-        self.with_db(|conn| write_failure(conn, failure))
+        self.with_db(|conn| writes::write_failure(conn, failure))
     }
 
     /// The starts the service did not take, newer than any operation of their offer.
@@ -486,86 +339,6 @@ impl StateStore {
             .filter_map(|json| serde_json::from_str(json).ok())
             .collect())
     }
-}
-
-/// Writes `record` over `existing` (the stored version, if any); returns whether anything was
-/// written. A follower's copy may predate a cancel asked for by another process, or hold a
-/// later start time: the earliest start and any cancel request are kept.
-fn write_operation(
-    conn: &Connection,
-    existing: Option<&Operation>,
-    record: &Operation,
-    history_limit: usize,
-) -> rusqlite::Result<bool> {
-    let mut merged = record.clone();
-    if let Some(old) = existing {
-        merged.started_at = old.started_at.min(record.started_at);
-        merged.cancel_requested_at = record.cancel_requested_at.or(old.cancel_requested_at);
-        if old == &merged {
-            return Ok(false);
-        }
-    }
-    let json = serde_json::to_string(&merged)
-        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    conn.execute(
-        "INSERT INTO operations (pointer, kind, offer, backend, started_at, updated_at, finished, record)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-         ON CONFLICT (pointer, kind) DO UPDATE SET
-           offer = excluded.offer, backend = excluded.backend, started_at = excluded.started_at,
-           updated_at = excluded.updated_at, finished = excluded.finished, record = excluded.record",
-        params![
-            merged.pointer.as_str(),
-            merged.kind.as_str(),
-            offer_key(&merged.offer),
-            merged.backend.as_str(),
-            stamp(merged.started_at),
-            stamp(merged.updated_at),
-            merged.finished,
-            json
-        ],
-    )?;
-    if existing.is_none_or(|old| history::Transition::of(old) != history::Transition::of(&merged)) {
-        history::Transition::of(&merged).insert(conn, &merged)?;
-    }
-    if merged.finished {
-        prune(conn, history_limit)?;
-    }
-    Ok(true)
-}
-
-fn write_failure(conn: &Connection, failure: &StartFailure) -> rusqlite::Result<()> {
-    let json = serde_json::to_string(failure)
-        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    conn.execute(
-        "INSERT OR REPLACE INTO failures (offer, kind, at, record) VALUES (?1, ?2, ?3, ?4)",
-        params![
-            offer_key(&failure.offer),
-            failure.kind.as_str(),
-            stamp(failure.at),
-            json
-        ],
-    )?;
-    Ok(())
-}
-
-/// Keeps every unfinished operation and the newest `limit` finished ones, with their
-/// transitions.
-fn prune(conn: &Connection, limit: usize) -> rusqlite::Result<()> {
-    let dropped = conn.execute(
-        "DELETE FROM operations WHERE rowid IN (
-            SELECT rowid FROM operations WHERE finished = 1
-            ORDER BY updated_at DESC LIMIT -1 OFFSET ?1)",
-        params![limit as i64],
-    )?;
-    if dropped > 0 {
-        conn.execute(
-            "DELETE FROM transitions WHERE NOT EXISTS (
-                SELECT 1 FROM operations o
-                WHERE o.pointer = transitions.pointer AND o.kind = transitions.kind)",
-            [],
-        )?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -144,17 +144,7 @@ impl Executor {
                 });
             }
             Effect::Open(url) => {
-                tokio::spawn(async move {
-                    let opened = tokio::task::spawn_blocking({
-                        let url = url.clone();
-                        move || open_page(&url)
-                    })
-                    .await
-                    .unwrap_or_else(|e| Err(e.to_string()));
-                    if let Err(why) = opened {
-                        let _ = tx.send(Msg::OpenFailed { url, why }).await;
-                    }
-                });
+                tokio::spawn(open_reporting(url, tx));
             }
             Effect::OpenOffer { offer, backend } => {
                 let backend = self.backends.get(backend).clone();
@@ -166,15 +156,7 @@ impl Executor {
                             CPP_PORTAL.into()
                         }
                     };
-                    let opened = tokio::task::spawn_blocking({
-                        let url = url.clone();
-                        move || open_page(&url)
-                    })
-                    .await
-                    .unwrap_or_else(|e| Err(e.to_string()));
-                    if let Err(why) = opened {
-                        let _ = tx.send(Msg::OpenFailed { url, why }).await;
-                    }
+                    open_reporting(url, tx).await;
                 });
             }
             // Written to the terminal by the drawing loop, between frames.
@@ -292,6 +274,19 @@ impl Executor {
     /// Stops every follower (the operations go on at the service).
     pub fn shutdown(&self) {
         self.root.cancel();
+    }
+}
+
+/// Opens a page off the async threads; says so when it could not.
+async fn open_reporting(url: String, tx: mpsc::Sender<Msg>) {
+    let opened = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || open_page(&url)
+    })
+    .await
+    .unwrap_or_else(|e| Err(e.to_string()));
+    if let Err(why) = opened {
+        let _ = tx.send(Msg::OpenFailed { url, why }).await;
     }
 }
 

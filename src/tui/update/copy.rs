@@ -110,46 +110,6 @@ impl App {
         vec![Effect::Open(url)]
     }
 
-    /// The event log's keys: `/` types a filter, Enter keeps it, Esc clears it or closes.
-    pub(super) fn on_log(&mut self, action: Action) -> Vec<Effect> {
-        let Overlay::Log(log) = &mut self.overlay else {
-            return Vec::new();
-        };
-        match action {
-            Action::Filter => log.typing = true,
-            Action::Accept => log.typing = false,
-            Action::Discard => {
-                log.typing = false;
-                log.filter = crate::tui::input::TextInput::default();
-            }
-            Action::DeleteBack => log.filter.backspace(),
-            Action::DeleteForward => log.filter.delete(),
-            Action::DeleteWord => log.filter.delete_word(),
-            Action::ClearToStart => log.filter.clear_to_start(),
-            Action::ClearToEnd => log.filter.clear_to_end(),
-            Action::CursorHome => log.filter.home(),
-            Action::CursorEnd => log.filter.end(),
-            Action::CursorLeft => log.filter.left(),
-            Action::CursorRight => log.filter.right(),
-            Action::Close => self.overlay = Overlay::None,
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    /// The event log arrived: into the open log, and its problems into the error history.
-    pub(super) fn on_log_loaded(
-        &mut self,
-        entries: Vec<crate::domain::log::LogEntry>,
-    ) -> Vec<Effect> {
-        self.past_errors = entries.iter().filter(|e| e.error).cloned().collect();
-        if let Overlay::Log(log) = &mut self.overlay {
-            log.entries = entries;
-            log.loading = false;
-        }
-        Vec::new()
-    }
-
     /// No desktop to open a page on: the URL is shown, and copied.
     pub(super) fn on_open_failed(&mut self, url: String, why: String) -> Vec<Effect> {
         let copied = if self.clipboard { " (copied)" } else { "" };

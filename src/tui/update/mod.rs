@@ -1,13 +1,16 @@
 //! The one step: `update(state, message, now) -> effects`. Pure: no I/O, no clock, no terminal.
 //! Keys (`keys.rs`), background reports (`reports.rs`) and adoption of stored operations
-//! (`adopt.rs`) each have a room of their own.
+//! (`adopt.rs`) each have a room of their own; so do asking before a start (`start.rs`), the
+//! offer picker, the mouse, copy and open, and the event log.
 
 mod adopt;
 mod copy;
 mod keys;
+mod log;
 mod mouse;
 mod picker;
 mod reports;
+mod start;
 
 use chrono::{DateTime, Utc};
 

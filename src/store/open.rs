@@ -1,0 +1,163 @@
+//! Opening the database: created and migrated on first use, the JSON store of earlier versions
+//! imported once, a file that is not a database moved aside (never overwritten), and SQLite's
+//! immediate "busy" answers told apart so they can be tried again.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::Utc;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{BUSY_TIMEOUT, StateStore, StoreError, legacy_json, schema, stamp, writes};
+
+pub(super) fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+/// Tries after an immediate "busy": at most this many, paced by `busy_pause`.
+pub(super) const BUSY_RETRIES: u32 = 40;
+
+/// 5 ms, growing to 100 ms: about three seconds in all.
+pub(super) fn busy_pause(attempt: u32) -> Duration {
+    Duration::from_millis((5 * u64::from(attempt)).min(100))
+}
+
+/// Why the database could not be opened, and whether trying again may help.
+pub(super) struct OpenError {
+    pub(super) error: StoreError,
+    pub(super) busy: bool,
+}
+
+pub(super) fn is_corruption(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
+    )
+}
+
+impl StateStore {
+    /// Opens the database; one that is not a database is moved aside (never overwritten) and a
+    /// new one started, and the user is told.
+    pub(super) fn open_db(&self) -> Result<Connection, OpenError> {
+        let fail = |e: rusqlite::Error| OpenError {
+            busy: is_busy(&e),
+            error: self.err(e),
+        };
+        let plain = |error: StoreError| OpenError { error, busy: false };
+        std::fs::create_dir_all(&self.dir).map_err(|e| plain(self.err(e)))?;
+        let mut conn = match self.try_open() {
+            Err(e) if is_corruption(&e) => {
+                drop(e);
+                let aside = legacy_json::set_aside(&self.path, "corrupt")
+                    .map_err(|e| plain(self.err(e)))?;
+                for companion in ["-wal", "-shm"] {
+                    let mut name = self.path.clone().into_os_string();
+                    name.push(companion);
+                    let _ = std::fs::remove_file(PathBuf::from(name));
+                }
+                self.notice(format!(
+                    "the state store {} could not be read (not a database); it was moved aside to {} and a new one started (the operations in it go on at the service)",
+                    self.path.display(),
+                    aside.display()
+                ));
+                self.try_open().map_err(fail)?
+            }
+            other => other.map_err(fail)?,
+        };
+        match schema::migrate(&mut conn).map_err(fail)? {
+            Ok(()) => {}
+            Err(why) => return Err(plain(self.err(why))),
+        }
+        self.import_legacy(&mut conn)?;
+        Ok(conn)
+    }
+
+    fn try_open(&self) -> rusqlite::Result<Connection> {
+        let conn = Connection::open(&self.path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // WAL: readers never wait for the writer; NORMAL: a commit survives a crash of the
+        // process (not of the machine's power, which costs an fsync per poll).
+        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // A small page cache: the store is small and read rarely; memory matters more.
+        conn.pragma_update(None, "cache_size", -256)?;
+        Ok(conn)
+    }
+
+    /// Imports the JSON file of earlier versions once (the first process to open the
+    /// database does it), then keeps it beside as `operations.json.imported-<time>`.
+    fn import_legacy(&self, conn: &mut Connection) -> Result<(), OpenError> {
+        let sql = |e: rusqlite::Error| OpenError {
+            busy: is_busy(&e),
+            error: self.err(e),
+        };
+        let other = |e: String| OpenError {
+            error: self.err(e),
+            busy: false,
+        };
+        let legacy_path = self.dir.join(legacy_json::FILE);
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let done: Option<String> = tx
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'legacy_import'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sql)?;
+        if done.is_some() {
+            return Ok(());
+        }
+        let found = legacy_json::read(&self.dir).map_err(|e| other(e.to_string()))?;
+        let mut imported = 0;
+        if let legacy_json::Legacy::Read(file) = &found {
+            for op in &file.operations {
+                writes::write_operation(&tx, None, op, self.history_limit).map_err(sql)?;
+                imported += 1;
+            }
+            for failure in &file.failures {
+                writes::write_failure(&tx, failure).map_err(sql)?;
+            }
+            for (offer, id) in &file.products {
+                tx.execute(
+                    "INSERT OR REPLACE INTO products (offer, id) VALUES (?1, ?2)",
+                    params![offer.to_lowercase(), id],
+                )
+                .map_err(sql)?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('legacy_import', ?1)",
+            params![stamp(Utc::now())],
+        )
+        .map_err(sql)?;
+        tx.commit().map_err(sql)?;
+        match found {
+            legacy_json::Legacy::Absent => {}
+            legacy_json::Legacy::Read(_) => {
+                match legacy_json::set_aside(&legacy_path, "imported") {
+                    Ok(kept) => {
+                        tracing::info!(imported, backup = %kept.display(), "imported the JSON state store")
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "imported the JSON state store, but could not rename it")
+                    }
+                }
+            }
+            legacy_json::Legacy::Unreadable(why) => {
+                let aside = legacy_json::set_aside(&legacy_path, "corrupt").map_err(other)?;
+                self.notice(format!(
+                    "the state store {} could not be read ({why}); it was moved aside to {} and a new one started (the operations in it go on at the service)",
+                    legacy_path.display(),
+                    aside.display()
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,88 @@
+//! Writing operations and failures: an operation is merged with what the store has, written
+//! only when something changed, with a transition when a user would see the change; the
+//! history stays bounded.
+
+use rusqlite::{Connection, params};
+
+use super::{history, offer_key, stamp};
+use crate::domain::{Operation, StartFailure};
+
+/// Writes `record` over `existing` (the stored version, if any); returns whether anything was
+/// written. A follower's copy may predate a cancel asked for by another process, or hold a
+/// later start time: the earliest start and any cancel request are kept.
+pub(super) fn write_operation(
+    conn: &Connection,
+    existing: Option<&Operation>,
+    record: &Operation,
+    history_limit: usize,
+) -> rusqlite::Result<bool> {
+    let mut merged = record.clone();
+    if let Some(old) = existing {
+        merged.started_at = old.started_at.min(record.started_at);
+        merged.cancel_requested_at = record.cancel_requested_at.or(old.cancel_requested_at);
+        if old == &merged {
+            return Ok(false);
+        }
+    }
+    let json = serde_json::to_string(&merged)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    conn.execute(
+        "INSERT INTO operations (pointer, kind, offer, backend, started_at, updated_at, finished, record)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (pointer, kind) DO UPDATE SET
+           offer = excluded.offer, backend = excluded.backend, started_at = excluded.started_at,
+           updated_at = excluded.updated_at, finished = excluded.finished, record = excluded.record",
+        params![
+            merged.pointer.as_str(),
+            merged.kind.as_str(),
+            offer_key(&merged.offer),
+            merged.backend.as_str(),
+            stamp(merged.started_at),
+            stamp(merged.updated_at),
+            merged.finished,
+            json
+        ],
+    )?;
+    if existing.is_none_or(|old| history::Transition::of(old) != history::Transition::of(&merged)) {
+        history::Transition::of(&merged).insert(conn, &merged)?;
+    }
+    if merged.finished {
+        prune(conn, history_limit)?;
+    }
+    Ok(true)
+}
+
+pub(super) fn write_failure(conn: &Connection, failure: &StartFailure) -> rusqlite::Result<()> {
+    let json = serde_json::to_string(failure)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    conn.execute(
+        "INSERT OR REPLACE INTO failures (offer, kind, at, record) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            offer_key(&failure.offer),
+            failure.kind.as_str(),
+            stamp(failure.at),
+            json
+        ],
+    )?;
+    Ok(())
+}
+
+/// Keeps every unfinished operation and the newest `limit` finished ones, with their
+/// transitions.
+fn prune(conn: &Connection, limit: usize) -> rusqlite::Result<()> {
+    let dropped = conn.execute(
+        "DELETE FROM operations WHERE rowid IN (
+            SELECT rowid FROM operations WHERE finished = 1
+            ORDER BY updated_at DESC LIMIT -1 OFFSET ?1)",
+        params![limit as i64],
+    )?;
+    if dropped > 0 {
+        conn.execute(
+            "DELETE FROM transitions WHERE NOT EXISTS (
+                SELECT 1 FROM operations o
+                WHERE o.pointer = transitions.pointer AND o.kind = transitions.kind)",
+            [],
+        )?;
+    }
+    Ok(())
+}
