@@ -9,24 +9,7 @@ use offerdeck::backend::{Backend, IngestionBackend};
 use offerdeck::domain::{OfferId, OpKind};
 
 fn ingestion(sim: &offerdeck::sim::Simulator) -> Backend {
-    use offerdeck::api::ingestion_client::{DEFAULT_RESOURCE, DEFAULT_VERSION, IngestionClient};
-    use offerdeck::api::{Secret, TokenProvider, TokenSource};
-    let source = TokenSource::ClientCredentials {
-        authority: sim.base_url(),
-        tenant_id: "t".into(),
-        client_id: "offerdeck-demo".into(),
-        client_secret: Secret::new("demo-secret"),
-        resource: DEFAULT_RESOURCE.into(),
-    };
-    let http = offerdeck::api::client::http_client(Duration::from_secs(5), Duration::from_secs(10))
-        .unwrap();
-    let provider = TokenProvider::new(source, http).with_clock(sim.clock().clone());
-    let mut settings = common::fast_settings(sim);
-    settings.base_url = sim.base_url().join("rp/product-ingestion").unwrap();
-    settings.api_version = DEFAULT_VERSION.into();
-    Backend::Ingestion(IngestionBackend::new(
-        IngestionClient::new(settings, std::sync::Arc::new(provider)).unwrap(),
-    ))
+    Backend::Ingestion(IngestionBackend::new(common::ingestion_client(sim)))
 }
 
 #[tokio::test]

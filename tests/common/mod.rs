@@ -170,3 +170,24 @@ pub async fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> b
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// offerdeck's own ingestion client against the simulator, with a token for the Graph audience
+/// read through the simulator's clock (so skipped hours expire and refresh it as in life).
+pub fn ingestion_client(sim: &Simulator) -> offerdeck::api::ingestion_client::IngestionClient {
+    use offerdeck::api::ingestion_client::{DEFAULT_RESOURCE, DEFAULT_VERSION, IngestionClient};
+    use offerdeck::api::{Secret, TokenProvider, TokenSource};
+    let source = TokenSource::ClientCredentials {
+        authority: sim.base_url(),
+        tenant_id: "test-tenant".into(),
+        client_id: "offerdeck-demo".into(),
+        client_secret: Secret::new("demo-secret"),
+        resource: DEFAULT_RESOURCE.into(),
+    };
+    let http = offerdeck::api::client::http_client(Duration::from_secs(5), Duration::from_secs(10))
+        .unwrap();
+    let provider = TokenProvider::new(source, http).with_clock(sim.clock().clone());
+    let mut settings = fast_settings(sim);
+    settings.base_url = sim.base_url().join("rp/product-ingestion").unwrap();
+    settings.api_version = DEFAULT_VERSION.into();
+    IngestionClient::new(settings, std::sync::Arc::new(provider)).unwrap()
+}
