@@ -23,6 +23,7 @@ fn config(offers: usize) -> Config {
             base_url: "https://cloudpartner.azure.com".parse().unwrap(),
             api_version: "2017-10-31".into(),
             poll_interval: std::time::Duration::from_secs(15),
+            poll_interval_max: std::time::Duration::from_secs(15),
             connect_timeout: std::time::Duration::from_secs(10),
             request_timeout: std::time::Duration::from_secs(60),
             max_retries: 4,
@@ -114,7 +115,10 @@ fn busy_app() -> App {
         app.update(
             Msg::Follow {
                 row,
-                event: FollowEvent::Changed(r),
+                event: FollowEvent::Changed {
+                    operation: r,
+                    next_poll: std::time::Duration::from_secs(15),
+                },
             },
             now,
         );
@@ -159,7 +163,10 @@ fn update(c: &mut Criterion) {
             black_box(app.update(
                 Msg::Follow {
                     row: i,
-                    event: FollowEvent::Changed(r),
+                    event: FollowEvent::Changed {
+                        operation: r,
+                        next_poll: std::time::Duration::from_secs(15),
+                    },
                 },
                 now,
             ));

@@ -31,7 +31,7 @@ sleep 1
 
 config() { # $1 = file, $2 = the first offer's number (the watched set and the idle set differ)
   {
-    printf '[api]\nbase_url = "http://127.0.0.1:%s"\npoll_interval = "5s"\n' "$PORT"
+    printf '[api]\nbase_url = "http://127.0.0.1:%s"\npoll_interval = "5s"\npoll_interval_max = "5s"\n' "$PORT"
     printf '[auth]\ntenant_id = "t"\nclient_id = "offerdeck-demo"\nclient_secret_env = "OFFERDECK_DEMO_SECRET"\nauthority = "http://127.0.0.1:%s"\n' "$PORT"
     for i in $(seq -f '%04g' "$2" $(($2 + OFFERS - 1))); do
       printf '[[offers]]\npublisher = "bench"\noffer = "offer-%s"\nnotification_emails = ["ops@bench.com"]\n' "$i"

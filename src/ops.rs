@@ -12,13 +12,17 @@ use crate::api::ApiError;
 use crate::api::retry::RetryPolicy;
 use crate::backend::Backend;
 use crate::clock::Clock;
-use crate::domain::{OfferId, OpKind, Operation, StartFailure};
+use crate::domain::{
+    Cadence, Estimate, Expectation, OfferId, OpKind, Operation, StartFailure, StepKey,
+};
 use crate::store::{StateStore, StoreError};
 
 /// How often and how patiently an operation is polled.
 #[derive(Debug, Clone, Copy)]
 pub struct FollowPolicy {
-    pub interval: Duration,
+    /// The wait between good polls: from `poll_interval` up to `poll_interval_max`, following
+    /// the work (see `domain::cadence`).
+    pub cadence: Cadence,
     /// The longest wait between polls while errors repeat.
     pub max_backoff: Duration,
     /// Polls failing in a row before giving up (the operation goes on at the service).
@@ -36,8 +40,8 @@ impl FollowPolicies {
     pub fn from_config(config: &crate::config::Config) -> FollowPolicies {
         use crate::domain::BackendKind;
         FollowPolicies {
-            cpp: FollowPolicy::every(config.poll_interval(BackendKind::Cpp)),
-            ingestion: FollowPolicy::every(config.poll_interval(BackendKind::Ingestion)),
+            cpp: FollowPolicy::adaptive(config.cadence(BackendKind::Cpp)),
+            ingestion: FollowPolicy::adaptive(config.cadence(BackendKind::Ingestion)),
         }
     }
 
@@ -50,10 +54,16 @@ impl FollowPolicies {
 }
 
 impl FollowPolicy {
+    /// Polls at one pace, whatever runs.
     pub fn every(interval: Duration) -> FollowPolicy {
+        FollowPolicy::adaptive(Cadence::fixed(interval))
+    }
+
+    /// Polls that follow the work, within the cadence's bounds.
+    pub fn adaptive(cadence: Cadence) -> FollowPolicy {
         FollowPolicy {
-            interval,
-            max_backoff: Duration::from_secs(300).max(interval),
+            cadence,
+            max_backoff: Duration::from_secs(300).max(cadence.floor),
             max_consecutive_errors: 8,
         }
     }
@@ -61,7 +71,7 @@ impl FollowPolicy {
     /// The waits after failed polls: from the poll interval, doubling up to `max_backoff`.
     fn retry(&self) -> RetryPolicy {
         RetryPolicy {
-            first: self.interval,
+            first: self.cadence.floor,
             cap: self.max_backoff,
             max_retries: self.max_consecutive_errors.saturating_sub(1),
             // Polls wait on the interval, not on Retry-After: no budget beyond the count.
@@ -73,10 +83,17 @@ impl FollowPolicy {
 /// News from a follower.
 #[derive(Debug, Clone)]
 pub enum FollowEvent {
-    /// The operation changed (status, step, progress or failure reason).
-    Changed(Operation),
+    /// The operation changed (status, step, progress or failure reason); the next poll comes
+    /// after `next_poll` (unless it finished).
+    Changed {
+        operation: Operation,
+        next_poll: Duration,
+    },
     /// A poll answered, and nothing a user would see changed (the data is fresh).
-    Polled(Operation),
+    Polled {
+        operation: Operation,
+        next_poll: Duration,
+    },
     /// A poll failed; the next one comes after `wait`.
     Retrying {
         operation: Operation,
@@ -273,8 +290,9 @@ pub async fn follow<M>(
     let mut waits = policy.retry().waits();
     // Said once per run of failed writes, not at every poll.
     let mut store_failing = false;
-    // Before the first poll: none; after a good one: the interval; after a failure: a backoff.
+    // Before the first poll: none; after a good one: the cadence's; after a failure: a backoff.
     let mut wait = Duration::ZERO;
+    let mut history = StepHistory::default();
     loop {
         if !wait.is_zero() {
             tokio::select! {
@@ -282,7 +300,7 @@ pub async fn follow<M>(
                     let _ = tx.send(wrap(FollowEvent::Stopped { operation, error: None })).await;
                     return;
                 }
-                _ = tokio::time::sleep(wait) => {}
+                _ = clock.sleep(wait) => {}
             }
         }
         let result = tokio::select! {
@@ -296,8 +314,15 @@ pub async fn follow<M>(
             Ok(seen) => {
                 failures = 0;
                 waits = policy.retry().waits();
-                wait = policy.interval;
-                let change = operation.apply(seen, clock.now());
+                let now = clock.now();
+                let change = operation.apply(seen, now);
+                wait = if policy.cadence.is_fixed() {
+                    policy.cadence.floor
+                } else {
+                    let past = history.of(store.as_ref(), &operation);
+                    let expected = Expectation::of(&operation, past.as_ref(), now);
+                    policy.cadence.next_wait(&operation, expected, now)
+                };
                 if change.durable
                     && let Some(store) = &store
                 {
@@ -323,9 +348,15 @@ pub async fn follow<M>(
                     }
                 }
                 let news = if change.visible {
-                    FollowEvent::Changed(operation.clone())
+                    FollowEvent::Changed {
+                        operation: operation.clone(),
+                        next_poll: wait,
+                    }
                 } else {
-                    FollowEvent::Polled(operation.clone())
+                    FollowEvent::Polled {
+                        operation: operation.clone(),
+                        next_poll: wait,
+                    }
                 };
                 if tx.send(wrap(news)).await.is_err() {
                     return;
@@ -374,6 +405,33 @@ pub async fn follow<M>(
         if tx.send(wrap(event)).await.is_err() {
             return;
         }
+    }
+}
+
+/// What the history says of the step a follower's operation runs: read once per step, not at
+/// every poll.
+#[derive(Default)]
+struct StepHistory {
+    step: Option<String>,
+    estimate: Option<Estimate>,
+}
+
+impl StepHistory {
+    fn of(&mut self, store: Option<&StateStore>, op: &Operation) -> Option<Estimate> {
+        let step = op.seen.current_step.as_ref().map(|s| &s.id);
+        if step != self.step.as_ref() {
+            self.step = step.cloned();
+            self.estimate = match (store, step) {
+                (Some(store), Some(step)) if op.kind != OpKind::Cancel => store
+                    .estimate(&StepKey::new(&op.offer, op.backend, op.kind, step))
+                    .unwrap_or_else(|e| {
+                        tracing::debug!(error = %e, "no estimate from the history");
+                        None
+                    }),
+                _ => None,
+            };
+        }
+        self.estimate
     }
 }
 

@@ -144,7 +144,10 @@ fn busy_app() -> App {
     app.update(
         Msg::Follow {
             row: 0,
-            event: FollowEvent::Changed(vm),
+            event: FollowEvent::Changed {
+                operation: vm,
+                next_poll: std::time::Duration::from_secs(15),
+            },
         },
         now,
     );
@@ -193,7 +196,10 @@ fn busy_app() -> App {
     app.update(
         Msg::Follow {
             row: 2,
-            event: FollowEvent::Changed(gw.clone()),
+            event: FollowEvent::Changed {
+                operation: gw.clone(),
+                next_poll: std::time::Duration::from_secs(15),
+            },
         },
         now,
     );
@@ -261,7 +267,10 @@ fn busy_app() -> App {
     app.update(
         Msg::Follow {
             row: 4,
-            event: FollowEvent::Changed(web),
+            event: FollowEvent::Changed {
+                operation: web,
+                next_poll: std::time::Duration::from_secs(15),
+            },
         },
         now,
     );
@@ -449,7 +458,10 @@ fn server_text_cannot_reach_the_terminal_raw() {
     app.update(
         Msg::Follow {
             row: 0,
-            event: FollowEvent::Changed(evil),
+            event: FollowEvent::Changed {
+                operation: evil,
+                next_poll: std::time::Duration::from_secs(15),
+            },
         },
         app.now,
     );
@@ -656,7 +668,10 @@ fn app_with_ingestion_rows(alpha_minutes: i64) -> App {
     app.update(
         Msg::Follow {
             row: alpha,
-            event: FollowEvent::Changed(running),
+            event: FollowEvent::Changed {
+                operation: running,
+                next_poll: std::time::Duration::from_secs(15),
+            },
         },
         now,
     );

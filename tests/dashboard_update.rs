@@ -163,7 +163,10 @@ fn an_accepted_publish_is_followed_to_signoff_then_go_live() {
     app.update(
         Msg::Follow {
             row: 0,
-            event: FollowEvent::Changed(running.clone()),
+            event: FollowEvent::Changed {
+                operation: running.clone(),
+                next_poll: std::time::Duration::from_secs(15),
+            },
         },
         t0(),
     );
@@ -179,7 +182,10 @@ fn an_accepted_publish_is_followed_to_signoff_then_go_live() {
     let effects = app.update(
         Msg::Follow {
             row: 0,
-            event: FollowEvent::Changed(ready.clone()),
+            event: FollowEvent::Changed {
+                operation: ready.clone(),
+                next_poll: std::time::Duration::from_secs(15),
+            },
         },
         t0(),
     );
@@ -315,7 +321,10 @@ fn a_failure_shows_its_reason_in_the_row_and_a_toast() {
     let effects = app.update(
         Msg::Follow {
             row: 0,
-            event: FollowEvent::Changed(failed),
+            event: FollowEvent::Changed {
+                operation: failed,
+                next_poll: std::time::Duration::from_secs(15),
+            },
         },
         t0(),
     );
@@ -408,7 +417,10 @@ fn a_cancel_is_a_request_on_the_running_publish_which_then_ends_canceled() {
     app.update(
         Msg::Follow {
             row: 0,
-            event: FollowEvent::Changed(polled),
+            event: FollowEvent::Changed {
+                operation: polled,
+                next_poll: std::time::Duration::from_secs(15),
+            },
         },
         t0(),
     );
@@ -419,7 +431,10 @@ fn a_cancel_is_a_request_on_the_running_publish_which_then_ends_canceled() {
     app.update(
         Msg::Follow {
             row: 0,
-            event: FollowEvent::Changed(canceled),
+            event: FollowEvent::Changed {
+                operation: canceled,
+                next_poll: std::time::Duration::from_secs(15),
+            },
         },
         t0(),
     );
@@ -614,7 +629,10 @@ fn stale_polls_and_poll_errors() {
     app.update(
         Msg::Follow {
             row: 0,
-            event: FollowEvent::Changed(old),
+            event: FollowEvent::Changed {
+                operation: old,
+                next_poll: std::time::Duration::from_secs(15),
+            },
         },
         t0(),
     );
@@ -1103,7 +1121,10 @@ fn staleness_is_visible_and_idle_offers_are_read_again() {
     app.update(
         Msg::Follow {
             row: 0,
-            event: FollowEvent::Polled(op),
+            event: FollowEvent::Polled {
+                operation: op,
+                next_poll: std::time::Duration::from_secs(15),
+            },
         },
         t0() + app.poll_interval * 4,
     );
@@ -1162,8 +1183,8 @@ fn an_ingestion_offer_has_no_e_mails_to_edit_and_its_confirm_says_who_is_notifie
 fn an_ingestion_row_is_judged_stale_by_its_own_poll_interval() {
     // Product Ingestion jobs are polled once a minute; CPP operations every 2 s here.
     let text = offerdeck::demo::DEMO_CONFIG.replace(
-        "poll_interval = \"2s\"    # against the real service, at least a minute",
-        "poll_interval = \"60s\"   # against the real service, at least a minute",
+        "poll_interval = \"2s\"    # against the real service, at least a minute (Microsoft's limit)\npoll_interval_max = \"2s\"",
+        "poll_interval = \"60s\"",
     );
     let config = offerdeck::config::parse(std::path::Path::new("demo.toml"), &text).unwrap();
     assert_eq!(
@@ -1201,6 +1222,46 @@ fn an_ingestion_row_is_judged_stale_by_its_own_poll_interval() {
     assert!(
         !app.is_stale(&app.rows[alpha]),
         "30 s is half an ingestion interval"
+    );
+}
+
+#[test]
+fn a_row_whose_follower_waits_longer_is_not_stale_before_its_next_poll() {
+    // Polls follow the work: while certification has days to go, the follower says it looks
+    // again in five minutes, and the row is fresh until that look is overdue.
+    let mut app = app();
+    publish_selected(&mut app);
+    let op = record(OpKind::Publish, "p1", Status::Running);
+    app.update(
+        Msg::Started {
+            row: 0,
+            kind: OpKind::Publish,
+            result: started(&op),
+        },
+        t0(),
+    );
+    app.update(
+        Msg::Follow {
+            row: 0,
+            event: FollowEvent::Polled {
+                operation: op,
+                next_poll: std::time::Duration::from_secs(300),
+            },
+        },
+        t0(),
+    );
+    app.update(Msg::Tick, t0() + chrono::Duration::minutes(4));
+    assert!(
+        !app.is_stale(&app.rows[0].clone()),
+        "the next poll is not due"
+    );
+    app.update(
+        Msg::Tick,
+        t0() + chrono::Duration::minutes(5) + app.poll_interval * 3,
+    );
+    assert!(
+        app.is_stale(&app.rows[0].clone()),
+        "the next poll is overdue"
     );
 }
 

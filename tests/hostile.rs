@@ -77,7 +77,7 @@ async fn hostile() -> SocketAddr {
 
 fn config(dir: &std::path::Path, api: SocketAddr) -> String {
     let text = format!(
-        "[api]\nbase_url = \"http://{api}\"\npoll_interval = \"100ms\"\nmax_retries = 0\n\
+        "[api]\nbase_url = \"http://{api}\"\npoll_interval = \"100ms\"\npoll_interval_max = \"100ms\"\nmax_retries = 0\n\
          [[offers]]\npublisher = \"p\"\noffer = \"o\"\n\
          [[offers]]\npublisher = \"p\"\noffer = \"broken\"\n\
          [[offers]]\npublisher = \"p\"\noffer = \"rejected\"\n"

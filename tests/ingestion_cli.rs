@@ -15,6 +15,7 @@ fn write_config(dir: &Path, sim: &Simulator) -> PathBuf {
         r#"[api]
 base_url = "http://{addr}"
 poll_interval = "50ms"
+poll_interval_max = "50ms"
 
 [auth]
 tenant_id = "demo-tenant"
@@ -25,6 +26,7 @@ authority = "http://{addr}"
 [ingestion]
 base_url = "http://{addr}/rp/product-ingestion"
 poll_interval = "50ms"
+poll_interval_max = "50ms"
 
 [ingestion.auth]
 tenant_id = "demo-tenant"
@@ -356,6 +358,7 @@ async fn an_ingestion_only_config_needs_no_cloud_partner_portal_credentials() {
             r#"[ingestion]
 base_url = "http://{addr}/rp/product-ingestion"
 poll_interval = "50ms"
+poll_interval_max = "50ms"
 
 [[offers]]
 publisher = "fabrikam"

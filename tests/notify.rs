@@ -36,6 +36,7 @@ fn config(
         r#"[ingestion]
 base_url = "http://{addr}/rp/product-ingestion"
 poll_interval = "50ms"
+poll_interval_max = "50ms"
 
 [ingestion.auth]
 tenant_id = "t"

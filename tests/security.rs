@@ -104,7 +104,7 @@ async fn a_token_from_a_command_never_leaks() {
     std::fs::write(
         &config,
         format!(
-            "[api]\nbase_url = \"{}\"\npoll_interval = \"100ms\"\n[auth]\ntoken_command = \"cat {}\"\n[[offers]]\npublisher = \"contoso\"\noffer = \"contoso-vm\"\n",
+            "[api]\nbase_url = \"{}\"\npoll_interval = \"100ms\"\npoll_interval_max = \"100ms\"\n[auth]\ntoken_command = \"cat {}\"\n[[offers]]\npublisher = \"contoso\"\noffer = \"contoso-vm\"\n",
             sim.base_url(),
             token_file.display()
         ),

@@ -99,7 +99,7 @@ async fn publish_everything(offers: usize, total: f64, seed: u64) {
                 }
             };
             let policy = FollowPolicy {
-                interval: Duration::from_millis(200),
+                cadence: offerdeck::domain::Cadence::fixed(Duration::from_millis(200)),
                 max_backoff: Duration::from_secs(2),
                 max_consecutive_errors: 20,
             };
@@ -195,7 +195,7 @@ async fn killed_mid_run_and_restarted_nothing_lost_nothing_twice() {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut config = format!(
-        "[api]\nbase_url = \"{}\"\npoll_interval = \"300ms\"\nrequest_timeout = \"500ms\"\n[auth]\ntenant_id = \"t\"\nclient_id = \"offerdeck-demo\"\nclient_secret_env = \"OFFERDECK_DEMO_SECRET\"\nauthority = \"{}\"\n",
+        "[api]\nbase_url = \"{}\"\npoll_interval = \"300ms\"\npoll_interval_max = \"300ms\"\nrequest_timeout = \"500ms\"\n[auth]\ntenant_id = \"t\"\nclient_id = \"offerdeck-demo\"\nclient_secret_env = \"OFFERDECK_DEMO_SECRET\"\nauthority = \"{}\"\n",
         sim.base_url(),
         sim.base_url()
     );

@@ -329,8 +329,8 @@ async fn follow_all(ctx: &Context, out: &Reporter, operations: Vec<Operation>) -
             return worse(exit, Exit::Failed);
         };
         match event {
-            FollowEvent::Changed(op) => out.emit(&Event::changed(&op)),
-            FollowEvent::Polled(_) => {}
+            FollowEvent::Changed { operation, .. } => out.emit(&Event::changed(&operation)),
+            FollowEvent::Polled { .. } => {}
             FollowEvent::Retrying {
                 operation,
                 attempt,

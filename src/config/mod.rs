@@ -44,7 +44,11 @@ pub enum ConfigError {
 pub struct ApiConfig {
     pub base_url: Url,
     pub api_version: String,
+    /// The shortest wait between two polls of an operation (right after a start, near an
+    /// expected end).
     pub poll_interval: Duration,
+    /// The longest (while a step that takes days runs); equal to `poll_interval`: fixed polls.
+    pub poll_interval_max: Duration,
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
     pub max_retries: u32,
@@ -80,6 +84,8 @@ pub struct IngestionConfig {
     pub version: String,
     /// How often one job's status is read (at least a minute against the real service).
     pub poll_interval: Duration,
+    /// The longest wait between two polls of one job.
+    pub poll_interval_max: Duration,
     /// Where request bodies say their schemas live.
     pub schema_host: Url,
     /// `[ingestion.auth]`: same keys as `[auth]`, another audience and token variable.
@@ -176,6 +182,19 @@ impl Config {
         }
     }
 
+    /// How the operations of an API are polled: from its `poll_interval` up to its
+    /// `poll_interval_max`.
+    pub fn cadence(&self, kind: BackendKind) -> crate::domain::Cadence {
+        let (floor, ceiling) = match kind {
+            BackendKind::Cpp => (self.api.poll_interval, self.api.poll_interval_max),
+            BackendKind::Ingestion => (
+                self.ingestion.poll_interval,
+                self.ingestion.poll_interval_max,
+            ),
+        };
+        crate::domain::Cadence { floor, ceiling }
+    }
+
     /// Finds an offer by its id (case-insensitive).
     pub fn offer(&self, id: &OfferId) -> Option<&OfferConfig> {
         self.offers.iter().find(|o| &o.id == id)
@@ -269,6 +288,30 @@ mod tests {
             }) => (line, column, message),
             other => panic!("expected an error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn polls_slow_down_to_five_minutes_unless_told_and_never_below_the_floor() {
+        let c = parse(Path::new("c.toml"), EXAMPLE).unwrap();
+        let five = Duration::from_secs(300);
+        assert_eq!(c.api.poll_interval_max, five);
+        assert_eq!(c.ingestion.poll_interval_max, five);
+        assert!(!c.cadence(BackendKind::Cpp).is_fixed());
+        let fixed = parse(
+            Path::new("c.toml"),
+            "[api]\npoll_interval = \"30s\"\npoll_interval_max = \"30s\"\n",
+        )
+        .unwrap();
+        assert!(fixed.cadence(BackendKind::Cpp).is_fixed());
+        // A floor above the default ceiling raises the ceiling with it.
+        let slow = parse(Path::new("c.toml"), "[api]\npoll_interval = \"10m\"\n").unwrap();
+        assert_eq!(slow.api.poll_interval_max, Duration::from_secs(600));
+        let (line, _, msg) = err("[api]\npoll_interval = \"1m\"\npoll_interval_max = \"30s\"\n");
+        assert_eq!(line, 3);
+        assert!(msg.contains("shorter than poll_interval (1m)"), "{msg}");
+        let (line, _, msg) = err("[ingestion]\npoll_interval_max = \"2d\"\n");
+        assert_eq!(line, 2);
+        assert!(msg.contains("between"), "{msg}");
     }
 
     #[test]

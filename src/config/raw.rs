@@ -65,6 +65,7 @@ pub(super) struct RawApi {
     pub base_url: Option<Spanned<String>>,
     pub api_version: Option<Spanned<String>>,
     pub poll_interval: Option<Spanned<String>>,
+    pub poll_interval_max: Option<Spanned<String>>,
     pub connect_timeout: Option<Spanned<String>>,
     pub request_timeout: Option<Spanned<String>>,
     pub max_retries: Option<Spanned<u32>>,
@@ -92,6 +93,7 @@ pub(super) struct RawIngestion {
     pub base_url: Option<Spanned<String>>,
     pub version: Option<Spanned<String>>,
     pub poll_interval: Option<Spanned<String>>,
+    pub poll_interval_max: Option<Spanned<String>>,
     pub schema_host: Option<Spanned<String>>,
     #[serde(default)]
     pub auth: RawAuth,

@@ -16,6 +16,10 @@ use crate::api::client::ClientSettings;
 use crate::api::pointer::check_endpoint_scheme;
 use crate::domain::{BackendKind, OfferId, OfferIdError};
 
+/// The longest wait between two polls of an operation unless the config says otherwise: a
+/// step that takes days is looked at every five minutes.
+pub const DEFAULT_POLL_INTERVAL_MAX: Duration = Duration::from_secs(5 * 60);
+
 /// Validates config text as if it were the file at `path`.
 pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
     let at = |offset: usize, message: String| {
@@ -54,6 +58,28 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             ));
         }
         Ok(d)
+    };
+
+    // The longest wait between polls: from the floor up to a day, five minutes unless said.
+    let ceiling = |field: &Option<Spanned<String>>, floor: Duration| {
+        let default = DEFAULT_POLL_INTERVAL_MAX.max(floor);
+        let d = duration(
+            field,
+            "poll_interval_max",
+            default,
+            (Duration::ZERO, Duration::from_secs(86_400)),
+        )?;
+        match field {
+            Some(s) if d < floor => Err(at(
+                s.span().start,
+                format!(
+                    "poll_interval_max = {:?} is shorter than poll_interval ({}); make it at least that (equal to it: fixed polls)",
+                    s.get_ref(),
+                    humantime::format_duration(floor)
+                ),
+            )),
+            _ => Ok(d),
+        }
     };
 
     // The client's own defaults, so they are defined once.
@@ -116,13 +142,15 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         Duration::from_secs(1)
     };
     let hour = Duration::from_secs(3_600);
+    let poll_interval = duration(
+        &raw.api.poll_interval,
+        "poll_interval",
+        Duration::from_secs(15),
+        (fastest_poll, Duration::from_secs(86_400)),
+    )?;
     let api = ApiConfig {
-        poll_interval: duration(
-            &raw.api.poll_interval,
-            "poll_interval",
-            Duration::from_secs(15),
-            (fastest_poll, Duration::from_secs(86_400)),
-        )?,
+        poll_interval_max: ceiling(&raw.api.poll_interval_max, poll_interval)?,
+        poll_interval,
         connect_timeout: duration(
             &raw.api.connect_timeout,
             "connect_timeout",
@@ -245,13 +273,15 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         } else {
             defaults::MIN_POLL_INTERVAL
         };
+        let poll_interval = duration(
+            &raw_ing.poll_interval,
+            "poll_interval",
+            defaults::MIN_POLL_INTERVAL.max(fastest),
+            (fastest, Duration::from_secs(86_400)),
+        )?;
         IngestionConfig {
-            poll_interval: duration(
-                &raw_ing.poll_interval,
-                "poll_interval",
-                defaults::MIN_POLL_INTERVAL.max(fastest),
-                (fastest, Duration::from_secs(86_400)),
-            )?,
+            poll_interval_max: ceiling(&raw_ing.poll_interval_max, poll_interval)?,
+            poll_interval,
             schema_host: url_of(
                 &raw_ing.schema_host,
                 "schema_host",
@@ -411,9 +441,8 @@ fn tidy_toml_message(message: &str, key: Option<&str>) -> String {
 /// What a key's value must look like, for the message of a value of the wrong type.
 fn expected(key: &str) -> Option<&'static str> {
     Some(match key {
-        "poll_interval" | "connect_timeout" | "request_timeout" | "retry_budget" | "refresh" => {
-            "a duration in quotes, like \"15s\", \"2m\" or \"1h 30m\""
-        }
+        "poll_interval" | "poll_interval_max" | "connect_timeout" | "request_timeout"
+        | "retry_budget" | "refresh" => "a duration in quotes, like \"15s\", \"2m\" or \"1h 30m\"",
         "max_retries" => "a whole number ≥ 0 (at most 10)",
         "concurrency" | "max_concurrency" => "a whole number from 1 to 256",
         "bell" | "ascii" | "no_color" | "read_only" | "mouse" | "clipboard" | "desktop" => {

@@ -3,6 +3,7 @@
 //! use nothing else.
 
 pub mod backend_kind;
+pub mod cadence;
 pub mod diff;
 pub mod estimate;
 pub mod filter;
@@ -13,6 +14,7 @@ pub mod phase;
 pub mod status;
 
 pub use backend_kind::BackendKind;
+pub use cadence::{Cadence, Expectation};
 pub use estimate::{Estimate, Estimates, Outlook, StepKey};
 pub use offer_id::{OfferId, OfferIdError};
 pub use operation::{

@@ -78,25 +78,49 @@ fn parse_time(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
 /// step lasted from the first transition that showed it to the first that showed the
 /// operation past it (another step, or its successful end). A step an operation failed or was
 /// canceled in says nothing about how long it takes.
+/// Only the transitions of one seller's operations of one kind on one API when `of` is given
+/// (the follower asks for one step's; the dashboard for all).
 pub fn step_durations(
     conn: &Connection,
+    of: Option<&StepKey>,
 ) -> rusqlite::Result<HashMap<StepKey, Vec<chrono::Duration>>> {
     let mut stmt = conn.prepare_cached(
         "SELECT pointer, kind, offer, backend, at, status, step_id, finished
-         FROM transitions ORDER BY pointer, kind, at, id",
+         FROM transitions
+         WHERE ?1 IS NULL OR (backend = ?1 AND kind = ?2 AND lower(offer) LIKE ?3 ESCAPE '\\')
+         ORDER BY pointer, kind, at, id",
     )?;
-    let rows = stmt.query_map([], |r| {
-        Ok(Row {
-            operation: (r.get(0)?, r.get(1)?),
-            kind: r.get(1)?,
-            offer: r.get(2)?,
-            backend: r.get(3)?,
-            at: r.get(4)?,
-            status: r.get(5)?,
-            step: r.get(6)?,
-            finished: r.get(7)?,
-        })
-    })?;
+    let filter = of.map(|key| {
+        let publisher = key
+            .publisher
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        (
+            key.backend.as_str(),
+            key.kind.as_str(),
+            format!("{publisher}/%"),
+        )
+    });
+    let rows = stmt.query_map(
+        params![
+            filter.as_ref().map(|f| f.0),
+            filter.as_ref().map(|f| f.1),
+            filter.as_ref().map(|f| f.2.as_str())
+        ],
+        |r| {
+            Ok(Row {
+                operation: (r.get(0)?, r.get(1)?),
+                kind: r.get(1)?,
+                offer: r.get(2)?,
+                backend: r.get(3)?,
+                at: r.get(4)?,
+                status: r.get(5)?,
+                step: r.get(6)?,
+                finished: r.get(7)?,
+            })
+        },
+    )?;
     let mut durations: HashMap<StepKey, Vec<chrono::Duration>> = HashMap::new();
     let mut current: Option<(Row, chrono::DateTime<chrono::Utc>)> = None;
     for row in rows {
@@ -140,7 +164,7 @@ pub fn step_durations(
 fn key_of(row: &Row) -> Option<StepKey> {
     let (publisher, _) = row.offer.split_once('/')?;
     Some(StepKey {
-        publisher: publisher.to_string(),
+        publisher: publisher.to_lowercase(),
         backend: row.backend.parse().ok()?,
         kind: match row.kind.as_str() {
             "golive" => OpKind::GoLive,

@@ -282,8 +282,19 @@ impl StateStore {
     /// How long each step or phase took before, per seller: the median and 90th percentile of
     /// the past durations of every step the history has enough runs of.
     pub fn estimates(&self) -> Result<crate::domain::Estimates, StoreError> {
-        let durations = self.with_db(|conn| history::step_durations(conn))?;
+        let durations = self.with_db(|conn| history::step_durations(conn, None))?;
         Ok(crate::domain::Estimates::from_durations(durations))
+    }
+
+    /// The estimate of one step, when the history has enough runs of it (read only for it).
+    pub fn estimate(
+        &self,
+        key: &crate::domain::StepKey,
+    ) -> Result<Option<crate::domain::Estimate>, StoreError> {
+        let durations = self.with_db(|conn| history::step_durations(conn, Some(key)))?;
+        Ok(crate::domain::Estimates::from_durations(durations)
+            .get(key)
+            .copied())
     }
 
     /// Records requests as they went (the event log).

@@ -37,6 +37,8 @@ pub struct OfferRow {
     pub last_poll: Option<DateTime<Utc>>,
     /// When the service last answered well for this row.
     pub last_ok: Option<DateTime<Utc>>,
+    /// How long the follower said it waits after that answer (polls follow the work).
+    pub poll_every: Option<std::time::Duration>,
     /// The last start the service did not take (a 422, or a failure before any operation),
     /// shown until a newer operation.
     pub failed_start: Option<StartFailure>,
@@ -59,6 +61,7 @@ impl OfferRow {
             retrying: None,
             last_poll: None,
             last_ok: None,
+            poll_every: None,
             failed_start: None,
             last_error: None,
             flash_until: None,

@@ -365,18 +365,23 @@ impl App {
         Some(std::time::Duration::from_millis(next as u64))
     }
 
-    /// True when a followed row has had no good answer for three poll intervals.
+    /// True when a followed row has had no good answer for two of its API's poll intervals
+    /// past the wait its follower announced (three intervals with fixed polls).
     pub fn is_stale(&self, row: &OfferRow) -> bool {
         row.activity == Activity::Following
             && row
                 .last_ok
                 .or(row.op.as_ref().map(|o| o.started_at))
                 .is_some_and(|t| {
-                    let interval = match row.backend {
+                    let floor = match row.backend {
                         crate::domain::BackendKind::Cpp => self.poll_interval,
                         crate::domain::BackendKind::Ingestion => self.ingestion_poll_interval,
                     };
-                    self.now - t > interval * 3
+                    let announced = row
+                        .poll_every
+                        .and_then(|d| Span::from_std(d).ok())
+                        .unwrap_or(floor);
+                    self.now - t > announced.max(floor) + floor * 2
                 })
     }
 

@@ -93,6 +93,10 @@ pub fn write_config(dir: &Path, sim: &Simulator, poll: &str) -> PathBuf {
         .replace(
             "poll_interval = \"2s\"",
             &format!("poll_interval = \"{poll}\""),
+        )
+        .replace(
+            "poll_interval_max = \"2s\"",
+            &format!("poll_interval_max = \"{poll}\""),
         );
     let path = dir.join("config.toml");
     std::fs::write(&path, text).unwrap();

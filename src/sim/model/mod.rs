@@ -104,6 +104,8 @@ pub struct SimState {
     ops: HashMap<String, SimOp>,
     tokens: Tokens,
     pub total_requests: u64,
+    /// Of those, the requests to either API (not to the token endpoint): what polling costs.
+    pub api_requests: u64,
 }
 
 fn key(publisher: &str, offer: &str) -> (String, String) {
@@ -139,6 +141,7 @@ impl SimState {
             ops: HashMap::new(),
             tokens: Tokens::default(),
             total_requests: 0,
+            api_requests: 0,
         };
         for spec in offers {
             state.add_offer(spec, now);

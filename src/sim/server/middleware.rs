@@ -33,7 +33,13 @@ impl Drop for InFlight<'_> {
 /// and `Retry-After`.
 pub(super) async fn count_and_delay(State(sh): Sim, req: Request, next: Next) -> Response {
     use std::sync::atomic::Ordering;
-    sh.lock().total_requests += 1;
+    {
+        let path = req.uri().path();
+        let api = path.starts_with("/api/") || path.starts_with("/rp/");
+        let mut state = sh.lock();
+        state.total_requests += 1;
+        state.api_requests += u64::from(api);
+    }
     let now_in = sh.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
     let _in_flight = InFlight(&sh.in_flight);
     let mut delay = sh.latency;

@@ -238,7 +238,10 @@ impl App {
         // environment) is read again at once, not at the next refresh.
         let mut reload = false;
         match event {
-            FollowEvent::Changed(mut operation) => {
+            FollowEvent::Changed {
+                mut operation,
+                next_poll,
+            } => {
                 // A poll of an older operation is ignored once a newer one is followed.
                 if r.op.as_ref().is_some_and(|o| {
                     o.pointer != operation.pointer && o.started_at > operation.started_at
@@ -253,6 +256,7 @@ impl App {
                 }
                 r.last_poll = Some(now);
                 r.last_ok = Some(now);
+                r.poll_every = Some(next_poll);
                 r.retrying = None;
                 self.unreachable_since = None;
                 let status = operation.seen.status.clone();
@@ -312,13 +316,17 @@ impl App {
                 self.on_store_problem(Some(key), message);
                 return Vec::new();
             }
-            FollowEvent::Polled(operation) => {
+            FollowEvent::Polled {
+                operation,
+                next_poll,
+            } => {
                 if r.op
                     .as_ref()
                     .is_some_and(|o| o.pointer == operation.pointer)
                 {
                     r.last_poll = Some(now);
                     r.last_ok = Some(now);
+                    r.poll_every = Some(next_poll);
                     r.retrying = None;
                     self.unreachable_since = None;
                 }

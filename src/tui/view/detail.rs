@@ -108,6 +108,26 @@ fn estimate_line<'a>(app: &App, theme: &Theme, row: &OfferRow) -> Option<Line<'a
     ))
 }
 
+/// When the operation was last polled and when it will be next: polls follow the work, so a
+/// step that takes days is looked at every few minutes, and this says so.
+fn polls_text(app: &App, row: &OfferRow) -> String {
+    let last = format!("last {}", ago(app.now, row.last_poll));
+    let following = row.activity == crate::tui::row::Activity::Following;
+    match (row.last_ok, row.poll_every) {
+        (Some(ok), Some(every)) if following => {
+            let every = chrono::Duration::from_std(every).unwrap_or(chrono::Duration::MAX);
+            let left = ok.checked_add_signed(every).map(|at| at - app.now);
+            let next = if let Some(left) = left.filter(|l| *l > chrono::Duration::zero()) {
+                format!("next in {}", short_duration(left))
+            } else {
+                "next due now".to_string()
+            };
+            format!("{last} · {next} (every {})", short_duration(every))
+        }
+        _ => last,
+    }
+}
+
 fn field<'a>(theme: &Theme, name: &'a str, value: Span<'a>) -> Line<'a> {
     Line::from(vec![
         Span::styled(format!("{name:<12}"), theme.style(Tone::Muted)),
@@ -183,12 +203,12 @@ fn summary<'a>(app: &App, theme: &Theme, row: &'a OfferRow, width: usize) -> Vec
             theme,
             "Started",
             Span::raw(format!(
-                "{} ({} ago) · last poll {}",
+                "{} ({} ago)",
                 date_time(op.started_at),
                 short_duration(app.now - op.started_at),
-                ago(app.now, row.last_poll)
             )),
         ));
+        lines.push(field(theme, "Polls", Span::raw(polls_text(app, row))));
         if let Some(line) = estimate_line(app, theme, row) {
             lines.push(line);
         }
