@@ -6,6 +6,9 @@ use std::path::PathBuf;
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
+/// Log lines waiting for the writer thread, at most.
+const LOG_QUEUE_LINES: usize = 4_096;
+
 /// Starts file logging; keep the guard alive until exit so the last lines are flushed.
 /// Returns `None` (and logs nothing) when the folder cannot be created.
 pub fn init(file_name: &str) -> Option<(WorkerGuard, PathBuf)> {
@@ -13,7 +16,13 @@ pub fn init(file_name: &str) -> Option<(WorkerGuard, PathBuf)> {
     std::fs::create_dir_all(&dir).ok()?;
     let appender =
         crate::redact::ScrubbingWriter(tracing_appender::rolling::never(&dir, file_name));
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    // The writer's queue is allocated whole at start: its default of 128,000 lines is 4 MiB,
+    // a quarter of the dashboard's memory. A few thousand lines absorb any burst we log (a
+    // full queue drops lines rather than slow the dashboard).
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .lossy(true)
+        .finish(appender);
     let filter = std::env::var("OFFERDECK_LOG")
         .ok()
         .and_then(|v| EnvFilter::try_new(v).ok())

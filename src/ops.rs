@@ -89,9 +89,10 @@ pub enum FollowEvent {
         operation: Operation,
         next_poll: Duration,
     },
-    /// A poll answered, and nothing a user would see changed (the data is fresh).
+    /// A poll of the operation at `pointer` answered, and nothing a user would see changed
+    /// (the data is fresh). Only its address travels: most polls are these.
     Polled {
-        operation: Operation,
+        pointer: url::Url,
         next_poll: Duration,
     },
     /// A poll failed; the next one comes after `wait`.
@@ -354,7 +355,7 @@ pub async fn follow<M>(
                     }
                 } else {
                     FollowEvent::Polled {
-                        operation: operation.clone(),
+                        pointer: operation.pointer.clone(),
                         next_poll: wait,
                     }
                 };

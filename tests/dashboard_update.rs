@@ -1118,19 +1118,24 @@ fn staleness_is_visible_and_idle_offers_are_read_again() {
     assert!(!app.is_stale(&app.rows[0].clone()));
     app.update(Msg::Tick, t0() + app.poll_interval * 4);
     assert!(app.is_stale(&app.rows[0].clone()));
-    app.update(
-        Msg::Follow {
-            row: 0,
-            event: FollowEvent::Polled {
-                operation: op,
-                next_poll: std::time::Duration::from_secs(15),
-            },
+    app.take_dirty();
+    let polled = |op: &Operation| Msg::Follow {
+        row: 0,
+        event: FollowEvent::Polled {
+            pointer: op.pointer.clone(),
+            next_poll: std::time::Duration::from_secs(15),
         },
-        t0() + app.poll_interval * 4,
-    );
+    };
+    app.update(polled(&op), t0() + app.poll_interval * 4);
     assert!(
         !app.is_stale(&app.rows[0].clone()),
         "a poll that changed nothing is fresh too"
+    );
+    assert!(app.take_dirty(), "the row was stale: it shows fresh now");
+    app.update(polled(&op), t0() + app.poll_interval * 5);
+    assert!(
+        !app.is_dirty(),
+        "a poll that changes nothing on screen draws nothing"
     );
     // A retry of a poll shows as retrying on the row.
     app.update(
@@ -1244,7 +1249,7 @@ fn a_row_whose_follower_waits_longer_is_not_stale_before_its_next_poll() {
         Msg::Follow {
             row: 0,
             event: FollowEvent::Polled {
-                operation: op,
+                pointer: op.pointer.clone(),
                 next_poll: std::time::Duration::from_secs(300),
             },
         },

@@ -135,6 +135,10 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
     tracing::info!(offers = app.rows.len(), "dashboard started");
 
     let mut first_frame = true;
+    // What a background message changes waits for the next tick while something animates (at
+    // most one tick away): many polls answer between two ticks, and one frame shows them all.
+    // Input, ticks and a still screen draw at once.
+    let mut draw_due = true;
     loop {
         if first_frame && app.is_dirty() {
             first_frame = false;
@@ -148,7 +152,8 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
                 "first frame drawn"
             );
         }
-        if app.take_dirty()
+        if std::mem::take(&mut draw_due)
+            && app.take_dirty()
             && let Err(e) = terminal.draw(|frame| view::render(&app, &theme, frame))
         {
             tracing::error!(error = %e, "drawing failed");
@@ -179,11 +184,16 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
                 break;
             }
         };
+        let answers_the_user = matches!(
+            msg,
+            Msg::Key(_) | Msg::Mouse(_) | Msg::Resize { .. } | Msg::Tick
+        );
         let mut effects = app.update(msg, clock.now());
         // Take in everything else already waiting before drawing once.
         while let Ok(more) = rx.try_recv() {
             effects.extend(app.update(more, clock.now()));
         }
+        draw_due = answers_the_user || !app.is_animating();
         if effects.contains(&Effect::Bell) {
             let mut out = std::io::stdout();
             let _ = out.write_all(b"\x07").and_then(|()| out.flush());

@@ -21,7 +21,8 @@ impl App {
     /// Takes a message and the current time, changes the state, returns effects.
     pub fn update(&mut self, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
         self.now = now;
-        self.dirty = true;
+        // Every message redraws, unless its handler finds nothing on screen changed.
+        let was_dirty = std::mem::replace(&mut self.dirty, true);
         let effects = match msg {
             Msg::Tick => {
                 self.spinner = self.spinner.wrapping_add(1);
@@ -98,6 +99,7 @@ impl App {
             }
         };
         self.keep_selection_visible();
+        self.dirty |= was_dirty;
         effects
     }
 

@@ -316,19 +316,24 @@ impl App {
                 self.on_store_problem(Some(key), message);
                 return Vec::new();
             }
-            FollowEvent::Polled {
-                operation,
-                next_poll,
-            } => {
-                if r.op
-                    .as_ref()
-                    .is_some_and(|o| o.pointer == operation.pointer)
-                {
+            FollowEvent::Polled { pointer, next_poll } => {
+                if r.op.as_ref().is_some_and(|o| o.pointer == pointer) {
+                    let retrying = r.retrying.is_some();
+                    // Most polls change nothing on screen: no redraw for those (the header's
+                    // age and the spinner move with the ticks).
+                    let shown_in_detail = self.mode == super::super::state::Mode::Detail
+                        && self.selected_row() == Some(row);
+                    let visible = retrying
+                        || self.unreachable_since.is_some()
+                        || shown_in_detail
+                        || self.is_stale(&self.rows[row]);
+                    let r = &mut self.rows[row];
                     r.last_poll = Some(now);
                     r.last_ok = Some(now);
                     r.poll_every = Some(next_poll);
                     r.retrying = None;
                     self.unreachable_since = None;
+                    self.dirty = visible;
                 }
                 return Vec::new();
             }
