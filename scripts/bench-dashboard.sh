@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Dashboard cost, measured on the release binary against the simulator on loopback:
-#   - CPU while watching 50 in-flight publishes polled every 5 s (target < 3 % of a core)
-#   - CPU while idle: the same 50 offers, nothing in flight (target < 0.5 %)
-#   - peak RSS (VmHWM; target < 50 MiB)
+#   - CPU while watching 50 in-flight publishes polled every 5 s, fixed (target <= 1 % of a core)
+#   - CPU while idle: 50 other offers, nothing in flight (target < 0.5 %)
+#   - peak RSS (VmHWM; target <= 15 MiB)
 #   - time from process start to the first drawn frame (from the log)
 # Each measurement is repeated RUNS times (default 3) over DURATION seconds (default 30); the
 # medians are printed. Needs tmux. Usage: scripts/bench-dashboard.sh

@@ -4,6 +4,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// Runtime worker threads at most.
+const MAX_WORKERS: usize = 4;
+
 fn main() -> ExitCode {
     offerdeck::process_start();
     let cli = offerdeck::cli::Cli::parse();
@@ -25,7 +28,11 @@ fn main() -> ExitCode {
         "offerdeck.log"
     };
     let _log = offerdeck::logging::init(log_name);
+    // The work is waiting on the network: a few threads serve it, and each thread costs memory
+    // (its stack and its allocator arena), so a many-core machine does not get one per core.
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, MAX_WORKERS));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
         .enable_all()
         .build()
     {

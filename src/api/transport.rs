@@ -52,7 +52,9 @@ pub async fn read_capped(
     if response.content_length().is_some_and(|n| n > limit as u64) && !keep_start {
         return Ok(Capped::Over);
     }
-    let mut body = Vec::new();
+    // Sized once from the announced length, not grown chunk by chunk.
+    let announced = response.content_length().unwrap_or(0).min(limit as u64);
+    let mut body = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
     while let Some(chunk) = response.chunk().await? {
         if body.len() + chunk.len() > limit {
             if keep_start {

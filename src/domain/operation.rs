@@ -169,18 +169,21 @@ impl Operation {
 
     /// Takes in what a poll observed.
     pub fn apply(&mut self, seen: Observation, now: DateTime<Utc>) -> Change {
-        let step_of = |o: &Observation| {
+        // Borrowed, not cloned: this runs at every poll.
+        fn step_of(o: &Observation) -> Option<(&str, &str)> {
             o.current_step
                 .as_ref()
-                .map(|s| (s.id.clone(), s.status.clone()))
-        };
+                .map(|s| (s.id.as_str(), s.status.as_str()))
+        }
+        fn step_id(o: &Observation) -> Option<&str> {
+            o.current_step.as_ref().map(|s| s.id.as_str())
+        }
         let finished = self.kind.ends_at(&seen.status);
         let durable = seen.status != self.seen.status
             || finished != self.finished
             || seen.failure != self.seen.failure
             || step_of(&seen) != step_of(&self.seen);
         let visible = durable || seen != self.seen;
-        let step_id = |o: &Observation| o.current_step.as_ref().map(|s| s.id.clone());
         if step_id(&seen) != step_id(&self.seen) || self.step_since.is_none() {
             self.step_since = seen.current_step.as_ref().map(|_| now);
         }
