@@ -27,7 +27,8 @@ trap cleanup EXIT
 # A slow simulator (time scale 1): the publishes stay in flight for days.
 OFFERDECK_DATA_DIR=$WORK/sim "$BIN" simulate --addr 127.0.0.1:$PORT --time-scale 1 --offers $((2 * OFFERS)) >/dev/null &
 SIM=$!
-sleep 1
+# Wait until the simulator listens (at most 10 s).
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
 
 config() { # $1 = file, $2 = the first offer's number (the watched set and the idle set differ)
   {

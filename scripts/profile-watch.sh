@@ -24,7 +24,8 @@ trap cleanup EXIT
 # Time scale 1: the publishes stay in flight for days.
 OFFERDECK_DATA_DIR=$WORK/sim "$BIN" simulate --addr 127.0.0.1:$PORT --time-scale 1 --offers $OFFERS >/dev/null &
 SIM=$!
-sleep 1
+# Wait until the simulator listens (at most 10 s).
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
 {
   printf '[api]\nbase_url = "http://127.0.0.1:%s"\npoll_interval = "5s"\npoll_interval_max = "5s"\n' "$PORT"
   printf '[auth]\ntenant_id = "t"\nclient_id = "offerdeck-demo"\nclient_secret_env = "OFFERDECK_DEMO_SECRET"\nauthority = "http://127.0.0.1:%s"\n' "$PORT"
@@ -47,5 +48,13 @@ tmux send-keys -t od-profile q
 sleep 5
 out=$(ls -t "$WORK"/callgrind.out.*.1 | head -1)
 total=$(callgrind_annotate "$out" | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
-echo "watching $OFFERS publishes, 5 s polls, ${DURATION}s: $total instructions ($((total / DURATION)) a second)"
-callgrind_annotate --inclusive=yes "$out" | grep -E '^ *[0-9,]+ \(' | grep -E 'offerdeck::|ratatui|reqwest|hyper|rusqlite|serde_json' | sed -E 's/\[[^]]*\]$//' | cut -c1-160 | head -${TOP:-25}
+# Frames drawn: the calls of view::render (callgrind names a function in full once, then by
+# its number).
+id=$(grep -m1 -oE '^c?fn=\([0-9]+\) offerdeck::tui::view::render$' "$out" | grep -oE '\([0-9]+\)' || true)
+frames=$(awk -v id="cfn=$id" '$1 == id { getline; sub("calls=", "", $1); n += $1 } END { print n + 0 }' "$out")
+echo "watching $OFFERS publishes, 5 s polls, ${DURATION}s: $total instructions ($((total / DURATION)) a second), $frames frames"
+# Each row: instructions, share, function (the source file's path left out; inlined frames
+# repeat their caller's count).
+callgrind_annotate --inclusive=yes "$out" | grep -E '^ *[0-9,]+ \(' |
+  grep -E 'offerdeck::|ratatui|reqwest|hyper|rusqlite|serde_json' |
+  sed -E -e 's/\[[^]]*\]$//' -e 's#\) +[^ ]*\.rs:#)  #' | awk '!seen[$0]++' | cut -c1-140 | head -"${TOP:-25}"

@@ -426,9 +426,11 @@ impl App {
     pub(super) fn refilter(&mut self) {
         let current = self.selected_row();
         let filter = crate::domain::filter::Filter::lenient(&self.filter.text());
-        self.visible = (0..self.rows.len())
-            .filter(|&i| self.rows[i].matches(&filter))
-            .collect();
+        // Runs at every change a poll brings: the list's room is reused.
+        let mut visible = std::mem::take(&mut self.visible);
+        visible.clear();
+        visible.extend((0..self.rows.len()).filter(|&i| self.rows[i].matches(&filter)));
+        self.visible = visible;
         if self.view.is_some_and(|v| {
             self.views
                 .get(v)
@@ -448,6 +450,10 @@ impl App {
 
     /// Orders `visible` by the sort column (ties keep the config's order).
     fn sort_visible(&mut self) {
+        if self.sort == SortColumn::Config && !self.sort_reversed {
+            // `visible` is built in the config's order already.
+            return;
+        }
         let now = self.now;
         let rows = &self.rows;
         let elapsed = |i: usize| {

@@ -2,10 +2,11 @@
 //! 10,000.
 
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Span;
-use ratatui::widgets::{Block, BorderType, Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, BorderType, Paragraph, Widget};
 
 use chrono::{DateTime, Utc};
 
@@ -225,16 +226,26 @@ fn widths_and_titles(
     (widths, header)
 }
 
-/// The widths the table gives each column: inside the borders, less the highlight mark, one
-/// space between columns.
-fn fitted(widths: &[Constraint], width: u16) -> Vec<usize> {
-    let inner = width.saturating_sub(2 + 2);
+/// Inside the left border comes the highlight mark (`▶ `), then the columns, one space apart.
+const MARK_WIDTH: u16 = 2;
+
+/// Where each column starts inside the borders and how wide it is, for a table `width` wide.
+fn column_spans(widths: &[Constraint], width: u16) -> Vec<(u16, u16)> {
+    let columns = Rect::new(0, 0, width.saturating_sub(2), 1);
+    let [_, columns] =
+        Layout::horizontal([Constraint::Length(MARK_WIDTH), Constraint::Fill(0)]).areas(columns);
     Layout::horizontal(widths.to_vec())
         .spacing(1)
-        .split(Rect::new(0, 0, inner, 1))
+        .split(columns)
         .iter()
-        .map(|r| usize::from(r.width))
+        .map(|r| (r.x, r.width))
         .collect()
+}
+
+/// The widths the table gives each column: inside the borders, less the highlight mark, one
+/// space between columns.
+fn fitted(spans: &[(u16, u16)]) -> Vec<usize> {
+    spans.iter().map(|&(_, w)| usize::from(w)).collect()
 }
 
 /// The sort a click on the column titles at `x` asks for, on a table `width` wide (the titles
@@ -242,22 +253,20 @@ fn fitted(widths: &[Constraint], width: u16) -> Vec<usize> {
 pub fn sort_column_at(app: &App, width: u16, x: u16) -> Option<SortColumn> {
     let cols = columns(width);
     let (widths, titles) = widths_and_titles(app, &cols, width);
-    // The left border and the highlight mark come first.
-    let mut start = 3usize;
-    for (w, title) in fitted(&widths, width).into_iter().zip(titles) {
-        if (start..start + w).contains(&usize::from(x)) {
-            return match title {
-                "OFFER" => Some(SortColumn::Offer),
-                "API" => Some(SortColumn::Backend),
-                "STATUS" | "" => Some(SortColumn::Status),
-                "ELAPSED" => Some(SortColumn::Elapsed),
-                "POLLED" => Some(SortColumn::LastChange),
-                _ => None,
-            };
-        }
-        start += w + 1;
-    }
-    None
+    // The table spans the screen's width; its left border is column 0.
+    let x = x.checked_sub(1)?;
+    column_spans(&widths, width)
+        .into_iter()
+        .zip(titles)
+        .find(|&((start, w), _)| (start..start + w).contains(&x))
+        .and_then(|(_, title)| match title {
+            "OFFER" => Some(SortColumn::Offer),
+            "API" => Some(SortColumn::Backend),
+            "STATUS" | "" => Some(SortColumn::Status),
+            "ELAPSED" => Some(SortColumn::Elapsed),
+            "POLLED" => Some(SortColumn::LastChange),
+            _ => None,
+        })
 }
 
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -272,9 +281,10 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     let window =
         &app.visible[offset.min(app.visible.len())..(offset + height).min(app.visible.len())];
+    let spans = column_spans(&widths, area.width);
     // What each column gets, so a cut cell can end with ….
-    let fitted = fitted(&widths, area.width);
-    let rows: Vec<Row> = window
+    let fitted = fitted(&spans);
+    let rows: Vec<DrawnRow> = window
         .iter()
         .map(|&i| table_row(app, theme, &cols, &fitted, &app.rows[i]))
         .collect();
@@ -329,26 +339,94 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     } else {
         Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD)
     };
-    let table = Table::new(rows, widths)
-        .header(Row::new(header).style(theme.style(Tone::Muted).add_modifier(Modifier::BOLD)))
-        .block(block)
-        .row_highlight_style(highlight)
-        .highlight_symbol(if theme.ascii { "> " } else { "▶ " })
-        .column_spacing(1);
-    let mut state = TableState::default().with_selected(Some(app.selected.saturating_sub(offset)));
-    frame.render_stateful_widget(table, area, &mut state);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    frame.render_widget(
+        OffersTable {
+            header,
+            header_style: theme.style(Tone::Muted).add_modifier(Modifier::BOLD),
+            rows,
+            spans,
+            selected: app.selected.saturating_sub(offset),
+            mark: if theme.ascii { "> " } else { "▶ " },
+            highlight,
+        },
+        inner,
+    );
 }
 
-fn table_row<'a>(
+/// A row as drawn: each column's text and style, and the row's own style.
+struct DrawnRow {
+    cells: Vec<(String, Style)>,
+    style: Style,
+}
+
+/// The table inside its block: column titles, then the rows that fit, the selected one marked
+/// and highlighted. It writes each cell once, straight into the buffer. Ratatui's `Table`
+/// lays every cell out as text, line and span and styles each screen cell several times over:
+/// with a full screen of rows that was most of what a frame cost.
+struct OffersTable {
+    header: Vec<&'static str>,
+    header_style: Style,
+    rows: Vec<DrawnRow>,
+    /// Where each column starts inside the borders, and its width.
+    spans: Vec<(u16, u16)>,
+    /// Which of `rows` is selected.
+    selected: usize,
+    mark: &'static str,
+    highlight: Style,
+}
+
+impl Widget for OffersTable {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.is_empty() {
+            return;
+        }
+        let line = |y: u16| Rect::new(area.x, y, area.width, 1);
+        buf.set_style(line(area.y), self.header_style);
+        for (&(x, width), title) in self.spans.iter().zip(&self.header) {
+            buf.set_stringn(
+                area.x + x,
+                area.y,
+                title,
+                usize::from(width),
+                self.header_style,
+            );
+        }
+        let rows = (area.y + 1..area.bottom()).zip(self.rows.iter().enumerate());
+        for (y, (i, row)) in rows {
+            if row.style != Style::default() {
+                buf.set_style(line(y), row.style);
+            }
+            if i == self.selected {
+                buf.set_stringn(
+                    area.x,
+                    y,
+                    self.mark,
+                    usize::from(MARK_WIDTH),
+                    Style::default(),
+                );
+            }
+            for (&(x, width), (text, style)) in self.spans.iter().zip(&row.cells) {
+                buf.set_stringn(area.x + x, y, text, usize::from(width), *style);
+            }
+            if i == self.selected {
+                buf.set_style(line(y), self.highlight);
+            }
+        }
+    }
+}
+
+fn table_row(
     app: &App,
     theme: &Theme,
     cols: &Columns,
     fitted: &[usize],
-    row: &'a OfferRow,
-) -> Row<'a> {
+    row: &OfferRow,
+) -> DrawnRow {
     // Text longer than its column ends with … (never cut silently).
     let fit = |column: usize, text: String| match fitted.get(column) {
-        Some(&w) if w > 0 => truncate(&text, w),
+        Some(&w) if w > 0 && text.chars().count() > w => truncate(&text, w),
         _ => text,
     };
     let (symbol, label, tone) = theme.status(&row.state(), app.spinner);
@@ -380,24 +458,22 @@ fn table_row<'a>(
     } else {
         row.id.to_string()
     };
-    let mut cells = vec![Cell::from(Span::styled(
+    let mut cells = Vec::with_capacity(8);
+    cells.push((
         fit(0, name),
         if row.marked {
             theme.style(Tone::Accent).add_modifier(Modifier::BOLD)
         } else {
             Style::default()
         },
-    ))];
+    ));
     if cols.api {
-        cells.push(Cell::from(Span::styled(
-            api_label(row.backend),
-            theme.style(Tone::Muted),
-        )));
+        cells.push((api_label(row.backend).to_string(), theme.style(Tone::Muted)));
     }
     let column = cells.len();
     cells.extend([
-        Cell::from(Span::styled(fit(column, status), theme.style(tone))),
-        Cell::from(Span::styled(fit(column + 1, step), theme.style(step_tone))),
+        (fit(column, status), theme.style(tone)),
+        (fit(column + 1, step), theme.style(step_tone)),
     ]);
     let progress = row
         .progress()
@@ -409,7 +485,7 @@ fn table_row<'a>(
             }
         })
         .unwrap_or_default();
-    cells.push(Cell::from(progress));
+    cells.push((progress, Style::default()));
     if cols.elapsed {
         let elapsed = row
             .op
@@ -422,7 +498,7 @@ fn table_row<'a>(
                 })
             })
             .unwrap_or_default();
-        cells.push(Cell::from(elapsed));
+        cells.push((elapsed, Style::default()));
     }
     if cols.polled {
         // Relative while polled (the tick keeps it moving), the clock time otherwise.
@@ -431,11 +507,11 @@ fn table_row<'a>(
             Some(t) => clock_time(t),
             None => "—".into(),
         };
-        cells.push(Cell::from(polled));
+        cells.push((polled, Style::default()));
     }
     if cols.emails {
         let column = cells.len();
-        cells.push(Cell::from(Span::styled(
+        cells.push((
             fit(
                 column,
                 if row.backend == BackendKind::Ingestion {
@@ -445,11 +521,97 @@ fn table_row<'a>(
                 },
             ),
             theme.style(Tone::Muted),
-        )));
+        ));
     }
     let mut style = Style::default();
     if row.flash_until.is_some() {
         style = style.add_modifier(Modifier::BOLD);
     }
-    Row::new(cells).style(style)
+    DrawnRow { cells, style }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::style::Color;
+    use ratatui::widgets::{Cell, Row, Table, TableState};
+
+    /// The table draws what ratatui's `Table` drew for the same rows, cell for cell and style
+    /// for style: titles, cut and wide text, a styled row, the mark and the highlight.
+    #[test]
+    fn draws_what_ratatuis_table_draws() {
+        let widths = vec![
+            Constraint::Length(12),
+            Constraint::Length(3),
+            Constraint::Fill(2),
+            Constraint::Length(4),
+        ];
+        let header = vec!["OFFER", "API", "STEP", "DONE"];
+        let header_style = Style::default()
+            .fg(Color::Gray)
+            .add_modifier(Modifier::BOLD);
+        let highlight = Style::default().add_modifier(Modifier::REVERSED);
+        let red = Style::default().fg(Color::Red);
+        let rows = || {
+            vec![
+                DrawnRow {
+                    cells: vec![
+                        ("contoso/vm".into(), Style::default()),
+                        ("CPP".into(), red),
+                        ("Certification 18%".into(), Style::default()),
+                        (" 18%".into(), Style::default()),
+                    ],
+                    style: Style::default(),
+                },
+                DrawnRow {
+                    cells: vec![
+                        ("a-name-far-too-long-for-it".into(), red.bg(Color::Blue)),
+                        ("PC".into(), Style::default()),
+                        ("認証の段階が長すぎる場合".into(), red),
+                    ],
+                    style: Style::default().add_modifier(Modifier::BOLD),
+                },
+                DrawnRow {
+                    cells: vec![("f/ml".into(), Style::default())],
+                    style: Style::default(),
+                },
+            ]
+        };
+        for (width, height, selected) in [(40, 6, 1), (24, 5, 0), (60, 6, 2), (60, 4, 0)] {
+            let area = Rect::new(0, 0, width, height);
+            let block = || Block::bordered().border_type(BorderType::Rounded);
+
+            let mut ours = Buffer::empty(area);
+            block().render(area, &mut ours);
+            OffersTable {
+                header: header.clone(),
+                header_style,
+                rows: rows(),
+                spans: column_spans(&widths, width),
+                selected,
+                mark: "▶ ",
+                highlight,
+            }
+            .render(block().inner(area), &mut ours);
+
+            let mut theirs = Buffer::empty(area);
+            let table_rows = rows().into_iter().map(|r| {
+                let cells = r
+                    .cells
+                    .into_iter()
+                    .map(|(text, style)| Cell::from(Span::styled(text, style)));
+                Row::new(cells.collect::<Vec<_>>()).style(r.style)
+            });
+            let table = Table::new(table_rows, widths.clone())
+                .header(Row::new(header.clone()).style(header_style))
+                .block(block())
+                .row_highlight_style(highlight)
+                .highlight_symbol("▶ ")
+                .column_spacing(1);
+            let mut state = TableState::default().with_selected(Some(selected));
+            ratatui::widgets::StatefulWidget::render(table, area, &mut theirs, &mut state);
+
+            assert_eq!(ours, theirs, "{width}x{height}, row {selected} selected");
+        }
+    }
 }
