@@ -5,49 +5,20 @@
 #   - peak RSS (VmHWM; target <= 15 MiB)
 #   - time from process start to the first drawn frame (from the log)
 # Each measurement is repeated RUNS times (default 3) over DURATION seconds (default 30); the
-# medians are printed. Needs tmux. Usage: scripts/bench-dashboard.sh
+# medians are printed. Needs tmux. Usage: scripts/bench-dashboard.sh (BIN=, OLD_CONFIG=: see
+# scripts/bench-common.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-30}
 OFFERS=50
-# BIN=path measures another build (an earlier commit's, side by side); OLD_CONFIG=1 leaves out
-# poll_interval_max, for a build from before it (its polls were fixed anyway).
-if [ -z "${BIN:-}" ]; then
-  cargo build --release --quiet
-  BIN=$PWD/target/release/offerdeck
-fi
-WORK=$(mktemp -d)
-PORT=$((20000 + RANDOM % 20000))
-export OFFERDECK_DEMO_SECRET=demo-secret
-unset OFFERDECK_TOKEN OFFERDECK_CONFIG
-cleanup() {
-  tmux kill-session -t od-bench 2>/dev/null || true
-  [ -n "${SIM:-}" ] && kill "$SIM" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-# A slow simulator (time scale 1): the publishes stay in flight for days.
-OFFERDECK_DATA_DIR=$WORK/sim "$BIN" simulate --addr 127.0.0.1:$PORT --time-scale 1 --offers $((2 * OFFERS)) >/dev/null &
-SIM=$!
-# Wait until the simulator listens (at most 10 s).
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
-
-config() { # $1 = file, $2 = the first offer's number (the watched set and the idle set differ)
-  {
-    printf '[api]\nbase_url = "http://127.0.0.1:%s"\npoll_interval = "5s"\n' "$PORT"
-    [ -n "${OLD_CONFIG:-}" ] || printf 'poll_interval_max = "5s"\n'
-    printf '[auth]\ntenant_id = "t"\nclient_id = "offerdeck-demo"\nclient_secret_env = "OFFERDECK_DEMO_SECRET"\nauthority = "http://127.0.0.1:%s"\n' "$PORT"
-    for i in $(seq -f '%04g' "$2" $(($2 + OFFERS - 1))); do
-      printf '[[offers]]\npublisher = "bench"\noffer = "offer-%s"\nnotification_emails = ["ops@bench.com"]\n' "$i"
-    done
-  } > "$1"
-}
-config "$WORK/watching.toml" 1
+. scripts/bench-common.sh
+bench_binary release
+bench_simulator od-bench $((2 * OFFERS))
+bench_config "$WORK/watching.toml" 1 $OFFERS
 # The idle set: offers nothing ever ran on (the watched ones run at the service, and the
 # dashboard would find and follow them).
-config "$WORK/idle.toml" $((OFFERS + 1))
+bench_config "$WORK/idle.toml" $((OFFERS + 1)) $OFFERS
 
 # The watched set: 50 publishes recorded in their own data folder.
 mkdir -p "$WORK/watching" "$WORK/idle"
@@ -62,7 +33,7 @@ measure() { # $1 = data dir name; prints "cpu% rss_kib first_frame_ms"
   local data=$WORK/$1
   rm -f "$data/logs/offerdeck.log"
   tmux new-session -d -s od-bench -x 160 -y 60 \
-    "OFFERDECK_DATA_DIR=$data OFFERDECK_DEMO_SECRET=demo-secret $BIN --config $WORK/$1.toml"
+    "OFFERDECK_DATA_DIR=$data OFFERDECK_DEMO_SECRET=$OFFERDECK_DEMO_SECRET $BIN --config $WORK/$1.toml"
   sleep 3 # start-up and the first round of requests are not part of the steady state
   local pid
   pid=$(tmux display-message -p -t od-bench '#{pane_pid}')

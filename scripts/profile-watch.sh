@@ -3,47 +3,22 @@
 # every 5 s (fixed), under valgrind's callgrind, which counts instructions (repeatable on a
 # shared machine, unlike timings). Counting starts after the start-up and lasts DURATION
 # seconds (default 30); the script prints the instructions per second and the functions that
-# take the most, inclusive. Needs tmux and valgrind. Usage: scripts/profile-watch.sh
+# take the most, inclusive. Needs tmux and valgrind. Usage: scripts/profile-watch.sh (BIN=,
+# OLD_CONFIG=: see scripts/bench-common.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-30}
 OFFERS=50
-# BIN=path measures another build (an earlier commit's, side by side); OLD_CONFIG=1 leaves out
-# poll_interval_max, for a build from before it (its polls were fixed anyway).
-if [ -z "${BIN:-}" ]; then
-  cargo build --profile profiling --quiet
-  BIN=$PWD/target/profiling/offerdeck
-fi
-WORK=$(mktemp -d)
-PORT=$((20000 + RANDOM % 20000))
-export OFFERDECK_DEMO_SECRET=demo-secret
-unset OFFERDECK_TOKEN OFFERDECK_CONFIG
-cleanup() {
-  tmux kill-session -t od-profile 2>/dev/null || true
-  [ -n "${SIM:-}" ] && kill "$SIM" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-# Time scale 1: the publishes stay in flight for days.
-OFFERDECK_DATA_DIR=$WORK/sim "$BIN" simulate --addr 127.0.0.1:$PORT --time-scale 1 --offers $OFFERS >/dev/null &
-SIM=$!
-# Wait until the simulator listens (at most 10 s).
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
-{
-  printf '[api]\nbase_url = "http://127.0.0.1:%s"\npoll_interval = "5s"\n' "$PORT"
-  [ -n "${OLD_CONFIG:-}" ] || printf 'poll_interval_max = "5s"\n'
-  printf '[auth]\ntenant_id = "t"\nclient_id = "offerdeck-demo"\nclient_secret_env = "OFFERDECK_DEMO_SECRET"\nauthority = "http://127.0.0.1:%s"\n' "$PORT"
-  for i in $(seq -f '%04g' 1 $OFFERS); do
-    printf '[[offers]]\npublisher = "bench"\noffer = "offer-%s"\nnotification_emails = ["ops@bench.com"]\n' "$i"
-  done
-} > "$WORK/config.toml"
+. scripts/bench-common.sh
+bench_binary profiling
+bench_simulator od-profile $OFFERS
+bench_config "$WORK/config.toml" 1 $OFFERS
 for i in $(seq -f '%04g' 1 $OFFERS); do
   OFFERDECK_DATA_DIR=$WORK/data "$BIN" --config "$WORK/config.toml" publish "bench/offer-$i" >/dev/null 2>&1
 done
 
 tmux new-session -d -s od-profile -x 160 -y 60 \
-  "OFFERDECK_DATA_DIR=$WORK/data valgrind --tool=callgrind --callgrind-out-file=$WORK/callgrind.out.%p $BIN --config $WORK/config.toml 2>$WORK/valgrind.err"
+  "OFFERDECK_DATA_DIR=$WORK/data OFFERDECK_DEMO_SECRET=$OFFERDECK_DEMO_SECRET valgrind --tool=callgrind --callgrind-out-file=$WORK/callgrind.out.%p $BIN --config $WORK/config.toml 2>$WORK/valgrind.err"
 sleep 20 # start-up under valgrind is slow, and not what is measured
 callgrind_control -z >/dev/null
 sleep "$DURATION"

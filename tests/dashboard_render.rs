@@ -1013,3 +1013,58 @@ fn the_event_log_at_80x24() {
     assert!(text.contains("event log [3]"), "{text}");
     snapshot("event_log_80x24", &terminal);
 }
+
+/// A click on a column title sorts by the column drawn there, at every width that shows it:
+/// the titles are found on the drawn screen, and each is clicked on its first and last letter.
+#[test]
+fn a_click_on_a_drawn_title_sorts_by_that_column() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    use offerdeck::tui::state::SortColumn;
+    for width in [80u16, 100, 140, 200] {
+        let mut app = busy_app();
+        app.update(Msg::Resize { width, height: 24 }, t0());
+        let terminal = draw(&app, &color(), width, 24);
+        let buffer = terminal.backend().buffer();
+        // The column titles are the first line inside the table's top border.
+        let y = (0..24)
+            .find(|&y| buffer[(0u16, y)].symbol() == "╭")
+            .expect("the table's border")
+            + 1;
+        let line: Vec<&str> = (0..width).map(|x| buffer[(x, y)].symbol()).collect();
+        let titles = [
+            ("OFFER", SortColumn::Offer),
+            ("API", SortColumn::Backend),
+            ("STATUS", SortColumn::Status),
+            ("ELAPSED", SortColumn::Elapsed),
+            ("POLLED", SortColumn::LastChange),
+        ];
+        for (title, column) in titles {
+            let text = line.concat();
+            let Some(at) = text.find(title) else {
+                assert!(
+                    width < 100 && matches!(title, "ELAPSED" | "POLLED"),
+                    "{title} missing at {width} columns"
+                );
+                continue;
+            };
+            let first = text[..at].chars().count() as u16;
+            for x in [first, first + title.len() as u16 - 1] {
+                app.sort = SortColumn::Config;
+                app.sort_reversed = false;
+                app.update(
+                    Msg::Mouse(MouseEvent {
+                        kind: MouseEventKind::Down(MouseButton::Left),
+                        column: x,
+                        row: y,
+                        modifiers: KeyModifiers::NONE,
+                    }),
+                    t0(),
+                );
+                assert_eq!(
+                    app.sort, column,
+                    "{title} clicked at x={x}, {width} columns"
+                );
+            }
+        }
+    }
+}

@@ -92,6 +92,21 @@ fn publish_selected(app: &mut App) -> Vec<Effect> {
     ch(app, 'y')
 }
 
+/// Publishes the first offer and has the service accept it: its operation runs.
+fn publish_running(app: &mut App) -> Operation {
+    publish_selected(app);
+    let op = record(OpKind::Publish, "p1", Status::Running);
+    app.update(
+        Msg::Started {
+            row: 0,
+            kind: OpKind::Publish,
+            result: started(&op),
+        },
+        t0(),
+    );
+    op
+}
+
 #[test]
 fn publish_asks_then_starts_with_the_configured_emails() {
     let mut app = app();
@@ -876,16 +891,7 @@ fn a_store_that_cannot_record_is_said_on_screen() {
 #[test]
 fn a_long_wait_for_the_service_shows_until_when() {
     let mut app = app();
-    publish_selected(&mut app);
-    let op = record(OpKind::Publish, "p1", Status::Running);
-    app.update(
-        Msg::Started {
-            row: 0,
-            kind: OpKind::Publish,
-            result: started(&op),
-        },
-        t0(),
-    );
+    publish_running(&mut app);
     let until = t0() + chrono::Duration::seconds(600);
     app.update(
         Msg::Waiting(offerdeck::api::transport::WaitNotice {
@@ -1105,16 +1111,7 @@ fn staleness_is_visible_and_idle_offers_are_read_again() {
     assert_eq!(loads, app.rows.len());
     assert!(effects.contains(&Effect::LoadStore));
     // A followed row with no good answer for three poll intervals is stale.
-    publish_selected(&mut app);
-    let op = record(OpKind::Publish, "p1", Status::Running);
-    app.update(
-        Msg::Started {
-            row: 0,
-            kind: OpKind::Publish,
-            result: started(&op),
-        },
-        t0(),
-    );
+    let op = publish_running(&mut app);
     assert!(!app.is_stale(&app.rows[0].clone()));
     app.update(Msg::Tick, t0() + app.poll_interval * 4);
     assert!(app.is_stale(&app.rows[0].clone()));
@@ -1235,16 +1232,7 @@ fn a_row_whose_follower_waits_longer_is_not_stale_before_its_next_poll() {
     // Polls follow the work: while certification has days to go, the follower says it looks
     // again in five minutes, and the row is fresh until that look is overdue.
     let mut app = app();
-    publish_selected(&mut app);
-    let op = record(OpKind::Publish, "p1", Status::Running);
-    app.update(
-        Msg::Started {
-            row: 0,
-            kind: OpKind::Publish,
-            result: started(&op),
-        },
-        t0(),
-    );
+    let op = publish_running(&mut app);
     app.update(
         Msg::Follow {
             row: 0,
