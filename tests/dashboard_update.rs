@@ -92,10 +92,10 @@ fn publish_selected(app: &mut App) -> Vec<Effect> {
     ch(app, 'y')
 }
 
-/// Publishes the first offer and has the service accept it: its operation runs.
-fn publish_running(app: &mut App) -> Operation {
+/// Publishes the first offer and has the service accept it: operation `id` runs.
+fn publish_running(app: &mut App, id: &str) -> Operation {
     publish_selected(app);
-    let op = record(OpKind::Publish, "p1", Status::Running);
+    let op = record(OpKind::Publish, id, Status::Running);
     app.update(
         Msg::Started {
             row: 0,
@@ -318,16 +318,7 @@ fn a_rejection_opens_every_detail_and_retry_resends() {
 fn a_failure_shows_its_reason_in_the_row_and_a_toast() {
     let mut app = app();
     app.bell = true;
-    publish_selected(&mut app);
-    let rec = record(OpKind::Publish, "u1", Status::Running);
-    app.update(
-        Msg::Started {
-            row: 0,
-            kind: OpKind::Publish,
-            result: started(&rec),
-        },
-        t0(),
-    );
+    let rec = publish_running(&mut app, "u1");
     let mut failed = rec;
     failed.seen.status = Status::Failed;
     failed.finished = true;
@@ -373,16 +364,7 @@ fn cancel_only_when_something_runs() {
             .text
             .contains("nothing is running")
     );
-    publish_selected(&mut app);
-    let rec = record(OpKind::Publish, "u1", Status::Running);
-    app.update(
-        Msg::Started {
-            row: 0,
-            kind: OpKind::Publish,
-            result: started(&rec),
-        },
-        t0(),
-    );
+    publish_running(&mut app, "u1");
     ch(&mut app, 'c');
     assert!(matches!(&app.overlay, Overlay::Confirm(c) if c.kind == OpKind::Cancel));
     let effects = ch(&mut app, 'y');
@@ -398,16 +380,7 @@ fn cancel_only_when_something_runs() {
 #[test]
 fn a_cancel_is_a_request_on_the_running_publish_which_then_ends_canceled() {
     let mut app = app();
-    publish_selected(&mut app);
-    let publish = record(OpKind::Publish, "p1", Status::Running);
-    app.update(
-        Msg::Started {
-            row: 0,
-            kind: OpKind::Publish,
-            result: started(&publish),
-        },
-        t0(),
-    );
+    let publish = publish_running(&mut app, "p1");
     assert_eq!(app.rows[0].activity, Activity::Following);
     ch(&mut app, 'c');
     ch(&mut app, 'y');
@@ -891,7 +864,7 @@ fn a_store_that_cannot_record_is_said_on_screen() {
 #[test]
 fn a_long_wait_for_the_service_shows_until_when() {
     let mut app = app();
-    publish_running(&mut app);
+    publish_running(&mut app, "p1");
     let until = t0() + chrono::Duration::seconds(600);
     app.update(
         Msg::Waiting(offerdeck::api::transport::WaitNotice {
@@ -1022,16 +995,7 @@ fn a_publish_that_was_not_sent_leaves_a_trace_on_its_row() {
 #[test]
 fn an_operation_that_cannot_be_followed_any_more_never_leaves_a_row_stuck() {
     let mut app = app();
-    publish_selected(&mut app);
-    let op = record(OpKind::Publish, "gone", Status::Running);
-    app.update(
-        Msg::Started {
-            row: 0,
-            kind: OpKind::Publish,
-            result: started(&op),
-        },
-        t0(),
-    );
+    let op = publish_running(&mut app, "gone");
     let not_found = ApiError::from_status(ServiceError {
         status: 404,
         message: "Operation gone was not found.".into(),
@@ -1111,7 +1075,7 @@ fn staleness_is_visible_and_idle_offers_are_read_again() {
     assert_eq!(loads, app.rows.len());
     assert!(effects.contains(&Effect::LoadStore));
     // A followed row with no good answer for three poll intervals is stale.
-    let op = publish_running(&mut app);
+    let op = publish_running(&mut app, "p1");
     assert!(!app.is_stale(&app.rows[0].clone()));
     app.update(Msg::Tick, t0() + app.poll_interval * 4);
     assert!(app.is_stale(&app.rows[0].clone()));
@@ -1232,7 +1196,7 @@ fn a_row_whose_follower_waits_longer_is_not_stale_before_its_next_poll() {
     // Polls follow the work: while certification has days to go, the follower says it looks
     // again in five minutes, and the row is fresh until that look is overdue.
     let mut app = app();
-    let op = publish_running(&mut app);
+    let op = publish_running(&mut app, "p1");
     app.update(
         Msg::Follow {
             row: 0,
