@@ -42,6 +42,9 @@ impl Capped {
     }
 }
 
+/// Room reserved for a body before any of it arrives, at most: real answers are a few KiB.
+const PRESIZE_MAX: usize = 256 * 1024;
+
 /// Reads a response body as a stream, never holding more than `limit` bytes: a body announced
 /// or found larger is `Over` for a success, or cut at the limit otherwise.
 pub async fn read_capped(
@@ -52,8 +55,12 @@ pub async fn read_capped(
     if response.content_length().is_some_and(|n| n > limit as u64) && !keep_start {
         return Ok(Capped::Over);
     }
-    // Sized once from the announced length, not grown chunk by chunk.
-    let announced = response.content_length().unwrap_or(0).min(limit as u64);
+    // Sized once from the announced length, not grown chunk by chunk; a length announced
+    // before any byte came reserves no more than an ordinary answer needs.
+    let announced = response
+        .content_length()
+        .unwrap_or(0)
+        .min(limit.min(PRESIZE_MAX) as u64);
     let mut body = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
     while let Some(chunk) = response.chunk().await? {
         if body.len() + chunk.len() > limit {
