@@ -9,16 +9,15 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod emails;
+pub mod engine;
 pub mod fsutil;
 pub mod lenient;
 pub mod logging;
-pub mod notify;
-pub mod ops;
 pub mod paths;
 pub mod redact;
-pub mod setup;
 pub mod sim;
 pub mod store;
+pub mod term;
 pub mod text;
 pub mod tui;
 

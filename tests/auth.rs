@@ -109,12 +109,12 @@ fn the_token_variable_wins_over_the_config() {
     };
     let path = std::path::Path::new("c.toml");
     assert!(matches!(
-        offerdeck::setup::token_source(&auth, path).unwrap(),
+        offerdeck::engine::wiring::token_source(&auth, path).unwrap(),
         TokenSource::Command { .. }
     ));
     // SAFETY: this variable name is used by this test only; nothing else reads it.
     unsafe { std::env::set_var(var, "env-token") };
-    let source = offerdeck::setup::token_source(&auth, path).unwrap();
+    let source = offerdeck::engine::wiring::token_source(&auth, path).unwrap();
     unsafe { std::env::remove_var(var) };
     assert!(matches!(&source, TokenSource::Static { token, .. } if token.expose() == "env-token"));
     let none = AuthConfig {
@@ -122,7 +122,7 @@ fn the_token_variable_wins_over_the_config() {
         resource: DEFAULT_RESOURCE.into(),
         ..AuthConfig::default()
     };
-    let err = offerdeck::setup::token_source(&none, path)
+    let err = offerdeck::engine::wiring::token_source(&none, path)
         .unwrap_err()
         .to_string();
     assert!(

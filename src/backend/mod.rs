@@ -4,10 +4,12 @@
 //! `crate::domain`.
 
 mod ingestion;
+mod portal;
 
 use url::Url;
 
 pub use ingestion::{IngestionBackend, observe_job, observe_submission};
+pub use portal::{portal_page, portal_url};
 
 use crate::api::{ApiError, CppClient};
 pub use crate::domain::BackendKind;
@@ -468,6 +470,30 @@ impl Backends {
                 _ => false,
             })
             .unwrap_or_else(|| self.get(BackendKind::Cpp))
+    }
+
+    /// Every backend there is.
+    pub fn each(&self) -> impl Iterator<Item = &Backend> {
+        self.all()
+    }
+
+    /// The backend of a kind, when that API is configured.
+    pub fn find(&self, kind: BackendKind) -> Option<&Backend> {
+        self.all().find(|b| b.kind() == kind)
+    }
+
+    /// The backend of a kind, or why there is none: that API has no credentials configured.
+    pub fn require(&self, kind: BackendKind) -> Result<&Backend, ApiError> {
+        self.find(kind).ok_or_else(|| {
+            let section = match kind {
+                BackendKind::Cpp => "[auth]",
+                BackendKind::Ingestion => "[ingestion.auth]",
+            };
+            ApiError::NotReady(format!(
+                "no credentials for the {} API: add {section} to the config",
+                kind.caps().api_name
+            ))
+        })
     }
 
     /// The backend of a kind; asked for a kind no offer uses, the one there is answers (and

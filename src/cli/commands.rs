@@ -2,32 +2,36 @@
 //! reporter (`output.rs`): results on stdout (text, or JSON lines with `--json`), progress and
 //! errors on stderr.
 
-use futures::StreamExt;
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
+use std::collections::HashMap;
 
-use super::exit::{Exit, exit_for};
+use super::exit::{Exit, exit_for_problem};
 use super::output::{Event, Reporter};
-use crate::api::ApiError;
 use crate::config::OfferConfig;
-use crate::domain::{OfferId, OpKind, Operation};
-use crate::ops::{self, FollowEvent, StartOutcome};
-use crate::setup::Context;
+use crate::domain::{BackendKind, OfferId, OpKind, Operation};
+use crate::engine::wiring::Context;
+use crate::engine::{
+    self, Activity, Command as EngineCommand, EngineEvent, FollowPolicies, News, OfferState,
+    Problem,
+};
 
 pub(super) fn usage(out: &Reporter, message: &str) -> Exit {
     out.note(&format!("error: {message}"));
     Exit::Usage
 }
 
-/// Reports an API error with everything a support ticket needs and returns its exit code.
+/// Reports a problem with everything a support ticket needs and returns its exit code.
 pub(super) fn failed(
     out: &Reporter,
     context: &str,
     offer: Option<&OfferId>,
-    error: &ApiError,
+    problem: &Problem,
 ) -> Exit {
-    out.emit(&Event::error(context, offer.map(OfferId::to_string), error));
-    exit_for(error)
+    out.emit(&Event::problem(
+        context,
+        offer.map(OfferId::to_string),
+        problem,
+    ));
+    exit_for_problem(problem)
 }
 
 /// The configured offer, or a usage error listing the configured ones.
@@ -53,7 +57,91 @@ fn configured<'a>(
     })
 }
 
-/// `offerdeck offers`: every configured offer with its status, fetched concurrently.
+/// An engine for a headless command about `offers`: only they are tracked; `resume` follows
+/// the unfinished operations the store has of them. Waits before retries are said on stderr.
+fn engine_for(
+    ctx: &Context,
+    out: &Reporter,
+    offers: Vec<(OfferId, BackendKind)>,
+    only_tracked: bool,
+    resume: bool,
+) -> Result<engine::Started, Exit> {
+    use std::io::IsTerminal;
+    let notifier = match engine::notify::Notifier::from_config(&ctx.config.notify) {
+        Ok(n) => n,
+        Err(e) => {
+            out.note(&format!("error: {e}"));
+            return Err(Exit::Failed);
+        }
+    };
+    let setup = engine::Setup {
+        backends: ctx.backends.clone(),
+        store: ctx.store.clone(),
+        clock: ctx.clock.clone(),
+        policies: FollowPolicies::from_config(&ctx.config),
+        notifier,
+        desktop: ctx.config.notify.desktop && std::io::stderr().is_terminal(),
+        read_only: false,
+        only_tracked,
+        resume,
+        on_wait: out.wait_listener(),
+    };
+    engine::Engine::start(setup, offers).map_err(|e| {
+        out.emit(&Event::StoreProblem {
+            offer: None,
+            message: e.to_string(),
+        });
+        Exit::Failed
+    })
+}
+
+/// The API a named offer is on: the config's, else CPP's.
+fn api_of(ctx: &Context, offer: &OfferId) -> BackendKind {
+    ctx.config
+        .offer(offer)
+        .map(|o| o.backend)
+        .unwrap_or_default()
+}
+
+/// Reads the status of `offers` through the engine and gives back each one's truth once its
+/// read answered (in the order asked).
+async fn read_all(
+    started: &mut engine::Started,
+    out: &Reporter,
+    offers: &[OfferId],
+) -> Vec<OfferState> {
+    let mut done: HashMap<OfferId, OfferState> = HashMap::new();
+    for offer in offers {
+        started.engine.send(EngineCommand::Refresh(offer.clone()));
+    }
+    while done.len() < offers.len() {
+        let Some(event) = started.recv().await else {
+            break;
+        };
+        match event {
+            EngineEvent::Offer(state)
+                if state.activity != Activity::Loading && offers.contains(&state.id) =>
+            {
+                let answered = state.service_at.is_some() || state.problem.is_some();
+                if answered {
+                    done.insert(state.id.clone(), *state);
+                }
+            }
+            EngineEvent::News {
+                offer,
+                news: News::StoreProblem(message),
+            } => out.emit(&Event::StoreProblem {
+                offer: offer.map(|o| o.to_string()),
+                message,
+            }),
+            _ => {}
+        }
+    }
+    offers.iter().filter_map(|o| done.remove(o)).collect()
+}
+
+/// `offerdeck offers`: every configured offer with its status, read concurrently (the client's
+/// bound paces the requests).
 pub async fn offers(ctx: &Context, out: &Reporter) -> Exit {
     if ctx.config.offers.is_empty() {
         return usage(
@@ -64,48 +152,67 @@ pub async fn offers(ctx: &Context, out: &Reporter) -> Exit {
             ),
         );
     }
-    // The client's bound paces the requests (it adapts up to `max_concurrency`); the stream
-    // only keeps that many asked for.
-    let limit = ctx.config.api.max_concurrency.max(1);
-    let results: Vec<_> = futures::stream::iter(ctx.config.offers.iter())
-        .map(|o| async move { (o, ctx.backend(o).status(&o.id).await) })
-        .buffered(limit)
-        .collect()
-        .await;
+    let ids: Vec<(OfferId, BackendKind)> = ctx
+        .config
+        .offers
+        .iter()
+        .map(|o| (o.id.clone(), o.backend))
+        .collect();
+    let mut started = match engine_for(ctx, out, ids.clone(), true, false) {
+        Ok(s) => s,
+        Err(exit) => return exit,
+    };
+    let names: Vec<OfferId> = ids.into_iter().map(|(id, _)| id).collect();
+    let states = read_all(&mut started, out, &names).await;
+    started.engine.shutdown();
     let mut worst = Exit::Ok;
-    for (offer, result) in results {
-        match result {
-            Ok(seen) => out.emit(&Event::offer(offer, &seen)),
-            Err(e) => {
-                let code = failed(out, "status", Some(&offer.id), &e);
+    for (offer, state) in ctx.config.offers.iter().zip(states) {
+        match (&state.service, &state.problem) {
+            (Some(seen), None) => out.emit(&Event::offer(
+                offer,
+                seen,
+                state.failure().map(str::to_string),
+            )),
+            (_, Some((_, problem))) => {
+                let code = failed(out, "status", Some(&offer.id), problem);
                 worst = worse(worst, code);
             }
+            (None, None) => {}
         }
     }
     worst
 }
 
-/// `offerdeck status P/O`: the status with every step. Any offer, configured or not.
+/// `offerdeck status P/O`: the status with every step. Any offer, configured or not; a failed
+/// one gives the reason the state store kept of its last operation when the service gives none.
 pub async fn status(ctx: &Context, out: &Reporter, offer: &OfferId) -> Exit {
-    let backend_kind = ctx
-        .config
-        .offer(offer)
-        .map(|o| o.backend)
-        .unwrap_or_default();
-    match ctx.backends.get(backend_kind).status(offer).await {
-        Ok(seen) => {
+    let kind = api_of(ctx, offer);
+    let mut started = match engine_for(ctx, out, vec![(offer.clone(), kind)], true, false) {
+        Ok(s) => s,
+        Err(exit) => return exit,
+    };
+    let state = read_all(&mut started, out, std::slice::from_ref(offer)).await;
+    started.engine.shutdown();
+    let Some(state) = state.into_iter().next() else {
+        return Exit::Failed;
+    };
+    match (&state.service, &state.problem) {
+        (Some(seen), None) => {
             out.emit(&Event::status(
                 &offer.to_string(),
-                backend_kind.as_str(),
-                &seen,
+                kind.as_str(),
+                seen,
+                state.failure().map(str::to_string),
             ));
             Exit::Ok
         }
-        Err(e) => failed(out, &format!("status of {offer}"), Some(offer), &e),
+        (_, Some((_, problem))) => failed(out, &format!("status of {offer}"), Some(offer), problem),
+        (None, None) => Exit::Failed,
     }
 }
 
-/// `offerdeck publish|golive|cancel P/O [--wait]`.
+/// `offerdeck publish|golive|cancel P/O [--wait]`: the offer's status is read, the engine's
+/// rules decide whether it may go (nothing is sent otherwise), then it is sent and recorded.
 pub async fn start(
     ctx: &Context,
     out: &Reporter,
@@ -118,7 +225,7 @@ pub async fn start(
         Ok(c) => c,
         Err(exit) => return exit,
     };
-    let id = &configured.id;
+    let id = configured.id.clone();
     let emails = match emails {
         Some(list) => match crate::emails::parse_nonempty_list(list) {
             Ok(list) => list,
@@ -126,63 +233,153 @@ pub async fn start(
         },
         None => configured.notification_emails.clone(),
     };
-    let backend = ctx.backend(configured);
-    let now = ctx.clock.now();
-    let started = if kind == OpKind::Cancel {
-        match ops::cancel(backend, &ctx.store, id, now).await {
-            Ok(Some(started)) => Ok(started),
-            Ok(None) => {
+    let mut started = match engine_for(
+        ctx,
+        out,
+        vec![(id.clone(), configured.backend)],
+        true,
+        false,
+    ) {
+        Ok(s) => s,
+        Err(exit) => return exit,
+    };
+    let read = read_all(&mut started, out, std::slice::from_ref(&id)).await;
+    if let Some((_, problem)) = read.first().and_then(|s| s.problem.as_ref()) {
+        started.engine.shutdown();
+        return failed(out, &format!("{kind} of {id}"), Some(&id), problem);
+    }
+    if let Some(warning) = read
+        .first()
+        .and_then(|s| engine::rules::warning_before(kind, s))
+    {
+        out.progress(&format!("note: {warning}"));
+    }
+    started.engine.send(EngineCommand::Start {
+        offer: id.clone(),
+        kind,
+        emails,
+        retry: false,
+    });
+    let mut recorded = Exit::Ok;
+    let operation = loop {
+        let Some(event) = started.recv().await else {
+            return Exit::Failed;
+        };
+        let EngineEvent::News {
+            offer: Some(o),
+            news,
+        } = event
+        else {
+            continue;
+        };
+        if o != id {
+            continue;
+        }
+        match news {
+            News::Refused(refusal) => {
+                started.engine.shutdown();
+                out.note(&format!(
+                    "error: {}; nothing was sent",
+                    refusal.message(&id)
+                ));
+                return Exit::Failed;
+            }
+            News::NothingToCancel => {
+                started.engine.shutdown();
                 out.emit(&Event::NothingToCancel {
                     offer: id.to_string(),
                 });
                 return Exit::Ok;
             }
-            Err(e) => Err(e),
+            News::StartFailed { problem, .. } => {
+                started.engine.shutdown();
+                return failed(out, &format!("{kind} of {id}"), Some(&id), &problem);
+            }
+            News::StoreProblem(message) => out.emit(&Event::StoreProblem {
+                offer: Some(id.to_string()),
+                message,
+            }),
+            News::NotRecorded {
+                operation_url,
+                message,
+                ..
+            } => {
+                // Accepted but not recorded: said loudly, with what to follow it by, and exit 7.
+                out.emit(&Event::NotRecorded {
+                    offer: id.to_string(),
+                    kind: kind.as_str().to_string(),
+                    operation_url,
+                    message,
+                    exit_code: Exit::NotRecorded as u8,
+                });
+                recorded = Exit::NotRecorded;
+            }
+            News::Accepted { adopted, .. } => {
+                let op = accepted(&mut started, &id).await;
+                if let Some(op) = &op {
+                    out.emit(&Event::Accepted {
+                        offer: id.to_string(),
+                        kind: kind.as_str().to_string(),
+                        operation_url: op.pointer.to_string(),
+                        adopted,
+                        notification_emails: op.notification_emails.clone(),
+                    });
+                }
+                break op;
+            }
+            News::CancelRequested => {
+                let op = accepted(&mut started, &id).await;
+                if let Some(op) = &op {
+                    out.emit(&Event::Accepted {
+                        offer: id.to_string(),
+                        kind: kind.as_str().to_string(),
+                        operation_url: op.pointer.to_string(),
+                        adopted: false,
+                        notification_emails: op.notification_emails.clone(),
+                    });
+                }
+                break op;
+            }
+            _ => {}
         }
-    } else {
-        ops::start(backend, &ctx.store, kind, id, &emails, now).await
     };
-    let StartOutcome {
-        operation,
-        adopted,
-        not_recorded,
-        store_notices,
-    } = match started {
-        Ok(started) => started,
-        Err(e) => return failed(out, &format!("{kind} of {id}"), Some(id), &e),
+    let Some(operation) = operation else {
+        return Exit::Failed;
     };
-    out.emit(&Event::Accepted {
-        offer: id.to_string(),
-        kind: kind.as_str().to_string(),
-        operation_url: operation.pointer.to_string(),
-        adopted,
-        notification_emails: operation.notification_emails.clone(),
-    });
-    for message in store_notices {
-        out.emit(&Event::StoreProblem {
-            offer: Some(id.to_string()),
-            message,
-        });
-    }
-    // Accepted but not recorded: said loudly, with what to follow it by, and exit 7.
-    let recorded = match &not_recorded {
-        Some(e) => {
+    // The news of a start comes after its snapshot; a failure to record comes right after it.
+    while let Ok(event) = started.try_recv() {
+        if let EngineEvent::News {
+            news:
+                News::NotRecorded {
+                    operation_url,
+                    message,
+                    ..
+                },
+            ..
+        } = event
+        {
             out.emit(&Event::NotRecorded {
                 offer: id.to_string(),
                 kind: kind.as_str().to_string(),
-                operation_url: operation.pointer.to_string(),
-                message: e.to_string(),
+                operation_url,
+                message,
                 exit_code: Exit::NotRecorded as u8,
             });
-            Exit::NotRecorded
+            recorded = Exit::NotRecorded;
         }
-        None => Exit::Ok,
-    };
+    }
     if !wait {
+        started.engine.shutdown();
         out.result_text(operation.pointer.as_str());
         return recorded;
     }
-    worse(recorded, follow_all(ctx, out, vec![operation]).await)
+    worse(recorded, follow_all(ctx, out, started, vec![id]).await)
+}
+
+/// The operation the engine holds for an offer right after the service accepted it (its
+/// snapshot came just before the news).
+async fn accepted(started: &mut engine::Started, offer: &OfferId) -> Option<Operation> {
+    started.last.get(offer).and_then(|s| s.op.clone())
 }
 
 /// `offerdeck watch [P/O] --url URL`: one operation, followed by hand (one the store does not
@@ -190,80 +387,119 @@ pub async fn start(
 pub async fn watch_url(ctx: &Context, out: &Reporter, url: &str, offer: Option<&OfferId>) -> Exit {
     let backend = match offer {
         Some(offer) => match configured(ctx, out, offer) {
-            Ok(c) => ctx.backends.get(c.backend),
+            Ok(c) => match ctx.backends.require(c.backend) {
+                Ok(b) => b,
+                Err(e) => return failed(out, "watch", Some(offer), &Problem::from(e)),
+            },
             Err(exit) => return exit,
         },
         None => ctx.backends.owning(url),
     };
     let operation = match backend.operation_at(url, offer, ctx.clock.now()).await {
         Ok(op) => op,
-        Err(e) => return failed(out, &format!("following {url}"), None, &e),
+        Err(e) => return failed(out, &format!("following {url}"), None, &Problem::from(e)),
     };
     out.progress(&format!(
         "following the {} of {} at {}",
         operation.kind, operation.offer, operation.pointer
     ));
-    follow_all(ctx, out, vec![operation]).await
+    let id = operation.offer.clone();
+    let started = match engine_for(ctx, out, vec![(id.clone(), operation.backend)], true, false) {
+        Ok(s) => s,
+        Err(exit) => return exit,
+    };
+    started
+        .engine
+        .send(EngineCommand::Follow(Box::new(operation)));
+    follow_all(ctx, out, started, vec![id]).await
 }
 
 /// `offerdeck watch [P/O...]`: every unfinished operation in the state store (of these offers),
 /// to its end. A named offer with nothing recorded is looked up at the service: a publish
-/// started from the portal or another machine is found, recorded and followed.
+/// started from the portal or another machine is found, recorded and followed; one with
+/// nothing running says what state it is in.
 pub async fn watch(ctx: &Context, out: &Reporter, offers: &[OfferId]) -> Exit {
-    let mut exit = Exit::Ok;
     for offer in offers {
         if let Err(e) = configured(ctx, out, offer) {
             return e;
         }
     }
-    let operations = match ctx.store.unfinished() {
-        Ok(r) => r,
-        Err(e) => {
-            out.emit(&Event::StoreProblem {
-                offer: None,
-                message: e.to_string(),
-            });
-            return Exit::Failed;
-        }
+    let tracked: Vec<(OfferId, BackendKind)> =
+        offers.iter().map(|o| (o.clone(), api_of(ctx, o))).collect();
+    let mut started = match engine_for(ctx, out, tracked, !offers.is_empty(), true) {
+        Ok(s) => s,
+        Err(exit) => return exit,
     };
-    for message in ctx.store.take_notices() {
+    for message in std::mem::take(&mut started.notices) {
         out.emit(&Event::StoreProblem {
             offer: None,
             message,
         });
     }
-    let mut operations: Vec<Operation> = operations
-        .into_iter()
-        .filter(|o| offers.is_empty() || offers.contains(&o.offer))
+    let followed: Vec<OfferId> = started
+        .offers
+        .iter()
+        .filter(|s| s.activity == Activity::Following)
+        .map(|s| s.id.clone())
         .collect();
-    for offer in offers {
-        if operations.iter().any(|o| &o.offer == offer) {
+    let mut exit = Exit::Ok;
+    let mut watched = followed.clone();
+    let missing: Vec<OfferId> = offers
+        .iter()
+        .filter(|o| !followed.contains(o))
+        .cloned()
+        .collect();
+    for offer in &missing {
+        started.engine.send(EngineCommand::Discover(offer.clone()));
+    }
+    let mut pending = missing.clone();
+    while !pending.is_empty() {
+        let Some(event) = started.recv().await else {
+            break;
+        };
+        let EngineEvent::News {
+            offer: Some(offer),
+            news,
+        } = event
+        else {
+            continue;
+        };
+        if !pending.contains(&offer) {
             continue;
         }
-        let backend = ctx.backends.get(
-            ctx.config
-                .offer(offer)
-                .map(|o| o.backend)
-                .unwrap_or_default(),
-        );
-        match ops::discover(backend, &ctx.store, offer, ctx.clock.now()).await {
-            Ok(Some(found)) => {
+        match news {
+            News::FoundRunning { kind } => {
+                let url = started
+                    .last
+                    .get(&offer)
+                    .and_then(|s| s.op.as_ref())
+                    .map(|o| o.pointer.to_string())
+                    .unwrap_or_default();
                 out.progress(&format!(
-                    "{offer}: a {} started elsewhere is running; following it at {}",
-                    found.kind, found.pointer
+                    "{offer}: a {kind} started elsewhere is running; following it at {url}"
                 ));
-                operations.push(found);
+                watched.push(offer.clone());
             }
-            Ok(None) => out.progress(&format!("{offer}: nothing runs on it")),
-            Err(e) => {
+            News::NothingRuns { standing } => out.progress(&format!(
+                "{offer}: nothing runs on it; it is {standing}{}",
+                if standing == "ready for go-live" {
+                    format!(" ({} golive {offer})", out.command())
+                } else {
+                    String::new()
+                }
+            )),
+            News::StoppedFollowing { problem } => {
                 exit = worse(
                     exit,
-                    failed(out, &format!("looking up {offer}"), Some(offer), &e),
+                    failed(out, &format!("looking up {offer}"), Some(&offer), &problem),
                 )
             }
+            _ => continue,
         }
+        pending.retain(|o| *o != offer);
     }
-    if operations.is_empty() {
+    if watched.is_empty() {
+        started.engine.shutdown();
         if offers.is_empty() {
             out.progress(&format!(
                 "no unfinished operations in {}",
@@ -274,128 +510,121 @@ pub async fn watch(ctx: &Context, out: &Reporter, offers: &[OfferId]) -> Exit {
     }
     out.progress(&format!(
         "following {} unfinished operation(s)",
-        operations.len()
+        watched.len()
     ));
-    worse(exit, follow_all(ctx, out, operations).await)
+    worse(exit, follow_all(ctx, out, started, watched).await)
 }
 
-/// Follows operations concurrently, reporting each change, and returns the combined exit code.
-async fn follow_all(ctx: &Context, out: &Reporter, operations: Vec<Operation>) -> Exit {
-    let (tx, mut rx) = mpsc::channel::<FollowEvent>(64);
-    let cancel = CancellationToken::new();
-    let policies = crate::ops::FollowPolicies::from_config(&ctx.config);
-    // One webhook client for every operation's notice.
-    let notifier = crate::notify::Notifier::from_config(&ctx.config.notify);
-    let mut remaining = operations.len();
-    let mut followers = tokio::task::JoinSet::new();
-    for operation in operations {
-        let policy = policies.of(operation.backend);
-        followers.spawn(ops::follow(
-            ctx.backends.get(operation.backend).clone(),
-            Some(ctx.store.clone()),
-            operation,
-            policy,
-            ctx.clock.clone(),
-            cancel.child_token(),
-            tx.clone(),
-            |e| e,
-        ));
-    }
-    drop(tx);
+/// Follows the operations of `offers` through the engine to their ends, reporting each change,
+/// and returns the combined exit code.
+async fn follow_all(
+    _ctx: &Context,
+    out: &Reporter,
+    mut started: engine::Started,
+    offers: Vec<OfferId>,
+) -> Exit {
+    use std::io::Write;
+    let mut remaining: Vec<OfferId> = offers;
     let mut exit = Exit::Ok;
+    // What was last said of each operation, so only changes are printed.
+    let mut said: HashMap<OfferId, String> = HashMap::new();
+    let mut retries: HashMap<OfferId, u32> = HashMap::new();
     let interrupted = tokio::signal::ctrl_c();
     tokio::pin!(interrupted);
-    while remaining > 0 {
+    while !remaining.is_empty() {
         let event = tokio::select! {
-            e = rx.recv() => e,
-            // A follower that ends without saying how (a panic) ends the command in failure.
-            Some(Err(e)) = followers.join_next() => {
-                cancel.cancel();
-                out.note(&format!("error: a follower stopped abnormally ({e}); the operations go on at the service; `{} watch` resumes them", out.command()));
-                return Exit::Failed;
-            }
+            e = started.recv() => e,
             _ = &mut interrupted => {
-                cancel.cancel();
+                started.engine.shutdown();
                 out.note(&format!("interrupted: the operations go on at the service; `{} watch` resumes them", out.command()));
                 return Exit::Failed;
             }
         };
         let Some(event) = event else {
-            // Every sender is gone with operations unreported: never a silent success.
+            // The engine is gone with operations unreported: never a silent success.
             out.note(&format!(
-                "error: {remaining} operation(s) stopped being followed without an outcome; `{} watch` resumes them",
+                "error: {} operation(s) stopped being followed without an outcome; `{} watch` resumes them",
+                remaining.len(),
                 out.command()
             ));
             return worse(exit, Exit::Failed);
         };
         match event {
-            FollowEvent::Changed { operation, .. } => out.emit(&Event::changed(&operation)),
-            FollowEvent::Polled { .. } => {}
-            FollowEvent::Retrying {
-                operation,
-                attempt,
-                error,
-                wait,
-                ..
-            } => out.emit(&Event::Retrying {
-                offer: operation.offer.to_string(),
-                kind: operation.kind.as_str().to_string(),
-                attempt,
-                error,
-                wait_seconds: wait.as_secs(),
-            }),
-            FollowEvent::StoreProblem { operation, message } => out.emit(&Event::StoreProblem {
-                offer: Some(operation.offer.to_string()),
-                message,
-            }),
-            FollowEvent::Stopped {
-                mut operation,
-                error,
-            } => {
-                remaining -= 1;
-                // A cancel asked for by another process meanwhile is in the store.
-                if let Ok(Some(stored)) = ctx.store.find(&operation.pointer) {
-                    operation.cancel_requested_at =
-                        operation.cancel_requested_at.or(stored.cancel_requested_at);
-                }
-                if let Some(e) = &error {
-                    let context = format!("following {} {}", operation.offer, operation.kind);
-                    exit = worse(exit, failed(out, &context, Some(&operation.offer), e));
-                } else if !operation.succeeded() {
-                    exit = worse(exit, Exit::Failed);
-                }
-                out.emit(&Event::final_of(&operation));
-                if error.is_none()
-                    && let Some(notice) = crate::notify::Notice::of(&operation)
+            EngineEvent::Offer(state) if remaining.contains(&state.id) => {
+                let Some(op) = &state.op else { continue };
+                if let Some(retry) = &state.retrying
+                    && retries.get(&state.id) != Some(&retry.attempt)
                 {
-                    notify(ctx, out, notifier.as_ref(), &notice).await;
+                    retries.insert(state.id.clone(), retry.attempt);
+                    let wait = retry
+                        .until
+                        .map(|u| (u - started_now(&state)).num_seconds().max(0) as u64)
+                        .unwrap_or_default();
+                    out.emit(&Event::Retrying {
+                        offer: op.offer.to_string(),
+                        kind: op.kind.as_str().to_string(),
+                        attempt: retry.attempt,
+                        error: retry.reason.clone(),
+                        wait_seconds: wait,
+                    });
+                }
+                if op.seen.status != crate::domain::Status::NotStarted || op.finished {
+                    let changed = Event::changed(op);
+                    let key = serde_json::to_string(&changed).unwrap_or_default();
+                    if said.get(&state.id) != Some(&key) {
+                        out.emit(&changed);
+                        said.insert(state.id.clone(), key);
+                    }
+                }
+                let ended = op.finished && state.activity != Activity::Following;
+                if ended && state.problem.is_none() {
+                    if !op.succeeded() {
+                        exit = worse(exit, Exit::Failed);
+                    }
+                    out.emit(&Event::final_of(op));
+                    remaining.retain(|o| *o != state.id);
                 }
             }
+            EngineEvent::News {
+                offer: Some(offer),
+                news: News::StoppedFollowing { problem },
+            } if remaining.contains(&offer) => {
+                let context = format!("following {offer}");
+                exit = worse(exit, failed(out, &context, Some(&offer), &problem));
+                if let Some(op) = started.last.get(&offer).and_then(|s| s.op.as_ref()) {
+                    out.emit(&Event::final_of(op));
+                }
+                remaining.retain(|o| *o != offer);
+            }
+            EngineEvent::News {
+                offer,
+                news: News::StoreProblem(message),
+            } => out.emit(&Event::StoreProblem {
+                offer: offer.map(|o| o.to_string()),
+                message,
+            }),
+            EngineEvent::News {
+                news: News::NotifyProblem(problem),
+                ..
+            } => out.note(&format!("warning: {problem}")),
+            EngineEvent::Desktop(notice) => {
+                let mut err = std::io::stderr();
+                let _ = err
+                    .write_all(notice.desktop_escapes().as_bytes())
+                    .and_then(|()| err.flush());
+            }
+            _ => {}
         }
     }
+    // Notifications of the last end are sent before the process goes.
+    started.engine.settle().await;
+    started.engine.shutdown();
     exit
 }
 
-/// What the dashboard does when an operation ends, for `--wait` and `watch`: the desktop
-/// notification when stderr is a terminal, the webhook and the command of `[notify]`.
-async fn notify(
-    ctx: &Context,
-    out: &Reporter,
-    notifier: Option<&crate::notify::Notifier>,
-    notice: &crate::notify::Notice,
-) {
-    use std::io::{IsTerminal, Write};
-    if ctx.config.notify.desktop && std::io::stderr().is_terminal() {
-        let mut err = std::io::stderr();
-        let _ = err
-            .write_all(notice.desktop_escapes().as_bytes())
-            .and_then(|()| err.flush());
-    }
-    if let Some(notifier) = notifier {
-        for problem in notifier.send(notice).await {
-            out.note(&format!("warning: {problem}"));
-        }
-    }
+/// When the engine last spoke of the offer (the wait before a retry counts from then).
+fn started_now(state: &OfferState) -> chrono::DateTime<chrono::Utc> {
+    state.last_poll.unwrap_or_else(chrono::Utc::now)
 }
 
 pub(super) fn worse(a: Exit, b: Exit) -> Exit {

@@ -7,7 +7,7 @@ use super::output::{Event, Reporter};
 use crate::backend::{Backend, IngestionBackend, ListedOffer};
 use crate::config::NewOffer;
 use crate::domain::{BackendKind, OfferId};
-use crate::setup::Context;
+use crate::engine::wiring::Context;
 
 /// What the user asked `discover` for.
 pub struct Request {
@@ -42,13 +42,13 @@ fn backend_for(ctx: &Context, out: &Reporter, kind: BackendKind) -> Result<Backe
         return Ok(existing.clone());
     }
     let built = match kind {
-        BackendKind::Cpp => crate::setup::client(&ctx.config).map(Backend::Cpp),
-        BackendKind::Ingestion => crate::setup::ingestion_client(&ctx.config)
+        BackendKind::Cpp => crate::engine::wiring::client(&ctx.config).map(Backend::Cpp),
+        BackendKind::Ingestion => crate::engine::wiring::ingestion_client(&ctx.config)
             .map(|c| Backend::Ingestion(IngestionBackend::new(c))),
     };
     built.map_err(|e| {
         out.note(&format!("error: {e}"));
-        e.exit()
+        super::exit::exit_for_setup(&e)
     })
 }
 
@@ -57,7 +57,7 @@ pub async fn run(ctx: &Context, out: &Reporter, request: Request) -> Exit {
     let mut found: Vec<(BackendKind, ListedOffer)> = Vec::new();
     for kind in kinds(ctx, request.backend) {
         let publishers = if request.publishers.is_empty() {
-            crate::ops::configured_publishers(&ctx.config, kind)
+            crate::engine::start::configured_publishers(&ctx.config, kind)
         } else {
             request.publishers.clone()
         };
@@ -84,12 +84,17 @@ pub async fn run(ctx: &Context, out: &Reporter, request: Request) -> Exit {
                 continue;
             }
         };
-        match crate::ops::available(&backend, &publishers, request.all_types).await {
+        match crate::engine::start::available(&backend, &publishers, request.all_types).await {
             Ok(offers) => found.extend(offers.into_iter().map(|o| (kind, o))),
             Err(e) => {
                 exit = worse(
                     exit,
-                    failed(out, &format!("listing {kind} offers"), None, &e),
+                    failed(
+                        out,
+                        &format!("listing {kind} offers"),
+                        None,
+                        &crate::engine::Problem::from(&e),
+                    ),
                 )
             }
         }

@@ -43,3 +43,33 @@ pub fn exit_for(error: &ApiError) -> Exit {
         | ApiError::Client(_) => Exit::Failed,
     }
 }
+
+/// The exit code a setup problem means: missing credentials are an authentication problem; a
+/// client that cannot be built is not.
+pub fn exit_for_setup(error: &crate::engine::wiring::SetupError) -> Exit {
+    use crate::engine::wiring::SetupError;
+    match error {
+        SetupError::Credentials(_) => Exit::Auth,
+        SetupError::Config(_) => Exit::Usage,
+        SetupError::Client(_) => Exit::Failed,
+    }
+}
+
+/// The exit code a problem means (the same as the API error it was made from).
+pub fn exit_for_problem(problem: &crate::engine::Problem) -> Exit {
+    use crate::engine::ProblemKind;
+    match problem.kind {
+        ProblemKind::Rejected => Exit::Rejected,
+        ProblemKind::NotFound => Exit::NotFound,
+        ProblemKind::Auth => Exit::Auth,
+        ProblemKind::Throttled
+        | ProblemKind::ServerError
+        | ProblemKind::Unreachable
+        | ProblemKind::Unreadable => Exit::Unreachable,
+        ProblemKind::Store => Exit::NotRecorded,
+        ProblemKind::Refused
+        | ProblemKind::Untrusted
+        | ProblemKind::NotReady
+        | ProblemKind::Local => Exit::Failed,
+    }
+}

@@ -8,7 +8,7 @@ use crate::cli::Exit;
 use crate::cli::{Cli, Command, HeadlessCommand};
 use crate::config::{self, Config, ConfigError};
 use crate::domain::OpKind;
-use crate::setup::Context;
+use crate::engine::wiring::Context;
 use crate::store::StateStore;
 
 /// Runs the parsed command line to an exit code.
@@ -52,20 +52,11 @@ async fn headless(ctx: &Context, command: HeadlessCommand, verbose: bool) -> Exi
         | HeadlessCommand::History { json, .. }
         | HeadlessCommand::Watch { json, .. } => *json,
     };
-    let say_waits = !json || verbose;
-    // A long wait before a retry is said on stderr, with when the next try goes out.
-    ctx.backends.on_wait(std::sync::Arc::new(move |n| {
-        if n.wait < crate::api::transport::NOTICEABLE_WAIT || !say_waits {
-            return;
-        }
-        write_err(&format!(
-            "waiting {} for the service ({}), until {}: {}",
-            humantime::format_duration(std::time::Duration::from_secs(n.wait.as_secs())),
-            n.reason,
-            n.until.with_timezone(&chrono::Local).format("%H:%M:%S"),
-            n.url
-        ));
-    }));
+    // A long wait before a retry is said on stderr (the engine's commands say it through
+    // the reporter; the others through this).
+    if let Some(listener) = Reporter::new(json, &ctx.command, verbose).wait_listener() {
+        ctx.backends.on_wait(listener);
+    }
     match command {
         HeadlessCommand::Offers { json } => {
             commands::offers(ctx, &Reporter::new(json, &ctx.command, verbose)).await
@@ -157,18 +148,18 @@ fn context(
         write_err(&format!("warning: {warning}"));
     }
     let built = match only {
-        Some(kind) => crate::setup::backends_for(
+        Some(kind) => crate::engine::wiring::backends_for(
             &config,
             kind == crate::domain::BackendKind::Cpp,
             kind == crate::domain::BackendKind::Ingestion,
         ),
-        None => crate::setup::backends(&config),
+        None => crate::engine::wiring::backends(&config),
     };
     let backends = match built {
         Ok(b) => b,
         Err(e) => {
             write_err(&format!("error: {e}"));
-            return Err(e.exit());
+            return Err(super::exit::exit_for_setup(&e));
         }
     };
     let store = store.unwrap_or_else(StateStore::default_location);
@@ -179,7 +170,7 @@ fn context(
     if let Err(e) = store.clean_debris() {
         tracing::warn!(error = %e, "could not look for stale copies of the state store");
     }
-    let command = command.unwrap_or_else(|| crate::setup::command_for(&config.path));
+    let command = command.unwrap_or_else(|| crate::engine::wiring::command_for(&config.path));
     Ok(Context {
         config,
         backends,
@@ -263,17 +254,25 @@ async fn dashboard(cli: &Cli) -> Exit {
             "demo · simulator {}",
             demo.simulator.base_url().as_str().trim_end_matches('/')
         );
-        let exit = crate::tui::run(ctx, crate::tui::Options { title, ..options }).await;
+        let outcome = crate::tui::run(ctx, crate::tui::Options { title, ..options }).await;
         demo.simulator.stop().await;
-        return exit;
+        return exit_of(outcome);
     }
     let Some(config) = load_config(cli.config.as_deref(), true) else {
         return Exit::Usage;
     };
     let title = crate::paths::display(&config.path);
     match context(config, None, None, None) {
-        Ok(ctx) => crate::tui::run(ctx, crate::tui::Options { title, ..options }).await,
+        Ok(ctx) => exit_of(crate::tui::run(ctx, crate::tui::Options { title, ..options }).await),
         Err(exit) => exit,
+    }
+}
+
+/// The exit code of how the dashboard ended.
+fn exit_of(outcome: crate::tui::Outcome) -> Exit {
+    match outcome {
+        crate::tui::Outcome::Done => Exit::Ok,
+        crate::tui::Outcome::Failed => Exit::Failed,
     }
 }
 

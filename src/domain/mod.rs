@@ -4,6 +4,7 @@
 
 pub mod backend_kind;
 pub mod cadence;
+pub mod caps;
 pub mod diff;
 pub mod estimate;
 pub mod filter;
@@ -15,6 +16,7 @@ pub mod status;
 
 pub use backend_kind::BackendKind;
 pub use cadence::{Cadence, Expectation};
+pub use caps::Caps;
 pub use estimate::{Estimate, Estimates, Outlook, StepKey};
 pub use offer_id::{OfferId, OfferIdError};
 pub use operation::{

@@ -192,6 +192,49 @@ impl StateStore {
         self.operations("WHERE finished = 0", &[])
     }
 
+    /// The newest operation of each offer (publish or go-live; ended or not), oldest first:
+    /// what an offer's state rests on after a restart.
+    pub fn latest(&self) -> Result<Vec<Operation>, StoreError> {
+        self.operations(
+            "o WHERE kind != 'cancel' AND started_at = (SELECT MAX(started_at) FROM operations i
+               WHERE i.offer = o.offer AND i.kind != 'cancel')",
+            &[],
+        )
+    }
+
+    /// Takes (or keeps) the lease on polling the operation at `pointer` for `holder`, until
+    /// `now + ttl`. False while another holder's lease runs: that process polls it, and this
+    /// one reads what it records.
+    pub fn lease(
+        &self,
+        pointer: &url::Url,
+        holder: &str,
+        now: DateTime<Utc>,
+        ttl: std::time::Duration,
+    ) -> Result<bool, StoreError> {
+        let until = now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
+        self.with_db(|conn| {
+            let changed = conn.execute(
+                "INSERT INTO leases (pointer, holder, until) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (pointer) DO UPDATE SET holder = excluded.holder, until = excluded.until
+                 WHERE leases.holder = excluded.holder OR leases.until < ?4",
+                params![pointer.as_str(), holder, stamp(until), stamp(now)],
+            )?;
+            Ok(changed > 0)
+        })
+    }
+
+    /// Gives up `holder`'s lease on the operation at `pointer` (another process may take it).
+    pub fn release(&self, pointer: &url::Url, holder: &str) -> Result<(), StoreError> {
+        self.with_db(|conn| {
+            conn.execute(
+                "DELETE FROM leases WHERE pointer = ?1 AND holder = ?2",
+                params![pointer.as_str(), holder],
+            )
+            .map(|_| ())
+        })
+    }
+
     /// The record of the operation at `pointer`, if any (the newest, should there be several).
     pub fn find(&self, pointer: &url::Url) -> Result<Option<Operation>, StoreError> {
         Ok(self

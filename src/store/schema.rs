@@ -64,6 +64,12 @@ const MIGRATIONS: &[&str] = &[
         error           TEXT
     );
     CREATE INDEX api_calls_at ON api_calls (at);",
+    // 3: who polls an operation: one offerdeck per operation, however many share the folder.
+    "CREATE TABLE leases (
+        pointer TEXT PRIMARY KEY,
+        holder  TEXT NOT NULL,
+        until   TEXT NOT NULL
+    );",
 ];
 
 /// The schema version this build writes.

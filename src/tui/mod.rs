@@ -19,9 +19,9 @@ use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
-use crate::cli::Exit;
-use crate::cli::output::{write_err, write_out};
-use crate::setup::Context;
+use crate::engine::wiring::Context;
+use crate::engine::{Engine, EngineEvent, FollowPolicies, News};
+use crate::term::{write_err, write_out};
 use executor::Executor;
 use msg::{Effect, Msg};
 use state::App;
@@ -35,6 +35,15 @@ pub struct Options {
     pub no_mouse: bool,
     pub no_color: bool,
     pub title: String,
+}
+
+/// How the dashboard ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The user quit (or a signal asked it to stop): the operations go on at the service.
+    Done,
+    /// It could not start, or the terminal failed.
+    Failed,
 }
 
 /// How often the spinner and relative times move while something is pending.
@@ -57,7 +66,7 @@ impl Drop for TerminalGuard {
     }
 }
 
-pub async fn run(ctx: Context, options: Options) -> Exit {
+pub async fn run(ctx: Context, options: Options) -> Outcome {
     let Context {
         config,
         backends,
@@ -69,38 +78,69 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
         color: !(options.no_color || config.ui.no_color),
         ascii: options.ascii || config.ui.ascii,
     };
-    let unfinished = match store.unfinished() {
-        Ok(r) => r,
+    let notifier = match crate::engine::notify::Notifier::from_config(&config.notify) {
+        Ok(n) => n,
         Err(e) => {
             write_err(&format!("error: {e}"));
-            return Exit::Failed;
+            return Outcome::Failed;
+        }
+    };
+    let setup = crate::engine::Setup {
+        backends,
+        store,
+        clock: clock.clone(),
+        policies: FollowPolicies::from_config(&config),
+        notifier,
+        desktop: config.notify.desktop,
+        read_only: config.ui.read_only || options.read_only,
+        only_tracked: false,
+        resume: true,
+        on_wait: None,
+    };
+    let offers = config
+        .offers
+        .iter()
+        .map(|o| (o.id.clone(), o.backend))
+        .collect();
+    let started = match Engine::start(setup, offers) {
+        Ok(started) => started,
+        Err(e) => {
+            write_err(&format!("error: {e}"));
+            return Outcome::Failed;
         }
     };
     let (tx, mut rx) = mpsc::channel::<Msg>(256);
-    // Long waits before retries are shown (a full channel drops a notice, never blocks a request).
-    let notices = tx.clone();
-    backends.on_wait(std::sync::Arc::new(move |n| {
-        let _ = notices.try_send(Msg::Waiting(n));
-    }));
-    let (mut app, effects) = App::new(&config, &options.title, unfinished, clock.now());
+    // The engine's events reach `update` as messages, in order, like every other input.
+    let mut engine_events = started.events;
+    let forward = tx.clone();
+    tokio::spawn(async move {
+        while let Some(event) = engine_events.recv().await {
+            if forward.send(Msg::Engine(event)).await.is_err() {
+                break;
+            }
+        }
+    });
+    let (mut app, effects) = App::new(&config, &options.title, started.offers, clock.now());
     app.read_only |= options.read_only;
-    match store.failures() {
-        Ok(failures) => app.restore_failures(failures),
-        Err(e) => tracing::warn!(error = %e, "could not read the recorded failed starts"),
-    }
     // A store found unreadable at start was moved aside: said on screen, not only in the log.
-    for notice in store.take_notices() {
-        app.update(Msg::StoreProblem(notice), clock.now());
+    for notice in started.notices {
+        let news = News::StoreProblem(notice);
+        app.update(
+            Msg::Engine(EngineEvent::News { offer: None, news }),
+            clock.now(),
+        );
     }
-    let executor = Executor::new(
-        backends,
-        store,
-        clock.clone(),
-        config.path.clone(),
-        crate::ops::FollowPolicies::from_config(&config),
-        crate::notify::Notifier::from_config(&config.notify),
-        tx,
-    );
+    if started.resumed > 0 {
+        let news = News::Resumed {
+            count: started.resumed,
+            at_start: true,
+        };
+        app.update(
+            Msg::Engine(EngineEvent::News { offer: None, news }),
+            clock.now(),
+        );
+    }
+    let executor = Executor::new(started.engine, config.path.clone(), tx);
     executor.run(effects);
 
     // ratatui::init installs a panic hook that restores the terminal before the message prints.
@@ -201,7 +241,7 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
         for effect in &effects {
             let escape = match effect {
                 Effect::Copy(text) => osc52(text),
-                Effect::Notify(notice) if config.notify.desktop => notice.desktop_escapes(),
+                Effect::Desktop(notice) => notice.desktop_escapes(),
                 _ => continue,
             };
             let mut out = std::io::stdout();
@@ -223,7 +263,7 @@ pub async fn run(ctx: Context, options: Options) -> Exit {
             }
         ));
     }
-    Exit::Ok
+    Outcome::Done
 }
 
 /// The terminal escape that puts `text` on the clipboard (OSC 52): it works over SSH, and in

@@ -8,9 +8,9 @@ use chrono::{DateTime, Duration as Span, Utc};
 use super::input::TextInput;
 use super::msg::Effect;
 use super::row::{Activity, OfferRow};
-use crate::api::ApiError;
 use crate::config::Config;
-use crate::domain::{OpKind, Operation};
+use crate::domain::{BackendKind, OfferId, OpKind};
+use crate::engine::{Command, OfferState, Problem};
 use crate::text::sanitize_line;
 
 /// How long a toast stays.
@@ -30,7 +30,7 @@ pub enum Mode {
 /// The e-mail editor of one row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmailForm {
-    pub row: usize,
+    pub offer: OfferId,
     pub input: TextInput,
     pub error: Option<String>,
     pub saving: bool,
@@ -43,7 +43,7 @@ pub enum Overlay {
     Help,
     Confirm(Confirm),
     Rejection {
-        row: usize,
+        offer: OfferId,
     },
     Errors,
     QuitConfirm {
@@ -107,16 +107,19 @@ pub struct PickItem {
 /// A question before an operation starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confirm {
-    pub row: usize,
+    pub offer: OfferId,
     pub kind: OpKind,
-    /// The API the offer is on: the Product Ingestion API takes no e-mails.
-    pub backend: crate::domain::BackendKind,
+    /// The API the offer is on: whether it takes e-mails comes from its capabilities.
+    pub backend: BackendKind,
     pub emails: Vec<String>,
     pub retry: bool,
-    /// With marked offers: the other rows it goes to as well (one confirmation for all).
-    pub more: Vec<usize>,
+    /// With marked offers: the other offers it goes to as well (one confirmation for all).
+    pub more: Vec<OfferId>,
     /// Marked offers it does not go to, each with why.
     pub skipped: Vec<String>,
+    /// What the publisher should know before saying yes (a preview waiting for sign-off
+    /// that a publish replaces), one line per offer concerned.
+    pub warnings: Vec<String>,
 }
 
 /// What the table is sorted by (`s` cycles, `S` reverses).
@@ -170,14 +173,13 @@ pub struct ErrorEntry {
 }
 
 impl ErrorEntry {
-    pub fn from_api(at: DateTime<Utc>, offer: Option<String>, error: &ApiError) -> ErrorEntry {
-        let se = error.service_error();
+    pub fn of(at: DateTime<Utc>, offer: Option<String>, problem: &Problem) -> ErrorEntry {
         ErrorEntry {
             at,
             offer,
-            message: sanitize_line(&error.to_string()),
-            details: se.map(|e| e.details.clone()).unwrap_or_default(),
-            correlation_id: se.and_then(|e| e.correlation_id.clone()),
+            message: sanitize_line(&problem.message),
+            details: problem.details.clone(),
+            correlation_id: problem.correlation_id.clone(),
         }
     }
 }
@@ -202,6 +204,8 @@ pub struct App {
     pub title: String,
     pub config_path: PathBuf,
     pub rows: Vec<OfferRow>,
+    /// Where each offer's row is in `rows` (rows are never removed).
+    pub index: std::collections::HashMap<OfferId, usize>,
     /// Indexes into `rows` that pass the filter, in table order.
     pub visible: Vec<usize>,
     /// Position in `visible`.
@@ -211,6 +215,8 @@ pub struct App {
     pub overlay: Overlay,
     pub toasts: Vec<Toast>,
     pub errors: Vec<ErrorEntry>,
+    /// How many of `errors` the user has seen (the error history was opened since).
+    pub errors_seen: usize,
     pub now: DateTime<Utc>,
     pub spinner: usize,
     pub bell: bool,
@@ -223,12 +229,12 @@ pub struct App {
     pub text_scroll: usize,
     /// Until when a request waits for the service before retrying, and why.
     pub waiting: Option<(DateTime<Utc>, String)>,
-    /// Since when the service has not answered (or kept failing); cleared by any good answer.
-    pub unreachable_since: Option<DateTime<Utc>>,
-    /// How often followed operations are polled, per API: CPP's, then Product Ingestion's (a
-    /// row is stale after three intervals of its API).
-    pub poll_interval: Span,
-    pub ingestion_poll_interval: Span,
+    /// Since when each API has not answered any request (connections failing or timing out);
+    /// an API is taken out at its first answer.
+    pub unreachable: Vec<(BackendKind, DateTime<Utc>)>,
+    /// How often followed operations are polled at most, per API (a row is stale after three
+    /// intervals of its API).
+    pub poll_floors: Vec<(BackendKind, Span)>,
     /// How long steps and phases took before, per seller (from the state store's history).
     pub estimates: crate::domain::Estimates,
     /// Watching only: the keys that change something at the service do nothing but say so.
@@ -243,8 +249,11 @@ pub struct App {
     pub clipboard: bool,
     /// The terminal's width (where a click on the column titles lands).
     pub width: u16,
-    /// What going live would change, per row (read before `L` asks, and for `D`).
-    pub diffs: std::collections::HashMap<usize, DiffState>,
+    /// What going live would change, per offer (read before `L` asks, and for `D`).
+    pub diffs: std::collections::HashMap<OfferId, DiffState>,
+    /// The table's order is out of date with the sort (rows are re-sorted only when asked,
+    /// never under the cursor).
+    pub order_stale: bool,
     /// The detail view shows what going live would change (`D`).
     pub show_diff: bool,
     /// Earlier problems from the state store's history, for the error history (`E`).
@@ -255,30 +264,49 @@ pub struct App {
 }
 
 impl App {
-    /// The initial state: a row per configured offer, plus the unfinished operations of the
-    /// state store. Returns the effects that load statuses and resume those operations.
+    /// The initial state: a row per configured offer (and per offer the engine tracks beyond
+    /// them), from the engine's truth at start. Returns the effects that read the statuses of
+    /// the offers nothing runs on.
     pub fn new(
         config: &Config,
         title: &str,
-        unfinished: Vec<Operation>,
+        offers: Vec<OfferState>,
         now: DateTime<Utc>,
     ) -> (App, Vec<Effect>) {
-        let rows: Vec<OfferRow> = config
+        let mut rows: Vec<OfferRow> = config
             .offers
             .iter()
             .map(|o| OfferRow::new(o.id.clone(), o.backend, o.notification_emails.clone()))
             .collect();
+        for truth in offers {
+            match rows.iter_mut().find(|r| r.id == truth.id) {
+                Some(row) => row.truth = truth,
+                None => {
+                    let mut row = OfferRow::of(truth, Vec::new());
+                    row.unconfigured = true;
+                    rows.push(row);
+                }
+            }
+        }
+        let index = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect();
+        let floor = |d: std::time::Duration| Span::from_std(d).unwrap_or(Span::MAX);
         let mut app = App {
             title: title.to_string(),
             config_path: config.path.clone(),
             visible: (0..rows.len()).collect(),
             rows,
+            index,
             selected: 0,
             filter: TextInput::default(),
             mode: Mode::Browse,
             overlay: Overlay::None,
             toasts: Vec::new(),
             errors: Vec::new(),
+            errors_seen: 0,
             now,
             spinner: 0,
             bell: config.ui.bell,
@@ -287,10 +315,11 @@ impl App {
             viewport_rows: 0,
             text_scroll: 0,
             waiting: None,
-            unreachable_since: None,
-            poll_interval: Span::from_std(config.api.poll_interval).unwrap_or(Span::MAX),
-            ingestion_poll_interval: Span::from_std(config.ingestion.poll_interval)
-                .unwrap_or(Span::MAX),
+            unreachable: Vec::new(),
+            poll_floors: BackendKind::ALL
+                .iter()
+                .map(|&k| (k, floor(config.cadence(k).floor)))
+                .collect(),
             estimates: crate::domain::Estimates::default(),
             read_only: config.ui.read_only,
             sort: SortColumn::default(),
@@ -301,33 +330,48 @@ impl App {
             width: 80,
             past_errors: Vec::new(),
             diffs: std::collections::HashMap::new(),
+            order_stale: false,
             show_diff: false,
             last_click: None,
             dirty: true,
         };
-        let mut effects = app.adopt(unfinished);
-        let resumed = effects.len();
-        effects.push(Effect::LoadEstimates);
-        for (i, row) in app.rows.iter_mut().enumerate() {
-            if row.op.is_none() {
-                row.activity = Activity::Loading;
-                effects.push(Effect::LoadStatus {
-                    row: i,
-                    offer: row.id.clone(),
-                    backend: row.backend,
-                });
+        let mut effects = vec![Effect::Engine(Command::LoadEstimates)];
+        for row in &mut app.rows {
+            if !row.in_flight() && row.truth.activity == Activity::Idle {
+                row.truth.activity = Activity::Loading;
+                effects.push(Effect::Engine(Command::Refresh(row.id.clone())));
             }
-        }
-        if resumed > 0 {
-            app.toast(
-                format!("resumed {resumed} operation(s) left in flight"),
-                ToastLevel::Info,
-            );
         }
         for warning in &config.warnings {
             app.toast(warning.clone(), ToastLevel::Error);
         }
         (app, effects)
+    }
+
+    /// The row of an offer.
+    pub fn row(&self, offer: &OfferId) -> Option<&OfferRow> {
+        self.index.get(offer).map(|&i| &self.rows[i])
+    }
+
+    pub(super) fn row_mut(&mut self, offer: &OfferId) -> Option<&mut OfferRow> {
+        self.index.get(offer).map(|&i| &mut self.rows[i])
+    }
+
+    /// The offer under the cursor.
+    pub fn selected_offer(&self) -> Option<&OfferId> {
+        self.selected_row().map(|i| &self.rows[i].id)
+    }
+
+    /// Adds a row (an offer the config did not have); returns its index.
+    pub(super) fn add_row(&mut self, row: OfferRow) -> usize {
+        self.index.insert(row.id.clone(), self.rows.len());
+        self.rows.push(row);
+        self.rows.len() - 1
+    }
+
+    /// Errors the user has not seen in the error history yet.
+    pub fn unseen_errors(&self) -> usize {
+        self.errors.len().saturating_sub(self.errors_seen)
     }
 
     /// True when something changed since the last draw.
@@ -348,12 +392,12 @@ impl App {
             || self
                 .rows
                 .iter()
-                .any(|r| r.activity != Activity::Idle || r.flash_until.is_some())
+                .any(|r| r.truth.activity != Activity::Idle || r.flash_until.is_some())
     }
 
     /// When the last good answer came, over all rows.
     pub fn last_update(&self) -> Option<DateTime<Utc>> {
-        self.rows.iter().filter_map(|r| r.last_ok).max()
+        self.rows.iter().filter_map(|r| r.truth.last_ok).max()
     }
 
     /// How long until what the screen shows changes by itself when nothing animates: the
@@ -368,20 +412,22 @@ impl App {
     /// True when a followed row has had no good answer for two of its API's poll intervals
     /// past the wait its follower announced (three intervals with fixed polls).
     pub fn is_stale(&self, row: &OfferRow) -> bool {
-        row.activity == Activity::Following
-            && row
-                .last_ok
-                .or(row.op.as_ref().map(|o| o.started_at))
-                .is_some_and(|t| {
-                    let floor = match row.backend {
-                        crate::domain::BackendKind::Cpp => self.poll_interval,
-                        crate::domain::BackendKind::Ingestion => self.ingestion_poll_interval,
-                    };
-                    let announced = row
+        let t = &row.truth;
+        t.activity == Activity::Following
+            && !t.followed_elsewhere
+            && t.last_ok
+                .or(t.op.as_ref().map(|o| o.started_at))
+                .is_some_and(|at| {
+                    let floor = self
+                        .poll_floors
+                        .iter()
+                        .find(|(k, _)| *k == row.backend)
+                        .map_or(Span::seconds(5), |(_, f)| *f);
+                    let announced = t
                         .poll_every
                         .and_then(|d| Span::from_std(d).ok())
                         .unwrap_or(floor);
-                    self.now - t > announced.max(floor) + floor * 2
+                    self.now - at > announced.max(floor) + floor * 2
                 })
     }
 
@@ -410,6 +456,7 @@ impl App {
         self.errors.push(entry);
         if self.errors.len() > ERROR_HISTORY {
             self.errors.remove(0);
+            self.errors_seen = self.errors_seen.saturating_sub(1);
         }
     }
 
@@ -422,8 +469,41 @@ impl App {
         }
     }
 
-    /// Recomputes the filtered rows, keeping the cursor on the same offer when it is still shown.
+    /// Recomputes the filtered rows after news, keeping the cursor on the same offer and the
+    /// rows in the order they have: news never reorders the table under the cursor (a row
+    /// that starts to match goes at the end until the next sort).
     pub(super) fn refilter(&mut self) {
+        if self.sort == SortColumn::Config && !self.sort_reversed {
+            return self.resort();
+        }
+        let filter = crate::domain::filter::Filter::lenient(&self.filter.text());
+        let current = self.selected_row();
+        let mut visible: Vec<usize> = self
+            .visible
+            .iter()
+            .copied()
+            .filter(|&i| self.rows[i].matches(&filter))
+            .collect();
+        for i in 0..self.rows.len() {
+            if !visible.contains(&i) && self.rows[i].matches(&filter) {
+                visible.push(i);
+            }
+        }
+        self.visible = visible;
+        let mut sorted = self.visible.clone();
+        self.sort_indices(&mut sorted);
+        self.order_stale = sorted != self.visible;
+        self.selected = current
+            .and_then(|c| self.visible.iter().position(|&i| i == c))
+            .unwrap_or(self.selected);
+        if self.selected >= self.visible.len() {
+            self.selected = self.visible.len().saturating_sub(1);
+        }
+    }
+
+    /// Recomputes the filtered rows and sorts them (asked for by the user: a sort key, a
+    /// filter, a refresh), keeping the cursor on the same offer when it is still shown.
+    pub(super) fn resort(&mut self) {
         let current = self.selected_row();
         let filter = crate::domain::filter::Filter::lenient(&self.filter.text());
         // Runs at every change a poll brings: the list's room is reused.
@@ -439,7 +519,10 @@ impl App {
             // The filter was edited: no view is shown any more.
             self.view = None;
         }
-        self.sort_visible();
+        let mut sorted = std::mem::take(&mut self.visible);
+        self.sort_indices(&mut sorted);
+        self.visible = sorted;
+        self.order_stale = false;
         self.selected = current
             .and_then(|c| self.visible.iter().position(|&i| i == c))
             .unwrap_or(0);
@@ -448,29 +531,22 @@ impl App {
         }
     }
 
-    /// Orders `visible` by the sort column (ties keep the config's order).
-    fn sort_visible(&mut self) {
+    /// Orders row indexes by the sort column (ties keep the config's order).
+    fn sort_indices(&self, indices: &mut [usize]) {
         if self.sort == SortColumn::Config && !self.sort_reversed {
-            // `visible` is built in the config's order already.
+            // Built in the config's order already.
             return;
         }
         let now = self.now;
         let rows = &self.rows;
-        let elapsed = |i: usize| {
-            rows[i].op.as_ref().map(|o| {
-                if o.finished {
-                    o.updated_at - o.started_at
-                } else {
-                    now - o.started_at
-                }
-            })
-        };
+        let elapsed = |i: usize| rows[i].truth.elapsed(now);
         let changed = |i: usize| {
             rows[i]
+                .truth
                 .op
                 .as_ref()
                 .map(|o| o.updated_at)
-                .max(rows[i].last_ok)
+                .max(rows[i].truth.last_ok)
         };
         let reverse = self.sort_reversed;
         let order = |a: &usize, b: &usize| -> std::cmp::Ordering {
@@ -487,7 +563,7 @@ impl App {
             let by = if reverse { by.reverse() } else { by };
             by.then(a.cmp(&b))
         };
-        self.visible.sort_by(order);
+        indices.sort_by(order);
     }
 
     pub(super) fn move_by(&mut self, delta: isize) {

@@ -3,7 +3,7 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
-use super::row::RowState;
+use super::row::Standing as RowState;
 use super::state::ToastLevel;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::api::ApiError;
 use crate::domain::{Observation, Operation, Step};
-pub use text::{write_err, write_out};
+pub use crate::term::{write_err, write_out};
 
 /// The version of the JSON lines contract. Fields may be added within a version; none is
 /// removed or changes meaning.
@@ -227,7 +227,13 @@ impl Event {
         }
     }
 
-    pub fn offer(config: &crate::config::OfferConfig, seen: &Observation) -> Event {
+    /// `failure`: the reason the offer's state gives (a failed status takes the reason of the
+    /// operation that failed, which the service may not repeat).
+    pub fn offer(
+        config: &crate::config::OfferConfig,
+        seen: &Observation,
+        failure: Option<String>,
+    ) -> Event {
         Event::Offer {
             offer: config.id.to_string(),
             backend: config.backend.to_string(),
@@ -241,19 +247,24 @@ impl Event {
                 .filter(|_| seen.status.is_active() || seen.failure.is_some())
                 .map(|s| s.name.clone()),
             progress: seen.progress,
-            failure: seen.failure.clone(),
+            failure,
             notification_emails: config.notification_emails.clone(),
         }
     }
 
-    pub fn status(config_id: &str, backend: &str, seen: &Observation) -> Event {
+    pub fn status(
+        config_id: &str,
+        backend: &str,
+        seen: &Observation,
+        failure: Option<String>,
+    ) -> Event {
         Event::Status {
             offer: config_id.to_string(),
             backend: backend.to_string(),
             status: seen.status.as_str().to_string(),
             raw_status: seen.raw_status.clone(),
             progress: seen.progress,
-            failure: seen.failure.clone(),
+            failure,
             steps: seen.steps.iter().map(StepOut::from).collect(),
             submissions: seen.submissions.clone(),
         }
@@ -303,6 +314,23 @@ impl Event {
             lost: op.lost.clone(),
             progress: op.seen.progress,
             operation_url: op.pointer.to_string(),
+        }
+    }
+
+    pub fn problem(
+        context: &str,
+        offer: Option<String>,
+        problem: &crate::engine::Problem,
+    ) -> Event {
+        Event::Error {
+            context: context.to_string(),
+            offer,
+            message: problem.message.clone(),
+            http_status: problem.http_status,
+            code: problem.code.clone(),
+            details: problem.details.clone(),
+            correlation_id: problem.correlation_id.clone(),
+            exit_code: super::exit::exit_for_problem(problem) as u8,
         }
     }
 
@@ -361,6 +389,28 @@ pub struct Reporter {
 }
 
 impl Reporter {
+    /// What says a long wait before a retry on stderr, with when the next try goes out (quiet
+    /// in JSON mode unless verbose).
+    pub fn wait_listener(&self) -> Option<crate::api::transport::WaitListener> {
+        if self.json && !self.verbose {
+            return None;
+        }
+        Some(std::sync::Arc::new(
+            |n: crate::api::transport::WaitNotice| {
+                if n.wait < crate::api::transport::NOTICEABLE_WAIT {
+                    return;
+                }
+                write_err(&format!(
+                    "waiting {} for the service ({}), until {}: {}",
+                    humantime::format_duration(std::time::Duration::from_secs(n.wait.as_secs())),
+                    n.reason,
+                    n.until.with_timezone(&chrono::Local).format("%H:%M:%S"),
+                    n.url
+                ));
+            },
+        ))
+    }
+
     /// `command`: how the user runs offerdeck with this config (`offerdeck --config FILE`), for
     /// the commands hints suggest.
     /// With `verbose`, progress is written on stderr in JSON mode too (it is kept quiet there

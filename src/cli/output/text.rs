@@ -2,12 +2,12 @@
 //! every line made terminal-safe.
 
 use std::cell::Cell;
-use std::io::Write;
 
 use super::Event;
 use crate::cli::Exit;
 use crate::domain::Status;
-use crate::text::{terminal_line, truncate};
+use crate::term::{write_err, write_out};
+use crate::text::truncate;
 
 /// Which stream a line goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -306,22 +306,6 @@ pub fn lines(event: &Event, json: bool, command: &str, table_started: &Cell<bool
         }
     }
     lines
-}
-
-/// Writes text to stdout, each line made terminal-safe. A closed pipe (`| head`) is not worth a panic.
-pub fn write_out(text: &str) {
-    let mut out = std::io::stdout().lock();
-    for line in text.split('\n') {
-        let _ = writeln!(out, "{}", terminal_line(line));
-    }
-}
-
-/// Writes text to stderr, each line made terminal-safe.
-pub fn write_err(text: &str) {
-    let mut err = std::io::stderr().lock();
-    for line in text.split('\n') {
-        let _ = writeln!(err, "{}", terminal_line(line));
-    }
 }
 
 /// The e-mails column: the Product Ingestion API takes none (Partner Center notifies the

@@ -4,7 +4,7 @@
 use super::super::keys::Action;
 use super::super::msg::Effect;
 use super::super::state::{App, CopyMenu, Overlay, ToastLevel};
-use crate::domain::BackendKind;
+use crate::engine::Command;
 
 impl App {
     pub(super) fn open_copy_menu(&mut self) -> Vec<Effect> {
@@ -19,18 +19,23 @@ impl App {
             return Vec::new();
         };
         let mut items = vec![("offer id".to_string(), r.id.to_string())];
-        if let Some(op) = &r.op {
-            match r.backend {
-                BackendKind::Ingestion => items.push(("job id".into(), op.operation_id())),
-                BackendKind::Cpp => items.push(("operation URL".into(), op.pointer.to_string())),
-            }
+        if let Some(op) = r.truth.shown_op() {
+            let caps = r.backend.caps();
+            // What a user pastes into `watch`: a job id names a Product Ingestion operation,
+            // a URL a CPP one.
+            let text = if caps.operation_is_url {
+                op.pointer.to_string()
+            } else {
+                op.operation_id()
+            };
+            items.push((caps.operation_label.to_string(), text));
         }
         let correlation = r
-            .last_error
-            .as_ref()
+            .problem()
             .and_then(|e| e.correlation_id.clone())
             .or_else(|| {
-                r.failed_start
+                r.truth
+                    .failed_start
                     .as_ref()
                     .and_then(|f| f.correlation_id.clone())
             });
@@ -41,14 +46,14 @@ impl App {
             .failure()
             .map(str::to_string)
             .or_else(|| {
-                r.failed_start.as_ref().map(|f| {
+                r.truth.failed_start.as_ref().map(|f| {
                     std::iter::once(f.message.clone())
                         .chain(f.details.iter().cloned())
                         .collect::<Vec<_>>()
                         .join("\n")
                 })
             })
-            .or_else(|| r.last_error.as_ref().map(|e| e.message.clone()));
+            .or_else(|| r.problem().map(|e| e.message.clone()));
         if let Some(text) = error {
             items.push(("last error".into(), text));
         }
@@ -78,36 +83,14 @@ impl App {
         Vec::new()
     }
 
-    /// The offer's page: a Product Ingestion product's overview in Partner Center (from its
-    /// durable id), or the Cloud Partner Portal for CPP offers.
+    /// The offer's page, which the engine finds (Partner Center's for a product or a migrated
+    /// offer, else the Cloud Partner Portal).
     pub(super) fn open_portal(&mut self) -> Vec<Effect> {
-        let Some(r) = self.selected_row().and_then(|i| self.rows.get(i)) else {
+        let Some(offer) = self.selected_offer().cloned() else {
             return Vec::new();
         };
-        let url = match r.backend {
-            BackendKind::Ingestion => match r.service.as_ref().and_then(|s| s.product_guid.clone())
-            {
-                Some(guid) => format!(
-                    "https://partner.microsoft.com/dashboard/commercial-marketplace/offers/{guid}/overview"
-                ),
-                None => {
-                    let text = format!(
-                        "{}: its product id is not known yet (Ctrl-r reads it)",
-                        r.id
-                    );
-                    self.toast(text, ToastLevel::Info);
-                    return Vec::new();
-                }
-            },
-            // Its page is named by the service (migrated offers): asked for first.
-            BackendKind::Cpp => {
-                let (offer, backend) = (r.id.clone(), r.backend);
-                self.toast(format!("{offer}: opening its page"), ToastLevel::Info);
-                return vec![Effect::OpenOffer { offer, backend }];
-            }
-        };
-        self.toast(format!("opening {url}"), ToastLevel::Info);
-        vec![Effect::Open(url)]
+        self.toast(format!("{offer}: finding its page"), ToastLevel::Info);
+        vec![Effect::Engine(Command::PortalPage(offer))]
     }
 
     /// No desktop to open a page on: the URL is shown, and copied.

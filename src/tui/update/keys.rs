@@ -6,8 +6,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::super::input::TextInput;
 use super::super::keys::{self, Action, Scope};
 use super::super::msg::Effect;
+use super::super::row::Activity;
 use super::super::state::{App, EmailForm, Mode, Overlay, ToastLevel};
 use crate::domain::OpKind;
+use crate::engine::Command;
 
 impl App {
     /// The scope keys go to now.
@@ -67,7 +69,7 @@ impl App {
         match &mut self.mode {
             Mode::Filter if self.overlay == Overlay::None => {
                 self.filter.insert(c);
-                self.refilter();
+                self.resort();
             }
             Mode::EditEmails(form) if self.overlay == Overlay::None && !form.saving => {
                 form.input.insert(c);
@@ -152,7 +154,11 @@ impl App {
     }
 
     fn on_rejection(&mut self, action: Action) -> Vec<Effect> {
-        let Overlay::Rejection { row } = std::mem::replace(&mut self.overlay, Overlay::None) else {
+        let Overlay::Rejection { offer } = std::mem::replace(&mut self.overlay, Overlay::None)
+        else {
+            return Vec::new();
+        };
+        let Some(&row) = self.index.get(&offer) else {
             return Vec::new();
         };
         match action {
@@ -185,7 +191,7 @@ impl App {
             Action::Down => self.move_by(1),
             _ => {}
         }
-        self.refilter();
+        self.resort();
     }
 
     fn on_editor(&mut self, action: Action) -> Vec<Effect> {
@@ -227,7 +233,8 @@ impl App {
                 return Vec::new();
             }
         };
-        let Some(r) = self.rows.get(form.row) else {
+        let offer = form.offer.clone();
+        let Some(r) = self.index.get(&offer).map(|&i| &self.rows[i]) else {
             return Vec::new();
         };
         if r.unconfigured {
@@ -240,7 +247,6 @@ impl App {
         form.error = None;
         form.saving = true;
         vec![Effect::SaveEmails {
-            row: form.row,
             offer: r.id.clone(),
             emails,
         }]
@@ -269,7 +275,7 @@ impl App {
                     self.show_diff = false;
                 } else if !self.filter.is_empty() {
                     self.filter = TextInput::default();
-                    self.refilter();
+                    self.resort();
                 } else {
                     self.toasts.clear();
                 }
@@ -277,7 +283,15 @@ impl App {
             Action::Help => self.overlay = Overlay::Help,
             Action::Errors => {
                 self.overlay = Overlay::Errors;
-                return vec![Effect::LoadLog];
+                // Seen: the header counts only errors that come after.
+                self.errors_seen = self.errors.len();
+                return vec![Effect::Engine(Command::LoadLog)];
+            }
+            Action::AddOffers if self.read_only => {
+                self.toast(
+                    "read-only: adding offers to the config is off".into(),
+                    ToastLevel::Info,
+                );
             }
             Action::AddOffers => return self.open_picker(),
             Action::CopyMenu => return self.open_copy_menu(),
@@ -297,7 +311,7 @@ impl App {
                     filter: TextInput::default(),
                     typing: false,
                 });
-                return vec![Effect::LoadLog];
+                return vec![Effect::Engine(Command::LoadLog)];
             }
             Action::Mark => {
                 if let Some(i) = self.selected_row() {
@@ -313,11 +327,11 @@ impl App {
             }
             Action::Sort => {
                 self.sort = self.sort.next();
-                self.refilter();
+                self.resort();
             }
             Action::SortReverse => {
                 self.sort_reversed = !self.sort_reversed;
-                self.refilter();
+                self.resort();
             }
             Action::Quit => {
                 if in_detail {
@@ -379,13 +393,21 @@ impl App {
             self.view = Some(index);
             self.toast(format!("view {n}: {name} ({filter})"), ToastLevel::Info);
         }
-        self.refilter();
+        self.resort();
     }
 
     fn open_editor(&mut self, row: usize) {
-        if let Some(r) = self.rows.get(row)
-            && r.backend == crate::domain::BackendKind::Ingestion
-        {
+        let Some(r) = self.rows.get(row) else {
+            return;
+        };
+        if self.read_only {
+            self.toast(
+                "read-only: editing e-mails (which writes the config) is off".into(),
+                ToastLevel::Info,
+            );
+            return;
+        }
+        if !r.backend.caps().takes_emails {
             let text = format!(
                 "{}: no e-mails to edit (Partner Center notifies its contacts)",
                 r.id
@@ -393,69 +415,34 @@ impl App {
             self.toast(text, ToastLevel::Info);
             return;
         }
-        if let Some(r) = self.rows.get(row) {
-            self.mode = Mode::EditEmails(EmailForm {
-                row,
-                input: TextInput::new(&r.emails.join(", ")),
-                error: None,
-                saving: false,
-            });
-        }
+        self.mode = Mode::EditEmails(EmailForm {
+            offer: r.id.clone(),
+            input: TextInput::new(&r.emails.join(", ")),
+            error: None,
+            saving: false,
+        });
     }
 
     /// On the slow cadence: statuses again for the rows nothing runs on (a publish started by a
     /// headless command or the portal shows up by itself), and the store's new operations.
     pub(super) fn refresh_idle(&mut self) -> Vec<Effect> {
-        let idle: Vec<usize> = (0..self.rows.len())
-            .filter(|&i| {
-                let r = &self.rows[i];
-                r.activity == super::super::row::Activity::Idle && !r.in_flight()
-            })
-            .collect();
-        let mut effects: Vec<Effect> = idle.into_iter().map(|i| self.load_status(i)).collect();
-        effects.push(Effect::LoadStore);
-        effects
+        vec![
+            Effect::Engine(Command::RefreshIdle),
+            Effect::Engine(Command::Reload),
+        ]
     }
 
-    /// Marks a row as loading and asks for its status.
-    pub(super) fn load_status(&mut self, i: usize) -> Effect {
-        let r = &mut self.rows[i];
-        r.activity = super::super::row::Activity::Loading;
-        Effect::LoadStatus {
-            row: i,
-            offer: r.id.clone(),
-            backend: r.backend,
-        }
-    }
-
-    /// Statuses again for rows nobody is following (a follower keeps its own row fresh), and
-    /// operations started elsewhere.
+    /// Ctrl-r: every offer read again (an operation no longer followed is looked at once more),
+    /// operations started elsewhere taken up, and the table sorted again.
     fn refresh(&mut self) -> Vec<Effect> {
-        let mut effects = Vec::new();
-        for i in 0..self.rows.len() {
-            let r = &mut self.rows[i];
-            if r.activity != super::super::row::Activity::Idle {
-                continue;
-            }
-            match &r.op {
-                // An operation no longer followed is tried once more: if the service still
-                // knows it, it is followed again; if not, it is lost again at once.
-                Some(op) if !op.finished || op.lost.is_some() => {
-                    let mut op = op.clone();
-                    if op.lost.take().is_some() {
-                        op.finished = false;
-                    }
-                    r.op = Some(op.clone());
-                    r.activity = super::super::row::Activity::Following;
-                    effects.push(Effect::Follow {
-                        row: i,
-                        operation: Box::new(op),
-                    });
-                }
-                _ => effects.push(self.load_status(i)),
-            }
-        }
-        effects.push(Effect::LoadStore);
+        let effects = self
+            .rows
+            .iter()
+            .filter(|r| r.truth.activity == Activity::Idle)
+            .map(|r| Effect::Engine(Command::Refresh(r.id.clone())))
+            .chain(std::iter::once(Effect::Engine(Command::Reload)))
+            .collect();
+        self.resort();
         self.toast("refreshing".into(), ToastLevel::Info);
         effects
     }

@@ -1,15 +1,14 @@
 //! The one step: `update(state, message, now) -> effects`. Pure: no I/O, no clock, no terminal.
-//! Keys (`keys.rs`), background reports (`reports.rs`) and adoption of stored operations
-//! (`adopt.rs`) each have a room of their own; so do asking before a start (`start.rs`), the
-//! offer picker, the mouse, copy and open, and the event log.
+//! Keys (`keys.rs`) and the engine's events (`engine.rs`) each have a room of their own; so do
+//! asking before a start (`start.rs`), the offer picker, the mouse, copy and open, and the
+//! event log.
 
-mod adopt;
 mod copy;
+mod engine;
 mod keys;
 mod log;
 mod mouse;
 mod picker;
-mod reports;
 mod start;
 
 use chrono::{DateTime, Utc};
@@ -49,52 +48,12 @@ impl App {
             }
             Msg::Mouse(mouse) => self.on_mouse(mouse),
             Msg::Key(key) => self.on_key(key),
-            Msg::StatusLoaded { row, result } => self.on_status(row, result),
-            Msg::Discovered { row, operation } => self.on_discovered(row, operation),
-            Msg::Started { row, kind, result } => self.on_started(row, kind, result),
-            Msg::Follow { row, event } => self.on_follow(row, event),
-            Msg::StoreLoaded(result) => self.on_store_loaded(result),
+            Msg::Engine(event) => self.on_engine(event),
             Msg::RefreshDue => self.refresh_idle(),
-            Msg::Waiting(notice) => {
-                self.on_waiting(notice);
-                Vec::new()
-            }
-            Msg::StoreProblem(message) => {
-                self.on_store_problem(None, message);
-                Vec::new()
-            }
-            Msg::AvailableListed { found, errors } => self.on_available(found, errors),
             Msg::OffersAdded(result) => self.on_offers_added(result),
             Msg::OpenFailed { url, why } => self.on_open_failed(url, why),
-            Msg::LogLoaded(entries) => self.on_log_loaded(entries),
-            Msg::DiffLoaded { row, result } => {
-                let state = match result {
-                    Ok(diff) => super::state::DiffState::Ready(diff),
-                    Err(e) => {
-                        super::state::DiffState::Failed(crate::text::sanitize_line(&e.to_string()))
-                    }
-                };
-                self.diffs.insert(row, state);
-                Vec::new()
-            }
-            Msg::NotifyProblem(message) => {
-                let entry = super::state::ErrorEntry {
-                    at: now,
-                    offer: None,
-                    message: crate::text::sanitize_line(&message),
-                    details: Vec::new(),
-                    correlation_id: None,
-                };
-                self.toast(entry.message.clone(), super::state::ToastLevel::Error);
-                self.record_error(entry);
-                Vec::new()
-            }
-            Msg::EstimatesLoaded(estimates) => {
-                self.estimates = estimates;
-                Vec::new()
-            }
-            Msg::EmailsSaved { row, result } => {
-                self.on_emails_saved(row, result);
+            Msg::EmailsSaved { offer, result } => {
+                self.on_emails_saved(&offer, result);
                 Vec::new()
             }
         };

@@ -40,7 +40,7 @@ impl App {
                     self.sort = column;
                     self.sort_reversed = false;
                 }
-                self.refilter();
+                self.resort();
             }
             return Vec::new();
         }

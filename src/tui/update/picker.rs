@@ -8,6 +8,7 @@ use super::super::state::{App, Overlay, PickItem, Picker, ToastLevel};
 use crate::backend::ListedOffer;
 use crate::config::NewOffer;
 use crate::domain::BackendKind;
+use crate::engine::Command;
 
 impl App {
     /// Opens the picker and asks for the offers of the publishers the table has, per API.
@@ -37,7 +38,7 @@ impl App {
             errors: Vec::new(),
             saving: false,
         });
-        vec![Effect::ListAvailable { publishers }]
+        vec![Effect::Engine(Command::ListAvailable(publishers))]
     }
 
     pub(super) fn on_available(
@@ -113,10 +114,19 @@ impl App {
         match result {
             Ok(added) => {
                 self.overlay = Overlay::None;
-                let first = self.rows.len();
+                let mut effects = Vec::new();
                 for offer in &added {
-                    self.rows
-                        .push(OfferRow::new(offer.id.clone(), offer.backend, Vec::new()));
+                    if self.index.contains_key(&offer.id) {
+                        continue;
+                    }
+                    let mut row = OfferRow::new(offer.id.clone(), offer.backend, Vec::new());
+                    row.truth.activity = crate::engine::Activity::Loading;
+                    self.add_row(row);
+                    effects.push(Effect::Engine(Command::Track(
+                        offer.id.clone(),
+                        offer.backend,
+                    )));
+                    effects.push(Effect::Engine(Command::Refresh(offer.id.clone())));
                 }
                 let names: Vec<String> = added.iter().map(|o| o.id.to_string()).collect();
                 let file = self
@@ -129,10 +139,8 @@ impl App {
                     _ => format!("added {} to {file}", names.join(", ")),
                 };
                 self.toast(text, ToastLevel::Success);
-                self.refilter();
-                (first..self.rows.len())
-                    .map(|i| self.load_status(i))
-                    .collect()
+                self.resort();
+                effects
             }
             Err(message) => {
                 if let Overlay::Picker(picker) = &mut self.overlay {

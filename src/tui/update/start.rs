@@ -1,45 +1,20 @@
-//! Before an operation starts: whether it can go to the offer (or to each marked one), the
-//! question that lists them, what a go-live would change, and the start once confirmed.
+//! Before an operation starts: whether it can go to the offer (or to each marked one), by the
+//! engine's rules; the question that lists them, what a publish would replace and what a
+//! go-live would change; and the start once confirmed.
 
 use super::super::msg::Effect;
-use super::super::row::RowState;
+use super::super::row::Activity;
 use super::super::state::{App, Confirm, DiffState, Overlay, ToastLevel};
-use crate::domain::OpKind;
+use crate::domain::{OfferId, OpKind};
+use crate::engine::{Command, rules};
 
 impl App {
     /// Why `kind` cannot go to a row now, if it cannot.
     fn refusal(&self, row: usize, kind: OpKind, retry: bool) -> Option<String> {
         let r = self.rows.get(row)?;
-        let key = &r.id;
-        let state = r.state();
-        match kind {
-            OpKind::Publish if r.in_flight() => Some(format!(
-                "{key}: an operation is already in flight (c cancels it)"
-            )),
-            OpKind::Publish
-                if retry
-                    && !matches!(
-                        state,
-                        RowState::Rejected(_)
-                            | RowState::NotSent(OpKind::Publish)
-                            | RowState::Lost
-                            | RowState::Failed
-                            | RowState::Canceled
-                    ) =>
-            {
-                Some(format!(
-                    "{key}: nothing to retry (the last publish neither failed nor was rejected)"
-                ))
-            }
-            OpKind::GoLive if r.in_flight() => {
-                Some(format!("{key}: wait for the running operation to finish"))
-            }
-            OpKind::GoLive if state != RowState::ReadyForGoLive => Some(format!(
-                "{key}: go live needs a publish waiting for publisher sign-off"
-            )),
-            OpKind::Cancel if !r.in_flight() => Some(format!("{key}: nothing is running")),
-            _ => None,
-        }
+        rules::may_start(kind, &r.truth, retry)
+            .err()
+            .map(|refusal| refusal.message(&r.id))
     }
 
     /// Asks before `kind` goes to the selected row, or to every marked row when some are.
@@ -76,6 +51,10 @@ impl App {
             }
             return Vec::new();
         };
+        let warnings = go
+            .iter()
+            .filter_map(|&i| rules::warning_before(kind, &self.rows[i].truth))
+            .collect();
         // Before a go-live of one offer, what it would change is read while the question waits.
         let diff = if kind == OpKind::GoLive && more.is_empty() {
             self.load_diff(first)
@@ -84,13 +63,14 @@ impl App {
         };
         let r = &self.rows[first];
         self.overlay = Overlay::Confirm(Confirm {
-            row: first,
+            offer: r.id.clone(),
             kind,
             backend: r.backend,
             emails: r.emails.clone(),
             retry,
-            more: more.to_vec(),
+            more: more.iter().map(|&i| self.rows[i].id.clone()).collect(),
             skipped,
+            warnings,
         });
         diff
     }
@@ -100,35 +80,35 @@ impl App {
         let Some(r) = self.rows.get(row) else {
             return Vec::new();
         };
-        if self.diffs.get(&row) == Some(&DiffState::Loading) {
+        if self.diffs.get(&r.id) == Some(&DiffState::Loading) {
             return Vec::new();
         }
-        self.diffs.insert(row, DiffState::Loading);
-        vec![Effect::LoadDiff {
-            row,
-            offer: r.id.clone(),
-            backend: r.backend,
-        }]
+        let offer = r.id.clone();
+        self.diffs.insert(offer.clone(), DiffState::Loading);
+        vec![Effect::Engine(Command::WhatWillChange(offer))]
     }
 
-    /// Starts what was confirmed on every row it goes to (the marks are used up); each result
-    /// lands on its own row, and the client's concurrency bound paces the requests.
+    /// Starts what was confirmed on every offer it goes to (the marks are used up); each
+    /// result lands on its own row, and the client's concurrency bound paces the requests.
     pub(super) fn confirmed(&mut self, confirm: Confirm) -> Vec<Effect> {
         let mut effects = Vec::new();
-        for row in std::iter::once(confirm.row).chain(confirm.more.iter().copied()) {
-            let Some(r) = self.rows.get_mut(row) else {
+        let offers: Vec<OfferId> = std::iter::once(confirm.offer.clone())
+            .chain(confirm.more.iter().cloned())
+            .collect();
+        for offer in offers {
+            let Some(r) = self.row_mut(&offer) else {
                 continue;
             };
             if confirm.kind != OpKind::Cancel {
-                r.activity = super::super::row::Activity::Submitting(confirm.kind);
+                // Shown at once; the engine's next word on the offer replaces it.
+                r.truth.activity = Activity::Submitting(confirm.kind);
             }
-            effects.push(Effect::Start {
-                row,
+            effects.push(Effect::Engine(Command::Start {
+                offer,
                 kind: confirm.kind,
-                offer: r.id.clone(),
-                backend: r.backend,
                 emails: r.emails.clone(),
-            });
+                retry: confirm.retry,
+            }));
         }
         for r in &mut self.rows {
             r.marked = false;

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType};
 
 use super::format::{ago, date_time, short_duration};
-use crate::domain::{BackendKind, Phase};
+use crate::domain::Phase;
 use crate::text::truncate;
 use crate::tui::keys::{self, Scope};
 use crate::tui::row::OfferRow;
@@ -27,9 +27,8 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     lines.extend(problems(theme, row));
     if app.show_diff {
         lines.push(Line::raw(""));
-        let index = app.selected_row().unwrap_or_default();
         lines.extend(super::popups::diff_lines(
-            app.diffs.get(&index),
+            app.diffs.get(&row.id),
             theme,
             None,
         ));
@@ -75,10 +74,14 @@ fn phase_line<'a>(theme: &Theme, phase: &Phase) -> Line<'a> {
 fn estimate_line<'a>(app: &App, theme: &Theme, row: &OfferRow) -> Option<Line<'a>> {
     if let Some((estimate, outlook, step)) = row.outlook(&app.estimates, app.now) {
         let (said, tone) = super::table::outlook_text(outlook);
-        let runs = row.op.as_ref().map_or("operations", |o| match o.kind {
-            crate::domain::OpKind::GoLive => "go-lives",
-            _ => "publishes",
-        });
+        let runs = row
+            .truth
+            .op
+            .as_ref()
+            .map_or("operations", |o| match o.kind {
+                crate::domain::OpKind::GoLive => "go-lives",
+                _ => "publishes",
+            });
         return Some(field(
             theme,
             "Estimate",
@@ -94,7 +97,7 @@ fn estimate_line<'a>(app: &App, theme: &Theme, row: &OfferRow) -> Option<Line<'a
         ));
     }
     let step = row.current_step().filter(|s| !s.estimate.is_empty())?;
-    if row.backend == BackendKind::Ingestion {
+    if !row.backend.caps().reports_steps {
         // The phase line gives the documented range.
         return None;
     }
@@ -111,9 +114,15 @@ fn estimate_line<'a>(app: &App, theme: &Theme, row: &OfferRow) -> Option<Line<'a
 /// When the operation was last polled and when it will be next: polls follow the work, so a
 /// step that takes days is looked at every few minutes, and this says so.
 fn polls_text(app: &App, row: &OfferRow) -> String {
-    let last = format!("last {}", ago(app.now, row.last_poll));
-    let following = row.activity == crate::tui::row::Activity::Following;
-    match (row.last_ok, row.poll_every) {
+    let truth = &row.truth;
+    let last = format!("last {}", ago(app.now, truth.last_poll));
+    let following = truth.activity == crate::tui::row::Activity::Following;
+    if following && truth.followed_elsewhere {
+        return format!(
+            "{last} · another offerdeck on this data folder polls it; this one reads what it records"
+        );
+    }
+    match (truth.last_ok, truth.poll_every) {
         (Some(ok), Some(every)) if following => {
             let every = chrono::Duration::from_std(every).unwrap_or(chrono::Duration::MAX);
             let left = ok.checked_add_signed(every).map(|at| at - app.now);
@@ -157,15 +166,16 @@ fn summary<'a>(app: &App, theme: &Theme, row: &'a OfferRow, width: usize) -> Vec
     lines.push(field(
         theme,
         "API",
-        Span::raw(match row.backend {
-            BackendKind::Cpp => "Cloud Partner Portal (CPP)",
-            BackendKind::Ingestion => "Partner Center Product Ingestion (PC)",
-        }),
+        Span::raw(format!(
+            "{} ({})",
+            row.backend.caps().api_name,
+            row.backend.caps().short
+        )),
     ));
     if let Some(phase) = row.phase(app.now) {
         lines.push(phase_line(theme, &phase));
     }
-    let emails = if row.backend == BackendKind::Ingestion {
+    let emails = if !row.backend.caps().takes_emails {
         "Partner Center notifies the account's contacts".to_string()
     } else if row.emails.is_empty() {
         "(none)".to_string()
@@ -173,18 +183,14 @@ fn summary<'a>(app: &App, theme: &Theme, row: &'a OfferRow, width: usize) -> Vec
         row.emails.join(", ")
     };
     lines.push(field(theme, "E-mails", Span::raw(emails)));
-    if let Some(op) = &row.op {
+    if let Some(op) = row.truth.shown_op() {
         lines.push(field(
             theme,
             "Operation",
             Span::raw(format!(
                 "{} · {} {}",
                 op.kind,
-                if op.backend == BackendKind::Ingestion {
-                    "job"
-                } else {
-                    "id"
-                },
+                op.backend.caps().operation_id_label,
                 op.operation_id()
             )),
         ));
@@ -202,11 +208,16 @@ fn summary<'a>(app: &App, theme: &Theme, row: &'a OfferRow, width: usize) -> Vec
         lines.push(field(
             theme,
             "Started",
-            Span::raw(format!(
-                "{} ({} ago)",
-                date_time(op.started_at),
-                short_duration(app.now - op.started_at),
-            )),
+            Span::raw(match row.truth.elapsed(app.now) {
+                Some(ran) if op.finished => {
+                    format!("{} (ran {})", date_time(op.started_at), short_duration(ran),)
+                }
+                _ => format!(
+                    "{} ({} ago)",
+                    date_time(op.started_at),
+                    short_duration(app.now - op.started_at),
+                ),
+            }),
         ));
         lines.push(field(theme, "Polls", Span::raw(polls_text(app, row))));
         if let Some(line) = estimate_line(app, theme, row) {
@@ -221,6 +232,7 @@ fn summary<'a>(app: &App, theme: &Theme, row: &'a OfferRow, width: usize) -> Vec
         }
     }
     let submissions = row
+        .truth
         .service
         .as_ref()
         .map(|s| s.submissions.as_slice())
@@ -237,12 +249,12 @@ fn summary<'a>(app: &App, theme: &Theme, row: &'a OfferRow, width: usize) -> Vec
             Span::raw(format!("{:<8} #{}{state}", sub.environment, sub.number)),
         ));
     }
-    if let Some((attempt, error)) = &row.retrying {
+    if let Some(retry) = &row.truth.retrying {
         lines.push(field(
             theme,
             "Retrying",
             Span::styled(
-                format!("attempt {attempt}: {error}"),
+                format!("attempt {}: {}", retry.attempt, retry.reason),
                 theme.style(Tone::Warn),
             ),
         ));
@@ -255,6 +267,9 @@ fn summary<'a>(app: &App, theme: &Theme, row: &'a OfferRow, width: usize) -> Vec
 fn steps<'a>(app: &App, theme: &Theme, row: &'a OfferRow, width: usize) -> Vec<Line<'a>> {
     let key_style = theme.style(Tone::Muted);
     let steps = row.steps();
+    if steps.is_empty() && !row.backend.caps().reports_steps {
+        return Vec::new();
+    }
     if steps.is_empty() {
         return vec![Line::styled("No steps reported yet.", key_style)];
     }
@@ -297,12 +312,18 @@ fn steps<'a>(app: &App, theme: &Theme, row: &'a OfferRow, width: usize) -> Vec<L
 fn problems<'a>(theme: &Theme, row: &'a OfferRow) -> Vec<Line<'a>> {
     let key_style: Style = theme.style(Tone::Muted);
     let mut lines = Vec::new();
-    if let Some(r) = &row.failed_start {
+    if let Some(r) = &row.truth.failed_start {
         lines.push(Line::raw(""));
-        let what = if r.rejected {
-            "Rejected by validation".to_string()
+        // A failed start the service's state has moved past is an earlier attempt.
+        let earlier = if row.truth.earlier_failure().is_some() {
+            format!("Earlier ({}): ", super::format::date_time(r.at))
         } else {
-            format!("{} not sent", r.kind)
+            String::new()
+        };
+        let what = if r.rejected {
+            format!("{earlier}Rejected by validation")
+        } else {
+            format!("{earlier}{} not sent", r.kind)
         };
         lines.push(Line::styled(
             format!("{what}: {}", r.message),
@@ -315,7 +336,7 @@ fn problems<'a>(theme: &Theme, row: &'a OfferRow) -> Vec<Line<'a>> {
             lines.push(Line::styled(format!("  correlation id {id}"), key_style));
         }
     }
-    if let Some(e) = &row.last_error {
+    if let Some(e) = row.problem() {
         lines.push(Line::raw(""));
         lines.push(Line::styled(
             format!("Last error: {}", e.message),

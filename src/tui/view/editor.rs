@@ -10,7 +10,7 @@ use crate::tui::state::{App, EmailForm};
 use crate::tui::theme::{Theme, Tone};
 
 pub fn render(app: &App, form: &EmailForm, theme: &Theme, frame: &mut Frame) {
-    let Some(row) = app.rows.get(form.row) else {
+    let Some(row) = app.row(&form.offer) else {
         return;
     };
     let width = frame.area().width.saturating_sub(6).clamp(30, 90);

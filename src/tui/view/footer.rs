@@ -27,7 +27,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         && let Some((row, t)) = app
             .selected_row()
             .and_then(|i| app.rows.get(i))
-            .and_then(|r| r.last_poll.map(|t| (r, t)))
+            .and_then(|r| r.truth.last_poll.map(|t| (r, t)))
     {
         // Below 100 columns the table has no POLLED column: the footer says it for the
         // selected offer.

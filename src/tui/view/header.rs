@@ -24,12 +24,28 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     ];
     let dot =
         |unicode: &'static str, ascii: &'static str| if theme.ascii { ascii } else { unicode };
-    if let Some(since) = app.unreachable_since {
-        // Not live: say so, in red, with since when.
+    if let Some(&(_, since)) = app.unreachable.iter().min_by_key(|(_, t)| *t) {
+        // Not live: say so, in red, naming the APIs and since when; and when the next try
+        // goes out, when anything will try again.
+        let apis: Vec<&str> = app
+            .unreachable
+            .iter()
+            .map(|(k, _)| k.caps().short)
+            .collect();
+        let next = app
+            .rows
+            .iter()
+            .filter(|r| app.unreachable.iter().any(|(k, _)| *k == r.backend))
+            .filter_map(|r| r.truth.retrying.as_ref().and_then(|t| t.until))
+            .filter(|t| *t > app.now)
+            .min()
+            .map(|t| format!(", next try {}", clock_time(t)))
+            .unwrap_or_default();
         first.push(Span::styled(
             format!(
-                "{} unreachable since {}, retrying",
+                "{} {} unreachable since {}{next}",
                 dot("✖", "x"),
+                apis.join(" and "),
                 clock_time(since)
             ),
             theme.style(Tone::Bad),
@@ -64,9 +80,9 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.style(Tone::Warn),
         ));
     }
-    if !app.errors.is_empty() {
+    if app.unseen_errors() > 0 {
         first.push(Span::styled(
-            format!("  {} error(s): E", app.errors.len()),
+            format!("  {} new error(s): E", app.unseen_errors()),
             theme.style(Tone::Warn),
         ));
     }

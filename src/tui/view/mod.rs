@@ -39,7 +39,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
         Overlay::None => {}
         Overlay::Help => popups::help(app, theme, frame),
         Overlay::Confirm(c) => popups::confirm(app, theme, frame, c),
-        Overlay::Rejection { row } => popups::rejection(app, theme, frame, *row),
+        Overlay::Rejection { offer } => popups::rejection(app, theme, frame, offer),
         Overlay::Errors => popups::errors(app, theme, frame),
         Overlay::QuitConfirm { in_flight } => popups::quit(theme, frame, *in_flight),
         Overlay::Picker(picker) => picker::render(picker, theme, frame),

@@ -85,7 +85,7 @@ pub fn confirm(app: &App, theme: &Theme, frame: &mut Frame, c: &Confirm) {
     if !c.more.is_empty() || !c.skipped.is_empty() {
         return confirm_many(app, theme, frame, c);
     }
-    let Some(row) = app.rows.get(c.row) else {
+    let Some(row) = app.row(&c.offer) else {
         return;
     };
     let key = &row.id;
@@ -105,7 +105,14 @@ pub fn confirm(app: &App, theme: &Theme, frame: &mut Frame, c: &Confirm) {
         ),
         Line::raw(""),
     ];
-    if c.kind != OpKind::Cancel && c.backend == crate::domain::BackendKind::Ingestion {
+    for warning in &c.warnings {
+        lines.push(Line::styled(
+            format!("{} {warning}", if theme.ascii { "!" } else { "⚠" }),
+            theme.style(Tone::Warn),
+        ));
+        lines.push(Line::raw(""));
+    }
+    if c.kind != OpKind::Cancel && !c.backend.caps().takes_emails {
         lines.push(Line::styled(
             "Partner Center notifies the account's contacts.",
             theme.style(Tone::Muted),
@@ -130,7 +137,7 @@ pub fn confirm(app: &App, theme: &Theme, frame: &mut Frame, c: &Confirm) {
     }
     if c.kind == OpKind::GoLive {
         lines.push(Line::raw(""));
-        lines.extend(diff_lines(app.diffs.get(&c.row), theme, Some(8)));
+        lines.extend(diff_lines(app.diffs.get(&c.offer), theme, Some(8)));
     }
     lines.push(Line::raw(""));
     lines.push(key_spans(theme, Scope::Confirm));
@@ -149,9 +156,9 @@ pub fn confirm(app: &App, theme: &Theme, frame: &mut Frame, c: &Confirm) {
 /// One question for an action on several marked offers: every one of them listed, and the
 /// marked ones it will not go to, with why.
 fn confirm_many(app: &App, theme: &Theme, frame: &mut Frame, c: &Confirm) {
-    let rows: Vec<&crate::tui::row::OfferRow> = std::iter::once(c.row)
-        .chain(c.more.iter().copied())
-        .filter_map(|i| app.rows.get(i))
+    let rows: Vec<&crate::tui::row::OfferRow> = std::iter::once(&c.offer)
+        .chain(c.more.iter())
+        .filter_map(|o| app.row(o))
         .collect();
     let n = rows.len();
     let these = if n == 1 {
@@ -178,7 +185,7 @@ fn confirm_many(app: &App, theme: &Theme, frame: &mut Frame, c: &Confirm) {
     for r in &rows {
         let who = match (c.kind, r.backend) {
             (OpKind::Cancel, _) => String::new(),
-            (_, crate::domain::BackendKind::Ingestion) => "  (Partner Center contacts)".into(),
+            (_, kind) if !kind.caps().takes_emails => "  (Partner Center contacts)".into(),
             (_, _) if r.emails.is_empty() => "  (no e-mails)".into(),
             (_, _) => format!("  ({})", r.emails.join(", ")),
         };
@@ -186,6 +193,15 @@ fn confirm_many(app: &App, theme: &Theme, frame: &mut Frame, c: &Confirm) {
             Span::styled(format!("  {}", r.id), theme.style(Tone::Accent)),
             Span::styled(who, theme.style(Tone::Muted)),
         ]));
+    }
+    if !c.warnings.is_empty() {
+        lines.push(Line::raw(""));
+        for warning in &c.warnings {
+            lines.push(Line::styled(
+                format!("{} {warning}", if theme.ascii { "!" } else { "⚠" }),
+                theme.style(Tone::Warn),
+            ));
+        }
     }
     if !c.skipped.is_empty() {
         lines.push(Line::raw(""));
@@ -207,9 +223,9 @@ fn confirm_many(app: &App, theme: &Theme, frame: &mut Frame, c: &Confirm) {
     scroll::render(frame, area, block, lines, app.text_scroll, theme.ascii);
 }
 
-pub fn rejection(app: &App, theme: &Theme, frame: &mut Frame, row: usize) {
-    let Some(r) = app.rows.get(row) else { return };
-    let Some(rej) = r.failed_start.as_ref().filter(|f| f.rejected) else {
+pub fn rejection(app: &App, theme: &Theme, frame: &mut Frame, offer: &crate::domain::OfferId) {
+    let Some(r) = app.row(offer) else { return };
+    let Some(rej) = r.truth.failed_start.as_ref().filter(|f| f.rejected) else {
         return;
     };
     let width: u16 = 90;

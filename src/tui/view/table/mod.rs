@@ -12,7 +12,6 @@ use ratatui::text::Span;
 use ratatui::widgets::{Block, BorderType, Paragraph};
 
 use super::format::{ago, clock_time, short_duration};
-use crate::domain::BackendKind;
 use crate::text::truncate;
 use crate::tui::row::OfferRow;
 use crate::tui::state::{App, SortColumn};
@@ -228,13 +227,20 @@ fn table_row(
     // Narrow: the symbol stands for the state, the staleness moves to the step column.
     if cols.symbol_only
         && app.is_stale(row)
-        && let Some(t) = row.last_ok.or(row.op.as_ref().map(|o| o.started_at))
+        && let Some(t) = row
+            .truth
+            .last_ok
+            .or(row.truth.op.as_ref().map(|o| o.started_at))
     {
         step = format!("stale {} · {step}", short_duration(app.now - t));
         step_tone = Tone::Warn;
     }
     // A followed row without a good answer for three poll intervals says so, at every width.
-    let status = match row.last_ok.or(row.op.as_ref().map(|o| o.started_at)) {
+    let status = match row
+        .truth
+        .last_ok
+        .or(row.truth.op.as_ref().map(|o| o.started_at))
+    {
         // The age first, so a narrow column cuts the label, not the staleness.
         Some(_) if cols.symbol_only && app.is_stale(row) => symbol.to_string(),
         Some(t) if app.is_stale(row) => {
@@ -280,21 +286,15 @@ fn table_row(
     cells.push((progress, Style::default()));
     if cols.elapsed {
         let elapsed = row
-            .op
-            .as_ref()
-            .map(|o| {
-                short_duration(if o.finished {
-                    o.updated_at - o.started_at
-                } else {
-                    app.now - o.started_at
-                })
-            })
+            .truth
+            .elapsed(app.now)
+            .map(short_duration)
             .unwrap_or_default();
         cells.push((elapsed, Style::default()));
     }
     if cols.polled {
         // Relative while polled (the tick keeps it moving), the clock time otherwise.
-        let polled = match row.last_poll {
+        let polled = match row.truth.last_poll {
             Some(t) if row.in_flight() => ago(app.now, Some(t)),
             Some(t) => clock_time(t),
             None => "—".into(),
@@ -306,7 +306,7 @@ fn table_row(
         cells.push((
             fit(
                 column,
-                if row.backend == BackendKind::Ingestion {
+                if !row.backend.caps().takes_emails {
                     "(Partner Center contacts)".to_string()
                 } else {
                     row.emails.join(", ")

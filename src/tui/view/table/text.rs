@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::{BackendKind, Estimates, Outlook, Phase};
-use crate::tui::row::{OfferRow, RowState};
+use crate::tui::row::{OfferRow, Standing as RowState};
 use crate::tui::theme::Tone;
 use crate::tui::view::format::short_duration;
 
@@ -94,15 +94,15 @@ pub(super) fn step_text(
     match state {
         RowState::Rejected(n) => (format!("{n} validation problem(s): Enter or r"), Tone::Bad),
         RowState::Lost => (
-            row.op
+            row.truth
+                .op
                 .as_ref()
                 .and_then(|o| o.lost.clone())
                 .unwrap_or_default(),
             Tone::Bad,
         ),
         RowState::NotSent(_) => (
-            row.failed_start
-                .as_ref()
+            row.failed_start()
                 .map(|f| f.message.clone())
                 .unwrap_or_default(),
             Tone::Bad,
@@ -112,18 +112,25 @@ pub(super) fn step_text(
             Tone::Bad,
         ),
         RowState::Retrying(_) => (
-            row.retrying
+            row.truth
+                .retrying
                 .as_ref()
-                .map(|(_, e)| e.clone())
+                .map(|r| r.reason.clone())
                 .unwrap_or_default(),
             Tone::Warn,
         ),
-        RowState::ReadyForGoLive => ("publisher sign-off: L goes live".into(), Tone::Ready),
+        RowState::ReadyForGoLive => match row.truth.earlier_failure() {
+            Some(f) => (
+                format!(
+                    "sign-off: L goes live · last {} not sent: {}",
+                    f.kind, f.message
+                ),
+                Tone::Ready,
+            ),
+            None => ("publisher sign-off: L goes live".into(), Tone::Ready),
+        },
         RowState::Error => (
-            row.last_error
-                .as_ref()
-                .map(|e| e.message.clone())
-                .unwrap_or_default(),
+            row.problem().map(|e| e.message.clone()).unwrap_or_default(),
             Tone::Warn,
         ),
         _ => match row.current_step() {
@@ -136,8 +143,5 @@ pub(super) fn step_text(
 /// The API column: `CPP` for the Cloud Partner Portal, `PC` for Partner Center's Product
 /// Ingestion API.
 pub fn api_label(kind: BackendKind) -> &'static str {
-    match kind {
-        BackendKind::Cpp => "CPP",
-        BackendKind::Ingestion => "PC",
-    }
+    kind.caps().short
 }

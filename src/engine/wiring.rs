@@ -24,18 +24,6 @@ pub enum SetupError {
     Client(String),
 }
 
-impl SetupError {
-    /// The exit code it means: missing credentials are an authentication problem; a client
-    /// that cannot be built is not.
-    pub fn exit(&self) -> crate::cli::Exit {
-        match self {
-            SetupError::Credentials(_) => crate::cli::Exit::Auth,
-            SetupError::Config(_) => crate::cli::Exit::Usage,
-            SetupError::Client(_) => crate::cli::Exit::Failed,
-        }
-    }
-}
-
 /// Chooses where the token comes from. A token in `token_env` wins whatever else is configured.
 pub fn token_source(
     auth: &AuthConfig,

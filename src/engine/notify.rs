@@ -65,22 +65,23 @@ pub struct Notifier {
 }
 
 impl Notifier {
-    /// `None` when the config names neither a webhook nor a command.
-    pub fn from_config(config: &NotifyConfig) -> Option<Notifier> {
+    /// `None` when the config names neither a webhook nor a command; an error (never a
+    /// silent "no notifier") when the HTTP client cannot be built.
+    pub fn from_config(config: &NotifyConfig) -> Result<Option<Notifier>, String> {
         if config.webhook_url.is_none() && config.command.is_none() {
-            return None;
+            return Ok(None);
         }
         let http = reqwest::Client::builder()
             .timeout(DEADLINE)
             // The webhook's address is its credential: it goes nowhere else.
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .ok()?;
-        Some(Notifier {
+            .map_err(|e| format!("the notifications' HTTP client could not be built: {e}"))?;
+        Ok(Some(Notifier {
             webhook: config.webhook_url.clone(),
             command: config.command.clone(),
             http,
-        })
+        }))
     }
 
     /// Sends `notice` everywhere configured; gives back what failed, one line each (never the

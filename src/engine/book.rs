@@ -1,0 +1,554 @@
+//! The engine's state, as plain data changed by plain methods: every offer's truth and each
+//! API's reachability. The actor (`mod.rs`) feeds it what the network and the store say and
+//! sends on the events it returns; tests drive it the same way without a network.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::events::{EngineEvent, News};
+use super::offer::{Activity, OfferState, Retry};
+use super::problem::{Problem, ProblemKind};
+use super::start::StartOutcome;
+use crate::domain::{BackendKind, Change, Observation, OfferId, OpKind, Operation, StartFailure};
+
+/// Whether one API answers, judged from every request sent to it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Reach {
+    /// Since when no request got an answer; `None` while (or once) one does.
+    unreachable_since: Option<DateTime<Utc>>,
+}
+
+/// What a poll brought, for the actor to act on.
+#[derive(Debug, Clone)]
+pub struct Polled {
+    pub events: Vec<EngineEvent>,
+    /// What the poll changed (the store is written when `durable`).
+    pub change: Option<Change>,
+    /// The operation as it stands now, when the offer still follows it.
+    pub operation: Option<Operation>,
+}
+
+/// Every tracked offer's truth, in the order they were first tracked.
+#[derive(Debug, Clone, Default)]
+pub struct Book {
+    offers: Vec<OfferState>,
+    index: HashMap<OfferId, usize>,
+    reach: HashMap<BackendKind, Reach>,
+}
+
+fn snapshot(state: &OfferState) -> EngineEvent {
+    EngineEvent::Offer(Box::new(state.clone()))
+}
+
+fn news(offer: &OfferId, news: News) -> EngineEvent {
+    EngineEvent::News {
+        offer: Some(offer.clone()),
+        news,
+    }
+}
+
+impl Book {
+    /// A book of these offers, nothing known of them yet.
+    pub fn new(offers: impl IntoIterator<Item = (OfferId, BackendKind)>) -> Book {
+        let mut book = Book::default();
+        for (id, backend) in offers {
+            book.entry(&id, backend);
+        }
+        book
+    }
+
+    /// Every offer, in the order they were first tracked.
+    pub fn offers(&self) -> &[OfferState] {
+        &self.offers
+    }
+
+    pub fn get(&self, id: &OfferId) -> Option<&OfferState> {
+        self.index.get(id).map(|&i| &self.offers[i])
+    }
+
+    fn get_mut(&mut self, id: &OfferId) -> Option<&mut OfferState> {
+        self.index.get(id).map(|&i| &mut self.offers[i])
+    }
+
+    /// The offer's state, tracked from now on if it was not (an operation of the state store
+    /// on an offer the config does not have).
+    fn entry(&mut self, id: &OfferId, backend: BackendKind) -> &mut OfferState {
+        let i = match self.index.get(id) {
+            Some(&i) => i,
+            None => {
+                self.offers.push(OfferState::new(id.clone(), backend));
+                self.index.insert(id.clone(), self.offers.len() - 1);
+                self.offers.len() - 1
+            }
+        };
+        &mut self.offers[i]
+    }
+
+    /// Tracks an offer (added to the config while running); nothing when it is tracked.
+    pub fn track(&mut self, id: &OfferId, backend: BackendKind) -> Vec<EngineEvent> {
+        if self.index.contains_key(id) {
+            return Vec::new();
+        }
+        vec![snapshot(self.entry(id, backend))]
+    }
+
+    /// Takes in what the state store knows: the newest operation of each offer (ended or not)
+    /// and the starts the service did not take. Returns the unfinished operations to follow:
+    /// the newest of each offer, unless the offer already follows something newer.
+    pub fn restore(
+        &mut self,
+        operations: Vec<Operation>,
+        failures: Vec<StartFailure>,
+    ) -> (Vec<EngineEvent>, Vec<Operation>) {
+        let mut follow: Vec<Operation> = Vec::new();
+        let mut touched: Vec<OfferId> = Vec::new();
+        let mut operations = operations;
+        operations.sort_by_key(|o| o.started_at);
+        for operation in operations.into_iter().filter(|o| o.kind != OpKind::Cancel) {
+            let state = self.entry(&operation.offer, operation.backend);
+            let busy = matches!(
+                state.activity,
+                Activity::Submitting(_) | Activity::Following
+            );
+            let newer = state.op.as_ref().is_none_or(|op| {
+                op.pointer != operation.pointer && op.started_at <= operation.started_at
+            });
+            if busy || !newer {
+                continue;
+            }
+            let offer = operation.offer.clone();
+            follow.retain(|o| o.offer != offer);
+            if !operation.finished {
+                follow.push(operation.clone());
+            }
+            state.op = Some(operation);
+            if !touched.contains(&offer) {
+                touched.push(offer);
+            }
+        }
+        for failure in failures {
+            let offer = failure.offer.clone();
+            if let Some(state) = self.get_mut(&offer)
+                && state
+                    .failed_start
+                    .as_ref()
+                    .is_none_or(|f| f.at < failure.at)
+            {
+                state.failed_start = Some(failure);
+                if !touched.contains(&offer) {
+                    touched.push(offer);
+                }
+            }
+        }
+        for operation in &follow {
+            if let Some(state) = self.get_mut(&operation.offer) {
+                state.activity = Activity::Following;
+            }
+        }
+        let events = touched
+            .iter()
+            .filter_map(|id| self.get(id))
+            .map(snapshot)
+            .collect();
+        (events, follow)
+    }
+
+    /// The offer's operation is known but nobody here follows it.
+    pub fn unfollowed(&mut self, id: &OfferId) {
+        if let Some(state) = self.get_mut(id)
+            && state.activity == Activity::Following
+        {
+            state.activity = Activity::Idle;
+        }
+    }
+
+    /// After a status read: an unfinished operation that nothing follows, which the service
+    /// shows as no longer running (it ended while nobody watched), takes that end. Returns the
+    /// operation when it changed, to be recorded.
+    pub fn take_ended_unfollowed(&mut self, id: &OfferId, now: DateTime<Utc>) -> Option<Operation> {
+        let state = self.get_mut(id)?;
+        if state.activity == Activity::Following {
+            return None;
+        }
+        let seen = state.service.clone().filter(|s| !s.status.is_active())?;
+        let op = state
+            .op
+            .as_mut()
+            .filter(|o| !o.finished && o.lost.is_none())?;
+        if !op.kind.ends_at(&seen.status) {
+            return None;
+        }
+        op.apply(seen, now);
+        Some(op.clone())
+    }
+
+    /// The offer's status is being read.
+    pub fn loading(&mut self, id: &OfferId) -> Vec<EngineEvent> {
+        let Some(state) = self.get_mut(id) else {
+            return Vec::new();
+        };
+        if state.activity == Activity::Idle {
+            state.activity = Activity::Loading;
+        }
+        vec![snapshot(state)]
+    }
+
+    /// The offer's status, read. Returns whether the service runs something on it that the
+    /// offer does not follow (the portal, another tool): worth looking for.
+    pub fn status_read(
+        &mut self,
+        id: &OfferId,
+        result: Result<Observation, Problem>,
+        now: DateTime<Utc>,
+    ) -> (Vec<EngineEvent>, bool) {
+        let Some(state) = self.get_mut(id) else {
+            return (Vec::new(), false);
+        };
+        if state.activity == Activity::Loading {
+            state.activity = Activity::Idle;
+        }
+        state.last_poll = Some(now);
+        let mut untracked = false;
+        match result {
+            Ok(seen) => {
+                untracked = seen.status.is_active()
+                    && state.running().is_none()
+                    && state.activity == Activity::Idle;
+                state.service = Some(seen);
+                state.service_at = Some(now);
+                state.problem = None;
+                state.last_ok = Some(now);
+                if state.activity != Activity::Following {
+                    state.retrying = None;
+                }
+            }
+            Err(problem) => state.problem = Some((now, problem)),
+        }
+        (vec![snapshot(state)], untracked)
+    }
+
+    /// A start (or a cancel request) goes to the service.
+    pub fn submitting(&mut self, id: &OfferId, kind: OpKind) -> Vec<EngineEvent> {
+        let Some(state) = self.get_mut(id) else {
+            return Vec::new();
+        };
+        if kind != OpKind::Cancel {
+            state.activity = Activity::Submitting(kind);
+        }
+        vec![snapshot(state)]
+    }
+
+    /// The answer to a start or a cancel. Returns the operation to follow, when a new one is.
+    pub fn start_answered(
+        &mut self,
+        id: &OfferId,
+        kind: OpKind,
+        result: Result<Option<StartOutcome>, Problem>,
+        now: DateTime<Utc>,
+    ) -> (Vec<EngineEvent>, Option<Operation>) {
+        let Some(state) = self.get_mut(id) else {
+            return (Vec::new(), None);
+        };
+        let mut events = Vec::new();
+        let mut follow = None;
+        match result {
+            Ok(None) => {
+                if let Activity::Submitting(_) = state.activity {
+                    state.activity = Activity::Idle;
+                }
+                events.push(news(id, News::NothingToCancel));
+            }
+            Ok(Some(outcome)) => {
+                let StartOutcome {
+                    operation,
+                    adopted,
+                    not_recorded,
+                    store_notices,
+                } = outcome;
+                let same = state
+                    .op
+                    .as_ref()
+                    .is_some_and(|o| o.pointer == operation.pointer);
+                let followed = same && state.activity == Activity::Following;
+                if kind != OpKind::Cancel {
+                    state.failed_start = None;
+                    state.retrying = None;
+                    state.problem = None;
+                }
+                let mut operation = operation;
+                if kind == OpKind::Cancel
+                    && let Some(known) = state.op.as_ref().filter(|_| same)
+                {
+                    // The cancel is a request on the operation as this side knows it.
+                    let requested = operation.cancel_requested_at;
+                    operation = known.clone();
+                    operation.cancel_requested_at = requested.or(operation.cancel_requested_at);
+                }
+                state.op = Some(operation.clone());
+                if !followed {
+                    state.activity = Activity::Following;
+                    follow = Some(operation.clone());
+                }
+                let url = operation.pointer.to_string();
+                events.push(snapshot(state));
+                events.push(news(
+                    id,
+                    match kind {
+                        OpKind::Cancel => News::CancelRequested,
+                        _ => News::Accepted { kind, adopted },
+                    },
+                ));
+                for message in store_notices {
+                    events.push(news(id, News::StoreProblem(message)));
+                }
+                if let Some(e) = not_recorded {
+                    events.push(news(
+                        id,
+                        News::NotRecorded {
+                            kind,
+                            operation_url: url,
+                            message: e.to_string(),
+                        },
+                    ));
+                }
+                return (events, follow);
+            }
+            Err(problem) => {
+                state.activity = if state.running().is_some() {
+                    Activity::Following
+                } else {
+                    Activity::Idle
+                };
+                state.failed_start = Some(StartFailure {
+                    offer: id.clone(),
+                    kind,
+                    at: now,
+                    rejected: problem.is_rejection(),
+                    message: problem.message.clone(),
+                    details: problem.details.clone(),
+                    correlation_id: problem.correlation_id.clone(),
+                });
+                if !problem.is_rejection() {
+                    state.problem = Some((now, problem.clone()));
+                }
+                events.push(news(id, News::StartFailed { kind, problem }));
+            }
+        }
+        events.insert(0, snapshot(state));
+        (events, follow)
+    }
+
+    /// An operation found running at the service that nothing here follows. Returns it when
+    /// the offer is to follow it now.
+    pub fn discovered(&mut self, operation: Operation) -> (Vec<EngineEvent>, Option<Operation>) {
+        let id = operation.offer.clone();
+        let state = self.entry(&id, operation.backend);
+        if state.in_flight() {
+            return (Vec::new(), None);
+        }
+        let kind = operation.kind;
+        state.op = Some(operation.clone());
+        state.activity = Activity::Following;
+        (
+            vec![snapshot(state), news(&id, News::FoundRunning { kind })],
+            Some(operation),
+        )
+    }
+
+    /// Follows an operation given by hand (`watch --url`), whatever the offer did before.
+    pub fn follow_given(&mut self, operation: Operation) -> Vec<EngineEvent> {
+        let state = self.entry(&operation.offer, operation.backend);
+        state.op = Some(operation);
+        state.activity = Activity::Following;
+        vec![snapshot(state)]
+    }
+
+    /// A poll of the operation at `pointer` answered (or failed, for good or not).
+    pub fn polled(
+        &mut self,
+        id: &OfferId,
+        pointer: &url::Url,
+        result: Result<Observation, Problem>,
+        now: DateTime<Utc>,
+    ) -> Polled {
+        let none = Polled {
+            events: Vec::new(),
+            change: None,
+            operation: None,
+        };
+        let Some(state) = self.get_mut(id) else {
+            return none;
+        };
+        let Some(op) = state.op.as_mut().filter(|o| &o.pointer == pointer) else {
+            // A newer operation is followed: this one's news is old.
+            return none;
+        };
+        let seen = match result {
+            Ok(seen) => seen,
+            Err(problem) => {
+                let operation = Some(op.clone());
+                state.last_poll = Some(now);
+                state.problem = Some((now, problem));
+                return Polled {
+                    events: vec![snapshot(state)],
+                    change: None,
+                    operation,
+                };
+            }
+        };
+        let before = op.seen.status.clone();
+        let change = op.apply(seen, now);
+        let status = op.seen.status.clone();
+        let (kind, failure, asked) = (
+            op.kind,
+            op.seen.failure.clone(),
+            op.cancel_requested_at.is_some(),
+        );
+        let operation = op.clone();
+        let was_retrying = state.retrying.take().is_some();
+        let had_problem = state.problem.take().is_some();
+        state.last_poll = Some(now);
+        state.last_ok = Some(now);
+        if operation.finished {
+            state.activity = Activity::Idle;
+        }
+        let mut events = Vec::new();
+        if change.visible || was_retrying || had_problem || operation.finished {
+            events.push(snapshot(state));
+        }
+        if before != status {
+            events.push(news(
+                id,
+                News::StatusChanged {
+                    kind,
+                    status,
+                    failure,
+                    asked_to_cancel: asked,
+                },
+            ));
+        }
+        Polled {
+            events,
+            change: Some(change),
+            operation: Some(operation),
+        }
+    }
+
+    /// When the follower polls next (said to the views: "next in …"), after a good poll.
+    pub fn next_poll(&mut self, id: &OfferId, wait: std::time::Duration) -> Vec<EngineEvent> {
+        let Some(state) = self.get_mut(id) else {
+            return Vec::new();
+        };
+        state.poll_every = Some(wait);
+        match state.last_ok {
+            Some(at) => vec![EngineEvent::Polled {
+                offer: id.clone(),
+                at,
+                next_poll: wait,
+            }],
+            None => Vec::new(),
+        }
+    }
+
+    /// A request about the offer failed and will be tried again.
+    pub fn retrying(
+        &mut self,
+        id: &OfferId,
+        reason: &str,
+        until: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Vec<EngineEvent> {
+        let Some(state) = self.get_mut(id) else {
+            return Vec::new();
+        };
+        let attempt = state.retrying.as_ref().map_or(1, |r| r.attempt + 1);
+        state.last_poll = Some(now);
+        state.retrying = Some(Retry {
+            attempt,
+            reason: crate::text::sanitize_line(reason),
+            until,
+        });
+        vec![snapshot(state)]
+    }
+
+    /// The follower of the operation at `pointer` stopped: it ended, was given up (`problem`),
+    /// or the service no longer knows it (`lost`: it is over for this side).
+    pub fn stopped(
+        &mut self,
+        id: &OfferId,
+        pointer: &url::Url,
+        problem: Option<Problem>,
+        lost: bool,
+        now: DateTime<Utc>,
+    ) -> Vec<EngineEvent> {
+        let Some(state) = self.get_mut(id) else {
+            return Vec::new();
+        };
+        let Some(op) = state.op.as_mut().filter(|o| &o.pointer == pointer) else {
+            return Vec::new();
+        };
+        if lost && let Some(p) = &problem {
+            op.lose(&p.message);
+            // Its time ends when it was lost: the elapsed time never goes back.
+            op.updated_at = now;
+        }
+        state.retrying = None;
+        if state.activity == Activity::Following {
+            state.activity = Activity::Idle;
+        }
+        let mut events = Vec::new();
+        if let Some(p) = problem {
+            state.problem = Some((now, p.clone()));
+            events.push(snapshot(state));
+            events.push(news(id, News::StoppedFollowing { problem: p }));
+        } else {
+            events.push(snapshot(state));
+        }
+        events
+    }
+
+    /// Another offerdeck follows the offer's operation (or stopped doing so).
+    pub fn followed_elsewhere(&mut self, id: &OfferId, elsewhere: bool) -> Vec<EngineEvent> {
+        match self.get_mut(id) {
+            Some(state) if state.followed_elsewhere != elsewhere => {
+                state.followed_elsewhere = elsewhere;
+                vec![snapshot(state)]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// A request to an API got an answer (any HTTP status) or none.
+    pub fn call(
+        &mut self,
+        api: BackendKind,
+        answered: bool,
+        at: DateTime<Utc>,
+    ) -> Vec<EngineEvent> {
+        let reach = self.reach.entry(api).or_default();
+        let before = reach.unreachable_since;
+        if answered {
+            reach.unreachable_since = None;
+        } else {
+            reach.unreachable_since.get_or_insert(at);
+        }
+        if before == reach.unreachable_since {
+            return Vec::new();
+        }
+        vec![EngineEvent::Reachability {
+            api,
+            unreachable_since: reach.unreachable_since,
+        }]
+    }
+
+    /// Since when an API has not answered, if it has not.
+    pub fn unreachable_since(&self, api: BackendKind) -> Option<DateTime<Utc>> {
+        self.reach.get(&api).and_then(|r| r.unreachable_since)
+    }
+}
+
+/// A problem that is this side's, for the events of a task that could not run.
+pub fn task_failed(what: &str, e: impl std::fmt::Display) -> Problem {
+    Problem::local(ProblemKind::Local, format!("{what}: {e}"))
+}

@@ -1,0 +1,196 @@
+//! Following an operation: a poll task per operation, which holds no state of its own. It asks
+//! the offer's backend (or, when another offerdeck on the same data folder already polls that
+//! operation, reads what that one records), hands the answer to the engine, and waits as long
+//! as the engine says. The engine applies the answer to its one copy of the operation.
+
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use super::Report;
+use crate::api::ApiError;
+use crate::api::retry::RetryPolicy;
+use crate::backend::Backend;
+use crate::clock::Clock;
+use crate::domain::{Cadence, Estimate, Observation, OpKind, Operation, StepKey};
+use crate::store::StateStore;
+
+/// How often and how patiently an operation is polled.
+#[derive(Debug, Clone, Copy)]
+pub struct FollowPolicy {
+    /// The wait between good polls: from `poll_interval` up to `poll_interval_max`, following
+    /// the work (see `domain::cadence`).
+    pub cadence: Cadence,
+    /// The longest wait between polls while errors repeat.
+    pub max_backoff: Duration,
+    /// Polls failing in a row before giving up (the operation goes on at the service).
+    pub max_consecutive_errors: u32,
+}
+
+/// The follow policy of each API: each has its own poll interval.
+#[derive(Debug, Clone, Copy)]
+pub struct FollowPolicies {
+    pub cpp: FollowPolicy,
+    pub ingestion: FollowPolicy,
+}
+
+impl FollowPolicies {
+    pub fn from_config(config: &crate::config::Config) -> FollowPolicies {
+        use crate::domain::BackendKind;
+        FollowPolicies {
+            cpp: FollowPolicy::adaptive(config.cadence(BackendKind::Cpp)),
+            ingestion: FollowPolicy::adaptive(config.cadence(BackendKind::Ingestion)),
+        }
+    }
+
+    pub fn of(&self, kind: crate::domain::BackendKind) -> FollowPolicy {
+        match kind {
+            crate::domain::BackendKind::Cpp => self.cpp,
+            crate::domain::BackendKind::Ingestion => self.ingestion,
+        }
+    }
+}
+
+impl FollowPolicy {
+    /// Polls at one pace, whatever runs.
+    pub fn every(interval: Duration) -> FollowPolicy {
+        FollowPolicy::adaptive(Cadence::fixed(interval))
+    }
+
+    /// Polls that follow the work, within the cadence's bounds.
+    pub fn adaptive(cadence: Cadence) -> FollowPolicy {
+        FollowPolicy {
+            cadence,
+            max_backoff: Duration::from_secs(300).max(cadence.floor),
+            max_consecutive_errors: 8,
+        }
+    }
+
+    /// The waits after failed polls: from the poll interval, doubling up to `max_backoff`.
+    pub(super) fn retry(&self) -> RetryPolicy {
+        RetryPolicy {
+            first: self.cadence.floor,
+            cap: self.max_backoff,
+            max_retries: self.max_consecutive_errors.saturating_sub(1),
+            // Polls wait on the interval, not on Retry-After: no budget beyond the count.
+            budget: Duration::MAX,
+        }
+    }
+}
+
+/// What a poll task does next, as the engine decides.
+#[derive(Debug)]
+pub(super) enum Next {
+    /// Poll again after `wait`; `operation` is the engine's copy as it stands.
+    After {
+        operation: Box<Operation>,
+        wait: Duration,
+    },
+    Stop,
+}
+
+/// How long a lease on polling an operation lasts past the next poll: long enough that a slow
+/// poll keeps it, short enough that another offerdeck takes over soon after this one stops.
+fn lease_for(wait: Duration) -> Duration {
+    wait.saturating_mul(2) + Duration::from_secs(60)
+}
+
+/// The poll task of one operation: polls until the engine says stop, `cancel` fires, or the
+/// engine is gone. `holder` names this process in the state store's leases.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn poll_task(
+    backend: Backend,
+    store: Option<StateStore>,
+    holder: String,
+    mut operation: Operation,
+    clock: Clock,
+    cancel: CancellationToken,
+    reports: mpsc::UnboundedSender<Report>,
+) {
+    let mut wait = Duration::ZERO;
+    loop {
+        if !wait.is_zero() {
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                _ = clock.sleep(wait) => {}
+            }
+        }
+        let elsewhere = match &store {
+            Some(store) => {
+                match store.lease(&operation.pointer, &holder, clock.now(), lease_for(wait)) {
+                    Ok(held) => !held,
+                    Err(e) => {
+                        tracing::debug!(error = %e, "no lease: polling anyway");
+                        false
+                    }
+                }
+            }
+            None => false,
+        };
+        let recorded = match (&store, elsewhere) {
+            (Some(store), true) => store.find(&operation.pointer).ok().flatten(),
+            _ => None,
+        };
+        let result: Result<Observation, ApiError> = match recorded {
+            Some(record) => Ok(record.seen),
+            None => tokio::select! {
+                _ = cancel.cancelled() => break,
+                r = backend.poll(&operation) => r,
+            },
+        };
+        let (reply, answer) = oneshot::channel();
+        let report = Report::Polled {
+            offer: operation.offer.clone(),
+            pointer: operation.pointer.clone(),
+            result,
+            elsewhere,
+            reply,
+        };
+        if reports.send(report).is_err() {
+            break;
+        }
+        match answer.await {
+            Ok(Next::After {
+                operation: o,
+                wait: w,
+            }) => {
+                operation = *o;
+                wait = w;
+            }
+            Ok(Next::Stop) | Err(_) => break,
+        }
+    }
+    if let Some(store) = &store
+        && let Err(e) = store.release(&operation.pointer, &holder)
+    {
+        tracing::debug!(error = %e, "could not release the lease");
+    }
+}
+
+/// What the history says of the step a follower's operation runs: read once per step, not at
+/// every poll.
+#[derive(Default)]
+pub(super) struct StepHistory {
+    step: Option<String>,
+    estimate: Option<Estimate>,
+}
+
+impl StepHistory {
+    pub(super) fn of(&mut self, store: Option<&StateStore>, op: &Operation) -> Option<Estimate> {
+        let step = op.seen.current_step.as_ref().map(|s| &s.id);
+        if step != self.step.as_ref() {
+            self.step = step.cloned();
+            self.estimate = match (store, step) {
+                (Some(store), Some(step)) if op.kind != OpKind::Cancel => store
+                    .estimate(&StepKey::new(&op.offer, op.backend, op.kind, step))
+                    .unwrap_or_else(|e| {
+                        tracing::debug!(error = %e, "no estimate from the history");
+                        None
+                    }),
+                _ => None,
+            };
+        }
+        self.estimate
+    }
+}
