@@ -733,15 +733,15 @@ async fn a_rejection_is_kept_and_shown_again_after_a_restart() {
     assert_eq!(failures.len(), 1);
     assert!(failures[0].rejected && failures[0].details.len() == 3);
     let parsed = offerdeck::config::load(&config, "test").unwrap();
-    let (mut app, _) =
-        offerdeck::tui::state::App::new(&parsed, "t", Vec::new(), chrono::Utc::now());
-    app.restore_failures(failures);
+    let (deck, _) =
+        common::deck::Deck::start(&parsed, store.latest().unwrap(), failures, chrono::Utc::now());
+    let app = deck.app;
     let row = app
         .rows
         .iter()
         .find(|r| r.id.to_string() == "contoso/contoso-analytics")
         .unwrap();
-    assert_eq!(row.state(), offerdeck::tui::row::RowState::Rejected(3));
+    assert_eq!(row.state(), offerdeck::tui::row::Standing::Rejected(3));
     // The next publish goes through, and the failure is forgotten.
     let run = offerdeck(
         dir.path(),

@@ -66,6 +66,18 @@ fn engine_for(
     only_tracked: bool,
     resume: bool,
 ) -> Result<engine::Started, Exit> {
+    engine_following(ctx, out, offers, only_tracked, resume, true)
+}
+
+/// `engine_for`, saying whether what the service accepts is followed.
+fn engine_following(
+    ctx: &Context,
+    out: &Reporter,
+    offers: Vec<(OfferId, BackendKind)>,
+    only_tracked: bool,
+    resume: bool,
+    follow_starts: bool,
+) -> Result<engine::Started, Exit> {
     use std::io::IsTerminal;
     let notifier = match engine::notify::Notifier::from_config(&ctx.config.notify) {
         Ok(n) => n,
@@ -85,14 +97,22 @@ fn engine_for(
         only_tracked,
         resume,
         on_wait: out.wait_listener(),
+        follow_starts,
     };
-    engine::Engine::start(setup, offers).map_err(|e| {
+    let mut started = engine::Engine::start(setup, offers).map_err(|e| {
         out.emit(&Event::StoreProblem {
             offer: None,
             message: e.to_string(),
         });
         Exit::Failed
-    })
+    })?;
+    for message in std::mem::take(&mut started.notices) {
+        out.emit(&Event::StoreProblem {
+            offer: None,
+            message,
+        });
+    }
+    Ok(started)
 }
 
 /// The API a named offer is on: the config's, else CPP's.
@@ -263,6 +283,10 @@ pub async fn start(
     let mut recorded = Exit::Ok;
     let operation = loop {
         let Some(event) = started.recv().await else {
+            out.note(&format!(
+                "error: the {kind} of {id} got no answer from the engine; `{} watch {id}` looks for it at the service",
+                out.command()
+            ));
             return Exit::Failed;
         };
         let EngineEvent::News {
@@ -276,6 +300,13 @@ pub async fn start(
             continue;
         }
         match news {
+            News::Refused(engine::Refusal::NothingRunning) => {
+                started.engine.shutdown();
+                out.emit(&Event::NothingToCancel {
+                    offer: id.to_string(),
+                });
+                return Exit::Ok;
+            }
             News::Refused(refusal) => {
                 started.engine.shutdown();
                 out.note(&format!(
@@ -344,30 +375,12 @@ pub async fn start(
         }
     };
     let Some(operation) = operation else {
+        out.note(&format!(
+            "error: the service accepted the {kind} of {id}, but its operation is not known here; `{} watch {id}` follows it",
+            out.command()
+        ));
         return Exit::Failed;
     };
-    // The news of a start comes after its snapshot; a failure to record comes right after it.
-    while let Ok(event) = started.try_recv() {
-        if let EngineEvent::News {
-            news:
-                News::NotRecorded {
-                    operation_url,
-                    message,
-                    ..
-                },
-            ..
-        } = event
-        {
-            out.emit(&Event::NotRecorded {
-                offer: id.to_string(),
-                kind: kind.as_str().to_string(),
-                operation_url,
-                message,
-                exit_code: Exit::NotRecorded as u8,
-            });
-            recorded = Exit::NotRecorded;
-        }
-    }
     if !wait {
         started.engine.shutdown();
         out.result_text(operation.pointer.as_str());

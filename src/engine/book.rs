@@ -27,6 +27,9 @@ pub struct Polled {
     pub change: Option<Change>,
     /// The operation as it stands now, when the offer still follows it.
     pub operation: Option<Operation>,
+    /// What people are to be told (the operation reached an end or sign-off): the one rule
+    /// for every front end.
+    pub notice: Option<super::notify::Notice>,
 }
 
 /// Every tracked offer's truth, in the order they were first tracked.
@@ -163,6 +166,12 @@ impl Book {
         }
     }
 
+    /// Like `unfollowed`, with the offer's new state as an event.
+    pub fn unfollowed_now(&mut self, id: &OfferId) -> Vec<EngineEvent> {
+        self.unfollowed(id);
+        self.get(id).map(snapshot).into_iter().collect()
+    }
+
     /// After a status read: an unfinished operation that nothing follows, which the service
     /// shows as no longer running (it ended while nobody watched), takes that end. Returns the
     /// operation when it changed, to be recorded.
@@ -292,13 +301,8 @@ impl Book {
                 }
                 let url = operation.pointer.to_string();
                 events.push(snapshot(state));
-                events.push(news(
-                    id,
-                    match kind {
-                        OpKind::Cancel => News::CancelRequested,
-                        _ => News::Accepted { kind, adopted },
-                    },
-                ));
+                // What the store could not do comes first: a front end that stops at the
+                // acceptance has heard it by then.
                 for message in store_notices {
                     events.push(news(id, News::StoreProblem(message)));
                 }
@@ -312,6 +316,13 @@ impl Book {
                         },
                     ));
                 }
+                events.push(news(
+                    id,
+                    match kind {
+                        OpKind::Cancel => News::CancelRequested,
+                        _ => News::Accepted { kind, adopted },
+                    },
+                ));
                 return (events, follow);
             }
             Err(problem) => {
@@ -376,6 +387,7 @@ impl Book {
             events: Vec::new(),
             change: None,
             operation: None,
+            notice: None,
         };
         let Some(state) = self.get_mut(id) else {
             return none;
@@ -394,6 +406,7 @@ impl Book {
                     events: vec![snapshot(state)],
                     change: None,
                     operation,
+                    notice: None,
                 };
             }
         };
@@ -417,6 +430,9 @@ impl Book {
         if change.visible || was_retrying || had_problem || operation.finished {
             events.push(snapshot(state));
         }
+        let notice = (before != status)
+            .then(|| super::notify::Notice::of(&operation))
+            .flatten();
         if before != status {
             events.push(news(
                 id,
@@ -432,6 +448,7 @@ impl Book {
             events,
             change: Some(change),
             operation: Some(operation),
+            notice,
         }
     }
 

@@ -130,6 +130,9 @@ pub struct Setup {
     pub resume: bool,
     /// Also told of every long wait before a retry (a headless command says it on stderr).
     pub on_wait: Option<crate::api::transport::WaitListener>,
+    /// What the service accepts is followed (a headless command without `--wait` only
+    /// records it).
+    pub follow_starts: bool,
 }
 
 /// A handle on a running engine. Dropping every handle stops it (the operations go on at the
@@ -140,6 +143,9 @@ pub struct Engine {
     root: CancellationToken,
     /// Notifications being sent: a headless command waits for them before it exits.
     sending: tokio_util::task::TaskTracker,
+    /// This process in the state store's leases, given up at shutdown.
+    store: StateStore,
+    holder: String,
 }
 
 impl std::fmt::Debug for Engine {
@@ -201,12 +207,17 @@ impl Started {
 impl Engine {
     /// Starts the engine on these offers: restores what the state store knows of them (every
     /// offer's newest operation, the failed starts), follows what was left unfinished, and
-    /// reads nothing else until asked. Fails when the store cannot be read at all.
+    /// reads nothing else until asked. A store that cannot be read is said (in `notices`),
+    /// never a reason not to start: what the service accepts is then said not recorded.
     pub fn start(
         setup: Setup,
         offers: Vec<(OfferId, BackendKind)>,
     ) -> Result<Started, crate::store::StoreError> {
-        let mut latest = setup.store.latest()?;
+        let mut unreadable = Vec::new();
+        let mut latest = setup.store.latest().unwrap_or_else(|e| {
+            unreadable.push(e.to_string());
+            Vec::new()
+        });
         if setup.only_tracked {
             latest.retain(|o| offers.iter().any(|(id, _)| *id == o.offer));
         }
@@ -215,6 +226,7 @@ impl Engine {
             Vec::new()
         });
         let mut notices = setup.store.take_notices();
+        notices.extend(unreadable);
         let mut book = Book::new(offers);
         let (_, mut follow) = book.restore(latest, failures);
         if !setup.resume {
@@ -229,10 +241,13 @@ impl Engine {
         let (events_tx, events) = mpsc::channel(1_024);
         let root = CancellationToken::new();
         let sending = tokio_util::task::TaskTracker::new();
+        let holder = format!("{}-{:08x}", std::process::id(), fastrand::u32(..));
         let engine = Engine {
             reports: reports.clone(),
             root: root.clone(),
             sending: sending.clone(),
+            store: setup.store.clone(),
+            holder: holder.clone(),
         };
         listen(&setup, &reports);
         let offers = book.offers().to_vec();
@@ -245,7 +260,7 @@ impl Engine {
             root,
             followers: HashMap::new(),
             sending,
-            holder: format!("{}-{:08x}", std::process::id(), fastrand::u32(..)),
+            holder,
         };
         for operation in follow {
             for event in actor.follow(operation) {
@@ -272,6 +287,10 @@ impl Engine {
     /// Stops every follower and the engine (the operations go on at the service).
     pub fn shutdown(&self) {
         self.root.cancel();
+        // Another offerdeck on the same folder takes over at once, not when the leases expire.
+        if let Err(e) = self.store.release_all(&self.holder) {
+            tracing::debug!(error = %e, "could not give up the leases");
+        }
     }
 
     /// Waits (a bounded time: each notification has its own deadline) for the notifications
@@ -412,8 +431,14 @@ impl Actor {
                     self.book
                         .start_answered(&offer, kind, result.map_err(Problem::from), now);
                 let mut events = events;
-                if let Some(operation) = follow {
-                    events.extend(self.follow(operation));
+                match follow {
+                    Some(operation) if self.setup.follow_starts => {
+                        events.extend(self.follow(operation))
+                    }
+                    Some(operation) => {
+                        events.extend(self.book.unfollowed_now(&operation.offer))
+                    }
+                    None => {}
                 }
                 events
             }
@@ -790,7 +815,9 @@ impl Actor {
                 if polled.change.is_some_and(|c| c.durable) && !elsewhere {
                     events.extend(self.record(&offer, &operation));
                 }
-                events.extend(self.notify_if_news(&operation, &events));
+                if let Some(notice) = polled.notice {
+                    events.extend(self.notify(notice));
+                }
                 if operation.finished {
                     let _ = reply.send(Next::Stop);
                     self.followers.remove(&offer);
@@ -896,15 +923,8 @@ impl Actor {
             .collect()
     }
 
-    /// Notifies (webhook, command, desktop) when a poll changed the operation's status to one
-    /// people want to hear of.
-    fn notify_if_news(&self, operation: &Operation, events: &[EngineEvent]) -> Vec<EngineEvent> {
-        let changed = events.iter().any(|e| {
-            matches!(e, EngineEvent::News { news: News::StatusChanged { .. }, offer: Some(o) } if *o == operation.offer)
-        });
-        let Some(notice) = changed.then(|| Notice::of(operation)).flatten() else {
-            return Vec::new();
-        };
+    /// Tells people (webhook, command, desktop) what the book decided they hear of.
+    fn notify(&self, notice: Notice) -> Vec<EngineEvent> {
         if let Some(notifier) = self.setup.notifier.clone() {
             let notice = notice.clone();
             let reports = self.reports.clone();

@@ -54,7 +54,13 @@ pub fn may_start(kind: OpKind, state: &OfferState, retry: bool) -> Result<(), Re
         OpKind::GoLive if standing != Standing::ReadyForGoLive => {
             Err(Refusal::NotReadyForGoLive(standing.label()))
         }
-        OpKind::Cancel if !state.in_flight() => Err(Refusal::NothingRunning),
+        // Something the service runs that nothing here follows (the portal) can be canceled too.
+        OpKind::Cancel
+            if !state.in_flight()
+                && !state.service.as_ref().is_some_and(|s| s.status.is_active()) =>
+        {
+            Err(Refusal::NothingRunning)
+        }
         _ => Ok(()),
     }
 }

@@ -224,6 +224,14 @@ impl StateStore {
         })
     }
 
+    /// Gives up every lease `holder` has (the process stops following).
+    pub fn release_all(&self, holder: &str) -> Result<(), StoreError> {
+        self.with_db(|conn| {
+            conn.execute("DELETE FROM leases WHERE holder = ?1", params![holder])
+                .map(|_| ())
+        })
+    }
+
     /// Gives up `holder`'s lease on the operation at `pointer` (another process may take it).
     pub fn release(&self, pointer: &url::Url, holder: &str) -> Result<(), StoreError> {
         self.with_db(|conn| {

@@ -96,6 +96,7 @@ pub async fn run(ctx: Context, options: Options) -> Outcome {
         only_tracked: false,
         resume: true,
         on_wait: None,
+        follow_starts: true,
     };
     let offers = config
         .offers

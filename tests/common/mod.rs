@@ -10,6 +10,8 @@ use offerdeck::api::retry::RetryPolicy;
 use offerdeck::api::{CppClient, Secret, TokenProvider, TokenSource};
 use offerdeck::sim::{SimOptions, Simulator};
 
+pub mod deck;
+
 /// Simulated seconds per real second in tests: a publish reaches sign-off in about 1.5 s.
 pub const FAST: f64 = 200_000.0;
 
