@@ -283,7 +283,7 @@ proptest! {
             "details": [{"code": f(1), "target": f(2), "message": f(3)}]}}).to_string();
         let shim = serde_json::json!({"Product": {"serviceName": f(4), "error": f(5), "exceptionCode": f(6)}}).to_string();
         let mut events = vec![
-            Event::status("p/o", "cpp", &seen),
+            Event::status("p/o", "cpp", &seen, seen.failure.clone()),
             Event::changed(&op),
             Event::final_of(&op),
         ];

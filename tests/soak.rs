@@ -13,10 +13,13 @@ use std::time::Duration;
 
 use offerdeck::backend::Backend;
 use offerdeck::domain::{OfferId, OpKind, Operation, Status};
-use offerdeck::ops::{self, FollowEvent, FollowPolicy};
+use offerdeck::engine::FollowPolicy;
+use offerdeck::engine::start as ops;
 use offerdeck::sim::{Chaos, OfferSpec, SimOptions, Simulator};
 use offerdeck::store::StateStore;
-use tokio_util::sync::CancellationToken;
+
+#[path = "../benches/support/engine_follow.rs"]
+mod engine_follow;
 
 /// A publish reaches sign-off in about 2 s at this scale.
 const SCALE: f64 = 150_000.0;
@@ -67,15 +70,14 @@ async fn publish_everything(offers: usize, total: f64, seed: u64) {
     let client = soak_client(&sim);
     let dir = tempfile::tempdir().unwrap();
     let store = StateStore::open(dir.path());
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<FollowEvent>(256);
     let mut tasks = tokio::task::JoinSet::new();
     for i in 1..=offers {
-        let (client, store, tx) = (client.clone(), store.clone(), tx.clone());
+        let (client, store) = (client.clone(), store.clone());
         tasks.spawn(async move {
             let offer = OfferId::new("bench", &format!("offer-{i:04}")).unwrap();
             // The user (or a pipeline) tries again when a publish fails outright.
             let mut tries = 0;
-            let record = loop {
+            loop {
                 tries += 1;
                 match ops::start(
                     &client,
@@ -97,36 +99,39 @@ async fn publish_everything(offers: usize, total: f64, seed: u64) {
                     }
                     Err(e) => panic!("{offer}: could not start after {tries} tries: {e}"),
                 }
-            };
-            let policy = FollowPolicy {
-                cadence: offerdeck::domain::Cadence::fixed(Duration::from_millis(200)),
-                max_backoff: Duration::from_secs(2),
-                max_consecutive_errors: 20,
-            };
-            ops::follow(
-                client,
-                Some(store),
-                record,
-                policy,
-                offerdeck::clock::Clock::System,
-                CancellationToken::new(),
-                tx,
-                |e| e,
-            )
-            .await;
+            }
         });
     }
-    drop(tx);
-    let mut finals = Vec::new();
-    while let Some(event) = rx.recv().await {
-        if let FollowEvent::Stopped { operation, error } = event {
-            assert!(error.is_none(), "{}: gave up: {error:?}", operation.offer);
-            finals.push(operation);
+    let mut records = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        records.push(joined.expect("no task panicked"));
+    }
+    let policy = FollowPolicy {
+        cadence: offerdeck::domain::Cadence::fixed(Duration::from_millis(200)),
+        max_backoff: Duration::from_secs(2),
+        max_consecutive_errors: 20,
+    };
+    let mut engine = engine_follow::follow(
+        client.clone(),
+        store.clone(),
+        offerdeck::clock::Clock::System,
+        policy,
+        records,
+    );
+    let mut finals: Vec<Operation> = Vec::new();
+    while finals.len() < offers {
+        let event = engine.recv().await.expect("the engine runs");
+        match engine_follow::ended(&event, &engine) {
+            // Each offer's end once (its status is read again after it).
+            Some(Ok(operation)) if !finals.iter().any(|f| f.offer == operation.offer) => {
+                finals.push(operation)
+            }
+            Some(Ok(_)) => {}
+            Some(Err(why)) => panic!("gave up: {why}"),
+            None => {}
         }
     }
-    while let Some(joined) = tasks.join_next().await {
-        joined.expect("no task panicked");
-    }
+    engine.engine.shutdown();
     assert_eq!(finals.len(), offers);
     let stored = store.load().unwrap();
     // One record per publish, within the bounded history of finished operations.

@@ -196,10 +196,38 @@ fn the_header_turns_red_when_the_service_goes_away() {
             .lines()
             .next()
             .unwrap_or("")
-            .contains("✖ unreachable since")
+            .contains("✖ CPP unreachable since")
     });
     let header = screen().lines().next().unwrap_or("").to_string();
     assert!(!header.contains("● live"), "{header}");
+    // The service comes back on the same address: its first answer clears the alarm (the
+    // follower's next try, or Ctrl-r).
+    let _back = Child(
+        Command::new(env!("CARGO_BIN_EXE_offerdeck"))
+            .args([
+                "simulate",
+                "--addr",
+                &format!("127.0.0.1:{port}"),
+                "--time-scale",
+                "200",
+            ])
+            .env("OFFERDECK_DATA_DIR", data.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for("the simulator to listen again", || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    tmux(&["send-keys", "-t", &name, "C-r"]);
+    wait_for("the header to clear", || {
+        !screen()
+            .lines()
+            .next()
+            .unwrap_or("")
+            .contains("unreachable")
+    });
 }
 
 /// A child process ended with the test, whatever happens.

@@ -13,11 +13,14 @@ use offerdeck::api::{ClientSettings, CppClient, Secret, TokenProvider, TokenSour
 use offerdeck::backend::{Backend, IngestionBackend};
 use offerdeck::clock::{Clock, ManualClock};
 use offerdeck::domain::{BackendKind, Cadence, OfferId, OpKind, Status};
-use offerdeck::ops::{self, FollowEvent, FollowPolicy};
+use offerdeck::engine::FollowPolicy;
+use offerdeck::engine::start as ops;
 use offerdeck::sim::ingestion::{PreviewOutcome, ProductSpec, Quirk};
 use offerdeck::sim::{SimOptions, Simulator};
 use offerdeck::store::StateStore;
-use tokio_util::sync::CancellationToken;
+
+#[path = "engine_follow.rs"]
+mod engine_follow;
 
 /// What following a set of publishes to their end cost.
 #[derive(Debug, Clone)]
@@ -124,21 +127,15 @@ pub async fn follow_publishes(api: BackendKind, offers: usize, cadence: Cadence)
         started.push(outcome.operation);
     }
     let calls_before = sim.with_state(|s| s.api_requests);
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<FollowEvent>(256);
-    for operation in started {
-        tokio::spawn(ops::follow(
-            backend.clone(),
-            Some(store.clone()),
-            operation,
-            FollowPolicy::adaptive(cadence),
-            clock.clone(),
-            CancellationToken::new(),
-            tx.clone(),
-            |e| e,
-        ));
-    }
-    drop(tx);
-    let ended = drive(&manual, offers, &mut rx).await;
+    let mut engine = engine_follow::follow(
+        backend.clone(),
+        store.clone(),
+        clock.clone(),
+        FollowPolicy::adaptive(cadence),
+        started,
+    );
+    let ended = drive(&manual, offers, &mut engine).await;
+    engine.engine.shutdown();
     let api_calls = sim.with_state(|s| s.api_requests) - calls_before;
     let seen_after: Vec<chrono::Duration> = ended.iter().map(|(_, ran)| *ran).collect();
     let operation_hours = seen_after
@@ -159,18 +156,22 @@ pub async fn follow_publishes(api: BackendKind, offers: usize, cadence: Cadence)
 async fn drive(
     clock: &ManualClock,
     mut running: usize,
-    rx: &mut tokio::sync::mpsc::Receiver<FollowEvent>,
+    started: &mut offerdeck::engine::Started,
 ) -> Vec<(Status, chrono::Duration)> {
     let mut ended = Vec::new();
+    let mut seen: Vec<offerdeck::domain::OfferId> = Vec::new();
     while running > 0 {
         tokio::select! {
-            event = rx.recv() => match event {
-                Some(FollowEvent::Stopped { operation, error }) => {
-                    assert!(error.is_none(), "{}: stopped: {error:?}", operation.offer);
-                    running -= 1;
-                    ended.push((operation.seen.status.clone(), clock.now() - operation.started_at));
-                }
-                Some(_) => {}
+            event = started.recv() => match event {
+                Some(event) => match engine_follow::ended(&event, started) {
+                    Some(Ok(operation)) if !seen.contains(&operation.offer) => {
+                        seen.push(operation.offer.clone());
+                        running -= 1;
+                        ended.push((operation.seen.status.clone(), clock.now() - operation.started_at));
+                    }
+                    Some(Err(why)) => panic!("stopped: {why}"),
+                    Some(Ok(_)) | None => {}
+                },
                 None => break,
             },
             _ = clock.until_sleeping(running) => {

@@ -417,6 +417,14 @@ impl Backends {
         }
     }
 
+    /// One backend, whichever API it is on.
+    pub fn single(backend: Backend) -> Backends {
+        Backends {
+            first: backend,
+            second: None,
+        }
+    }
+
     /// Only the Product Ingestion API (every offer of the config is on it).
     pub fn ingestion_only(client: crate::api::ingestion_client::IngestionClient) -> Backends {
         Backends {

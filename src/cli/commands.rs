@@ -629,9 +629,19 @@ async fn follow_all(
             _ => {}
         }
     }
-    // Notifications of the last end are sent before the process goes.
+    // Notifications of the last end are sent before the process goes, and what failed of
+    // them is said.
     started.engine.settle().await;
     started.engine.shutdown();
+    while let Ok(event) = started.try_recv() {
+        if let EngineEvent::News {
+            news: News::NotifyProblem(problem),
+            ..
+        } = event
+        {
+            out.note(&format!("warning: {problem}"));
+        }
+    }
     exit
 }
 

@@ -96,6 +96,44 @@ fn lease_for(wait: Duration) -> Duration {
     wait.saturating_mul(2) + Duration::from_secs(60)
 }
 
+/// Takes over a lease whose holder (named `pid-random`) is no process of this machine any
+/// more; true when this process holds it now.
+fn holder_gone(
+    store: &StateStore,
+    pointer: &url::Url,
+    holder: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    ttl: Duration,
+) -> bool {
+    let Ok(Some(other)) = store.lease_holder(pointer) else {
+        return false;
+    };
+    let Some(pid) = other.split('-').next().and_then(|p| p.parse::<i32>().ok()) else {
+        return false;
+    };
+    if process_alive(pid) {
+        return false;
+    }
+    let until = now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
+    store
+        .take_over(pointer, &other, holder, until)
+        .unwrap_or(false)
+}
+
+/// Whether a process runs with this id (signal 0 asks without sending anything).
+#[cfg(unix)]
+fn process_alive(pid: i32) -> bool {
+    // SAFETY: kill with signal 0 only checks that the process exists; nothing is sent.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+/// Elsewhere a held lease is trusted until it runs out.
+#[cfg(not(unix))]
+fn process_alive(_pid: i32) -> bool {
+    true
+}
+
 /// The poll task of one operation: polls until the engine says stop, `cancel` fires, or the
 /// engine is gone. `holder` names this process in the state store's leases.
 #[allow(clippy::too_many_arguments)]
@@ -109,6 +147,9 @@ pub(super) async fn poll_task(
     reports: mpsc::UnboundedSender<Report>,
 ) {
     let mut wait = Duration::ZERO;
+    // Until when this process holds the lease: renewed when half of it is left, not at every
+    // poll (a write per poll would load the store for nothing).
+    let mut held_until: Option<chrono::DateTime<chrono::Utc>> = None;
     loop {
         if !wait.is_zero() {
             tokio::select! {
@@ -116,16 +157,32 @@ pub(super) async fn poll_task(
                 _ = clock.sleep(wait) => {}
             }
         }
+        let now = clock.now();
+        let ttl = lease_for(wait);
+        let half = chrono::Duration::from_std(ttl / 2).unwrap_or(chrono::Duration::MAX);
+        let fresh = held_until.is_some_and(|until| until - now > half);
         let elsewhere = match &store {
-            Some(store) => {
-                match store.lease(&operation.pointer, &holder, clock.now(), lease_for(wait)) {
-                    Ok(held) => !held,
-                    Err(e) => {
-                        tracing::debug!(error = %e, "no lease: polling anyway");
-                        false
-                    }
+            Some(_) if fresh => false,
+            Some(store) => match store.lease(&operation.pointer, &holder, now, ttl) {
+                Ok(true) => {
+                    held_until = chrono::Duration::from_std(ttl).ok().map(|t| now + t);
+                    false
                 }
-            }
+                // Held by a process of this machine that is gone (killed): taken over at
+                // once rather than when the lease runs out.
+                Ok(false) if holder_gone(store, &operation.pointer, &holder, now, ttl) => {
+                    held_until = chrono::Duration::from_std(ttl).ok().map(|t| now + t);
+                    false
+                }
+                Ok(false) => {
+                    held_until = None;
+                    true
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, "no lease: polling anyway");
+                    false
+                }
+            },
             None => false,
         };
         let recorded = match (&store, elsewhere) {

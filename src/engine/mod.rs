@@ -126,7 +126,8 @@ pub struct Setup {
     /// Only the offers given to `Engine::start` are tracked (a headless command about some
     /// offers); otherwise every offer the state store has operations of is too (the dashboard).
     pub only_tracked: bool,
-    /// The unfinished operations of the store are followed from the start.
+    /// The unfinished operations of the store are followed from the start, and what an offer's
+    /// status shows running elsewhere is looked for and followed too.
     pub resume: bool,
     /// Also told of every long wait before a retry (a headless command says it on stderr).
     pub on_wait: Option<crate::api::transport::WaitListener>,
@@ -417,7 +418,9 @@ impl Actor {
                             .map(|s| EngineEvent::Offer(Box::new(s.clone()))),
                     );
                 }
-                if untracked {
+                // Found running by someone else: followed like our own where this engine
+                // follows what runs (the dashboard, `watch`), not by a one-off read.
+                if untracked && self.setup.resume {
                     self.discover(&offer);
                 }
                 events
@@ -435,9 +438,7 @@ impl Actor {
                     Some(operation) if self.setup.follow_starts => {
                         events.extend(self.follow(operation))
                     }
-                    Some(operation) => {
-                        events.extend(self.book.unfollowed_now(&operation.offer))
-                    }
+                    Some(operation) => events.extend(self.book.unfollowed_now(&operation.offer)),
                     None => {}
                 }
                 events
@@ -927,13 +928,12 @@ impl Actor {
     fn notify(&self, notice: Notice) -> Vec<EngineEvent> {
         if let Some(notifier) = self.setup.notifier.clone() {
             let notice = notice.clone();
-            let reports = self.reports.clone();
+            // Straight to the front end: once `settle` returns, what failed is in its queue.
+            let events = self.events.clone();
             self.sending.spawn(async move {
                 for problem in notifier.send(&notice).await {
-                    let _ = reports.send(Report::Event(EngineEvent::News {
-                        offer: None,
-                        news: News::NotifyProblem(problem),
-                    }));
+                    let news = News::NotifyProblem(problem);
+                    let _ = events.send(EngineEvent::News { offer: None, news }).await;
                 }
             });
         }

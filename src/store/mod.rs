@@ -224,6 +224,35 @@ impl StateStore {
         })
     }
 
+    /// Who holds the lease on polling the operation at `pointer`, if anyone.
+    pub fn lease_holder(&self, pointer: &url::Url) -> Result<Option<String>, StoreError> {
+        self.with_db(|conn| {
+            conn.query_row(
+                "SELECT holder FROM leases WHERE pointer = ?1",
+                params![pointer.as_str()],
+                |r| r.get(0),
+            )
+            .optional()
+        })
+    }
+
+    /// Takes over the lease `from` holds (a process that is gone) for `holder`.
+    pub fn take_over(
+        &self,
+        pointer: &url::Url,
+        from: &str,
+        holder: &str,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.with_db(|conn| {
+            let changed = conn.execute(
+                "UPDATE leases SET holder = ?1, until = ?2 WHERE pointer = ?3 AND holder = ?4",
+                params![holder, stamp(until), pointer.as_str(), from],
+            )?;
+            Ok(changed > 0)
+        })
+    }
+
     /// Gives up every lease `holder` has (the process stops following).
     pub fn release_all(&self, holder: &str) -> Result<(), StoreError> {
         self.with_db(|conn| {
