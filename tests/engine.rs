@@ -31,6 +31,16 @@ fn demo_secret() {
 
 /// An engine on the demo config's offers against `sim`, with its store in `dir`.
 fn engine(sim: &Simulator, dir: &std::path::Path, token: Option<&str>) -> Started {
+    engine_on(sim, dir, token, offerdeck::clock::Clock::System)
+}
+
+/// `engine`, on `clock` (the simulator's, when the test moves time).
+fn engine_on(
+    sim: &Simulator,
+    dir: &std::path::Path,
+    token: Option<&str>,
+    clock: offerdeck::clock::Clock,
+) -> Started {
     demo_secret();
     let path = common::write_config(dir, sim, "50ms");
     let config = offerdeck::config::load(&path, "test").unwrap();
@@ -51,7 +61,7 @@ fn engine(sim: &Simulator, dir: &std::path::Path, token: Option<&str>) -> Starte
     let setup = Setup {
         backends: backends.remembering_in(&store),
         store,
-        clock: offerdeck::clock::Clock::System,
+        clock,
         policies: FollowPolicies::from_config(&config),
         notifier: None,
         desktop: true,
@@ -520,5 +530,49 @@ async fn two_engines_on_one_data_folder_poll_an_operation_once() {
     })
     .await;
     second.engine.shutdown();
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publish_started_elsewhere_keeps_the_start_the_service_gives() {
+    let sim = common::manual_simulator().await;
+    let (mine, theirs) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let alpha = id("fabrikam/alpha");
+    // Someone else (another machine, its own data folder) publishes.
+    let mut other = engine_on(&sim, theirs.path(), None, sim.clock().clone());
+    read(&mut other, &alpha).await;
+    other.engine.send(Command::Start {
+        offer: alpha.clone(),
+        kind: OpKind::Publish,
+        emails: Vec::new(),
+        retry: false,
+    });
+    until(&mut other, "their publish", |_, s| {
+        s.last.get(&alpha).is_some_and(|o| o.running().is_some())
+    })
+    .await;
+    let began = state(&other, &alpha).op.as_ref().unwrap().started_at;
+    other.engine.shutdown();
+    sim.advance(Duration::from_secs(120));
+    // This side notices it two minutes later, and says when it began.
+    let mut started = engine_on(&sim, mine.path(), None, sim.clock().clone());
+    read(&mut started, &alpha).await;
+    until(&mut started, "the publish found running", |e, _| {
+        matches!(
+            e,
+            EngineEvent::News {
+                news: News::FoundRunning { .. },
+                ..
+            }
+        )
+    })
+    .await;
+    let found = state(&started, &alpha).op.clone().unwrap();
+    assert!(
+        (found.started_at - began).num_seconds().abs() <= 1,
+        "started {} (began {began})",
+        found.started_at
+    );
+    started.engine.shutdown();
     sim.stop().await;
 }

@@ -27,6 +27,26 @@ pub struct Started {
     pub found_via: &'static str,
 }
 
+/// An operation running at the service on an offer, whoever started it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Running {
+    pub kind: OpKind,
+    pub pointer: Url,
+    /// When the service says it began (or last changed, the closest it says), when it says.
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A time as the service writes it (RFC 3339, with or without a zone; fractions of any length).
+fn service_time(raw: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    let raw = raw.trim();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw) {
+        return Some(t.with_timezone(&chrono::Utc));
+    }
+    chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .map(|t| t.and_utc())
+}
+
 /// What going live would change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WhatWillChange {
@@ -210,7 +230,12 @@ impl Backend {
     ) -> Result<Option<Started>, ApiError> {
         match self {
             Backend::Cpp(c) => {
-                let Some((kind, running)) = self.running(offer).await? else {
+                let Some(Running {
+                    kind,
+                    pointer: running,
+                    ..
+                }) = self.running(offer).await?
+                else {
                     return Ok(None);
                 };
                 // The service answers 202 with the pointer of the operation the cancel lands
@@ -296,7 +321,7 @@ impl Backend {
 
     /// The operation running on the offer at the service, whoever started it (the portal,
     /// another tool), with its kind.
-    pub async fn running(&self, offer: &OfferId) -> Result<Option<(OpKind, Url)>, ApiError> {
+    pub async fn running(&self, offer: &OfferId) -> Result<Option<Running>, ApiError> {
         match self {
             Backend::Cpp(c) => {
                 let found = c
@@ -309,7 +334,11 @@ impl Backend {
                         OpKind::Publish
                     };
                     let url = c.operation_url(offer.publisher(), offer.offer(), &s.id);
-                    (kind, url)
+                    Running {
+                        kind,
+                        pointer: url,
+                        since: service_time(&s.changed_time),
+                    }
                 }))
             }
             // The service names no job for a submission in flight: its submission is followed.

@@ -120,10 +120,19 @@ pub async fn discover(
     offer: &OfferId,
     now: DateTime<Utc>,
 ) -> Result<Option<Operation>, ApiError> {
-    let Some((kind, pointer)) = backend.running(offer).await? else {
+    let Some(running) = backend.running(offer).await? else {
         return Ok(None);
     };
-    let operation = Operation::new(offer.clone(), backend.kind(), kind, pointer, &[], now);
+    // Started when the service says, not when this side noticed (never in the future).
+    let since = running.since.filter(|t| *t <= now).unwrap_or(now);
+    let operation = Operation::new(
+        offer.clone(),
+        backend.kind(),
+        running.kind,
+        running.pointer,
+        &[],
+        since,
+    );
     if let Err(e) = store.upsert(&operation) {
         tracing::error!(error = %e, "could not record the discovered operation");
     }

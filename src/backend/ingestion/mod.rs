@@ -204,8 +204,8 @@ impl IngestionBackend {
             Err(err) if err.is_unclear() => {
                 tracing::warn!(%kind, %offer, error = %err, "unclear answer to a configure POST; reading the submissions before anything else");
                 match self.running(offer).await {
-                    Ok(Some((running, pointer))) if running == kind => Ok(Started {
-                        pointer,
+                    Ok(Some(running)) if running.kind == kind => Ok(Started {
+                        pointer: running.pointer,
                         kind,
                         adopted: true,
                         found_via: "submissions",
@@ -219,7 +219,10 @@ impl IngestionBackend {
 
     /// The submission in flight on the offer, whoever started it (the web portal, another
     /// tool, a POST whose answer was lost): a go-live before a publish to preview.
-    pub(super) async fn running(&self, offer: &OfferId) -> Result<Option<(OpKind, Url)>, ApiError> {
+    pub(super) async fn running(
+        &self,
+        offer: &OfferId,
+    ) -> Result<Option<super::Running>, ApiError> {
         let (guid, submissions) = self.submissions(offer).await?;
         let active = |target: TargetType| {
             submissions.iter().find(|s| {
@@ -233,7 +236,13 @@ impl IngestionBackend {
         ]
         .into_iter()
         .find_map(|(target, kind)| active(target).map(|s| (kind, s)));
-        Ok(found.and_then(|(kind, s)| Some((kind, self.submission_url(&guid, s.number()?)))))
+        Ok(found.and_then(|(kind, s)| {
+            Some(super::Running {
+                kind,
+                pointer: self.submission_url(&guid, s.number()?),
+                since: s.created.as_deref().and_then(super::service_time),
+            })
+        }))
     }
 
     /// The job id in a followed URL (`…/configure/{jobId}/status`).
@@ -331,7 +340,7 @@ impl IngestionBackend {
                 }
             }
             Followed::Job(_) => match self.running(offer).await? {
-                Some((OpKind::GoLive, _)) => OpKind::GoLive,
+                Some(running) if running.kind == OpKind::GoLive => OpKind::GoLive,
                 _ => OpKind::Publish,
             },
         };
