@@ -5,7 +5,6 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::domain::status::squash;
 use crate::domain::{Observation, StepMessage};
 pub use crate::domain::{OpKind, Status};
 use crate::lenient::{
@@ -18,65 +17,8 @@ pub const SIGNOFF_STEP: &str = "publisher-signoff";
 /// The id of the last step of every plan.
 pub const LIVE_STEP: &str = "live";
 
-/// Status of one publishing step.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum StepStatus {
-    NotStarted,
-    InProgress,
-    WaitingForPublisherReview,
-    WaitingForApproval,
-    Blocked,
-    Rejected,
-    Complete,
-    Canceled,
-    Failed,
-    Unknown(String),
-}
-
-impl StepStatus {
-    pub fn parse(raw: &str) -> StepStatus {
-        match squash(raw).as_str() {
-            "notstarted" => StepStatus::NotStarted,
-            "inprogress" | "running" => StepStatus::InProgress,
-            "waitingforpublisherreview" => StepStatus::WaitingForPublisherReview,
-            "waitingforapproval" => StepStatus::WaitingForApproval,
-            "blocked" => StepStatus::Blocked,
-            "rejected" => StepStatus::Rejected,
-            "complete" | "completed" | "succeeded" => StepStatus::Complete,
-            "canceled" | "cancelled" => StepStatus::Canceled,
-            "failed" => StepStatus::Failed,
-            _ => StepStatus::Unknown(raw.to_string()),
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        match self {
-            StepStatus::NotStarted => "notStarted",
-            StepStatus::InProgress => "inProgress",
-            StepStatus::WaitingForPublisherReview => "waitingForPublisherReview",
-            StepStatus::WaitingForApproval => "waitingForApproval",
-            StepStatus::Blocked => "blocked",
-            StepStatus::Rejected => "rejected",
-            StepStatus::Complete => "complete",
-            StepStatus::Canceled => "canceled",
-            StepStatus::Failed => "failed",
-            StepStatus::Unknown(raw) => raw,
-        }
-    }
-
-    pub fn is_done(&self) -> bool {
-        matches!(self, StepStatus::Complete)
-    }
-
-    pub fn is_problem(&self) -> bool {
-        matches!(
-            self,
-            StepStatus::Blocked | StepStatus::Rejected | StepStatus::Failed
-        )
-    }
-}
-
-crate::domain::status::text_enum!(StepStatus);
+/// The state of one publishing step, in the shared vocabulary (it is the same on the wire).
+pub use crate::domain::StepState as StepStatus;
 
 /// A status with the exact word the service used for it: read leniently, compared in the shared
 /// vocabulary, and written back as it was spelled (operations say `complete` where the

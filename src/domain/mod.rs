@@ -23,4 +23,4 @@ pub use operation::{
     Change, Observation, Operation, StartFailure, Step, StepMessage, SubmissionSeen,
 };
 pub use phase::{Phase, ingestion_phase};
-pub use status::{OpKind, Status};
+pub use status::{OpKind, Status, StepState};

@@ -149,3 +149,63 @@ impl fmt::Display for OpKind {
         f.write_str(self.as_str())
     }
 }
+
+/// Status of one publishing step.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum StepState {
+    NotStarted,
+    InProgress,
+    WaitingForPublisherReview,
+    WaitingForApproval,
+    Blocked,
+    Rejected,
+    Complete,
+    Canceled,
+    Failed,
+    Unknown(String),
+}
+
+impl StepState {
+    pub fn parse(raw: &str) -> StepState {
+        match squash(raw).as_str() {
+            "notstarted" => StepState::NotStarted,
+            "inprogress" | "running" => StepState::InProgress,
+            "waitingforpublisherreview" => StepState::WaitingForPublisherReview,
+            "waitingforapproval" => StepState::WaitingForApproval,
+            "blocked" => StepState::Blocked,
+            "rejected" => StepState::Rejected,
+            "complete" | "completed" | "succeeded" => StepState::Complete,
+            "canceled" | "cancelled" => StepState::Canceled,
+            "failed" => StepState::Failed,
+            _ => StepState::Unknown(raw.to_string()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            StepState::NotStarted => "notStarted",
+            StepState::InProgress => "inProgress",
+            StepState::WaitingForPublisherReview => "waitingForPublisherReview",
+            StepState::WaitingForApproval => "waitingForApproval",
+            StepState::Blocked => "blocked",
+            StepState::Rejected => "rejected",
+            StepState::Complete => "complete",
+            StepState::Canceled => "canceled",
+            StepState::Failed => "failed",
+            StepState::Unknown(raw) => raw,
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        matches!(self, StepState::Complete)
+    }
+
+    pub fn is_problem(&self) -> bool {
+        matches!(
+            self,
+            StepState::Blocked | StepState::Rejected | StepState::Failed
+        )
+    }
+}
+
+text_enum!(StepState);

@@ -61,7 +61,7 @@ pub enum Overlay {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DiffState {
     Loading,
-    Ready(crate::backend::WhatWillChange),
+    Ready(crate::engine::WhatWillChange),
     Failed(String),
 }
 

@@ -4,6 +4,7 @@
 use ratatui::style::{Color, Modifier, Style};
 
 use super::row::Standing as RowState;
+use crate::domain::StepState;
 use super::state::ToastLevel;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,17 +89,17 @@ impl Theme {
     pub fn step(&self, status: &str, frame: usize) -> (&'static str, Tone) {
         let pick =
             |unicode: &'static str, ascii: &'static str| if self.ascii { ascii } else { unicode };
-        match crate::api::StepStatus::parse(status) {
-            crate::api::StepStatus::Complete => (pick("✔", "[ok]"), Tone::Good),
-            crate::api::StepStatus::InProgress => (self.spinner(frame), Tone::Busy),
-            crate::api::StepStatus::WaitingForPublisherReview
-            | crate::api::StepStatus::WaitingForApproval => (pick("◆", "[*]"), Tone::Ready),
-            crate::api::StepStatus::Blocked
-            | crate::api::StepStatus::Rejected
-            | crate::api::StepStatus::Failed => (pick("✖", "[x]"), Tone::Bad),
-            crate::api::StepStatus::Canceled => (pick("⊘", "[-]"), Tone::Muted),
-            crate::api::StepStatus::NotStarted => (pick("·", "[ ]"), Tone::Muted),
-            crate::api::StepStatus::Unknown(_) => (pick("?", "[?]"), Tone::Warn),
+        match StepState::parse(status) {
+            StepState::Complete => (pick("✔", "[ok]"), Tone::Good),
+            StepState::InProgress => (self.spinner(frame), Tone::Busy),
+            StepState::WaitingForPublisherReview
+            | StepState::WaitingForApproval => (pick("◆", "[*]"), Tone::Ready),
+            StepState::Blocked
+            | StepState::Rejected
+            | StepState::Failed => (pick("✖", "[x]"), Tone::Bad),
+            StepState::Canceled => (pick("⊘", "[-]"), Tone::Muted),
+            StepState::NotStarted => (pick("·", "[ ]"), Tone::Muted),
+            StepState::Unknown(_) => (pick("?", "[?]"), Tone::Warn),
         }
     }
 

@@ -5,7 +5,7 @@ use super::super::keys::Action;
 use super::super::msg::Effect;
 use super::super::row::OfferRow;
 use super::super::state::{App, Overlay, PickItem, Picker, ToastLevel};
-use crate::backend::ListedOffer;
+use crate::engine::ListedOffer;
 use crate::config::NewOffer;
 use crate::domain::BackendKind;
 use crate::engine::Command;
