@@ -1,5 +1,16 @@
 //! offerdeck: a terminal dashboard and CLI for Azure Marketplace publishers, over the Cloud
-//! Partner Portal API, with an embedded simulator of that API.
+//! Partner Portal API and the Partner Center Product Ingestion API, with an embedded simulator
+//! of both.
+
+// What the compiler can hold of the standards: no print that bypasses the terminal writer
+// (`term`), no unwrap or expect outside tests (clippy.toml allows them there).
+#![warn(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::dbg_macro,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
 
 pub mod api;
 pub mod backend;

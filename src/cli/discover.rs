@@ -10,7 +10,7 @@ use crate::domain::{BackendKind, OfferId};
 use crate::engine::wiring::Context;
 
 /// What the user asked `discover` for.
-pub struct Request {
+pub(super) struct Request {
     pub backend: Option<BackendKind>,
     pub publishers: Vec<String>,
     pub all_types: bool,
@@ -52,7 +52,7 @@ fn backend_for(ctx: &Context, out: &Reporter, kind: BackendKind) -> Result<Backe
     })
 }
 
-pub async fn run(ctx: &Context, out: &Reporter, request: Request) -> Exit {
+pub(super) async fn run(ctx: &Context, out: &Reporter, request: Request) -> Exit {
     let mut exit = Exit::Ok;
     let mut found: Vec<(BackendKind, ListedOffer)> = Vec::new();
     for kind in kinds(ctx, request.backend) {

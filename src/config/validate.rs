@@ -18,7 +18,7 @@ use crate::domain::{BackendKind, OfferId, OfferIdError};
 
 /// The longest wait between two polls of an operation unless the config says otherwise: a
 /// step that takes days is looked at every five minutes.
-pub const DEFAULT_POLL_INTERVAL_MAX: Duration = Duration::from_secs(5 * 60);
+pub(super) const DEFAULT_POLL_INTERVAL_MAX: Duration = Duration::from_secs(5 * 60);
 
 /// Validates config text as if it were the file at `path`.
 pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {

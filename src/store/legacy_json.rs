@@ -10,11 +10,11 @@ use serde::Deserialize;
 use crate::domain::{OpKind, Operation, StartFailure};
 
 /// The file's name in the data folder.
-pub const FILE: &str = "operations.json";
+pub(super) const FILE: &str = "operations.json";
 
 /// What the legacy file held.
 #[derive(Debug, Default, Deserialize)]
-pub struct LegacyFile {
+pub(super) struct LegacyFile {
     #[serde(default)]
     pub operations: Vec<Operation>,
     #[serde(default)]
@@ -24,14 +24,14 @@ pub struct LegacyFile {
 }
 
 /// What was found where the legacy file would be.
-pub enum Legacy {
+pub(super) enum Legacy {
     Absent,
     Read(LegacyFile),
     /// There, but not a store: why.
     Unreadable(String),
 }
 
-pub fn read(dir: &Path) -> std::io::Result<Legacy> {
+pub(super) fn read(dir: &Path) -> std::io::Result<Legacy> {
     match std::fs::read(dir.join(FILE)) {
         Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => {
             Ok(Legacy::Read(LegacyFile::default()))
@@ -51,7 +51,7 @@ pub fn read(dir: &Path) -> std::io::Result<Legacy> {
 }
 
 /// Renames `path` to `<name>.<why>-<time>` (never over another file); gives the new path.
-pub fn set_aside(path: &Path, why: &str) -> Result<PathBuf, String> {
+pub(super) fn set_aside(path: &Path, why: &str) -> Result<PathBuf, String> {
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
     let name = path
         .file_name()
@@ -75,7 +75,7 @@ pub fn set_aside(path: &Path, why: &str) -> Result<PathBuf, String> {
 
 /// Removes the temporary copies of the legacy file that a process killed mid-write left behind.
 /// Returns how many were removed.
-pub fn clean_debris(dir: &Path) -> std::io::Result<usize> {
+pub(super) fn clean_debris(dir: &Path) -> std::io::Result<usize> {
     let prefix = crate::fsutil::temp_prefix(&dir.join(FILE));
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,

@@ -73,11 +73,11 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// The schema version this build writes.
-pub const VERSION: i64 = MIGRATIONS.len() as i64;
+pub(super) const VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Applies the migrations the database lacks. A database from a newer offerdeck is refused
 /// rather than misread.
-pub fn migrate(conn: &mut Connection) -> rusqlite::Result<Result<(), String>> {
+pub(super) fn migrate(conn: &mut Connection) -> rusqlite::Result<Result<(), String>> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current > VERSION {

@@ -116,11 +116,11 @@ fn running(status: &'static str) -> JobView {
 mod target_word {
     use crate::api::ingestion_types::TargetType;
 
-    pub fn serialize<S: serde::Serializer>(t: &TargetType, s: S) -> Result<S::Ok, S::Error> {
+    pub(super) fn serialize<S: serde::Serializer>(t: &TargetType, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(t.as_str())
     }
 
-    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<TargetType, D::Error> {
+    pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<TargetType, D::Error> {
         let word: String = serde::Deserialize::deserialize(d)?;
         Ok(TargetType::parse(&word))
     }

@@ -15,7 +15,7 @@ pub struct Fault {
 }
 
 /// The fault an offer's `requests`-th request (`gets`-th GET) gets, if any.
-pub fn fault(behaviour: &Behaviour, requests: u64, gets: u64, is_get: bool) -> Option<Fault> {
+pub(super) fn fault(behaviour: &Behaviour, requests: u64, gets: u64, is_get: bool) -> Option<Fault> {
     match behaviour {
         Behaviour::Throttled {
             every,
@@ -49,7 +49,7 @@ pub fn shim_error(service: &str, error: &str) -> Value {
 
 /// Synchronous validation of a publish. The body of a 422 is undocumented; this one is invented
 /// (`{"error":{"code":"ValidationFailed","message":…,"details":[{code,target,message}]}}`).
-pub fn validation_details(
+pub(super) fn validation_details(
     attempt: u32,
     behaviour: &Behaviour,
     emails: &str,
@@ -76,7 +76,7 @@ pub fn validation_details(
 }
 
 /// The 422 body listing the details.
-pub fn rejection(details: Vec<Value>) -> Value {
+pub(super) fn rejection(details: Vec<Value>) -> Value {
     json!({"error": {
         "code": "ValidationFailed",
         "message": "The offer failed validation. Fix the problems listed in details, then publish again.",

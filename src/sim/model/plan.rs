@@ -66,7 +66,7 @@ const LIVE: StepPlan = StepPlan {
 /// The go-live's `live` step, in simulated seconds.
 pub const LIVE_SECONDS: f64 = LIVE.seconds;
 /// How long a cancel takes to land on the service (real: 1–3 minutes), simulated seconds.
-pub const CANCEL_SECONDS: f64 = 120.0;
+pub(super) const CANCEL_SECONDS: f64 = 120.0;
 /// Where certification blocks in the failure scenario (fraction of the step), and for how long
 /// it stays blocked before the operation fails (fraction of the step).
 const BLOCK_AT: f64 = 0.4;
@@ -101,7 +101,7 @@ impl OpState {
 
 /// How a publish waiting at sign-off was closed by a later operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ClosedAs {
+pub(super) enum ClosedAs {
     /// A go-live followed it.
     Completed,
     /// A new publish replaced it.
@@ -110,7 +110,7 @@ pub enum ClosedAs {
 
 /// One operation of the simulated service.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SimOp {
+pub(super) struct SimOp {
     pub id: String,
     pub publisher: String,
     pub offer: String,
@@ -129,7 +129,7 @@ pub struct SimOp {
 
 /// What an operation looks like at an instant.
 #[derive(Debug, Clone)]
-pub struct Snapshot {
+pub(super) struct Snapshot {
     pub state: OpState,
     pub steps: Vec<Step>,
     pub cancellable: bool,
@@ -166,7 +166,7 @@ fn completed(mut s: Step, now: DateTime<Utc>) -> Step {
 
 impl SimOp {
     /// The operation as it is at `now`, with the time scale of the service.
-    pub fn snapshot(&self, now: DateTime<Utc>, scale: f64) -> Snapshot {
+    pub(super) fn snapshot(&self, now: DateTime<Utc>, scale: f64) -> Snapshot {
         let sim_secs = |until| seconds_between(self.started, until).max(0.0) * scale;
         // A cancel freezes the operation where it was when the cancel landed.
         let canceled = self.cancel_at.filter(|at| *at <= now);

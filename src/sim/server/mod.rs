@@ -47,12 +47,12 @@ pub(super) struct Shared {
 
 impl Shared {
     /// A poisoned lock only means a handler panicked mid-change; the simulator keeps serving.
-    pub fn lock(&self) -> MutexGuard<'_, SimState> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, SimState> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Same as `lock`, for the Product Ingestion API's state.
-    pub fn lock_ingestion(&self) -> MutexGuard<'_, IngestionSim> {
+    pub(super) fn lock_ingestion(&self) -> MutexGuard<'_, IngestionSim> {
         self.ingestion.lock().unwrap_or_else(|p| p.into_inner())
     }
 
