@@ -429,10 +429,6 @@ impl Reporter {
         &self.command
     }
 
-    pub fn is_json(&self) -> bool {
-        self.json
-    }
-
     /// Reports an event: as JSON on stdout, and as text (results on stdout unless in JSON
     /// mode; progress and errors on stderr always).
     pub fn emit(&self, event: &Event) {
@@ -467,8 +463,4 @@ impl Reporter {
         }
     }
 
-    /// Whether progress is written (text mode, or `--verbose`).
-    pub fn shows_progress(&self) -> bool {
-        !self.json || self.verbose
-    }
 }
