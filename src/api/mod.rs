@@ -5,6 +5,7 @@
 //! code; above this, only `crate::backend` and `crate::domain` are used.
 
 pub mod auth;
+pub mod body;
 pub mod client;
 pub mod error;
 pub mod ingestion_client;
@@ -12,6 +13,7 @@ pub mod ingestion_types;
 pub mod limiter;
 pub mod pointer;
 pub mod retry;
+pub mod token;
 pub mod token_command;
 pub mod transport;
 pub mod types;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::ApiError;
-use super::auth::{Secret, TokenSource, check_token, parse_token_json};
+use super::token::{Secret, check_token, parse_token_json};
 
 /// The most of a token command's output that is kept, per stream.
 const MAX_COMMAND_OUTPUT: usize = 64 << 10;
@@ -63,10 +63,7 @@ pub(super) async fn run(
     command: &str,
     now: DateTime<Utc>,
 ) -> Result<(Secret, Option<DateTime<Utc>>), ApiError> {
-    let describe = TokenSource::Command {
-        command: command.to_string(),
-    }
-    .describe();
+    let describe = format!("token command `{command}`");
     let mut cmd = tokio::process::Command::new("sh");
     cmd.arg("-c")
         .arg(command)
