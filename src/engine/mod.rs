@@ -23,14 +23,14 @@ use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
+/// What listings and go-live comparisons give, as the front ends see them.
+pub use crate::backend::{ListedOffer, WhatWillChange};
 pub use book::Book;
 pub use events::{EngineEvent, News};
 pub use follow::{FollowPolicies, FollowPolicy};
 pub use offer::{Activity, OfferState, Retry, Standing};
 pub use problem::{Problem, ProblemKind};
 pub use rules::{Refusal, may_start};
-/// What listings and go-live comparisons give, as the front ends see them.
-pub use crate::backend::{ListedOffer, WhatWillChange};
 
 use crate::api::ApiError;
 use crate::backend::Backends;

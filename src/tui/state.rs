@@ -415,20 +415,26 @@ impl App {
         let t = &row.truth;
         t.activity == Activity::Following
             && !t.followed_elsewhere
-            && t.last_ok
-                .or(t.op.as_ref().map(|o| o.started_at))
-                .is_some_and(|at| {
-                    let floor = self
-                        .poll_floors
-                        .iter()
-                        .find(|(k, _)| *k == row.backend)
-                        .map_or(Span::seconds(5), |(_, f)| *f);
-                    let announced = t
-                        .poll_every
-                        .and_then(|d| Span::from_std(d).ok())
-                        .unwrap_or(floor);
-                    self.now - at > announced.max(floor) + floor * 2
-                })
+            && Self::answered_at(row).is_some_and(|at| {
+                let floor = self
+                    .poll_floors
+                    .iter()
+                    .find(|(k, _)| *k == row.backend)
+                    .map_or(Span::seconds(5), |(_, f)| *f);
+                let announced = t
+                    .poll_every
+                    .and_then(|d| Span::from_std(d).ok())
+                    .unwrap_or(floor);
+                self.now - at > announced.max(floor) + floor * 2
+            })
+    }
+
+    /// Since when a followed row counts its staleness: its last good answer, or the start of
+    /// its operation when that is later (a status read long before a publish is no reason to
+    /// call the publish stale the moment it is accepted).
+    pub fn answered_at(row: &OfferRow) -> Option<DateTime<Utc>> {
+        let t = &row.truth;
+        t.last_ok.max(t.op.as_ref().map(|o| o.started_at))
     }
 
     pub fn in_flight(&self) -> usize {

@@ -4,8 +4,8 @@
 use ratatui::style::{Color, Modifier, Style};
 
 use super::row::Standing as RowState;
-use crate::domain::StepState;
 use super::state::ToastLevel;
+use crate::domain::StepState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tone {
@@ -92,11 +92,12 @@ impl Theme {
         match StepState::parse(status) {
             StepState::Complete => (pick("✔", "[ok]"), Tone::Good),
             StepState::InProgress => (self.spinner(frame), Tone::Busy),
-            StepState::WaitingForPublisherReview
-            | StepState::WaitingForApproval => (pick("◆", "[*]"), Tone::Ready),
-            StepState::Blocked
-            | StepState::Rejected
-            | StepState::Failed => (pick("✖", "[x]"), Tone::Bad),
+            StepState::WaitingForPublisherReview | StepState::WaitingForApproval => {
+                (pick("◆", "[*]"), Tone::Ready)
+            }
+            StepState::Blocked | StepState::Rejected | StepState::Failed => {
+                (pick("✖", "[x]"), Tone::Bad)
+            }
             StepState::Canceled => (pick("⊘", "[-]"), Tone::Muted),
             StepState::NotStarted => (pick("·", "[ ]"), Tone::Muted),
             StepState::Unknown(_) => (pick("?", "[?]"), Tone::Warn),

@@ -462,5 +462,4 @@ impl Reporter {
             write_err(line);
         }
     }
-
 }

@@ -120,7 +120,9 @@ mod target_word {
         s.serialize_str(t.as_str())
     }
 
-    pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<TargetType, D::Error> {
+    pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<TargetType, D::Error> {
         let word: String = serde::Deserialize::deserialize(d)?;
         Ok(TargetType::parse(&word))
     }

@@ -15,7 +15,12 @@ pub struct Fault {
 }
 
 /// The fault an offer's `requests`-th request (`gets`-th GET) gets, if any.
-pub(super) fn fault(behaviour: &Behaviour, requests: u64, gets: u64, is_get: bool) -> Option<Fault> {
+pub(super) fn fault(
+    behaviour: &Behaviour,
+    requests: u64,
+    gets: u64,
+    is_get: bool,
+) -> Option<Fault> {
     match behaviour {
         Behaviour::Throttled {
             every,

@@ -5,10 +5,10 @@ use super::super::keys::Action;
 use super::super::msg::Effect;
 use super::super::row::OfferRow;
 use super::super::state::{App, Overlay, PickItem, Picker, ToastLevel};
-use crate::engine::ListedOffer;
 use crate::config::NewOffer;
 use crate::domain::BackendKind;
 use crate::engine::Command;
+use crate::engine::ListedOffer;
 
 impl App {
     /// Opens the picker and asks for the offers of the publishers the table has, per API.

@@ -15,7 +15,7 @@ use crate::tui::row::OfferRow;
 use crate::tui::state::App;
 use crate::tui::theme::{Theme, Tone};
 
-pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub(super) fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(row) = app.selected_row().and_then(|i| app.rows.get(i)) else {
         return;
     };

@@ -9,7 +9,7 @@ use crate::tui::keys::{self, Scope};
 use crate::tui::state::{App, EmailForm};
 use crate::tui::theme::{Theme, Tone};
 
-pub fn render(app: &App, form: &EmailForm, theme: &Theme, frame: &mut Frame) {
+pub(super) fn render(app: &App, form: &EmailForm, theme: &Theme, frame: &mut Frame) {
     let Some(row) = app.row(&form.offer) else {
         return;
     };

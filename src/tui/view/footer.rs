@@ -10,7 +10,7 @@ use crate::tui::keys::{self, Scope};
 use crate::tui::state::{App, Mode};
 use crate::tui::theme::{Theme, Tone};
 
-pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub(super) fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let line = if app.mode == Mode::Filter {
         Line::from(vec![
             Span::styled("/", theme.style(Tone::Accent)),

@@ -12,7 +12,7 @@ use crate::tui::keys::{self, HEADER_HINTS, Scope};
 use crate::tui::state::App;
 use crate::tui::theme::{Theme, Tone};
 
-pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub(super) fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let in_flight = app.in_flight();
     // What matters first (live or not, how fresh, errors); the title takes what is left.
     let mut first = vec![

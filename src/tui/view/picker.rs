@@ -12,7 +12,7 @@ use crate::tui::keys::{self, Scope};
 use crate::tui::state::Picker;
 use crate::tui::theme::{Theme, Tone};
 
-pub fn render(picker: &Picker, theme: &Theme, frame: &mut Frame) {
+pub(super) fn render(picker: &Picker, theme: &Theme, frame: &mut Frame) {
     let screen = frame.area();
     let width = screen.width.saturating_sub(4).clamp(20, 100);
     // Title and key line take the borders; one line says what this is.

@@ -59,7 +59,7 @@ fn key_spans(theme: &Theme, scope: Scope) -> Line<'static> {
     Line::from(spans)
 }
 
-pub fn help(app: &App, theme: &Theme, frame: &mut Frame) {
+pub(super) fn help(app: &App, theme: &Theme, frame: &mut Frame) {
     let mut lines = Vec::new();
     for group in Group::ALL {
         lines.push(Line::styled(group.title(), theme.style(Tone::Accent)));
@@ -81,7 +81,7 @@ pub fn help(app: &App, theme: &Theme, frame: &mut Frame) {
     scroll::render(frame, area, block, lines, app.text_scroll, theme.ascii);
 }
 
-pub fn confirm(app: &App, theme: &Theme, frame: &mut Frame, c: &Confirm) {
+pub(super) fn confirm(app: &App, theme: &Theme, frame: &mut Frame, c: &Confirm) {
     if !c.more.is_empty() || !c.skipped.is_empty() {
         return confirm_many(app, theme, frame, c);
     }
@@ -106,10 +106,7 @@ pub fn confirm(app: &App, theme: &Theme, frame: &mut Frame, c: &Confirm) {
         Line::raw(""),
     ];
     for warning in &c.warnings {
-        lines.push(Line::styled(
-            format!("{} {warning}", if theme.ascii { "!" } else { "⚠" }),
-            theme.style(Tone::Warn),
-        ));
+        lines.extend(warning_lines(theme, warning, popup_text_width(frame, 64)));
         lines.push(Line::raw(""));
     }
     if c.kind != OpKind::Cancel && !c.backend.caps().takes_emails {
@@ -151,6 +148,25 @@ pub fn confirm(app: &App, theme: &Theme, frame: &mut Frame, c: &Confirm) {
         keys::hint_line(Scope::Confirm),
     );
     scroll::render(frame, area, block, lines, app.text_scroll, theme.ascii);
+}
+
+/// The columns inside a popup at most `width` wide, on this frame.
+fn popup_text_width(frame: &Frame, width: u16) -> usize {
+    usize::from(width.min(frame.area().width).saturating_sub(2))
+}
+
+/// A warning before a start, folded to the popup's width (never cut: what it says is why the
+/// publisher might say no).
+fn warning_lines(theme: &Theme, warning: &str, width: usize) -> Vec<Line<'static>> {
+    let mark = if theme.ascii { "!" } else { "⚠" };
+    scroll::wrap(warning, width.saturating_sub(2))
+        .into_iter()
+        .enumerate()
+        .map(|(i, part)| {
+            let lead = if i == 0 { mark } else { " " };
+            Line::styled(format!("{lead} {part}"), theme.style(Tone::Warn))
+        })
+        .collect()
 }
 
 /// One question for an action on several marked offers: every one of them listed, and the
@@ -197,10 +213,7 @@ fn confirm_many(app: &App, theme: &Theme, frame: &mut Frame, c: &Confirm) {
     if !c.warnings.is_empty() {
         lines.push(Line::raw(""));
         for warning in &c.warnings {
-            lines.push(Line::styled(
-                format!("{} {warning}", if theme.ascii { "!" } else { "⚠" }),
-                theme.style(Tone::Warn),
-            ));
+            lines.extend(warning_lines(theme, warning, popup_text_width(frame, 76)));
         }
     }
     if !c.skipped.is_empty() {
@@ -223,7 +236,12 @@ fn confirm_many(app: &App, theme: &Theme, frame: &mut Frame, c: &Confirm) {
     scroll::render(frame, area, block, lines, app.text_scroll, theme.ascii);
 }
 
-pub fn rejection(app: &App, theme: &Theme, frame: &mut Frame, offer: &crate::domain::OfferId) {
+pub(super) fn rejection(
+    app: &App,
+    theme: &Theme,
+    frame: &mut Frame,
+    offer: &crate::domain::OfferId,
+) {
     let Some(r) = app.row(offer) else { return };
     let Some(rej) = r.truth.failed_start.as_ref().filter(|f| f.rejected) else {
         return;
@@ -271,7 +289,7 @@ pub fn rejection(app: &App, theme: &Theme, frame: &mut Frame, offer: &crate::dom
     scroll::render(frame, area, block, lines, app.text_scroll, theme.ascii);
 }
 
-pub fn errors(app: &App, theme: &Theme, frame: &mut Frame) {
+pub(super) fn errors(app: &App, theme: &Theme, frame: &mut Frame) {
     let mut lines = Vec::new();
     for e in app.errors.iter().rev() {
         let when = clock_time(e.at);
@@ -324,7 +342,7 @@ pub fn errors(app: &App, theme: &Theme, frame: &mut Frame) {
     scroll::render(frame, area, block, lines, app.text_scroll, theme.ascii);
 }
 
-pub fn quit(theme: &Theme, frame: &mut Frame, in_flight: usize) {
+pub(super) fn quit(theme: &Theme, frame: &mut Frame, in_flight: usize) {
     let lines = vec![
         Line::styled(
             format!("{in_flight} operation(s) in flight."),
@@ -348,7 +366,7 @@ pub fn quit(theme: &Theme, frame: &mut Frame, in_flight: usize) {
 }
 
 /// What `y` can copy of the selected offer, one per line with its value.
-pub fn copy_menu(menu: &crate::tui::state::CopyMenu, theme: &Theme, frame: &mut Frame) {
+pub(super) fn copy_menu(menu: &crate::tui::state::CopyMenu, theme: &Theme, frame: &mut Frame) {
     let width: u16 = 76;
     let room = usize::from(width.saturating_sub(2 + 18));
     let lines: Vec<Line> = menu
@@ -379,7 +397,12 @@ pub fn copy_menu(menu: &crate::tui::state::CopyMenu, theme: &Theme, frame: &mut 
 
 /// The event log: every request and every change, newest first, filtered by what is typed
 /// after `/` (every word must appear).
-pub fn event_log(app: &App, log: &crate::tui::state::LogView, theme: &Theme, frame: &mut Frame) {
+pub(super) fn event_log(
+    app: &App,
+    log: &crate::tui::state::LogView,
+    theme: &Theme,
+    frame: &mut Frame,
+) {
     use crate::domain::log::LogKind;
     let needle = log.filter.text().to_lowercase();
     let words: Vec<&str> = needle.split_whitespace().collect();

@@ -227,20 +227,13 @@ fn table_row(
     // Narrow: the symbol stands for the state, the staleness moves to the step column.
     if cols.symbol_only
         && app.is_stale(row)
-        && let Some(t) = row
-            .truth
-            .last_ok
-            .or(row.truth.op.as_ref().map(|o| o.started_at))
+        && let Some(t) = App::answered_at(row)
     {
         step = format!("stale {} · {step}", short_duration(app.now - t));
         step_tone = Tone::Warn;
     }
     // A followed row without a good answer for three poll intervals says so, at every width.
-    let status = match row
-        .truth
-        .last_ok
-        .or(row.truth.op.as_ref().map(|o| o.started_at))
-    {
+    let status = match App::answered_at(row) {
         // The age first, so a narrow column cuts the label, not the staleness.
         Some(_) if cols.symbol_only && app.is_stale(row) => symbol.to_string(),
         Some(t) if app.is_stale(row) => {
