@@ -174,6 +174,35 @@ async fn a_certification_failure_prints_every_nested_message_and_exits_1() {
     );
     assert!(run.stderr.contains("permanent"), "{}", run.stderr);
 
+    // Another command, later: the service's status says failed and gives no reason; the
+    // reason the state store kept of the last publish is given, in JSON and text alike.
+    let status = [
+        "--config",
+        config.to_str().unwrap(),
+        "status",
+        "fabrikam/beta",
+        "--json",
+    ];
+    let run = common::offerdeck(&data, &status, &[]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let line: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    assert_eq!(line["status"], "failed", "{line}");
+    assert!(
+        line["failure"]
+            .as_str()
+            .is_some_and(|f| f.contains("invalidState: Certification")),
+        "{line}"
+    );
+    let offers = ["--config", config.to_str().unwrap(), "offers"];
+    let run = common::offerdeck(&data, &offers, &[]).await;
+    let beta = run
+        .stdout
+        .lines()
+        .find(|l| l.contains("fabrikam/beta"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(beta.contains("failed: certificati"), "{}", run.stdout);
+
     let missing = [
         "--config",
         config.to_str().unwrap(),
@@ -560,5 +589,30 @@ async fn history_lists_past_operations_with_durations_and_outcomes() {
     assert!(run.stdout.starts_with("STARTED"), "{}", run.stdout);
     assert_eq!(run.stdout.lines().count(), 2, "{}", run.stdout);
     assert!(run.stdout.contains("failed"), "{}", run.stdout);
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn watch_names_the_state_of_an_offer_nothing_runs_on() {
+    let sim = common::simulator(common::FAST).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::write_config(dir.path(), &sim, "50ms");
+    let data = dir.path().join("data");
+    let args = [
+        "--config",
+        config.to_str().unwrap(),
+        "watch",
+        "fabrikam/eta",
+    ];
+    let run = common::offerdeck(&data, &args, &[]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Published from the portal, waiting for go-live: said so, with what to run.
+    assert!(
+        run.stderr
+            .contains("fabrikam/eta: nothing runs on it; it is ready for go-live"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("golive fabrikam/eta"), "{}", run.stderr);
     sim.stop().await;
 }
