@@ -1,5 +1,7 @@
 //! Following operations to their ends through the engine, as `watch` does: shared by the
 //! polling benchmark and the soak test.
+// Shared by benches and tests, each of which uses a part.
+#![allow(unreachable_pub, dead_code)]
 
 use offerdeck::backend::{Backend, Backends};
 use offerdeck::clock::Clock;

@@ -3,6 +3,8 @@
 //! clock, moved to the next wake-up whenever every follower waits: days pass in moments, and
 //! what is counted is exactly what a real run would send. Shared by the polling benchmark and
 //! its test.
+// Shared by benches and tests, each of which uses a part.
+#![allow(unreachable_pub, dead_code)]
 
 use std::sync::Arc;
 use std::time::Duration;

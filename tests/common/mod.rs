@@ -1,5 +1,5 @@
 //! Shared test helpers: an in-process simulator on a loopback port, clients and configs for it.
-#![allow(dead_code)]
+#![allow(dead_code, unreachable_pub)]
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
