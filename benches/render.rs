@@ -5,13 +5,14 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 use chrono::{TimeZone, Utc};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use offerdeck::config::{ApiConfig, AuthConfig, Config, OfferConfig, UiConfig};
 use offerdeck::domain::{BackendKind, OfferId, OpKind, Operation, Status, Step};
-use offerdeck::ops::{FollowEvent, StartOutcome};
+use offerdeck::engine::start::StartOutcome;
+use offerdeck::engine::{Book, EngineEvent};
 use offerdeck::tui::msg::Msg;
 use offerdeck::tui::state::App;
 use offerdeck::tui::theme::Theme;
@@ -75,61 +76,62 @@ fn record(i: usize, progress: u8) -> Operation {
     r
 }
 
-/// 1,000 offers, 200 in flight with steps and progress.
-fn busy_app() -> App {
+/// The dashboard takes the engine's events, as in life.
+fn feed(app: &mut App, events: Vec<EngineEvent>, now: chrono::DateTime<Utc>) {
+    for event in events {
+        app.update(Msg::Engine(event), now);
+    }
+}
+
+/// 1,000 offers, 200 in flight with steps and progress, and the engine's book of them.
+fn busy_app() -> (App, Book) {
     let now = Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap();
-    let (mut app, _) = App::new(&config(1_000), "bench", Vec::new(), now);
-    for row in 0..1_000 {
+    let config = config(1_000);
+    let mut book = Book::new(config.offers.iter().map(|o| (o.id.clone(), o.backend)));
+    let (mut app, _) = App::new(&config, "bench", book.offers().to_vec(), now);
+    let ids: Vec<OfferId> = config.offers.iter().map(|o| o.id.clone()).collect();
+    for (row, id) in ids.iter().enumerate() {
         let status = if row % 3 == 0 {
             Status::Succeeded
         } else {
             Status::NeverPublished
         };
-        app.update(
-            Msg::StatusLoaded {
-                row,
-                result: Ok(offerdeck::api::OperationDetail {
-                    status: status.into(),
-                    ..Default::default()
-                }
-                .observe(None)),
-            },
-            now,
-        );
+        let seen = offerdeck::api::OperationDetail {
+            status: status.into(),
+            ..Default::default()
+        }
+        .observe(None);
+        let mut events = book.loading(id);
+        events.extend(book.status_read(id, Ok(seen), now).0);
+        feed(&mut app, events, now);
     }
     for row in (0..1_000).step_by(5) {
         let r = record(row, (row % 100) as u8);
-        app.update(
-            Msg::Started {
-                row,
-                kind: OpKind::Publish,
-                result: Ok(Some(StartOutcome {
-                    operation: r.clone(),
-                    adopted: false,
-                    not_recorded: None,
-                    store_notices: Vec::new(),
-                })),
-            },
-            now,
+        let outcome = StartOutcome {
+            operation: r.clone(),
+            adopted: false,
+            not_recorded: None,
+            store_notices: Vec::new(),
+        };
+        let mut events = book.submitting(&r.offer, OpKind::Publish);
+        events.extend(
+            book.start_answered(&r.offer, OpKind::Publish, Ok(Some(outcome)), now)
+                .0,
         );
-        app.update(
-            Msg::Follow {
-                row,
-                event: FollowEvent::Changed {
-                    operation: r,
-                    next_poll: std::time::Duration::from_secs(15),
-                },
-            },
-            now,
+        events.extend(
+            book.polled(&r.offer, &r.pointer, Ok(r.seen.clone()), now)
+                .events,
         );
+        events.extend(book.next_poll(&r.offer, std::time::Duration::from_secs(15)));
+        feed(&mut app, events, now);
     }
     app.update(Msg::Tick, now + chrono::Duration::seconds(30));
     assert_eq!(app.in_flight(), 200);
-    app
+    (app, book)
 }
 
 fn render(c: &mut Criterion) {
-    let app = busy_app();
+    let (app, _) = busy_app();
     let theme = Theme {
         color: true,
         ascii: false,
@@ -153,24 +155,26 @@ fn render(c: &mut Criterion) {
 }
 
 fn update(c: &mut Criterion) {
-    let mut app = busy_app();
+    let (mut app, mut book) = busy_app();
     let now = app.now;
-    let mut i = 0usize;
+    let mut n = 0usize;
     c.bench_function("update: one status message (1000 offers)", |b| {
-        b.iter(|| {
-            i = (i + 5) % 1_000;
-            let r = record(i, (i % 97) as u8);
-            black_box(app.update(
-                Msg::Follow {
-                    row: i,
-                    event: FollowEvent::Changed {
-                        operation: r,
-                        next_poll: std::time::Duration::from_secs(15),
-                    },
-                },
-                now,
-            ));
-        })
+        b.iter_batched(
+            || {
+                // What the engine sends after a poll that moved an operation's progress (each
+                // visit of an offer brings it a new value).
+                n += 1;
+                let i = (n * 5) % 1_000;
+                let r = record(i, (n % 97) as u8);
+                book.polled(&r.offer, &r.pointer, Ok(r.seen), now).events
+            },
+            |events| {
+                for event in events {
+                    black_box(app.update(Msg::Engine(event), now));
+                }
+            },
+            BatchSize::SmallInput,
+        )
     });
 }
 

@@ -1,5 +1,10 @@
 //! Screens of the dashboard rendered into ratatui's TestBackend and compared with snapshots
-//! (tests/snapshots), plus the styles colour must (and under NO_COLOR must not) add.
+//! (tests/snapshots), plus the styles colour must (and under NO_COLOR must not) add. The
+//! dashboard is fed the engine's events through `common::deck`, as in life.
+
+mod common;
+
+use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -7,13 +12,13 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::{Color, Modifier};
 
+use common::deck::{Deck, problem};
 use offerdeck::api::{ApiError, OperationDetail, ServiceError};
 use offerdeck::domain::{
-    BackendKind, Observation, OpKind, Operation, Status, Step as StepRecord, StepMessage,
+    BackendKind, Observation, OfferId, OpKind, Operation, Status, Step as StepRecord, StepMessage,
     SubmissionSeen,
 };
-use offerdeck::ops::FollowEvent;
-use offerdeck::ops::StartOutcome;
+use offerdeck::engine::EngineEvent;
 use offerdeck::tui::msg::Msg;
 use offerdeck::tui::state::App;
 use offerdeck::tui::theme::Theme;
@@ -23,24 +28,19 @@ fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
 }
 
+fn id(publisher: &str, offer: &str) -> OfferId {
+    OfferId::new(publisher, offer).unwrap()
+}
+
 fn operation(publisher: &str, offer: &str, kind: OpKind, url: &str) -> Operation {
     Operation::new(
-        offerdeck::domain::OfferId::new(publisher, offer).unwrap(),
+        id(publisher, offer),
         BackendKind::Cpp,
         kind,
         url::Url::parse(url).unwrap(),
         &[],
         t0(),
     )
-}
-
-fn started(op: &Operation) -> Result<Option<StartOutcome>, ApiError> {
-    Ok(Some(StartOutcome {
-        operation: op.clone(),
-        adopted: false,
-        not_recorded: None,
-        store_notices: Vec::new(),
-    }))
 }
 
 fn step(id: &str, name: &str, status: &str, progress: u8, estimate: &str) -> StepRecord {
@@ -54,36 +54,30 @@ fn step(id: &str, name: &str, status: &str, progress: u8, estimate: &str) -> Ste
     }
 }
 
-/// The demo offers in every interesting state: running, rejected, failed, throttled, ready, live.
-fn busy_app() -> App {
+const POLL: Duration = Duration::from_secs(15);
+
+/// The demo offers in every interesting state: running, rejected, failed, throttled, ready,
+/// live; the clock at 95 s after they started.
+fn busy() -> Deck {
     let config = offerdeck::config::parse(
         std::path::Path::new("demo.toml"),
         offerdeck::demo::DEMO_CONFIG,
     )
     .unwrap();
-    let (mut app, _) = App::new(
-        &config,
-        "demo · simulator http://127.0.0.1:7878",
-        Vec::new(),
-        t0(),
-    );
-    for row in 0..app.rows.len() {
+    let (mut deck, _) = Deck::start(&config, Vec::new(), Vec::new(), t0());
+    deck.app.title = "demo · simulator http://127.0.0.1:7878".into();
+    let offers: Vec<OfferId> = deck.app.rows.iter().map(|r| r.id.clone()).collect();
+    for (row, offer) in offers.iter().enumerate() {
         let status = if row == 5 {
             Status::Succeeded
         } else {
             Status::NeverPublished
         };
-        app.update(
-            Msg::StatusLoaded {
-                row,
-                result: Ok(OperationDetail {
-                    status: status.into(),
-                    ..Default::default()
-                }
-                .observe(None)),
-            },
-            t0(),
-        );
+        let detail = OperationDetail {
+            status: status.into(),
+            ..Default::default()
+        };
+        deck.status(offer, Ok(detail.observe(None)));
     }
     let now = t0() + chrono::Duration::seconds(95);
     // contoso-vm: running, certification at 37 %.
@@ -93,7 +87,6 @@ fn busy_app() -> App {
         OpKind::Publish,
         "http://127.0.0.1:7878/api/publishers/contoso/offers/contoso-vm/operations/7d1c?api-version=2017-10-31",
     );
-    vm.started_at = t0();
     vm.seen.status = Status::Running;
     vm.seen.progress = 27;
     vm.seen.steps = vec![
@@ -133,25 +126,56 @@ fn busy_app() -> App {
         ),
     ];
     vm.seen.current_step = Some(vm.seen.steps[1].clone());
-    app.update(
-        Msg::Started {
-            row: 0,
-            kind: OpKind::Publish,
-            result: started(&vm),
-        },
-        t0(),
+    deck.accepted(&vm);
+    // Its first poll (certification since the start), and the last one, now.
+    deck.polled(&vm, POLL);
+    // contoso-gateway: failed at certification, 40 s in (seen at the last poll).
+    let mut gw = operation(
+        "contoso",
+        "contoso-gateway",
+        OpKind::Publish,
+        "http://127.0.0.1:7878/api/operations/contoso$contoso-gateway$2$preview?api-version=2017-10-31",
     );
-    app.update(
-        Msg::Follow {
-            row: 0,
-            event: FollowEvent::Changed {
-                operation: vm,
-                next_poll: std::time::Duration::from_secs(15),
-            },
-        },
-        now,
+    gw.started_at = t0() + chrono::Duration::seconds(55);
+    gw.seen.status = Status::Failed;
+    gw.finished = true;
+    gw.seen.progress = 28;
+    gw.seen.failure = Some("No virtual machine image was found for the plan gateway-byol.".into());
+    deck.accepted(&gw);
+    // fabrikam-db: polling with retries.
+    let mut db = operation(
+        "fabrikam",
+        "fabrikam-db",
+        OpKind::Publish,
+        "http://127.0.0.1:7878/x",
     );
-    // contoso-analytics: rejected with three details.
+    db.seen.status = Status::Running;
+    db.seen.progress = 45;
+    deck.accepted(&db);
+    // fabrikam-web: ready for go-live, 80 s in (seen at the last poll).
+    let mut web = operation(
+        "fabrikam",
+        "fabrikam-web",
+        OpKind::Publish,
+        "http://127.0.0.1:7878/y",
+    );
+    web.started_at = t0() + chrono::Duration::seconds(15);
+    web.seen.status = Status::WaitingForPublisherReview;
+    web.seen.progress = 100;
+    web.finished = true;
+    deck.accepted(&web);
+    deck.now = now;
+    deck.polled(&gw, POLL);
+    deck.polled(&web, POLL);
+    deck.polled(&vm, POLL);
+    for _ in 0..2 {
+        deck.retrying(
+            &db,
+            "service error: HTTP 429 TooManyRequests",
+            Duration::from_secs(4),
+        );
+    }
+    // contoso-analytics: rejected with two details.
     let se = ServiceError {
         status: 422,
         code: Some("ValidationFailed".into()),
@@ -163,121 +187,22 @@ fn busy_app() -> App {
         correlation_id: Some("0f8e2d8e-1111-4c4c-9999-123456789abc".into()),
         service: None,
     };
-    app.update(
-        Msg::Started {
-            row: 1,
-            kind: OpKind::Publish,
-            result: Err(ApiError::from_status(se)),
-        },
-        now,
-    );
-    app.overlay = offerdeck::tui::state::Overlay::None;
-    // contoso-gateway: failed at certification.
-    let mut gw = operation(
-        "contoso",
-        "contoso-gateway",
+    deck.started(
+        &id("contoso", "contoso-analytics"),
         OpKind::Publish,
-        "http://127.0.0.1:7878/api/operations/contoso$contoso-gateway$2$preview?api-version=2017-10-31",
+        Err(problem(ApiError::from_status(se))),
     );
-    gw.started_at = t0();
-    gw.updated_at = t0() + chrono::Duration::seconds(40);
-    gw.seen.status = Status::Failed;
-    gw.finished = true;
-    gw.seen.progress = 28;
-    gw.seen.failure = Some("No virtual machine image was found for the plan gateway-byol.".into());
-    app.update(
-        Msg::Started {
-            row: 2,
-            kind: OpKind::Publish,
-            result: started(&gw),
-        },
-        t0(),
-    );
-    app.update(
-        Msg::Follow {
-            row: 2,
-            event: FollowEvent::Changed {
-                operation: gw.clone(),
-                next_poll: std::time::Duration::from_secs(15),
-            },
-        },
-        now,
-    );
-    app.update(
-        Msg::Follow {
-            row: 2,
-            event: FollowEvent::Stopped {
-                operation: gw,
-                error: None,
-            },
-        },
-        now,
-    );
-    // fabrikam-db: polling with retries.
-    let mut db = operation(
-        "fabrikam",
-        "fabrikam-db",
-        OpKind::Publish,
-        "http://127.0.0.1:7878/x",
-    );
-    db.started_at = t0();
-    db.seen.status = Status::Running;
-    db.seen.progress = 45;
-    app.update(
-        Msg::Started {
-            row: 3,
-            kind: OpKind::Publish,
-            result: started(&db),
-        },
-        t0(),
-    );
-    app.update(
-        Msg::Follow {
-            row: 3,
-            event: FollowEvent::Retrying {
-                operation: db,
-                attempt: 2,
-                error: "service error: HTTP 429 TooManyRequests".into(),
-                wait: std::time::Duration::from_secs(4),
-                throttled: true,
-            },
-        },
-        now,
-    );
-    // fabrikam-web: ready for go-live.
-    let mut web = operation(
-        "fabrikam",
-        "fabrikam-web",
-        OpKind::Publish,
-        "http://127.0.0.1:7878/y",
-    );
-    web.started_at = t0();
-    web.updated_at = t0() + chrono::Duration::seconds(80);
-    web.seen.status = Status::WaitingForPublisherReview;
-    web.seen.progress = 100;
-    web.finished = true;
-    app.update(
-        Msg::Started {
-            row: 4,
-            kind: OpKind::Publish,
-            result: started(&web),
-        },
-        t0(),
-    );
-    app.update(
-        Msg::Follow {
-            row: 4,
-            event: FollowEvent::Changed {
-                operation: web,
-                next_poll: std::time::Duration::from_secs(15),
-            },
-        },
-        now,
-    );
+    deck.app.overlay = offerdeck::tui::state::Overlay::None;
     // Let flashes and toasts expire so the snapshot is stable.
-    app.update(Msg::Tick, now + chrono::Duration::seconds(10));
-    app.update(Msg::Tick, now);
-    app
+    deck.now = now + chrono::Duration::seconds(10);
+    deck.update(Msg::Tick);
+    deck.now = now;
+    deck.update(Msg::Tick);
+    deck
+}
+
+fn busy_app() -> App {
+    busy().app
 }
 
 fn color() -> Theme {
@@ -359,7 +284,9 @@ fn publish_confirmation() {
 fn rejection_popup_lists_every_detail() {
     let mut app = busy_app();
     key(&mut app, KeyCode::Char('j'));
-    app.overlay = offerdeck::tui::state::Overlay::Rejection { row: 1 };
+    app.overlay = offerdeck::tui::state::Overlay::Rejection {
+        offer: id("contoso", "contoso-analytics"),
+    };
     let terminal = draw(&app, &color(), 110, 24);
     let text = terminal.backend().to_string();
     assert!(
@@ -441,30 +368,17 @@ fn colours_reinforce_and_no_color_removes_them() {
 
 #[test]
 fn server_text_cannot_reach_the_terminal_raw() {
-    let mut app = busy_app();
-    let mut evil = operation(
-        "contoso",
-        "contoso-vm",
-        OpKind::Publish,
-        "http://127.0.0.1:7878/u",
-    );
-    evil.started_at = t0();
+    let mut deck = busy();
+    // What a poll of contoso-vm's operation brings back.
+    let mut evil = deck.app.rows[0].truth.op.clone().unwrap();
     let detail: OperationDetail = serde_json::from_str(
         r#"{"status":"failed","steps":[{"id":"x","stepName":"Cert\u001b[2J\u001b]0;pwned\u0007ification","status":"rejected",
             "messages":[{"messageHtml":"bad <b>image</b>\u001b[31m\r\nnext","level":"error"}]}]}"#,
     )
     .unwrap();
-    evil.apply(detail.observe(Some(OpKind::Publish)), t0());
-    app.update(
-        Msg::Follow {
-            row: 0,
-            event: FollowEvent::Changed {
-                operation: evil,
-                next_poll: std::time::Duration::from_secs(15),
-            },
-        },
-        app.now,
-    );
+    evil.seen = detail.observe(Some(OpKind::Publish));
+    deck.polled(&evil, POLL);
+    let mut app = deck.app;
     key(&mut app, KeyCode::Enter);
     let terminal = draw(&app, &color(), 110, 22);
     let text = terminal.backend().to_string();
@@ -547,14 +461,14 @@ fn the_editor_cursor_sits_after_wide_characters() {
 #[test]
 fn an_unreachable_service_turns_the_header_red() {
     let mut app = busy_app();
-    app.unreachable_since = Some(app.now);
+    app.unreachable = vec![(BackendKind::Cpp, app.now)];
     for (w, h) in [(80, 24), (40, 12)] {
         let terminal = draw(&app, &color(), w, h);
         let buffer = terminal.backend().buffer();
         let header: String = (0..w)
             .map(|x| buffer[(x, 0)].symbol().to_string())
             .collect();
-        assert!(header.contains("✖ unreachable"), "{w}x{h}: {header}");
+        assert!(header.contains("✖ CPP unreachable"), "{w}x{h}: {header}");
         assert!(!header.contains("live"), "not live: {header}");
         let x = (0..w).find(|&x| buffer[(x, 0)].symbol() == "✖").unwrap();
         assert_eq!(buffer[(x, 0)].fg, Color::Red);
@@ -592,8 +506,8 @@ fn what_overflows_scrolls_and_cut_text_says_so() {
     // A confirmation with 30 e-mails keeps its keys in sight.
     let mut app = busy_app();
     app.rows[0].emails = (0..30).map(|i| format!("ops{i}@contoso.com")).collect();
-    app.rows[0].op = None;
-    app.rows[0].activity = offerdeck::tui::row::Activity::Idle;
+    app.rows[0].truth.op = None;
+    app.rows[0].truth.activity = offerdeck::tui::row::Activity::Idle;
     key(&mut app, KeyCode::Char('g'));
     key(&mut app, KeyCode::Char('p'));
     let screen = draw(&app, &color(), 80, 24).backend().to_string();
@@ -637,10 +551,8 @@ fn narrow_terminals_give_the_offer_the_room() {
 /// The busy demo plus its Product Ingestion offers: alpha two hours into a publish, beta
 /// failed certification, eta published from the portal and waiting for go-live.
 fn app_with_ingestion_rows(alpha_minutes: i64) -> App {
-    let mut app = busy_app();
-    let now = app.now;
-    let row_of =
-        |app: &App, offer: &str| app.rows.iter().position(|r| r.id.offer() == offer).unwrap();
+    let mut deck = busy();
+    let now = deck.now;
     let job = |offer: &str, id: &str| {
         let mut op = operation(
             "fabrikam",
@@ -653,29 +565,11 @@ fn app_with_ingestion_rows(alpha_minutes: i64) -> App {
         op.backend = BackendKind::Ingestion;
         op
     };
-    let alpha = row_of(&app, "alpha");
     let mut running = job("alpha", "0b6c9f8e-1d2c-4e5f-9a8b-7c6d5e4f3a2b");
     running.started_at = now - chrono::Duration::minutes(alpha_minutes);
     running.seen.status = Status::Running;
-    app.update(
-        Msg::Started {
-            row: alpha,
-            kind: OpKind::Publish,
-            result: started(&running),
-        },
-        now,
-    );
-    app.update(
-        Msg::Follow {
-            row: alpha,
-            event: FollowEvent::Changed {
-                operation: running,
-                next_poll: std::time::Duration::from_secs(15),
-            },
-        },
-        now,
-    );
-    let beta = row_of(&app, "beta");
+    deck.accepted(&running);
+    deck.polled(&running, POLL);
     let mut failed = job("beta", "5e2d7c1a-0000-4b3c-8d9e-112233445566");
     failed.seen = offerdeck::backend::observe_job(
         &serde_json::from_value(serde_json::json!({
@@ -690,48 +584,30 @@ fn app_with_ingestion_rows(alpha_minutes: i64) -> App {
         OpKind::Publish,
     );
     failed.finished = true;
-    app.update(
-        Msg::Started {
-            row: beta,
-            kind: OpKind::Publish,
-            result: started(&failed),
-        },
-        now,
-    );
-    app.update(
-        Msg::Follow {
-            row: beta,
-            event: FollowEvent::Stopped {
-                operation: failed,
-                error: None,
-            },
-        },
-        now,
-    );
-    let eta = row_of(&app, "eta");
+    deck.accepted(&failed);
+    deck.polled(&failed, POLL);
     let submission = |environment: &str, number: &str, state: &str| SubmissionSeen {
         environment: environment.into(),
         number: number.into(),
         state: state.into(),
     };
-    app.update(
-        Msg::StatusLoaded {
-            row: eta,
-            result: Ok(Observation {
-                status: Status::WaitingForPublisherReview,
-                submissions: vec![
-                    submission("draft", "0", ""),
-                    submission("preview", "1152921504606847011", "completed/succeeded"),
-                    submission("live", "1152921504606846977", "completed/succeeded"),
-                ],
-                ..Observation::default()
-            }),
-        },
-        now,
+    deck.status(
+        &id("fabrikam", "eta"),
+        Ok(Observation {
+            status: Status::WaitingForPublisherReview,
+            submissions: vec![
+                submission("draft", "0", ""),
+                submission("preview", "1152921504606847011", "completed/succeeded"),
+                submission("live", "1152921504606846977", "completed/succeeded"),
+            ],
+            ..Observation::default()
+        }),
     );
-    app.update(Msg::Tick, now + chrono::Duration::seconds(10));
-    app.update(Msg::Tick, now);
-    app
+    deck.now = now + chrono::Duration::seconds(10);
+    deck.update(Msg::Tick);
+    deck.now = now;
+    deck.update(Msg::Tick);
+    deck.app
 }
 
 #[test]
@@ -827,14 +703,14 @@ fn the_offer_picker_at_80x24() {
     };
     let now = app.now;
     app.update(
-        Msg::AvailableListed {
+        Msg::Engine(EngineEvent::Available {
             found: vec![
                 listed("fabrikam/gamma", "Fabrikam Gamma"),
                 listed("fabrikam/delta", "Fabrikam Delta"),
                 listed("fabrikam/iota", "Fabrikam Iota"),
             ],
             errors: vec![],
-        },
+        }),
         now,
     );
     key(&mut app, KeyCode::Char(' '));
@@ -945,8 +821,8 @@ fn the_go_live_question_says_what_will_change() {
     key(&mut app, KeyCode::Char('L'));
     let now = app.now;
     app.update(
-        Msg::DiffLoaded {
-            row: 4,
+        Msg::Engine(EngineEvent::Diff {
+            offer: id("fabrikam", "fabrikam-web"),
             result: Ok(offerdeck::backend::WhatWillChange {
                 never_live: false,
                 fields: vec![
@@ -962,7 +838,7 @@ fn the_go_live_question_says_what_will_change() {
                     },
                 ],
             }),
-        },
+        }),
         now,
     );
     let terminal = draw(&app, &color(), 100, 26);
@@ -984,7 +860,7 @@ fn the_event_log_at_80x24() {
     let at = t0();
     let now = app.now;
     app.update(
-        Msg::LogLoaded(vec![
+        Msg::Engine(EngineEvent::Log(vec![
             LogEntry {
                 at,
                 kind: LogKind::Change,
@@ -1005,7 +881,7 @@ fn the_event_log_at_80x24() {
                 text: "contoso/contoso-vm publish: running · Certification".into(),
                 error: false,
             },
-        ]),
+        ])),
         now,
     );
     let terminal = draw(&app, &color(), 80, 24);

@@ -1,14 +1,21 @@
 //! The dashboard's `update` step, driven by messages without a terminal: every transition a
-//! user can cause, and what the background tasks report.
+//! user can cause, and what the engine reports (through `common::deck`, which turns what the
+//! service answered into the engine's events as the engine's actor does).
+
+mod common;
 
 use chrono::{DateTime, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use common::deck::{Deck, problem};
 use offerdeck::api::{ApiError, ServiceError};
-use offerdeck::domain::{BackendKind, OfferId, OpKind, Operation, Status, Step};
-use offerdeck::ops::{FollowEvent, StartOutcome};
+use offerdeck::domain::{
+    BackendKind, Observation, OfferId, OpKind, Operation, StartFailure, Status, Step,
+};
+use offerdeck::engine::start::StartOutcome;
+use offerdeck::engine::{Command, EngineEvent, News, Problem};
 use offerdeck::tui::msg::{Effect, Msg};
-use offerdeck::tui::row::{Activity, RowState};
+use offerdeck::tui::row::{Activity, Standing};
 use offerdeck::tui::state::{App, Mode, Overlay};
 
 fn t0() -> DateTime<Utc> {
@@ -23,40 +30,60 @@ fn config() -> offerdeck::config::Config {
     .unwrap()
 }
 
-fn app() -> App {
-    let (mut app, effects) = App::new(&config(), "test", Vec::new(), t0());
+fn seen(status: Status) -> Observation {
+    Observation {
+        status,
+        ..Default::default()
+    }
+}
+
+/// The demo offers, every status read a minute before `t0`: none of them was ever published.
+fn deck() -> Deck {
+    let (mut deck, effects) = Deck::start(
+        &config(),
+        Vec::new(),
+        Vec::new(),
+        t0() - chrono::Duration::minutes(1),
+    );
     // A status per offer, and the history's estimates.
     assert_eq!(effects.len(), 10);
     assert_eq!(
         effects
             .iter()
-            .filter(|e| matches!(e, Effect::LoadStatus { .. }))
+            .filter(|e| matches!(e, Effect::Engine(Command::Refresh(_))))
             .count(),
         9
     );
-    assert!(effects.contains(&Effect::LoadEstimates));
-    for row in 0..app.rows.len() {
+    assert!(effects.contains(&Effect::Engine(Command::LoadEstimates)));
+    for offer in offers(&deck.app) {
         let detail = offerdeck::api::OperationDetail {
             status: Status::NeverPublished.into(),
             ..Default::default()
         };
-        app.update(
-            Msg::StatusLoaded {
-                row,
-                result: Ok(detail.observe(None)),
-            },
-            t0(),
-        );
+        deck.status(&offer, Ok(detail.observe(None)));
     }
-    app
+    deck.now = t0();
+    deck
 }
 
-fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
-    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)), t0())
+/// Every offer, in the config's order.
+fn offers(app: &App) -> Vec<OfferId> {
+    app.rows.iter().map(|r| r.id.clone()).collect()
 }
 
-fn ch(app: &mut App, c: char) -> Vec<Effect> {
-    key(app, KeyCode::Char(c))
+fn key(deck: &mut Deck, code: KeyCode) -> Vec<Effect> {
+    deck.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn ch(deck: &mut Deck, c: char) -> Vec<Effect> {
+    key(deck, KeyCode::Char(c))
+}
+
+fn ctrl(deck: &mut Deck, c: char) -> Vec<Effect> {
+    deck.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::CONTROL,
+    )))
 }
 
 fn id(s: &str) -> OfferId {
@@ -77,8 +104,8 @@ fn record(kind: OpKind, name: &str, status: Status) -> Operation {
     r
 }
 
-/// What the executor reports when an operation was started and recorded.
-fn started(op: &Operation) -> Result<Option<StartOutcome>, ApiError> {
+/// What the engine hears when an operation was started and recorded.
+fn started(op: &Operation) -> Result<Option<StartOutcome>, Problem> {
     Ok(Some(StartOutcome {
         operation: op.clone(),
         adopted: false,
@@ -87,82 +114,97 @@ fn started(op: &Operation) -> Result<Option<StartOutcome>, ApiError> {
     }))
 }
 
-fn publish_selected(app: &mut App) -> Vec<Effect> {
-    assert!(ch(app, 'p').is_empty());
-    ch(app, 'y')
+fn service_error(status: u16, message: &str) -> Problem {
+    problem(ApiError::from_status(ServiceError {
+        status,
+        message: message.into(),
+        ..ServiceError::default()
+    }))
+}
+
+fn publish_selected(deck: &mut Deck) -> Vec<Effect> {
+    assert!(ch(deck, 'p').is_empty());
+    ch(deck, 'y')
 }
 
 /// Publishes the first offer and has the service accept it: operation `id` runs.
-fn publish_running(app: &mut App, id: &str) -> Operation {
-    publish_selected(app);
+fn publish_running(deck: &mut Deck, id: &str) -> Operation {
+    publish_selected(deck);
     let op = record(OpKind::Publish, id, Status::Running);
-    app.update(
-        Msg::Started {
-            row: 0,
-            kind: OpKind::Publish,
-            result: started(&op),
-        },
-        t0(),
-    );
+    deck.accepted(&op);
     op
+}
+
+fn last_toast(app: &App) -> String {
+    app.toasts
+        .last()
+        .map(|t| t.text.clone())
+        .unwrap_or_default()
+}
+
+fn draw(app: &App, width: u16, height: u16) -> String {
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height)).unwrap();
+    let theme = offerdeck::tui::theme::Theme {
+        color: false,
+        ascii: false,
+    };
+    terminal
+        .draw(|f| offerdeck::tui::view::render(app, &theme, f))
+        .unwrap();
+    terminal.backend().to_string()
+}
+
+fn header(app: &App) -> String {
+    draw(app, 120, 12)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[test]
 fn publish_asks_then_starts_with_the_configured_emails() {
-    let mut app = app();
-    assert!(ch(&mut app, 'p').is_empty());
-    let Overlay::Confirm(c) = &app.overlay else {
-        panic!("{:?}", app.overlay)
+    let mut deck = deck();
+    let vm = id("contoso/contoso-vm");
+    assert!(ch(&mut deck, 'p').is_empty());
+    let Overlay::Confirm(c) = &deck.app.overlay else {
+        panic!("{:?}", deck.app.overlay)
     };
-    assert_eq!((c.row, c.kind), (0, OpKind::Publish));
+    assert_eq!((&c.offer, c.kind), (&vm, OpKind::Publish));
     assert_eq!(c.emails, vec!["ops@contoso.com", "release@contoso.com"]);
     // n sends nothing.
-    assert!(ch(&mut app, 'n').is_empty());
-    assert_eq!(app.overlay, Overlay::None);
-    let effects = publish_selected(&mut app);
+    assert!(ch(&mut deck, 'n').is_empty());
+    assert_eq!(deck.app.overlay, Overlay::None);
+    let effects = publish_selected(&mut deck);
     assert_eq!(
         effects,
-        vec![Effect::Start {
-            row: 0,
+        vec![Effect::Engine(Command::Start {
+            offer: vm.clone(),
             kind: OpKind::Publish,
-            offer: id("contoso/contoso-vm"),
-            backend: BackendKind::Cpp,
             emails: vec!["ops@contoso.com".into(), "release@contoso.com".into()],
-        }]
+            retry: false,
+        })]
     );
-    assert_eq!(app.rows[0].activity, Activity::Submitting(OpKind::Publish));
-    assert_eq!(app.rows[0].state(), RowState::Submitting(OpKind::Publish));
+    let row = deck.app.row(&vm).unwrap();
+    assert_eq!(row.truth.activity, Activity::Submitting(OpKind::Publish));
+    assert_eq!(row.state(), Standing::Submitting(OpKind::Publish));
     // A second publish while one is in flight is refused.
-    assert!(ch(&mut app, 'p').is_empty());
-    assert_eq!(app.overlay, Overlay::None);
-    assert!(
-        app.toasts
-            .last()
-            .unwrap()
-            .text
-            .contains("already in flight")
-    );
+    assert!(ch(&mut deck, 'p').is_empty());
+    assert_eq!(deck.app.overlay, Overlay::None);
+    assert!(last_toast(&deck.app).contains("already in flight"));
 }
 
 #[test]
 fn an_accepted_publish_is_followed_to_signoff_then_go_live() {
-    let mut app = app();
-    publish_selected(&mut app);
+    let mut deck = deck();
+    publish_selected(&mut deck);
     let rec = record(OpKind::Publish, "1", Status::NotStarted);
-    let effects = app.update(
-        Msg::Started {
-            row: 0,
-            kind: OpKind::Publish,
-            result: started(&rec),
-        },
-        t0(),
-    );
-    assert!(matches!(
-        effects.as_slice(),
-        [Effect::Follow { row: 0, .. }]
-    ));
-    assert_eq!(app.rows[0].activity, Activity::Following);
-    assert!(app.is_animating());
+    // The engine follows what it started: nothing more for the dashboard to ask.
+    let effects = deck.accepted(&rec);
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(deck.app.rows[0].truth.activity, Activity::Following);
+    assert!(deck.app.is_animating());
 
     let mut running = rec.clone();
     running.seen.status = Status::Running;
@@ -175,92 +217,53 @@ fn an_accepted_publish_is_followed_to_signoff_then_go_live() {
         estimate: String::new(),
         messages: Vec::new(),
     });
-    app.update(
-        Msg::Follow {
-            row: 0,
-            event: FollowEvent::Changed {
-                operation: running.clone(),
-                next_poll: std::time::Duration::from_secs(15),
-            },
-        },
-        t0(),
-    );
-    assert_eq!(app.rows[0].state(), RowState::Running(OpKind::Publish));
-    assert_eq!(app.rows[0].progress(), Some(40));
+    deck.polled(&running, std::time::Duration::from_secs(15));
+    assert_eq!(deck.app.rows[0].state(), Standing::Running(OpKind::Publish));
+    assert_eq!(deck.app.rows[0].progress(), Some(40));
     // L before sign-off is refused.
-    ch(&mut app, 'L');
-    assert_eq!(app.overlay, Overlay::None);
+    ch(&mut deck, 'L');
+    assert_eq!(deck.app.overlay, Overlay::None);
 
     let mut ready = running;
     ready.seen.status = Status::WaitingForPublisherReview;
-    ready.finished = true;
-    let effects = app.update(
-        Msg::Follow {
-            row: 0,
-            event: FollowEvent::Changed {
-                operation: ready.clone(),
-                next_poll: std::time::Duration::from_secs(15),
-            },
-        },
-        t0(),
-    );
-    // People are told: the desktop, the webhook, the command ([notify]).
+    let effects = deck.polled(&ready, std::time::Duration::from_secs(15));
+    // People are told: the desktop (the engine tells the webhook and the command).
     assert!(
-        effects.iter().any(|e| matches!(e, Effect::Notify(n)
+        effects.iter().any(|e| matches!(e, Effect::Desktop(n)
             if n.message.contains("contoso/contoso-vm: publish is ready for go-live"))),
         "{effects:?}"
     );
-    let effects = app.update(
-        Msg::Follow {
-            row: 0,
-            event: FollowEvent::Stopped {
-                operation: ready,
-                error: None,
-            },
-        },
-        t0(),
-    );
-    assert_eq!(app.rows[0].state(), RowState::ReadyForGoLive);
+    assert_eq!(deck.app.rows[0].state(), Standing::ReadyForGoLive);
     assert!(
-        app.toasts
+        deck.app
+            .toasts
             .iter()
             .any(|t| t.text.contains("ready for go-live"))
     );
-    // The offer's status is read again at once (its submissions, its live state).
-    assert!(
-        effects
-            .iter()
-            .any(|e| matches!(e, Effect::LoadStatus { row: 0, .. })),
-        "{effects:?}"
+    // The engine reads the offer's status again at its end (its submissions, its live state).
+    deck.status(
+        &id("contoso/contoso-vm"),
+        Ok(seen(Status::WaitingForPublisherReview)),
     );
-    app.update(
-        Msg::StatusLoaded {
-            row: 0,
-            result: Ok(offerdeck::domain::Observation {
-                status: Status::WaitingForPublisherReview,
-                ..Default::default()
-            }),
-        },
-        t0(),
-    );
-    assert_eq!(app.rows[0].activity, Activity::Idle);
-    ch(&mut app, 'L');
-    assert!(matches!(&app.overlay, Overlay::Confirm(c) if c.kind == OpKind::GoLive));
-    let effects = ch(&mut app, 'y');
+    assert_eq!(deck.app.rows[0].truth.activity, Activity::Idle);
+    ch(&mut deck, 'L');
+    assert!(matches!(&deck.app.overlay, Overlay::Confirm(c) if c.kind == OpKind::GoLive));
+    let effects = ch(&mut deck, 'y');
     assert!(matches!(
         effects.as_slice(),
-        [Effect::Start {
+        [Effect::Engine(Command::Start {
             kind: OpKind::GoLive,
             ..
-        }]
+        })]
     ));
 }
 
 #[test]
 fn a_rejection_opens_every_detail_and_retry_resends() {
-    let mut app = app();
-    ch(&mut app, 'j');
-    publish_selected(&mut app);
+    let mut deck = deck();
+    let analytics = id("contoso/contoso-analytics");
+    ch(&mut deck, 'j');
+    publish_selected(&mut deck);
     let se = ServiceError {
         status: 422,
         code: Some("ValidationFailed".into()),
@@ -272,201 +275,139 @@ fn a_rejection_opens_every_detail_and_retry_resends() {
         correlation_id: Some("corr-1".into()),
         service: None,
     };
-    app.update(
-        Msg::Started {
-            row: 1,
-            kind: OpKind::Publish,
-            result: Err(ApiError::from_status(se)),
-        },
-        t0(),
+    deck.started(
+        &analytics,
+        OpKind::Publish,
+        Err(problem(ApiError::from_status(se))),
     );
-    assert_eq!(app.overlay, Overlay::Rejection { row: 1 });
-    assert_eq!(app.rows[1].state(), RowState::Rejected(2));
-    assert_eq!(app.rows[1].failed_start.as_ref().unwrap().details.len(), 2);
     assert_eq!(
-        app.errors.last().unwrap().correlation_id.as_deref(),
+        deck.app.overlay,
+        Overlay::Rejection {
+            offer: analytics.clone()
+        }
+    );
+    let row = deck.app.row(&analytics).unwrap();
+    assert_eq!(row.state(), Standing::Rejected(2));
+    assert_eq!(row.truth.failed_start.as_ref().unwrap().details.len(), 2);
+    assert_eq!(
+        deck.app.errors.last().unwrap().correlation_id.as_deref(),
         Some("corr-1")
     );
     // r from the popup asks to publish again.
-    ch(&mut app, 'r');
-    assert!(matches!(&app.overlay, Overlay::Confirm(c) if c.retry && c.row == 1));
-    let effects = ch(&mut app, 'y');
+    ch(&mut deck, 'r');
+    assert!(matches!(&deck.app.overlay, Overlay::Confirm(c) if c.retry && c.offer == analytics));
+    let effects = ch(&mut deck, 'y');
     assert!(matches!(
         effects.as_slice(),
-        [Effect::Start {
-            row: 1,
+        [Effect::Engine(Command::Start {
+            offer,
             kind: OpKind::Publish,
+            retry: true,
             ..
-        }]
+        })] if *offer == analytics
     ));
     let mut rec = record(OpKind::Publish, "2", Status::NotStarted);
-    rec.offer = id("contoso/contoso-analytics");
+    rec.offer = analytics.clone();
     rec.started_at = t0() + chrono::Duration::seconds(1);
-    app.update(
-        Msg::Started {
-            row: 1,
-            kind: OpKind::Publish,
-            result: started(&rec),
-        },
-        t0(),
-    );
-    assert!(app.rows[1].failed_start.is_none());
-    assert_eq!(app.rows[1].state(), RowState::Running(OpKind::Publish));
+    deck.accepted(&rec);
+    let row = deck.app.row(&analytics).unwrap();
+    assert!(row.truth.failed_start.is_none());
+    assert_eq!(row.state(), Standing::Running(OpKind::Publish));
 }
 
 #[test]
 fn a_failure_shows_its_reason_in_the_row_and_a_toast() {
-    let mut app = app();
-    app.bell = true;
-    let rec = publish_running(&mut app, "u1");
+    let mut deck = deck();
+    deck.app.bell = true;
+    let rec = publish_running(&mut deck, "u1");
     let mut failed = rec;
     failed.seen.status = Status::Failed;
-    failed.finished = true;
     failed.seen.failure =
         Some("No virtual machine image was found for the plan gateway-byol.".into());
-    let effects = app.update(
-        Msg::Follow {
-            row: 0,
-            event: FollowEvent::Changed {
-                operation: failed,
-                next_poll: std::time::Duration::from_secs(15),
-            },
-        },
-        t0(),
-    );
+    let effects = deck.polled(&failed, std::time::Duration::from_secs(15));
     assert!(effects.contains(&Effect::Bell));
-    assert_eq!(app.rows[0].state(), RowState::Failed);
+    assert_eq!(deck.app.rows[0].state(), Standing::Failed);
     assert_eq!(
-        app.rows[0].failure(),
+        deck.app.rows[0].failure(),
         Some("No virtual machine image was found for the plan gateway-byol.")
     );
-    assert!(
-        app.toasts
-            .last()
-            .unwrap()
-            .text
-            .contains("No virtual machine image")
-    );
+    assert!(last_toast(&deck.app).contains("No virtual machine image"));
     // Retry is allowed now.
-    ch(&mut app, 'r');
-    assert!(matches!(&app.overlay, Overlay::Confirm(c) if c.retry));
+    ch(&mut deck, 'r');
+    assert!(matches!(&deck.app.overlay, Overlay::Confirm(c) if c.retry));
 }
 
 #[test]
 fn cancel_only_when_something_runs() {
-    let mut app = app();
-    ch(&mut app, 'c');
-    assert_eq!(app.overlay, Overlay::None);
-    assert!(
-        app.toasts
-            .last()
-            .unwrap()
-            .text
-            .contains("nothing is running")
-    );
-    publish_running(&mut app, "u1");
-    ch(&mut app, 'c');
-    assert!(matches!(&app.overlay, Overlay::Confirm(c) if c.kind == OpKind::Cancel));
-    let effects = ch(&mut app, 'y');
+    let mut deck = deck();
+    ch(&mut deck, 'c');
+    assert_eq!(deck.app.overlay, Overlay::None);
+    assert!(last_toast(&deck.app).contains("nothing is running"));
+    publish_running(&mut deck, "u1");
+    ch(&mut deck, 'c');
+    assert!(matches!(&deck.app.overlay, Overlay::Confirm(c) if c.kind == OpKind::Cancel));
+    let effects = ch(&mut deck, 'y');
     assert!(matches!(
         effects.as_slice(),
-        [Effect::Start {
+        [Effect::Engine(Command::Start {
             kind: OpKind::Cancel,
             ..
-        }]
+        })]
     ));
 }
 
 #[test]
 fn a_cancel_is_a_request_on_the_running_publish_which_then_ends_canceled() {
-    let mut app = app();
-    let publish = publish_running(&mut app, "p1");
-    assert_eq!(app.rows[0].activity, Activity::Following);
-    ch(&mut app, 'c');
-    ch(&mut app, 'y');
+    let mut deck = deck();
+    let vm = id("contoso/contoso-vm");
+    let publish = publish_running(&mut deck, "p1");
+    assert_eq!(deck.app.rows[0].truth.activity, Activity::Following);
+    ch(&mut deck, 'c');
+    ch(&mut deck, 'y');
     // The service names the publish itself; it stays followed, and no second follower starts.
     let mut asked = publish.clone();
     asked.cancel_requested_at = Some(t0());
-    let effects = app.update(
-        Msg::Started {
-            row: 0,
-            kind: OpKind::Cancel,
-            result: started(&asked),
-        },
-        t0(),
-    );
+    let effects = deck.started(&vm, OpKind::Cancel, started(&asked));
     assert!(effects.is_empty(), "{effects:?}");
-    assert_eq!(app.rows[0].op.as_ref().unwrap().kind, OpKind::Publish);
-    assert_eq!(app.rows[0].state(), RowState::Canceling);
-    assert_eq!(app.rows[0].state().label(), "canceling");
-    // The follower's copy predates the cancel: the row keeps knowing it was asked for.
+    assert_eq!(
+        deck.app.rows[0].truth.op.as_ref().unwrap().kind,
+        OpKind::Publish
+    );
+    assert_eq!(deck.app.rows[0].truth.activity, Activity::Following);
+    assert_eq!(deck.app.rows[0].state(), Standing::Canceling);
+    assert_eq!(deck.app.rows[0].state().label(), "canceling");
+    // A poll says nothing of the cancel: the row keeps knowing it was asked for.
     let mut polled = publish.clone();
     polled.seen.progress = 30;
-    app.update(
-        Msg::Follow {
-            row: 0,
-            event: FollowEvent::Changed {
-                operation: polled,
-                next_poll: std::time::Duration::from_secs(15),
-            },
-        },
-        t0(),
-    );
-    assert_eq!(app.rows[0].state(), RowState::Canceling);
+    deck.polled(&polled, std::time::Duration::from_secs(15));
+    assert_eq!(deck.app.rows[0].state(), Standing::Canceling);
     let mut canceled = publish;
     canceled.seen.status = Status::Canceled;
-    canceled.finished = true;
-    app.update(
-        Msg::Follow {
-            row: 0,
-            event: FollowEvent::Changed {
-                operation: canceled,
-                next_poll: std::time::Duration::from_secs(15),
-            },
-        },
-        t0(),
-    );
-    assert_eq!(app.rows[0].state(), RowState::Canceled);
-    assert!(app.rows[0].op.as_ref().unwrap().succeeded());
-    assert!(
-        app.toasts
-            .last()
-            .unwrap()
-            .text
-            .contains("canceled, as requested")
-    );
+    deck.polled(&canceled, std::time::Duration::from_secs(15));
+    assert_eq!(deck.app.rows[0].state(), Standing::Canceled);
+    assert!(deck.app.rows[0].truth.op.as_ref().unwrap().succeeded());
+    assert!(last_toast(&deck.app).contains("canceled, as requested"));
     // Nothing running any more when the cancel arrives: said, and nothing is followed.
-    let effects = app.update(
-        Msg::Started {
-            row: 0,
-            kind: OpKind::Cancel,
-            result: Ok(None),
-        },
-        t0(),
-    );
+    let effects = deck.started(&vm, OpKind::Cancel, Ok(None));
     assert!(effects.is_empty());
-    assert!(
-        app.toasts
-            .last()
-            .unwrap()
-            .text
-            .contains("nothing to cancel")
-    );
+    assert!(last_toast(&deck.app).contains("nothing to cancel"));
+    assert_eq!(deck.app.rows[0].truth.activity, Activity::Idle);
 }
 
 #[test]
 fn email_editor_refuses_a_bad_address_and_saves_a_good_list() {
-    let mut app = app();
-    ch(&mut app, 'e');
-    let Mode::EditEmails(form) = &app.mode else {
+    let mut deck = deck();
+    let vm = id("contoso/contoso-vm");
+    ch(&mut deck, 'e');
+    let Mode::EditEmails(form) = &deck.app.mode else {
         panic!()
     };
     assert_eq!(form.input.text(), "ops@contoso.com, release@contoso.com");
     for c in ", oops".chars() {
-        ch(&mut app, c);
+        ch(&mut deck, c);
     }
-    assert!(key(&mut app, KeyCode::Enter).is_empty(), "nothing saved");
-    let Mode::EditEmails(form) = &app.mode else {
+    assert!(key(&mut deck, KeyCode::Enter).is_empty(), "nothing saved");
+    let Mode::EditEmails(form) = &deck.app.mode else {
         panic!()
     };
     assert!(
@@ -475,12 +416,12 @@ fn email_editor_refuses_a_bad_address_and_saves_a_good_list() {
         form.error
     );
     for c in "@contoso.com".chars() {
-        ch(&mut app, c);
+        ch(&mut deck, c);
     }
-    key(&mut app, KeyCode::Home);
-    key(&mut app, KeyCode::Delete);
-    ch(&mut app, 'O');
-    let effects = key(&mut app, KeyCode::Enter);
+    key(&mut deck, KeyCode::Home);
+    key(&mut deck, KeyCode::Delete);
+    ch(&mut deck, 'O');
+    let effects = key(&mut deck, KeyCode::Enter);
     let expected = vec![
         "Ops@contoso.com".to_string(),
         "release@contoso.com".into(),
@@ -489,89 +430,76 @@ fn email_editor_refuses_a_bad_address_and_saves_a_good_list() {
     assert_eq!(
         effects,
         vec![Effect::SaveEmails {
-            row: 0,
-            offer: id("contoso/contoso-vm"),
+            offer: vm.clone(),
             emails: expected.clone()
         }]
     );
-    app.update(
-        Msg::EmailsSaved {
-            row: 0,
-            result: Ok(expected.clone()),
-        },
-        t0(),
-    );
-    assert_eq!(app.mode, Mode::Browse);
-    assert_eq!(app.rows[0].emails, expected);
+    deck.update(Msg::EmailsSaved {
+        offer: vm.clone(),
+        result: Ok(expected.clone()),
+    });
+    assert_eq!(deck.app.mode, Mode::Browse);
+    assert_eq!(deck.app.rows[0].emails, expected);
     // Esc leaves the list as it was.
-    ch(&mut app, 'e');
-    ch(&mut app, 'x');
-    key(&mut app, KeyCode::Esc);
-    assert_eq!(app.mode, Mode::Browse);
-    assert_eq!(app.rows[0].emails, expected);
+    ch(&mut deck, 'e');
+    ch(&mut deck, 'x');
+    key(&mut deck, KeyCode::Esc);
+    assert_eq!(deck.app.mode, Mode::Browse);
+    assert_eq!(deck.app.rows[0].emails, expected);
 }
 
 #[test]
 fn filter_narrows_live_and_selection_follows_the_offer() {
-    let mut app = app();
-    ch(&mut app, 'j');
-    ch(&mut app, 'j');
-    assert_eq!(app.selected_row(), Some(2));
-    ch(&mut app, '/');
-    assert_eq!(app.mode, Mode::Filter);
+    let mut deck = deck();
+    ch(&mut deck, 'j');
+    ch(&mut deck, 'j');
+    assert_eq!(deck.app.selected_row(), Some(2));
+    ch(&mut deck, '/');
+    assert_eq!(deck.app.mode, Mode::Filter);
     for c in "fabrikam-".chars() {
-        ch(&mut app, c);
+        ch(&mut deck, c);
     }
-    assert_eq!(app.visible, vec![3, 4, 5]);
-    key(&mut app, KeyCode::Enter);
-    assert_eq!(app.mode, Mode::Browse);
-    assert_eq!(app.visible.len(), 3, "Enter keeps the filter");
-    ch(&mut app, 'G');
-    assert_eq!(app.selected_row(), Some(5));
+    assert_eq!(deck.app.visible, vec![3, 4, 5]);
+    key(&mut deck, KeyCode::Enter);
+    assert_eq!(deck.app.mode, Mode::Browse);
+    assert_eq!(deck.app.visible.len(), 3, "Enter keeps the filter");
+    ch(&mut deck, 'G');
+    assert_eq!(deck.app.selected_row(), Some(5));
     // A status update re-filters without moving the cursor off the offer.
-    app.update(
-        Msg::StatusLoaded {
-            row: 3,
-            result: Ok(offerdeck::api::OperationDetail {
-                status: Status::Failed.into(),
-                ..Default::default()
-            }
-            .observe(None)),
-        },
-        t0(),
-    );
-    assert_eq!(app.selected_row(), Some(5));
-    key(&mut app, KeyCode::Esc);
-    assert_eq!(app.visible.len(), 9, "Esc clears it");
-    assert_eq!(app.selected_row(), Some(5));
+    let db = deck.app.rows[3].id.clone();
+    let failed = offerdeck::api::OperationDetail {
+        status: Status::Failed.into(),
+        ..Default::default()
+    };
+    deck.status(&db, Ok(failed.observe(None)));
+    assert_eq!(deck.app.selected_row(), Some(5));
+    key(&mut deck, KeyCode::Esc);
+    assert_eq!(deck.app.visible.len(), 9, "Esc clears it");
+    assert_eq!(deck.app.selected_row(), Some(5));
     // Filtering on status words works too.
-    ch(&mut app, '/');
+    ch(&mut deck, '/');
     for c in "failed".chars() {
-        ch(&mut app, c);
+        ch(&mut deck, c);
     }
-    assert_eq!(app.visible, vec![3]);
+    assert_eq!(deck.app.visible, vec![3]);
 }
 
 #[test]
 fn quitting_asks_while_operations_run_and_ctrl_c_always_quits() {
-    let mut app = app();
-    publish_selected(&mut app);
-    assert!(ch(&mut app, 'q').is_empty());
-    assert_eq!(app.overlay, Overlay::QuitConfirm { in_flight: 1 });
-    key(&mut app, KeyCode::Esc);
-    assert!(!app.quit);
-    ch(&mut app, 'q');
-    assert_eq!(ch(&mut app, 'y'), vec![Effect::Quit]);
-    assert!(app.quit);
+    let mut deck = deck();
+    publish_selected(&mut deck);
+    assert!(ch(&mut deck, 'q').is_empty());
+    assert_eq!(deck.app.overlay, Overlay::QuitConfirm { in_flight: 1 });
+    key(&mut deck, KeyCode::Esc);
+    assert!(!deck.app.quit);
+    ch(&mut deck, 'q');
+    assert_eq!(ch(&mut deck, 'y'), vec![Effect::Quit]);
+    assert!(deck.app.quit);
 
-    let mut app2 = self::app();
-    ch(&mut app2, 'e');
-    let effects = app2.update(
-        Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
-        t0(),
-    );
-    assert_eq!(effects, vec![Effect::Quit]);
-    let mut idle = self::app();
+    let mut deck2 = self::deck();
+    ch(&mut deck2, 'e');
+    assert_eq!(ctrl(&mut deck2, 'c'), vec![Effect::Quit]);
+    let mut idle = self::deck();
     assert_eq!(ch(&mut idle, 'q'), vec![Effect::Quit]);
 }
 
@@ -581,374 +509,309 @@ fn unfinished_operations_are_resumed_at_start() {
     let mut other = record(OpKind::Publish, "u-other", Status::Running);
     other.offer = id("adatum/not-in-config");
     unfinished.push(other);
-    let (app, effects) = App::new(&config(), "t", unfinished, t0());
-    let follows: Vec<_> = effects
-        .iter()
-        .filter(|e| matches!(e, Effect::Follow { .. }))
-        .collect();
-    assert_eq!(follows.len(), 2);
+    let (deck, effects) = Deck::start(&config(), unfinished, Vec::new(), t0());
+    // The engine follows both; the dashboard reads the statuses of the others.
     assert_eq!(
         effects.len(),
-        11,
-        "8 statuses to load, 2 operations to follow, the history's estimates"
+        9,
+        "8 statuses to load, the history's estimates: {effects:?}"
     );
+    assert!(!effects.iter().any(
+        |e| matches!(e, Effect::Engine(Command::Refresh(o)) if *o == id("contoso/contoso-vm"))
+    ));
+    let app = &deck.app;
     assert_eq!(app.rows.len(), 10);
     assert!(app.rows[9].unconfigured);
-    assert_eq!(app.rows[0].activity, Activity::Following);
+    assert_eq!(app.rows[9].id, id("adatum/not-in-config"));
+    assert_eq!(app.rows[0].truth.activity, Activity::Following);
+    assert_eq!(app.rows[9].truth.activity, Activity::Following);
     assert!(app.toasts[0].text.contains("resumed 2"));
 }
 
 #[test]
 fn stale_polls_and_poll_errors() {
-    let mut app = app();
-    publish_selected(&mut app);
+    let mut deck = deck();
+    let vm = id("contoso/contoso-vm");
+    publish_selected(&mut deck);
     let mut newer = record(OpKind::Publish, "new", Status::Running);
     newer.started_at = t0() + chrono::Duration::seconds(10);
-    app.update(
-        Msg::Started {
-            row: 0,
-            kind: OpKind::Publish,
-            result: started(&newer),
-        },
-        t0(),
-    );
+    deck.accepted(&newer);
     // A late poll of an older operation changes nothing.
     let old = record(OpKind::Publish, "old", Status::Failed);
-    app.update(
-        Msg::Follow {
-            row: 0,
-            event: FollowEvent::Changed {
-                operation: old,
-                next_poll: std::time::Duration::from_secs(15),
-            },
-        },
-        t0(),
+    deck.polled(&old, std::time::Duration::from_secs(15));
+    assert_eq!(
+        deck.app.rows[0].truth.op.as_ref().unwrap().operation_id(),
+        "new"
     );
-    assert_eq!(app.rows[0].op.as_ref().unwrap().operation_id(), "new");
-    let current = app.rows[0].op.clone().unwrap();
-    app.update(
-        Msg::Follow {
-            row: 0,
-            event: FollowEvent::Retrying {
-                operation: current.clone(),
-                attempt: 2,
-                error: "service error: HTTP 503".into(),
-                wait: std::time::Duration::from_secs(4),
-                throttled: false,
-            },
-        },
-        t0(),
-    );
-    assert_eq!(app.rows[0].state(), RowState::Retrying(2));
+    assert_eq!(deck.app.rows[0].state(), Standing::Running(OpKind::Publish));
+    let current = deck.app.rows[0].truth.op.clone().unwrap();
+    for _ in 0..2 {
+        deck.retrying(
+            &current,
+            "service error: HTTP 503",
+            std::time::Duration::from_secs(4),
+        );
+    }
+    assert_eq!(deck.app.rows[0].state(), Standing::Retrying(2));
     let gave_up = ApiError::Unreachable {
         url: "x".into(),
         attempts: 5,
         reason: "refused".into(),
     };
-    app.update(
-        Msg::Follow {
-            row: 0,
-            event: FollowEvent::Stopped {
-                operation: current,
-                error: Some(gave_up),
-            },
-        },
-        t0(),
-    );
-    assert_eq!(app.rows[0].activity, Activity::Idle);
+    deck.stopped(&current, problem(gave_up), false);
+    assert_eq!(deck.app.rows[0].truth.activity, Activity::Idle);
+    assert!(last_toast(&deck.app).contains("goes on at the service"));
+    // Ctrl-r asks the engine to look again: the offer's status, and the store.
+    let effects = ctrl(&mut deck, 'r');
     assert!(
-        app.toasts
-            .last()
-            .unwrap()
-            .text
-            .contains("goes on at the service")
+        effects.contains(&Effect::Engine(Command::Refresh(vm.clone()))),
+        "{effects:?}"
     );
-    // Ctrl-r follows it again.
-    let effects = app.update(
-        Msg::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL)),
-        t0(),
-    );
-    assert!(
-        effects
-            .iter()
-            .any(|e| matches!(e, Effect::Follow { row: 0, .. }))
-    );
+    assert!(effects.contains(&Effect::Engine(Command::Reload)));
 }
 
 #[test]
 fn an_idle_dashboard_does_not_tick() {
-    let mut app = app();
+    let mut deck = deck();
     assert!(
-        !app.is_animating(),
+        !deck.app.is_animating(),
         "statuses loaded, no toast: no timer runs"
     );
-    ch(&mut app, 'c');
-    assert!(app.is_animating(), "a toast needs ticks to expire");
+    ch(&mut deck, 'c');
+    assert!(deck.app.is_animating(), "a toast needs ticks to expire");
     // Toasts expire with ticks; then nothing animates.
-    app.update(Msg::Tick, t0() + chrono::Duration::seconds(30));
-    assert!(!app.is_animating());
-    assert!(app.take_dirty());
-    assert!(!app.take_dirty());
+    deck.now = t0() + chrono::Duration::seconds(30);
+    deck.update(Msg::Tick);
+    assert!(!deck.app.is_animating());
+    assert!(deck.app.take_dirty());
+    assert!(!deck.app.take_dirty());
 }
 
 #[test]
 fn the_page_stays_put_while_the_cursor_moves() {
-    let mut app = app();
+    let mut deck = deck();
     // 9 offers, 3 rows fit: moving down scrolls only once the cursor leaves the page.
-    app.update(
-        Msg::Resize {
-            width: 120,
-            height: 9,
-        },
-        t0(),
-    );
-    assert_eq!(app.viewport_rows, 3);
-    ch(&mut app, 'j');
-    ch(&mut app, 'j');
-    assert_eq!((app.selected, app.scroll), (2, 0));
-    ch(&mut app, 'j');
-    assert_eq!((app.selected, app.scroll), (3, 1));
-    ch(&mut app, 'k');
-    ch(&mut app, 'k');
-    assert_eq!((app.selected, app.scroll), (1, 1));
-    ch(&mut app, 'G');
-    assert_eq!((app.selected, app.scroll), (8, 6));
-    ch(&mut app, 'g');
-    assert_eq!((app.selected, app.scroll), (0, 0));
+    deck.update(Msg::Resize {
+        width: 120,
+        height: 9,
+    });
+    let app = |d: &Deck| (d.app.selected, d.app.scroll);
+    assert_eq!(deck.app.viewport_rows, 3);
+    ch(&mut deck, 'j');
+    ch(&mut deck, 'j');
+    assert_eq!(app(&deck), (2, 0));
+    ch(&mut deck, 'j');
+    assert_eq!(app(&deck), (3, 1));
+    ch(&mut deck, 'k');
+    ch(&mut deck, 'k');
+    assert_eq!(app(&deck), (1, 1));
+    ch(&mut deck, 'G');
+    assert_eq!(app(&deck), (8, 6));
+    ch(&mut deck, 'g');
+    assert_eq!(app(&deck), (0, 0));
 }
 
 #[test]
 fn ctrl_r_picks_up_operations_started_elsewhere() {
-    let mut app = app();
-    let effects = app.update(
-        Msg::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL)),
-        t0(),
-    );
-    assert!(effects.contains(&Effect::LoadStore));
+    let mut deck = deck();
+    let effects = ctrl(&mut deck, 'r');
+    assert!(effects.contains(&Effect::Engine(Command::Reload)));
     // A headless `publish` recorded an operation meanwhile.
     let mut headless = record(OpKind::Publish, "from-cli", Status::Running);
     headless.offer = id("contoso/contoso-gateway");
-    let effects = app.update(Msg::StoreLoaded(Ok(vec![headless])), t0());
-    assert!(
-        matches!(effects.as_slice(), [Effect::Follow { row: 2, .. }]),
-        "{effects:?}"
-    );
-    assert_eq!(app.rows[2].activity, Activity::Following);
+    let effects = deck.reloaded(vec![headless]);
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(deck.app.rows[2].truth.activity, Activity::Following);
+    assert_eq!(deck.app.rows[2].state(), Standing::Running(OpKind::Publish));
+    assert!(last_toast(&deck.app).contains("following 1 operation(s) started elsewhere"));
     // Read again: the row already follows it, nothing new starts.
+    let toasts = deck.app.toasts.len();
     let mut again = record(OpKind::Publish, "from-cli", Status::Running);
     again.offer = id("contoso/contoso-gateway");
-    assert!(
-        app.update(Msg::StoreLoaded(Ok(vec![again])), t0())
-            .is_empty()
-    );
+    assert!(deck.reloaded(vec![again]).is_empty());
+    assert_eq!(deck.app.toasts.len(), toasts);
 }
 
 #[test]
 fn operations_started_by_someone_else_are_found_and_followed() {
-    let (mut app, _) = App::new(&config(), "t", Vec::new(), t0());
+    let (mut deck, _) = Deck::start(&config(), Vec::new(), Vec::new(), t0());
+    let db = id("fabrikam/fabrikam-db");
     let running = offerdeck::api::OperationDetail {
         status: Status::Running.into(),
         ..Default::default()
     };
-    let effects = app.update(
-        Msg::StatusLoaded {
-            row: 3,
-            result: Ok(running.observe(None)),
-        },
-        t0(),
-    );
-    assert_eq!(
-        effects,
-        vec![Effect::Discover {
-            row: 3,
-            offer: id("fabrikam/fabrikam-db"),
-            backend: BackendKind::Cpp,
-        }]
-    );
+    // The status says something runs that nothing follows: the engine looks for it.
+    deck.status(&db, Ok(running.observe(None)));
+    assert_eq!(deck.looked_for, vec![db.clone()]);
     let mut found = record(OpKind::Publish, "found", Status::NotStarted);
-    found.offer = id("fabrikam/fabrikam-db");
-    let effects = app.update(
-        Msg::Discovered {
-            row: 3,
-            operation: found,
-        },
-        t0(),
+    found.offer = db.clone();
+    let effects = deck.discovered(&found);
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(
+        deck.app.row(&db).unwrap().truth.activity,
+        Activity::Following
     );
-    assert!(matches!(
-        effects.as_slice(),
-        [Effect::Follow { row: 3, .. }]
-    ));
-    assert_eq!(app.rows[3].activity, Activity::Following);
-    assert!(
-        app.toasts
-            .last()
-            .unwrap()
-            .text
-            .contains("already running at the service")
-    );
+    assert!(last_toast(&deck.app).contains("already running at the service"));
     // A status that says nothing runs starts no search.
     let idle = offerdeck::api::OperationDetail {
         status: Status::Succeeded.into(),
         ..Default::default()
     };
     assert!(
-        app.update(
-            Msg::StatusLoaded {
-                row: 5,
-                result: Ok(idle.observe(None))
-            },
-            t0()
-        )
-        .is_empty()
+        deck.status(&id("fabrikam/fabrikam-ml"), Ok(idle.observe(None)))
+            .is_empty()
     );
+    assert_eq!(deck.looked_for, vec![db]);
 }
 
 #[test]
 fn a_store_that_cannot_record_is_said_on_screen() {
-    let mut app = app();
-    publish_selected(&mut app);
+    let mut deck = deck();
+    let vm = id("contoso/contoso-vm");
+    publish_selected(&mut deck);
     let op = record(OpKind::Publish, "p1", Status::Running);
-    let errors_before = app.errors.len();
-    app.update(
-        Msg::Started {
-            row: 0,
-            kind: OpKind::Publish,
-            result: Ok(Some(StartOutcome {
-                operation: op.clone(),
-                adopted: false,
-                not_recorded: Some(offerdeck::store::StoreError {
-                    path: "/data/operations.json".into(),
-                    message: "No space left on device".into(),
-                }),
-                store_notices: Vec::new(),
-            })),
-        },
-        t0(),
+    let errors_before = deck.app.errors.len();
+    deck.started(
+        &vm,
+        OpKind::Publish,
+        Ok(Some(StartOutcome {
+            operation: op.clone(),
+            adopted: false,
+            not_recorded: Some(offerdeck::store::StoreError {
+                path: "/data/operations.json".into(),
+                message: "No space left on device".into(),
+            }),
+            store_notices: Vec::new(),
+        })),
     );
-    let last = app.errors.last().unwrap();
+    let last = deck.app.errors.last().unwrap();
     assert!(last.message.contains("could not be recorded"), "{last:?}");
     assert!(
         last.message.contains(&format!(
             "offerdeck watch {} --url http://127.0.0.1:1/op/p1",
-            app.rows[0].id
+            deck.app.rows[0].id
         )),
         "{last:?}"
     );
-    assert!(app.toasts.iter().any(|t| t.text.contains("No space left")));
-    // A follower that cannot save its progress says so too, in a toast and the history.
-    app.update(
-        Msg::Follow {
-            row: 0,
-            event: FollowEvent::StoreProblem {
-                operation: op,
-                message: "progress not recorded: disk full".into(),
-            },
-        },
-        t0(),
-    );
-    assert_eq!(app.errors.len(), errors_before + 2);
     assert!(
-        app.toasts
-            .last()
-            .unwrap()
-            .text
-            .contains("progress not recorded")
+        deck.app
+            .toasts
+            .iter()
+            .any(|t| t.text.contains("No space left"))
     );
-    app.update(
-        Msg::StoreProblem("the state store was moved aside".into()),
-        t0(),
-    );
-    assert!(app.toasts.last().unwrap().text.starts_with("state store:"));
+    // A follower that cannot save its progress says so too, in a toast and the history.
+    deck.feed(vec![EngineEvent::News {
+        offer: Some(vm.clone()),
+        news: News::StoreProblem("progress not recorded: disk full".into()),
+    }]);
+    assert_eq!(deck.app.errors.len(), errors_before + 2);
+    assert!(last_toast(&deck.app).contains("progress not recorded"));
+    deck.feed(vec![EngineEvent::News {
+        offer: None,
+        news: News::StoreProblem("the state store was moved aside".into()),
+    }]);
+    assert!(last_toast(&deck.app).starts_with("state store:"));
 }
 
 #[test]
 fn a_long_wait_for_the_service_shows_until_when() {
-    let mut app = app();
-    publish_running(&mut app, "p1");
+    let mut deck = deck();
+    publish_running(&mut deck, "p1");
     let until = t0() + chrono::Duration::seconds(600);
-    app.update(
-        Msg::Waiting(offerdeck::api::transport::WaitNotice {
-            url: url::Url::parse(
-                "http://127.0.0.1:1/api/publishers/contoso/offers/contoso-vm/operations/p1",
-            )
-            .unwrap(),
-            wait: std::time::Duration::from_secs(600),
-            until,
-            reason: "HTTP 429, Retry-After".into(),
-        }),
-        t0(),
-    );
-    assert!(app.is_animating());
-    let (_, text) = app.waiting.clone().unwrap();
+    // A wait on the offer's own requests is said on its row.
+    deck.waited(&offerdeck::api::transport::WaitNotice {
+        url: url::Url::parse(
+            "http://127.0.0.1:1/api/publishers/contoso/offers/contoso-vm/operations/p1",
+        )
+        .unwrap(),
+        wait: std::time::Duration::from_secs(600),
+        until,
+        reason: "HTTP 429, Retry-After".into(),
+    });
+    assert!(deck.app.is_animating());
+    assert!(matches!(deck.app.rows[0].state(), Standing::Retrying(1)));
+    let text = deck.app.rows[0].truth.retrying.clone().unwrap().reason;
     assert!(
         text.starts_with("waiting until ") && text.contains("HTTP 429"),
         "{text}"
     );
-    assert!(matches!(app.rows[0].state(), RowState::Retrying(1)));
-    assert_eq!(app.rows[0].retrying.as_ref().unwrap().1, text);
+    assert_eq!(
+        deck.app.rows[0].truth.retrying.as_ref().unwrap().until,
+        Some(until)
+    );
+    // A wait on a request about no offer is said in the header, with until when.
+    deck.waited(&offerdeck::api::transport::WaitNotice {
+        url: url::Url::parse("http://127.0.0.1:1/api/publishers/contoso/offers").unwrap(),
+        wait: std::time::Duration::from_secs(600),
+        until,
+        reason: "HTTP 429, Retry-After".into(),
+    });
+    let (_, text) = deck.app.waiting.clone().unwrap();
+    assert!(
+        text.starts_with("waiting until ") && text.contains("HTTP 429"),
+        "{text}"
+    );
+    assert!(header(&deck.app).contains("waiting until"));
     // Once the time has passed, the header forgets it.
-    app.update(Msg::Tick, until + chrono::Duration::seconds(1));
-    assert!(app.waiting.is_none());
+    deck.now = until + chrono::Duration::seconds(1);
+    deck.update(Msg::Tick);
+    assert!(deck.app.waiting.is_none());
 }
 
 #[test]
 fn a_second_q_quits_and_an_unknown_key_points_to_help() {
-    let mut app = app();
-    assert!(ch(&mut app, 'z').is_empty());
-    assert_eq!(
-        app.toasts.last().unwrap().text,
-        "unknown key z — ? for help"
-    );
-    publish_selected(&mut app);
-    ch(&mut app, 'q');
-    assert!(matches!(app.overlay, Overlay::QuitConfirm { .. }));
-    assert_eq!(ch(&mut app, 'q'), vec![Effect::Quit]);
-    assert!(app.quit);
+    let mut deck = deck();
+    assert!(ch(&mut deck, 'z').is_empty());
+    assert_eq!(last_toast(&deck.app), "unknown key z — ? for help");
+    publish_selected(&mut deck);
+    ch(&mut deck, 'q');
+    assert!(matches!(deck.app.overlay, Overlay::QuitConfirm { .. }));
+    assert_eq!(ch(&mut deck, 'q'), vec![Effect::Quit]);
+    assert!(deck.app.quit);
 }
 
 #[test]
 fn the_email_editor_behaves_like_a_readline_field() {
-    let mut app = app();
-    ch(&mut app, 'e');
-    let ctrl = |app: &mut App, c: char| {
-        app.update(
-            Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
-            t0(),
-        )
-    };
-    let text = |app: &App| match &app.mode {
+    let mut deck = deck();
+    ch(&mut deck, 'e');
+    let text = |deck: &Deck| match &deck.app.mode {
         Mode::EditEmails(f) => f.input.text(),
         other => panic!("{other:?}"),
     };
     // "ops@contoso.com, release@contoso.com": Ctrl-W deletes the last address, not a 'w'.
-    ctrl(&mut app, 'w');
-    assert_eq!(text(&app), "ops@contoso.com, ");
-    ctrl(&mut app, 'a');
-    ch(&mut app, '>');
-    assert_eq!(text(&app), ">ops@contoso.com, ");
-    ctrl(&mut app, 'k');
-    assert_eq!(text(&app), ">");
-    ctrl(&mut app, 'e');
-    ctrl(&mut app, 'u');
-    assert_eq!(text(&app), "", "Ctrl-U clears, and never types a u");
+    ctrl(&mut deck, 'w');
+    assert_eq!(text(&deck), "ops@contoso.com, ");
+    ctrl(&mut deck, 'a');
+    ch(&mut deck, '>');
+    assert_eq!(text(&deck), ">ops@contoso.com, ");
+    ctrl(&mut deck, 'k');
+    assert_eq!(text(&deck), ">");
+    ctrl(&mut deck, 'e');
+    ctrl(&mut deck, 'u');
+    assert_eq!(text(&deck), "", "Ctrl-U clears, and never types a u");
     // Empty is refused by name; an offending character is named with its place.
-    assert!(key(&mut app, KeyCode::Enter).is_empty());
-    let error = |app: &App| match &app.mode {
+    assert!(key(&mut deck, KeyCode::Enter).is_empty());
+    let error = |deck: &Deck| match &deck.app.mode {
         Mode::EditEmails(f) => f.error.clone().unwrap_or_default(),
         other => panic!("{other:?}"),
     };
-    assert!(error(&app).contains("the list is empty"), "{}", error(&app));
+    assert!(
+        error(&deck).contains("the list is empty"),
+        "{}",
+        error(&deck)
+    );
     for c in "josé@x.com".chars() {
-        ch(&mut app, c);
+        ch(&mut deck, c);
     }
-    assert!(key(&mut app, KeyCode::Enter).is_empty());
-    assert!(error(&app).contains("'é' at 4"), "{}", error(&app));
+    assert!(key(&mut deck, KeyCode::Enter).is_empty());
+    assert!(error(&deck).contains("'é' at 4"), "{}", error(&deck));
 }
 
 #[test]
 fn a_publish_that_was_not_sent_leaves_a_trace_on_its_row() {
-    let mut app = app();
-    publish_selected(&mut app);
+    let mut deck = deck();
+    let vm = id("contoso/contoso-vm");
+    publish_selected(&mut deck);
     let se = ServiceError {
         status: 503,
         code: None,
@@ -957,163 +820,140 @@ fn a_publish_that_was_not_sent_leaves_a_trace_on_its_row() {
         correlation_id: Some("corr-9".into()),
         service: None,
     };
-    app.update(
-        Msg::Started {
-            row: 0,
-            kind: OpKind::Publish,
-            result: Err(ApiError::from_status(se)),
-        },
-        t0(),
+    deck.started(
+        &vm,
+        OpKind::Publish,
+        Err(problem(ApiError::from_status(se))),
     );
-    let row = &app.rows[0];
-    assert_eq!(row.state(), RowState::NotSent(OpKind::Publish));
+    let row = &deck.app.rows[0];
+    assert_eq!(row.state(), Standing::NotSent(OpKind::Publish));
     assert_eq!(row.state().label(), "publish not sent");
     assert!(
-        row.failed_start
+        row.truth
+            .failed_start
             .as_ref()
             .unwrap()
             .message
             .contains("HTTP 503")
     );
     // Until the next action: a retry is allowed, and an accepted publish clears it.
-    ch(&mut app, 'r');
-    assert!(matches!(&app.overlay, Overlay::Confirm(c) if c.retry));
-    ch(&mut app, 'y');
+    ch(&mut deck, 'r');
+    assert!(matches!(&deck.app.overlay, Overlay::Confirm(c) if c.retry));
+    ch(&mut deck, 'y');
     let mut op = record(OpKind::Publish, "p2", Status::Running);
     op.started_at = t0() + chrono::Duration::seconds(5);
-    app.update(
-        Msg::Started {
-            row: 0,
-            kind: OpKind::Publish,
-            result: started(&op),
-        },
-        t0(),
-    );
-    assert_eq!(app.rows[0].state(), RowState::Running(OpKind::Publish));
+    deck.accepted(&op);
+    assert_eq!(deck.app.rows[0].state(), Standing::Running(OpKind::Publish));
 }
 
 #[test]
 fn an_operation_that_cannot_be_followed_any_more_never_leaves_a_row_stuck() {
-    let mut app = app();
-    let op = publish_running(&mut app, "gone");
-    let not_found = ApiError::from_status(ServiceError {
-        status: 404,
-        message: "Operation gone was not found.".into(),
-        ..ServiceError::default()
-    });
-    app.update(
-        Msg::Follow {
-            row: 0,
-            event: FollowEvent::Stopped {
-                operation: op,
-                error: Some(not_found),
-            },
-        },
-        t0(),
+    let mut deck = deck();
+    let op = publish_running(&mut deck, "gone");
+    deck.stopped(
+        &op,
+        service_error(404, "Operation gone was not found."),
+        true,
     );
-    let row = &app.rows[0];
-    assert_eq!(row.state(), RowState::Lost);
+    let row = &deck.app.rows[0];
+    assert_eq!(row.state(), Standing::Lost);
     assert_eq!(row.state().label(), "not followed");
     assert!(!row.in_flight());
-    assert_eq!(app.in_flight(), 0);
-    assert!(
-        app.toasts
-            .last()
-            .unwrap()
-            .text
-            .contains("not followed any more")
-    );
+    assert_eq!(deck.app.in_flight(), 0);
+    assert!(last_toast(&deck.app).contains("not followed any more"));
     // p works again.
-    ch(&mut app, 'p');
-    assert!(matches!(&app.overlay, Overlay::Confirm(c) if c.kind == OpKind::Publish));
+    ch(&mut deck, 'p');
+    assert!(matches!(&deck.app.overlay, Overlay::Confirm(c) if c.kind == OpKind::Publish));
+}
+
+/// How often CPP operations are polled at most (the demo config says 2 s).
+fn cpp_floor(app: &App) -> chrono::Duration {
+    app.poll_floors
+        .iter()
+        .find(|(k, _)| *k == BackendKind::Cpp)
+        .map(|(_, f)| *f)
+        .unwrap()
 }
 
 #[test]
 fn staleness_is_visible_and_idle_offers_are_read_again() {
-    let mut app = app();
+    let mut deck = deck();
+    let gateway = id("contoso/contoso-gateway");
     // The service stops answering: the header knows since when; any good answer clears it.
-    app.update(
-        Msg::StatusLoaded {
-            row: 2,
-            result: Err(ApiError::Unreachable {
-                url: "http://127.0.0.1:9/".into(),
-                attempts: 5,
-                reason: "connection refused".into(),
-            }),
-        },
-        t0(),
+    deck.status(
+        &gateway,
+        Err(problem(ApiError::Unreachable {
+            url: "http://127.0.0.1:9/".into(),
+            attempts: 5,
+            reason: "connection refused".into(),
+        })),
     );
-    assert_eq!(app.unreachable_since, Some(t0()));
+    deck.call(BackendKind::Cpp, false);
+    assert_eq!(deck.app.unreachable, vec![(BackendKind::Cpp, t0())]);
     let later = t0() + chrono::Duration::seconds(30);
-    app.update(
-        Msg::StatusLoaded {
-            row: 2,
-            result: Ok(offerdeck::domain::Observation {
-                status: Status::NeverPublished,
-                ..Default::default()
-            }),
-        },
-        later,
-    );
-    assert_eq!(app.unreachable_since, None);
+    deck.now = later;
+    deck.call(BackendKind::Cpp, true);
+    deck.status(&gateway, Ok(seen(Status::NeverPublished)));
+    assert!(deck.app.unreachable.is_empty());
     // The header's age needs a redraw each second for a minute, then each minute.
     assert_eq!(
-        app.next_change_in(),
+        deck.app.next_change_in(),
         Some(std::time::Duration::from_secs(1))
     );
-    app.update(Msg::Tick, later + chrono::Duration::seconds(75));
+    deck.now = later + chrono::Duration::seconds(75);
+    deck.update(Msg::Tick);
     assert_eq!(
-        app.next_change_in(),
+        deck.app.next_change_in(),
         Some(std::time::Duration::from_secs(45))
     );
     // On the slow cadence, idle rows are read again and the store is looked at.
-    let effects = app.update(Msg::RefreshDue, later + chrono::Duration::seconds(300));
-    let loads = effects
-        .iter()
-        .filter(|e| matches!(e, Effect::LoadStatus { .. }))
-        .count();
-    assert_eq!(loads, app.rows.len());
-    assert!(effects.contains(&Effect::LoadStore));
+    deck.now = later + chrono::Duration::seconds(300);
+    let effects = deck.update(Msg::RefreshDue);
+    assert_eq!(
+        effects,
+        vec![
+            Effect::Engine(Command::RefreshIdle),
+            Effect::Engine(Command::Reload)
+        ]
+    );
     // A followed row with no good answer for three poll intervals is stale.
-    let op = publish_running(&mut app, "p1");
-    assert!(!app.is_stale(&app.rows[0].clone()));
-    app.update(Msg::Tick, t0() + app.poll_interval * 4);
-    assert!(app.is_stale(&app.rows[0].clone()));
-    app.take_dirty();
-    let polled = |op: &Operation| Msg::Follow {
-        row: 0,
-        event: FollowEvent::Polled {
-            pointer: op.pointer.clone(),
-            next_poll: std::time::Duration::from_secs(15),
-        },
-    };
-    app.update(polled(&op), t0() + app.poll_interval * 4);
+    deck.now = t0();
+    let op = publish_running(&mut deck, "p1");
+    let floor = cpp_floor(&deck.app);
+    assert!(!deck.app.is_stale(&deck.app.rows[0]));
+    deck.now = t0() + floor * 4;
+    deck.update(Msg::Tick);
+    assert!(deck.app.is_stale(&deck.app.rows[0]));
+    deck.app.take_dirty();
+    deck.polled(&op, std::time::Duration::from_secs(15));
     assert!(
-        !app.is_stale(&app.rows[0].clone()),
+        !deck.app.is_stale(&deck.app.rows[0]),
         "a poll that changed nothing is fresh too"
     );
-    assert!(app.take_dirty(), "the row was stale: it shows fresh now");
-    app.update(polled(&op), t0() + app.poll_interval * 5);
     assert!(
-        !app.is_dirty(),
+        deck.app.take_dirty(),
+        "the row was stale: it shows fresh now"
+    );
+    deck.now = t0() + floor * 5;
+    deck.polled(&op, std::time::Duration::from_secs(15));
+    assert!(
+        !deck.app.is_dirty(),
         "a poll that changes nothing on screen draws nothing"
     );
     // A retry of a poll shows as retrying on the row.
-    app.update(
-        Msg::Waiting(offerdeck::api::transport::WaitNotice {
-            url: url::Url::parse(
-                "http://127.0.0.1:1/api/publishers/contoso/offers/contoso-vm/operations/p1",
-            )
-            .unwrap(),
-            wait: std::time::Duration::from_millis(300),
-            until: t0(),
-            reason: "HTTP 503".into(),
-        }),
-        t0() + app.poll_interval * 4,
-    );
-    assert_eq!(app.rows[0].state(), RowState::Retrying(1));
+    deck.now = t0() + floor * 4;
+    deck.waited(&offerdeck::api::transport::WaitNotice {
+        url: url::Url::parse(
+            "http://127.0.0.1:1/api/publishers/contoso/offers/contoso-vm/operations/p1",
+        )
+        .unwrap(),
+        wait: std::time::Duration::from_millis(300),
+        until: t0(),
+        reason: "HTTP 503".into(),
+    });
+    assert_eq!(deck.app.rows[0].state(), Standing::Retrying(1));
     assert!(
-        app.waiting.is_none(),
+        deck.app.waiting.is_none(),
         "a short wait is shown on its row only"
     );
 }
@@ -1121,25 +961,25 @@ fn staleness_is_visible_and_idle_offers_are_read_again() {
 #[test]
 fn an_ingestion_offer_has_no_e_mails_to_edit_and_its_confirm_says_who_is_notified() {
     // The demo config has offers on both APIs.
-    let mut app = app();
-    let row = app
+    let mut deck = deck();
+    let row = deck
+        .app
         .rows
         .iter()
         .position(|r| r.backend == BackendKind::Ingestion)
         .unwrap();
-    app.selected = app.visible.iter().position(|&r| r == row).unwrap();
+    deck.app.selected = deck.app.visible.iter().position(|&r| r == row).unwrap();
 
-    ch(&mut app, 'e');
-    assert!(!matches!(app.mode, Mode::EditEmails(_)), "no editor opens");
-    let toast = app
-        .toasts
-        .last()
-        .map(|t| t.text.clone())
-        .unwrap_or_default();
+    ch(&mut deck, 'e');
+    assert!(
+        !matches!(deck.app.mode, Mode::EditEmails(_)),
+        "no editor opens"
+    );
+    let toast = last_toast(&deck.app);
     assert!(toast.contains("no e-mails to edit"), "{toast}");
 
-    ch(&mut app, 'p');
-    match &app.overlay {
+    ch(&mut deck, 'p');
+    match &deck.app.overlay {
         Overlay::Confirm(c) => assert_eq!(c.backend, BackendKind::Ingestion),
         other => panic!("expected the publish confirmation, got {other:?}"),
     }
@@ -1157,12 +997,7 @@ fn an_ingestion_row_is_judged_stale_by_its_own_poll_interval() {
         config.ingestion.poll_interval,
         std::time::Duration::from_secs(60)
     );
-    let (mut app, _) = App::new(&config, "test", Vec::new(), t0());
-    let row_of = |app: &App, offer: &str| app.rows.iter().position(|r| r.id == id(offer)).unwrap();
-    let (alpha, vm) = (
-        row_of(&app, "fabrikam/alpha"),
-        row_of(&app, "contoso/contoso-vm"),
-    );
+    let (mut deck, _) = Deck::start(&config, Vec::new(), Vec::new(), t0());
     let mut job = Operation::new(
         id("fabrikam/alpha"),
         BackendKind::Ingestion,
@@ -1173,20 +1008,18 @@ fn an_ingestion_row_is_judged_stale_by_its_own_poll_interval() {
     );
     job.seen.status = Status::Running;
     let cpp = record(OpKind::Publish, "s-vm", Status::Running);
-    for (row, op) in [(alpha, &job), (vm, &cpp)] {
-        app.update(
-            Msg::Started {
-                row,
-                kind: OpKind::Publish,
-                result: started(op),
-            },
-            t0(),
-        );
+    for op in [&job, &cpp] {
+        deck.accepted(op);
     }
-    app.update(Msg::Tick, t0() + chrono::Duration::seconds(30));
-    assert!(app.is_stale(&app.rows[vm]), "30 s is 15 CPP intervals");
+    deck.now = t0() + chrono::Duration::seconds(30);
+    deck.update(Msg::Tick);
+    let app = &deck.app;
     assert!(
-        !app.is_stale(&app.rows[alpha]),
+        app.is_stale(app.row(&id("contoso/contoso-vm")).unwrap()),
+        "30 s is 15 CPP intervals"
+    );
+    assert!(
+        !app.is_stale(app.row(&id("fabrikam/alpha")).unwrap()),
         "30 s is half an ingestion interval"
     );
 }
@@ -1195,29 +1028,19 @@ fn an_ingestion_row_is_judged_stale_by_its_own_poll_interval() {
 fn a_row_whose_follower_waits_longer_is_not_stale_before_its_next_poll() {
     // Polls follow the work: while certification has days to go, the follower says it looks
     // again in five minutes, and the row is fresh until that look is overdue.
-    let mut app = app();
-    let op = publish_running(&mut app, "p1");
-    app.update(
-        Msg::Follow {
-            row: 0,
-            event: FollowEvent::Polled {
-                pointer: op.pointer.clone(),
-                next_poll: std::time::Duration::from_secs(300),
-            },
-        },
-        t0(),
-    );
-    app.update(Msg::Tick, t0() + chrono::Duration::minutes(4));
+    let mut deck = deck();
+    let op = publish_running(&mut deck, "p1");
+    deck.polled(&op, std::time::Duration::from_secs(300));
+    deck.now = t0() + chrono::Duration::minutes(4);
+    deck.update(Msg::Tick);
     assert!(
-        !app.is_stale(&app.rows[0].clone()),
+        !deck.app.is_stale(&deck.app.rows[0]),
         "the next poll is not due"
     );
-    app.update(
-        Msg::Tick,
-        t0() + chrono::Duration::minutes(5) + app.poll_interval * 3,
-    );
+    deck.now = t0() + chrono::Duration::minutes(5) + cpp_floor(&deck.app) * 3;
+    deck.update(Msg::Tick);
     assert!(
-        app.is_stale(&app.rows[0].clone()),
+        deck.app.is_stale(&deck.app.rows[0]),
         "the next poll is overdue"
     );
 }
@@ -1234,10 +1057,10 @@ fn listed(offer: &str, name: &str) -> offerdeck::backend::ListedOffer {
 
 #[test]
 fn the_picker_lists_what_the_table_lacks_and_adds_the_marked_offers_as_rows() {
-    let mut app = app();
-    let rows_before = app.rows.len();
-    let effects = ch(&mut app, 'a');
-    let Some(Effect::ListAvailable { publishers }) = effects.first() else {
+    let mut deck = deck();
+    let rows_before = deck.app.rows.len();
+    let effects = ch(&mut deck, 'a');
+    let Some(Effect::Engine(Command::ListAvailable(publishers))) = effects.first() else {
         panic!("{effects:?}");
     };
     // Each API is asked for the publishers the table has on it.
@@ -1251,21 +1074,18 @@ fn the_picker_lists_what_the_table_lacks_and_adds_the_marked_offers_as_rows() {
         .find(|(k, _)| *k == BackendKind::Ingestion)
         .unwrap();
     assert_eq!(ingestion.1, vec!["fabrikam".to_string()]);
-    assert!(matches!(&app.overlay, Overlay::Picker(p) if p.loading));
+    assert!(matches!(&deck.app.overlay, Overlay::Picker(p) if p.loading));
 
-    app.update(
-        Msg::AvailableListed {
-            found: vec![
-                (BackendKind::Ingestion, listed("fabrikam/alpha", "Alpha")),
-                (BackendKind::Ingestion, listed("fabrikam/gamma", "Gamma")),
-                (BackendKind::Ingestion, listed("fabrikam/delta", "Delta")),
-                (BackendKind::Ingestion, listed("fabrikam/zeta", "Zeta")),
-            ],
-            errors: vec!["cpp: service unreachable".into()],
-        },
-        t0(),
-    );
-    let Overlay::Picker(picker) = &app.overlay else {
+    deck.feed(vec![EngineEvent::Available {
+        found: vec![
+            (BackendKind::Ingestion, listed("fabrikam/alpha", "Alpha")),
+            (BackendKind::Ingestion, listed("fabrikam/gamma", "Gamma")),
+            (BackendKind::Ingestion, listed("fabrikam/delta", "Delta")),
+            (BackendKind::Ingestion, listed("fabrikam/zeta", "Zeta")),
+        ],
+        errors: vec!["cpp: service unreachable".into()],
+    }]);
+    let Overlay::Picker(picker) = &deck.app.overlay else {
         panic!("the picker closed");
     };
     // alpha is in the table already.
@@ -1278,10 +1098,10 @@ fn the_picker_lists_what_the_table_lacks_and_adds_the_marked_offers_as_rows() {
     assert_eq!(picker.errors, ["cpp: service unreachable"]);
 
     // Space marks and moves on; Enter adds the marked ones only.
-    ch(&mut app, ' ');
-    ch(&mut app, 'j');
-    ch(&mut app, ' ');
-    let effects = key(&mut app, KeyCode::Enter);
+    ch(&mut deck, ' ');
+    ch(&mut deck, 'j');
+    ch(&mut deck, ' ');
+    let effects = key(&mut deck, KeyCode::Enter);
     let Some(Effect::AddOffers(chosen)) = effects.first() else {
         panic!("{effects:?}");
     };
@@ -1289,22 +1109,25 @@ fn the_picker_lists_what_the_table_lacks_and_adds_the_marked_offers_as_rows() {
     assert_eq!(chosen_ids, ["fabrikam/gamma", "fabrikam/zeta"]);
     assert!(chosen.iter().all(|o| o.backend == BackendKind::Ingestion));
 
-    let effects = app.update(Msg::OffersAdded(Ok(chosen.clone())), t0());
-    assert_eq!(app.overlay, Overlay::None);
-    assert_eq!(app.rows.len(), rows_before + 2);
-    let new_row = app.rows.last().unwrap();
+    let effects = deck.update(Msg::OffersAdded(Ok(chosen.clone())));
+    assert_eq!(deck.app.overlay, Overlay::None);
+    assert_eq!(deck.app.rows.len(), rows_before + 2);
+    let new_row = deck.app.rows.last().unwrap();
     assert_eq!(new_row.id, id("fabrikam/zeta"));
     assert_eq!(new_row.backend, BackendKind::Ingestion);
-    assert_eq!(effects.len(), 2);
-    assert!(effects.iter().all(|e| matches!(
-        e,
-        Effect::LoadStatus {
-            backend: BackendKind::Ingestion,
-            ..
-        }
-    )));
+    // The engine tracks each on its API and reads its status.
+    assert_eq!(
+        effects,
+        vec![
+            Effect::Engine(Command::Track(id("fabrikam/gamma"), BackendKind::Ingestion)),
+            Effect::Engine(Command::Refresh(id("fabrikam/gamma"))),
+            Effect::Engine(Command::Track(id("fabrikam/zeta"), BackendKind::Ingestion)),
+            Effect::Engine(Command::Refresh(id("fabrikam/zeta"))),
+        ]
+    );
     assert!(
-        app.toasts
+        deck.app
+            .toasts
             .iter()
             .any(|t| t.text.contains("added fabrikam/gamma"))
     );
@@ -1312,48 +1135,52 @@ fn the_picker_lists_what_the_table_lacks_and_adds_the_marked_offers_as_rows() {
 
 #[test]
 fn a_picker_that_cannot_save_stays_open_and_says_why() {
-    let mut app = app();
-    ch(&mut app, 'a');
-    app.update(
-        Msg::AvailableListed {
-            found: vec![(BackendKind::Cpp, listed("contoso/new-one", "New"))],
-            errors: vec![],
-        },
-        t0(),
-    );
+    let mut deck = deck();
+    ch(&mut deck, 'a');
+    deck.feed(vec![EngineEvent::Available {
+        found: vec![(BackendKind::Cpp, listed("contoso/new-one", "New"))],
+        errors: vec![],
+    }]);
     // Nothing marked: Enter adds the selected one.
-    let effects = key(&mut app, KeyCode::Enter);
+    let effects = key(&mut deck, KeyCode::Enter);
     assert!(matches!(effects.first(), Some(Effect::AddOffers(c)) if c.len() == 1));
-    app.update(
-        Msg::OffersAdded(Err("config.toml: permission denied".into())),
-        t0(),
-    );
-    assert!(matches!(&app.overlay, Overlay::Picker(p) if !p.saving));
+    deck.update(Msg::OffersAdded(Err(
+        "config.toml: permission denied".into()
+    )));
+    assert!(matches!(&deck.app.overlay, Overlay::Picker(p) if !p.saving));
     assert!(
-        app.toasts
+        deck.app
+            .toasts
             .iter()
             .any(|t| t.text.contains("permission denied"))
     );
     // Esc closes: nothing added.
-    key(&mut app, KeyCode::Esc);
-    assert_eq!(app.overlay, Overlay::None);
-    assert_eq!(app.rows.len(), 9);
+    key(&mut deck, KeyCode::Esc);
+    assert_eq!(deck.app.overlay, Overlay::None);
+    assert_eq!(deck.app.rows.len(), 9);
 }
 
 #[test]
 fn read_only_watches_without_any_key_that_changes_the_service() {
     let mut config = config();
     config.ui.read_only = true;
-    let (mut app, _) = App::new(&config, "t", Vec::new(), t0());
+    let (mut deck, _) = Deck::start(&config, Vec::new(), Vec::new(), t0());
     for key_char in ['p', 'L', 'c', 'r'] {
-        assert!(ch(&mut app, key_char).is_empty(), "{key_char} sent nothing");
-        assert_eq!(app.overlay, Overlay::None, "no confirmation for {key_char}");
+        assert!(
+            ch(&mut deck, key_char).is_empty(),
+            "{key_char} sent nothing"
+        );
+        assert_eq!(
+            deck.app.overlay,
+            Overlay::None,
+            "no confirmation for {key_char}"
+        );
     }
-    assert!(app.toasts.iter().any(|t| t.text.contains("read-only")));
+    assert!(deck.app.toasts.iter().any(|t| t.text.contains("read-only")));
     // Looking around still works.
-    ch(&mut app, 'j');
-    key(&mut app, KeyCode::Enter);
-    assert_eq!(app.mode, Mode::Detail);
+    ch(&mut deck, 'j');
+    key(&mut deck, KeyCode::Enter);
+    assert_eq!(deck.app.mode, Mode::Detail);
 }
 
 fn visible_ids(app: &App) -> Vec<String> {
@@ -1365,46 +1192,39 @@ fn visible_ids(app: &App) -> Vec<String> {
 
 #[test]
 fn s_cycles_the_sort_and_capital_s_reverses_it_with_the_selection_kept() {
-    let mut app = app();
-    let config_order = visible_ids(&app);
-    ch(&mut app, 'j');
-    let selected = app.selected_row();
-    ch(&mut app, 's');
-    assert_eq!(app.sort, offerdeck::tui::state::SortColumn::Offer);
+    let mut deck = deck();
+    let config_order = visible_ids(&deck.app);
+    ch(&mut deck, 'j');
+    let selected = deck.app.selected_row();
+    ch(&mut deck, 's');
+    assert_eq!(deck.app.sort, offerdeck::tui::state::SortColumn::Offer);
     let mut by_offer = config_order.clone();
     by_offer.sort_by_key(|s| s.to_lowercase());
-    assert_eq!(visible_ids(&app), by_offer);
+    assert_eq!(visible_ids(&deck.app), by_offer);
     assert_eq!(
-        app.selected_row(),
+        deck.app.selected_row(),
         selected,
         "the same offer stays selected"
     );
-    ch(&mut app, 'S');
+    ch(&mut deck, 'S');
     let mut reversed = by_offer.clone();
     reversed.reverse();
-    assert_eq!(visible_ids(&app), reversed);
-    // Status: problems first.
-    ch(&mut app, 'S');
-    ch(&mut app, 's');
-    app.update(
-        Msg::Started {
-            row: 4,
-            kind: OpKind::Publish,
-            result: Err(ApiError::from_status(ServiceError {
-                status: 503,
-                message: "down".into(),
-                ..ServiceError::default()
-            })),
-        },
-        t0(),
-    );
-    assert_eq!(visible_ids(&app)[0], app.rows[4].id.to_string());
+    assert_eq!(visible_ids(&deck.app), reversed);
+    // Status: problems first (once the table is sorted again: news never moves rows).
+    ch(&mut deck, 'S');
+    ch(&mut deck, 's');
+    let web = deck.app.rows[4].id.clone();
+    deck.started(&web, OpKind::Publish, Err(service_error(503, "down")));
+    assert_ne!(visible_ids(&deck.app)[0], web.to_string());
+    assert!(deck.app.order_stale);
+    ctrl(&mut deck, 'r');
+    assert_eq!(visible_ids(&deck.app)[0], web.to_string());
     // Around the cycle, back to the config's order.
     for _ in 0..4 {
-        ch(&mut app, 's');
+        ch(&mut deck, 's');
     }
-    assert_eq!(app.sort, offerdeck::tui::state::SortColumn::Config);
-    assert_eq!(visible_ids(&app), config_order);
+    assert_eq!(deck.app.sort, offerdeck::tui::state::SortColumn::Config);
+    assert_eq!(visible_ids(&deck.app), config_order);
 }
 
 #[test]
@@ -1414,25 +1234,25 @@ fn saved_views_filter_with_fields_and_negation() {
         offerdeck::demo::DEMO_CONFIG
     );
     let config = offerdeck::config::parse(std::path::Path::new("demo.toml"), &text).unwrap();
-    let (mut app, _) = App::new(&config, "t", Vec::new(), t0());
-    ch(&mut app, '2');
+    let (mut deck, _) = Deck::start(&config, Vec::new(), Vec::new(), t0());
+    ch(&mut deck, '2');
     assert_eq!(
-        visible_ids(&app),
+        visible_ids(&deck.app),
         ["contoso/contoso-vm", "contoso/contoso-gateway"]
     );
-    assert_eq!(app.view, Some(1));
-    ch(&mut app, '3');
+    assert_eq!(deck.app.view, Some(1));
+    ch(&mut deck, '3');
     assert_eq!(
-        visible_ids(&app),
+        visible_ids(&deck.app),
         ["fabrikam/alpha", "fabrikam/beta", "fabrikam/eta"]
     );
     // The same key again clears it.
-    ch(&mut app, '3');
-    assert_eq!(app.view, None);
-    assert_eq!(app.visible.len(), 9);
+    ch(&mut deck, '3');
+    assert_eq!(deck.app.view, None);
+    assert_eq!(deck.app.visible.len(), 9);
     // A view that does not exist says so.
-    ch(&mut app, '7');
-    assert!(app.toasts.iter().any(|t| t.text.contains("no view 7")));
+    ch(&mut deck, '7');
+    assert!(deck.app.toasts.iter().any(|t| t.text.contains("no view 7")));
     // An unknown field in a view is a config error at its line.
     let bad = format!(
         "{}\n[views]\nx = \"state:ready\"\n",
@@ -1446,131 +1266,124 @@ fn saved_views_filter_with_fields_and_negation() {
 
 #[test]
 fn marked_offers_take_one_confirmation_and_each_gets_its_own_start() {
-    let mut app = app();
+    let mut deck = deck();
     // Mark the first three (Space moves down), then publish them all.
-    ch(&mut app, ' ');
-    ch(&mut app, ' ');
-    ch(&mut app, ' ');
-    assert_eq!(app.rows.iter().filter(|r| r.marked).count(), 3);
-    ch(&mut app, 'p');
-    let Overlay::Confirm(confirm) = &app.overlay else {
-        panic!("{:?}", app.overlay);
+    ch(&mut deck, ' ');
+    ch(&mut deck, ' ');
+    ch(&mut deck, ' ');
+    assert_eq!(deck.app.rows.iter().filter(|r| r.marked).count(), 3);
+    ch(&mut deck, 'p');
+    let Overlay::Confirm(confirm) = &deck.app.overlay else {
+        panic!("{:?}", deck.app.overlay);
     };
     assert_eq!(confirm.more.len(), 2);
-    let effects = ch(&mut app, 'y');
-    let rows: Vec<usize> = effects
+    let effects = ch(&mut deck, 'y');
+    let started: Vec<OfferId> = effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Start {
-                row,
+            Effect::Engine(Command::Start {
+                offer,
                 kind: OpKind::Publish,
                 ..
-            } => Some(*row),
+            }) => Some(offer.clone()),
             _ => None,
         })
         .collect();
-    assert_eq!(rows, [0, 1, 2]);
-    assert!(app.rows.iter().all(|r| !r.marked), "the marks are used up");
+    assert_eq!(started, offers(&deck.app)[..3]);
+    assert!(
+        deck.app.rows.iter().all(|r| !r.marked),
+        "the marks are used up"
+    );
 
     // `*` marks every visible offer; go live goes only where it can, and says where not.
-    ch(&mut app, '*');
-    assert!(app.rows.iter().all(|r| r.marked));
-    app.update(
-        Msg::StatusLoaded {
-            row: 8,
-            result: Ok(offerdeck::domain::Observation {
-                status: Status::WaitingForPublisherReview,
-                ..Default::default()
-            }),
-        },
-        t0(),
-    );
-    ch(&mut app, 'L');
-    let Overlay::Confirm(confirm) = &app.overlay else {
-        panic!("{:?}", app.overlay);
+    ch(&mut deck, '*');
+    assert!(deck.app.rows.iter().all(|r| r.marked));
+    let eta = deck.app.rows[8].id.clone();
+    deck.status(&eta, Ok(seen(Status::WaitingForPublisherReview)));
+    ch(&mut deck, 'L');
+    let Overlay::Confirm(confirm) = &deck.app.overlay else {
+        panic!("{:?}", deck.app.overlay);
     };
-    assert_eq!(confirm.row, 8);
+    assert_eq!(confirm.offer, eta);
     assert!(confirm.more.is_empty());
     assert_eq!(confirm.skipped.len(), 8, "{:?}", confirm.skipped);
-    key(&mut app, KeyCode::Esc);
+    key(&mut deck, KeyCode::Esc);
     // `*` again unmarks them all.
-    ch(&mut app, '*');
-    assert!(app.rows.iter().all(|r| !r.marked));
+    ch(&mut deck, '*');
+    assert!(deck.app.rows.iter().all(|r| !r.marked));
 }
 
 #[test]
 fn y_copies_what_the_menu_offers_and_o_opens_the_offers_page() {
-    let mut app = app();
+    let mut deck = deck();
     let op = record(OpKind::Publish, "p1", Status::Running);
-    publish_selected(&mut app);
-    app.update(
-        Msg::Started {
-            row: 0,
-            kind: OpKind::Publish,
-            result: started(&op),
-        },
-        t0(),
-    );
-    ch(&mut app, 'y');
-    let Overlay::Copy(menu) = &app.overlay else {
-        panic!("{:?}", app.overlay);
+    publish_selected(&mut deck);
+    deck.accepted(&op);
+    ch(&mut deck, 'y');
+    let Overlay::Copy(menu) = &deck.app.overlay else {
+        panic!("{:?}", deck.app.overlay);
     };
     let labels: Vec<&str> = menu.items.iter().map(|(l, _)| l.as_str()).collect();
     assert_eq!(labels, ["offer id", "operation URL"]);
-    ch(&mut app, 'j');
-    let effects = key(&mut app, KeyCode::Enter);
+    ch(&mut deck, 'j');
+    let effects = key(&mut deck, KeyCode::Enter);
     assert_eq!(effects, [Effect::Copy(op.pointer.to_string())]);
     assert!(
-        app.toasts
+        deck.app
+            .toasts
             .iter()
             .any(|t| t.text == "copied the operation URL")
     );
-    assert_eq!(app.overlay, Overlay::None);
+    assert_eq!(deck.app.overlay, Overlay::None);
 
-    // A Product Ingestion offer opens its product's overview in Partner Center.
-    let alpha = app
-        .rows
-        .iter()
-        .position(|r| r.id.offer() == "alpha")
-        .unwrap();
-    app.selected = app.visible.iter().position(|&i| i == alpha).unwrap();
-    assert!(
-        ch(&mut app, 'o').is_empty(),
-        "its product id is not known yet"
-    );
-    app.update(
-        Msg::StatusLoaded {
-            row: alpha,
-            result: Ok(offerdeck::domain::Observation {
-                status: Status::NeverPublished,
-                product_guid: Some("6f1c2d3e-4a5b-4c6d-8e7f-000000000001".into()),
-                ..Default::default()
-            }),
-        },
-        t0(),
-    );
-    let effects = ch(&mut app, 'o');
+    // A Product Ingestion offer opens its product's overview in Partner Center: the engine
+    // finds the page (from the product id its status read gave), the dashboard opens it.
+    let alpha = id("fabrikam/alpha");
+    let at = deck.app.index[&alpha];
+    deck.app.selected = deck.app.visible.iter().position(|&i| i == at).unwrap();
+    let product = Observation {
+        status: Status::NeverPublished,
+        product_guid: Some("6f1c2d3e-4a5b-4c6d-8e7f-000000000001".into()),
+        ..Default::default()
+    };
+    deck.status(&alpha, Ok(product));
+    let effects = ch(&mut deck, 'o');
     assert_eq!(
         effects,
-        [Effect::Open(
-            "https://partner.microsoft.com/dashboard/commercial-marketplace/offers/6f1c2d3e-4a5b-4c6d-8e7f-000000000001/overview".into()
-        )]
+        [Effect::Engine(Command::PortalPage(alpha.clone()))]
     );
+    let page = offerdeck::backend::portal_url(
+        BackendKind::Ingestion,
+        &alpha,
+        deck.book.get(&alpha).unwrap().service.as_ref(),
+        None,
+    );
+    assert_eq!(
+        page,
+        "https://partner.microsoft.com/dashboard/commercial-marketplace/offers/6f1c2d3e-4a5b-4c6d-8e7f-000000000001/overview"
+    );
+    let effects = deck.feed(vec![EngineEvent::PortalPage {
+        offer: alpha,
+        url: page.clone(),
+    }]);
+    assert_eq!(effects, [Effect::Open(page)]);
     // Without a desktop: shown and copied.
-    let effects = app.update(
-        Msg::OpenFailed {
-            url: "https://x.example/p".into(),
-            why: "no desktop and no $BROWSER".into(),
-        },
-        t0(),
-    );
+    let effects = deck.update(Msg::OpenFailed {
+        url: "https://x.example/p".into(),
+        why: "no desktop and no $BROWSER".into(),
+    });
     assert_eq!(effects, [Effect::Copy("https://x.example/p".into())]);
 
     // With [ui] clipboard = false, y says copying is off.
-    app.clipboard = false;
-    ch(&mut app, 'y');
-    assert_eq!(app.overlay, Overlay::None);
-    assert!(app.toasts.iter().any(|t| t.text.contains("copying is off")));
+    deck.app.clipboard = false;
+    ch(&mut deck, 'y');
+    assert_eq!(deck.app.overlay, Overlay::None);
+    assert!(
+        deck.app
+            .toasts
+            .iter()
+            .any(|t| t.text.contains("copying is off"))
+    );
 }
 
 #[test]
@@ -1581,107 +1394,94 @@ fn osc52_carries_the_text_as_base64() {
     );
 }
 
-fn mouse(app: &mut App, kind: crossterm::event::MouseEventKind, column: u16, row: u16) {
-    app.update(
-        Msg::Mouse(crossterm::event::MouseEvent {
-            kind,
-            column,
-            row,
-            modifiers: KeyModifiers::NONE,
-        }),
-        t0(),
-    );
+fn mouse(deck: &mut Deck, kind: crossterm::event::MouseEventKind, column: u16, row: u16) {
+    deck.update(Msg::Mouse(crossterm::event::MouseEvent {
+        kind,
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    }));
 }
 
 #[test]
 fn clicks_select_a_double_click_opens_titles_sort_and_the_wheel_scrolls() {
     use crossterm::event::{MouseButton, MouseEventKind as M};
-    let mut app = app();
-    app.update(
-        Msg::Resize {
-            width: 120,
-            height: 30,
-        },
-        t0(),
-    );
+    let mut deck = deck();
+    deck.update(Msg::Resize {
+        width: 120,
+        height: 30,
+    });
     // Rows start under the header (2 lines), the border and the titles.
-    mouse(&mut app, M::Down(MouseButton::Left), 10, 6);
-    assert_eq!(app.selected, 2);
-    assert_eq!(app.mode, Mode::Browse);
-    mouse(&mut app, M::Down(MouseButton::Left), 10, 6);
-    assert_eq!(app.mode, Mode::Detail, "a double click opens the detail");
-    key(&mut app, KeyCode::Esc);
+    mouse(&mut deck, M::Down(MouseButton::Left), 10, 6);
+    assert_eq!(deck.app.selected, 2);
+    assert_eq!(deck.app.mode, Mode::Browse);
+    mouse(&mut deck, M::Down(MouseButton::Left), 10, 6);
+    assert_eq!(
+        deck.app.mode,
+        Mode::Detail,
+        "a double click opens the detail"
+    );
+    key(&mut deck, KeyCode::Esc);
     // Below the last row: nothing.
-    mouse(&mut app, M::Down(MouseButton::Left), 10, 25);
-    assert_eq!(app.selected, 2);
+    mouse(&mut deck, M::Down(MouseButton::Left), 10, 25);
+    assert_eq!(deck.app.selected, 2);
     // The OFFER title sorts by offer; again reverses.
-    mouse(&mut app, M::Down(MouseButton::Left), 5, 3);
-    assert_eq!(app.sort, offerdeck::tui::state::SortColumn::Offer);
-    assert!(!app.sort_reversed);
-    mouse(&mut app, M::Down(MouseButton::Left), 5, 3);
-    assert!(app.sort_reversed);
+    mouse(&mut deck, M::Down(MouseButton::Left), 5, 3);
+    assert_eq!(deck.app.sort, offerdeck::tui::state::SortColumn::Offer);
+    assert!(!deck.app.sort_reversed);
+    mouse(&mut deck, M::Down(MouseButton::Left), 5, 3);
+    assert!(deck.app.sort_reversed);
     // The wheel moves the selection.
-    let before = app.selected;
-    mouse(&mut app, M::ScrollDown, 10, 10);
-    assert_eq!(app.selected, before + 1);
-    mouse(&mut app, M::ScrollUp, 10, 10);
-    assert_eq!(app.selected, before);
+    let before = deck.app.selected;
+    mouse(&mut deck, M::ScrollDown, 10, 10);
+    assert_eq!(deck.app.selected, before + 1);
+    mouse(&mut deck, M::ScrollUp, 10, 10);
+    assert_eq!(deck.app.selected, before);
 }
 
 #[test]
 fn l_opens_the_event_log_which_filters_as_you_type_and_e_adds_past_errors() {
     use offerdeck::domain::log::{LogEntry, LogKind};
-    let mut app = app();
-    let effects = ch(&mut app, 'l');
-    assert_eq!(effects, [Effect::LoadLog]);
+    let mut deck = deck();
+    let effects = ch(&mut deck, 'l');
+    assert_eq!(effects, [Effect::Engine(Command::LoadLog)]);
     let entry = |text: &str, error| LogEntry {
         at: t0(),
         kind: LogKind::Call,
         text: text.into(),
         error,
     };
-    app.update(
-        Msg::LogLoaded(vec![
-            entry("GET 200 /api/publishers/contoso/offers · 12 ms", false),
-            entry("POST 503 /rp/product-ingestion/configure · 40 ms", true),
-        ]),
-        t0(),
-    );
-    ch(&mut app, '/');
+    deck.feed(vec![EngineEvent::Log(vec![
+        entry("GET 200 /api/publishers/contoso/offers · 12 ms", false),
+        entry("POST 503 /rp/product-ingestion/configure · 40 ms", true),
+    ])]);
+    ch(&mut deck, '/');
     for c in "configure".chars() {
-        ch(&mut app, c);
+        ch(&mut deck, c);
     }
-    let Overlay::Log(log) = &app.overlay else {
-        panic!("{:?}", app.overlay);
+    let Overlay::Log(log) = &deck.app.overlay else {
+        panic!("{:?}", deck.app.overlay);
     };
     assert!(log.typing);
     assert_eq!(log.filter.text(), "configure");
-    key(&mut app, KeyCode::Enter);
-    key(&mut app, KeyCode::Esc);
-    assert_eq!(app.overlay, Overlay::None);
+    key(&mut deck, KeyCode::Enter);
+    key(&mut deck, KeyCode::Esc);
+    assert_eq!(deck.app.overlay, Overlay::None);
     // The error history shows what the history holds besides this session's.
-    assert_eq!(ch(&mut app, 'E'), [Effect::LoadLog]);
-    assert_eq!(app.past_errors.len(), 1);
+    assert_eq!(ch(&mut deck, 'E'), [Effect::Engine(Command::LoadLog)]);
+    assert_eq!(deck.app.past_errors.len(), 1);
 }
 
 #[test]
 fn go_live_reads_what_it_would_change_while_it_asks_and_d_shows_it_in_the_detail() {
-    let mut app = app();
-    app.update(
-        Msg::StatusLoaded {
-            row: 0,
-            result: Ok(offerdeck::domain::Observation {
-                status: Status::WaitingForPublisherReview,
-                ..Default::default()
-            }),
-        },
-        t0(),
-    );
-    let effects = ch(&mut app, 'L');
-    assert!(matches!(&app.overlay, Overlay::Confirm(c) if c.kind == OpKind::GoLive));
-    assert!(
-        matches!(effects.as_slice(), [Effect::LoadDiff { row: 0, .. }]),
-        "{effects:?}"
+    let mut deck = deck();
+    let vm = id("contoso/contoso-vm");
+    deck.status(&vm, Ok(seen(Status::WaitingForPublisherReview)));
+    let effects = ch(&mut deck, 'L');
+    assert!(matches!(&deck.app.overlay, Overlay::Confirm(c) if c.kind == OpKind::GoLive));
+    assert_eq!(
+        effects,
+        [Effect::Engine(Command::WhatWillChange(vm.clone()))]
     );
     let diff = offerdeck::backend::WhatWillChange {
         never_live: false,
@@ -1691,24 +1491,353 @@ fn go_live_reads_what_it_would_change_while_it_asks_and_d_shows_it_in_the_detail
             after: Some("4".into()),
         }],
     };
-    app.update(
-        Msg::DiffLoaded {
-            row: 0,
-            result: Ok(diff.clone()),
-        },
-        t0(),
-    );
+    deck.feed(vec![EngineEvent::Diff {
+        offer: vm.clone(),
+        result: Ok(diff.clone()),
+    }]);
     assert_eq!(
-        app.diffs.get(&0),
+        deck.app.diffs.get(&vm),
         Some(&offerdeck::tui::state::DiffState::Ready(diff))
     );
-    key(&mut app, KeyCode::Esc);
+    key(&mut deck, KeyCode::Esc);
     // D opens the detail with the comparison (read again).
-    let effects = ch(&mut app, 'D');
-    assert_eq!(app.mode, Mode::Detail);
-    assert!(app.show_diff);
-    assert!(matches!(
-        effects.as_slice(),
-        [Effect::LoadDiff { row: 0, .. }]
-    ));
+    let effects = ch(&mut deck, 'D');
+    assert_eq!(deck.app.mode, Mode::Detail);
+    assert!(deck.app.show_diff);
+    assert_eq!(effects, [Effect::Engine(Command::WhatWillChange(vm))]);
+}
+
+// ---- Findings of the review of the engine's first dashboard: each test failed before. ----
+
+/// H2: a start that failed long ago (not sent: 401) does not hide what the service says now.
+#[test]
+fn an_old_failed_start_does_not_hide_a_preview_waiting_for_sign_off() {
+    let vm = id("contoso/contoso-vm");
+    let failure = StartFailure {
+        offer: vm.clone(),
+        kind: OpKind::Publish,
+        at: t0() - chrono::Duration::hours(2),
+        rejected: false,
+        message: "not authorised: HTTP 401: token expired".into(),
+        details: Vec::new(),
+        correlation_id: None,
+    };
+    let text = format!(
+        "{}\n[views]\nready = \"status:ready\"\n",
+        offerdeck::demo::DEMO_CONFIG
+    );
+    let config = offerdeck::config::parse(std::path::Path::new("demo.toml"), &text).unwrap();
+    let (mut deck, _) = Deck::start(&config, Vec::new(), vec![failure], t0());
+    assert_eq!(
+        deck.app.row(&vm).unwrap().state(),
+        Standing::NotSent(OpKind::Publish),
+        "until the service is read, the failure is what is known"
+    );
+    // The portal (or another tool) published meanwhile: the preview waits for sign-off.
+    deck.status(&vm, Ok(seen(Status::WaitingForPublisherReview)));
+    let row = deck.app.row(&vm).unwrap();
+    assert_eq!(row.state(), Standing::ReadyForGoLive);
+    // The table still says what failed before, beside the state.
+    let screen = draw(&deck.app, 200, 14);
+    let line = screen
+        .lines()
+        .find(|l| l.contains("contoso/contoso-vm"))
+        .unwrap();
+    assert!(line.contains("ready for go-live"), "{screen}");
+    assert!(line.contains("last publish not sent"), "{screen}");
+    // L asks; it is not refused.
+    ch(&mut deck, 'L');
+    assert!(
+        matches!(&deck.app.overlay, Overlay::Confirm(c) if c.kind == OpKind::GoLive && c.offer == vm),
+        "{:?} {:?}",
+        deck.app.overlay,
+        deck.app.toasts
+    );
+    key(&mut deck, KeyCode::Esc);
+    // The ready view shows it.
+    ch(&mut deck, '1');
+    assert_eq!(visible_ids(&deck.app), ["contoso/contoso-vm"]);
+}
+
+/// H3/H4: one offer's poll being retried is that offer's trouble, not the API's; the header
+/// says an API is unreachable only when no request to it got an answer, and forgets it at the
+/// first answer.
+#[test]
+fn only_unanswered_requests_make_an_api_unreachable() {
+    let mut deck = deck();
+    let op = publish_running(&mut deck, "p1");
+    deck.retrying(
+        &op,
+        "service error: HTTP 429 TooManyRequests",
+        std::time::Duration::from_secs(30),
+    );
+    deck.retrying(
+        &op,
+        "service error: HTTP 500",
+        std::time::Duration::from_secs(60),
+    );
+    assert_eq!(deck.app.rows[0].state(), Standing::Retrying(2));
+    assert!(deck.app.unreachable.is_empty());
+    let top = header(&deck.app);
+    assert!(!top.contains("unreachable"), "{top}");
+    assert!(top.contains("live"), "{top}");
+    // No answer at all from CPP: the header names it.
+    deck.now = t0() + chrono::Duration::seconds(5);
+    deck.call(BackendKind::Cpp, false);
+    deck.call(BackendKind::Cpp, false);
+    assert_eq!(
+        deck.app.unreachable,
+        vec![(BackendKind::Cpp, t0() + chrono::Duration::seconds(5))]
+    );
+    let top = header(&deck.app);
+    assert!(top.contains("CPP unreachable since"), "{top}");
+    assert!(!top.contains("PC "), "only CPP: {top}");
+    // Its first answer clears it.
+    deck.now = t0() + chrono::Duration::seconds(9);
+    deck.call(BackendKind::Cpp, true);
+    assert!(deck.app.unreachable.is_empty());
+    let top = header(&deck.app);
+    assert!(!top.contains("unreachable"), "{top}");
+}
+
+/// M5: a publish over a preview waiting for sign-off replaces it: the question says so.
+#[test]
+fn publishing_over_a_pending_sign_off_warns_that_it_replaces_the_preview() {
+    let mut deck = deck();
+    let op = publish_running(&mut deck, "p1");
+    let mut ready = op;
+    ready.seen.status = Status::WaitingForPublisherReview;
+    deck.now = t0() + chrono::Duration::minutes(30);
+    deck.polled(&ready, std::time::Duration::from_secs(15));
+    assert_eq!(deck.app.rows[0].state(), Standing::ReadyForGoLive);
+    assert!(ch(&mut deck, 'p').is_empty());
+    let Overlay::Confirm(c) = &deck.app.overlay else {
+        panic!("{:?} {:?}", deck.app.overlay, deck.app.toasts);
+    };
+    assert_eq!(c.kind, OpKind::Publish);
+    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+    let warning = &c.warnings[0];
+    assert!(
+        warning.contains("has a preview waiting for sign-off"),
+        "{warning}"
+    );
+    assert!(warning.contains("publishing replaces it"), "{warning}");
+    // On screen, whole (folded to the popup's width, not cut), at 80x24.
+    let screen = draw(&deck.app, 80, 24);
+    for words in [
+        "contoso/contoso-vm has a preview waiting for sign-off",
+        "publishing replaces it",
+        "starts over)",
+    ] {
+        assert!(screen.contains(words), "{words}:\n{screen}");
+    }
+    // Still a question: y sends it, n does not.
+    assert!(ch(&mut deck, 'n').is_empty());
+}
+
+/// M9: news never moves rows under the cursor, whatever the sort; only the user re-sorts.
+#[test]
+fn a_status_change_does_not_move_rows_until_the_user_sorts_again() {
+    let mut deck = deck();
+    let ml = id("fabrikam/fabrikam-ml");
+    // Sort by status (Offer, then Status), and select the third row.
+    ch(&mut deck, 's');
+    ch(&mut deck, 's');
+    assert_eq!(deck.app.sort, offerdeck::tui::state::SortColumn::Status);
+    ch(&mut deck, 'j');
+    ch(&mut deck, 'j');
+    let order = visible_ids(&deck.app);
+    let selected = deck.app.selected_offer().cloned();
+    let position = deck.app.selected;
+    // A publish starts on an offer below the cursor, and a poll brings it to failed: by status
+    // it would lead now.
+    assert!(order.iter().position(|o| *o == ml.to_string()) > Some(position));
+    let mut op = record(OpKind::Publish, "ml", Status::Running);
+    op.offer = ml.clone();
+    deck.accepted(&op);
+    deck.polled(&op, std::time::Duration::from_secs(15));
+    let mut failed = op.clone();
+    failed.seen.status = Status::Failed;
+    failed.seen.failure = Some("no image".into());
+    deck.now = t0() + chrono::Duration::seconds(20);
+    deck.polled(&failed, std::time::Duration::from_secs(15));
+    assert_eq!(deck.app.row(&ml).unwrap().state(), Standing::Failed);
+    assert_eq!(visible_ids(&deck.app), order, "no row moved");
+    assert_eq!(deck.app.selected_offer().cloned(), selected);
+    assert_eq!(deck.app.selected, position);
+    assert!(deck.app.order_stale);
+    // s, S and Ctrl-r sort again (the cursor stays on its offer).
+    ctrl(&mut deck, 'r');
+    assert_eq!(visible_ids(&deck.app)[0], ml.to_string());
+    assert_eq!(deck.app.selected_offer().cloned(), selected);
+    assert!(!deck.app.order_stale);
+}
+
+/// M15: read-only changes no file either: no e-mail editor, no picker.
+#[test]
+fn read_only_neither_edits_e_mails_nor_adds_offers() {
+    let mut config = config();
+    config.ui.read_only = true;
+    let (mut deck, _) = Deck::start(&config, Vec::new(), Vec::new(), t0());
+    assert!(ch(&mut deck, 'e').is_empty());
+    assert_eq!(deck.app.mode, Mode::Browse);
+    assert!(
+        last_toast(&deck.app).contains("read-only"),
+        "{:?}",
+        deck.app.toasts
+    );
+    let toasts = deck.app.toasts.len();
+    assert!(ch(&mut deck, 'a').is_empty());
+    assert_eq!(deck.app.overlay, Overlay::None);
+    assert_eq!(deck.app.toasts.len(), toasts + 1);
+    assert!(
+        last_toast(&deck.app).contains("read-only"),
+        "{:?}",
+        deck.app.toasts
+    );
+}
+
+/// M17/H1: after a restart, the store's newest operation of each offer is what its row and
+/// detail show: a failed Product Ingestion publish keeps its reason (the API's status of the
+/// offer gives none), and a CPP publish waiting for sign-off keeps its operation.
+#[test]
+fn after_a_restart_the_last_operation_keeps_its_reason_and_its_lines() {
+    let alpha = id("fabrikam/alpha");
+    let mut job = Operation::new(
+        alpha.clone(),
+        BackendKind::Ingestion,
+        OpKind::Publish,
+        url::Url::parse(
+            "http://127.0.0.1:1/rp/product-ingestion/configure/5e2d7c1a-0000-4b3c-8d9e-112233445566/status",
+        )
+        .unwrap(),
+        &[],
+        t0() - chrono::Duration::hours(3),
+    );
+    job.apply(
+        Observation {
+            status: Status::Failed,
+            failure: Some("Certification: Issues found during Certification.".into()),
+            ..Default::default()
+        },
+        t0() - chrono::Duration::hours(1),
+    );
+    assert!(job.finished);
+    let vm = id("contoso/contoso-vm");
+    let mut publish = Operation::new(
+        vm.clone(),
+        BackendKind::Cpp,
+        OpKind::Publish,
+        url::Url::parse(
+            "http://127.0.0.1:1/api/publishers/contoso/offers/contoso-vm/operations/7d1c",
+        )
+        .unwrap(),
+        &[],
+        t0() - chrono::Duration::days(2),
+    );
+    publish.apply(
+        seen(Status::WaitingForPublisherReview),
+        t0() - chrono::Duration::days(1),
+    );
+    assert!(publish.finished);
+    let (mut deck, _) = Deck::start(&config(), vec![job, publish], Vec::new(), t0());
+    // The statuses read after the restart: the offer failed, with no reason of its own.
+    deck.status(&alpha, Ok(seen(Status::Failed)));
+    deck.status(&vm, Ok(seen(Status::WaitingForPublisherReview)));
+    let row = deck.app.row(&alpha).unwrap();
+    assert_eq!(row.state(), Standing::Failed);
+    assert_eq!(
+        row.failure(),
+        Some("Certification: Issues found during Certification.")
+    );
+    let detail = |deck: &mut Deck, offer: &OfferId| {
+        let at = deck.app.index[offer];
+        deck.app.selected = deck.app.visible.iter().position(|&i| i == at).unwrap();
+        key(deck, KeyCode::Enter);
+        assert_eq!(deck.app.mode, Mode::Detail);
+        let screen = draw(&deck.app, 80, 24);
+        key(deck, KeyCode::Esc);
+        screen
+    };
+    let screen = detail(&mut deck, &alpha);
+    assert!(screen.contains("failed"), "{screen}");
+    assert!(
+        screen.contains("Reason      Certification: Issues found"),
+        "{screen}"
+    );
+    assert!(screen.contains("Started     "), "{screen}");
+    assert!(screen.contains("(ran 2h00m"), "{screen}");
+    assert!(
+        screen.contains("job 5e2d7c1a-0000-4b3c-8d9e-112233445566"),
+        "{screen}"
+    );
+    assert_eq!(deck.app.row(&vm).unwrap().state(), Standing::ReadyForGoLive);
+    let screen = detail(&mut deck, &vm);
+    assert!(screen.contains("ready for go-live"), "{screen}");
+    assert!(screen.contains("Operation   publish · id 7d1c"), "{screen}");
+    assert!(screen.contains("Started     "), "{screen}");
+}
+
+/// L18: a followed operation that goes quiet, then is lost, keeps the time it ran: ELAPSED
+/// never goes backwards.
+#[test]
+fn elapsed_never_goes_backwards_when_a_followed_operation_is_lost() {
+    let mut deck = deck();
+    let op = publish_running(&mut deck, "p1");
+    // No answer for ten minutes: stale, and still counting.
+    deck.now = t0() + chrono::Duration::minutes(10);
+    deck.update(Msg::Tick);
+    assert!(deck.app.is_stale(&deck.app.rows[0]));
+    let before = deck.app.rows[0].truth.elapsed(deck.now).unwrap();
+    assert_eq!(before, chrono::Duration::minutes(10));
+    let shown = |deck: &Deck| {
+        draw(&deck.app, 140, 14)
+            .lines()
+            .find(|l| l.contains("contoso/contoso-vm"))
+            .unwrap()
+            .to_string()
+    };
+    assert!(shown(&deck).contains("10m00s"), "{}", shown(&deck));
+    deck.stopped(&op, service_error(404, "Operation p1 was not found."), true);
+    assert_eq!(deck.app.rows[0].state(), Standing::Lost);
+    let after = deck.app.rows[0].truth.elapsed(deck.now).unwrap();
+    assert!(after >= before, "{after} < {before}");
+    assert!(shown(&deck).contains("10m00s"), "{}", shown(&deck));
+    // Later still, it stays what it ran.
+    deck.now += chrono::Duration::minutes(5);
+    let later = deck.app.rows[0].truth.elapsed(deck.now).unwrap();
+    assert!(later >= after, "{later} < {after}");
+}
+
+/// L20: the header counts errors not seen yet: opening the error history sees them.
+#[test]
+fn the_header_counts_only_errors_not_seen_in_the_history() {
+    let mut deck = deck();
+    let problem_news = |offer: &str, message: &str| EngineEvent::News {
+        offer: Some(id(offer)),
+        news: News::StoppedFollowing {
+            problem: service_error(500, message),
+        },
+    };
+    deck.feed(vec![
+        problem_news("contoso/contoso-vm", "boom"),
+        problem_news("contoso/contoso-gateway", "bang"),
+    ]);
+    assert_eq!(deck.app.unseen_errors(), 2);
+    assert!(header(&deck.app).contains("2 new error(s): E"));
+    // E shows them: seen.
+    ch(&mut deck, 'E');
+    assert_eq!(deck.app.overlay, Overlay::Errors);
+    key(&mut deck, KeyCode::Esc);
+    assert_eq!(deck.app.unseen_errors(), 0);
+    assert!(
+        !header(&deck.app).contains("error(s)"),
+        "{}",
+        header(&deck.app)
+    );
+    // The next error counts alone.
+    deck.feed(vec![problem_news("fabrikam/fabrikam-db", "again")]);
+    assert_eq!(deck.app.unseen_errors(), 1);
+    assert!(header(&deck.app).contains("1 new error(s): E"));
+    assert_eq!(deck.app.errors.len(), 3, "the history keeps every one");
 }

@@ -17,6 +17,9 @@ pub struct Deck {
     pub app: App,
     pub book: Book,
     pub now: DateTime<Utc>,
+    /// The offers whose status showed something running that nothing here follows: the
+    /// engine looks for that operation (and follows it) when it reads this.
+    pub looked_for: Vec<OfferId>,
 }
 
 impl Deck {
@@ -29,9 +32,26 @@ impl Deck {
         now: DateTime<Utc>,
     ) -> (Deck, Vec<Effect>) {
         let mut book = Book::new(config.offers.iter().map(|o| (o.id.clone(), o.backend)));
-        let _ = book.restore(operations, failures);
+        let (_, follow) = book.restore(operations, failures);
         let (app, effects) = App::new(config, "test", book.offers().to_vec(), now);
-        (Deck { app, book, now }, effects)
+        let mut deck = Deck {
+            app,
+            book,
+            now,
+            looked_for: Vec::new(),
+        };
+        // As the dashboard says at start what it took up from the store.
+        let mut effects = effects;
+        if !follow.is_empty() {
+            effects.extend(deck.feed(vec![EngineEvent::News {
+                offer: None,
+                news: offerdeck::engine::News::Resumed {
+                    count: follow.len(),
+                    at_start: true,
+                },
+            }]));
+        }
+        (deck, effects)
     }
 
     /// Takes the engine's events into the dashboard, in order; returns every effect.
@@ -51,7 +71,18 @@ impl Deck {
     pub fn status(&mut self, offer: &OfferId, result: Result<Observation, Problem>) -> Vec<Effect> {
         let events = self.book.loading(offer);
         self.feed(events);
-        let (events, _) = self.book.status_read(offer, result, self.now);
+        let (mut events, untracked) = self.book.status_read(offer, result, self.now);
+        // An operation the store had as running, which nothing followed, ended meanwhile.
+        if self.book.take_ended_unfollowed(offer, self.now).is_some() {
+            events.extend(
+                self.book
+                    .get(offer)
+                    .map(|s| EngineEvent::Offer(Box::new(s.clone()))),
+            );
+        }
+        if untracked {
+            self.looked_for.push(offer.clone());
+        }
         self.feed(events)
     }
 
@@ -90,10 +121,13 @@ impl Deck {
         if let Some(notice) = polled.notice {
             events.push(EngineEvent::Desktop(notice));
         }
-        if polled.operation.as_ref().is_some_and(|o| o.finished) {
-            events.extend(self.book.stopped(&offer, &pointer, None, false, self.now));
-        } else {
-            events.extend(self.book.next_poll(&offer, wait));
+        match &polled.operation {
+            // A newer operation is followed: this poll's news is old, and nothing follows.
+            None => {}
+            Some(o) if o.finished => {
+                events.extend(self.book.stopped(&offer, &pointer, None, false, self.now));
+            }
+            Some(_) => events.extend(self.book.next_poll(&offer, wait)),
         }
         self.feed(events)
     }
@@ -137,6 +171,45 @@ impl Deck {
                 },
             });
         }
+        self.feed(events)
+    }
+
+    /// A request waits before a retry (`WaitNotice`): on the row of the offer it is about
+    /// (a followed operation's, or the offer a CPP path names), else for the whole header when
+    /// the wait is long enough to notice.
+    pub fn waited(&mut self, notice: &offerdeck::api::transport::WaitNotice) -> Vec<Effect> {
+        let by_pointer = self
+            .book
+            .offers()
+            .iter()
+            .find(|s| {
+                s.op.as_ref()
+                    .is_some_and(|o| o.pointer.path() == notice.url.path())
+            })
+            .map(|s| s.id.clone());
+        let offer = by_pointer.or_else(|| {
+            let (publisher, offer) = offerdeck::api::pointer::offer_of(&notice.url)?;
+            let id = OfferId::new(&publisher, &offer).ok()?;
+            self.book.get(&id).map(|s| s.id.clone())
+        });
+        let until = notice
+            .until
+            .with_timezone(&chrono::Local)
+            .format("%H:%M:%S")
+            .to_string();
+        let reason = format!("waiting until {until} ({})", notice.reason);
+        let events = match offer {
+            Some(offer) => self
+                .book
+                .retrying(&offer, &reason, Some(notice.until), self.now),
+            None if notice.wait >= offerdeck::api::transport::NOTICEABLE_WAIT => {
+                vec![EngineEvent::Waiting {
+                    until: notice.until,
+                    reason,
+                }]
+            }
+            None => Vec::new(),
+        };
         self.feed(events)
     }
 
