@@ -733,8 +733,12 @@ async fn a_rejection_is_kept_and_shown_again_after_a_restart() {
     assert_eq!(failures.len(), 1);
     assert!(failures[0].rejected && failures[0].details.len() == 3);
     let parsed = offerdeck::config::load(&config, "test").unwrap();
-    let (deck, _) =
-        common::deck::Deck::start(&parsed, store.latest().unwrap(), failures, chrono::Utc::now());
+    let (deck, _) = common::deck::Deck::start(
+        &parsed,
+        store.latest().unwrap(),
+        failures,
+        chrono::Utc::now(),
+    );
     let app = deck.app;
     let row = app
         .rows

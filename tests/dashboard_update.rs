@@ -105,6 +105,7 @@ fn record(kind: OpKind, name: &str, status: Status) -> Operation {
 }
 
 /// What the engine hears when an operation was started and recorded.
+#[allow(clippy::result_large_err)] // a test helper, built once per test
 fn started(op: &Operation) -> Result<Option<StartOutcome>, Problem> {
     Ok(Some(StartOutcome {
         operation: op.clone(),
@@ -561,13 +562,20 @@ fn stale_polls_and_poll_errors() {
     deck.stopped(&current, problem(gave_up), false);
     assert_eq!(deck.app.rows[0].truth.activity, Activity::Idle);
     assert!(last_toast(&deck.app).contains("goes on at the service"));
-    // Ctrl-r asks the engine to look again: the offer's status, and the store.
+    // Not followed any more: said so, and not in flight (p and r work again).
+    assert_eq!(deck.app.rows[0].state(), Standing::Lost);
+    assert!(!deck.app.rows[0].in_flight());
+    // Ctrl-r asks the engine to look again: the operation, and the store.
     let effects = ctrl(&mut deck, 'r');
     assert!(
-        effects.contains(&Effect::Engine(Command::Refresh(vm.clone()))),
+        effects.contains(&Effect::Engine(Command::Recheck(vm.clone()))),
         "{effects:?}"
     );
     assert!(effects.contains(&Effect::Engine(Command::Reload)));
+    // The engine follows it again (the service may still know it).
+    let again = deck.book.retake(&vm).expect("followed again");
+    assert_eq!(again.pointer, current.pointer);
+    assert!(again.lost.is_none() && !again.finished);
 }
 
 #[test]

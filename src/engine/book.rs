@@ -166,6 +166,24 @@ impl Book {
         }
     }
 
+    /// An operation no longer followed, to be tried once more (Ctrl-r): when the service still
+    /// knows it, it is followed again; when not, it is lost again at once.
+    pub fn retake(&mut self, id: &OfferId) -> Option<Operation> {
+        let state = self.get_mut(id)?;
+        if state.activity != Activity::Idle {
+            return None;
+        }
+        let op = state
+            .op
+            .as_mut()
+            .filter(|o| o.lost.is_some() || !o.finished)?;
+        if op.lost.take().is_some() {
+            op.finished = false;
+        }
+        state.activity = Activity::Following;
+        Some(op.clone())
+    }
+
     /// Like `unfollowed`, with the offer's new state as an event.
     pub fn unfollowed_now(&mut self, id: &OfferId) -> Vec<EngineEvent> {
         self.unfollowed(id);
@@ -336,7 +354,8 @@ impl Book {
                     kind,
                     at: now,
                     rejected: problem.is_rejection(),
-                    message: problem.message.clone(),
+                    // What the store keeps too (`start::failure_of`): the same after a restart.
+                    message: problem.headline.clone(),
                     details: problem.details.clone(),
                     correlation_id: problem.correlation_id.clone(),
                 });
@@ -489,14 +508,13 @@ impl Book {
         vec![snapshot(state)]
     }
 
-    /// The follower of the operation at `pointer` stopped: it ended, was given up (`problem`),
-    /// or the service no longer knows it (`lost`: it is over for this side).
+    /// The follower of the operation at `pointer` stopped: it ended, or was given up
+    /// (`problem`: it is over for this side, whatever the service does).
     pub fn stopped(
         &mut self,
         id: &OfferId,
         pointer: &url::Url,
         problem: Option<Problem>,
-        lost: bool,
         now: DateTime<Utc>,
     ) -> Vec<EngineEvent> {
         let Some(state) = self.get_mut(id) else {
@@ -505,9 +523,13 @@ impl Book {
         let Some(op) = state.op.as_mut().filter(|o| &o.pointer == pointer) else {
             return Vec::new();
         };
-        if lost && let Some(p) = &problem {
+        // Not followed any more: over for this side (p and r work again), whatever happens at
+        // the service; only a permanent loss is recorded so (`lost`), and `Recheck` tries
+        // again. Its time ends here: the elapsed time never goes back.
+        if let Some(p) = &problem
+            && !op.finished
+        {
             op.lose(&p.message);
-            // Its time ends when it was lost: the elapsed time never goes back.
             op.updated_at = now;
         }
         state.retrying = None;

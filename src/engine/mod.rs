@@ -77,6 +77,9 @@ pub enum Command {
     LoadLog,
     /// Finds the page where the offer is managed (`EngineEvent::PortalPage`).
     PortalPage(OfferId),
+    /// Ctrl-r: an operation no longer followed is followed again (when the service still
+    /// knows it), else the offer's status is read.
+    Recheck(OfferId),
 }
 
 /// What the engine's tasks report to its actor.
@@ -479,6 +482,19 @@ impl Actor {
     fn command(&mut self, command: Command) -> Vec<EngineEvent> {
         match command {
             Command::Refresh(offer) => self.refresh(&offer),
+            Command::Recheck(offer) => match self.book.retake(&offer) {
+                Some(operation) => {
+                    let mut events: Vec<EngineEvent> = self
+                        .book
+                        .get(&offer)
+                        .map(|s| EngineEvent::Offer(Box::new(s.clone())))
+                        .into_iter()
+                        .collect();
+                    events.extend(self.follow(operation));
+                    events
+                }
+                None => self.refresh(&offer),
+            },
             Command::RefreshIdle => {
                 let idle: Vec<OfferId> = self
                     .book
@@ -743,7 +759,7 @@ impl Actor {
                 let (offer, pointer) = (&operation.offer, &operation.pointer);
                 return self
                     .book
-                    .stopped(offer, pointer, Some(Problem::from(e)), false, now);
+                    .stopped(offer, pointer, Some(Problem::from(e)), now);
             }
         };
         // A stored pointer is checked again before any token goes with it: one that fails is
@@ -752,7 +768,7 @@ impl Actor {
             let (offer, pointer) = (operation.offer.clone(), operation.pointer.clone());
             let mut events = self
                 .book
-                .stopped(&offer, &pointer, Some(Problem::from(e)), true, now);
+                .stopped(&offer, &pointer, Some(Problem::from(e)), now);
             if let Some(op) = self.book.get(&offer).and_then(|s| s.op.clone()) {
                 events.extend(self.record(&offer, &op));
             }
@@ -824,7 +840,7 @@ impl Actor {
                 if operation.finished {
                     let _ = reply.send(Next::Stop);
                     self.followers.remove(&offer);
-                    events.extend(self.book.stopped(&offer, &pointer, None, false, now));
+                    events.extend(self.book.stopped(&offer, &pointer, None, now));
                     // Its end is news for the offer's status, and one more run for the history.
                     events.extend(self.refresh(&offer));
                     self.load_estimates();
@@ -879,13 +895,7 @@ impl Actor {
                         let _ = reply.send(Next::Stop);
                         self.followers.remove(&offer);
                         let lost = error.is_permanent();
-                        events.extend(self.book.stopped(
-                            &offer,
-                            &pointer,
-                            Some(problem),
-                            lost,
-                            now,
-                        ));
+                        events.extend(self.book.stopped(&offer, &pointer, Some(problem), now));
                         if lost && let Some(op) = self.book.get(&offer).and_then(|s| s.op.clone()) {
                             events.extend(self.record(&offer, &op));
                         }
@@ -957,16 +967,18 @@ impl Actor {
             .to_string();
         let reason =
             crate::text::sanitize_line(&format!("waiting until {until} ({})", notice.reason));
-        match offer {
-            Some(offer) => self.book.retrying(&offer, &reason, Some(notice.until), now),
-            None if notice.wait >= crate::api::transport::NOTICEABLE_WAIT => {
-                vec![EngineEvent::Waiting {
-                    until: notice.until,
-                    reason,
-                }]
-            }
+        let mut events = match &offer {
+            Some(offer) => self.book.retrying(offer, &reason, Some(notice.until), now),
             None => Vec::new(),
+        };
+        // A long wait is said for all too (the header's ⏳ line): nothing moves until then.
+        if notice.wait >= crate::api::transport::NOTICEABLE_WAIT {
+            events.push(EngineEvent::Waiting {
+                until: notice.until,
+                reason,
+            });
         }
+        events
     }
 
     /// The tracked offer a request URL is about: a followed operation's, or the offer a CPP

@@ -96,7 +96,9 @@ impl OfferState {
 
     /// The service's status was read after `at`: it is newer knowledge than what happened then.
     fn read_since(&self, at: DateTime<Utc>) -> bool {
-        self.service.is_some() && self.service_at.is_some_and(|t| t >= at)
+        // Strictly after: at the same instant the more specific knowledge (the operation,
+        // the failed start) wins.
+        self.service.is_some() && self.service_at.is_some_and(|t| t > at)
     }
 
     /// The failed start that stands as the offer's state: newer than any operation, and not

@@ -52,6 +52,9 @@ pub struct Problem {
     pub kind: ProblemKind,
     /// One plain line.
     pub message: String,
+    /// The service's own words for a rejection (what a publisher fixes); the whole line
+    /// otherwise.
+    pub headline: String,
     /// Every detail the service sent (validation problems, one per line).
     pub details: Vec<String>,
     /// The service's correlation id, for support tickets.
@@ -65,19 +68,16 @@ pub struct Problem {
 impl Problem {
     /// A problem of this side, not the service's.
     pub fn local(kind: ProblemKind, message: impl AsRef<str>) -> Problem {
+        let message = sanitize_line(message.as_ref());
         Problem {
             kind,
-            message: sanitize_line(message.as_ref()),
+            headline: message.clone(),
+            message,
             details: Vec::new(),
             correlation_id: None,
             http_status: None,
             code: None,
         }
-    }
-
-    /// The service's own words for a rejection; the whole error line otherwise.
-    pub fn headline(&self) -> &str {
-        &self.message
     }
 
     /// True for a refusal by the service's validation (HTTP 422).
@@ -110,9 +110,14 @@ impl From<&ApiError> for Problem {
             ApiError::NotReady(_) => ProblemKind::NotReady,
             ApiError::Client(_) => ProblemKind::Local,
         };
+        let message = sanitize_line(&error.to_string());
         Problem {
             kind,
-            message: sanitize_line(&error.to_string()),
+            headline: match (error, se) {
+                (ApiError::Validation(_), Some(se)) => sanitize_line(&se.message),
+                _ => message.clone(),
+            },
+            message,
             details: se.map(|e| e.details.clone()).unwrap_or_default(),
             correlation_id: se.and_then(|e| e.correlation_id.clone()),
             http_status: se.map(|e| e.status),

@@ -125,7 +125,7 @@ impl Deck {
             // A newer operation is followed: this poll's news is old, and nothing follows.
             None => {}
             Some(o) if o.finished => {
-                events.extend(self.book.stopped(&offer, &pointer, None, false, self.now));
+                events.extend(self.book.stopped(&offer, &pointer, None, self.now));
             }
             Some(_) => events.extend(self.book.next_poll(&offer, wait)),
         }
@@ -141,13 +141,13 @@ impl Deck {
         self.feed(events)
     }
 
-    /// Following stopped with a problem; `lost`: the service no longer knows the operation.
-    pub fn stopped(&mut self, operation: &Operation, problem: Problem, lost: bool) -> Vec<Effect> {
+    /// Following stopped with a problem. `_lost` (the service no longer knows it) matters to
+    /// the store only, which keeps a permanent loss; the dashboard sees both alike.
+    pub fn stopped(&mut self, operation: &Operation, problem: Problem, _lost: bool) -> Vec<Effect> {
         let events = self.book.stopped(
             &operation.offer,
             &operation.pointer,
             Some(problem),
-            lost,
             self.now,
         );
         self.feed(events)

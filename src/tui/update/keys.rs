@@ -439,7 +439,7 @@ impl App {
             .rows
             .iter()
             .filter(|r| r.truth.activity == Activity::Idle)
-            .map(|r| Effect::Engine(Command::Refresh(r.id.clone())))
+            .map(|r| Effect::Engine(Command::Recheck(r.id.clone())))
             .chain(std::iter::once(Effect::Engine(Command::Reload)))
             .collect();
         self.resort();
