@@ -88,7 +88,7 @@ fn busy_app() -> App {
         app.update(
             Msg::StatusLoaded {
                 row,
-                result: Ok(offerdeck::api::OperationDetail {
+                result: Ok(offerdeck::api::cpp::types::OperationDetail {
                     status: status.into(),
                     ..Default::default()
                 }

@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::ApiError;
-use crate::api::retry::RetryPolicy;
+use crate::api::http::retry::RetryPolicy;
 use crate::backend::Backend;
 use crate::clock::Clock;
 use crate::domain::{

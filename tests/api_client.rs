@@ -5,7 +5,9 @@ mod common;
 
 use std::time::Duration;
 
-use offerdeck::api::{ApiError, OpKind, Status, StepStatus, TokenSource};
+use offerdeck::api::cpp::types::StepStatus;
+use offerdeck::api::{ApiError, TokenSource};
+use offerdeck::domain::{OpKind, Status};
 use offerdeck::sim::{Behaviour, OfferSpec, PointerStyle, SimOptions};
 
 use common::*;
@@ -271,8 +273,9 @@ async fn plain_http_is_refused_off_loopback() {
         base_url: "http://cloudpartner.example.com".parse().unwrap(),
         ..Default::default()
     };
-    let http = offerdeck::api::client::http_client(Duration::from_secs(1), Duration::from_secs(1))
-        .unwrap();
+    let http =
+        offerdeck::api::http::settings::http_client(Duration::from_secs(1), Duration::from_secs(1))
+            .unwrap();
     let provider = std::sync::Arc::new(offerdeck::api::TokenProvider::new(
         TokenSource::Static {
             token: offerdeck::api::Secret::new("x"),
@@ -293,11 +296,11 @@ async fn unreachable_service_is_reported_after_retries() {
         .unwrap();
     let settings = offerdeck::api::ClientSettings {
         base_url: format!("http://{addr}/").parse().unwrap(),
-        retry: offerdeck::api::retry::RetryPolicy {
+        retry: offerdeck::api::http::retry::RetryPolicy {
             first: Duration::from_millis(5),
             cap: Duration::from_millis(20),
             max_retries: 2,
-            budget: offerdeck::api::retry::DEFAULT_BUDGET,
+            budget: offerdeck::api::http::retry::DEFAULT_BUDGET,
         },
         ..Default::default()
     };

@@ -7,7 +7,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::{Color, Modifier};
 
-use offerdeck::api::{ApiError, OperationDetail, ServiceError};
+use offerdeck::api::cpp::types::OperationDetail;
+use offerdeck::api::{ApiError, ServiceError};
 use offerdeck::domain::{
     BackendKind, Observation, OpKind, Operation, Status, Step as StepRecord, StepMessage,
     SubmissionSeen,

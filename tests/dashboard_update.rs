@@ -36,7 +36,7 @@ fn app() -> App {
     );
     assert!(effects.contains(&Effect::LoadEstimates));
     for row in 0..app.rows.len() {
-        let detail = offerdeck::api::OperationDetail {
+        let detail = offerdeck::api::cpp::types::OperationDetail {
             status: Status::NeverPublished.into(),
             ..Default::default()
         };
@@ -532,7 +532,7 @@ fn filter_narrows_live_and_selection_follows_the_offer() {
     app.update(
         Msg::StatusLoaded {
             row: 3,
-            result: Ok(offerdeck::api::OperationDetail {
+            result: Ok(offerdeck::api::cpp::types::OperationDetail {
                 status: Status::Failed.into(),
                 ..Default::default()
             }
@@ -746,7 +746,7 @@ fn ctrl_r_picks_up_operations_started_elsewhere() {
 #[test]
 fn operations_started_by_someone_else_are_found_and_followed() {
     let (mut app, _) = App::new(&config(), "t", Vec::new(), t0());
-    let running = offerdeck::api::OperationDetail {
+    let running = offerdeck::api::cpp::types::OperationDetail {
         status: Status::Running.into(),
         ..Default::default()
     };
@@ -787,7 +787,7 @@ fn operations_started_by_someone_else_are_found_and_followed() {
             .contains("already running at the service")
     );
     // A status that says nothing runs starts no search.
-    let idle = offerdeck::api::OperationDetail {
+    let idle = offerdeck::api::cpp::types::OperationDetail {
         status: Status::Succeeded.into(),
         ..Default::default()
     };
@@ -867,7 +867,7 @@ fn a_long_wait_for_the_service_shows_until_when() {
     publish_running(&mut app, "p1");
     let until = t0() + chrono::Duration::seconds(600);
     app.update(
-        Msg::Waiting(offerdeck::api::transport::WaitNotice {
+        Msg::Waiting(offerdeck::api::http::transport::WaitNotice {
             url: url::Url::parse(
                 "http://127.0.0.1:1/api/publishers/contoso/offers/contoso-vm/operations/p1",
             )
@@ -1100,7 +1100,7 @@ fn staleness_is_visible_and_idle_offers_are_read_again() {
     );
     // A retry of a poll shows as retrying on the row.
     app.update(
-        Msg::Waiting(offerdeck::api::transport::WaitNotice {
+        Msg::Waiting(offerdeck::api::http::transport::WaitNotice {
             url: url::Url::parse(
                 "http://127.0.0.1:1/api/publishers/contoso/offers/contoso-vm/operations/p1",
             )

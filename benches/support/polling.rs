@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use offerdeck::api::ingestion_client::{DEFAULT_RESOURCE, DEFAULT_VERSION, IngestionClient};
+use offerdeck::api::ingestion::client::{DEFAULT_RESOURCE, DEFAULT_VERSION, IngestionClient};
 use offerdeck::api::{ClientSettings, CppClient, Secret, TokenProvider, TokenSource};
 use offerdeck::backend::{Backend, IngestionBackend};
 use offerdeck::clock::{Clock, ManualClock};
@@ -49,8 +49,11 @@ fn token_source(sim: &Simulator, resource: &str) -> TokenSource {
 }
 
 fn backend(sim: &Simulator, api: BackendKind) -> Backend {
-    let http = offerdeck::api::client::http_client(Duration::from_secs(5), Duration::from_secs(10))
-        .expect("an HTTP client");
+    let http = offerdeck::api::http::settings::http_client(
+        Duration::from_secs(5),
+        Duration::from_secs(10),
+    )
+    .expect("an HTTP client");
     match api {
         BackendKind::Cpp => {
             let provider =

@@ -330,7 +330,7 @@ impl Backend {
                     url: pointer.to_string(),
                     reason: reason.to_string(),
                 };
-                let (publisher, offer_in_url) = crate::api::pointer::offer_of(&pointer)
+                let (publisher, offer_in_url) = crate::api::http::pointer::offer_of(&pointer)
                     .ok_or_else(|| untrusted("not an operation URL of this API"))?;
                 let in_url = OfferId::new(&publisher, &offer_in_url)
                     .map_err(|e| untrusted(&format!("no offer in it ({e})")))?;
@@ -375,14 +375,14 @@ impl Backend {
 
     /// Tells `listener` of every long wait before a retry.
     /// Tells `listener` of every request sent.
-    pub fn on_call(&self, listener: crate::api::transport::CallListener) {
+    pub fn on_call(&self, listener: crate::api::http::transport::CallListener) {
         match self {
             Backend::Cpp(c) => c.on_call(listener),
             Backend::Ingestion(i) => i.client.on_call(listener),
         }
     }
 
-    pub fn on_wait(&self, listener: crate::api::transport::WaitListener) {
+    pub fn on_wait(&self, listener: crate::api::http::transport::WaitListener) {
         match self {
             Backend::Cpp(c) => c.on_wait(listener),
             Backend::Ingestion(i) => i.client.on_wait(listener),
@@ -416,7 +416,7 @@ impl Backends {
     }
 
     /// Only the Product Ingestion API (every offer of the config is on it).
-    pub fn ingestion_only(client: crate::api::ingestion_client::IngestionClient) -> Backends {
+    pub fn ingestion_only(client: crate::api::ingestion::client::IngestionClient) -> Backends {
         Backends {
             first: Backend::Ingestion(IngestionBackend::new(client)),
             second: None,
@@ -425,7 +425,7 @@ impl Backends {
 
     pub fn with_ingestion(
         mut self,
-        client: crate::api::ingestion_client::IngestionClient,
+        client: crate::api::ingestion::client::IngestionClient,
     ) -> Backends {
         self.second = Some(Backend::Ingestion(IngestionBackend::new(client)));
         self
@@ -446,14 +446,14 @@ impl Backends {
     }
 
     /// Tells `listener` of every long wait before a retry, on every backend.
-    pub fn on_wait(&self, listener: crate::api::transport::WaitListener) {
+    pub fn on_wait(&self, listener: crate::api::http::transport::WaitListener) {
         for backend in self.all() {
             backend.on_wait(listener.clone());
         }
     }
 
     /// Tells `listener` of every request sent, on every backend.
-    pub fn on_call(&self, listener: crate::api::transport::CallListener) {
+    pub fn on_call(&self, listener: crate::api::http::transport::CallListener) {
         for backend in self.all() {
             backend.on_call(listener.clone());
         }

@@ -55,7 +55,7 @@ async fn headless(ctx: &Context, command: HeadlessCommand, verbose: bool) -> Exi
     let say_waits = !json || verbose;
     // A long wait before a retry is said on stderr, with when the next try goes out.
     ctx.backends.on_wait(std::sync::Arc::new(move |n| {
-        if n.wait < crate::api::transport::NOTICEABLE_WAIT || !say_waits {
+        if n.wait < crate::api::http::transport::NOTICEABLE_WAIT || !say_waits {
             return;
         }
         write_err(&format!(

@@ -4,7 +4,7 @@
 use crossterm::event::KeyEvent;
 
 use crate::api::ApiError;
-use crate::api::transport::WaitNotice;
+use crate::api::http::transport::WaitNotice;
 use crate::domain::{BackendKind, Observation, OfferId, OpKind, Operation};
 use crate::ops::{FollowEvent, StartOutcome};
 

@@ -88,17 +88,19 @@ impl Theme {
     pub fn step(&self, status: &str, frame: usize) -> (&'static str, Tone) {
         let pick =
             |unicode: &'static str, ascii: &'static str| if self.ascii { ascii } else { unicode };
-        match crate::api::StepStatus::parse(status) {
-            crate::api::StepStatus::Complete => (pick("✔", "[ok]"), Tone::Good),
-            crate::api::StepStatus::InProgress => (self.spinner(frame), Tone::Busy),
-            crate::api::StepStatus::WaitingForPublisherReview
-            | crate::api::StepStatus::WaitingForApproval => (pick("◆", "[*]"), Tone::Ready),
-            crate::api::StepStatus::Blocked
-            | crate::api::StepStatus::Rejected
-            | crate::api::StepStatus::Failed => (pick("✖", "[x]"), Tone::Bad),
-            crate::api::StepStatus::Canceled => (pick("⊘", "[-]"), Tone::Muted),
-            crate::api::StepStatus::NotStarted => (pick("·", "[ ]"), Tone::Muted),
-            crate::api::StepStatus::Unknown(_) => (pick("?", "[?]"), Tone::Warn),
+        match crate::api::cpp::types::StepStatus::parse(status) {
+            crate::api::cpp::types::StepStatus::Complete => (pick("✔", "[ok]"), Tone::Good),
+            crate::api::cpp::types::StepStatus::InProgress => (self.spinner(frame), Tone::Busy),
+            crate::api::cpp::types::StepStatus::WaitingForPublisherReview
+            | crate::api::cpp::types::StepStatus::WaitingForApproval => {
+                (pick("◆", "[*]"), Tone::Ready)
+            }
+            crate::api::cpp::types::StepStatus::Blocked
+            | crate::api::cpp::types::StepStatus::Rejected
+            | crate::api::cpp::types::StepStatus::Failed => (pick("✖", "[x]"), Tone::Bad),
+            crate::api::cpp::types::StepStatus::Canceled => (pick("⊘", "[-]"), Tone::Muted),
+            crate::api::cpp::types::StepStatus::NotStarted => (pick("·", "[ ]"), Tone::Muted),
+            crate::api::cpp::types::StepStatus::Unknown(_) => (pick("?", "[?]"), Tone::Warn),
         }
     }
 

@@ -12,9 +12,9 @@ use url::Url;
 
 use super::Started;
 use crate::api::ApiError;
-use crate::api::error::ServiceError;
-use crate::api::ingestion_client::IngestionClient;
-use crate::api::ingestion_types::{
+use crate::api::http::error::ServiceError;
+use crate::api::ingestion::client::IngestionClient;
+use crate::api::ingestion::types::{
     JobStatus, Product, Submission, TargetType, derive_status, guid_of_product,
 };
 use crate::domain::{Observation, OfferId, OpKind, Operation, Status, SubmissionSeen};
@@ -353,7 +353,7 @@ impl IngestionBackend {
 
     /// A stored pointer, checked against the configured origin before a token goes with it.
     pub(super) fn check(&self, pointer: &Url) -> Result<Url, ApiError> {
-        crate::api::pointer::ensure_same_origin(&self.client.settings().base_url, pointer)?;
+        crate::api::http::pointer::ensure_same_origin(&self.client.settings().base_url, pointer)?;
         Ok(pointer.clone())
     }
 }

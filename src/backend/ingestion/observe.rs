@@ -1,7 +1,7 @@
 //! What one read of the Product Ingestion API shows, in the shared vocabulary: a configure
 //! job, or a submission followed without its job. Pure: the answers in, an observation out.
 
-use crate::api::ingestion_types::{ConfigureStatus, JobResult, JobStatus, Submission};
+use crate::api::ingestion::types::{ConfigureStatus, JobResult, JobStatus, Submission};
 use crate::domain::{Observation, OpKind, Status, Step, StepMessage, phase};
 use crate::text::sanitize_line;
 

@@ -188,14 +188,14 @@ impl App {
 
     /// A request waits for the service: the header says until when, and so does the row it is
     /// about, when one is.
-    pub(super) fn on_waiting(&mut self, notice: crate::api::transport::WaitNotice) {
+    pub(super) fn on_waiting(&mut self, notice: crate::api::http::transport::WaitNotice) {
         let until = notice
             .until
             .with_timezone(&chrono::Local)
             .format("%H:%M:%S")
             .to_string();
         let text = sanitize_line(&format!("waiting until {until} ({})", notice.reason));
-        let offer = crate::api::pointer::offer_of(&notice.url)
+        let offer = crate::api::http::pointer::offer_of(&notice.url)
             .and_then(|(p, o)| crate::domain::OfferId::new(&p, &o).ok());
         if let Some(r) = self.rows.iter_mut().find(|r| Some(&r.id) == offer.as_ref()) {
             let attempt = r.retrying.as_ref().map_or(1, |(n, _)| n + 1);
@@ -205,7 +205,7 @@ impl App {
         if !notice.reason.starts_with("HTTP 429") {
             self.unreachable_since.get_or_insert(self.now);
         }
-        if notice.wait >= crate::api::transport::NOTICEABLE_WAIT {
+        if notice.wait >= crate::api::http::transport::NOTICEABLE_WAIT {
             self.waiting = Some((notice.until, text));
         }
     }

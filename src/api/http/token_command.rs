@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::ApiError;
-use super::auth::{Secret, TokenSource, check_token, parse_token_json};
+use super::error::ApiError;
+use super::token::{Secret, check_token, parse_token_json};
 
 /// The most of a token command's output that is kept, per stream.
 const MAX_COMMAND_OUTPUT: usize = 64 << 10;
@@ -59,14 +59,12 @@ fn kill_group(pid: Option<u32>) {
     let _ = pid;
 }
 
+/// Runs `command` for a token; `describe` names it in errors (the caller's `TokenSource`).
 pub(super) async fn run(
     command: &str,
+    describe: &str,
     now: DateTime<Utc>,
 ) -> Result<(Secret, Option<DateTime<Utc>>), ApiError> {
-    let describe = TokenSource::Command {
-        command: command.to_string(),
-    }
-    .describe();
     let mut cmd = tokio::process::Command::new("sh");
     cmd.arg("-c")
         .arg(command)

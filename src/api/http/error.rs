@@ -260,6 +260,19 @@ impl ApiError {
     }
 }
 
+/// Reasons from reqwest without any URL query (which could in principle carry a secret).
+pub(crate) fn reqwest_reason(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut reason = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        reason.push_str(": ");
+        reason.push_str(&s.to_string());
+        source = s.source();
+    }
+    reason
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,91 +13,13 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
-use super::auth::{TokenProvider, reqwest_reason};
+use super::auth::TokenProvider;
+use super::body::{Capped, MAX_ANSWER, MAX_ERROR_BODY, read_capped};
+use super::error::{ApiError, ServiceError, reqwest_reason};
 use super::retry::{Resend, RetryPolicy, retry_after};
-use super::{ApiError, ServiceError};
-
-/// The most of a successful answer that is read (an offer document is a few hundred KiB).
-pub const MAX_ANSWER: usize = 8 << 20;
-/// The most of an error body, or of a token endpoint's answer, that is read.
-pub const MAX_ERROR_BODY: usize = 64 << 10;
-
-/// A body read up to a cap.
-#[derive(Debug)]
-pub enum Capped {
-    Whole(Vec<u8>),
-    /// The body went on past the cap (what was read is dropped).
-    Over,
-    /// Cut at the cap (for error bodies, where the start is what matters).
-    Cut(Vec<u8>),
-}
-
-impl Capped {
-    /// The text of what was kept (lossy: a cut may fall inside a character).
-    pub fn text(self) -> String {
-        match self {
-            Capped::Whole(b) | Capped::Cut(b) => String::from_utf8_lossy(&b).into_owned(),
-            Capped::Over => String::new(),
-        }
-    }
-}
-
-/// Room reserved for a body before any of it arrives, at most: real answers are a few KiB.
-const PRESIZE_MAX: usize = 256 * 1024;
-
-/// Reads a response body as a stream, never holding more than `limit` bytes: a body announced
-/// or found larger is `Over` for a success, or cut at the limit otherwise.
-pub async fn read_capped(
-    mut response: reqwest::Response,
-    limit: usize,
-) -> Result<Capped, reqwest::Error> {
-    let keep_start = !response.status().is_success();
-    if response.content_length().is_some_and(|n| n > limit as u64) && !keep_start {
-        return Ok(Capped::Over);
-    }
-    // Sized once from the announced length, not grown chunk by chunk; a length announced
-    // before any byte came reserves no more than an ordinary answer needs.
-    let announced = response
-        .content_length()
-        .unwrap_or(0)
-        .min(limit.min(PRESIZE_MAX) as u64);
-    let mut body = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
-    while let Some(chunk) = response.chunk().await? {
-        if body.len() + chunk.len() > limit {
-            if keep_start {
-                let room = limit - body.len();
-                body.extend_from_slice(&chunk[..room]);
-                return Ok(Capped::Cut(body));
-            }
-            return Ok(Capped::Over);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(Capped::Whole(body))
-}
 
 /// The header the services put their request id in.
 pub const CORRELATION_HEADER: &str = "x-ms-correlation-request-id";
-
-/// Builds the reqwest client every part of offerdeck uses: rustls, timeouts, no redirects
-/// (a redirect could carry the bearer token to another origin).
-pub fn http_client(
-    connect_timeout: Duration,
-    request_timeout: Duration,
-) -> Result<reqwest::Client, ApiError> {
-    reqwest::Client::builder()
-        .connect_timeout(connect_timeout)
-        .timeout(request_timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("offerdeck/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| {
-            ApiError::Client(format!(
-                "cannot build the HTTP client: {}",
-                reqwest_reason(e)
-            ))
-        })
-}
 
 /// What a successful answer carried.
 #[derive(Debug)]
