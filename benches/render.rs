@@ -9,6 +9,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
+use offerdeck::backend::cpp::Observe;
 use offerdeck::config::{ApiConfig, AuthConfig, Config, OfferConfig, UiConfig};
 use offerdeck::domain::{BackendKind, OfferId, OpKind, Operation, Status, Step};
 use offerdeck::ops::{FollowEvent, StartOutcome};

@@ -219,7 +219,10 @@ pub fn command_for(config_path: &std::path::Path) -> String {
 
 impl Context {
     /// The backend an offer is published through.
-    pub fn backend(&self, offer: &crate::config::OfferConfig) -> &crate::backend::Backend {
-        self.backends.get(offer.backend)
+    pub fn backend(
+        &self,
+        offer: &crate::config::OfferConfig,
+    ) -> Result<&crate::backend::Backend, crate::api::ApiError> {
+        self.backends.require(offer.backend)
     }
 }

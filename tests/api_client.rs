@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use offerdeck::api::cpp::types::StepStatus;
 use offerdeck::api::{ApiError, TokenSource};
+use offerdeck::backend::cpp::Observe;
 use offerdeck::domain::{OpKind, Status};
 use offerdeck::sim::{Behaviour, OfferSpec, PointerStyle, SimOptions};
 
@@ -423,7 +424,8 @@ fn path_segments_are_percent_encoded() {
 #[tokio::test]
 async fn the_backend_lists_and_resolves_offers() {
     let sim = simulator(FAST).await;
-    let backend = offerdeck::backend::Backend::Cpp(client(&sim));
+    let backend =
+        offerdeck::backend::Backend::Cpp(offerdeck::backend::CppBackend::new(client(&sim)));
     let listed = backend.list_offers("contoso").await.unwrap();
     let ids: Vec<String> = listed.iter().map(|o| o.id.to_string()).collect();
     assert!(ids.contains(&"contoso/contoso-vm".to_string()), "{ids:?}");

@@ -9,6 +9,7 @@ use ratatui::style::{Color, Modifier};
 
 use offerdeck::api::cpp::types::OperationDetail;
 use offerdeck::api::{ApiError, ServiceError};
+use offerdeck::backend::cpp::Observe;
 use offerdeck::domain::{
     BackendKind, Observation, OpKind, Operation, Status, Step as StepRecord, StepMessage,
     SubmissionSeen,

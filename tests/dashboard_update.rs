@@ -5,6 +5,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use offerdeck::api::{ApiError, ServiceError};
+use offerdeck::backend::cpp::Observe;
 use offerdeck::domain::{BackendKind, OfferId, OpKind, Operation, Status, Step};
 use offerdeck::ops::{FollowEvent, StartOutcome};
 use offerdeck::tui::msg::{Effect, Msg};

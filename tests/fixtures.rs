@@ -7,6 +7,7 @@ use offerdeck::api::ApiError;
 use offerdeck::api::cpp::types::{Offer, OfferSummary, OperationDetail, StepStatus, Submission};
 use offerdeck::api::http::error::ServiceError;
 use offerdeck::api::http::pointer;
+use offerdeck::backend::cpp::Observe;
 use offerdeck::domain::{OpKind, Status};
 
 use common::{fixture, fixtures_dir};

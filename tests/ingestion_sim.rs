@@ -6,7 +6,8 @@ mod common;
 
 use std::time::Duration;
 
-use offerdeck::api::ingestion::types::{ConfigureStatus, Page, Product, Submission, derive_status};
+use offerdeck::api::ingestion::types::{ConfigureStatus, Page, Product, Submission};
+use offerdeck::backend::ingestion::derive_status;
 use offerdeck::domain::Status;
 use offerdeck::sim::Simulator;
 use serde_json::{Value, json};

@@ -9,6 +9,7 @@ use serde_json::Value;
 use offerdeck::api::cpp::types::{OfferSummary, OperationDetail, StepStatus, Submission};
 use offerdeck::api::http::error::ServiceError;
 use offerdeck::api::http::pointer;
+use offerdeck::backend::cpp::Observe;
 use offerdeck::domain::Status;
 use offerdeck::text::{html_to_text, sanitize_line, sanitize_multiline};
 

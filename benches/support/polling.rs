@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use offerdeck::api::ingestion::client::{DEFAULT_RESOURCE, DEFAULT_VERSION, IngestionClient};
 use offerdeck::api::{ClientSettings, CppClient, Secret, TokenProvider, TokenSource};
-use offerdeck::backend::{Backend, IngestionBackend};
+use offerdeck::backend::{Backend, CppBackend, IngestionBackend};
 use offerdeck::clock::{Clock, ManualClock};
 use offerdeck::domain::{BackendKind, Cadence, OfferId, OpKind, Status};
 use offerdeck::ops::{self, FollowEvent, FollowPolicy};
@@ -63,7 +63,9 @@ fn backend(sim: &Simulator, api: BackendKind) -> Backend {
                 base_url: sim.base_url(),
                 ..ClientSettings::default()
             };
-            Backend::Cpp(CppClient::new(settings, Arc::new(provider)).expect("a CPP client"))
+            Backend::Cpp(CppBackend::new(
+                CppClient::new(settings, Arc::new(provider)).expect("a CPP client"),
+            ))
         }
         BackendKind::Ingestion => {
             let provider = TokenProvider::new(token_source(sim, DEFAULT_RESOURCE), http)

@@ -68,7 +68,13 @@ pub async fn offers(ctx: &Context, out: &Reporter) -> Exit {
     // only keeps that many asked for.
     let limit = ctx.config.api.max_concurrency.max(1);
     let results: Vec<_> = futures::stream::iter(ctx.config.offers.iter())
-        .map(|o| async move { (o, ctx.backend(o).status(&o.id).await) })
+        .map(|o| async move {
+            let seen = match ctx.backend(o) {
+                Ok(backend) => backend.status(&o.id).await,
+                Err(e) => Err(e),
+            };
+            (o, seen)
+        })
         .buffered(limit)
         .collect()
         .await;
@@ -92,7 +98,11 @@ pub async fn status(ctx: &Context, out: &Reporter, offer: &OfferId) -> Exit {
         .offer(offer)
         .map(|o| o.backend)
         .unwrap_or_default();
-    match ctx.backends.get(backend_kind).status(offer).await {
+    let seen = match ctx.backends.require(backend_kind) {
+        Ok(backend) => backend.status(offer).await,
+        Err(e) => Err(e),
+    };
+    match seen {
         Ok(seen) => {
             out.emit(&Event::status(
                 &offer.to_string(),
@@ -126,7 +136,10 @@ pub async fn start(
         },
         None => configured.notification_emails.clone(),
     };
-    let backend = ctx.backend(configured);
+    let backend = match ctx.backend(configured) {
+        Ok(backend) => backend,
+        Err(e) => return failed(out, &format!("{kind} of {id}"), Some(id), &e),
+    };
     let now = ctx.clock.now();
     let started = if kind == OpKind::Cancel {
         match ops::cancel(backend, &ctx.store, id, now).await {
@@ -190,10 +203,14 @@ pub async fn start(
 pub async fn watch_url(ctx: &Context, out: &Reporter, url: &str, offer: Option<&OfferId>) -> Exit {
     let backend = match offer {
         Some(offer) => match configured(ctx, out, offer) {
-            Ok(c) => ctx.backends.get(c.backend),
+            Ok(c) => ctx.backends.require(c.backend),
             Err(exit) => return exit,
         },
         None => ctx.backends.owning(url),
+    };
+    let backend = match backend {
+        Ok(backend) => backend,
+        Err(e) => return failed(out, &format!("following {url}"), None, &e),
     };
     let operation = match backend.operation_at(url, offer, ctx.clock.now()).await {
         Ok(op) => op,
@@ -240,13 +257,17 @@ pub async fn watch(ctx: &Context, out: &Reporter, offers: &[OfferId]) -> Exit {
         if operations.iter().any(|o| &o.offer == offer) {
             continue;
         }
-        let backend = ctx.backends.get(
+        let backend = ctx.backends.require(
             ctx.config
                 .offer(offer)
                 .map(|o| o.backend)
                 .unwrap_or_default(),
         );
-        match ops::discover(backend, &ctx.store, offer, ctx.clock.now()).await {
+        let found = match backend {
+            Ok(backend) => ops::discover(backend, &ctx.store, offer, ctx.clock.now()).await,
+            Err(e) => Err(e),
+        };
+        match found {
             Ok(Some(found)) => {
                 out.progress(&format!(
                     "{offer}: a {} started elsewhere is running; following it at {}",
@@ -290,8 +311,20 @@ async fn follow_all(ctx: &Context, out: &Reporter, operations: Vec<Operation>) -
     let mut followers = tokio::task::JoinSet::new();
     for operation in operations {
         let policy = policies.of(operation.backend);
+        let backend = match ctx.backends.require(operation.backend) {
+            Ok(backend) => backend.clone(),
+            // Its API is not configured: stopped with that error, left unfinished in the store.
+            Err(e) => {
+                let tx = tx.clone();
+                followers.spawn(async move {
+                    let error = Some(e);
+                    let _ = tx.send(FollowEvent::Stopped { operation, error }).await;
+                });
+                continue;
+            }
+        };
         followers.spawn(ops::follow(
-            ctx.backends.get(operation.backend).clone(),
+            backend,
             Some(ctx.store.clone()),
             operation,
             policy,

@@ -4,7 +4,7 @@
 use super::commands::{failed, usage, worse};
 use super::exit::Exit;
 use super::output::{Event, Reporter};
-use crate::backend::{Backend, IngestionBackend, ListedOffer};
+use crate::backend::{Backend, CppBackend, IngestionBackend, ListedOffer};
 use crate::config::NewOffer;
 use crate::domain::{BackendKind, OfferId};
 use crate::setup::Context;
@@ -37,12 +37,13 @@ fn kinds(ctx: &Context, asked: Option<BackendKind>) -> Vec<BackendKind> {
 /// The backend of a kind: the context's, or one built now (the config may have no offer on
 /// that API yet, so its credentials were not needed until now).
 fn backend_for(ctx: &Context, out: &Reporter, kind: BackendKind) -> Result<Backend, Exit> {
-    let existing = ctx.backends.get(kind);
-    if existing.kind() == kind {
+    if let Some(existing) = ctx.backends.get(kind) {
         return Ok(existing.clone());
     }
     let built = match kind {
-        BackendKind::Cpp => crate::setup::client(&ctx.config).map(Backend::Cpp),
+        BackendKind::Cpp => {
+            crate::setup::client(&ctx.config).map(|c| Backend::Cpp(CppBackend::new(c)))
+        }
         BackendKind::Ingestion => crate::setup::ingestion_client(&ctx.config)
             .map(|c| Backend::Ingestion(IngestionBackend::new(c))),
     };

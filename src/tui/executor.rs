@@ -68,9 +68,12 @@ impl Executor {
                 offer,
                 backend,
             } => {
-                let backend = self.backends.get(backend).clone();
+                let backend = self.backends.require(backend).cloned();
                 tokio::spawn(async move {
-                    let result = backend.status(&offer).await;
+                    let result = match backend {
+                        Ok(backend) => backend.status(&offer).await,
+                        Err(e) => Err(e),
+                    };
                     let _ = tx.send(Msg::StatusLoaded { row, result }).await;
                 });
             }
@@ -81,22 +84,37 @@ impl Executor {
                 backend,
                 emails,
             } => {
-                let backend = self.backends.get(backend).clone();
+                let backend = self.backends.require(backend).cloned();
                 let store = self.store.clone();
                 let now = self.clock.now();
                 tokio::spawn(async move {
-                    let result = if kind == OpKind::Cancel {
-                        ops::cancel(&backend, &store, &offer, now).await
-                    } else {
-                        ops::start(&backend, &store, kind, &offer, &emails, now)
+                    let result = match backend {
+                        Err(e) => Err(e),
+                        Ok(backend) if kind == OpKind::Cancel => {
+                            ops::cancel(&backend, &store, &offer, now).await
+                        }
+                        Ok(backend) => ops::start(&backend, &store, kind, &offer, &emails, now)
                             .await
-                            .map(Some)
+                            .map(Some),
                     };
                     let _ = tx.send(Msg::Started { row, kind, result }).await;
                 });
             }
             Effect::Follow { row, operation } => {
-                let backend = self.backends.get(operation.backend).clone();
+                let backend = match self.backends.require(operation.backend) {
+                    Ok(backend) => backend.clone(),
+                    // Its API is not configured: stopped with that error, not lost.
+                    Err(e) => {
+                        let event = ops::FollowEvent::Stopped {
+                            operation: *operation,
+                            error: Some(e),
+                        };
+                        tokio::spawn(async move {
+                            let _ = tx.send(Msg::Follow { row, event }).await;
+                        });
+                        return;
+                    }
+                };
                 let policy = self.policies.of(operation.backend);
                 tokio::spawn(ops::follow(
                     backend,
@@ -131,10 +149,9 @@ impl Executor {
                     let mut found = Vec::new();
                     let mut errors = Vec::new();
                     for (kind, publishers) in publishers {
-                        let backend = backends.get(kind);
-                        if backend.kind() != kind {
+                        let Some(backend) = backends.get(kind) else {
                             continue;
-                        }
+                        };
                         match ops::available(backend, &publishers, false).await {
                             Ok(offers) => found.extend(offers.into_iter().map(|o| (kind, o))),
                             Err(e) => errors.push(format!("{kind}: {e}")),
@@ -147,9 +164,13 @@ impl Executor {
                 tokio::spawn(open_reporting(url, tx));
             }
             Effect::OpenOffer { offer, backend } => {
-                let backend = self.backends.get(backend).clone();
+                let backend = self.backends.require(backend).cloned();
                 tokio::spawn(async move {
-                    let url = match backend.resolve(&offer).await {
+                    let found = match backend {
+                        Ok(backend) => backend.resolve(&offer).await,
+                        Err(e) => Err(e),
+                    };
+                    let url = match found {
                         Ok(found) => found.portal_url.unwrap_or_else(|| CPP_PORTAL.into()),
                         Err(e) => {
                             tracing::warn!(%offer, error = %e, "could not read the offer's page");
@@ -175,9 +196,12 @@ impl Executor {
                 offer,
                 backend,
             } => {
-                let backend = self.backends.get(backend).clone();
+                let backend = self.backends.require(backend).cloned();
                 tokio::spawn(async move {
-                    let result = backend.what_will_change(&offer).await;
+                    let result = match backend {
+                        Ok(backend) => backend.what_will_change(&offer).await,
+                        Err(e) => Err(e),
+                    };
                     let _ = tx.send(Msg::DiffLoaded { row, result }).await;
                 });
             }
@@ -232,11 +256,15 @@ impl Executor {
                 offer,
                 backend,
             } => {
-                let backend = self.backends.get(backend).clone();
+                let backend = self.backends.require(backend).cloned();
                 let store = self.store.clone();
                 let now = self.clock.now();
                 tokio::spawn(async move {
-                    match ops::discover(&backend, &store, &offer, now).await {
+                    let found = match backend {
+                        Ok(backend) => ops::discover(&backend, &store, &offer, now).await,
+                        Err(e) => Err(e),
+                    };
+                    match found {
                         Ok(Some(operation)) => {
                             let _ = tx.send(Msg::Discovered { row, operation }).await;
                         }
