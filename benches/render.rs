@@ -9,6 +9,7 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
+use offerdeck::backend::cpp::Observe;
 use offerdeck::config::{ApiConfig, AuthConfig, Config, OfferConfig, UiConfig};
 use offerdeck::domain::{BackendKind, OfferId, OpKind, Operation, Status, Step};
 use offerdeck::engine::start::StartOutcome;
@@ -96,7 +97,7 @@ fn busy_app() -> (App, Book) {
         } else {
             Status::NeverPublished
         };
-        let seen = offerdeck::api::OperationDetail {
+        let seen = offerdeck::api::cpp::types::OperationDetail {
             status: status.into(),
             ..Default::default()
         }

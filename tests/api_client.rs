@@ -5,7 +5,10 @@ mod common;
 
 use std::time::Duration;
 
-use offerdeck::api::{ApiError, OpKind, Status, StepStatus, TokenSource};
+use offerdeck::api::cpp::types::StepStatus;
+use offerdeck::api::{ApiError, TokenSource};
+use offerdeck::backend::cpp::Observe;
+use offerdeck::domain::{OpKind, Status};
 use offerdeck::sim::{Behaviour, OfferSpec, PointerStyle, SimOptions};
 
 use common::*;
@@ -271,8 +274,9 @@ async fn plain_http_is_refused_off_loopback() {
         base_url: "http://cloudpartner.example.com".parse().unwrap(),
         ..Default::default()
     };
-    let http = offerdeck::api::client::http_client(Duration::from_secs(1), Duration::from_secs(1))
-        .unwrap();
+    let http =
+        offerdeck::api::http::settings::http_client(Duration::from_secs(1), Duration::from_secs(1))
+            .unwrap();
     let provider = std::sync::Arc::new(offerdeck::api::TokenProvider::new(
         TokenSource::Static {
             token: offerdeck::api::Secret::new("x"),
@@ -293,11 +297,11 @@ async fn unreachable_service_is_reported_after_retries() {
         .unwrap();
     let settings = offerdeck::api::ClientSettings {
         base_url: format!("http://{addr}/").parse().unwrap(),
-        retry: offerdeck::api::retry::RetryPolicy {
+        retry: offerdeck::api::http::retry::RetryPolicy {
             first: Duration::from_millis(5),
             cap: Duration::from_millis(20),
             max_retries: 2,
-            budget: offerdeck::api::retry::DEFAULT_BUDGET,
+            budget: offerdeck::api::http::retry::DEFAULT_BUDGET,
         },
         ..Default::default()
     };
@@ -420,7 +424,8 @@ fn path_segments_are_percent_encoded() {
 #[tokio::test]
 async fn the_backend_lists_and_resolves_offers() {
     let sim = simulator(FAST).await;
-    let backend = offerdeck::backend::Backend::Cpp(client(&sim));
+    let backend =
+        offerdeck::backend::Backend::Cpp(offerdeck::backend::CppBackend::new(client(&sim)));
     let listed = backend.list_offers("contoso").await.unwrap();
     let ids: Vec<String> = listed.iter().map(|o| o.id.to_string()).collect();
     assert!(ids.contains(&"contoso/contoso-vm".to_string()), "{ids:?}");

@@ -299,7 +299,7 @@ async fn operations_are_recorded_and_watch_resumes_them() {
     assert!(
         recorded
             .iter()
-            .all(|r| r.kind == offerdeck::api::OpKind::Publish)
+            .all(|r| r.kind == offerdeck::domain::OpKind::Publish)
     );
 
     let run = offerdeck(dir.path(), &["watch", "--config", &c, "--json"], &[]).await;
@@ -316,7 +316,7 @@ async fn operations_are_recorded_and_watch_resumes_them() {
             .load()
             .unwrap()
             .iter()
-            .all(|r| r.seen.status == offerdeck::api::Status::WaitingForPublisherReview)
+            .all(|r| r.seen.status == offerdeck::domain::Status::WaitingForPublisherReview)
     );
     // Nothing was published twice.
     assert_eq!(

@@ -13,7 +13,9 @@ use ratatui::backend::TestBackend;
 use ratatui::style::{Color, Modifier};
 
 use common::deck::{Deck, problem};
-use offerdeck::api::{ApiError, OperationDetail, ServiceError};
+use offerdeck::api::cpp::types::OperationDetail;
+use offerdeck::api::{ApiError, ServiceError};
+use offerdeck::backend::cpp::Observe;
 use offerdeck::domain::{
     BackendKind, Observation, OfferId, OpKind, Operation, Status, Step as StepRecord, StepMessage,
     SubmissionSeen,

@@ -9,6 +9,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use common::deck::{Deck, problem};
 use offerdeck::api::{ApiError, ServiceError};
+use offerdeck::backend::cpp::Observe;
 use offerdeck::domain::{
     BackendKind, Observation, OfferId, OpKind, Operation, StartFailure, Status, Step,
 };
@@ -56,7 +57,7 @@ fn deck() -> Deck {
     );
     assert!(effects.contains(&Effect::Engine(Command::LoadEstimates)));
     for offer in offers(&deck.app) {
-        let detail = offerdeck::api::OperationDetail {
+        let detail = offerdeck::api::cpp::types::OperationDetail {
             status: Status::NeverPublished.into(),
             ..Default::default()
         };
@@ -468,7 +469,7 @@ fn filter_narrows_live_and_selection_follows_the_offer() {
     assert_eq!(deck.app.selected_row(), Some(5));
     // A status update re-filters without moving the cursor off the offer.
     let db = deck.app.rows[3].id.clone();
-    let failed = offerdeck::api::OperationDetail {
+    let failed = offerdeck::api::cpp::types::OperationDetail {
         status: Status::Failed.into(),
         ..Default::default()
     };
@@ -644,7 +645,7 @@ fn ctrl_r_picks_up_operations_started_elsewhere() {
 fn operations_started_by_someone_else_are_found_and_followed() {
     let (mut deck, _) = Deck::start(&config(), Vec::new(), Vec::new(), t0());
     let db = id("fabrikam/fabrikam-db");
-    let running = offerdeck::api::OperationDetail {
+    let running = offerdeck::api::cpp::types::OperationDetail {
         status: Status::Running.into(),
         ..Default::default()
     };
@@ -661,7 +662,7 @@ fn operations_started_by_someone_else_are_found_and_followed() {
     );
     assert!(last_toast(&deck.app).contains("already running at the service"));
     // A status that says nothing runs starts no search.
-    let idle = offerdeck::api::OperationDetail {
+    let idle = offerdeck::api::cpp::types::OperationDetail {
         status: Status::Succeeded.into(),
         ..Default::default()
     };
@@ -727,7 +728,7 @@ fn a_long_wait_for_the_service_shows_until_when() {
     publish_running(&mut deck, "p1");
     let until = t0() + chrono::Duration::seconds(600);
     // A wait on the offer's own requests is said on its row.
-    deck.waited(&offerdeck::api::transport::WaitNotice {
+    deck.waited(&offerdeck::api::http::transport::WaitNotice {
         url: url::Url::parse(
             "http://127.0.0.1:1/api/publishers/contoso/offers/contoso-vm/operations/p1",
         )
@@ -748,7 +749,7 @@ fn a_long_wait_for_the_service_shows_until_when() {
         Some(until)
     );
     // A wait on a request about no offer is said in the header, with until when.
-    deck.waited(&offerdeck::api::transport::WaitNotice {
+    deck.waited(&offerdeck::api::http::transport::WaitNotice {
         url: url::Url::parse("http://127.0.0.1:1/api/publishers/contoso/offers").unwrap(),
         wait: std::time::Duration::from_secs(600),
         until,
@@ -950,7 +951,7 @@ fn staleness_is_visible_and_idle_offers_are_read_again() {
     );
     // A retry of a poll shows as retrying on the row.
     deck.now = t0() + floor * 4;
-    deck.waited(&offerdeck::api::transport::WaitNotice {
+    deck.waited(&offerdeck::api::http::transport::WaitNotice {
         url: url::Url::parse(
             "http://127.0.0.1:1/api/publishers/contoso/offers/contoso-vm/operations/p1",
         )

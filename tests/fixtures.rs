@@ -3,11 +3,12 @@
 
 mod common;
 
-use offerdeck::api::error::ServiceError;
-use offerdeck::api::types::Offer;
-use offerdeck::api::{
-    ApiError, OfferSummary, OpKind, OperationDetail, Status, StepStatus, Submission, pointer,
-};
+use offerdeck::api::ApiError;
+use offerdeck::api::cpp::types::{Offer, OfferSummary, OperationDetail, StepStatus, Submission};
+use offerdeck::api::http::error::ServiceError;
+use offerdeck::api::http::pointer;
+use offerdeck::backend::cpp::Observe;
+use offerdeck::domain::{OpKind, Status};
 
 use common::{fixture, fixtures_dir};
 
@@ -204,7 +205,7 @@ async fn replay(body: String, status: u16) -> (url::Url, tokio::task::JoinHandle
 fn replay_client(base: url::Url) -> offerdeck::api::CppClient {
     let settings = offerdeck::api::ClientSettings {
         base_url: base,
-        retry: offerdeck::api::retry::RetryPolicy {
+        retry: offerdeck::api::http::retry::RetryPolicy {
             max_retries: 0,
             ..Default::default()
         },

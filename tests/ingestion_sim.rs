@@ -6,7 +6,8 @@ mod common;
 
 use std::time::Duration;
 
-use offerdeck::api::ingestion_types::{ConfigureStatus, Page, Product, Submission, derive_status};
+use offerdeck::api::ingestion::types::{ConfigureStatus, Page, Product, Submission};
+use offerdeck::backend::ingestion::derive_status;
 use offerdeck::domain::Status;
 use offerdeck::sim::Simulator;
 use serde_json::{Value, json};
@@ -217,7 +218,7 @@ fn submission_by_external(external_id: &str) -> Value {
     body
 }
 
-fn ingestion_client(sim: &Simulator) -> offerdeck::api::ingestion_client::IngestionClient {
+fn ingestion_client(sim: &Simulator) -> offerdeck::api::ingestion::client::IngestionClient {
     common::ingestion_client(sim)
 }
 
@@ -364,14 +365,17 @@ async fn a_next_link_to_another_origin_is_never_fetched_with_the_token() {
     }))
     .await;
     let mut settings = common::fast_settings_for(&format!("http://{service}/rp/product-ingestion"));
-    settings.api_version = offerdeck::api::ingestion_client::DEFAULT_VERSION.into();
+    settings.api_version = offerdeck::api::ingestion::client::DEFAULT_VERSION.into();
     let source = offerdeck::api::TokenSource::Static {
         token: offerdeck::api::Secret::new("canary-token-for-the-ingestion-api"),
         origin: "test".into(),
     };
-    let http = offerdeck::api::client::http_client(Duration::from_secs(5), Duration::from_secs(10))
-        .unwrap();
-    let client = offerdeck::api::ingestion_client::IngestionClient::new(
+    let http = offerdeck::api::http::settings::http_client(
+        Duration::from_secs(5),
+        Duration::from_secs(10),
+    )
+    .unwrap();
+    let client = offerdeck::api::ingestion::client::IngestionClient::new(
         settings,
         Arc::new(offerdeck::api::TokenProvider::new(source, http)),
     )
@@ -409,7 +413,7 @@ async fn jobs_survive_a_restart_of_a_persisted_simulator() {
     let status = client.job_status(&job.job_id).await.unwrap();
     assert_eq!(
         status.job_result,
-        offerdeck::api::ingestion_types::JobResult::Succeeded
+        offerdeck::api::ingestion::types::JobResult::Succeeded
     );
     sim.stop().await;
 }

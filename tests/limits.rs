@@ -83,7 +83,7 @@ async fn hostile() -> (SocketAddr, Seen) {
 fn client(addr: SocketAddr, source: TokenSource) -> offerdeck::api::CppClient {
     let settings = offerdeck::api::ClientSettings {
         base_url: format!("http://{addr}/").parse().unwrap(),
-        retry: offerdeck::api::retry::RetryPolicy {
+        retry: offerdeck::api::http::retry::RetryPolicy {
             max_retries: 0,
             ..Default::default()
         },
@@ -284,7 +284,7 @@ async fn a_retry_after_of_days_gives_up_at_the_budget_and_a_wait_is_said() {
     let (addr, _) = hostile().await;
     let settings = offerdeck::api::ClientSettings {
         base_url: format!("http://{addr}/").parse().unwrap(),
-        retry: offerdeck::api::retry::RetryPolicy {
+        retry: offerdeck::api::http::retry::RetryPolicy {
             budget: Duration::from_secs(5),
             ..Default::default()
         },

@@ -6,8 +6,11 @@ mod common;
 use proptest::prelude::*;
 use serde_json::Value;
 
-use offerdeck::api::error::ServiceError;
-use offerdeck::api::{OfferSummary, OperationDetail, Status, StepStatus, Submission, pointer};
+use offerdeck::api::cpp::types::{OfferSummary, OperationDetail, StepStatus, Submission};
+use offerdeck::api::http::error::ServiceError;
+use offerdeck::api::http::pointer;
+use offerdeck::backend::cpp::Observe;
+use offerdeck::domain::Status;
 use offerdeck::text::{html_to_text, sanitize_line, sanitize_multiline};
 
 /// Arbitrary JSON, a few levels deep, with the model's own keys mixed in so that the typed
@@ -60,19 +63,19 @@ fn every_model(v: &Value) {
         // Derived values are always in range.
         assert!(op.progress(None) <= 100);
         let _ = op.effective_status();
-        let _ = op.current_step(Some(offerdeck::api::OpKind::Publish));
+        let _ = op.current_step(Some(offerdeck::domain::OpKind::Publish));
         if let Some(reason) = op.failure_reason() {
             assert!(reason.chars().all(|c| !c.is_control()));
         }
         let mut record = offerdeck::domain::Operation::new(
             "p/o".parse().unwrap(),
             offerdeck::domain::BackendKind::Cpp,
-            offerdeck::api::OpKind::GoLive,
+            offerdeck::domain::OpKind::GoLive,
             "http://127.0.0.1/op".parse().unwrap(),
             &[],
             chrono::Utc::now(),
         );
-        let seen = op.observe(Some(offerdeck::api::OpKind::GoLive));
+        let seen = op.observe(Some(offerdeck::domain::OpKind::GoLive));
         // Everything the shared model holds is plain text.
         let texts = seen
             .steps
@@ -269,11 +272,11 @@ proptest! {
                        "messages": [{"messageHtml": f(8), "level": f(9)}]}],
         });
         let detail: OperationDetail = serde_json::from_value(body).unwrap();
-        let seen = detail.observe(Some(offerdeck::api::OpKind::Publish));
+        let seen = detail.observe(Some(offerdeck::domain::OpKind::Publish));
         let mut op = offerdeck::domain::Operation::new(
             "p/o".parse().unwrap(),
             offerdeck::domain::BackendKind::Cpp,
-            offerdeck::api::OpKind::Publish,
+            offerdeck::domain::OpKind::Publish,
             "http://127.0.0.1/op".parse().unwrap(),
             &[],
             chrono::Utc::now(),

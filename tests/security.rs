@@ -6,7 +6,8 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
-use offerdeck::api::{ApiError, OpKind, Secret, TokenSource};
+use offerdeck::api::{ApiError, Secret, TokenSource};
+use offerdeck::domain::OpKind;
 use offerdeck::sim::{SimOptions, Simulator};
 
 const SECRET: &str = "S3CRET-canary-7f1e9c2b-client-secret";
@@ -189,7 +190,7 @@ async fn the_token_is_never_sent_to_another_origin() {
     let api = hostile_api(evil).await;
     let settings = offerdeck::api::ClientSettings {
         base_url: format!("http://{api}/").parse().unwrap(),
-        retry: offerdeck::api::retry::RetryPolicy {
+        retry: offerdeck::api::http::retry::RetryPolicy {
             max_retries: 1,
             ..Default::default()
         },

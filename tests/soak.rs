@@ -11,7 +11,8 @@ mod common;
 
 use std::time::Duration;
 
-use offerdeck::backend::Backend;
+use offerdeck::backend::cpp::Observe;
+use offerdeck::backend::{Backend, CppBackend};
 use offerdeck::domain::{OfferId, OpKind, Operation, Status};
 use offerdeck::engine::FollowPolicy;
 use offerdeck::engine::start as ops;
@@ -46,7 +47,10 @@ fn soak_client(sim: &Simulator) -> Backend {
         max_concurrency: 16,
         ..common::fast_settings(sim)
     };
-    Backend::Cpp(common::client_with(settings, common::credentials(sim)))
+    Backend::Cpp(CppBackend::new(common::client_with(
+        settings,
+        common::credentials(sim),
+    )))
 }
 
 /// What the simulator says about an operation right now.

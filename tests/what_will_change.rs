@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use offerdeck::backend::{Backend, IngestionBackend};
+use offerdeck::backend::{Backend, CppBackend, IngestionBackend};
 use offerdeck::domain::{OfferId, OpKind};
 
 fn ingestion(sim: &offerdeck::sim::Simulator) -> Backend {
@@ -39,7 +39,7 @@ async fn a_second_ingestion_preview_differs_from_live_by_its_image() {
 #[tokio::test]
 async fn a_cpp_preview_is_compared_with_production() {
     let sim = common::manual_simulator().await;
-    let backend = Backend::Cpp(common::client(&sim));
+    let backend = Backend::Cpp(CppBackend::new(common::client(&sim)));
     // fabrikam-ml is live; a new publish waits for go-live with the next version.
     let ml = OfferId::new("fabrikam", "fabrikam-ml").unwrap();
     backend
@@ -58,7 +58,7 @@ async fn a_cpp_preview_is_compared_with_production() {
 #[tokio::test]
 async fn an_offers_page_is_the_one_the_service_names() {
     let sim = common::simulator(common::FAST).await;
-    let cpp = Backend::Cpp(common::client(&sim));
+    let cpp = Backend::Cpp(CppBackend::new(common::client(&sim)));
     let vm = cpp
         .resolve(&OfferId::new("contoso", "contoso-vm").unwrap())
         .await

@@ -10,9 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use offerdeck::api::ingestion_client::{DEFAULT_RESOURCE, DEFAULT_VERSION, IngestionClient};
+use offerdeck::api::ingestion::client::{DEFAULT_RESOURCE, DEFAULT_VERSION, IngestionClient};
 use offerdeck::api::{ClientSettings, CppClient, Secret, TokenProvider, TokenSource};
-use offerdeck::backend::{Backend, IngestionBackend};
+use offerdeck::backend::{Backend, CppBackend, IngestionBackend};
 use offerdeck::clock::{Clock, ManualClock};
 use offerdeck::domain::{BackendKind, Cadence, OfferId, OpKind, Status};
 use offerdeck::engine::FollowPolicy;
@@ -54,8 +54,11 @@ fn token_source(sim: &Simulator, resource: &str) -> TokenSource {
 }
 
 fn backend(sim: &Simulator, api: BackendKind) -> Backend {
-    let http = offerdeck::api::client::http_client(Duration::from_secs(5), Duration::from_secs(10))
-        .expect("an HTTP client");
+    let http = offerdeck::api::http::settings::http_client(
+        Duration::from_secs(5),
+        Duration::from_secs(10),
+    )
+    .expect("an HTTP client");
     match api {
         BackendKind::Cpp => {
             let provider =
@@ -65,7 +68,9 @@ fn backend(sim: &Simulator, api: BackendKind) -> Backend {
                 base_url: sim.base_url(),
                 ..ClientSettings::default()
             };
-            Backend::Cpp(CppClient::new(settings, Arc::new(provider)).expect("a CPP client"))
+            Backend::Cpp(CppBackend::new(
+                CppClient::new(settings, Arc::new(provider)).expect("a CPP client"),
+            ))
         }
         BackendKind::Ingestion => {
             let provider = TokenProvider::new(token_source(sim, DEFAULT_RESOURCE), http)

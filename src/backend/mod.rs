@@ -1,16 +1,21 @@
 //! The backend seam: what offerdeck asks of a publishing API, whichever it is: the Cloud
-//! Partner Portal API or the Partner Center Product Ingestion API (`ingestion.rs`). Everything
-//! above this module (operations, store, dashboard, commands) speaks only the shared model of
-//! `crate::domain`.
+//! Partner Portal API (`cpp/`) or the Partner Center Product Ingestion API (`ingestion/`), each
+//! an adapter with its own `observe` (where that API's answers become the shared model).
+//! Everything above this module (operations, store, dashboard, commands) speaks only the shared
+//! model of `crate::domain`.
 
-mod ingestion;
+pub mod cpp;
+pub mod ingestion;
 mod portal;
 
 use url::Url;
 
+pub use cpp::CppBackend;
 pub use ingestion::{IngestionBackend, observe_job, observe_submission};
 pub use portal::{portal_page, portal_url};
 
+use crate::api::http::transport::{CallListener, WaitListener};
+use crate::api::ingestion::client::IngestionClient;
 use crate::api::{ApiError, CppClient};
 pub use crate::domain::BackendKind;
 use crate::domain::{Observation, OfferId, OpKind, Operation};
@@ -25,26 +30,6 @@ pub struct Started {
     pub adopted: bool,
     /// How the pointer was found (`location`, `operation-location`, `submissions`).
     pub found_via: &'static str,
-}
-
-/// An operation running at the service on an offer, whoever started it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Running {
-    pub kind: OpKind,
-    pub pointer: Url,
-    /// When the service says it began (or last changed, the closest it says), when it says.
-    pub since: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-/// A time as the service writes it (RFC 3339, with or without a zone; fractions of any length).
-fn service_time(raw: &str) -> Option<chrono::DateTime<chrono::Utc>> {
-    let raw = raw.trim();
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw) {
-        return Some(t.with_timezone(&chrono::Utc));
-    }
-    chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%.f")
-        .ok()
-        .map(|t| t.and_utc())
 }
 
 /// What going live would change.
@@ -70,19 +55,6 @@ pub struct ListedOffer {
     pub portal_url: Option<String>,
 }
 
-/// A Partner Center page the service names, when it is one (an address from the network is
-/// opened only on Microsoft's own host, over https).
-fn partner_center_page(raw: &str) -> Option<String> {
-    let url = Url::parse(raw.trim()).ok()?;
-    (url.scheme() == "https" && url.host_str() == Some("partner.microsoft.com"))
-        .then(|| url.to_string())
-}
-
-/// The overview page of a Product Ingestion product.
-pub fn product_page(guid: &str) -> String {
-    format!("https://partner.microsoft.com/dashboard/commercial-marketplace/offers/{guid}/overview")
-}
-
 impl ListedOffer {
     /// A virtual machine offer (core or not): what offerdeck publishes.
     pub fn is_virtual_machine(&self) -> bool {
@@ -97,10 +69,30 @@ impl ListedOffer {
     }
 }
 
+/// An operation running at the service on an offer, whoever started it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Running {
+    pub kind: OpKind,
+    pub pointer: Url,
+    /// When the service says it began (or last changed, the closest it says), when it says.
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A time as the service writes it (RFC 3339, with or without a zone; fractions of any length).
+fn service_time(raw: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    let raw = raw.trim();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw) {
+        return Some(t.with_timezone(&chrono::Utc));
+    }
+    chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .map(|t| t.and_utc())
+}
+
 /// A connection to one publishing API. Cheap to clone.
 #[derive(Debug, Clone)]
 pub enum Backend {
-    Cpp(CppClient),
+    Cpp(CppBackend),
     Ingestion(IngestionBackend),
 }
 
@@ -115,83 +107,23 @@ impl Backend {
     /// The offers a publisher has on this API.
     pub async fn list_offers(&self, publisher: &str) -> Result<Vec<ListedOffer>, ApiError> {
         match self {
-            Backend::Cpp(c) => Ok(c
-                .list_offers(publisher)
-                .await?
-                .into_iter()
-                .filter_map(|o| {
-                    let id = OfferId::new(
-                        &crate::text::sanitize_line(&o.publisher_id),
-                        &crate::text::sanitize_line(&o.id),
-                    )
-                    .ok()?;
-                    Some(ListedOffer {
-                        id,
-                        name: crate::text::sanitize_line(&o.definition.display_text),
-                        status: o.status.clone(),
-                        offer_type: crate::text::sanitize_line(&o.offer_type_id),
-                        portal_url: partner_center_page(&o.pc_redirect_uri),
-                    })
-                })
-                .collect()),
-            // The seller account is a label of the config, not something the API knows.
-            Backend::Ingestion(i) => Ok(i
-                .client
-                .list_products()
-                .await?
-                .into_iter()
-                .filter_map(|p| {
-                    let id = OfferId::new(
-                        publisher,
-                        &crate::text::sanitize_line(&p.identity.external_id),
-                    )
-                    .ok()?;
-                    Some(ListedOffer {
-                        id,
-                        name: crate::text::sanitize_line(&p.alias),
-                        status: crate::domain::Status::default(),
-                        offer_type: crate::text::sanitize_line(&p.kind),
-                        portal_url: p.guid().map(product_page),
-                    })
-                })
-                .collect()),
+            Backend::Cpp(c) => c.list_offers(publisher).await,
+            Backend::Ingestion(i) => i.list_offers(publisher).await,
         }
     }
 
     /// Finds the offer at the service (a 404 says it is not there), as a listing shows it.
     pub async fn resolve(&self, offer: &OfferId) -> Result<ListedOffer, ApiError> {
         match self {
-            Backend::Cpp(c) => {
-                let found = c.get_offer(offer.publisher(), offer.offer()).await?;
-                Ok(ListedOffer {
-                    id: offer.clone(),
-                    name: crate::text::sanitize_line(&found.summary.definition.display_text),
-                    status: found.summary.status,
-                    offer_type: crate::text::sanitize_line(&found.summary.offer_type_id),
-                    portal_url: partner_center_page(&found.summary.pc_redirect_uri),
-                })
-            }
-            Backend::Ingestion(i) => {
-                let product = i.product(offer).await?;
-                let status = i.status(offer).await?.status;
-                Ok(ListedOffer {
-                    id: offer.clone(),
-                    name: crate::text::sanitize_line(&product.alias),
-                    status,
-                    offer_type: crate::text::sanitize_line(&product.kind),
-                    portal_url: product.guid().map(product_page),
-                })
-            }
+            Backend::Cpp(c) => c.resolve(offer).await,
+            Backend::Ingestion(i) => i.resolve(offer).await,
         }
     }
 
     /// The offer's current status, with the steps of what ran last.
     pub async fn status(&self, offer: &OfferId) -> Result<Observation, ApiError> {
         match self {
-            Backend::Cpp(c) => Ok(c
-                .offer_status(offer.publisher(), offer.offer())
-                .await?
-                .observe(None)),
+            Backend::Cpp(c) => c.status(offer).await,
             Backend::Ingestion(i) => i.status(offer).await,
         }
     }
@@ -204,17 +136,7 @@ impl Backend {
         emails: &[String],
     ) -> Result<Started, ApiError> {
         match self {
-            Backend::Cpp(c) => {
-                let started = c
-                    .start(kind, offer.publisher(), offer.offer(), emails)
-                    .await?;
-                Ok(Started {
-                    pointer: started.url,
-                    kind,
-                    adopted: started.adopted,
-                    found_via: started.found_via,
-                })
-            }
+            Backend::Cpp(c) => c.start(kind, offer, emails).await,
             // No e-mails: that API notifies the account's contacts itself.
             Backend::Ingestion(i) => i.start(kind, offer).await,
         }
@@ -229,45 +151,8 @@ impl Backend {
         known: Option<&Operation>,
     ) -> Result<Option<Started>, ApiError> {
         match self {
-            Backend::Cpp(c) => {
-                let Some(Running {
-                    kind,
-                    pointer: running,
-                    ..
-                }) = self.running(offer).await?
-                else {
-                    return Ok(None);
-                };
-                // The service answers 202 with the pointer of the operation the cancel lands
-                // on, or with none: then it is the one found running just before.
-                let pointer = match c
-                    .start(OpKind::Cancel, offer.publisher(), offer.offer(), &[])
-                    .await
-                {
-                    Ok(started) => started.url,
-                    Err(ApiError::NoOperation(_)) => running,
-                    Err(e) => return Err(e),
-                };
-                Ok(Some(Started {
-                    pointer,
-                    kind,
-                    adopted: false,
-                    found_via: "cancel",
-                }))
-            }
-            // The job comes from the record: the service names no running job.
-            Backend::Ingestion(i) => {
-                let Some(known) = known else {
-                    return Ok(None);
-                };
-                let pointer = i.cancel(&known.pointer).await?;
-                Ok(Some(Started {
-                    pointer,
-                    kind: known.kind,
-                    adopted: false,
-                    found_via: "cancel",
-                }))
-            }
+            Backend::Cpp(c) => c.cancel(offer).await,
+            Backend::Ingestion(i) => i.cancel(known).await,
         }
     }
 
@@ -276,24 +161,8 @@ impl Backend {
     /// live's). Never live: `never_live`, and no field list (all of it goes public).
     pub async fn what_will_change(&self, offer: &OfferId) -> Result<WhatWillChange, ApiError> {
         let (preview, live) = match self {
-            Backend::Cpp(c) => {
-                let preview = c
-                    .get_slot(offer.publisher(), offer.offer(), "preview")
-                    .await?;
-                let live = c
-                    .get_slot(offer.publisher(), offer.offer(), "production")
-                    .await;
-                (preview, live)
-            }
-            Backend::Ingestion(i) => {
-                let product = i.product(offer).await?;
-                let guid = product.guid().unwrap_or_default().to_string();
-                // The trees' resources: their `target` differs by definition.
-                let resources = |tree: serde_json::Value| tree["resources"].clone();
-                let preview = resources(i.client.resource_tree(&guid, "preview").await?);
-                let live = i.client.resource_tree(&guid, "live").await.map(resources);
-                (preview, live)
-            }
+            Backend::Cpp(c) => c.preview_and_live(offer).await?,
+            Backend::Ingestion(i) => i.preview_and_live(offer).await?,
         };
         match live {
             Ok(live) => Ok(WhatWillChange {
@@ -311,10 +180,7 @@ impl Backend {
     /// Reads an operation where it is followed.
     pub async fn poll(&self, operation: &Operation) -> Result<Observation, ApiError> {
         match self {
-            Backend::Cpp(c) => Ok(c
-                .get_operation(&operation.pointer)
-                .await?
-                .observe(Some(operation.kind))),
+            Backend::Cpp(c) => c.poll(operation).await,
             Backend::Ingestion(i) => i.poll(operation).await,
         }
     }
@@ -323,31 +189,14 @@ impl Backend {
     /// another tool), with its kind.
     pub async fn running(&self, offer: &OfferId) -> Result<Option<Running>, ApiError> {
         match self {
-            Backend::Cpp(c) => {
-                let found = c
-                    .running_submission(offer.publisher(), offer.offer())
-                    .await?;
-                Ok(found.filter(|s| !s.id.is_empty()).map(|s| {
-                    let kind = if OpKind::GoLive.matches_submission_type(&s.submission_type) {
-                        OpKind::GoLive
-                    } else {
-                        OpKind::Publish
-                    };
-                    let url = c.operation_url(offer.publisher(), offer.offer(), &s.id);
-                    Running {
-                        kind,
-                        pointer: url,
-                        since: service_time(&s.changed_time),
-                    }
-                }))
-            }
+            Backend::Cpp(c) => c.running(offer).await,
             // The service names no job for a submission in flight: its submission is followed.
             Backend::Ingestion(i) => i.running(offer).await,
         }
     }
 
     /// The operation at a URL given by hand (`watch --url`): checked against the configured
-    /// origin, its offer read from the path, its kind from the service's answer.
+    /// origin, its offer read from the path (or given), its kind from the service's answer.
     pub async fn operation_at(
         &self,
         url: &str,
@@ -355,43 +204,8 @@ impl Backend {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Operation, ApiError> {
         match self {
-            Backend::Cpp(c) => {
-                let pointer = c.resolve_pointer(url)?;
-                let untrusted = |reason: &str| ApiError::UntrustedUrl {
-                    url: pointer.to_string(),
-                    reason: reason.to_string(),
-                };
-                let (publisher, offer_in_url) = crate::api::pointer::offer_of(&pointer)
-                    .ok_or_else(|| untrusted("not an operation URL of this API"))?;
-                let in_url = OfferId::new(&publisher, &offer_in_url)
-                    .map_err(|e| untrusted(&format!("no offer in it ({e})")))?;
-                if let Some(named) = offer.filter(|named| **named != in_url) {
-                    return Err(untrusted(&format!("it is an operation of {in_url}, not of {named}")));
-                }
-                let offer = in_url;
-                let detail = c.get_operation(&pointer).await?;
-                let kind = if OpKind::GoLive.matches_submission_type(&detail.submission_type) {
-                    OpKind::GoLive
-                } else {
-                    OpKind::Publish
-                };
-                Ok(Operation::new(
-                    offer,
-                    BackendKind::Cpp,
-                    kind,
-                    pointer,
-                    &[],
-                    now,
-                ))
-            }
-            // A job URL does not name its product: the offer is given with it.
-            Backend::Ingestion(i) => match offer {
-                Some(offer) => i.operation_at(url, offer, now).await,
-                None => Err(ApiError::UntrustedUrl {
-                    url: url.to_string(),
-                    reason: "a Product Ingestion URL does not name its offer: give it too (offerdeck watch PUBLISHER/OFFER --url URL)".into(),
-                }),
-            },
+            Backend::Cpp(c) => c.operation_at(url, offer, now).await,
+            Backend::Ingestion(i) => i.operation_at(url, offer, now).await,
         }
     }
 
@@ -399,23 +213,23 @@ impl Backend {
     /// with it (the store is a file anyone with access could edit).
     pub fn check_pointer(&self, pointer: &Url) -> Result<Url, ApiError> {
         match self {
-            Backend::Cpp(c) => c.resolve_pointer(pointer.as_str()),
+            Backend::Cpp(c) => c.check(pointer),
             Backend::Ingestion(i) => i.check(pointer),
         }
     }
 
-    /// Tells `listener` of every long wait before a retry.
     /// Tells `listener` of every request sent.
-    pub fn on_call(&self, listener: crate::api::transport::CallListener) {
+    pub fn on_call(&self, listener: CallListener) {
         match self {
-            Backend::Cpp(c) => c.on_call(listener),
+            Backend::Cpp(c) => c.client.on_call(listener),
             Backend::Ingestion(i) => i.client.on_call(listener),
         }
     }
 
-    pub fn on_wait(&self, listener: crate::api::transport::WaitListener) {
+    /// Tells `listener` of every long wait before a retry.
+    pub fn on_wait(&self, listener: WaitListener) {
         match self {
-            Backend::Cpp(c) => c.on_wait(listener),
+            Backend::Cpp(c) => c.client.on_wait(listener),
             Backend::Ingestion(i) => i.client.on_wait(listener),
         }
     }
@@ -423,90 +237,34 @@ impl Backend {
     /// Requests sent so far, every attempt counted.
     pub fn requests_sent(&self) -> u64 {
         match self {
-            Backend::Cpp(c) => c.requests_sent(),
+            Backend::Cpp(c) => c.client.requests_sent(),
             Backend::Ingestion(i) => i.client.requests_sent(),
         }
     }
 }
 
-/// The backends a configuration uses, one per kind: each exists only when an offer uses it (so
-/// its credentials are needed only then); CPP's also when nothing else is configured.
+/// The backends a configuration uses, at most one per kind: each exists only when an offer
+/// uses it (so its credentials are needed only then); CPP's also when nothing else is
+/// configured. Asked for one that does not exist, they say so (never another API's).
 #[derive(Debug, Clone)]
 pub struct Backends {
-    /// Always one: what answers for a kind nothing uses (and the offer is not found there).
-    first: Backend,
-    second: Option<Backend>,
+    cpp: Option<Backend>,
+    ingestion: Option<Backend>,
 }
 
 impl Backends {
-    pub fn new(cpp: CppClient) -> Backends {
-        Backends {
-            first: Backend::Cpp(cpp),
-            second: None,
-        }
-    }
-
     /// One backend, whichever API it is on.
     pub fn single(backend: Backend) -> Backends {
-        Backends {
-            first: backend,
-            second: None,
+        match backend.kind() {
+            BackendKind::Cpp => Backends {
+                cpp: Some(backend),
+                ingestion: None,
+            },
+            BackendKind::Ingestion => Backends {
+                cpp: None,
+                ingestion: Some(backend),
+            },
         }
-    }
-
-    /// Only the Product Ingestion API (every offer of the config is on it).
-    pub fn ingestion_only(client: crate::api::ingestion_client::IngestionClient) -> Backends {
-        Backends {
-            first: Backend::Ingestion(IngestionBackend::new(client)),
-            second: None,
-        }
-    }
-
-    pub fn with_ingestion(
-        mut self,
-        client: crate::api::ingestion_client::IngestionClient,
-    ) -> Backends {
-        self.second = Some(Backend::Ingestion(IngestionBackend::new(client)));
-        self
-    }
-
-    /// Keeps what the backends learn once per offer (Product Ingestion ids) in `store`.
-    pub fn remembering_in(mut self, store: &crate::store::StateStore) -> Backends {
-        for slot in std::iter::once(&mut self.first).chain(self.second.as_mut()) {
-            if let Backend::Ingestion(i) = slot {
-                *i = i.clone().remembering_in(store.clone());
-            }
-        }
-        self
-    }
-
-    fn all(&self) -> impl Iterator<Item = &Backend> {
-        std::iter::once(&self.first).chain(self.second.as_ref())
-    }
-
-    /// Tells `listener` of every long wait before a retry, on every backend.
-    pub fn on_wait(&self, listener: crate::api::transport::WaitListener) {
-        for backend in self.all() {
-            backend.on_wait(listener.clone());
-        }
-    }
-
-    /// Tells `listener` of every request sent, on every backend.
-    pub fn on_call(&self, listener: crate::api::transport::CallListener) {
-        for backend in self.all() {
-            backend.on_call(listener.clone());
-        }
-    }
-
-    /// The backend whose API a URL belongs to (CPP's when none claims it).
-    pub fn owning(&self, url: &str) -> &Backend {
-        let parsed = Url::parse(url);
-        self.all()
-            .find(|b| match (b, &parsed) {
-                (Backend::Ingestion(i), Ok(url)) => i.owns(url),
-                _ => false,
-            })
-            .unwrap_or_else(|| self.get(BackendKind::Cpp))
     }
 
     /// Every backend there is.
@@ -514,46 +272,150 @@ impl Backends {
         self.all()
     }
 
-    /// The backend of a kind, when that API is configured.
-    pub fn find(&self, kind: BackendKind) -> Option<&Backend> {
-        self.all().find(|b| b.kind() == kind)
+    pub fn new(cpp: CppClient) -> Backends {
+        Backends {
+            cpp: Some(Backend::Cpp(CppBackend::new(cpp))),
+            ingestion: None,
+        }
     }
 
-    /// The backend of a kind, or why there is none: that API has no credentials configured.
+    /// Only the Product Ingestion API (every offer of the config is on it).
+    pub fn ingestion_only(client: IngestionClient) -> Backends {
+        Backends {
+            cpp: None,
+            ingestion: Some(Backend::Ingestion(IngestionBackend::new(client))),
+        }
+    }
+
+    pub fn with_ingestion(mut self, client: IngestionClient) -> Backends {
+        self.ingestion = Some(Backend::Ingestion(IngestionBackend::new(client)));
+        self
+    }
+
+    /// Keeps what the backends learn once per offer (Product Ingestion ids) in `store`.
+    pub fn remembering_in(mut self, store: &crate::store::StateStore) -> Backends {
+        if let Some(Backend::Ingestion(i)) = &mut self.ingestion {
+            *i = i.clone().remembering_in(store.clone());
+        }
+        self
+    }
+
+    fn all(&self) -> impl Iterator<Item = &Backend> {
+        self.cpp.iter().chain(self.ingestion.as_ref())
+    }
+
+    /// Tells `listener` of every long wait before a retry, on every backend.
+    pub fn on_wait(&self, listener: WaitListener) {
+        for backend in self.all() {
+            backend.on_wait(listener.clone());
+        }
+    }
+
+    /// Tells `listener` of every request sent, on every backend.
+    pub fn on_call(&self, listener: CallListener) {
+        for backend in self.all() {
+            backend.on_call(listener.clone());
+        }
+    }
+
+    /// The backend whose API a URL belongs to: Product Ingestion's when it claims the URL, else
+    /// CPP's (which checks the URL's origin itself).
+    pub fn owning(&self, url: &str) -> Result<&Backend, ApiError> {
+        let claimed = match (&self.ingestion, Url::parse(url)) {
+            (Some(backend @ Backend::Ingestion(i)), Ok(url)) if i.owns(&url) => Some(backend),
+            _ => None,
+        };
+        match claimed {
+            Some(backend) => Ok(backend),
+            None => self.require(BackendKind::Cpp),
+        }
+    }
+
+    /// The backend of a kind, when the configuration uses that API.
+    pub fn get(&self, kind: BackendKind) -> Option<&Backend> {
+        match kind {
+            BackendKind::Cpp => self.cpp.as_ref(),
+            BackendKind::Ingestion => self.ingestion.as_ref(),
+        }
+    }
+
+    /// The backend of a kind, or an error saying that API is not configured.
     pub fn require(&self, kind: BackendKind) -> Result<&Backend, ApiError> {
-        self.find(kind).ok_or_else(|| {
-            let section = match kind {
-                BackendKind::Cpp => "[auth]",
-                BackendKind::Ingestion => "[ingestion.auth]",
-            };
-            ApiError::NotReady(format!(
-                "no credentials for the {} API: add {section} to the config",
-                kind.caps().api_name
-            ))
-        })
+        self.get(kind)
+            .ok_or_else(|| ApiError::Unconfigured(unconfigured(kind).into()))
     }
+}
 
-    /// The backend of a kind; asked for a kind no offer uses, the one there is answers (and
-    /// the offer is not found).
-    pub fn get(&self, kind: BackendKind) -> &Backend {
-        self.all().find(|b| b.kind() == kind).unwrap_or(&self.first)
+/// Why a kind has no backend: no offer of the config is on it, so its client was not made.
+fn unconfigured(kind: BackendKind) -> &'static str {
+    match kind {
+        BackendKind::Cpp => {
+            "no Cloud Partner Portal API is configured: add [auth] and an offer with backend = \"cpp\" to the config"
+        }
+        BackendKind::Ingestion => {
+            "no Product Ingestion API is configured: add [ingestion.auth] and an offer with backend = \"ingestion\" to the config"
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+    use crate::api::{ClientSettings, Secret, TokenProvider, TokenSource};
+
+    fn provider() -> Arc<TokenProvider> {
+        let source = TokenSource::Static {
+            // Registered for redaction: a word no other test's output holds.
+            token: Secret::new("backend-test-token-never-sent"),
+            origin: "a test".into(),
+        };
+        Arc::new(TokenProvider::new(source, reqwest::Client::new()))
+    }
+
+    fn ingestion_client() -> IngestionClient {
+        let settings = ClientSettings {
+            base_url: Url::parse(crate::api::ingestion::client::DEFAULT_BASE_URL).unwrap(),
+            ..ClientSettings::default()
+        };
+        IngestionClient::new(settings, provider()).unwrap()
+    }
 
     #[test]
-    fn only_partner_centers_own_pages_are_opened() {
-        let page = "https://partner.microsoft.com/en-us/dashboard/commercial-marketplace/offers/0f8e/overview";
-        assert_eq!(partner_center_page(page).as_deref(), Some(page));
-        assert_eq!(partner_center_page("http://partner.microsoft.com/x"), None);
-        assert_eq!(
-            partner_center_page("https://evil.example/partner.microsoft.com"),
-            None
+    fn a_kind_without_a_backend_is_an_error_not_the_other_api() {
+        let only = Backends::ingestion_only(ingestion_client());
+        assert!(only.get(BackendKind::Cpp).is_none());
+        let error = only.require(BackendKind::Cpp).unwrap_err();
+        assert!(matches!(error, ApiError::Unconfigured(_)), "{error:?}");
+        assert!(
+            error.to_string().contains("no Cloud Partner Portal API"),
+            "{error}"
         );
-        assert_eq!(partner_center_page("javascript:alert(1)"), None);
-        assert_eq!(partner_center_page(""), None);
+        assert_eq!(
+            only.require(BackendKind::Ingestion).unwrap().kind(),
+            BackendKind::Ingestion
+        );
+
+        let cpp = Backends::new(CppClient::new(ClientSettings::default(), provider()).unwrap());
+        assert!(cpp.get(BackendKind::Ingestion).is_none());
+        let error = cpp.require(BackendKind::Ingestion).unwrap_err();
+        assert!(error.to_string().contains("[ingestion.auth]"), "{error}");
+    }
+
+    #[test]
+    fn a_url_goes_to_the_api_that_owns_it_or_to_none() {
+        let job = "https://graph.microsoft.com/rp/product-ingestion/configure/j/status";
+        let operation = "https://cloudpartner.azure.com/api/publishers/p/offers/o/operations/x";
+        let only = Backends::ingestion_only(ingestion_client());
+        assert_eq!(only.owning(job).unwrap().kind(), BackendKind::Ingestion);
+        assert!(matches!(
+            only.owning(operation),
+            Err(ApiError::Unconfigured(_))
+        ));
+        let both = Backends::new(CppClient::new(ClientSettings::default(), provider()).unwrap())
+            .with_ingestion(ingestion_client());
+        assert_eq!(both.owning(job).unwrap().kind(), BackendKind::Ingestion);
+        assert_eq!(both.owning(operation).unwrap().kind(), BackendKind::Cpp);
     }
 }

@@ -20,7 +20,7 @@ pub fn portal_url(
         return url;
     }
     if let Some(guid) = seen.and_then(|s| s.product_guid.as_deref()) {
-        return super::product_page(guid);
+        return super::ingestion::product_page(guid);
     }
     match kind {
         BackendKind::Cpp => CPP_PORTAL.to_string(),
@@ -34,7 +34,7 @@ pub fn portal_url(
 /// offer's `pcRedirectUri`, a product's durable id).
 pub async fn portal_page(backend: &Backend, offer: &OfferId, seen: Option<&Observation>) -> String {
     if let Some(guid) = seen.and_then(|s| s.product_guid.as_deref()) {
-        return super::product_page(guid);
+        return super::ingestion::product_page(guid);
     }
     let named = match backend.resolve(offer).await {
         Ok(found) => found.portal_url,

@@ -406,7 +406,10 @@ pub async fn watch_url(ctx: &Context, out: &Reporter, url: &str, offer: Option<&
             },
             Err(exit) => return exit,
         },
-        None => ctx.backends.owning(url),
+        None => match ctx.backends.owning(url) {
+            Ok(b) => b,
+            Err(e) => return failed(out, &format!("following {url}"), None, &Problem::from(e)),
+        },
     };
     let operation = match backend.operation_at(url, offer, ctx.clock.now()).await {
         Ok(op) => op,

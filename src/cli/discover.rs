@@ -37,12 +37,12 @@ fn kinds(ctx: &Context, asked: Option<BackendKind>) -> Vec<BackendKind> {
 /// The backend of a kind: the context's, or one built now (the config may have no offer on
 /// that API yet, so its credentials were not needed until now).
 fn backend_for(ctx: &Context, out: &Reporter, kind: BackendKind) -> Result<Backend, Exit> {
-    let existing = ctx.backends.get(kind);
-    if existing.kind() == kind {
+    if let Some(existing) = ctx.backends.get(kind) {
         return Ok(existing.clone());
     }
     let built = match kind {
-        BackendKind::Cpp => crate::engine::wiring::client(&ctx.config).map(Backend::Cpp),
+        BackendKind::Cpp => crate::engine::wiring::client(&ctx.config)
+            .map(|c| Backend::Cpp(crate::backend::CppBackend::new(c))),
         BackendKind::Ingestion => crate::engine::wiring::ingestion_client(&ctx.config)
             .map(|c| Backend::Ingestion(IngestionBackend::new(c))),
     };

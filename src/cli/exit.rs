@@ -40,6 +40,7 @@ pub fn exit_for(error: &ApiError) -> Exit {
         | ApiError::UntrustedUrl { .. }
         | ApiError::NoOperation(_)
         | ApiError::NotReady(_)
+        | ApiError::Unconfigured(_)
         | ApiError::Client(_) => Exit::Failed,
     }
 }

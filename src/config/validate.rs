@@ -12,8 +12,8 @@ use super::{
     ApiConfig, AuthConfig, Config, ConfigError, DEFAULT_AUTHORITY, DEFAULT_RESOURCE,
     DEFAULT_TOKEN_ENV, IngestionConfig, OfferConfig, UiConfig,
 };
-use crate::api::client::ClientSettings;
-use crate::api::pointer::check_endpoint_scheme;
+use crate::api::ClientSettings;
+use crate::api::http::pointer::check_endpoint_scheme;
 use crate::domain::{BackendKind, OfferId, OfferIdError};
 
 /// The longest wait between two polls of an operation unless the config says otherwise: a
@@ -136,7 +136,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
     };
     // Polls at least a second apart against a real service (a simulator on loopback may be
     // polled faster), at most a day; a timeout at most an hour.
-    let fastest_poll = if crate::api::pointer::is_loopback(&base_url) {
+    let fastest_poll = if crate::api::http::pointer::is_loopback(&base_url) {
         Duration::from_millis(50)
     } else {
         Duration::from_secs(1)
@@ -232,7 +232,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
     let auth = auth_of(&raw.auth, "auth", DEFAULT_TOKEN_ENV, DEFAULT_RESOURCE)?;
 
     let ingestion = {
-        use crate::api::ingestion_client as defaults;
+        use crate::api::ingestion::client as defaults;
         let url_of = |field: &Option<Spanned<String>>, name: &str, default: &str| {
             let Some(s) = field else {
                 // Infallible: the defaults are constant, valid URLs.
@@ -268,7 +268,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         };
         // Microsoft asks for at most one status poll a minute per job; a simulator on
         // loopback may be polled faster.
-        let fastest = if crate::api::pointer::is_loopback(&base_url) {
+        let fastest = if crate::api::http::pointer::is_loopback(&base_url) {
             Duration::from_millis(50)
         } else {
             defaults::MIN_POLL_INTERVAL

@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::Report;
 use crate::api::ApiError;
-use crate::api::retry::RetryPolicy;
+use crate::api::http::retry::RetryPolicy;
 use crate::backend::Backend;
 use crate::clock::Clock;
 use crate::domain::{Cadence, Estimate, Observation, OpKind, Operation, StepKey};

@@ -112,7 +112,7 @@ enum Report {
         at: DateTime<Utc>,
     },
     /// A request waits before a retry.
-    Wait(crate::api::transport::WaitNotice),
+    Wait(crate::api::http::transport::WaitNotice),
     /// An event made by a task, sent on as it is.
     Event(EngineEvent),
 }
@@ -135,7 +135,7 @@ pub struct Setup {
     /// status shows running elsewhere is looked for and followed too.
     pub resume: bool,
     /// Also told of every long wait before a retry (a headless command says it on stderr).
-    pub on_wait: Option<crate::api::transport::WaitListener>,
+    pub on_wait: Option<crate::api::http::transport::WaitListener>,
     /// What the service accepts is followed (a headless command without `--wait` only
     /// records it).
     pub follow_starts: bool,
@@ -341,7 +341,7 @@ struct Follower {
     pointer: url::Url,
     cancel: CancellationToken,
     failures: u32,
-    waits: crate::api::retry::Waits,
+    waits: crate::api::http::retry::Waits,
     history: StepHistory,
     /// Said once per run of failed writes, not at every poll.
     store_failing: bool,
@@ -546,7 +546,7 @@ impl Actor {
                     let mut found = Vec::new();
                     let mut errors = Vec::new();
                     for (kind, publishers) in publishers {
-                        let Some(backend) = backends.find(kind) else {
+                        let Some(backend) = backends.get(kind) else {
                             continue;
                         };
                         match start::available(backend, &publishers, false).await {
@@ -564,7 +564,7 @@ impl Actor {
             }
             Command::PortalPage(offer) => {
                 let kind = self.book.get(&offer).map(|s| s.backend).unwrap_or_default();
-                let backend = self.setup.backends.find(kind).cloned();
+                let backend = self.setup.backends.get(kind).cloned();
                 let seen = self.book.get(&offer).and_then(|s| s.service.clone());
                 self.spawn(async move {
                     let url = match backend {
@@ -957,7 +957,7 @@ impl Actor {
     }
 
     /// A request waits before a retry: on the row it is about when one is, else for all.
-    fn waiting(&mut self, notice: crate::api::transport::WaitNotice) -> Vec<EngineEvent> {
+    fn waiting(&mut self, notice: crate::api::http::transport::WaitNotice) -> Vec<EngineEvent> {
         let now = self.now();
         let offer = self.offer_of(&notice.url);
         let until = notice
@@ -972,7 +972,7 @@ impl Actor {
             None => Vec::new(),
         };
         // A long wait is said for all too (the header's ⏳ line): nothing moves until then.
-        if notice.wait >= crate::api::transport::NOTICEABLE_WAIT {
+        if notice.wait >= crate::api::http::transport::NOTICEABLE_WAIT {
             events.push(EngineEvent::Waiting {
                 until: notice.until,
                 reason,
@@ -991,7 +991,7 @@ impl Actor {
         if let Some(state) = by_pointer {
             return Some(state.id.clone());
         }
-        let (publisher, offer) = crate::api::pointer::offer_of(url)?;
+        let (publisher, offer) = crate::api::http::pointer::offer_of(url)?;
         let id = OfferId::new(&publisher, &offer).ok()?;
         self.book.get(&id).map(|s| s.id.clone())
     }

@@ -107,7 +107,7 @@ impl From<&ApiError> for Problem {
                 ProblemKind::Refused
             }
             ApiError::UntrustedUrl { .. } => ProblemKind::Untrusted,
-            ApiError::NotReady(_) => ProblemKind::NotReady,
+            ApiError::NotReady(_) | ApiError::Unconfigured(_) => ProblemKind::NotReady,
             ApiError::Client(_) => ProblemKind::Local,
         };
         let message = sanitize_line(&error.to_string());

@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use crate::api::client::{ClientSettings, http_client};
+use crate::api::ClientSettings;
+use crate::api::http::settings::http_client;
 use crate::api::{CppClient, Secret, TokenProvider, TokenSource};
 use crate::backend::Backends;
 use crate::clock::Clock;
@@ -59,7 +60,7 @@ pub fn token_source(
         token_var_empty = token.is_empty();
         if !token.is_empty() {
             crate::redact::register(&token);
-            crate::api::auth::check_token(&token)
+            crate::api::http::token::check_token(&token)
                 .map_err(|why| SetupError::Credentials(format!("${}: {why}", auth.token_env)))?;
             return Ok(TokenSource::Static {
                 token: Secret::new(token),
@@ -129,7 +130,7 @@ fn connection(
         api_version: version.to_string(),
         connect_timeout: config.api.connect_timeout,
         request_timeout: config.api.request_timeout,
-        retry: crate::api::retry::RetryPolicy {
+        retry: crate::api::http::retry::RetryPolicy {
             max_retries: config.api.max_retries,
             budget: config.api.retry_budget,
             ..ClientSettings::default().retry
@@ -150,10 +151,10 @@ pub fn client(config: &Config) -> Result<CppClient, SetupError> {
 /// The Product Ingestion API client the config describes (`[ingestion]`, `[ingestion.auth]`).
 pub fn ingestion_client(
     config: &Config,
-) -> Result<crate::api::ingestion_client::IngestionClient, SetupError> {
+) -> Result<crate::api::ingestion::client::IngestionClient, SetupError> {
     let ing = &config.ingestion;
     let (settings, provider) = connection(config, &ing.auth, &ing.base_url, &ing.version)?;
-    crate::api::ingestion_client::IngestionClient::new(settings, provider)
+    crate::api::ingestion::client::IngestionClient::new(settings, provider)
         .map(|c| c.with_schema_host(ing.schema_host.clone()))
         .map_err(|e| SetupError::Client(e.to_string()))
 }
@@ -206,7 +207,10 @@ pub fn command_for(config_path: &std::path::Path) -> String {
 
 impl Context {
     /// The backend an offer is published through.
-    pub fn backend(&self, offer: &crate::config::OfferConfig) -> &crate::backend::Backend {
-        self.backends.get(offer.backend)
+    pub fn backend(
+        &self,
+        offer: &crate::config::OfferConfig,
+    ) -> Result<&crate::backend::Backend, crate::api::ApiError> {
+        self.backends.require(offer.backend)
     }
 }

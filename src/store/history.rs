@@ -196,7 +196,7 @@ const CALLS_KEPT: i64 = 20_000;
 /// Appends requests as they went, and keeps the newest `CALLS_KEPT`.
 pub fn insert_calls(
     conn: &Connection,
-    calls: &[crate::api::transport::CallRecord],
+    calls: &[crate::api::http::transport::CallRecord],
 ) -> rusqlite::Result<()> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO api_calls (at, method, path, status, duration_ms, correlation_id, error)

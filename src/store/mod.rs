@@ -380,7 +380,7 @@ impl StateStore {
     /// Records requests as they went (the event log).
     pub fn record_calls(
         &self,
-        calls: &[crate::api::transport::CallRecord],
+        calls: &[crate::api::http::transport::CallRecord],
     ) -> Result<(), StoreError> {
         self.with_db(|conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -397,8 +397,9 @@ impl StateStore {
     /// A listener for the transport that records every request here, off the request's path:
     /// calls are queued (never blocking a request; a full queue drops them) and written in
     /// batches by a task of the current runtime.
-    pub fn call_recorder(&self) -> crate::api::transport::CallListener {
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<crate::api::transport::CallRecord>(1_024);
+    pub fn call_recorder(&self) -> crate::api::http::transport::CallListener {
+        let (tx, mut rx) =
+            tokio::sync::mpsc::channel::<crate::api::http::transport::CallRecord>(1_024);
         let store = self.clone();
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {

@@ -296,7 +296,7 @@ fn the_event_log_has_requests_and_changes_newest_first() {
     let dir = tempfile::tempdir().unwrap();
     let store = StateStore::open(dir.path());
     let t0 = chrono::Utc::now() - chrono::Duration::minutes(10);
-    let call = |minutes: i64, status: Option<u16>| crate::api::transport::CallRecord {
+    let call = |minutes: i64, status: Option<u16>| crate::api::http::transport::CallRecord {
         at: t0 + chrono::Duration::minutes(minutes),
         method: "GET".into(),
         path: "/api/publishers/p/offers/o/status".into(),

@@ -177,7 +177,7 @@ impl Deck {
     /// A request waits before a retry (`WaitNotice`): on the row of the offer it is about
     /// (a followed operation's, or the offer a CPP path names), else for the whole header when
     /// the wait is long enough to notice.
-    pub fn waited(&mut self, notice: &offerdeck::api::transport::WaitNotice) -> Vec<Effect> {
+    pub fn waited(&mut self, notice: &offerdeck::api::http::transport::WaitNotice) -> Vec<Effect> {
         let by_pointer = self
             .book
             .offers()
@@ -188,7 +188,7 @@ impl Deck {
             })
             .map(|s| s.id.clone());
         let offer = by_pointer.or_else(|| {
-            let (publisher, offer) = offerdeck::api::pointer::offer_of(&notice.url)?;
+            let (publisher, offer) = offerdeck::api::http::pointer::offer_of(&notice.url)?;
             let id = OfferId::new(&publisher, &offer).ok()?;
             self.book.get(&id).map(|s| s.id.clone())
         });
@@ -202,7 +202,7 @@ impl Deck {
             Some(offer) => self
                 .book
                 .retrying(&offer, &reason, Some(notice.until), self.now),
-            None if notice.wait >= offerdeck::api::transport::NOTICEABLE_WAIT => {
+            None if notice.wait >= offerdeck::api::http::transport::NOTICEABLE_WAIT => {
                 vec![EngineEvent::Waiting {
                     until: notice.until,
                     reason,

@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use offerdeck::api::client::{ClientSettings, http_client};
-use offerdeck::api::retry::RetryPolicy;
+use offerdeck::api::ClientSettings;
+use offerdeck::api::http::retry::RetryPolicy;
+use offerdeck::api::http::settings::http_client;
 use offerdeck::api::{CppClient, Secret, TokenProvider, TokenSource};
 use offerdeck::sim::{SimOptions, Simulator};
 
@@ -68,7 +69,7 @@ pub fn fast_settings_for(base_url: &str) -> ClientSettings {
             first: Duration::from_millis(10),
             cap: Duration::from_millis(100),
             max_retries: 4,
-            budget: offerdeck::api::retry::DEFAULT_BUDGET,
+            budget: offerdeck::api::http::retry::DEFAULT_BUDGET,
         },
         request_timeout: Duration::from_secs(10),
         ..ClientSettings::default()
@@ -179,8 +180,8 @@ pub async fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> b
 
 /// offerdeck's own ingestion client against the simulator, with a token for the Graph audience
 /// read through the simulator's clock (so skipped hours expire and refresh it as in life).
-pub fn ingestion_client(sim: &Simulator) -> offerdeck::api::ingestion_client::IngestionClient {
-    use offerdeck::api::ingestion_client::{DEFAULT_RESOURCE, DEFAULT_VERSION, IngestionClient};
+pub fn ingestion_client(sim: &Simulator) -> offerdeck::api::ingestion::client::IngestionClient {
+    use offerdeck::api::ingestion::client::{DEFAULT_RESOURCE, DEFAULT_VERSION, IngestionClient};
     use offerdeck::api::{Secret, TokenProvider, TokenSource};
     let source = TokenSource::ClientCredentials {
         authority: sim.base_url(),
@@ -189,8 +190,11 @@ pub fn ingestion_client(sim: &Simulator) -> offerdeck::api::ingestion_client::In
         client_secret: Secret::new("demo-secret"),
         resource: DEFAULT_RESOURCE.into(),
     };
-    let http = offerdeck::api::client::http_client(Duration::from_secs(5), Duration::from_secs(10))
-        .unwrap();
+    let http = offerdeck::api::http::settings::http_client(
+        Duration::from_secs(5),
+        Duration::from_secs(10),
+    )
+    .unwrap();
     let provider = TokenProvider::new(source, http).with_clock(sim.clock().clone());
     let mut settings = fast_settings(sim);
     settings.base_url = sim.base_url().join("rp/product-ingestion").unwrap();

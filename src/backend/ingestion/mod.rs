@@ -3,24 +3,22 @@
 //! one configure job, followed at `configure/{jobId}/status`. The product's durable id is
 //! resolved once per run from its external id (the offer id) and kept.
 
-mod observe;
+pub mod observe;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use url::Url;
 
-use super::Started;
+use super::{ListedOffer, Started};
 use crate::api::ApiError;
-use crate::api::error::ServiceError;
-use crate::api::ingestion_client::IngestionClient;
-use crate::api::ingestion_types::{
-    JobStatus, Product, Submission, TargetType, derive_status, guid_of_product,
-};
+use crate::api::http::error::ServiceError;
+use crate::api::ingestion::client::IngestionClient;
+use crate::api::ingestion::types::{JobStatus, Product, Submission, TargetType, guid_of_product};
 use crate::domain::{Observation, OfferId, OpKind, Operation, Status, SubmissionSeen};
 use crate::store::StateStore;
 use crate::text::sanitize_line;
-pub use observe::{observe_job, observe_submission};
+pub use observe::{derive_status, observe_job, observe_submission};
 
 /// The ingestion client and the product ids it resolved.
 #[derive(Debug, Clone)]
@@ -132,6 +130,58 @@ impl IngestionBackend {
             Ok((guid, submissions))
         })
         .await
+    }
+
+    /// The products the account sees, each under `publisher` (the seller account is a label
+    /// of the config, not something the API knows).
+    pub(super) async fn list_offers(&self, publisher: &str) -> Result<Vec<ListedOffer>, ApiError> {
+        Ok(self
+            .client
+            .list_products()
+            .await?
+            .into_iter()
+            .filter_map(|p| {
+                let id = OfferId::new(publisher, &sanitize_line(&p.identity.external_id)).ok()?;
+                Some(ListedOffer {
+                    id,
+                    name: sanitize_line(&p.alias),
+                    status: Status::default(),
+                    offer_type: sanitize_line(&p.kind),
+                    portal_url: p.guid().map(product_page),
+                })
+            })
+            .collect())
+    }
+
+    /// The offer's product (a 404 says it is not there), as a listing shows it.
+    pub(super) async fn resolve(&self, offer: &OfferId) -> Result<ListedOffer, ApiError> {
+        let product = self.product(offer).await?;
+        let status = self.status(offer).await?.status;
+        Ok(ListedOffer {
+            id: offer.clone(),
+            name: sanitize_line(&product.alias),
+            status,
+            offer_type: sanitize_line(&product.kind),
+            portal_url: product.guid().map(product_page),
+        })
+    }
+
+    /// The resources of the preview tree, and of the live one (a 404 when nothing is live):
+    /// their `target` differs by definition, so only the resources are compared.
+    pub(super) async fn preview_and_live(
+        &self,
+        offer: &OfferId,
+    ) -> Result<(serde_json::Value, Result<serde_json::Value, ApiError>), ApiError> {
+        let product = self.product(offer).await?;
+        let guid = product.guid().unwrap_or_default().to_string();
+        let resources = |tree: serde_json::Value| tree["resources"].clone();
+        let preview = resources(self.client.resource_tree(&guid, "preview").await?);
+        let live = self
+            .client
+            .resource_tree(&guid, "live")
+            .await
+            .map(resources);
+        Ok((preview, live))
     }
 
     /// The offer's status from its submissions (whoever published: the portal included).
@@ -290,8 +340,26 @@ impl IngestionBackend {
         })
     }
 
+    /// Cancels the job offerdeck recorded for the offer (`known`): the service names no
+    /// running job. `None`: nothing was recorded as running.
+    pub(super) async fn cancel(
+        &self,
+        known: Option<&Operation>,
+    ) -> Result<Option<Started>, ApiError> {
+        let Some(known) = known else {
+            return Ok(None);
+        };
+        let pointer = self.cancel_job(&known.pointer).await?;
+        Ok(Some(Started {
+            pointer,
+            kind: known.kind,
+            adopted: false,
+            found_via: "cancel",
+        }))
+    }
+
     /// Cancels the job followed at `pointer`; gives back the pointer to keep following.
-    pub(super) async fn cancel(&self, pointer: &Url) -> Result<Url, ApiError> {
+    async fn cancel_job(&self, pointer: &Url) -> Result<Url, ApiError> {
         match self.followed(pointer)? {
             Followed::Job(job) => {
                 self.client.cancel(&job).await?;
@@ -320,13 +388,19 @@ impl IngestionBackend {
 
     /// The operation at a URL given by hand, for `offer`: a configure job (its kind from the
     /// offer's submissions: a go-live while the live one runs) or a submission (its kind from
-    /// its environment).
+    /// its environment). A job URL does not name its product: the offer must be given with it.
     pub(super) async fn operation_at(
         &self,
         url: &str,
-        offer: &OfferId,
+        offer: Option<&OfferId>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Operation, ApiError> {
+        let Some(offer) = offer else {
+            return Err(ApiError::UntrustedUrl {
+                url: url.to_string(),
+                reason: "a Product Ingestion URL does not name its offer: give it too (offerdeck watch PUBLISHER/OFFER --url URL)".into(),
+            });
+        };
         let pointer = Url::parse(url).map_err(|e| ApiError::UntrustedUrl {
             url: url.to_string(),
             reason: format!("not a URL ({e})"),
@@ -362,9 +436,14 @@ impl IngestionBackend {
 
     /// A stored pointer, checked against the configured origin before a token goes with it.
     pub(super) fn check(&self, pointer: &Url) -> Result<Url, ApiError> {
-        crate::api::pointer::ensure_same_origin(&self.client.settings().base_url, pointer)?;
+        crate::api::http::pointer::ensure_same_origin(&self.client.settings().base_url, pointer)?;
         Ok(pointer.clone())
     }
+}
+
+/// The overview page of a Product Ingestion product.
+pub fn product_page(guid: &str) -> String {
+    format!("https://partner.microsoft.com/dashboard/commercial-marketplace/offers/{guid}/overview")
 }
 
 /// What a followed URL names.

@@ -391,13 +391,13 @@ pub struct Reporter {
 impl Reporter {
     /// What says a long wait before a retry on stderr, with when the next try goes out (quiet
     /// in JSON mode unless verbose).
-    pub fn wait_listener(&self) -> Option<crate::api::transport::WaitListener> {
+    pub fn wait_listener(&self) -> Option<crate::api::http::transport::WaitListener> {
         if self.json && !self.verbose {
             return None;
         }
         Some(std::sync::Arc::new(
-            |n: crate::api::transport::WaitNotice| {
-                if n.wait < crate::api::transport::NOTICEABLE_WAIT {
+            |n: crate::api::http::transport::WaitNotice| {
+                if n.wait < crate::api::http::transport::NOTICEABLE_WAIT {
                     return;
                 }
                 write_err(&format!(

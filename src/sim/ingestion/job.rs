@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::{Moment, PreviewOutcome};
-use crate::api::ingestion_types::TargetType;
+use crate::api::ingestion::types::TargetType;
 use crate::clock::seconds_between;
 
 /// Simulated seconds a job waits before it runs.
@@ -114,7 +114,7 @@ fn running(status: &'static str) -> JobView {
 
 /// A job's target kept as the service's word.
 mod target_word {
-    use crate::api::ingestion_types::TargetType;
+    use crate::api::ingestion::types::TargetType;
 
     pub(super) fn serialize<S: serde::Serializer>(t: &TargetType, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(t.as_str())

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::api::ingestion_types::TargetType;
+use crate::api::ingestion::types::TargetType;
 use job::SimJob;
 
 pub type Moment = DateTime<Utc>;

@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use super::*;
-use crate::api::ingestion_types::{ConfigureStatus, Page, Submission, derive_status};
+use crate::api::ingestion::types::{ConfigureStatus, Page, Submission};
+use crate::backend::ingestion::derive_status;
 use crate::domain::Status;
 
 const GUID: &str = "11111111-2222-4333-8444-555555555555";

@@ -8,7 +8,7 @@ use super::{
     Answer, IngestionSim, LIVE_WITHOUT_ID, Moment, PreviewOutcome, Quirk, RETIRED_SCHEMA_HOST,
     SCHEMA_HOST, error,
 };
-use crate::api::ingestion_types::{TargetType, guid_of_product};
+use crate::api::ingestion::types::{TargetType, guid_of_product};
 
 impl IngestionSim {
     /// `POST configure/{jobId}/cancel`.

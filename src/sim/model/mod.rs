@@ -1,6 +1,6 @@
 //! The simulated service's state: offers, operations and tokens. Nothing here does I/O or reads
 //! a clock: every call takes the moment it happens at (from the simulator's clock), and the
-//! bodies it answers with are the client's own wire types (`crate::api::types`).
+//! bodies it answers with are the client's own wire types (`crate::api::cpp::types`).
 //!
 //! `plan.rs` is the publish state machine of one operation, `behaviour.rs` how the scenario
 //! offers misbehave, `tokens.rs` the fake Azure AD's tokens.

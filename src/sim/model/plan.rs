@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::api::types::{Message, SIGNOFF_STEP, Spelled, Step, StepStatus};
+use crate::api::cpp::types::{Message, SIGNOFF_STEP, Spelled, Step, StepStatus};
 use crate::clock::seconds_between;
 use crate::domain::{OpKind, Status};
 
@@ -57,7 +57,7 @@ const SIGNOFF: StepPlan = StepPlan {
     seconds: 0.0,
 };
 const LIVE: StepPlan = StepPlan {
-    id: crate::api::types::LIVE_STEP,
+    id: crate::api::cpp::types::LIVE_STEP,
     name: "Live",
     estimate: "~2-5 days",
     description: "Offer is publicly visible and is available for purchase.",

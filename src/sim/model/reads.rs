@@ -5,7 +5,9 @@ use serde_json::{Value, json};
 
 use super::plan::{OpState, SimOp};
 use super::{Moment, SimOffer, SimState, key, submission_type, timestamp};
-use crate::api::types::{DefinitionSummary, Message, OfferSummary, OperationDetail, Submission};
+use crate::api::cpp::types::{
+    DefinitionSummary, Message, OfferSummary, OperationDetail, Submission,
+};
 use crate::domain::{OpKind, Status};
 
 impl SimState {

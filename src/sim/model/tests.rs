@@ -1,7 +1,7 @@
 //! The state machine driven with explicit times: every path of the demo catalogue.
 
 use super::*;
-use crate::api::types::StepStatus;
+use crate::api::cpp::types::StepStatus;
 use crate::clock::span;
 use crate::sim::catalogue;
 

@@ -11,7 +11,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::{ApiVersion, Principal, Shared, answer, error};
-use crate::api::client::CORRELATION_HEADER;
+use crate::api::http::transport::CORRELATION_HEADER;
 use crate::sim::ACCEPTED_API_VERSIONS;
 use crate::sim::chaos::Fault as ChaosFault;
 use crate::sim::model::shim_error;

@@ -1,5 +1,5 @@
-//! Tokens as values: a secret that never prints, what a token may look like, and the JSON the
-//! token endpoint and `az` print. Shared by the token provider and the token command.
+//! A bearer token as offerdeck holds it: kept out of every printout, checked before it goes
+//! into a header, and read from the JSON that token endpoints and `az` print.
 
 use std::fmt;
 use std::time::Duration;
@@ -78,4 +78,26 @@ pub fn parse_token_json(body: &str, now: DateTime<Utc>) -> Option<(Secret, Optio
             Some(local.with_timezone(&Utc))
         });
     Some((Secret::new(token), expiry))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_json_variants() {
+        let now = Utc::now();
+        let (t, exp) =
+            parse_token_json(r#"{"access_token":"abc","expires_in":"3599"}"#, now).unwrap();
+        assert_eq!(t.expose(), "abc");
+        assert_eq!((exp.unwrap() - now).num_seconds(), 3599);
+        let (t, exp) = parse_token_json(
+            r#"{"accessToken":"xyz","expiresOn":"2099-01-01 10:00:00.000000"}"#,
+            now,
+        )
+        .unwrap();
+        assert_eq!(t.expose(), "xyz");
+        assert!(exp.is_some());
+        assert!(parse_token_json(r#"{"token_type":"Bearer"}"#, now).is_none());
+    }
 }

@@ -8,33 +8,19 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use url::Url;
 
-use super::ApiError;
-use super::auth::TokenProvider;
-use super::pointer;
-use super::retry::{Resend, RetryPolicy};
-pub use super::transport::{CORRELATION_HEADER, http_client};
-use super::transport::{Reply, Transport, decode};
 use super::types::{Offer, OfferSummary, OpKind, OperationDetail, Submission};
+use crate::api::http::auth::TokenProvider;
+use crate::api::http::error::ApiError;
+use crate::api::http::pointer;
+use crate::api::http::retry::{DEFAULT_BUDGET, Resend, RetryPolicy};
+use crate::api::http::settings::{ClientSettings, transport_for};
+use crate::api::http::transport::{CallListener, Reply, Transport, WaitListener, decode};
 
 pub const DEFAULT_BASE_URL: &str = "https://cloudpartner.azure.com";
 pub const DEFAULT_API_VERSION: &str = "2017-10-31";
 
-/// How the client talks to the service. Every field comes from configuration.
-#[derive(Debug, Clone)]
-pub struct ClientSettings {
-    pub base_url: Url,
-    pub api_version: String,
-    pub connect_timeout: Duration,
-    pub request_timeout: Duration,
-    /// How requests that may be retried are retried.
-    pub retry: RetryPolicy,
-    /// Requests in flight at once at first, across all tasks sharing this client.
-    pub max_concurrency: usize,
-    /// How far the bound may grow while answers are fast and clean (equal to
-    /// `max_concurrency`: a fixed bound).
-    pub concurrency_ceiling: usize,
-}
-
+// `ClientSettings::default()` is this API's; the Product Ingestion settings take its timeouts
+// and retries with their own URL and version.
 impl Default for ClientSettings {
     fn default() -> Self {
         ClientSettings {
@@ -47,7 +33,7 @@ impl Default for ClientSettings {
                 first: Duration::from_millis(500),
                 cap: Duration::from_secs(30),
                 max_retries: 4,
-                budget: super::retry::DEFAULT_BUDGET,
+                budget: DEFAULT_BUDGET,
             },
             max_concurrency: 16,
             concurrency_ceiling: 64,
@@ -92,12 +78,12 @@ impl CppClient {
     }
 
     /// Tells `listener` of every long wait before a retry.
-    pub fn on_wait(&self, listener: super::transport::WaitListener) {
+    pub fn on_wait(&self, listener: WaitListener) {
         self.transport.on_wait(listener);
     }
 
     /// Tells `listener` of every request sent.
-    pub fn on_call(&self, listener: super::transport::CallListener) {
+    pub fn on_call(&self, listener: CallListener) {
         self.transport.on_call(listener);
     }
 
@@ -333,28 +319,6 @@ impl CppClient {
             .filter(|s| s.submission_state.is_active())
             .collect())
     }
-}
-
-/// The transport of a client: its base URL checked (https, or http on loopback), its timeouts,
-/// concurrency bound and retry policy from the settings. Shared by both APIs' clients.
-pub(super) fn transport_for(
-    settings: &ClientSettings,
-    auth: Arc<TokenProvider>,
-) -> Result<Transport, ApiError> {
-    pointer::check_endpoint_scheme(&settings.base_url).map_err(|reason| {
-        ApiError::UntrustedUrl {
-            url: settings.base_url.to_string(),
-            reason,
-        }
-    })?;
-    let http = http_client(settings.connect_timeout, settings.request_timeout)?;
-    Ok(Transport::new(
-        http,
-        auth,
-        settings.max_concurrency,
-        settings.concurrency_ceiling,
-        settings.retry,
-    ))
 }
 
 /// An operation body is one object; the documentation wraps it in an array, so a one-element

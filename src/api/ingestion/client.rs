@@ -9,15 +9,13 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use url::Url;
 
-use super::ApiError;
-use super::auth::TokenProvider;
-use super::client::ClientSettings;
-use super::ingestion_types::{
-    ConfigureStatus, JobResult, JobStatus, Page, Product, Submission, TargetType,
-};
-use super::pointer;
-use super::retry::Resend;
-use super::transport::{Transport, decode};
+use super::types::{ConfigureStatus, JobResult, JobStatus, Page, Product, Submission, TargetType};
+use crate::api::http::auth::TokenProvider;
+use crate::api::http::error::ApiError;
+use crate::api::http::pointer;
+use crate::api::http::retry::Resend;
+use crate::api::http::settings::{ClientSettings, transport_for};
+use crate::api::http::transport::{CallListener, Transport, WaitListener, decode};
 
 pub const DEFAULT_BASE_URL: &str = "https://graph.microsoft.com/rp/product-ingestion";
 /// Sent as `$version` on every call; the service treats it as the newest schema to answer with.
@@ -56,7 +54,7 @@ impl IngestionClient {
         settings: ClientSettings,
         auth: Arc<TokenProvider>,
     ) -> Result<IngestionClient, ApiError> {
-        let transport = super::client::transport_for(&settings, auth)?;
+        let transport = transport_for(&settings, auth)?;
         Ok(IngestionClient {
             transport,
             settings: Arc::new(settings),
@@ -78,12 +76,12 @@ impl IngestionClient {
     }
 
     /// Tells `listener` of every long wait before a retry.
-    pub fn on_wait(&self, listener: super::transport::WaitListener) {
+    pub fn on_wait(&self, listener: WaitListener) {
         self.transport.on_wait(listener);
     }
 
     /// Tells `listener` of every request sent.
-    pub fn on_call(&self, listener: super::transport::CallListener) {
+    pub fn on_call(&self, listener: CallListener) {
         self.transport.on_call(listener);
     }
 
@@ -205,7 +203,7 @@ impl IngestionClient {
     /// Pushes the successful preview live. The preview submission's id is read just before
     /// sending: a newer preview replaces it, and the service refuses a go-live without it.
     pub async fn go_live(&self, product: &str) -> Result<ConfigureStatus, ApiError> {
-        let guid = super::ingestion_types::guid_of_product(product)
+        let guid = super::types::guid_of_product(product)
             .ok_or_else(|| ApiError::NotReady(format!("{product} is not a product id")))?;
         let submissions = self.submissions(guid).await?;
         let find = |target: TargetType| submissions.iter().find(|s| s.target.target_type == target);

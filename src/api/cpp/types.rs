@@ -5,12 +5,10 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::domain::{Observation, StepMessage};
 pub use crate::domain::{OpKind, Status};
 use crate::lenient::{
     lenient_bool, lenient_number, lenient_optional_string, lenient_string, lenient_vec,
 };
-use crate::text::sanitize_line;
 
 /// The id (and, in some service versions, the `stepName`) of the manual sign-off step.
 pub const SIGNOFF_STEP: &str = "publisher-signoff";
@@ -137,34 +135,6 @@ impl Step {
             &self.step_name
         }
     }
-
-    /// The step as the shared model holds it: plain text, messages without HTML.
-    pub fn observe(&self) -> crate::domain::Step {
-        crate::domain::Step {
-            id: sanitize_line(&self.id),
-            name: sanitize_line(self.name()),
-            status: sanitize_line(self.status.as_str()),
-            progress: self.progress(),
-            estimate: sanitize_line(&self.estimated_time_frame),
-            messages: self
-                .messages
-                .iter()
-                .map(|m| StepMessage {
-                    level: sanitize_line(&m.level),
-                    text: crate::text::html_to_text(&m.message_html),
-                })
-                .filter(|m| !m.text.is_empty())
-                .collect(),
-        }
-    }
-
-    pub fn progress(&self) -> u8 {
-        if self.status.is_done() {
-            100
-        } else {
-            self.progress_percentage.unwrap_or(0).clamp(0, 100) as u8
-        }
-    }
 }
 
 /// The body of `GET …/operations/{id}`, of the legacy operation path and of `GET …/status`.
@@ -211,122 +181,6 @@ pub struct OperationDetail {
     pub preview_links: Vec<serde_json::Value>,
     #[serde(deserialize_with = "lenient_vec")]
     pub live_links: Vec<serde_json::Value>,
-}
-
-impl OperationDetail {
-    /// The status a user cares about: the service keeps `running` at the top level while the
-    /// sign-off step waits, so that combination is lifted to `WaitingForPublisherReview`.
-    pub fn effective_status(&self) -> Status {
-        if matches!(
-            self.status.status,
-            Status::Running | Status::NotStarted | Status::Unknown(_)
-        ) && self
-            .steps
-            .iter()
-            .any(|s| s.is_signoff() && s.status == StepStatus::WaitingForPublisherReview)
-        {
-            return Status::WaitingForPublisherReview;
-        }
-        self.status.status.clone()
-    }
-
-    /// The step being worked on (or stuck): the first one not complete.
-    pub fn current_step(&self, kind: Option<OpKind>) -> Option<&Step> {
-        let steps = self.relevant_steps(kind);
-        steps
-            .iter()
-            .find(|s| s.status.is_problem())
-            .or_else(|| {
-                steps.iter().find(|s| {
-                    matches!(
-                        s.status,
-                        StepStatus::InProgress
-                            | StepStatus::WaitingForPublisherReview
-                            | StepStatus::WaitingForApproval
-                            | StepStatus::Canceled
-                    )
-                })
-            })
-            .or_else(|| steps.iter().find(|s| !s.status.is_done()))
-            .copied()
-    }
-
-    /// Steps that belong to this kind of operation: a publish ends at sign-off; a go-live only
-    /// runs what follows sign-off (the service reports earlier steps as `notStarted`).
-    fn relevant_steps(&self, kind: Option<OpKind>) -> Vec<&Step> {
-        let signoff = self.steps.iter().position(Step::is_signoff);
-        match (kind, signoff) {
-            (Some(OpKind::Publish), Some(i)) => self.steps[..=i].iter().collect(),
-            (Some(OpKind::GoLive), Some(i)) => self.steps[i + 1..].iter().collect(),
-            _ => self.steps.iter().collect(),
-        }
-    }
-
-    /// Overall progress in percent over the steps of this kind of operation.
-    pub fn progress(&self, kind: Option<OpKind>) -> u8 {
-        let status = self.effective_status();
-        // Ready for go-live is a publish done: 100 % in every view (a go-live starts afresh).
-        if matches!(status, Status::Succeeded)
-            || (kind != Some(OpKind::GoLive) && status == Status::WaitingForPublisherReview)
-        {
-            return 100;
-        }
-        let steps = self.relevant_steps(kind);
-        if steps.is_empty() {
-            return 0;
-        }
-        let total: u32 = steps
-            .iter()
-            .map(|s| {
-                if s.is_signoff() && s.status == StepStatus::WaitingForPublisherReview {
-                    100
-                } else {
-                    u32::from(s.progress())
-                }
-            })
-            .sum();
-        (total / steps.len() as u32).min(100) as u8
-    }
-
-    /// What this body says, in the shared vocabulary, for an operation of `kind` (`None`: an
-    /// offer's status, whatever ran last). Every text is turned into plain, safe text here.
-    pub fn observe(&self, kind: Option<OpKind>) -> Observation {
-        let status = match self.effective_status() {
-            Status::Unknown(raw) => Status::Unknown(sanitize_line(&raw)),
-            known => known,
-        };
-        let failure = match status {
-            Status::Failed | Status::Canceled => self.failure_reason(),
-            // A running operation with a blocked or rejected step says why.
-            _ => self
-                .failure_reason()
-                .filter(|_| self.steps.iter().any(|s| s.status.is_problem())),
-        };
-        let current_step = match status {
-            Status::Succeeded => None,
-            _ => self.current_step(kind).map(Step::observe),
-        };
-        Observation {
-            raw_status: sanitize_line(self.status.word()),
-            progress: self.progress(kind),
-            steps: self.steps.iter().map(Step::observe).collect(),
-            current_step,
-            failure,
-            status,
-            submissions: Vec::new(),
-            product_guid: None,
-        }
-    }
-
-    /// The reason a failed or blocked operation gives: its first error-level message.
-    pub fn failure_reason(&self) -> Option<String> {
-        self.steps
-            .iter()
-            .flat_map(|s| s.messages.iter())
-            .chain(self.messages.iter())
-            .find(|m| m.is_error())
-            .map(|m| crate::text::html_to_text(&m.message_html))
-    }
 }
 
 /// One element of `GET …/submissions`.

@@ -1,16 +1,14 @@
-//! Wire models of the Partner Center Product Ingestion API and the derivation of a dashboard
-//! status from them.
+//! Wire models of the Partner Center Product Ingestion API.
 //!
 //! That API has no status endpoint and no steps: what an offer is doing is read from its
 //! submissions per environment (draft, preview, live) plus, when we started one, the configure
-//! job. Every model is lenient in the same way as the CPP ones: optional fields, unknown fields
-//! ignored, enums compared without regard to case (the documentation writes both `Completed`
-//! and `completed`) with unknown words kept verbatim. Text meant for a person leaves this module
-//! only through `sanitize_line`.
+//! job (`crate::backend::ingestion::observe` reads them). Every model is lenient in the same
+//! way as the CPP ones: optional fields, unknown fields ignored, enums compared without regard
+//! to case (the documentation writes both `Completed` and `completed`) with unknown words kept
+//! verbatim. Text meant for a person leaves this module only through `sanitize_line`.
 
 use serde::Deserialize;
 
-use crate::domain::Status;
 use crate::domain::status::{squash, text_enum};
 use crate::lenient::{lenient_optional_string, lenient_string, lenient_vec};
 use crate::text::sanitize_line;
@@ -195,11 +193,13 @@ impl Submission {
         self.id.rsplit('/').next()?.parse().ok()
     }
 
-    fn is(&self, status: JobStatus, result: JobResult) -> bool {
+    /// True when it ended with `status` and `result`.
+    pub fn is(&self, status: JobStatus, result: JobResult) -> bool {
         self.status.as_ref() == Some(&status) && self.result.as_ref() == Some(&result)
     }
 
-    fn is_active(&self) -> bool {
+    /// Queued or running.
+    pub fn is_active(&self) -> bool {
         self.status.as_ref().is_some_and(JobStatus::is_active)
     }
 }
@@ -300,176 +300,15 @@ impl ConfigureStatus {
     }
 }
 
-/// What a product is doing, derived from its submissions and the job we started, if any, by
-/// the table in the ingestion reference (§7). The same vocabulary as CPP's offer status, so one
-/// table shows both: a successful preview not yet pushed live is `WaitingForPublisherReview`
-/// (ready for go-live), a live submission equal to the preview one is `Succeeded`.
-pub fn derive_status(submissions: &[Submission], job: Option<&ConfigureStatus>) -> Status {
-    if let Some(job) = job {
-        match (&job.job_status, &job.job_result) {
-            (JobStatus::Completed, JobResult::Cancelled) => return Status::Canceled,
-            (JobStatus::Completed, JobResult::Failed) => return Status::Failed,
-            (status, _) if status.is_active() => return Status::Running,
-            // A finished, successful job: the submissions say where the offer now stands.
-            _ => {}
-        }
-    }
-    let find = |target: TargetType| submissions.iter().find(|s| s.target.target_type == target);
-    let preview = find(TargetType::Preview);
-    let live = find(TargetType::Live);
-    if live.is_some_and(Submission::is_active) || preview.is_some_and(Submission::is_active) {
-        return Status::Running;
-    }
-    if let Some(preview) = preview {
-        if preview.is(JobStatus::Completed, JobResult::Failed) {
-            return Status::Failed;
-        }
-        if preview.is(JobStatus::Completed, JobResult::Succeeded)
-            && live.is_none_or(|live| live.id != preview.id)
-        {
-            return Status::WaitingForPublisherReview;
-        }
-    }
-    if let Some(live) = live {
-        if live.is(JobStatus::Completed, JobResult::Succeeded) {
-            return Status::Succeeded;
-        }
-        if live.is(JobStatus::Completed, JobResult::Failed) {
-            return Status::Failed;
-        }
-    }
-    if preview.is_none() && live.is_none() {
-        return Status::NeverPublished;
-    }
-    Status::Unknown(String::new())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The `GET submission/{guid}` sample of the reference (§4.3): a draft, a live submission
-    /// and a newer successful preview, so the offer waits for go-live.
-    const SUBMISSIONS_SAMPLE: &str = r#"{ "value": [
-      { "$schema": "https://product-ingestion.azureedge.net/schema/submission/2022-03-01-preview2",
-        "id": "submission/12345678-abcd-efgh-1234-12345688901/0",
-        "product": "product/12345678-abcd-efgh-1234-12345678901",
-        "target": { "targetType": "draft" } },
-      { "$schema": "https://product-ingestion.azureedge.net/schema/submission/2022-03-01-preview2",
-        "id": "submission/12345678-abcd-efgh-1234-12345678901/1152921515689847470",
-        "product": "product/12345678-abcd-efgh-1234-12345678901",
-        "target": { "targetType": "live" },
-        "status": "completed", "result": "succeeded", "created": "2022-01-25T07:13:06.4408032Z" },
-      { "$schema": "https://product-ingestion.azureedge.net/schema/submission/2022-03-01-preview2",
-        "id": "submission/12345678-abcd-efgh-1234-12345678901/1152921515689848683",
-        "product": "product/12345678-abcd-efgh-1234-12345678901",
-        "target": { "targetType": "preview" },
-        "status": "completed", "result": "succeeded", "created": "2022-02-04T20:07:22.4220588Z" }
-    ] }"#;
-
-    fn submissions(json: &str) -> Vec<Submission> {
-        serde_json::from_str::<Page<Submission>>(json)
-            .map(|page| page.value)
-            .unwrap_or_default()
-    }
-
-    fn submission(target: &str, number: u64, status: &str, result: &str) -> Submission {
-        let json = serde_json::json!({
-            "id": format!("submission/g/{number}"),
-            "product": "product/g",
-            "target": {"targetType": target},
-            "status": status,
-            "result": result,
-        });
-        serde_json::from_value(json).unwrap()
-    }
 
     fn job(status: &str, result: &str) -> ConfigureStatus {
         serde_json::from_value(serde_json::json!({
             "jobId": "j", "jobStatus": status, "jobResult": result
         }))
         .unwrap()
-    }
-
-    #[test]
-    fn the_reference_sample_reads_as_ready_for_go_live() {
-        let subs = submissions(SUBMISSIONS_SAMPLE);
-        assert_eq!(subs.len(), 3);
-        assert_eq!(subs[0].target.target_type, TargetType::Draft);
-        assert_eq!(subs[0].number(), Some(0));
-        assert_eq!(subs[0].status, None);
-        assert_eq!(subs[2].number(), Some(1_152_921_515_689_848_683));
-        assert_eq!(
-            derive_status(&subs, None),
-            Status::WaitingForPublisherReview
-        );
-    }
-
-    #[test]
-    fn the_state_table_maps_every_row() {
-        let draft = submission("draft", 0, "", "");
-        let cases = [
-            (vec![draft.clone()], Status::NeverPublished),
-            (
-                vec![
-                    draft.clone(),
-                    submission("preview", 5, "running", "pending"),
-                ],
-                Status::Running,
-            ),
-            (
-                vec![
-                    draft.clone(),
-                    submission("preview", 5, "completed", "failed"),
-                ],
-                Status::Failed,
-            ),
-            (
-                vec![submission("preview", 5, "completed", "succeeded")],
-                Status::WaitingForPublisherReview,
-            ),
-            (
-                vec![
-                    submission("preview", 6, "completed", "succeeded"),
-                    submission("live", 6, "running", "pending"),
-                ],
-                Status::Running,
-            ),
-            (
-                vec![
-                    submission("preview", 6, "completed", "succeeded"),
-                    submission("live", 6, "completed", "succeeded"),
-                ],
-                Status::Succeeded,
-            ),
-        ];
-        for (subs, expected) in cases {
-            assert_eq!(derive_status(&subs, None), expected, "{subs:?}");
-        }
-    }
-
-    #[test]
-    fn our_job_outranks_what_the_submissions_still_show() {
-        let live = vec![
-            submission("preview", 6, "completed", "succeeded"),
-            submission("live", 6, "completed", "succeeded"),
-        ];
-        assert_eq!(
-            derive_status(&live, Some(&job("notStarted", "pending"))),
-            Status::Running
-        );
-        assert_eq!(
-            derive_status(&live, Some(&job("Completed", "Cancelled"))),
-            Status::Canceled
-        );
-        assert_eq!(
-            derive_status(&live, Some(&job("completed", "failed"))),
-            Status::Failed
-        );
-        assert_eq!(
-            derive_status(&live, Some(&job("completed", "succeeded"))),
-            Status::Succeeded
-        );
     }
 
     #[test]

@@ -8,7 +8,7 @@
 use reqwest::header::HeaderMap;
 use url::{Host, Url};
 
-use super::ApiError;
+use super::error::ApiError;
 
 /// Header names carrying the operation pointer, in the order they are trusted.
 pub const POINTER_HEADERS: [&str; 2] = ["location", "operation-location"];

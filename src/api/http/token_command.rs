@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::ApiError;
+use super::error::ApiError;
 use super::token::{Secret, check_token, parse_token_json};
 
 /// The most of a token command's output that is kept, per stream.
@@ -59,11 +59,12 @@ fn kill_group(pid: Option<u32>) {
     let _ = pid;
 }
 
+/// Runs `command` for a token; `describe` names it in errors (the caller's `TokenSource`).
 pub(super) async fn run(
     command: &str,
+    describe: &str,
     now: DateTime<Utc>,
 ) -> Result<(Secret, Option<DateTime<Utc>>), ApiError> {
-    let describe = format!("token command `{command}`");
     let mut cmd = tokio::process::Command::new("sh");
     cmd.arg("-c")
         .arg(command)

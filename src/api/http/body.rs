@@ -1,5 +1,5 @@
-//! Reading bodies from the network, never more than a cap: what the transport and the token
-//! endpoint share.
+//! Response bodies read up to a cap, so a hostile or broken server cannot make offerdeck hold
+//! more than it means to.
 
 /// The most of a successful answer that is read (an offer document is a few hundred KiB).
 pub const MAX_ANSWER: usize = 8 << 20;

@@ -207,6 +207,9 @@ pub enum ApiError {
     /// successful preview waiting for it.
     #[error("{0}")]
     NotReady(String),
+    /// The offer's API has no client: no offer of the config is on it (nothing was sent).
+    #[error("{0}")]
+    Unconfigured(String),
 }
 
 impl ApiError {

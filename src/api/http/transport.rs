@@ -14,33 +14,12 @@ use serde_json::Value;
 use url::Url;
 
 use super::auth::TokenProvider;
-pub use super::body::{Capped, MAX_ANSWER, MAX_ERROR_BODY, read_capped};
-use super::error::reqwest_reason;
+use super::body::{Capped, MAX_ANSWER, MAX_ERROR_BODY, read_capped};
+use super::error::{ApiError, ServiceError, reqwest_reason};
 use super::retry::{Resend, RetryPolicy, retry_after};
-use super::{ApiError, ServiceError};
 
 /// The header the services put their request id in.
 pub const CORRELATION_HEADER: &str = "x-ms-correlation-request-id";
-
-/// Builds the reqwest client every part of offerdeck uses: rustls, timeouts, no redirects
-/// (a redirect could carry the bearer token to another origin).
-pub fn http_client(
-    connect_timeout: Duration,
-    request_timeout: Duration,
-) -> Result<reqwest::Client, ApiError> {
-    reqwest::Client::builder()
-        .connect_timeout(connect_timeout)
-        .timeout(request_timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("offerdeck/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| {
-            ApiError::Client(format!(
-                "cannot build the HTTP client: {}",
-                reqwest_reason(e)
-            ))
-        })
-}
 
 /// What a successful answer carried.
 #[derive(Debug)]
@@ -170,6 +149,11 @@ impl Transport {
             }
         }
         tokio::time::sleep(wait).await;
+    }
+
+    /// How many requests may be in flight now.
+    pub fn concurrency_limit(&self) -> usize {
+        self.limiter.limit()
     }
 
     /// Requests sent so far (every attempt counts), for diagnostics and tests.
