@@ -1399,7 +1399,7 @@ fn y_copies_what_the_menu_offers_and_o_opens_the_offers_page() {
 fn osc52_carries_the_text_as_base64() {
     assert_eq!(
         offerdeck::tui::osc52("contoso/vm\u{1b}]0;x"),
-        "\u{1b}]52;c;Y29udG9zby92bRtdMDt4\u{7}"
+        "\u{1b}]52;c;Y29udG9zby92bRtdMDt4\u{1b}\\"
     );
 }
 

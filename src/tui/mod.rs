@@ -268,13 +268,16 @@ pub async fn run(ctx: Context, options: Options) -> Outcome {
 }
 
 /// The terminal escape that puts `text` on the clipboard (OSC 52): it works over SSH, and in
-/// tmux with `set-clipboard on`. The text is base64, so nothing in it reaches the terminal raw.
+/// tmux with `set-clipboard on`. crossterm's `CopyToClipboard` writes it; the text is base64, so
+/// nothing in it reaches the terminal raw.
 pub fn osc52(text: &str) -> String {
-    use base64::Engine;
-    format!(
-        "\x1b]52;c;{}\x07",
-        base64::engine::general_purpose::STANDARD.encode(text)
-    )
+    let mut escape = String::new();
+    // Writing a command into a String cannot fail; an empty escape would copy nothing.
+    let _ = crossterm::Command::write_ansi(
+        &crossterm::clipboard::CopyToClipboard::to_clipboard_from(text),
+        &mut escape,
+    );
+    escape
 }
 
 /// The signals that end the dashboard: SIGTERM, SIGHUP and SIGINT.
