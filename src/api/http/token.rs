@@ -9,20 +9,29 @@ use serde_json::Value;
 
 use crate::clock::span;
 
-/// A string that must stay secret: it has no `Display`, and `Debug` prints `***`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+/// A string that must stay secret: it has no `Display`, `Debug` prints `***`, and its memory is
+/// wiped when it is dropped (`secrecy`). Compared in full only where the tests need it.
+#[derive(Clone)]
+pub struct Secret(secrecy::SecretString);
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
+        Secret(secrecy::SecretString::from(value.into()))
     }
 
     /// The value, for the one place that needs it (an `Authorization` header or a token form).
     pub fn expose(&self) -> &str {
-        &self.0
+        secrecy::ExposeSecret::expose_secret(&self.0)
     }
 }
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Secret) -> bool {
+        self.expose() == other.expose()
+    }
+}
+
+impl Eq for Secret {}
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
