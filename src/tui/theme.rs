@@ -5,6 +5,7 @@ use ratatui::style::{Color, Modifier, Style};
 
 use super::row::RowState;
 use super::state::ToastLevel;
+use crate::domain::StepState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tone {
@@ -85,22 +86,21 @@ impl Theme {
     }
 
     /// Symbol and tone of a step status (the wire word is shown beside it).
-    pub fn step(&self, status: &str, frame: usize) -> (&'static str, Tone) {
+    pub fn step(&self, status: &StepState, frame: usize) -> (&'static str, Tone) {
         let pick =
             |unicode: &'static str, ascii: &'static str| if self.ascii { ascii } else { unicode };
-        match crate::api::cpp::types::StepStatus::parse(status) {
-            crate::api::cpp::types::StepStatus::Complete => (pick("✔", "[ok]"), Tone::Good),
-            crate::api::cpp::types::StepStatus::InProgress => (self.spinner(frame), Tone::Busy),
-            crate::api::cpp::types::StepStatus::WaitingForPublisherReview
-            | crate::api::cpp::types::StepStatus::WaitingForApproval => {
+        match status.meaning() {
+            StepState::Complete => (pick("✔", "[ok]"), Tone::Good),
+            StepState::InProgress => (self.spinner(frame), Tone::Busy),
+            StepState::WaitingForPublisherReview | StepState::WaitingForApproval => {
                 (pick("◆", "[*]"), Tone::Ready)
             }
-            crate::api::cpp::types::StepStatus::Blocked
-            | crate::api::cpp::types::StepStatus::Rejected
-            | crate::api::cpp::types::StepStatus::Failed => (pick("✖", "[x]"), Tone::Bad),
-            crate::api::cpp::types::StepStatus::Canceled => (pick("⊘", "[-]"), Tone::Muted),
-            crate::api::cpp::types::StepStatus::NotStarted => (pick("·", "[ ]"), Tone::Muted),
-            crate::api::cpp::types::StepStatus::Unknown(_) => (pick("?", "[?]"), Tone::Warn),
+            StepState::Blocked | StepState::Rejected | StepState::Failed => {
+                (pick("✖", "[x]"), Tone::Bad)
+            }
+            StepState::Canceled => (pick("⊘", "[-]"), Tone::Muted),
+            StepState::NotStarted => (pick("·", "[ ]"), Tone::Muted),
+            StepState::Unknown(_) => (pick("?", "[?]"), Tone::Warn),
         }
     }
 

@@ -5,8 +5,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::domain::status::squash;
-pub use crate::domain::{OpKind, Status};
+pub use crate::domain::{OpKind, Status, StepState};
 use crate::lenient::{
     lenient_bool, lenient_number, lenient_optional_string, lenient_string, lenient_vec,
 };
@@ -16,65 +15,10 @@ pub const SIGNOFF_STEP: &str = "publisher-signoff";
 /// The id of the last step of every plan.
 pub const LIVE_STEP: &str = "live";
 
-/// Status of one publishing step.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum StepStatus {
-    NotStarted,
-    InProgress,
-    WaitingForPublisherReview,
-    WaitingForApproval,
-    Blocked,
-    Rejected,
-    Complete,
-    Canceled,
-    Failed,
-    Unknown(String),
+/// A step's state read leniently (any spelling, a number or null), as `StepState::parse` does.
+fn lenient_step_state<'de, D: Deserializer<'de>>(d: D) -> Result<StepState, D::Error> {
+    Ok(StepState::parse(&lenient_string(d)?))
 }
-
-impl StepStatus {
-    pub fn parse(raw: &str) -> StepStatus {
-        match squash(raw).as_str() {
-            "notstarted" => StepStatus::NotStarted,
-            "inprogress" | "running" => StepStatus::InProgress,
-            "waitingforpublisherreview" => StepStatus::WaitingForPublisherReview,
-            "waitingforapproval" => StepStatus::WaitingForApproval,
-            "blocked" => StepStatus::Blocked,
-            "rejected" => StepStatus::Rejected,
-            "complete" | "completed" | "succeeded" => StepStatus::Complete,
-            "canceled" | "cancelled" => StepStatus::Canceled,
-            "failed" => StepStatus::Failed,
-            _ => StepStatus::Unknown(raw.to_string()),
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        match self {
-            StepStatus::NotStarted => "notStarted",
-            StepStatus::InProgress => "inProgress",
-            StepStatus::WaitingForPublisherReview => "waitingForPublisherReview",
-            StepStatus::WaitingForApproval => "waitingForApproval",
-            StepStatus::Blocked => "blocked",
-            StepStatus::Rejected => "rejected",
-            StepStatus::Complete => "complete",
-            StepStatus::Canceled => "canceled",
-            StepStatus::Failed => "failed",
-            StepStatus::Unknown(raw) => raw,
-        }
-    }
-
-    pub fn is_done(&self) -> bool {
-        matches!(self, StepStatus::Complete)
-    }
-
-    pub fn is_problem(&self) -> bool {
-        matches!(
-            self,
-            StepStatus::Blocked | StepStatus::Rejected | StepStatus::Failed
-        )
-    }
-}
-
-crate::domain::status::text_enum!(StepStatus);
 
 /// A status with the exact word the service used for it: read leniently, compared in the shared
 /// vocabulary, and written back as it was spelled (operations say `complete` where the
@@ -170,7 +114,8 @@ pub struct Step {
     pub step_name: String,
     #[serde(deserialize_with = "lenient_string")]
     pub description: String,
-    pub status: StepStatus,
+    #[serde(deserialize_with = "lenient_step_state")]
+    pub status: StepState,
     #[serde(deserialize_with = "lenient_vec")]
     pub messages: Vec<Message>,
     #[serde(deserialize_with = "lenient_number")]
