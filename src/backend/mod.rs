@@ -53,6 +53,16 @@ pub struct ListedOffer {
     pub portal_url: Option<String>,
 }
 
+/// The offer's page, from what was last seen of it: a Product Ingestion product's overview in
+/// Partner Center (once its product id is known), or the Cloud Partner Portal for a CPP offer (a
+/// migrated offer's own Partner Center page is named only by the service: `Backend::resolve`).
+pub fn portal_url(kind: BackendKind, seen: &Observation) -> Option<String> {
+    match kind {
+        BackendKind::Cpp => Some(cpp::PORTAL.to_string()),
+        BackendKind::Ingestion => seen.product_guid.as_deref().map(ingestion::product_page),
+    }
+}
+
 impl ListedOffer {
     /// A virtual machine offer (core or not): what offerdeck publishes.
     pub fn is_virtual_machine(&self) -> bool {
@@ -339,6 +349,23 @@ mod tests {
             ..ClientSettings::default()
         };
         IngestionClient::new(settings, provider()).unwrap()
+    }
+
+    #[test]
+    fn the_portal_of_each_api() {
+        let mut seen = Observation::default();
+        assert_eq!(
+            portal_url(BackendKind::Cpp, &seen).as_deref(),
+            Some("https://cloudpartner.azure.com/")
+        );
+        assert_eq!(portal_url(BackendKind::Ingestion, &seen), None);
+        seen.product_guid = Some("0f8e".into());
+        assert_eq!(
+            portal_url(BackendKind::Ingestion, &seen).as_deref(),
+            Some(
+                "https://partner.microsoft.com/dashboard/commercial-marketplace/offers/0f8e/overview"
+            )
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ pub mod operation;
 pub mod phase;
 pub mod status;
 
-pub use backend_kind::BackendKind;
+pub use backend_kind::{BackendKind, Caps};
 pub use cadence::{Cadence, Expectation};
 pub use estimate::{Estimate, Estimates, Outlook, StepKey};
 pub use offer_id::{OfferId, OfferIdError};

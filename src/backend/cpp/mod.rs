@@ -12,6 +12,9 @@ use crate::api::{ApiError, CppClient};
 use crate::domain::{BackendKind, FoundVia, Observation, OfferId, OpKind, Operation};
 use crate::text::sanitize_line;
 
+/// Where CPP offers not yet moved to Partner Center are managed.
+pub const PORTAL: &str = "https://cloudpartner.azure.com/";
+
 /// The CPP client, behind the seam.
 #[derive(Debug, Clone)]
 pub struct CppBackend {
