@@ -1,5 +1,6 @@
 //! offerdeck: a terminal dashboard and CLI for Azure Marketplace publishers, over the Cloud
-//! Partner Portal API, with an embedded simulator of that API.
+//! Partner Portal API and the Partner Center Product Ingestion API, with an embedded simulator
+//! of both.
 
 pub mod api;
 pub mod backend;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::phase::{self, Expected};
-use super::{BackendKind, Estimate, Estimates, OpKind, Operation, StepKey};
+use super::{BackendKind, Estimate, Operation};
 
 /// For this long after a start (or a cancel request) polls keep the shortest wait: a
 /// validation that fails, or a cancel that lands, is what the user is waiting to see.
@@ -123,15 +123,6 @@ impl Expectation {
     }
 }
 
-/// The history's estimate of the step `op` runs now, if it has one.
-pub fn history_of<'a>(op: &Operation, estimates: &'a Estimates) -> Option<&'a Estimate> {
-    let step = op.seen.current_step.as_ref()?;
-    if op.kind == OpKind::Cancel {
-        return None;
-    }
-    estimates.get(&StepKey::new(&op.offer, op.backend, op.kind, &step.id))
-}
-
 /// The service's estimate of a step (`< 15 min`, `~2-3 days`, `< 1 hour`, `30 min–6 h`) as a
 /// range: "less than N" is expected from N/2 to N; "about A to B" from A to B; "about N" from
 /// ¾N to 1¼N. `None` for anything else.
@@ -191,7 +182,7 @@ fn number_and_unit(text: &str) -> Option<(f64, Option<f64>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{OfferId, Status, Step};
+    use crate::domain::{OfferId, OpKind, Status, Step};
     use chrono::Duration as Span;
 
     const FLOOR: Duration = Duration::from_secs(15);

@@ -379,10 +379,6 @@ impl Reporter {
         &self.command
     }
 
-    pub fn is_json(&self) -> bool {
-        self.json
-    }
-
     /// Reports an event: as JSON on stdout, and as text (results on stdout unless in JSON
     /// mode; progress and errors on stderr always).
     pub fn emit(&self, event: &Event) {
@@ -415,10 +411,5 @@ impl Reporter {
         if !self.json || self.verbose {
             write_err(line);
         }
-    }
-
-    /// Whether progress is written (text mode, or `--verbose`).
-    pub fn shows_progress(&self) -> bool {
-        !self.json || self.verbose
     }
 }

@@ -220,12 +220,6 @@ impl SimState {
         Some((v, etag))
     }
 
-    /// The status a slot has, for `GET …/slot/{name}`.
-    pub fn offer_status_now(&self, publisher: &str, offer: &str, now: Moment) -> Option<Status> {
-        let o = self.offers.get(&key(publisher, offer))?;
-        Some(self.offer_status(o, now))
-    }
-
     /// `GET …/offers/{o}/status`: the latest operation, or the bare offer status.
     pub fn offer_status_body(
         &self,
