@@ -5,10 +5,9 @@ mod common;
 
 use std::time::Duration;
 
-use offerdeck::api::cpp::types::StepStatus;
 use offerdeck::api::{ApiError, TokenSource};
 use offerdeck::backend::cpp::Observe;
-use offerdeck::domain::{OpKind, Status};
+use offerdeck::domain::{OpKind, Status, StepState};
 use offerdeck::sim::{Behaviour, OfferSpec, PointerStyle, SimOptions};
 
 use common::*;
@@ -71,7 +70,7 @@ async fn publish_follows_each_pointer_style_to_signoff() {
         assert!(
             op.steps
                 .iter()
-                .any(|s| s.is_signoff() && s.status == StepStatus::WaitingForPublisherReview)
+                .any(|s| s.is_signoff() && s.status == StepState::WaitingForPublisherReview)
         );
         assert_eq!(op.progress(Some(OpKind::Publish)), 100);
     }

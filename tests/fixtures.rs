@@ -4,11 +4,11 @@
 mod common;
 
 use offerdeck::api::ApiError;
-use offerdeck::api::cpp::types::{Offer, OfferSummary, OperationDetail, StepStatus, Submission};
+use offerdeck::api::cpp::types::{Offer, OfferSummary, OperationDetail, Submission};
 use offerdeck::api::http::error::ServiceError;
 use offerdeck::api::http::pointer;
 use offerdeck::backend::cpp::Observe;
-use offerdeck::domain::{OpKind, Status};
+use offerdeck::domain::{OpKind, Status, StepState};
 
 use common::{fixture, fixtures_dir};
 
@@ -57,7 +57,7 @@ fn operation_and_status_bodies_parse() {
     assert_eq!(op.status, Status::Running);
     let step = op.current_step(Some(OpKind::Publish)).unwrap();
     assert_eq!(step.id, "displaycertify");
-    assert_eq!(step.status, StepStatus::Blocked);
+    assert_eq!(step.status, StepState::Blocked);
     assert_eq!(
         op.failure_reason().as_deref(),
         Some("No virtual machine image was found for the plan contoso.")

@@ -6,11 +6,11 @@ mod common;
 use proptest::prelude::*;
 use serde_json::Value;
 
-use offerdeck::api::cpp::types::{OfferSummary, OperationDetail, StepStatus, Submission};
+use offerdeck::api::cpp::types::{OfferSummary, OperationDetail, Submission};
 use offerdeck::api::http::error::ServiceError;
 use offerdeck::api::http::pointer;
 use offerdeck::backend::cpp::Observe;
-use offerdeck::domain::Status;
+use offerdeck::domain::{Status, StepState};
 use offerdeck::text::{html_to_text, sanitize_line, sanitize_multiline};
 
 /// Arbitrary JSON, a few levels deep, with the model's own keys mixed in so that the typed
@@ -80,9 +80,16 @@ fn every_model(v: &Value) {
         let texts = seen
             .steps
             .iter()
-            .flat_map(|s| [&s.id, &s.name, &s.status, &s.estimate])
-            .chain(seen.failure.iter())
-            .chain(std::iter::once(&seen.raw_status));
+            .flat_map(|s| {
+                [
+                    s.id.as_str(),
+                    s.name.as_str(),
+                    s.status.as_str(),
+                    s.estimate.as_str(),
+                ]
+            })
+            .chain(seen.failure.iter().map(String::as_str))
+            .chain(std::iter::once(seen.raw_status.as_str()));
         for text in texts {
             assert!(text.chars().all(|c| !c.is_control()), "{text:?}");
         }
@@ -151,9 +158,9 @@ proptest! {
             Status::Unknown(kept) => prop_assert_eq!(kept, &raw),
             known => prop_assert_eq!(&Status::parse(known.as_str()), known),
         }
-        let step = StepStatus::parse(&raw);
-        if !matches!(step, StepStatus::Unknown(_)) {
-            prop_assert_eq!(StepStatus::parse(step.as_str()), step);
+        let step = StepState::parse(&raw);
+        if !matches!(step, StepState::Unknown(_)) {
+            prop_assert_eq!(StepState::parse(step.as_str()), step);
         }
     }
 

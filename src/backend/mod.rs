@@ -18,7 +18,7 @@ use crate::api::http::transport::{CallListener, WaitListener};
 use crate::api::ingestion::client::IngestionClient;
 use crate::api::{ApiError, CppClient};
 pub use crate::domain::BackendKind;
-use crate::domain::{Observation, OfferId, OpKind, Operation};
+use crate::domain::{FoundVia, Observation, OfferId, OpKind, Operation};
 
 /// An operation the service accepted (or that was already running).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,8 +28,8 @@ pub struct Started {
     pub kind: OpKind,
     /// True when nothing new was started: an operation already running is followed instead.
     pub adopted: bool,
-    /// How the pointer was found (`location`, `operation-location`, `submissions`).
-    pub found_via: &'static str,
+    /// How the pointer was found.
+    pub found_via: FoundVia,
 }
 
 /// What going live would change.

@@ -5,9 +5,6 @@
 use super::Backend;
 use crate::domain::{BackendKind, Observation, OfferId};
 
-/// Where CPP offers not yet moved to Partner Center are managed.
-const CPP_PORTAL: &str = "https://cloudpartner.azure.com/";
-
 /// The offer's page from what is known already: a product's overview when its id was read, a
 /// page the service named, else the portal of its API.
 pub fn portal_url(
@@ -23,7 +20,7 @@ pub fn portal_url(
         return super::ingestion::product_page(guid);
     }
     match kind {
-        BackendKind::Cpp => CPP_PORTAL.to_string(),
+        BackendKind::Cpp => super::cpp::PORTAL.to_string(),
         BackendKind::Ingestion => {
             "https://partner.microsoft.com/dashboard/commercial-marketplace/overview".to_string()
         }

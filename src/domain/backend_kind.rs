@@ -49,3 +49,16 @@ impl FromStr for BackendKind {
             })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_read_back_from_their_names() {
+        for kind in BackendKind::ALL {
+            assert_eq!(kind.as_str().parse::<BackendKind>(), Ok(kind));
+        }
+        assert!("nope".parse::<BackendKind>().is_err());
+    }
+}

@@ -20,7 +20,8 @@ pub use caps::Caps;
 pub use estimate::{Estimate, Estimates, Outlook, StepKey};
 pub use offer_id::{OfferId, OfferIdError};
 pub use operation::{
-    Change, Observation, Operation, StartFailure, Step, StepMessage, SubmissionSeen,
+    Change, Environment, FoundVia, Observation, Operation, StartFailure, Step, StepMessage,
+    SubmissionSeen,
 };
 pub use phase::{Phase, ingestion_phase};
 pub use status::{OpKind, Status, StepState};

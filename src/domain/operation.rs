@@ -2,11 +2,13 @@
 //! updates and what the dashboard and the headless commands show. Every text in it is plain and
 //! sanitised when it is made (by the backend that read it from the network).
 
+use std::fmt;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::{BackendKind, OfferId, OpKind, Status};
+use super::{BackendKind, OfferId, OpKind, Status, StepState};
 
 /// One step of a publish (CPP), or one phase (ingestion), as last seen.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,7 +16,7 @@ pub struct Step {
     pub id: String,
     pub name: String,
     /// The service's word for the step's state (`inProgress`, `blocked`…).
-    pub status: String,
+    pub status: StepState,
     pub progress: u8,
     /// The service's own estimate (`< 15 min`, `~2-3 days`).
     #[serde(default)]
@@ -68,11 +70,100 @@ pub struct Observation {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubmissionSeen {
     /// `draft`, `preview` or `live`.
-    pub environment: String,
+    pub environment: Environment,
     /// The submission number (`0` for the draft; large numbers otherwise).
     pub number: String,
     /// `status/result` as the service sent them (empty for the draft).
     pub state: String,
+}
+
+/// The environment a Product Ingestion submission targets. Stored and printed as its word.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Environment {
+    Draft,
+    Preview,
+    Live,
+    /// Another target (`flight`, `sandbox`…), by the service's word.
+    Other(String),
+}
+
+impl Environment {
+    /// The environment a word names exactly; any other word is `Other`.
+    pub fn from_word(word: &str) -> Environment {
+        match word {
+            "draft" => Environment::Draft,
+            "preview" => Environment::Preview,
+            "live" => Environment::Live,
+            other => Environment::Other(other.to_string()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Environment::Draft => "draft",
+            Environment::Preview => "preview",
+            Environment::Live => "live",
+            Environment::Other(word) => word,
+        }
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `pad`: views align it in columns.
+        f.pad(self.as_str())
+    }
+}
+
+impl From<&str> for Environment {
+    fn from(word: &str) -> Environment {
+        Environment::from_word(word)
+    }
+}
+
+impl Serialize for Environment {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Environment {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Environment::from_word(&String::deserialize(d)?))
+    }
+}
+
+/// How the address an operation is followed at was found when it started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FoundVia {
+    /// CPP's `Location` header.
+    Location,
+    /// CPP's `Operation-Location` header.
+    OperationLocation,
+    /// What runs on the offer (CPP's `/submissions`, Product Ingestion's submissions).
+    Submissions,
+    /// A Product Ingestion configure job.
+    Configure,
+    /// The answer to a cancel, or the operation it lands on.
+    Cancel,
+}
+
+impl FoundVia {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FoundVia::Location => "location",
+            FoundVia::OperationLocation => "operation-location",
+            FoundVia::Submissions => "submissions",
+            FoundVia::Configure => "configure",
+            FoundVia::Cancel => "cancel",
+        }
+    }
+}
+
+impl fmt::Display for FoundVia {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
 }
 
 /// A long-running operation offerdeck started, adopted or discovered.
@@ -274,6 +365,22 @@ mod tests {
             &[],
             Utc::now(),
         )
+    }
+
+    #[test]
+    fn an_environment_is_stored_as_its_word_and_padded_in_columns() {
+        for word in ["draft", "preview", "live", "flight"] {
+            let env = Environment::from_word(word);
+            let json = serde_json::to_string(&env).unwrap();
+            assert_eq!(json, format!("\"{word}\""));
+            assert_eq!(serde_json::from_str::<Environment>(&json).unwrap(), env);
+        }
+        assert_eq!(Environment::from_word("live"), Environment::Live);
+        assert_eq!(format!("[{:<8}]", Environment::Preview), "[preview ]");
+        assert_eq!(
+            FoundVia::OperationLocation.to_string(),
+            "operation-location"
+        );
     }
 
     #[test]

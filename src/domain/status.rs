@@ -109,6 +109,132 @@ impl Status {
 
 text_enum!(Status);
 
+/// The state of one step (CPP) or phase (Product Ingestion), by the service's word for it.
+///
+/// Stored in the state store and printed in the JSON lines as exactly that word, so it is read
+/// back exactly too: one of the canonical spellings below is its variant, and any other word
+/// (Product Ingestion's `succeeded`, `running`, `pending`…) stays `Unknown` with that word.
+/// `meaning` reads such a word leniently.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum StepState {
+    NotStarted,
+    InProgress,
+    Complete,
+    WaitingForPublisherReview,
+    WaitingForApproval,
+    Blocked,
+    Rejected,
+    Failed,
+    Canceled,
+    /// A word outside the vocabulary above, kept verbatim.
+    Unknown(String),
+}
+
+impl StepState {
+    const KNOWN: [StepState; 9] = [
+        StepState::NotStarted,
+        StepState::InProgress,
+        StepState::Complete,
+        StepState::WaitingForPublisherReview,
+        StepState::WaitingForApproval,
+        StepState::Blocked,
+        StepState::Rejected,
+        StepState::Failed,
+        StepState::Canceled,
+    ];
+
+    /// The state a word names exactly (as stored and printed); any other word is `Unknown`.
+    pub fn from_word(word: &str) -> StepState {
+        StepState::KNOWN
+            .into_iter()
+            .find(|s| s.as_str() == word)
+            .unwrap_or_else(|| StepState::Unknown(word.to_string()))
+    }
+
+    /// Reads a word leniently, as it comes from the service: case, spaces, `_` and `-`
+    /// ignored, and the synonyms (`running`, `completed`, `succeeded`, `cancelled`) folded in.
+    pub fn parse(raw: &str) -> StepState {
+        match squash(raw).as_str() {
+            "notstarted" => StepState::NotStarted,
+            "inprogress" | "running" => StepState::InProgress,
+            "waitingforpublisherreview" => StepState::WaitingForPublisherReview,
+            "waitingforapproval" => StepState::WaitingForApproval,
+            "blocked" => StepState::Blocked,
+            "rejected" => StepState::Rejected,
+            "complete" | "completed" | "succeeded" => StepState::Complete,
+            "canceled" | "cancelled" => StepState::Canceled,
+            "failed" => StepState::Failed,
+            _ => StepState::Unknown(raw.to_string()),
+        }
+    }
+
+    /// The word, as stored and printed.
+    pub fn as_str(&self) -> &str {
+        match self {
+            StepState::NotStarted => "notStarted",
+            StepState::InProgress => "inProgress",
+            StepState::Complete => "complete",
+            StepState::WaitingForPublisherReview => "waitingForPublisherReview",
+            StepState::WaitingForApproval => "waitingForApproval",
+            StepState::Blocked => "blocked",
+            StepState::Rejected => "rejected",
+            StepState::Failed => "failed",
+            StepState::Canceled => "canceled",
+            StepState::Unknown(word) => word,
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        matches!(self, StepState::Complete)
+    }
+
+    pub fn is_problem(&self) -> bool {
+        matches!(
+            self,
+            StepState::Blocked | StepState::Rejected | StepState::Failed
+        )
+    }
+
+    /// What the word means, read leniently (`succeeded` is `Complete`): for showing it.
+    pub fn meaning(&self) -> StepState {
+        match self {
+            StepState::Unknown(word) => StepState::parse(word),
+            known => known.clone(),
+        }
+    }
+}
+
+impl Default for StepState {
+    fn default() -> Self {
+        StepState::Unknown(String::new())
+    }
+}
+
+impl fmt::Display for StepState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `pad`: views align it in columns.
+        f.pad(self.as_str())
+    }
+}
+
+impl From<&str> for StepState {
+    fn from(word: &str) -> StepState {
+        StepState::from_word(word)
+    }
+}
+
+impl Serialize for StepState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for StepState {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(StepState::from_word(&String::deserialize(d)?))
+    }
+}
+
 /// What kind of long-running operation this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -150,62 +276,63 @@ impl fmt::Display for OpKind {
     }
 }
 
-/// Status of one publishing step.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum StepState {
-    NotStarted,
-    InProgress,
-    WaitingForPublisherReview,
-    WaitingForApproval,
-    Blocked,
-    Rejected,
-    Complete,
-    Canceled,
-    Failed,
-    Unknown(String),
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl StepState {
-    pub fn parse(raw: &str) -> StepState {
-        match squash(raw).as_str() {
-            "notstarted" => StepState::NotStarted,
-            "inprogress" | "running" => StepState::InProgress,
-            "waitingforpublisherreview" => StepState::WaitingForPublisherReview,
-            "waitingforapproval" => StepState::WaitingForApproval,
-            "blocked" => StepState::Blocked,
-            "rejected" => StepState::Rejected,
-            "complete" | "completed" | "succeeded" => StepState::Complete,
-            "canceled" | "cancelled" => StepState::Canceled,
-            "failed" => StepState::Failed,
-            _ => StepState::Unknown(raw.to_string()),
+    #[test]
+    fn a_step_state_is_stored_and_read_back_as_the_same_word() {
+        let words = [
+            "notStarted",
+            "inProgress",
+            "complete",
+            "waitingForPublisherReview",
+            "waitingForApproval",
+            "blocked",
+            "rejected",
+            "failed",
+            "canceled",
+            // Product Ingestion's words, and odd ones, stay as they are.
+            "succeeded",
+            "cancelled",
+            "running",
+            "pending",
+            "Complete",
+            "",
+        ];
+        for word in words {
+            let state = StepState::from_word(word);
+            let json = serde_json::to_string(&state).unwrap();
+            assert_eq!(json, serde_json::to_string(word).unwrap());
+            assert_eq!(serde_json::from_str::<StepState>(&json).unwrap(), state);
+            assert_eq!(state.to_string(), word);
         }
+        assert_eq!(StepState::from_word("blocked"), StepState::Blocked);
+        assert_eq!(
+            StepState::from_word("succeeded"),
+            StepState::Unknown("succeeded".into())
+        );
     }
 
-    pub fn as_str(&self) -> &str {
-        match self {
-            StepState::NotStarted => "notStarted",
-            StepState::InProgress => "inProgress",
-            StepState::WaitingForPublisherReview => "waitingForPublisherReview",
-            StepState::WaitingForApproval => "waitingForApproval",
-            StepState::Blocked => "blocked",
-            StepState::Rejected => "rejected",
-            StepState::Complete => "complete",
-            StepState::Canceled => "canceled",
-            StepState::Failed => "failed",
-            StepState::Unknown(raw) => raw,
-        }
-    }
-
-    pub fn is_done(&self) -> bool {
-        matches!(self, StepState::Complete)
-    }
-
-    pub fn is_problem(&self) -> bool {
-        matches!(
-            self,
-            StepState::Blocked | StepState::Rejected | StepState::Failed
-        )
+    #[test]
+    fn the_meaning_of_a_step_state_is_read_leniently() {
+        assert_eq!(
+            StepState::from_word("succeeded").meaning(),
+            StepState::Complete
+        );
+        assert_eq!(
+            StepState::from_word("cancelled").meaning(),
+            StepState::Canceled
+        );
+        assert_eq!(
+            StepState::from_word("running").meaning(),
+            StepState::InProgress
+        );
+        assert_eq!(
+            StepState::from_word("pending").meaning(),
+            StepState::Unknown("pending".into())
+        );
+        assert_eq!(StepState::parse("In Progress"), StepState::InProgress);
+        assert_eq!(format!("[{:<8}]", StepState::Failed), "[failed  ]");
     }
 }
-
-text_enum!(StepState);

@@ -51,7 +51,7 @@ pub async fn start(
         emails,
         now,
     );
-    tracing::info!(%kind, %offer, url = %operation.pointer, via = started.found_via, adopted = started.adopted, "operation started");
+    tracing::info!(%kind, %offer, url = %operation.pointer, via = %started.found_via, adopted = started.adopted, "operation started");
     Ok(record(store, operation, started.adopted))
 }
 

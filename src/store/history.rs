@@ -26,7 +26,7 @@ impl Transition {
             status: op.seen.status.as_str().to_string(),
             step_id: step.map(|s| s.id.clone()),
             step_name: step.map(|s| s.name.clone()),
-            step_status: step.map(|s| s.status.clone()),
+            step_status: step.map(|s| s.status.to_string()),
             failure: op.seen.failure.clone().or_else(|| op.lost.clone()),
             finished: op.finished,
         }

@@ -86,10 +86,10 @@ impl Theme {
     }
 
     /// Symbol and tone of a step status (the wire word is shown beside it).
-    pub fn step(&self, status: &str, frame: usize) -> (&'static str, Tone) {
+    pub fn step(&self, status: &StepState, frame: usize) -> (&'static str, Tone) {
         let pick =
             |unicode: &'static str, ascii: &'static str| if self.ascii { ascii } else { unicode };
-        match StepState::parse(status) {
+        match status.meaning() {
             StepState::Complete => (pick("✔", "[ok]"), Tone::Good),
             StepState::InProgress => (self.spinner(frame), Tone::Busy),
             StepState::WaitingForPublisherReview | StepState::WaitingForApproval => {

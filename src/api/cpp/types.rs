@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-pub use crate::domain::{OpKind, Status};
+pub use crate::domain::{OpKind, Status, StepState};
 use crate::lenient::{
     lenient_bool, lenient_number, lenient_optional_string, lenient_string, lenient_vec,
 };
@@ -15,8 +15,10 @@ pub const SIGNOFF_STEP: &str = "publisher-signoff";
 /// The id of the last step of every plan.
 pub const LIVE_STEP: &str = "live";
 
-/// The state of one publishing step, in the shared vocabulary (it is the same on the wire).
-pub use crate::domain::StepState as StepStatus;
+/// A step's state read leniently (any spelling, a number or null), as `StepState::parse` does.
+fn lenient_step_state<'de, D: Deserializer<'de>>(d: D) -> Result<StepState, D::Error> {
+    Ok(StepState::parse(&lenient_string(d)?))
+}
 
 /// A status with the exact word the service used for it: read leniently, compared in the shared
 /// vocabulary, and written back as it was spelled (operations say `complete` where the
@@ -112,7 +114,8 @@ pub struct Step {
     pub step_name: String,
     #[serde(deserialize_with = "lenient_string")]
     pub description: String,
-    pub status: StepStatus,
+    #[serde(deserialize_with = "lenient_step_state")]
+    pub status: StepState,
     #[serde(deserialize_with = "lenient_vec")]
     pub messages: Vec<Message>,
     #[serde(deserialize_with = "lenient_number")]

@@ -151,11 +151,6 @@ impl Transport {
         tokio::time::sleep(wait).await;
     }
 
-    /// How many requests may be in flight now.
-    pub fn concurrency_limit(&self) -> usize {
-        self.limiter.limit()
-    }
-
     /// Requests sent so far (every attempt counts), for diagnostics and tests.
     pub fn requests_sent(&self) -> u64 {
         self.requests_sent.load(Ordering::Relaxed)

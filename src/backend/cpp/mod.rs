@@ -9,8 +9,11 @@ pub use observe::Observe;
 
 use super::{ListedOffer, Started};
 use crate::api::{ApiError, CppClient};
-use crate::domain::{BackendKind, Observation, OfferId, OpKind, Operation};
+use crate::domain::{BackendKind, FoundVia, Observation, OfferId, OpKind, Operation};
 use crate::text::sanitize_line;
+
+/// Where CPP offers not yet moved to Partner Center are managed.
+pub const PORTAL: &str = "https://cloudpartner.azure.com/";
 
 /// The CPP client, behind the seam.
 #[derive(Debug, Clone)]
@@ -83,7 +86,7 @@ impl CppBackend {
             pointer: started.url,
             kind,
             adopted: started.adopted,
-            found_via: started.found_via,
+            found_via: found_via(started.found_via),
         })
     }
 
@@ -112,7 +115,7 @@ impl CppBackend {
             pointer,
             kind,
             adopted: false,
-            found_via: "cancel",
+            found_via: FoundVia::Cancel,
         }))
     }
 
@@ -212,6 +215,16 @@ impl CppBackend {
     }
 }
 
+/// The client names the pointer header it read (`location`, `operation-location`), or
+/// `submissions` when it found the operation there.
+fn found_via(word: &str) -> FoundVia {
+    match word {
+        "location" => FoundVia::Location,
+        "operation-location" => FoundVia::OperationLocation,
+        _ => FoundVia::Submissions,
+    }
+}
+
 /// A Partner Center page the service names, when it is one (an address from the network is
 /// opened only on Microsoft's own host, over https).
 fn partner_center_page(raw: &str) -> Option<String> {
@@ -223,6 +236,14 @@ fn partner_center_page(raw: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn found_via_says_the_words_the_client_does() {
+        for header in crate::api::http::pointer::POINTER_HEADERS {
+            assert_eq!(found_via(header).as_str(), header);
+        }
+        assert_eq!(found_via("submissions"), FoundVia::Submissions);
+    }
 
     #[test]
     fn only_partner_centers_own_pages_are_opened() {

@@ -2,8 +2,8 @@
 //! user cares about, the steps of the operation's kind, its progress and why it failed. Pure:
 //! the answer in, an observation out; every text becomes plain, safe text here.
 
-use crate::api::cpp::types::{OperationDetail, Step, StepStatus};
-use crate::domain::{self, Observation, OpKind, Status, StepMessage};
+use crate::api::cpp::types::{OperationDetail, Step};
+use crate::domain::{self, Observation, OpKind, Status, StepMessage, StepState};
 use crate::text::sanitize_line;
 
 /// How an operation body (`GET …/operations/{id}` or `GET …/status`) reads. A trait, so the
@@ -35,7 +35,7 @@ impl Observe for OperationDetail {
         ) && self
             .steps
             .iter()
-            .any(|s| s.is_signoff() && s.status == StepStatus::WaitingForPublisherReview)
+            .any(|s| s.is_signoff() && s.status == StepState::WaitingForPublisherReview)
         {
             return Status::WaitingForPublisherReview;
         }
@@ -51,10 +51,10 @@ impl Observe for OperationDetail {
                 steps.iter().find(|s| {
                     matches!(
                         s.status,
-                        StepStatus::InProgress
-                            | StepStatus::WaitingForPublisherReview
-                            | StepStatus::WaitingForApproval
-                            | StepStatus::Canceled
+                        StepState::InProgress
+                            | StepState::WaitingForPublisherReview
+                            | StepState::WaitingForApproval
+                            | StepState::Canceled
                     )
                 })
             })
@@ -77,7 +77,7 @@ impl Observe for OperationDetail {
         let total: u32 = steps
             .iter()
             .map(|s| {
-                if s.is_signoff() && s.status == StepStatus::WaitingForPublisherReview {
+                if s.is_signoff() && s.status == StepState::WaitingForPublisherReview {
                     100
                 } else {
                     u32::from(step_progress(s))
@@ -150,7 +150,7 @@ fn observe_step(step: &Step) -> domain::Step {
     domain::Step {
         id: sanitize_line(&step.id),
         name: sanitize_line(step.name()),
-        status: sanitize_line(step.status.as_str()),
+        status: StepState::from_word(&sanitize_line(step.status.as_str())),
         progress: step_progress(step),
         estimate: sanitize_line(&step.estimated_time_frame),
         messages: step

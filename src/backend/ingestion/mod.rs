@@ -15,7 +15,7 @@ use crate::api::ApiError;
 use crate::api::http::error::ServiceError;
 use crate::api::ingestion::client::IngestionClient;
 use crate::api::ingestion::types::{JobStatus, Product, Submission, TargetType, guid_of_product};
-use crate::domain::{Observation, OfferId, OpKind, Operation, Status, SubmissionSeen};
+use crate::domain::{FoundVia, Observation, OfferId, OpKind, Operation, Status, SubmissionSeen};
 use crate::store::StateStore;
 use crate::text::sanitize_line;
 pub use observe::{derive_status, observe_job, observe_submission};
@@ -191,7 +191,7 @@ impl IngestionBackend {
         let seen: Vec<SubmissionSeen> = submissions
             .iter()
             .map(|s| SubmissionSeen {
-                environment: sanitize_line(&s.target.target_type.to_string()),
+                environment: observe::environment(&s.target.target_type),
                 number: s
                     .number()
                     .map_or_else(|| sanitize_line(&s.id), |n| n.to_string()),
@@ -249,7 +249,7 @@ impl IngestionBackend {
                 pointer: self.job_url(&job.job_id),
                 kind,
                 adopted: false,
-                found_via: "configure",
+                found_via: FoundVia::Configure,
             }),
             Err(err) if err.is_unclear() => {
                 tracing::warn!(%kind, %offer, error = %err, "unclear answer to a configure POST; reading the submissions before anything else");
@@ -258,7 +258,7 @@ impl IngestionBackend {
                         pointer: running.pointer,
                         kind,
                         adopted: true,
-                        found_via: "submissions",
+                        found_via: FoundVia::Submissions,
                     }),
                     _ => Err(err),
                 }
@@ -354,7 +354,7 @@ impl IngestionBackend {
             pointer,
             kind: known.kind,
             adopted: false,
-            found_via: "cancel",
+            found_via: FoundVia::Cancel,
         }))
     }
 

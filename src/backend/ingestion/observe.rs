@@ -3,7 +3,9 @@
 //! in, an observation out.
 
 use crate::api::ingestion::types::{ConfigureStatus, JobResult, JobStatus, Submission, TargetType};
-use crate::domain::{Observation, OpKind, Status, Step, StepMessage, phase};
+use crate::domain::{
+    Environment, Observation, OpKind, Status, Step, StepMessage, StepState, phase,
+};
 use crate::text::sanitize_line;
 
 /// What a product is doing, derived from its submissions and the job we started, if any, by
@@ -48,6 +50,16 @@ pub fn derive_status(submissions: &[Submission], job: Option<&ConfigureStatus>) 
         return Status::NeverPublished;
     }
     Status::Unknown(String::new())
+}
+
+/// The environment a submission targets, in the shared model.
+pub fn environment(target: &TargetType) -> Environment {
+    match target {
+        TargetType::Draft => Environment::Draft,
+        TargetType::Preview => Environment::Preview,
+        TargetType::Live => Environment::Live,
+        TargetType::Unknown(word) => Environment::from_word(&sanitize_line(word)),
+    }
 }
 
 /// What one read of a submission shows: the state of a publish followed without its job (no
@@ -113,11 +125,11 @@ pub fn observe_job(job: &ConfigureStatus, kind: OpKind) -> Observation {
         id: id.into(),
         name: name.into(),
         // Once done, the result says more than `completed`.
-        status: sanitize_line(if done {
+        status: StepState::from_word(&sanitize_line(if done {
             job.job_result.as_str()
         } else {
             job.job_status.as_str()
-        }),
+        })),
         progress: if done { 100 } else { 0 },
         estimate,
         messages,

@@ -167,7 +167,7 @@ impl From<&Step> for StepOut {
         StepOut {
             id: s.id.clone(),
             name: s.name.clone(),
-            status: s.status.clone(),
+            status: s.status.to_string(),
             progress: s.progress,
             estimated_time_frame: s.estimate.clone(),
             messages: s
@@ -296,7 +296,7 @@ impl Event {
             kind: op.kind.as_str().to_string(),
             status: op.seen.status.as_str().to_string(),
             step: step.map(|s| s.name.clone()),
-            step_status: step.map(|s| s.status.clone()),
+            step_status: step.map(|s| s.status.to_string()),
             step_progress: step.map(|s| s.progress),
             progress: op.seen.progress,
             failure: op.seen.failure.clone(),

@@ -5,8 +5,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::api::cpp::types::{Message, SIGNOFF_STEP, Spelled, Step, StepStatus};
+use crate::api::cpp::types::{Message, SIGNOFF_STEP, Spelled, Step};
 use crate::clock::seconds_between;
+use crate::domain::StepState;
 use crate::domain::{OpKind, Status};
 
 /// One timed step of a plan.
@@ -142,7 +143,7 @@ fn step(plan: &StepPlan) -> Step {
         id: plan.id.into(),
         step_name: plan.name.into(),
         description: plan.description.into(),
-        status: StepStatus::NotStarted,
+        status: StepState::NotStarted,
         messages: Vec::new(),
         progress_percentage: Some(0),
         estimated_time_frame: plan.estimate.into(),
@@ -158,7 +159,7 @@ fn message(text: &str, level: &str, at: DateTime<Utc>) -> Message {
 }
 
 fn completed(mut s: Step, now: DateTime<Utc>) -> Step {
-    s.status = StepStatus::Complete;
+    s.status = StepState::Complete;
     s.progress_percentage = Some(100);
     s.messages = vec![message("Step completed.", "information", now)];
     s
@@ -188,12 +189,12 @@ impl SimOp {
             if let Some(s) = snap.steps.iter_mut().find(|s| {
                 matches!(
                     s.status,
-                    StepStatus::InProgress
-                        | StepStatus::Blocked
-                        | StepStatus::WaitingForPublisherReview
+                    StepState::InProgress
+                        | StepState::Blocked
+                        | StepState::WaitingForPublisherReview
                 )
             }) {
-                s.status = StepStatus::Canceled;
+                s.status = StepState::Canceled;
                 s.messages = vec![message(
                     "The operation was canceled at the publisher's request.",
                     "information",
@@ -210,8 +211,8 @@ impl SimOp {
                 };
                 for s in snap.steps.iter_mut().filter(|s| s.id == SIGNOFF_STEP) {
                     s.status = match how {
-                        ClosedAs::Completed => StepStatus::Complete,
-                        ClosedAs::Superseded => StepStatus::Canceled,
+                        ClosedAs::Completed => StepState::Complete,
+                        ClosedAs::Superseded => StepState::Canceled,
                     };
                 }
             }
@@ -239,12 +240,12 @@ impl SimOp {
             let failing = index == 1 && self.certification_failure.is_some();
             if failing && t >= start + plan.seconds * BLOCK_AT {
                 let text = self.certification_failure.clone().unwrap_or_default();
-                s.status = StepStatus::Blocked;
+                s.status = StepState::Blocked;
                 s.progress_percentage = Some((BLOCK_AT * 100.0) as i64);
                 s.messages = vec![message(&text, "error", now)];
                 if t >= start + plan.seconds * (BLOCK_AT + BLOCK_FOR) {
                     state = OpState::Failed;
-                    s.status = StepStatus::Rejected;
+                    s.status = StepState::Rejected;
                 }
                 failure = Some(text);
                 reached_signoff = false;
@@ -252,7 +253,7 @@ impl SimOp {
                 s = completed(s, now);
             } else if t >= start {
                 let pct = ((t - start) / plan.seconds * 100.0).clamp(0.0, 99.0) as i64;
-                s.status = StepStatus::InProgress;
+                s.status = StepState::InProgress;
                 s.progress_percentage = Some(pct);
                 reached_signoff = false;
             } else {
@@ -262,7 +263,7 @@ impl SimOp {
         }
         let mut signoff = step(&SIGNOFF);
         if reached_signoff {
-            signoff.status = StepStatus::WaitingForPublisherReview;
+            signoff.status = StepState::WaitingForPublisherReview;
         }
         steps.push(signoff);
         steps.push(step(&LIVE));
@@ -282,14 +283,14 @@ impl SimOp {
 fn golive_snapshot(t: f64, now: DateTime<Utc>) -> Snapshot {
     let mut steps: Vec<Step> = PUBLISH_STEPS.iter().map(step).collect();
     let mut signoff = step(&SIGNOFF);
-    signoff.status = StepStatus::Complete;
+    signoff.status = StepState::Complete;
     steps.push(signoff);
     let mut live = step(&LIVE);
     let state = if t >= LIVE_SECONDS {
         live = completed(live, now);
         OpState::Complete
     } else {
-        live.status = StepStatus::InProgress;
+        live.status = StepState::InProgress;
         live.progress_percentage = Some(((t / LIVE_SECONDS) * 100.0).clamp(0.0, 99.0) as i64);
         OpState::Running
     };

@@ -1,8 +1,8 @@
 //! The state machine driven with explicit times: every path of the demo catalogue.
 
 use super::*;
-use crate::api::cpp::types::StepStatus;
 use crate::clock::span;
+use crate::domain::StepState;
 use crate::sim::catalogue;
 
 fn post(
@@ -73,13 +73,13 @@ fn a_publish_walks_every_step_to_signoff_then_golive() {
     let at = |secs: f64| plus(t0, secs);
     let op = s.operation("contoso", "contoso-vm", &id, at(30.0)).unwrap();
     assert_eq!(op.status.word(), "running");
-    assert_eq!(op.steps[1].status, StepStatus::InProgress);
+    assert_eq!(op.steps[1].status, StepState::InProgress);
     let op = s.operation("contoso", "contoso-vm", &id, at(90.0)).unwrap();
-    assert_eq!(op.steps[0].status, StepStatus::Complete);
+    assert_eq!(op.steps[0].status, StepState::Complete);
     let op = s
         .operation("contoso", "contoso-vm", &id, at(200.0))
         .unwrap();
-    assert_eq!(op.steps[4].status, StepStatus::WaitingForPublisherReview);
+    assert_eq!(op.steps[4].status, StepState::WaitingForPublisherReview);
     assert_eq!(op.status.word(), "running");
     assert_eq!(
         s.get_offer("contoso", "contoso-vm", at(200.0)).unwrap().0["status"],
@@ -168,7 +168,7 @@ fn rejected_then_accepted_and_certification_failure() {
         .legacy_operation(&legacy, plus(t0, 0.25 + 60.0 * 0.5))
         .unwrap();
     assert_eq!(blocked.status.word(), "running");
-    assert_eq!(blocked.steps[1].status, StepStatus::Blocked);
+    assert_eq!(blocked.steps[1].status, StepState::Blocked);
     let failed = s.legacy_operation(&legacy, plus(t0, 200.0)).unwrap();
     assert_eq!(failed.status.word(), "failed");
     assert!(failed.notification_emails.is_some());
@@ -219,11 +219,7 @@ fn cancel_lands_after_a_delay_and_conflicts_are_refused() {
         .operation("contoso", "contoso-vm", id, plus(at, 1.0))
         .unwrap();
     assert_eq!(done.status.word(), "canceled");
-    assert!(
-        done.steps
-            .iter()
-            .any(|st| st.status == StepStatus::Canceled)
-    );
+    assert!(done.steps.iter().any(|st| st.status == StepState::Canceled));
     // Nothing running: still 202, no pointer.
     assert_eq!(
         post(

@@ -291,7 +291,7 @@ fn steps<'a>(app: &App, theme: &Theme, row: &'a OfferRow, width: usize) -> Vec<L
                 truncate(&s.name, name_width.saturating_sub(1))
             )),
             Span::styled(
-                format!("{:<18}", truncate(&s.status, 17)),
+                format!("{:<18}", truncate(s.status.as_str(), 17)),
                 theme.style(tone),
             ),
             Span::raw(format!("{:>3}%  ", s.progress)),
