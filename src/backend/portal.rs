@@ -42,3 +42,31 @@ pub async fn portal_page(backend: &Backend, offer: &OfferId, seen: Option<&Obser
     };
     portal_url(backend.kind(), offer, seen, named)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_named_wins_then_the_product_then_the_portal_of_the_api() {
+        let offer: OfferId = "contoso/vm".parse().unwrap();
+        let named = "https://partner.microsoft.com/dashboard/x".to_string();
+        assert_eq!(
+            portal_url(BackendKind::Cpp, &offer, None, Some(named.clone())),
+            named
+        );
+        assert_eq!(
+            portal_url(BackendKind::Cpp, &offer, None, None),
+            super::super::cpp::PORTAL
+        );
+        let seen = Observation {
+            product_guid: Some("0f8e".into()),
+            ..Observation::default()
+        };
+        assert!(portal_url(BackendKind::Ingestion, &offer, Some(&seen), None).contains("/0f8e/"));
+        assert!(
+            portal_url(BackendKind::Ingestion, &offer, None, None)
+                .starts_with("https://partner.microsoft.com/")
+        );
+    }
+}
