@@ -103,6 +103,16 @@ async fn until(
     seen
 }
 
+/// Asks the engine for `kind` on `offer`.
+fn ask(started: &Started, offer: &OfferId, kind: OpKind, emails: Vec<String>) {
+    started.engine.send(Command::Start {
+        offer: offer.clone(),
+        kind,
+        emails,
+        retry: false,
+    });
+}
+
 fn state<'a>(started: &'a Started, offer: &OfferId) -> &'a OfferState {
     started.last.get(offer).expect("a tracked offer")
 }
@@ -125,12 +135,12 @@ async fn a_publish_is_started_followed_to_sign_off_recorded_and_notified() {
     let vm = id("contoso/contoso-vm");
     read(&mut started, &vm).await;
     assert_eq!(state(&started, &vm).standing(), Standing::NeverPublished);
-    started.engine.send(Command::Start {
-        offer: vm.clone(),
-        kind: OpKind::Publish,
-        emails: vec!["ops@contoso.com".into()],
-        retry: false,
-    });
+    ask(
+        &started,
+        &vm,
+        OpKind::Publish,
+        vec!["ops@contoso.com".into()],
+    );
     let events = until(&mut started, "sign-off", |_, s| {
         s.last
             .get(&vm)
@@ -175,12 +185,7 @@ async fn the_rules_refuse_before_anything_is_sent() {
     let vm = id("contoso/contoso-vm");
     read(&mut started, &vm).await;
     let before = sim.with_state(|s| s.api_requests);
-    started.engine.send(Command::Start {
-        offer: vm.clone(),
-        kind: OpKind::GoLive,
-        emails: Vec::new(),
-        retry: false,
-    });
+    ask(&started, &vm, OpKind::GoLive, Vec::new());
     let events = until(&mut started, "the refusal", |e, _| {
         matches!(
             e,
@@ -198,12 +203,7 @@ async fn the_rules_refuse_before_anything_is_sent() {
             ..
         }
     )));
-    started.engine.send(Command::Start {
-        offer: vm.clone(),
-        kind: OpKind::Cancel,
-        emails: Vec::new(),
-        retry: false,
-    });
+    ask(&started, &vm, OpKind::Cancel, Vec::new());
     until(&mut started, "the refusal", |e, _| {
         matches!(
             e,
@@ -230,23 +230,13 @@ async fn a_cancel_is_a_request_on_the_running_publish_which_ends_canceled() {
     let mut started = engine(&sim, dir.path(), None);
     let vm = id("contoso/contoso-vm");
     read(&mut started, &vm).await;
-    started.engine.send(Command::Start {
-        offer: vm.clone(),
-        kind: OpKind::Publish,
-        emails: Vec::new(),
-        retry: false,
-    });
+    ask(&started, &vm, OpKind::Publish, Vec::new());
     until(&mut started, "the publish to run", |_, s| {
         s.last.get(&vm).is_some_and(|o| o.running().is_some())
     })
     .await;
     // A second publish while one runs is refused by the rules.
-    started.engine.send(Command::Start {
-        offer: vm.clone(),
-        kind: OpKind::Publish,
-        emails: Vec::new(),
-        retry: false,
-    });
+    ask(&started, &vm, OpKind::Publish, Vec::new());
     until(&mut started, "the refusal", |e, _| {
         matches!(
             e,
@@ -257,12 +247,7 @@ async fn a_cancel_is_a_request_on_the_running_publish_which_ends_canceled() {
         )
     })
     .await;
-    started.engine.send(Command::Start {
-        offer: vm.clone(),
-        kind: OpKind::Cancel,
-        emails: Vec::new(),
-        retry: false,
-    });
+    ask(&started, &vm, OpKind::Cancel, Vec::new());
     until(&mut started, "the cancel request", |_, s| {
         s.last
             .get(&vm)
@@ -317,12 +302,7 @@ async fn a_failed_product_ingestion_publish_keeps_its_reason_after_a_restart() {
     let reason = {
         let mut started = engine(&sim, dir.path(), None);
         read(&mut started, &beta).await;
-        started.engine.send(Command::Start {
-            offer: beta.clone(),
-            kind: OpKind::Publish,
-            emails: Vec::new(),
-            retry: false,
-        });
+        ask(&started, &beta, OpKind::Publish, Vec::new());
         until(&mut started, "the failure", |_, s| {
             s.last
                 .get(&beta)
@@ -354,12 +334,7 @@ async fn an_old_failed_start_does_not_hide_a_preview_waiting_for_sign_off() {
         // A token the service refuses: the publish is not sent, and that is recorded.
         let mut started = engine(&sim, dir.path(), Some("expired-token"));
         read(&mut started, &eta).await;
-        started.engine.send(Command::Start {
-            offer: eta.clone(),
-            kind: OpKind::Publish,
-            emails: Vec::new(),
-            retry: false,
-        });
+        ask(&started, &eta, OpKind::Publish, Vec::new());
         until(&mut started, "the failed start", |e, _| {
             matches!(
                 e,
@@ -500,12 +475,7 @@ async fn two_engines_on_one_data_folder_poll_an_operation_once() {
     let vm = id("contoso/contoso-vm");
     let mut first = engine(&sim, dir.path(), None);
     read(&mut first, &vm).await;
-    first.engine.send(Command::Start {
-        offer: vm.clone(),
-        kind: OpKind::Publish,
-        emails: Vec::new(),
-        retry: false,
-    });
+    ask(&first, &vm, OpKind::Publish, Vec::new());
     until(&mut first, "the publish to be polled", |e, s| {
         matches!(e, EngineEvent::Polled { .. } | EngineEvent::Offer(_))
             && s.last
@@ -541,12 +511,7 @@ async fn a_publish_started_elsewhere_keeps_the_start_the_service_gives() {
     // Someone else (another machine, its own data folder) publishes.
     let mut other = engine_on(&sim, theirs.path(), None, sim.clock().clone());
     read(&mut other, &alpha).await;
-    other.engine.send(Command::Start {
-        offer: alpha.clone(),
-        kind: OpKind::Publish,
-        emails: Vec::new(),
-        retry: false,
-    });
+    ask(&other, &alpha, OpKind::Publish, Vec::new());
     until(&mut other, "their publish", |_, s| {
         s.last.get(&alpha).is_some_and(|o| o.running().is_some())
     })

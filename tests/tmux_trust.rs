@@ -148,21 +148,7 @@ fn the_header_turns_red_when_the_service_goes_away() {
         .local_addr()
         .unwrap()
         .port();
-    let mut simulator = Child(
-        Command::new(env!("CARGO_BIN_EXE_offerdeck"))
-            .args([
-                "simulate",
-                "--addr",
-                &format!("127.0.0.1:{port}"),
-                "--time-scale",
-                "200",
-            ])
-            .env("OFFERDECK_DATA_DIR", data.path())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let mut simulator = Child(simulator_at(port, data.path()));
     let config = data.path().join("config.toml");
     std::fs::write(
         &config,
@@ -202,21 +188,7 @@ fn the_header_turns_red_when_the_service_goes_away() {
     assert!(!header.contains("● live"), "{header}");
     // The service comes back on the same address: its first answer clears the alarm (the
     // follower's next try, or Ctrl-r).
-    let _back = Child(
-        Command::new(env!("CARGO_BIN_EXE_offerdeck"))
-            .args([
-                "simulate",
-                "--addr",
-                &format!("127.0.0.1:{port}"),
-                "--time-scale",
-                "200",
-            ])
-            .env("OFFERDECK_DATA_DIR", data.path())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let _back = Child(simulator_at(port, data.path()));
     wait_for("the simulator to listen again", || {
         std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
     });
@@ -228,6 +200,23 @@ fn the_header_turns_red_when_the_service_goes_away() {
             .unwrap_or("")
             .contains("unreachable")
     });
+}
+
+/// A simulator on `port`, its state in `data`.
+fn simulator_at(port: u16, data: &std::path::Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_offerdeck"))
+        .args([
+            "simulate",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--time-scale",
+            "200",
+        ])
+        .env("OFFERDECK_DATA_DIR", data)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
 }
 
 /// A child process ended with the test, whatever happens.
