@@ -541,3 +541,32 @@ async fn a_publish_started_elsewhere_keeps_the_start_the_service_gives() {
     started.engine.shutdown();
     sim.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reload_takes_in_what_another_process_ran_meanwhile_even_once_it_ended() {
+    let sim = common::simulator(common::FAST).await;
+    let dir = tempfile::tempdir().unwrap();
+    let vm = id("contoso/contoso-vm");
+    let mut watching = engine(&sim, dir.path(), None);
+    let mut other = engine(&sim, dir.path(), None);
+    read(&mut other, &vm).await;
+    ask(&other, &vm, OpKind::Publish, Vec::new());
+    until(&mut other, "sign-off", |_, s| {
+        s.last
+            .get(&vm)
+            .is_some_and(|o| o.standing() == Standing::ReadyForGoLive)
+    })
+    .await;
+    other.engine.shutdown();
+    // The first process knew nothing of it; a reload brings the operation, ended or not.
+    watching.engine.send(Command::Reload);
+    until(&mut watching, "the other process's publish", |_, s| {
+        s.last
+            .get(&vm)
+            .and_then(|o| o.op.as_ref())
+            .is_some_and(|op| op.kind == OpKind::Publish && op.finished)
+    })
+    .await;
+    watching.engine.shutdown();
+    sim.stop().await;
+}

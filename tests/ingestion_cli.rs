@@ -144,6 +144,12 @@ async fn an_ingestion_offer_is_published_to_preview_then_taken_live() {
     let again = run(vec!["golive", "fabrikam/alpha"]).await;
     assert_eq!(again.code, 1, "{}", again.stderr);
     assert!(again.stderr.contains("already live"), "{}", again.stderr);
+    // In JSON too: an error event, with its exit code, and nothing sent.
+    let again = run(vec!["golive", "fabrikam/alpha", "--json"]).await;
+    assert_eq!(again.code, 1, "{}", again.stderr);
+    let line: serde_json::Value = serde_json::from_str(again.stdout.trim()).unwrap();
+    assert_eq!(line["event"], "error", "{line}");
+    assert_eq!(line["exit_code"], 1, "{line}");
     sim.stop().await;
 }
 

@@ -309,11 +309,13 @@ pub async fn start(
             }
             News::Refused(refusal) => {
                 started.engine.shutdown();
-                out.note(&format!(
-                    "error: {}; nothing was sent",
-                    refusal.message(&id)
-                ));
-                return Exit::Failed;
+                // An error event like any other (JSON too), with the exit code of a request
+                // the offer's state does not allow.
+                let problem = Problem::local(
+                    engine::ProblemKind::NotReady,
+                    format!("{}; nothing was sent", refusal.message(&id)),
+                );
+                return failed(out, &format!("{kind} of {id}"), Some(&id), &problem);
             }
             News::NothingToCancel => {
                 started.engine.shutdown();

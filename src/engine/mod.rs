@@ -672,7 +672,9 @@ impl Actor {
 
     fn reload(&mut self) -> Vec<EngineEvent> {
         let store = &self.setup.store;
-        let unfinished = match store.unfinished() {
+        // The newest operation of each offer, ended or not: one another process started and
+        // saw end meanwhile is the offer's news too (its start, its operation).
+        let unfinished = match store.latest() {
             Ok(ops) => ops,
             Err(e) => {
                 return vec![EngineEvent::News {
