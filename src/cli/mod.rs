@@ -7,6 +7,7 @@ mod discover;
 pub mod exit;
 pub mod output;
 pub mod run;
+mod watch;
 
 pub use args::{Cli, Command, HeadlessCommand, SimulateArgs};
 pub use exit::{Exit, exit_for};

@@ -120,7 +120,7 @@ async fn headless(ctx: &Context, command: HeadlessCommand, verbose: bool) -> Exi
             offers,
             url: None,
             json,
-        } => commands::watch(ctx, &Reporter::new(json, &ctx.command, verbose), &offers).await,
+        } => super::watch::watch(ctx, &Reporter::new(json, &ctx.command, verbose), &offers).await,
         HeadlessCommand::Watch {
             offers,
             url: Some(url),
@@ -133,7 +133,7 @@ async fn headless(ctx: &Context, command: HeadlessCommand, verbose: bool) -> Exi
                     "--url follows one operation: give at most one offer with it",
                 );
             }
-            commands::watch_url(ctx, &out, &url, offers.first()).await
+            super::watch::watch_url(ctx, &out, &url, offers.first()).await
         }
     }
 }
