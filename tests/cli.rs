@@ -741,6 +741,7 @@ async fn a_rejection_is_kept_and_shown_again_after_a_restart() {
     );
     let app = deck.app;
     let row = app
+        .table
         .rows
         .iter()
         .find(|r| r.id.to_string() == "contoso/contoso-analytics")

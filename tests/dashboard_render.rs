@@ -68,7 +68,7 @@ fn busy() -> Deck {
     .unwrap();
     let (mut deck, _) = Deck::start(&config, Vec::new(), Vec::new(), t0());
     deck.app.title = "demo · simulator http://127.0.0.1:7878".into();
-    let offers: Vec<OfferId> = deck.app.rows.iter().map(|r| r.id.clone()).collect();
+    let offers: Vec<OfferId> = deck.app.table.rows.iter().map(|r| r.id.clone()).collect();
     for (row, offer) in offers.iter().enumerate() {
         let status = if row == 5 {
             Status::Succeeded
@@ -194,7 +194,7 @@ fn busy() -> Deck {
         OpKind::Publish,
         Err(problem(ApiError::from_status(se))),
     );
-    deck.app.overlay = offerdeck::tui::state::Overlay::None;
+    deck.app.overlay = offerdeck::tui::overlay::Overlay::None;
     // Let flashes and toasts expire so the snapshot is stable.
     deck.now = now + chrono::Duration::seconds(10);
     deck.update(Msg::Tick);
@@ -286,7 +286,7 @@ fn publish_confirmation() {
 fn rejection_popup_lists_every_detail() {
     let mut app = busy_app();
     key(&mut app, KeyCode::Char('j'));
-    app.overlay = offerdeck::tui::state::Overlay::Rejection {
+    app.overlay = offerdeck::tui::overlay::Overlay::Rejection {
         offer: id("contoso", "contoso-analytics"),
     };
     let terminal = draw(&app, &color(), 110, 24);
@@ -372,7 +372,7 @@ fn colours_reinforce_and_no_color_removes_them() {
 fn server_text_cannot_reach_the_terminal_raw() {
     let mut deck = busy();
     // What a poll of contoso-vm's operation brings back.
-    let mut evil = deck.app.rows[0].truth.op.clone().unwrap();
+    let mut evil = deck.app.table.rows[0].truth.op.clone().unwrap();
     let detail: OperationDetail = serde_json::from_str(
         r#"{"status":"failed","steps":[{"id":"x","stepName":"Cert\u001b[2J\u001b]0;pwned\u0007ification","status":"rejected",
             "messages":[{"messageHtml":"bad <b>image</b>\u001b[31m\r\nnext","level":"error"}]}]}"#,
@@ -507,9 +507,9 @@ fn what_overflows_scrolls_and_cut_text_says_so() {
 
     // A confirmation with 30 e-mails keeps its keys in sight.
     let mut app = busy_app();
-    app.rows[0].emails = (0..30).map(|i| format!("ops{i}@contoso.com")).collect();
-    app.rows[0].truth.op = None;
-    app.rows[0].truth.activity = offerdeck::tui::row::Activity::Idle;
+    app.table.rows[0].emails = (0..30).map(|i| format!("ops{i}@contoso.com")).collect();
+    app.table.rows[0].truth.op = None;
+    app.table.rows[0].truth.activity = offerdeck::tui::row::Activity::Idle;
     key(&mut app, KeyCode::Char('g'));
     key(&mut app, KeyCode::Char('p'));
     let screen = draw(&app, &color(), 80, 24).backend().to_string();
@@ -647,8 +647,13 @@ fn ingestion_rows_show_their_api_phase_and_time_against_the_usual() {
 fn ingestion_detail_shows_submissions_per_environment_and_every_nested_error() {
     let mut app = app_with_ingestion_rows(3);
     let select = |app: &mut App, offer: &str| {
-        let i = app.rows.iter().position(|r| r.id.offer() == offer).unwrap();
-        app.selected = app.visible.iter().position(|&v| v == i).unwrap();
+        let i = app
+            .table
+            .rows
+            .iter()
+            .position(|r| r.id.offer() == offer)
+            .unwrap();
+        app.table.selected = app.table.visible.iter().position(|&v| v == i).unwrap();
     };
     select(&mut app, "eta");
     key(&mut app, KeyCode::Enter);
@@ -790,7 +795,7 @@ fn the_table_title_names_the_sort_and_the_view() {
         first_row.contains("rejected") || first_row.contains("failed"),
         "{text}"
     );
-    app.views = vec![("mine".into(), "publisher:fabrikam".into())];
+    app.table.views = vec![("mine".into(), "publisher:fabrikam".into())];
     key(&mut app, KeyCode::Char('1'));
     let text = draw(&app, &color(), 100, 14).backend().to_string();
     assert!(
@@ -819,7 +824,7 @@ fn one_confirmation_lists_every_marked_offer_and_what_is_skipped() {
 fn the_go_live_question_says_what_will_change() {
     let mut app = busy_app();
     // fabrikam-web waits for go-live.
-    app.selected = app.visible.iter().position(|&i| i == 4).unwrap();
+    app.table.selected = app.table.visible.iter().position(|&i| i == 4).unwrap();
     key(&mut app, KeyCode::Char('L'));
     let now = app.now;
     app.update(
@@ -897,7 +902,7 @@ fn the_event_log_at_80x24() {
 #[test]
 fn a_click_on_a_drawn_title_sorts_by_that_column() {
     use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
-    use offerdeck::tui::state::SortColumn;
+    use offerdeck::tui::table::SortColumn;
     for width in [80u16, 100, 140, 200] {
         let mut app = busy_app();
         app.update(Msg::Resize { width, height: 24 }, t0());
@@ -927,8 +932,8 @@ fn a_click_on_a_drawn_title_sorts_by_that_column() {
             };
             let first = text[..at].chars().count() as u16;
             for x in [first, first + title.len() as u16 - 1] {
-                app.sort = SortColumn::Config;
-                app.sort_reversed = false;
+                app.table.sort = SortColumn::Config;
+                app.table.sort_reversed = false;
                 app.update(
                     Msg::Mouse(MouseEvent {
                         kind: MouseEventKind::Down(MouseButton::Left),
@@ -939,7 +944,7 @@ fn a_click_on_a_drawn_title_sorts_by_that_column() {
                     t0(),
                 );
                 assert_eq!(
-                    app.sort, column,
+                    app.table.sort, column,
                     "{title} clicked at x={x}, {width} columns"
                 );
             }

@@ -16,8 +16,9 @@ use offerdeck::domain::{
 use offerdeck::engine::start::StartOutcome;
 use offerdeck::engine::{Command, EngineEvent, News, Problem};
 use offerdeck::tui::msg::{Effect, Msg};
+use offerdeck::tui::overlay::Overlay;
 use offerdeck::tui::row::{Activity, Standing};
-use offerdeck::tui::state::{App, Mode, Overlay};
+use offerdeck::tui::state::{App, Mode};
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
@@ -69,7 +70,7 @@ fn deck() -> Deck {
 
 /// Every offer, in the config's order.
 fn offers(app: &App) -> Vec<OfferId> {
-    app.rows.iter().map(|r| r.id.clone()).collect()
+    app.table.rows.iter().map(|r| r.id.clone()).collect()
 }
 
 fn key(deck: &mut Deck, code: KeyCode) -> Vec<Effect> {
@@ -188,7 +189,7 @@ fn publish_asks_then_starts_with_the_configured_emails() {
             retry: false,
         })]
     );
-    let row = deck.app.row(&vm).unwrap();
+    let row = deck.app.table.row(&vm).unwrap();
     assert_eq!(row.truth.activity, Activity::Submitting(OpKind::Publish));
     assert_eq!(row.state(), Standing::Submitting(OpKind::Publish));
     // A second publish while one is in flight is refused.
@@ -205,7 +206,7 @@ fn an_accepted_publish_is_followed_to_signoff_then_go_live() {
     // The engine follows what it started: nothing more for the dashboard to ask.
     let effects = deck.accepted(&rec);
     assert!(effects.is_empty(), "{effects:?}");
-    assert_eq!(deck.app.rows[0].truth.activity, Activity::Following);
+    assert_eq!(deck.app.table.rows[0].truth.activity, Activity::Following);
     assert!(deck.app.is_animating());
 
     let mut running = rec.clone();
@@ -220,8 +221,11 @@ fn an_accepted_publish_is_followed_to_signoff_then_go_live() {
         messages: Vec::new(),
     });
     deck.polled(&running, std::time::Duration::from_secs(15));
-    assert_eq!(deck.app.rows[0].state(), Standing::Running(OpKind::Publish));
-    assert_eq!(deck.app.rows[0].progress(), Some(40));
+    assert_eq!(
+        deck.app.table.rows[0].state(),
+        Standing::Running(OpKind::Publish)
+    );
+    assert_eq!(deck.app.table.rows[0].progress(), Some(40));
     // L before sign-off is refused.
     ch(&mut deck, 'L');
     assert_eq!(deck.app.overlay, Overlay::None);
@@ -235,7 +239,7 @@ fn an_accepted_publish_is_followed_to_signoff_then_go_live() {
             if n.message.contains("contoso/contoso-vm: publish is ready for go-live"))),
         "{effects:?}"
     );
-    assert_eq!(deck.app.rows[0].state(), Standing::ReadyForGoLive);
+    assert_eq!(deck.app.table.rows[0].state(), Standing::ReadyForGoLive);
     assert!(
         deck.app
             .toasts
@@ -247,7 +251,7 @@ fn an_accepted_publish_is_followed_to_signoff_then_go_live() {
         &id("contoso/contoso-vm"),
         Ok(seen(Status::WaitingForPublisherReview)),
     );
-    assert_eq!(deck.app.rows[0].truth.activity, Activity::Idle);
+    assert_eq!(deck.app.table.rows[0].truth.activity, Activity::Idle);
     ch(&mut deck, 'L');
     assert!(matches!(&deck.app.overlay, Overlay::Confirm(c) if c.kind == OpKind::GoLive));
     let effects = ch(&mut deck, 'y');
@@ -288,7 +292,7 @@ fn a_rejection_opens_every_detail_and_retry_resends() {
             offer: analytics.clone()
         }
     );
-    let row = deck.app.row(&analytics).unwrap();
+    let row = deck.app.table.row(&analytics).unwrap();
     assert_eq!(row.state(), Standing::Rejected(2));
     assert_eq!(row.truth.failed_start.as_ref().unwrap().details.len(), 2);
     assert_eq!(
@@ -312,7 +316,7 @@ fn a_rejection_opens_every_detail_and_retry_resends() {
     rec.offer = analytics.clone();
     rec.started_at = t0() + chrono::Duration::seconds(1);
     deck.accepted(&rec);
-    let row = deck.app.row(&analytics).unwrap();
+    let row = deck.app.table.row(&analytics).unwrap();
     assert!(row.truth.failed_start.is_none());
     assert_eq!(row.state(), Standing::Running(OpKind::Publish));
 }
@@ -328,9 +332,9 @@ fn a_failure_shows_its_reason_in_the_row_and_a_toast() {
         Some("No virtual machine image was found for the plan gateway-byol.".into());
     let effects = deck.polled(&failed, std::time::Duration::from_secs(15));
     assert!(effects.contains(&Effect::Bell));
-    assert_eq!(deck.app.rows[0].state(), Standing::Failed);
+    assert_eq!(deck.app.table.rows[0].state(), Standing::Failed);
     assert_eq!(
-        deck.app.rows[0].failure(),
+        deck.app.table.rows[0].failure(),
         Some("No virtual machine image was found for the plan gateway-byol.")
     );
     assert!(last_toast(&deck.app).contains("No virtual machine image"));
@@ -363,7 +367,7 @@ fn a_cancel_is_a_request_on_the_running_publish_which_then_ends_canceled() {
     let mut deck = deck();
     let vm = id("contoso/contoso-vm");
     let publish = publish_running(&mut deck, "p1");
-    assert_eq!(deck.app.rows[0].truth.activity, Activity::Following);
+    assert_eq!(deck.app.table.rows[0].truth.activity, Activity::Following);
     ch(&mut deck, 'c');
     ch(&mut deck, 'y');
     // The service names the publish itself; it stays followed, and no second follower starts.
@@ -372,28 +376,35 @@ fn a_cancel_is_a_request_on_the_running_publish_which_then_ends_canceled() {
     let effects = deck.started(&vm, OpKind::Cancel, started(&asked));
     assert!(effects.is_empty(), "{effects:?}");
     assert_eq!(
-        deck.app.rows[0].truth.op.as_ref().unwrap().kind,
+        deck.app.table.rows[0].truth.op.as_ref().unwrap().kind,
         OpKind::Publish
     );
-    assert_eq!(deck.app.rows[0].truth.activity, Activity::Following);
-    assert_eq!(deck.app.rows[0].state(), Standing::Canceling);
-    assert_eq!(deck.app.rows[0].state().label(), "canceling");
+    assert_eq!(deck.app.table.rows[0].truth.activity, Activity::Following);
+    assert_eq!(deck.app.table.rows[0].state(), Standing::Canceling);
+    assert_eq!(deck.app.table.rows[0].state().label(), "canceling");
     // A poll says nothing of the cancel: the row keeps knowing it was asked for.
     let mut polled = publish.clone();
     polled.seen.progress = 30;
     deck.polled(&polled, std::time::Duration::from_secs(15));
-    assert_eq!(deck.app.rows[0].state(), Standing::Canceling);
+    assert_eq!(deck.app.table.rows[0].state(), Standing::Canceling);
     let mut canceled = publish;
     canceled.seen.status = Status::Canceled;
     deck.polled(&canceled, std::time::Duration::from_secs(15));
-    assert_eq!(deck.app.rows[0].state(), Standing::Canceled);
-    assert!(deck.app.rows[0].truth.op.as_ref().unwrap().succeeded());
+    assert_eq!(deck.app.table.rows[0].state(), Standing::Canceled);
+    assert!(
+        deck.app.table.rows[0]
+            .truth
+            .op
+            .as_ref()
+            .unwrap()
+            .succeeded()
+    );
     assert!(last_toast(&deck.app).contains("canceled, as requested"));
     // Nothing running any more when the cancel arrives: said, and nothing is followed.
     let effects = deck.started(&vm, OpKind::Cancel, Ok(None));
     assert!(effects.is_empty());
     assert!(last_toast(&deck.app).contains("nothing to cancel"));
-    assert_eq!(deck.app.rows[0].truth.activity, Activity::Idle);
+    assert_eq!(deck.app.table.rows[0].truth.activity, Activity::Idle);
 }
 
 #[test]
@@ -441,13 +452,13 @@ fn email_editor_refuses_a_bad_address_and_saves_a_good_list() {
         result: Ok(expected.clone()),
     });
     assert_eq!(deck.app.mode, Mode::Browse);
-    assert_eq!(deck.app.rows[0].emails, expected);
+    assert_eq!(deck.app.table.rows[0].emails, expected);
     // Esc leaves the list as it was.
     ch(&mut deck, 'e');
     ch(&mut deck, 'x');
     key(&mut deck, KeyCode::Esc);
     assert_eq!(deck.app.mode, Mode::Browse);
-    assert_eq!(deck.app.rows[0].emails, expected);
+    assert_eq!(deck.app.table.rows[0].emails, expected);
 }
 
 #[test]
@@ -455,35 +466,35 @@ fn filter_narrows_live_and_selection_follows_the_offer() {
     let mut deck = deck();
     ch(&mut deck, 'j');
     ch(&mut deck, 'j');
-    assert_eq!(deck.app.selected_row(), Some(2));
+    assert_eq!(deck.app.table.selected_row(), Some(2));
     ch(&mut deck, '/');
     assert_eq!(deck.app.mode, Mode::Filter);
     for c in "fabrikam-".chars() {
         ch(&mut deck, c);
     }
-    assert_eq!(deck.app.visible, vec![3, 4, 5]);
+    assert_eq!(deck.app.table.visible, vec![3, 4, 5]);
     key(&mut deck, KeyCode::Enter);
     assert_eq!(deck.app.mode, Mode::Browse);
-    assert_eq!(deck.app.visible.len(), 3, "Enter keeps the filter");
+    assert_eq!(deck.app.table.visible.len(), 3, "Enter keeps the filter");
     ch(&mut deck, 'G');
-    assert_eq!(deck.app.selected_row(), Some(5));
+    assert_eq!(deck.app.table.selected_row(), Some(5));
     // A status update re-filters without moving the cursor off the offer.
-    let db = deck.app.rows[3].id.clone();
+    let db = deck.app.table.rows[3].id.clone();
     let failed = offerdeck::api::cpp::types::OperationDetail {
         status: Status::Failed.into(),
         ..Default::default()
     };
     deck.status(&db, Ok(failed.observe(None)));
-    assert_eq!(deck.app.selected_row(), Some(5));
+    assert_eq!(deck.app.table.selected_row(), Some(5));
     key(&mut deck, KeyCode::Esc);
-    assert_eq!(deck.app.visible.len(), 9, "Esc clears it");
-    assert_eq!(deck.app.selected_row(), Some(5));
+    assert_eq!(deck.app.table.visible.len(), 9, "Esc clears it");
+    assert_eq!(deck.app.table.selected_row(), Some(5));
     // Filtering on status words works too.
     ch(&mut deck, '/');
     for c in "failed".chars() {
         ch(&mut deck, c);
     }
-    assert_eq!(deck.app.visible, vec![3]);
+    assert_eq!(deck.app.table.visible, vec![3]);
 }
 
 #[test]
@@ -522,11 +533,11 @@ fn unfinished_operations_are_resumed_at_start() {
         |e| matches!(e, Effect::Engine(Command::Refresh(o)) if *o == id("contoso/contoso-vm"))
     ));
     let app = &deck.app;
-    assert_eq!(app.rows.len(), 10);
-    assert!(app.rows[9].unconfigured);
-    assert_eq!(app.rows[9].id, id("adatum/not-in-config"));
-    assert_eq!(app.rows[0].truth.activity, Activity::Following);
-    assert_eq!(app.rows[9].truth.activity, Activity::Following);
+    assert_eq!(app.table.rows.len(), 10);
+    assert!(app.table.rows[9].unconfigured);
+    assert_eq!(app.table.rows[9].id, id("adatum/not-in-config"));
+    assert_eq!(app.table.rows[0].truth.activity, Activity::Following);
+    assert_eq!(app.table.rows[9].truth.activity, Activity::Following);
     assert!(app.toasts[0].text.contains("resumed 2"));
 }
 
@@ -542,11 +553,19 @@ fn stale_polls_and_poll_errors() {
     let old = record(OpKind::Publish, "old", Status::Failed);
     deck.polled(&old, std::time::Duration::from_secs(15));
     assert_eq!(
-        deck.app.rows[0].truth.op.as_ref().unwrap().operation_id(),
+        deck.app.table.rows[0]
+            .truth
+            .op
+            .as_ref()
+            .unwrap()
+            .operation_id(),
         "new"
     );
-    assert_eq!(deck.app.rows[0].state(), Standing::Running(OpKind::Publish));
-    let current = deck.app.rows[0].truth.op.clone().unwrap();
+    assert_eq!(
+        deck.app.table.rows[0].state(),
+        Standing::Running(OpKind::Publish)
+    );
+    let current = deck.app.table.rows[0].truth.op.clone().unwrap();
     for _ in 0..2 {
         deck.retrying(
             &current,
@@ -554,18 +573,18 @@ fn stale_polls_and_poll_errors() {
             std::time::Duration::from_secs(4),
         );
     }
-    assert_eq!(deck.app.rows[0].state(), Standing::Retrying(2));
+    assert_eq!(deck.app.table.rows[0].state(), Standing::Retrying(2));
     let gave_up = ApiError::Unreachable {
         url: "x".into(),
         attempts: 5,
         reason: "refused".into(),
     };
     deck.stopped(&current, problem(gave_up), false);
-    assert_eq!(deck.app.rows[0].truth.activity, Activity::Idle);
+    assert_eq!(deck.app.table.rows[0].truth.activity, Activity::Idle);
     assert!(last_toast(&deck.app).contains("goes on at the service"));
     // Not followed any more: said so, and not in flight (p and r work again).
-    assert_eq!(deck.app.rows[0].state(), Standing::Lost);
-    assert!(!deck.app.rows[0].in_flight());
+    assert_eq!(deck.app.table.rows[0].state(), Standing::Lost);
+    assert!(!deck.app.table.rows[0].in_flight());
     // Ctrl-r asks the engine to look again: the operation, and the store.
     let effects = ctrl(&mut deck, 'r');
     assert!(
@@ -604,8 +623,8 @@ fn the_page_stays_put_while_the_cursor_moves() {
         width: 120,
         height: 9,
     });
-    let app = |d: &Deck| (d.app.selected, d.app.scroll);
-    assert_eq!(deck.app.viewport_rows, 3);
+    let app = |d: &Deck| (d.app.table.selected, d.app.table.scroll);
+    assert_eq!(deck.app.table.viewport_rows, 3);
     ch(&mut deck, 'j');
     ch(&mut deck, 'j');
     assert_eq!(app(&deck), (2, 0));
@@ -630,8 +649,11 @@ fn ctrl_r_picks_up_operations_started_elsewhere() {
     headless.offer = id("contoso/contoso-gateway");
     let effects = deck.reloaded(vec![headless]);
     assert!(effects.is_empty(), "{effects:?}");
-    assert_eq!(deck.app.rows[2].truth.activity, Activity::Following);
-    assert_eq!(deck.app.rows[2].state(), Standing::Running(OpKind::Publish));
+    assert_eq!(deck.app.table.rows[2].truth.activity, Activity::Following);
+    assert_eq!(
+        deck.app.table.rows[2].state(),
+        Standing::Running(OpKind::Publish)
+    );
     assert!(last_toast(&deck.app).contains("following 1 operation(s) started elsewhere"));
     // Read again: the row already follows it, nothing new starts.
     let toasts = deck.app.toasts.len();
@@ -657,7 +679,7 @@ fn operations_started_by_someone_else_are_found_and_followed() {
     let effects = deck.discovered(&found);
     assert!(effects.is_empty(), "{effects:?}");
     assert_eq!(
-        deck.app.row(&db).unwrap().truth.activity,
+        deck.app.table.row(&db).unwrap().truth.activity,
         Activity::Following
     );
     assert!(last_toast(&deck.app).contains("already running at the service"));
@@ -698,7 +720,7 @@ fn a_store_that_cannot_record_is_said_on_screen() {
     assert!(
         last.message.contains(&format!(
             "offerdeck watch {} --url http://127.0.0.1:1/op/p1",
-            deck.app.rows[0].id
+            deck.app.table.rows[0].id
         )),
         "{last:?}"
     );
@@ -738,14 +760,27 @@ fn a_long_wait_for_the_service_shows_until_when() {
         reason: "HTTP 429, Retry-After".into(),
     });
     assert!(deck.app.is_animating());
-    assert!(matches!(deck.app.rows[0].state(), Standing::Retrying(1)));
-    let text = deck.app.rows[0].truth.retrying.clone().unwrap().reason;
+    assert!(matches!(
+        deck.app.table.rows[0].state(),
+        Standing::Retrying(1)
+    ));
+    let text = deck.app.table.rows[0]
+        .truth
+        .retrying
+        .clone()
+        .unwrap()
+        .reason;
     assert!(
         text.starts_with("waiting until ") && text.contains("HTTP 429"),
         "{text}"
     );
     assert_eq!(
-        deck.app.rows[0].truth.retrying.as_ref().unwrap().until,
+        deck.app.table.rows[0]
+            .truth
+            .retrying
+            .as_ref()
+            .unwrap()
+            .until,
         Some(until)
     );
     // A wait on a request about no offer is said in the header, with until when.
@@ -834,7 +869,7 @@ fn a_publish_that_was_not_sent_leaves_a_trace_on_its_row() {
         OpKind::Publish,
         Err(problem(ApiError::from_status(se))),
     );
-    let row = &deck.app.rows[0];
+    let row = &deck.app.table.rows[0];
     assert_eq!(row.state(), Standing::NotSent(OpKind::Publish));
     assert_eq!(row.state().label(), "publish not sent");
     assert!(
@@ -852,7 +887,10 @@ fn a_publish_that_was_not_sent_leaves_a_trace_on_its_row() {
     let mut op = record(OpKind::Publish, "p2", Status::Running);
     op.started_at = t0() + chrono::Duration::seconds(5);
     deck.accepted(&op);
-    assert_eq!(deck.app.rows[0].state(), Standing::Running(OpKind::Publish));
+    assert_eq!(
+        deck.app.table.rows[0].state(),
+        Standing::Running(OpKind::Publish)
+    );
 }
 
 #[test]
@@ -864,7 +902,7 @@ fn an_operation_that_cannot_be_followed_any_more_never_leaves_a_row_stuck() {
         service_error(404, "Operation gone was not found."),
         true,
     );
-    let row = &deck.app.rows[0];
+    let row = &deck.app.table.rows[0];
     assert_eq!(row.state(), Standing::Lost);
     assert_eq!(row.state().label(), "not followed");
     assert!(!row.in_flight());
@@ -929,14 +967,14 @@ fn staleness_is_visible_and_idle_offers_are_read_again() {
     deck.now = t0();
     let op = publish_running(&mut deck, "p1");
     let floor = cpp_floor(&deck.app);
-    assert!(!deck.app.is_stale(&deck.app.rows[0]));
+    assert!(!deck.app.is_stale(&deck.app.table.rows[0]));
     deck.now = t0() + floor * 4;
     deck.update(Msg::Tick);
-    assert!(deck.app.is_stale(&deck.app.rows[0]));
+    assert!(deck.app.is_stale(&deck.app.table.rows[0]));
     deck.app.take_dirty();
     deck.polled(&op, std::time::Duration::from_secs(15));
     assert!(
-        !deck.app.is_stale(&deck.app.rows[0]),
+        !deck.app.is_stale(&deck.app.table.rows[0]),
         "a poll that changed nothing is fresh too"
     );
     assert!(
@@ -960,7 +998,7 @@ fn staleness_is_visible_and_idle_offers_are_read_again() {
         until: t0(),
         reason: "HTTP 503".into(),
     });
-    assert_eq!(deck.app.rows[0].state(), Standing::Retrying(1));
+    assert_eq!(deck.app.table.rows[0].state(), Standing::Retrying(1));
     assert!(
         deck.app.waiting.is_none(),
         "a short wait is shown on its row only"
@@ -973,11 +1011,18 @@ fn an_ingestion_offer_has_no_e_mails_to_edit_and_its_confirm_says_who_is_notifie
     let mut deck = deck();
     let row = deck
         .app
+        .table
         .rows
         .iter()
         .position(|r| r.backend == BackendKind::Ingestion)
         .unwrap();
-    deck.app.selected = deck.app.visible.iter().position(|&r| r == row).unwrap();
+    deck.app.table.selected = deck
+        .app
+        .table
+        .visible
+        .iter()
+        .position(|&r| r == row)
+        .unwrap();
 
     ch(&mut deck, 'e');
     assert!(
@@ -1024,11 +1069,11 @@ fn an_ingestion_row_is_judged_stale_by_its_own_poll_interval() {
     deck.update(Msg::Tick);
     let app = &deck.app;
     assert!(
-        app.is_stale(app.row(&id("contoso/contoso-vm")).unwrap()),
+        app.is_stale(app.table.row(&id("contoso/contoso-vm")).unwrap()),
         "30 s is 15 CPP intervals"
     );
     assert!(
-        !app.is_stale(app.row(&id("fabrikam/alpha")).unwrap()),
+        !app.is_stale(app.table.row(&id("fabrikam/alpha")).unwrap()),
         "30 s is half an ingestion interval"
     );
 }
@@ -1043,13 +1088,13 @@ fn a_row_whose_follower_waits_longer_is_not_stale_before_its_next_poll() {
     deck.now = t0() + chrono::Duration::minutes(4);
     deck.update(Msg::Tick);
     assert!(
-        !deck.app.is_stale(&deck.app.rows[0]),
+        !deck.app.is_stale(&deck.app.table.rows[0]),
         "the next poll is not due"
     );
     deck.now = t0() + chrono::Duration::minutes(5) + cpp_floor(&deck.app) * 3;
     deck.update(Msg::Tick);
     assert!(
-        deck.app.is_stale(&deck.app.rows[0]),
+        deck.app.is_stale(&deck.app.table.rows[0]),
         "the next poll is overdue"
     );
 }
@@ -1067,7 +1112,7 @@ fn listed(offer: &str, name: &str) -> offerdeck::backend::ListedOffer {
 #[test]
 fn the_picker_lists_what_the_table_lacks_and_adds_the_marked_offers_as_rows() {
     let mut deck = deck();
-    let rows_before = deck.app.rows.len();
+    let rows_before = deck.app.table.rows.len();
     let effects = ch(&mut deck, 'a');
     let Some(Effect::Engine(Command::ListAvailable(publishers))) = effects.first() else {
         panic!("{effects:?}");
@@ -1120,8 +1165,8 @@ fn the_picker_lists_what_the_table_lacks_and_adds_the_marked_offers_as_rows() {
 
     let effects = deck.update(Msg::OffersAdded(Ok(chosen.clone())));
     assert_eq!(deck.app.overlay, Overlay::None);
-    assert_eq!(deck.app.rows.len(), rows_before + 2);
-    let new_row = deck.app.rows.last().unwrap();
+    assert_eq!(deck.app.table.rows.len(), rows_before + 2);
+    let new_row = deck.app.table.rows.last().unwrap();
     assert_eq!(new_row.id, id("fabrikam/zeta"));
     assert_eq!(new_row.backend, BackendKind::Ingestion);
     // The engine tracks each on its API and reads its status.
@@ -1166,7 +1211,7 @@ fn a_picker_that_cannot_save_stays_open_and_says_why() {
     // Esc closes: nothing added.
     key(&mut deck, KeyCode::Esc);
     assert_eq!(deck.app.overlay, Overlay::None);
-    assert_eq!(deck.app.rows.len(), 9);
+    assert_eq!(deck.app.table.rows.len(), 9);
 }
 
 #[test]
@@ -1193,9 +1238,10 @@ fn read_only_watches_without_any_key_that_changes_the_service() {
 }
 
 fn visible_ids(app: &App) -> Vec<String> {
-    app.visible
+    app.table
+        .visible
         .iter()
-        .map(|&i| app.rows[i].id.to_string())
+        .map(|&i| app.table.rows[i].id.to_string())
         .collect()
 }
 
@@ -1204,14 +1250,17 @@ fn s_cycles_the_sort_and_capital_s_reverses_it_with_the_selection_kept() {
     let mut deck = deck();
     let config_order = visible_ids(&deck.app);
     ch(&mut deck, 'j');
-    let selected = deck.app.selected_row();
+    let selected = deck.app.table.selected_row();
     ch(&mut deck, 's');
-    assert_eq!(deck.app.sort, offerdeck::tui::state::SortColumn::Offer);
+    assert_eq!(
+        deck.app.table.sort,
+        offerdeck::tui::table::SortColumn::Offer
+    );
     let mut by_offer = config_order.clone();
     by_offer.sort_by_key(|s| s.to_lowercase());
     assert_eq!(visible_ids(&deck.app), by_offer);
     assert_eq!(
-        deck.app.selected_row(),
+        deck.app.table.selected_row(),
         selected,
         "the same offer stays selected"
     );
@@ -1222,17 +1271,20 @@ fn s_cycles_the_sort_and_capital_s_reverses_it_with_the_selection_kept() {
     // Status: problems first (once the table is sorted again: news never moves rows).
     ch(&mut deck, 'S');
     ch(&mut deck, 's');
-    let web = deck.app.rows[4].id.clone();
+    let web = deck.app.table.rows[4].id.clone();
     deck.started(&web, OpKind::Publish, Err(service_error(503, "down")));
     assert_ne!(visible_ids(&deck.app)[0], web.to_string());
-    assert!(deck.app.order_stale);
+    assert!(deck.app.table.order_stale);
     ctrl(&mut deck, 'r');
     assert_eq!(visible_ids(&deck.app)[0], web.to_string());
     // Around the cycle, back to the config's order.
     for _ in 0..4 {
         ch(&mut deck, 's');
     }
-    assert_eq!(deck.app.sort, offerdeck::tui::state::SortColumn::Config);
+    assert_eq!(
+        deck.app.table.sort,
+        offerdeck::tui::table::SortColumn::Config
+    );
     assert_eq!(visible_ids(&deck.app), config_order);
 }
 
@@ -1249,7 +1301,7 @@ fn saved_views_filter_with_fields_and_negation() {
         visible_ids(&deck.app),
         ["contoso/contoso-vm", "contoso/contoso-gateway"]
     );
-    assert_eq!(deck.app.view, Some(1));
+    assert_eq!(deck.app.table.view, Some(1));
     ch(&mut deck, '3');
     assert_eq!(
         visible_ids(&deck.app),
@@ -1257,8 +1309,8 @@ fn saved_views_filter_with_fields_and_negation() {
     );
     // The same key again clears it.
     ch(&mut deck, '3');
-    assert_eq!(deck.app.view, None);
-    assert_eq!(deck.app.visible.len(), 9);
+    assert_eq!(deck.app.table.view, None);
+    assert_eq!(deck.app.table.visible.len(), 9);
     // A view that does not exist says so.
     ch(&mut deck, '7');
     assert!(deck.app.toasts.iter().any(|t| t.text.contains("no view 7")));
@@ -1280,7 +1332,7 @@ fn marked_offers_take_one_confirmation_and_each_gets_its_own_start() {
     ch(&mut deck, ' ');
     ch(&mut deck, ' ');
     ch(&mut deck, ' ');
-    assert_eq!(deck.app.rows.iter().filter(|r| r.marked).count(), 3);
+    assert_eq!(deck.app.table.rows.iter().filter(|r| r.marked).count(), 3);
     ch(&mut deck, 'p');
     let Overlay::Confirm(confirm) = &deck.app.overlay else {
         panic!("{:?}", deck.app.overlay);
@@ -1300,14 +1352,14 @@ fn marked_offers_take_one_confirmation_and_each_gets_its_own_start() {
         .collect();
     assert_eq!(started, offers(&deck.app)[..3]);
     assert!(
-        deck.app.rows.iter().all(|r| !r.marked),
+        deck.app.table.rows.iter().all(|r| !r.marked),
         "the marks are used up"
     );
 
     // `*` marks every visible offer; go live goes only where it can, and says where not.
     ch(&mut deck, '*');
-    assert!(deck.app.rows.iter().all(|r| r.marked));
-    let eta = deck.app.rows[8].id.clone();
+    assert!(deck.app.table.rows.iter().all(|r| r.marked));
+    let eta = deck.app.table.rows[8].id.clone();
     deck.status(&eta, Ok(seen(Status::WaitingForPublisherReview)));
     ch(&mut deck, 'L');
     let Overlay::Confirm(confirm) = &deck.app.overlay else {
@@ -1319,7 +1371,7 @@ fn marked_offers_take_one_confirmation_and_each_gets_its_own_start() {
     key(&mut deck, KeyCode::Esc);
     // `*` again unmarks them all.
     ch(&mut deck, '*');
-    assert!(deck.app.rows.iter().all(|r| !r.marked));
+    assert!(deck.app.table.rows.iter().all(|r| !r.marked));
 }
 
 #[test]
@@ -1348,8 +1400,14 @@ fn y_copies_what_the_menu_offers_and_o_opens_the_offers_page() {
     // A Product Ingestion offer opens its product's overview in Partner Center: the engine
     // finds the page (from the product id its status read gave), the dashboard opens it.
     let alpha = id("fabrikam/alpha");
-    let at = deck.app.index[&alpha];
-    deck.app.selected = deck.app.visible.iter().position(|&i| i == at).unwrap();
+    let at = deck.app.table.index[&alpha];
+    deck.app.table.selected = deck
+        .app
+        .table
+        .visible
+        .iter()
+        .position(|&i| i == at)
+        .unwrap();
     let product = Observation {
         status: Status::NeverPublished,
         product_guid: Some("6f1c2d3e-4a5b-4c6d-8e7f-000000000001".into()),
@@ -1422,7 +1480,7 @@ fn clicks_select_a_double_click_opens_titles_sort_and_the_wheel_scrolls() {
     });
     // Rows start under the header (2 lines), the border and the titles.
     mouse(&mut deck, M::Down(MouseButton::Left), 10, 6);
-    assert_eq!(deck.app.selected, 2);
+    assert_eq!(deck.app.table.selected, 2);
     assert_eq!(deck.app.mode, Mode::Browse);
     mouse(&mut deck, M::Down(MouseButton::Left), 10, 6);
     assert_eq!(
@@ -1433,19 +1491,22 @@ fn clicks_select_a_double_click_opens_titles_sort_and_the_wheel_scrolls() {
     key(&mut deck, KeyCode::Esc);
     // Below the last row: nothing.
     mouse(&mut deck, M::Down(MouseButton::Left), 10, 25);
-    assert_eq!(deck.app.selected, 2);
+    assert_eq!(deck.app.table.selected, 2);
     // The OFFER title sorts by offer; again reverses.
     mouse(&mut deck, M::Down(MouseButton::Left), 5, 3);
-    assert_eq!(deck.app.sort, offerdeck::tui::state::SortColumn::Offer);
-    assert!(!deck.app.sort_reversed);
+    assert_eq!(
+        deck.app.table.sort,
+        offerdeck::tui::table::SortColumn::Offer
+    );
+    assert!(!deck.app.table.sort_reversed);
     mouse(&mut deck, M::Down(MouseButton::Left), 5, 3);
-    assert!(deck.app.sort_reversed);
+    assert!(deck.app.table.sort_reversed);
     // The wheel moves the selection.
-    let before = deck.app.selected;
+    let before = deck.app.table.selected;
     mouse(&mut deck, M::ScrollDown, 10, 10);
-    assert_eq!(deck.app.selected, before + 1);
+    assert_eq!(deck.app.table.selected, before + 1);
     mouse(&mut deck, M::ScrollUp, 10, 10);
-    assert_eq!(deck.app.selected, before);
+    assert_eq!(deck.app.table.selected, before);
 }
 
 #[test]
@@ -1538,13 +1599,13 @@ fn an_old_failed_start_does_not_hide_a_preview_waiting_for_sign_off() {
     let config = offerdeck::config::parse(std::path::Path::new("demo.toml"), &text).unwrap();
     let (mut deck, _) = Deck::start(&config, Vec::new(), vec![failure], t0());
     assert_eq!(
-        deck.app.row(&vm).unwrap().state(),
+        deck.app.table.row(&vm).unwrap().state(),
         Standing::NotSent(OpKind::Publish),
         "until the service is read, the failure is what is known"
     );
     // The portal (or another tool) published meanwhile: the preview waits for sign-off.
     deck.status(&vm, Ok(seen(Status::WaitingForPublisherReview)));
-    let row = deck.app.row(&vm).unwrap();
+    let row = deck.app.table.row(&vm).unwrap();
     assert_eq!(row.state(), Standing::ReadyForGoLive);
     // The table still says what failed before, beside the state.
     let screen = draw(&deck.app, 200, 14);
@@ -1585,7 +1646,7 @@ fn only_unanswered_requests_make_an_api_unreachable() {
         "service error: HTTP 500",
         std::time::Duration::from_secs(60),
     );
-    assert_eq!(deck.app.rows[0].state(), Standing::Retrying(2));
+    assert_eq!(deck.app.table.rows[0].state(), Standing::Retrying(2));
     assert!(deck.app.unreachable.is_empty());
     let top = header(&deck.app);
     assert!(!top.contains("unreachable"), "{top}");
@@ -1618,7 +1679,7 @@ fn publishing_over_a_pending_sign_off_warns_that_it_replaces_the_preview() {
     ready.seen.status = Status::WaitingForPublisherReview;
     deck.now = t0() + chrono::Duration::minutes(30);
     deck.polled(&ready, std::time::Duration::from_secs(15));
-    assert_eq!(deck.app.rows[0].state(), Standing::ReadyForGoLive);
+    assert_eq!(deck.app.table.rows[0].state(), Standing::ReadyForGoLive);
     assert!(ch(&mut deck, 'p').is_empty());
     let Overlay::Confirm(c) = &deck.app.overlay else {
         panic!("{:?} {:?}", deck.app.overlay, deck.app.toasts);
@@ -1652,12 +1713,15 @@ fn a_status_change_does_not_move_rows_until_the_user_sorts_again() {
     // Sort by status (Offer, then Status), and select the third row.
     ch(&mut deck, 's');
     ch(&mut deck, 's');
-    assert_eq!(deck.app.sort, offerdeck::tui::state::SortColumn::Status);
+    assert_eq!(
+        deck.app.table.sort,
+        offerdeck::tui::table::SortColumn::Status
+    );
     ch(&mut deck, 'j');
     ch(&mut deck, 'j');
     let order = visible_ids(&deck.app);
-    let selected = deck.app.selected_offer().cloned();
-    let position = deck.app.selected;
+    let selected = deck.app.table.selected_offer().cloned();
+    let position = deck.app.table.selected;
     // A publish starts on an offer below the cursor, and a poll brings it to failed: by status
     // it would lead now.
     assert!(order.iter().position(|o| *o == ml.to_string()) > Some(position));
@@ -1670,16 +1734,16 @@ fn a_status_change_does_not_move_rows_until_the_user_sorts_again() {
     failed.seen.failure = Some("no image".into());
     deck.now = t0() + chrono::Duration::seconds(20);
     deck.polled(&failed, std::time::Duration::from_secs(15));
-    assert_eq!(deck.app.row(&ml).unwrap().state(), Standing::Failed);
+    assert_eq!(deck.app.table.row(&ml).unwrap().state(), Standing::Failed);
     assert_eq!(visible_ids(&deck.app), order, "no row moved");
-    assert_eq!(deck.app.selected_offer().cloned(), selected);
-    assert_eq!(deck.app.selected, position);
-    assert!(deck.app.order_stale);
+    assert_eq!(deck.app.table.selected_offer().cloned(), selected);
+    assert_eq!(deck.app.table.selected, position);
+    assert!(deck.app.table.order_stale);
     // s, S and Ctrl-r sort again (the cursor stays on its offer).
     ctrl(&mut deck, 'r');
     assert_eq!(visible_ids(&deck.app)[0], ml.to_string());
-    assert_eq!(deck.app.selected_offer().cloned(), selected);
-    assert!(!deck.app.order_stale);
+    assert_eq!(deck.app.table.selected_offer().cloned(), selected);
+    assert!(!deck.app.table.order_stale);
 }
 
 /// M15: read-only changes no file either: no e-mail editor, no picker.
@@ -1753,15 +1817,21 @@ fn after_a_restart_the_last_operation_keeps_its_reason_and_its_lines() {
     // The statuses read after the restart: the offer failed, with no reason of its own.
     deck.status(&alpha, Ok(seen(Status::Failed)));
     deck.status(&vm, Ok(seen(Status::WaitingForPublisherReview)));
-    let row = deck.app.row(&alpha).unwrap();
+    let row = deck.app.table.row(&alpha).unwrap();
     assert_eq!(row.state(), Standing::Failed);
     assert_eq!(
         row.failure(),
         Some("Certification: Issues found during Certification.")
     );
     let detail = |deck: &mut Deck, offer: &OfferId| {
-        let at = deck.app.index[offer];
-        deck.app.selected = deck.app.visible.iter().position(|&i| i == at).unwrap();
+        let at = deck.app.table.index[offer];
+        deck.app.table.selected = deck
+            .app
+            .table
+            .visible
+            .iter()
+            .position(|&i| i == at)
+            .unwrap();
         key(deck, KeyCode::Enter);
         assert_eq!(deck.app.mode, Mode::Detail);
         let screen = draw(&deck.app, 80, 24);
@@ -1780,7 +1850,10 @@ fn after_a_restart_the_last_operation_keeps_its_reason_and_its_lines() {
         screen.contains("job 5e2d7c1a-0000-4b3c-8d9e-112233445566"),
         "{screen}"
     );
-    assert_eq!(deck.app.row(&vm).unwrap().state(), Standing::ReadyForGoLive);
+    assert_eq!(
+        deck.app.table.row(&vm).unwrap().state(),
+        Standing::ReadyForGoLive
+    );
     let screen = detail(&mut deck, &vm);
     assert!(screen.contains("ready for go-live"), "{screen}");
     assert!(screen.contains("Operation   publish · id 7d1c"), "{screen}");
@@ -1796,8 +1869,8 @@ fn elapsed_never_goes_backwards_when_a_followed_operation_is_lost() {
     // No answer for ten minutes: stale, and still counting.
     deck.now = t0() + chrono::Duration::minutes(10);
     deck.update(Msg::Tick);
-    assert!(deck.app.is_stale(&deck.app.rows[0]));
-    let before = deck.app.rows[0].truth.elapsed(deck.now).unwrap();
+    assert!(deck.app.is_stale(&deck.app.table.rows[0]));
+    let before = deck.app.table.rows[0].truth.elapsed(deck.now).unwrap();
     assert_eq!(before, chrono::Duration::minutes(10));
     let shown = |deck: &Deck| {
         draw(&deck.app, 140, 14)
@@ -1808,13 +1881,13 @@ fn elapsed_never_goes_backwards_when_a_followed_operation_is_lost() {
     };
     assert!(shown(&deck).contains("10m00s"), "{}", shown(&deck));
     deck.stopped(&op, service_error(404, "Operation p1 was not found."), true);
-    assert_eq!(deck.app.rows[0].state(), Standing::Lost);
-    let after = deck.app.rows[0].truth.elapsed(deck.now).unwrap();
+    assert_eq!(deck.app.table.rows[0].state(), Standing::Lost);
+    let after = deck.app.table.rows[0].truth.elapsed(deck.now).unwrap();
     assert!(after >= before, "{after} < {before}");
     assert!(shown(&deck).contains("10m00s"), "{}", shown(&deck));
     // Later still, it stays what it ran.
     deck.now += chrono::Duration::minutes(5);
-    let later = deck.app.rows[0].truth.elapsed(deck.now).unwrap();
+    let later = deck.app.table.rows[0].truth.elapsed(deck.now).unwrap();
     assert!(later >= after, "{later} < {after}");
 }
 

@@ -1,5 +1,7 @@
 //! A one-line text field with a cursor (the e-mail editor and the filter prompt).
 
+use super::keys::Action;
+
 /// Text and a cursor position counted in characters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TextInput {
@@ -8,6 +10,24 @@ pub struct TextInput {
 }
 
 impl TextInput {
+    /// Carries out an editing key (the same in every text field); false when `action` edits
+    /// nothing.
+    pub fn edit(&mut self, action: Action) -> bool {
+        match action {
+            Action::CursorLeft => self.left(),
+            Action::CursorRight => self.right(),
+            Action::CursorHome => self.home(),
+            Action::CursorEnd => self.end(),
+            Action::DeleteBack => self.backspace(),
+            Action::DeleteForward => self.delete(),
+            Action::DeleteWord => self.delete_word(),
+            Action::ClearToStart => self.clear_to_start(),
+            Action::ClearToEnd => self.clear_to_end(),
+            _ => return false,
+        }
+        true
+    }
+
     pub fn new(text: &str) -> TextInput {
         let chars: Vec<char> = text.chars().collect();
         let cursor = chars.len();

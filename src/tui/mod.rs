@@ -6,8 +6,10 @@ pub mod executor;
 pub mod input;
 pub mod keys;
 pub mod msg;
+pub mod overlay;
 pub mod row;
 pub mod state;
+pub mod table;
 pub mod theme;
 mod update;
 pub mod view;
@@ -173,7 +175,7 @@ pub async fn run(ctx: Context, options: Options) -> Outcome {
     refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    tracing::info!(offers = app.rows.len(), "dashboard started");
+    tracing::info!(offers = app.table.rows.len(), "dashboard started");
 
     let mut first_frame = true;
     // What a background message changes waits for the next tick while something animates (at

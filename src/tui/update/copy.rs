@@ -3,7 +3,8 @@
 
 use super::super::keys::Action;
 use super::super::msg::Effect;
-use super::super::state::{App, CopyMenu, Overlay, ToastLevel};
+use super::super::overlay::{CopyMenu, Overlay, Reply};
+use super::super::state::{App, ToastLevel};
 use crate::engine::Command;
 
 impl App {
@@ -15,7 +16,11 @@ impl App {
             );
             return Vec::new();
         }
-        let Some(r) = self.selected_row().and_then(|i| self.rows.get(i)) else {
+        let Some(r) = self
+            .table
+            .selected_row()
+            .and_then(|i| self.table.rows.get(i))
+        else {
             return Vec::new();
         };
         let mut items = vec![("offer id".to_string(), r.id.to_string())];
@@ -65,28 +70,24 @@ impl App {
         let Overlay::Copy(menu) = &mut self.overlay else {
             return Vec::new();
         };
-        let last = menu.items.len().saturating_sub(1);
-        match action {
-            Action::Up => menu.selected = menu.selected.saturating_sub(1),
-            Action::Down => menu.selected = (menu.selected + 1).min(last),
-            Action::Accept => {
-                let chosen = menu.items.get(menu.selected).cloned();
+        match menu.on_action(action) {
+            Reply::Stay => Vec::new(),
+            Reply::Close => {
                 self.overlay = Overlay::None;
-                if let Some((label, text)) = chosen {
-                    self.toast(format!("copied the {label}"), ToastLevel::Success);
-                    return vec![Effect::Copy(text)];
-                }
+                Vec::new()
             }
-            Action::Close => self.overlay = Overlay::None,
-            _ => {}
+            Reply::Chosen((label, text)) => {
+                self.overlay = Overlay::None;
+                self.toast(format!("copied the {label}"), ToastLevel::Success);
+                vec![Effect::Copy(text)]
+            }
         }
-        Vec::new()
     }
 
     /// The offer's page, which the engine finds (Partner Center's for a product or a migrated
     /// offer, else the Cloud Partner Portal).
     pub(super) fn open_portal(&mut self) -> Vec<Effect> {
-        let Some(offer) = self.selected_offer().cloned() else {
+        let Some(offer) = self.table.selected_offer().cloned() else {
             return Vec::new();
         };
         self.toast(format!("{offer}: finding its page"), ToastLevel::Info);

@@ -5,8 +5,9 @@
 use chrono::Duration as Span;
 
 use super::super::msg::Effect;
+use super::super::overlay::Overlay;
 use super::super::row::{OfferRow, Standing};
-use super::super::state::{App, DiffState, ErrorEntry, Mode, Overlay, ToastLevel};
+use super::super::state::{App, DiffState, ErrorEntry, Mode, ToastLevel};
 use crate::domain::{OfferId, OpKind, Status};
 use crate::engine::{EngineEvent, News, OfferState, ProblemKind};
 use crate::text::sanitize_line;
@@ -70,22 +71,22 @@ impl App {
     /// The engine's new truth about an offer: the row takes it whole.
     fn on_offer(&mut self, truth: OfferState) {
         let now = self.now;
-        let i = match self.index.get(&truth.id) {
+        let i = match self.table.index.get(&truth.id) {
             Some(&i) => i,
             None => {
                 let mut row = OfferRow::of(truth.clone(), Vec::new());
                 row.unconfigured = true;
-                self.add_row(row)
+                self.table.add_row(row)
             }
         };
-        let row = &mut self.rows[i];
+        let row = &mut self.table.rows[i];
         let before = row.state();
         row.truth = truth;
         let after = row.state();
         if before != after && before != Standing::Loading && after != Standing::Loading {
             row.flash_until = Some(now + Span::milliseconds(FLASH_MILLIS));
         }
-        self.refilter();
+        self.table.refilter(self.now);
     }
 
     /// A poll that changed nothing on screen: only the times move, and nothing is redrawn
@@ -96,14 +97,14 @@ impl App {
         at: chrono::DateTime<chrono::Utc>,
         next: std::time::Duration,
     ) {
-        let Some(&i) = self.index.get(offer) else {
+        let Some(&i) = self.table.index.get(offer) else {
             return;
         };
-        let shown_in_detail = self.mode == Mode::Detail && self.selected_row() == Some(i);
+        let shown_in_detail = self.mode == Mode::Detail && self.table.selected_row() == Some(i);
         let visible = shown_in_detail
-            || self.rows[i].truth.retrying.is_some()
-            || self.is_stale(&self.rows[i]);
-        let truth = &mut self.rows[i].truth;
+            || self.table.rows[i].truth.retrying.is_some()
+            || self.is_stale(&self.table.rows[i]);
+        let truth = &mut self.table.rows[i].truth;
         truth.last_poll = Some(at);
         truth.last_ok = Some(at);
         truth.poll_every = Some(next);
@@ -116,7 +117,7 @@ impl App {
         let key = offer.as_ref().map(|o| o.to_string());
         let name = key.clone().unwrap_or_else(|| "offerdeck".into());
         let flash = |app: &mut App| {
-            if let Some(row) = offer.as_ref().and_then(|o| app.row_mut(o)) {
+            if let Some(row) = offer.as_ref().and_then(|o| app.table.row_mut(o)) {
                 row.flash_until = Some(now + Span::milliseconds(FLASH_MILLIS));
             }
         };
@@ -289,7 +290,7 @@ impl App {
         let key = offer.to_string();
         match result {
             Ok(emails) => {
-                if let Some(r) = self.row_mut(offer) {
+                if let Some(r) = self.table.row_mut(offer) {
                     r.emails = emails;
                 }
                 if matches!(&self.mode, Mode::EditEmails(f) if f.offer == *offer) {
@@ -314,6 +315,6 @@ impl App {
                 );
             }
         }
-        self.refilter();
+        self.table.refilter(self.now);
     }
 }

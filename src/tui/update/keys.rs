@@ -3,11 +3,11 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::super::input::TextInput;
 use super::super::keys::{self, Action, Scope};
 use super::super::msg::Effect;
+use super::super::overlay::{EmailForm, LogView, Overlay, Reply};
 use super::super::row::Activity;
-use super::super::state::{App, EmailForm, Mode, Overlay, ToastLevel};
+use super::super::state::{App, Mode, ToastLevel};
 use crate::domain::OpKind;
 use crate::engine::Command;
 
@@ -66,28 +66,16 @@ impl App {
     }
 
     fn type_char(&mut self, c: char) {
-        match &mut self.mode {
-            Mode::Filter if self.overlay == Overlay::None => {
-                self.filter.insert(c);
-                self.resort();
-            }
-            Mode::EditEmails(form) if self.overlay == Overlay::None && !form.saving => {
-                form.input.insert(c);
-                form.error = None;
-            }
-            _ if matches!(&self.overlay, Overlay::Log(l) if l.typing) => {
-                if let Overlay::Log(log) = &mut self.overlay {
-                    log.filter.insert(c);
-                    self.text_scroll = 0;
-                }
+        let now = self.now;
+        match (&mut self.overlay, &mut self.mode) {
+            (Overlay::None, Mode::Filter) => self.table.type_into_filter(c, now),
+            (Overlay::None, Mode::EditEmails(form)) => form.type_char(c),
+            (Overlay::Log(log), _) => {
+                log.type_char(c);
+                self.text_scroll = 0;
             }
             _ => {}
         }
-    }
-
-    /// What PgUp/PgDn move by: the visible height.
-    fn page(&self) -> usize {
-        self.viewport_rows.max(1)
     }
 
     fn on_action(&mut self, scope: Scope, action: Action) -> Vec<Effect> {
@@ -95,7 +83,7 @@ impl App {
             self.quit = true;
             return vec![Effect::Quit];
         }
-        let page = self.page();
+        let page = self.table.viewport_rows.max(1);
         let scroll = &mut self.text_scroll;
         match action {
             Action::ScrollUp => *scroll = scroll.saturating_sub(1),
@@ -146,11 +134,13 @@ impl App {
         let Overlay::Confirm(confirm) = std::mem::replace(&mut self.overlay, Overlay::None) else {
             return Vec::new();
         };
-        if action == Action::Confirm {
-            return self.confirmed(confirm);
+        match confirm.on_action(action) {
+            Reply::Chosen(()) => self.confirmed(confirm),
+            Reply::Stay | Reply::Close => {
+                self.toast("nothing was sent".into(), ToastLevel::Info);
+                Vec::new()
+            }
         }
-        self.toast("nothing was sent".into(), ToastLevel::Info);
-        Vec::new()
     }
 
     fn on_rejection(&mut self, action: Action) -> Vec<Effect> {
@@ -158,7 +148,7 @@ impl App {
         else {
             return Vec::new();
         };
-        let Some(&row) = self.index.get(&offer) else {
+        let Some(&row) = self.table.index.get(&offer) else {
             return Vec::new();
         };
         match action {
@@ -172,69 +162,32 @@ impl App {
     }
 
     fn on_filter(&mut self, action: Action) {
-        match action {
-            Action::Discard => {
-                self.filter = TextInput::default();
-                self.mode = Mode::Browse;
-            }
-            Action::Accept => self.mode = Mode::Browse,
-            Action::DeleteBack => self.filter.backspace(),
-            Action::DeleteForward => self.filter.delete(),
-            Action::DeleteWord => self.filter.delete_word(),
-            Action::ClearToStart => self.filter.clear_to_start(),
-            Action::ClearToEnd => self.filter.clear_to_end(),
-            Action::CursorHome => self.filter.home(),
-            Action::CursorEnd => self.filter.end(),
-            Action::CursorLeft => self.filter.left(),
-            Action::CursorRight => self.filter.right(),
-            Action::Up => self.move_by(-1),
-            Action::Down => self.move_by(1),
-            _ => {}
+        if self.table.on_filter_action(action, self.now) {
+            self.mode = Mode::Browse;
         }
-        self.resort();
     }
 
     fn on_editor(&mut self, action: Action) -> Vec<Effect> {
         let Mode::EditEmails(form) = &mut self.mode else {
             return Vec::new();
         };
-        if form.saving {
-            return Vec::new();
-        }
-        match action {
-            Action::Discard => {
+        match form.on_action(action) {
+            Reply::Stay => Vec::new(),
+            Reply::Close => {
                 self.mode = Mode::Browse;
                 self.toast("e-mails unchanged".into(), ToastLevel::Info);
+                Vec::new()
             }
-            Action::Accept => return self.save_emails(),
-            Action::CursorLeft => form.input.left(),
-            Action::CursorRight => form.input.right(),
-            Action::CursorHome => form.input.home(),
-            Action::CursorEnd => form.input.end(),
-            Action::DeleteBack => form.input.backspace(),
-            Action::DeleteForward => form.input.delete(),
-            Action::DeleteWord => form.input.delete_word(),
-            Action::ClearToStart => form.input.clear_to_start(),
-            Action::ClearToEnd => form.input.clear_to_end(),
-            _ => {}
+            Reply::Chosen(emails) => self.save_emails(emails),
         }
-        Vec::new()
     }
 
-    /// Checks the typed list and asks the executor to write it to the config file.
-    fn save_emails(&mut self) -> Vec<Effect> {
+    /// Asks the executor to write the checked list to the config file.
+    fn save_emails(&mut self, emails: Vec<String>) -> Vec<Effect> {
         let Mode::EditEmails(form) = &mut self.mode else {
             return Vec::new();
         };
-        let emails = match crate::emails::parse_nonempty_list(&form.input.text()) {
-            Ok(emails) => emails,
-            Err(e) => {
-                form.error = Some(format!("{e}; nothing was saved"));
-                return Vec::new();
-            }
-        };
-        let offer = form.offer.clone();
-        let Some(r) = self.index.get(&offer).map(|&i| &self.rows[i]) else {
+        let Some(r) = self.table.row(&form.offer) else {
             return Vec::new();
         };
         if r.unconfigured {
@@ -244,7 +197,6 @@ impl App {
             ));
             return Vec::new();
         }
-        form.error = None;
         form.saving = true;
         vec![Effect::SaveEmails {
             offer: r.id.clone(),
@@ -254,15 +206,12 @@ impl App {
 
     fn on_view(&mut self, action: Action) -> Vec<Effect> {
         let in_detail = self.mode == Mode::Detail;
+        if self.table.on_action(action, self.now) {
+            return Vec::new();
+        }
         match action {
-            Action::Up => self.move_by(-1),
-            Action::Down => self.move_by(1),
-            Action::PageUp => self.move_by(-(self.page() as isize)),
-            Action::PageDown => self.move_by(self.page() as isize),
-            Action::Top => self.selected = 0,
-            Action::Bottom => self.selected = self.visible.len().saturating_sub(1),
             Action::Filter => self.mode = Mode::Filter,
-            Action::Detail if self.selected_row().is_some() => {
+            Action::Detail if self.table.selected_row().is_some() => {
                 self.mode = if in_detail {
                     Mode::Browse
                 } else {
@@ -273,10 +222,7 @@ impl App {
                 if in_detail {
                     self.mode = Mode::Browse;
                     self.show_diff = false;
-                } else if !self.filter.is_empty() {
-                    self.filter = TextInput::default();
-                    self.resort();
-                } else {
+                } else if !self.table.clear_filter(self.now) {
                     self.toasts.clear();
                 }
             }
@@ -297,7 +243,7 @@ impl App {
             Action::CopyMenu => return self.open_copy_menu(),
             Action::OpenPortal => return self.open_portal(),
             Action::Diff => {
-                let Some(row) = self.selected_row() else {
+                let Some(row) = self.table.selected_row() else {
                     return Vec::new();
                 };
                 self.mode = Mode::Detail;
@@ -305,33 +251,8 @@ impl App {
                 return self.load_diff(row);
             }
             Action::EventLog => {
-                self.overlay = Overlay::Log(super::super::state::LogView {
-                    entries: Vec::new(),
-                    loading: true,
-                    filter: TextInput::default(),
-                    typing: false,
-                });
+                self.overlay = Overlay::Log(LogView::loading());
                 return vec![Effect::Engine(Command::LoadLog)];
-            }
-            Action::Mark => {
-                if let Some(i) = self.selected_row() {
-                    self.rows[i].marked = !self.rows[i].marked;
-                    self.move_by(1);
-                }
-            }
-            Action::MarkAll => {
-                let all = self.visible.iter().all(|&i| self.rows[i].marked);
-                for &i in &self.visible {
-                    self.rows[i].marked = !all;
-                }
-            }
-            Action::Sort => {
-                self.sort = self.sort.next();
-                self.resort();
-            }
-            Action::SortReverse => {
-                self.sort_reversed = !self.sort_reversed;
-                self.resort();
             }
             Action::Quit => {
                 if in_detail {
@@ -352,7 +273,7 @@ impl App {
             | Action::GoLive
             | Action::Cancel
             | Action::EditEmails => {
-                let Some(row) = self.selected_row() else {
+                let Some(row) = self.table.selected_row() else {
                     self.toast("no offer selected".into(), ToastLevel::Info);
                     return Vec::new();
                 };
@@ -374,30 +295,13 @@ impl App {
 
     /// Applies view `n` (from 1) of `[views]`; the view already shown is cleared.
     fn switch_view(&mut self, n: usize) {
-        let index = n - 1;
-        let Some((name, filter)) = self.views.get(index).cloned() else {
-            let text = if self.views.is_empty() {
-                "no saved views: add [views] to the config, like ready = \"status:ready\""
-                    .to_string()
-            } else {
-                format!("no view {n}: [views] has {}", self.views.len())
-            };
-            self.toast(text, ToastLevel::Info);
-            return;
-        };
-        if self.view == Some(index) {
-            self.view = None;
-            self.filter = TextInput::default();
-        } else {
-            self.filter = TextInput::new(&filter);
-            self.view = Some(index);
-            self.toast(format!("view {n}: {name} ({filter})"), ToastLevel::Info);
+        if let Some(said) = self.table.switch_view(n, self.now) {
+            self.toast(said, ToastLevel::Info);
         }
-        self.resort();
     }
 
     fn open_editor(&mut self, row: usize) {
-        let Some(r) = self.rows.get(row) else {
+        let Some(r) = self.table.rows.get(row) else {
             return;
         };
         if self.read_only {
@@ -415,12 +319,7 @@ impl App {
             self.toast(text, ToastLevel::Info);
             return;
         }
-        self.mode = Mode::EditEmails(EmailForm {
-            offer: r.id.clone(),
-            input: TextInput::new(&r.emails.join(", ")),
-            error: None,
-            saving: false,
-        });
+        self.mode = Mode::EditEmails(EmailForm::new(r.id.clone(), &r.emails));
     }
 
     /// On the slow cadence: statuses again for the rows nothing runs on (a publish started by a
@@ -436,13 +335,14 @@ impl App {
     /// operations started elsewhere taken up, and the table sorted again.
     fn refresh(&mut self) -> Vec<Effect> {
         let effects = self
+            .table
             .rows
             .iter()
             .filter(|r| r.truth.activity == Activity::Idle)
             .map(|r| Effect::Engine(Command::Recheck(r.id.clone())))
             .chain(std::iter::once(Effect::Engine(Command::Reload)))
             .collect();
-        self.resort();
+        self.table.resort(self.now);
         self.toast("refreshing".into(), ToastLevel::Info);
         effects
     }

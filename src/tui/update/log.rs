@@ -3,32 +3,16 @@
 
 use super::super::keys::Action;
 use super::super::msg::Effect;
-use super::super::state::{App, Overlay};
+use super::super::overlay::{Overlay, Reply};
+use super::super::state::App;
 
 impl App {
     /// The event log's keys: `/` types a filter, Enter keeps it, Esc clears it or closes.
     pub(super) fn on_log(&mut self, action: Action) -> Vec<Effect> {
-        let Overlay::Log(log) = &mut self.overlay else {
-            return Vec::new();
-        };
-        match action {
-            Action::Filter => log.typing = true,
-            Action::Accept => log.typing = false,
-            Action::Discard => {
-                log.typing = false;
-                log.filter = crate::tui::input::TextInput::default();
-            }
-            Action::DeleteBack => log.filter.backspace(),
-            Action::DeleteForward => log.filter.delete(),
-            Action::DeleteWord => log.filter.delete_word(),
-            Action::ClearToStart => log.filter.clear_to_start(),
-            Action::ClearToEnd => log.filter.clear_to_end(),
-            Action::CursorHome => log.filter.home(),
-            Action::CursorEnd => log.filter.end(),
-            Action::CursorLeft => log.filter.left(),
-            Action::CursorRight => log.filter.right(),
-            Action::Close => self.overlay = Overlay::None,
-            _ => {}
+        if let Overlay::Log(log) = &mut self.overlay
+            && log.on_action(action) == Reply::Close
+        {
+            self.overlay = Overlay::None;
         }
         Vec::new()
     }

@@ -33,7 +33,7 @@ impl App {
                 {
                     self.waiting = None;
                 }
-                for row in &mut self.rows {
+                for row in &mut self.table.rows {
                     if row.flash_until.is_some_and(|t| t <= now) {
                         row.flash_until = None;
                     }
@@ -42,7 +42,7 @@ impl App {
             }
             Msg::Resize { width, height } => {
                 // Header (2), footer (1), table borders (2) and column titles (1).
-                self.viewport_rows = usize::from(height).saturating_sub(6);
+                self.table.viewport_rows = usize::from(height).saturating_sub(6);
                 self.width = width;
                 Vec::new()
             }
@@ -57,21 +57,8 @@ impl App {
                 Vec::new()
             }
         };
-        self.keep_selection_visible();
+        self.table.keep_selection_visible();
         self.dirty |= was_dirty;
         effects
-    }
-
-    fn keep_selection_visible(&mut self) {
-        let rows = self.viewport_rows;
-        if rows == 0 {
-            return;
-        }
-        if self.selected < self.scroll {
-            self.scroll = self.selected;
-        } else if self.selected >= self.scroll + rows {
-            self.scroll = self.selected + 1 - rows;
-        }
-        self.scroll = self.scroll.min(self.visible.len().saturating_sub(rows));
     }
 }

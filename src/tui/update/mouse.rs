@@ -5,7 +5,8 @@ use chrono::Duration;
 use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 
 use super::super::msg::Effect;
-use super::super::state::{App, Mode, Overlay};
+use super::super::overlay::Overlay;
+use super::super::state::{App, Mode};
 
 /// Two clicks on one row within this long are a double click.
 const DOUBLE_CLICK_MILLIS: i64 = 500;
@@ -34,28 +35,24 @@ impl App {
             if let Some(column) =
                 crate::tui::view::table::sort_column_at(self, self.width, mouse.column)
             {
-                if self.sort == column {
-                    self.sort_reversed = !self.sort_reversed;
-                } else {
-                    self.sort = column;
-                    self.sort_reversed = false;
-                }
-                self.resort();
+                self.table.sort_by(column, self.now);
             }
             return Vec::new();
         }
         let Some(line) = mouse.row.checked_sub(TITLES_LINE + 1) else {
             return Vec::new();
         };
-        let position = self.scroll + usize::from(line);
-        if usize::from(line) >= self.viewport_rows.max(1) || position >= self.visible.len() {
+        let position = self.table.scroll + usize::from(line);
+        if usize::from(line) >= self.table.viewport_rows.max(1)
+            || position >= self.table.visible.len()
+        {
             return Vec::new();
         }
-        let row = self.visible[position];
+        let row = self.table.visible[position];
         let double = self.last_click.is_some_and(|(r, at)| {
             r == row && self.now - at <= Duration::milliseconds(DOUBLE_CLICK_MILLIS)
         });
-        self.selected = position;
+        self.table.selected = position;
         if double {
             self.last_click = None;
             self.mode = Mode::Detail;
@@ -71,15 +68,9 @@ impl App {
     fn wheel(&mut self, up: bool) {
         let step: isize = if up { -1 } else { 1 };
         match &mut self.overlay {
-            Overlay::Picker(p) => {
-                let last = p.items.len().saturating_sub(1);
-                p.selected = p.selected.saturating_add_signed(step).min(last);
-            }
-            Overlay::Copy(m) => {
-                let last = m.items.len().saturating_sub(1);
-                m.selected = m.selected.saturating_add_signed(step).min(last);
-            }
-            Overlay::None if self.mode == Mode::Browse => self.move_by(step),
+            Overlay::Picker(p) => p.move_by(step),
+            Overlay::Copy(m) => m.move_by(step),
+            Overlay::None if self.mode == Mode::Browse => self.table.move_by(step),
             _ => self.text_scroll = self.text_scroll.saturating_add_signed(step),
         }
     }

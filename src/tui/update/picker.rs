@@ -3,8 +3,9 @@
 
 use super::super::keys::Action;
 use super::super::msg::Effect;
+use super::super::overlay::{Overlay, PickItem, Picker, Reply};
 use super::super::row::OfferRow;
-use super::super::state::{App, Overlay, PickItem, Picker, ToastLevel};
+use super::super::state::{App, ToastLevel};
 use crate::config::NewOffer;
 use crate::domain::BackendKind;
 use crate::engine::Command;
@@ -14,7 +15,7 @@ impl App {
     /// Opens the picker and asks for the offers of the publishers the table has, per API.
     pub(super) fn open_picker(&mut self) -> Vec<Effect> {
         let mut publishers: Vec<(BackendKind, Vec<String>)> = Vec::new();
-        for row in self.rows.iter().filter(|r| !r.unconfigured) {
+        for row in self.table.rows.iter().filter(|r| !r.unconfigured) {
             let publisher = row.id.publisher().to_string();
             match publishers.iter_mut().find(|(k, _)| *k == row.backend) {
                 Some((_, list)) if !list.iter().any(|p| p.eq_ignore_ascii_case(&publisher)) => {
@@ -31,13 +32,7 @@ impl App {
             );
             return Vec::new();
         }
-        self.overlay = Overlay::Picker(Picker {
-            loading: true,
-            items: Vec::new(),
-            selected: 0,
-            errors: Vec::new(),
-            saving: false,
-        });
+        self.overlay = Overlay::Picker(Picker::loading());
         vec![Effect::Engine(Command::ListAvailable(publishers))]
     }
 
@@ -46,7 +41,7 @@ impl App {
         found: Vec<(BackendKind, ListedOffer)>,
         errors: Vec<String>,
     ) -> Vec<Effect> {
-        let in_table = |o: &ListedOffer| self.rows.iter().any(|r| r.id == o.id);
+        let in_table = |o: &ListedOffer| self.table.rows.iter().any(|r| r.id == o.id);
         let items: Vec<PickItem> = found
             .into_iter()
             .filter(|(_, o)| !in_table(o))
@@ -72,41 +67,14 @@ impl App {
         let Overlay::Picker(picker) = &mut self.overlay else {
             return Vec::new();
         };
-        let last = picker.items.len().saturating_sub(1);
-        match action {
-            Action::Up => picker.selected = picker.selected.saturating_sub(1),
-            Action::Down => picker.selected = (picker.selected + 1).min(last),
-            Action::Mark => {
-                if let Some(item) = picker.items.get_mut(picker.selected) {
-                    item.marked = !item.marked;
-                    picker.selected = (picker.selected + 1).min(last);
-                }
+        match picker.on_action(action) {
+            Reply::Stay => Vec::new(),
+            Reply::Close => {
+                self.overlay = Overlay::None;
+                Vec::new()
             }
-            Action::Accept if !picker.loading && !picker.saving => {
-                let marked: Vec<NewOffer> = picker
-                    .items
-                    .iter()
-                    .filter(|i| i.marked)
-                    .map(|i| i.offer.clone())
-                    .collect();
-                let chosen = if marked.is_empty() {
-                    picker
-                        .items
-                        .get(picker.selected)
-                        .map(|i| vec![i.offer.clone()])
-                        .unwrap_or_default()
-                } else {
-                    marked
-                };
-                if !chosen.is_empty() {
-                    picker.saving = true;
-                    return vec![Effect::AddOffers(chosen)];
-                }
-            }
-            Action::Close => self.overlay = Overlay::None,
-            _ => {}
+            Reply::Chosen(offers) => vec![Effect::AddOffers(offers)],
         }
-        Vec::new()
     }
 
     /// The chosen offers are in the config: each becomes a row, and its status is read.
@@ -116,12 +84,12 @@ impl App {
                 self.overlay = Overlay::None;
                 let mut effects = Vec::new();
                 for offer in &added {
-                    if self.index.contains_key(&offer.id) {
+                    if self.table.index.contains_key(&offer.id) {
                         continue;
                     }
                     let mut row = OfferRow::new(offer.id.clone(), offer.backend, Vec::new());
                     row.truth.activity = crate::engine::Activity::Loading;
-                    self.add_row(row);
+                    self.table.add_row(row);
                     effects.push(Effect::Engine(Command::Track(
                         offer.id.clone(),
                         offer.backend,
@@ -139,7 +107,7 @@ impl App {
                     _ => format!("added {} to {file}", names.join(", ")),
                 };
                 self.toast(text, ToastLevel::Success);
-                self.resort();
+                self.table.resort(self.now);
                 effects
             }
             Err(message) => {

@@ -3,15 +3,16 @@
 //! go-live would change; and the start once confirmed.
 
 use super::super::msg::Effect;
+use super::super::overlay::{Confirm, Overlay};
 use super::super::row::Activity;
-use super::super::state::{App, Confirm, DiffState, Overlay, ToastLevel};
-use crate::domain::{OfferId, OpKind};
+use super::super::state::{App, DiffState, ToastLevel};
+use crate::domain::OpKind;
 use crate::engine::{Command, rules};
 
 impl App {
     /// Why `kind` cannot go to a row now, if it cannot.
     fn refusal(&self, row: usize, kind: OpKind, retry: bool) -> Option<String> {
-        let r = self.rows.get(row)?;
+        let r = self.table.rows.get(row)?;
         rules::may_start(kind, &r.truth, retry)
             .err()
             .map(|refusal| refusal.message(&r.id))
@@ -26,8 +27,8 @@ impl App {
             );
             return Vec::new();
         }
-        let marked: Vec<usize> = (0..self.rows.len())
-            .filter(|&i| self.rows[i].marked)
+        let marked: Vec<usize> = (0..self.table.rows.len())
+            .filter(|&i| self.table.rows[i].marked)
             .collect();
         let targets = if marked.is_empty() { vec![row] } else { marked };
         let (mut go, mut skipped) = (Vec::new(), Vec::new());
@@ -53,7 +54,7 @@ impl App {
         };
         let warnings = go
             .iter()
-            .filter_map(|&i| rules::warning_before(kind, &self.rows[i].truth))
+            .filter_map(|&i| rules::warning_before(kind, &self.table.rows[i].truth))
             .collect();
         // Before a go-live of one offer, what it would change is read while the question waits.
         let diff = if kind == OpKind::GoLive && more.is_empty() {
@@ -61,14 +62,17 @@ impl App {
         } else {
             Vec::new()
         };
-        let r = &self.rows[first];
+        let r = &self.table.rows[first];
         self.overlay = Overlay::Confirm(Confirm {
             offer: r.id.clone(),
             kind,
             backend: r.backend,
             emails: r.emails.clone(),
             retry,
-            more: more.iter().map(|&i| self.rows[i].id.clone()).collect(),
+            more: more
+                .iter()
+                .map(|&i| self.table.rows[i].id.clone())
+                .collect(),
             skipped,
             warnings,
         });
@@ -77,7 +81,7 @@ impl App {
 
     /// Asks what going live would change for a row (unless it is being read).
     pub(super) fn load_diff(&mut self, row: usize) -> Vec<Effect> {
-        let Some(r) = self.rows.get(row) else {
+        let Some(r) = self.table.rows.get(row) else {
             return Vec::new();
         };
         if self.diffs.get(&r.id) == Some(&DiffState::Loading) {
@@ -92,11 +96,8 @@ impl App {
     /// result lands on its own row, and the client's concurrency bound paces the requests.
     pub(super) fn confirmed(&mut self, confirm: Confirm) -> Vec<Effect> {
         let mut effects = Vec::new();
-        let offers: Vec<OfferId> = std::iter::once(confirm.offer.clone())
-            .chain(confirm.more.iter().cloned())
-            .collect();
-        for offer in offers {
-            let Some(r) = self.row_mut(&offer) else {
+        for offer in confirm.offers().cloned() {
+            let Some(r) = self.table.row_mut(&offer) else {
                 continue;
             };
             if confirm.kind != OpKind::Cancel {
@@ -110,7 +111,7 @@ impl App {
                 retry: confirm.retry,
             }));
         }
-        for r in &mut self.rows {
+        for r in &mut self.table.rows {
             r.marked = false;
         }
         effects

@@ -16,7 +16,7 @@ use crate::tui::state::App;
 use crate::tui::theme::{Theme, Tone};
 
 pub(super) fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let Some(row) = app.selected_row().and_then(|i| app.rows.get(i)) else {
+    let Some(row) = app.table.selected_row().and_then(|i| app.table.rows.get(i)) else {
         return;
     };
     let key_style = theme.style(Tone::Muted);
@@ -27,7 +27,7 @@ pub(super) fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     lines.extend(problems(theme, row));
     if app.show_diff {
         lines.push(Line::raw(""));
-        lines.extend(super::popups::diff_lines(
+        lines.extend(super::confirm::diff_lines(
             app.diffs.get(&row.id),
             theme,
             None,

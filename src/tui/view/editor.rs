@@ -6,11 +6,12 @@ use ratatui::text::{Line, Span};
 
 use super::popups::{popup, popup_text};
 use crate::tui::keys::{self, Scope};
-use crate::tui::state::{App, EmailForm};
+use crate::tui::overlay::EmailForm;
+use crate::tui::state::App;
 use crate::tui::theme::{Theme, Tone};
 
 pub(super) fn render(app: &App, form: &EmailForm, theme: &Theme, frame: &mut Frame) {
-    let Some(row) = app.row(&form.offer) else {
+    let Some(row) = app.table.row(&form.offer) else {
         return;
     };
     let width = frame.area().width.saturating_sub(6).clamp(30, 90);

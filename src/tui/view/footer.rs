@@ -14,7 +14,7 @@ pub(super) fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let line = if app.mode == Mode::Filter {
         Line::from(vec![
             Span::styled("/", theme.style(Tone::Accent)),
-            Span::raw(app.filter.text()),
+            Span::raw(app.table.filter.text()),
             Span::styled(
                 format!("  ({})", keys::hint_line(Scope::Filter)),
                 theme.style(Tone::Muted),
@@ -25,8 +25,9 @@ pub(super) fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         Line::from(Span::styled(format!("{sym} {}", t.text), theme.style(tone)))
     } else if area.width < 100
         && let Some((row, t)) = app
+            .table
             .selected_row()
-            .and_then(|i| app.rows.get(i))
+            .and_then(|i| app.table.rows.get(i))
             .and_then(|r| r.truth.last_poll.map(|t| (r, t)))
     {
         // Below 100 columns the table has no POLLED column: the footer says it for the
@@ -43,7 +44,7 @@ pub(super) fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     };
     frame.render_widget(Paragraph::new(line), area);
     if app.mode == Mode::Filter {
-        let x = area.x + 1 + app.filter.cursor() as u16;
+        let x = area.x + 1 + app.table.filter.cursor() as u16;
         frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
     }
 }

@@ -33,6 +33,7 @@ pub(super) fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             .map(|(k, _)| k.caps().short)
             .collect();
         let next = app
+            .table
             .rows
             .iter()
             .filter(|r| app.unreachable.iter().any(|(k, _)| *k == r.backend))

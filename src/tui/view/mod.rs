@@ -2,11 +2,13 @@
 //! the service was sanitised when it entered the state; what is drawn here is cut to fit, never
 //! interpreted.
 
+mod confirm;
 mod detail;
 mod editor;
 mod footer;
 pub mod format;
 mod header;
+mod lists;
 mod picker;
 mod popups;
 pub mod scroll;
@@ -15,7 +17,8 @@ pub mod table;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
 
-use super::state::{App, Mode, Overlay};
+use super::overlay::Overlay;
+use super::state::{App, Mode};
 use super::theme::Theme;
 
 /// Draws the whole dashboard.
@@ -38,13 +41,13 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
     match &app.overlay {
         Overlay::None => {}
         Overlay::Help => popups::help(app, theme, frame),
-        Overlay::Confirm(c) => popups::confirm(app, theme, frame, c),
+        Overlay::Confirm(c) => confirm::confirm(app, theme, frame, c),
         Overlay::Rejection { offer } => popups::rejection(app, theme, frame, offer),
         Overlay::Errors => popups::errors(app, theme, frame),
         Overlay::QuitConfirm { in_flight } => popups::quit(theme, frame, *in_flight),
         Overlay::Picker(picker) => picker::render(picker, theme, frame),
-        Overlay::Copy(menu) => popups::copy_menu(menu, theme, frame),
-        Overlay::Log(log) => popups::event_log(app, log, theme, frame),
+        Overlay::Copy(menu) => lists::copy_menu(menu, theme, frame),
+        Overlay::Log(log) => lists::event_log(app, log, theme, frame),
     }
     if theme.ascii {
         super::theme::asciify(frame.buffer_mut());

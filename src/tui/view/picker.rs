@@ -9,7 +9,7 @@ use super::popups::{popup, popup_block};
 use super::table::api_label;
 use crate::text::truncate;
 use crate::tui::keys::{self, Scope};
-use crate::tui::state::Picker;
+use crate::tui::overlay::Picker;
 use crate::tui::theme::{Theme, Tone};
 
 pub(super) fn render(picker: &Picker, theme: &Theme, frame: &mut Frame) {

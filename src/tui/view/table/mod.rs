@@ -14,7 +14,8 @@ use ratatui::widgets::{Block, BorderType, Paragraph};
 use super::format::{ago, clock_time, short_duration};
 use crate::text::truncate;
 use crate::tui::row::OfferRow;
-use crate::tui::state::{App, SortColumn};
+use crate::tui::state::App;
+use crate::tui::table::SortColumn;
 use crate::tui::theme::{Theme, Tone};
 use grid::{DrawnRow, OffersTable, column_spans};
 use text::step_text;
@@ -50,6 +51,7 @@ fn widths_and_titles(
     width: u16,
 ) -> (Vec<Constraint>, Vec<&'static str>) {
     let longest = app
+        .table
         .rows
         .iter()
         .map(|r| {
@@ -126,55 +128,59 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let cols = columns(area.width);
     let (widths, header) = widths_and_titles(app, &cols, area.width);
     let height = usize::from(area.height.saturating_sub(3)).max(1);
-    let mut offset = app.scroll;
-    if app.selected < offset {
-        offset = app.selected;
-    } else if app.selected >= offset + height {
-        offset = app.selected + 1 - height;
+    let mut offset = app.table.scroll;
+    if app.table.selected < offset {
+        offset = app.table.selected;
+    } else if app.table.selected >= offset + height {
+        offset = app.table.selected + 1 - height;
     }
-    let window =
-        &app.visible[offset.min(app.visible.len())..(offset + height).min(app.visible.len())];
+    let window = &app.table.visible
+        [offset.min(app.table.visible.len())..(offset + height).min(app.table.visible.len())];
     let spans = column_spans(&widths, area.width);
     // What each column gets, so a cut cell can end with ….
     let fitted = fitted(&spans);
     let rows: Vec<DrawnRow> = window
         .iter()
-        .map(|&i| table_row(app, theme, &cols, &fitted, &app.rows[i]))
+        .map(|&i| table_row(app, theme, &cols, &fitted, &app.table.rows[i]))
         .collect();
-    let filter = app.filter.text();
-    let mut title = match app.view.and_then(|v| app.views.get(v)) {
+    let filter = app.table.filter.text();
+    let mut title = match app.table.view.and_then(|v| app.table.views.get(v)) {
         Some((name, _)) => format!(
             " offers · view {name} [{}/{}]",
-            app.visible.len(),
-            app.rows.len()
+            app.table.visible.len(),
+            app.table.rows.len()
         ),
-        None if filter.is_empty() => format!(" offers[{}/{}]", app.visible.len(), app.rows.len()),
+        None if filter.is_empty() => format!(
+            " offers[{}/{}]",
+            app.table.visible.len(),
+            app.table.rows.len()
+        ),
         None => format!(
             " offers(/{}) [{}/{}]",
             truncate(&filter, 30),
-            app.visible.len(),
-            app.rows.len()
+            app.table.visible.len(),
+            app.table.rows.len()
         ),
     };
-    let marked = app.rows.iter().filter(|r| r.marked).count();
+    let marked = app.table.rows.iter().filter(|r| r.marked).count();
     if marked > 0 {
         title.push_str(&format!(" · {marked} marked"));
     }
-    if app.sort != SortColumn::Config || app.sort_reversed {
-        let arrow = match (app.sort_reversed, theme.ascii) {
+    if app.table.sort != SortColumn::Config || app.table.sort_reversed {
+        let arrow = match (app.table.sort_reversed, theme.ascii) {
             (false, false) => "↓",
             (true, false) => "↑",
             (false, true) => "v",
             (true, true) => "^",
         };
-        title.push_str(&format!(" · sort {} {arrow}", app.sort.label()));
+        title.push_str(&format!(" · sort {} {arrow}", app.table.sort.label()));
     }
     title.push(' ');
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .title(Span::styled(title, theme.style(Tone::Accent)));
-    if app.visible.is_empty() {
-        let text = if app.rows.is_empty() {
+    if app.table.visible.is_empty() {
+        let text = if app.table.rows.is_empty() {
             "no offers configured".to_string()
         } else {
             format!("no offer matches /{filter} (Esc clears the filter)")
@@ -200,7 +206,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             header_style: theme.style(Tone::Muted).add_modifier(Modifier::BOLD),
             rows,
             spans,
-            selected: app.selected.saturating_sub(offset),
+            selected: app.table.selected.saturating_sub(offset),
             mark: if theme.ascii { "> " } else { "▶ " },
             highlight,
         },
