@@ -33,13 +33,13 @@ pub fn html_to_text(html: &str) -> String {
     sanitize_line(&decoded)
 }
 
-/// Removes control characters and escape sequences (and every registered secret), folding any
-/// run of whitespace (newlines
-/// included) into one space. The result is safe to draw on a terminal as a single line.
+/// Removes control characters and escape sequences, then every registered secret (in that
+/// order: a secret split by an escape sequence is whole again once the sequence is gone),
+/// folding any run of whitespace (newlines included) into one space. The result is safe to draw on a terminal as a single line.
 pub fn sanitize_line(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
     let mut pending_space = false;
-    for c in strip_escapes(&crate::redact::scrub(input)).chars() {
+    for c in crate::redact::scrub(&strip_escapes(input)).chars() {
         if c.is_whitespace() {
             pending_space = !out.is_empty();
         } else if !is_unsafe(c) {
@@ -56,7 +56,7 @@ pub fn sanitize_line(input: &str) -> String {
 /// Makes one line safe for a terminal without changing its layout: escape sequences and
 /// control characters are removed, tabs and line breaks become spaces, runs of spaces stay.
 pub fn terminal_line(input: &str) -> String {
-    strip_escapes(&crate::redact::scrub(input))
+    crate::redact::scrub(&strip_escapes(input))
         .chars()
         .filter_map(|c| match c {
             '\t' | '\n' | '\r' => Some(' '),
@@ -69,7 +69,7 @@ pub fn terminal_line(input: &str) -> String {
 /// Removes control characters and escape sequences but keeps tabs and newlines, for multi-line
 /// text such as a raw error body.
 pub fn sanitize_multiline(input: &str) -> String {
-    strip_escapes(&crate::redact::scrub(input))
+    crate::redact::scrub(&strip_escapes(input))
         .chars()
         .filter(|&c| c == '\n' || c == '\t' || !is_unsafe(c))
         .collect()
@@ -81,53 +81,41 @@ fn is_unsafe(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
-/// Drops ANSI escape sequences (CSI, OSC, and two-byte escapes) whole, so no fragment of one
-/// (`[31m`) survives as visible text.
+/// Drops escape sequences (CSI, OSC, DCS, SOS/PM/APC and two-byte escapes) whole, so no
+/// fragment of one (`[31m`) survives as visible text; keeps the printable text, tabs and line
+/// breaks. vte is the parser terminals themselves use, so what it takes for a sequence is what
+/// a terminal would. The one thing added: the 8-bit CSI (U+009B) counts as `ESC [` (vte sees C1
+/// controls only as raw bytes, which a `&str` cannot hold; some terminals obey the character).
 fn strip_escapes(input: &str) -> String {
-    let mut out = String::with_capacity(input.len());
-    let mut chars = input.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\u{1b}' => match chars.peek() {
-                Some('[') => {
-                    chars.next();
-                    // CSI: parameters and intermediates up to a final byte in @..~
-                    for n in chars.by_ref() {
-                        if ('@'..='~').contains(&n) {
-                            break;
-                        }
-                    }
-                }
-                Some(']') | Some('P') | Some('X') | Some('^') | Some('_') => {
-                    chars.next();
-                    // OSC/DCS/...: up to BEL or ST (ESC \)
-                    while let Some(n) = chars.next() {
-                        if n == '\u{7}' {
-                            break;
-                        }
-                        if n == '\u{1b}' && chars.peek() == Some(&'\\') {
-                            chars.next();
-                            break;
-                        }
-                    }
-                }
-                Some(_) => {
-                    chars.next();
-                }
-                None => {}
-            },
-            '\u{9b}' => {
-                // 8-bit CSI
-                for n in chars.by_ref() {
-                    if ('@'..='~').contains(&n) {
-                        break;
-                    }
-                }
+    /// What the parser prints, and the whitespace controls.
+    struct Printed(String);
+
+    impl vte::Perform for Printed {
+        fn print(&mut self, c: char) {
+            self.0.push(c);
+        }
+
+        fn execute(&mut self, byte: u8) {
+            if matches!(byte, b'\t' | b'\n' | b'\r') {
+                self.0.push(char::from(byte));
             }
-            other => out.push(other),
         }
     }
-    out
+
+    if !input.contains(['\u{1b}', '\u{9b}']) {
+        // No sequence can start: the callers drop the lone controls.
+        return input.to_string();
+    }
+    let mut printed = Printed(String::with_capacity(input.len()));
+    let mut parser = vte::Parser::new();
+    let mut rest = input;
+    while let Some(at) = rest.find('\u{9b}') {
+        parser.advance(&mut printed, rest[..at].as_bytes());
+        parser.advance(&mut printed, b"\x1b[");
+        rest = &rest[at + '\u{9b}'.len_utf8()..];
+    }
+    parser.advance(&mut printed, rest.as_bytes());
+    printed.0
 }
 
 /// Cuts a string to at most `max` characters, ending with `…` when it was cut.
@@ -162,6 +150,29 @@ mod tests {
         assert_eq!(clean, "okred nextendx");
         assert!(clean.chars().all(|c| !c.is_control()));
         assert_eq!(sanitize_multiline("a\tb\nc\u{1b}[1m\u{7}"), "a\tb\nc");
+    }
+
+    #[test]
+    fn a_secret_split_by_an_escape_sequence_is_scrubbed_once_whole() {
+        crate::redact::register("split-secret-4b1d9e");
+        let sent = "token=split-\u{1b}[0msecret-\u{0}4b1d9e end";
+        assert_eq!(sanitize_line(sent), "token=*** end");
+        assert_eq!(terminal_line(sent), "token=*** end");
+        assert_eq!(sanitize_multiline(sent), "token=*** end");
+    }
+
+    #[test]
+    fn sequences_cut_off_by_the_end_or_by_an_8_bit_csi_leave_nothing_behind() {
+        assert_eq!(
+            sanitize_line("a\u{1b}]8;;http://x\u{1b}\\link\u{1b}]8;;\u{1b}\\ b"),
+            "alink b"
+        );
+        assert_eq!(sanitize_line("title\u{1b}]0;never ended"), "title");
+        assert_eq!(
+            sanitize_line("x\u{9b}31my\u{1b}Pq#0;2;0;0;0\u{1b}\\z"),
+            "xyz"
+        );
+        assert_eq!(sanitize_line("é ✔ 日本"), "é ✔ 日本");
     }
 
     #[test]
