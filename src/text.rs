@@ -103,8 +103,11 @@ fn strip_escapes(input: &str) -> String {
     }
 
     if !input.contains(['\u{1b}', '\u{9b}']) {
-        // No sequence can start: the callers drop the lone controls.
-        return input.to_string();
+        // No sequence can start: only the lone controls go, as the parser drops them.
+        return input
+            .chars()
+            .filter(|&c| matches!(c, '\t' | '\n' | '\r') || !c.is_control())
+            .collect();
     }
     let mut printed = Printed(String::with_capacity(input.len()));
     let mut parser = vte::Parser::new();
@@ -159,6 +162,7 @@ mod tests {
         assert_eq!(sanitize_line(sent), "token=*** end");
         assert_eq!(terminal_line(sent), "token=*** end");
         assert_eq!(sanitize_multiline(sent), "token=*** end");
+        assert_eq!(sanitize_line("split-secret\u{7}-4b1d9e"), "***");
     }
 
     #[test]
