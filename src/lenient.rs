@@ -1,6 +1,12 @@
 //! Lenient readers for JSON from the network: the services (and their documentation) send
 //! numbers as strings, strings as numbers, nulls and odd shapes. A field that cannot be read
 //! becomes empty rather than failing the whole body.
+//!
+//! Written here rather than with `serde_with`, whose adapters were weighed: it has no
+//! string-or-number-to-`String` adapter (`DisplayFromStr` reads strings only), and its
+//! `DefaultOnError<VecSkipError<_>>` buffers the whole array as serde's `Content`, as
+//! `lenient_vec` buffers a `Value`, so it would add a proc-macro crate and `#[serde_as]` on every
+//! wire type for no gain. The readers are bounded by the body limits before they run.
 
 use serde::{Deserialize, Deserializer};
 

@@ -76,6 +76,10 @@ pub enum Command {
 }
 
 /// The commands that work on the configured offers (they need a config and a client).
+///
+/// `--json` is a flag of each command that prints, not a `global = true` one: a global flag is
+/// listed (and accepted silently) by `simulate`, `demo` and the dashboard, where it would mean
+/// nothing; `--no-color`, `--ascii` and `--verbose` are global because every command draws.
 #[derive(Debug, Subcommand)]
 pub enum HeadlessCommand {
     /// Configured offers with their current status (fetched concurrently)
