@@ -4,6 +4,11 @@
 //! stops growing once their slowness says requests queue at the service, and shrinks by a third
 //! on a 429, a 503, or answers so slow that many must be queued; never below one nor above the
 //! configured maximum. With the maximum equal to the start it is a fixed bound.
+//!
+//! Not tower's `ConcurrencyLimitLayer`: its bound is fixed, and this one moves with every
+//! answer; the transport is one `send` over reqwest, where a `Service` stack would add types
+//! and no behaviour (the retry policy needs the request's method and the answer's headers,
+//! which it reads directly).
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
