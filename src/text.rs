@@ -113,7 +113,7 @@ fn strip_escapes(input: &str) -> String {
     let mut parser = vte::Parser::new();
     let mut rest = input;
     while let Some(at) = rest.find('\u{9b}') {
-        parser.advance(&mut printed, rest[..at].as_bytes());
+        parser.advance(&mut printed, &rest.as_bytes()[..at]);
         parser.advance(&mut printed, b"\x1b[");
         rest = &rest[at + '\u{9b}'.len_utf8()..];
     }

@@ -703,7 +703,7 @@ fn the_offer_picker_at_80x24() {
                 id: offer.parse().unwrap(),
                 name: name.into(),
                 status: Status::NeverPublished,
-                offer_type: "azureVirtualMachine".into(),
+                offer_type: offerdeck::domain::OfferType::from_service("azureVirtualMachine"),
                 portal_url: None,
             },
         )

@@ -1104,7 +1104,7 @@ fn listed(offer: &str, name: &str) -> offerdeck::backend::ListedOffer {
         id: id(offer),
         name: name.into(),
         status: Status::NeverPublished,
-        offer_type: "azureVirtualMachine".into(),
+        offer_type: offerdeck::domain::OfferType::from_service("azureVirtualMachine"),
         portal_url: None,
     }
 }

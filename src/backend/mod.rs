@@ -47,26 +47,11 @@ pub struct ListedOffer {
     /// The offer's display name, as plain text.
     pub name: String,
     pub status: crate::domain::Status,
-    /// The service's word for the kind of offer (`microsoft-azure-virtualmachines`,
-    /// `azureVirtualMachine`…), as plain text.
-    pub offer_type: String,
+    /// What kind of offer it is (with the service's word for it).
+    pub offer_type: crate::domain::OfferType,
     /// The offer's page in Partner Center, when the service names one (a migrated CPP offer's
     /// `pcRedirectUri`; a product's overview).
     pub portal_url: Option<String>,
-}
-
-impl ListedOffer {
-    /// A virtual machine offer (core or not): what offerdeck publishes.
-    pub fn is_virtual_machine(&self) -> bool {
-        [
-            "microsoft-azure-virtualmachines",
-            "microsoft-azure-corevm",
-            "azureVirtualMachine",
-            "coreVirtualMachine",
-        ]
-        .iter()
-        .any(|t| t.eq_ignore_ascii_case(&self.offer_type))
-    }
 }
 
 /// An operation running at the service on an offer, whoever started it.

@@ -104,7 +104,7 @@ pub(super) async fn run(ctx: &Context, out: &Reporter, request: Request) -> Exit
             offer: offer.id.to_string(),
             backend: kind.to_string(),
             name: offer.name.clone(),
-            offer_type: offer.offer_type.clone(),
+            offer_type: offer.offer_type.word.clone(),
             configured: ctx.config.offer(&offer.id).is_some(),
         });
     }

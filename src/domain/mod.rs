@@ -10,6 +10,7 @@ pub mod estimate;
 pub mod filter;
 pub mod log;
 pub mod offer_id;
+pub mod offer_type;
 pub mod operation;
 pub mod phase;
 pub mod status;
@@ -19,6 +20,7 @@ pub use cadence::{Cadence, Expectation};
 pub use caps::Caps;
 pub use estimate::{Estimate, Estimates, Outlook, StepKey};
 pub use offer_id::{OfferId, OfferIdError};
+pub use offer_type::{OfferKind, OfferType};
 pub use operation::{
     Change, Environment, FoundVia, Observation, Operation, StartFailure, Step, StepMessage,
     SubmissionSeen,

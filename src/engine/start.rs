@@ -189,7 +189,7 @@ pub async fn available(
                 .list_offers(publisher)
                 .await?
                 .into_iter()
-                .filter(|o| all_types || o.is_virtual_machine()),
+                .filter(|o| all_types || o.offer_type.is_virtual_machine()),
         );
     }
     found.sort_by(|a, b| a.id.cmp(&b.id));

@@ -9,6 +9,7 @@ pub use observe::Observe;
 
 use super::{ListedOffer, Started};
 use crate::api::{ApiError, CppClient};
+use crate::domain::OfferType;
 use crate::domain::{BackendKind, FoundVia, Observation, OfferId, OpKind, Operation};
 use crate::text::sanitize_line;
 
@@ -40,7 +41,7 @@ impl CppBackend {
                     id,
                     name: sanitize_line(&o.definition.display_text),
                     status: o.status.clone(),
-                    offer_type: sanitize_line(&o.offer_type_id),
+                    offer_type: OfferType::from_service(&sanitize_line(&o.offer_type_id)),
                     portal_url: partner_center_page(&o.pc_redirect_uri),
                 })
             })
@@ -57,7 +58,7 @@ impl CppBackend {
             id: offer.clone(),
             name: sanitize_line(&found.summary.definition.display_text),
             status: found.summary.status,
-            offer_type: sanitize_line(&found.summary.offer_type_id),
+            offer_type: OfferType::from_service(&sanitize_line(&found.summary.offer_type_id)),
             portal_url: partner_center_page(&found.summary.pc_redirect_uri),
         })
     }

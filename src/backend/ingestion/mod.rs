@@ -15,6 +15,7 @@ use crate::api::ApiError;
 use crate::api::http::error::ServiceError;
 use crate::api::ingestion::client::IngestionClient;
 use crate::api::ingestion::types::{JobStatus, Product, Submission, TargetType, guid_of_product};
+use crate::domain::OfferType;
 use crate::domain::{FoundVia, Observation, OfferId, OpKind, Operation, Status, SubmissionSeen};
 use crate::store::StateStore;
 use crate::text::sanitize_line;
@@ -146,7 +147,7 @@ impl IngestionBackend {
                     id,
                     name: sanitize_line(&p.alias),
                     status: Status::default(),
-                    offer_type: sanitize_line(&p.kind),
+                    offer_type: OfferType::from_service(&sanitize_line(&p.kind)),
                     portal_url: p.guid().map(product_page),
                 })
             })
@@ -161,7 +162,7 @@ impl IngestionBackend {
             id: offer.clone(),
             name: sanitize_line(&product.alias),
             status,
-            offer_type: sanitize_line(&product.kind),
+            offer_type: OfferType::from_service(&sanitize_line(&product.kind)),
             portal_url: product.guid().map(product_page),
         })
     }

@@ -22,7 +22,7 @@ pub struct Picker {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PickItem {
     pub offer: NewOffer,
-    pub offer_type: String,
+    pub offer_type: crate::domain::OfferType,
     pub marked: bool,
 }
 

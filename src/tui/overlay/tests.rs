@@ -21,7 +21,7 @@ fn picker(names: &[&str]) -> Picker {
                 backend: BackendKind::Cpp,
                 name: n.to_string(),
             },
-            offer_type: "Virtual Machine".into(),
+            offer_type: crate::domain::OfferType::from_service("azureVirtualMachine"),
             marked: false,
         })
         .collect();

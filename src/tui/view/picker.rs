@@ -65,7 +65,7 @@ pub(super) fn render(picker: &Picker, theme: &Theme, frame: &mut Frame) {
             truncate(&item.offer.id.to_string(), offer_width),
             api_label(item.offer.backend),
             item.offer.name,
-            item.offer_type
+            item.offer_type.label()
         );
         let mut style = if item.marked {
             theme.style(Tone::Ready)
