@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::events::{EngineEvent, News};
 use super::offer::{Activity, OfferState, Retry};
-use super::problem::{Problem, ProblemKind};
+use super::problem::Problem;
 use super::start::StartOutcome;
 use crate::domain::{BackendKind, Change, Observation, OfferId, OpKind, Operation, StartFailure};
 
@@ -585,9 +585,4 @@ impl Book {
     pub fn unreachable_since(&self, api: BackendKind) -> Option<DateTime<Utc>> {
         self.reach.get(&api).and_then(|r| r.unreachable_since)
     }
-}
-
-/// A problem that is this side's, for the events of a task that could not run.
-pub fn task_failed(what: &str, e: impl std::fmt::Display) -> Problem {
-    Problem::local(ProblemKind::Local, format!("{what}: {e}"))
 }
