@@ -206,8 +206,7 @@ impl IngestionClient {
         let guid = super::types::guid_of_product(product)
             .ok_or_else(|| ApiError::NotReady(format!("{product} is not a product id")))?;
         let submissions = self.submissions(guid).await?;
-        let find = |target: TargetType| submissions.iter().find(|s| s.target.target_type == target);
-        let preview = find(TargetType::Preview).filter(|s| {
+        let preview = Submission::newest(&submissions, TargetType::Preview).filter(|s| {
             s.status == Some(JobStatus::Completed) && s.result == Some(JobResult::Succeeded)
         });
         let Some(preview) = preview else {
@@ -215,7 +214,16 @@ impl IngestionClient {
                 "nothing to take live: no successful preview is waiting for go-live".into(),
             ));
         };
-        if find(TargetType::Live).is_some_and(|live| live.id == preview.id) {
+        if preview.id.trim().is_empty() {
+            // The service would refuse `"id": ""` with a message about a null id; say what
+            // is wrong instead, and send nothing.
+            return Err(ApiError::NotReady(
+                "the successful preview submission has no id, so there is nothing to name in a go-live; see Partner Center".into(),
+            ));
+        }
+        if Submission::newest(&submissions, TargetType::Live)
+            .is_some_and(|live| live.id == preview.id)
+        {
             return Err(ApiError::NotReady(
                 "already live: the preview has no changes that are not live".into(),
             ));

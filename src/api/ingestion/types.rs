@@ -202,6 +202,22 @@ impl Submission {
     pub fn is_active(&self) -> bool {
         self.status.as_ref().is_some_and(JobStatus::is_active)
     }
+
+    /// The newest submission to an environment: the one that decides where it stands. An
+    /// environment can list several (a finished live entry beside the one now going live); one
+    /// at work is the newest, then the latest `created`, then the highest number.
+    pub fn newest(submissions: &[Submission], target: TargetType) -> Option<&Submission> {
+        submissions
+            .iter()
+            .filter(|s| s.target.target_type == target)
+            .max_by_key(|s| {
+                let created = s
+                    .created
+                    .as_deref()
+                    .and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok());
+                (s.is_active(), created, s.number())
+            })
+    }
 }
 
 /// An error, synchronous (`{"error": ...}`) or inside a failed job's `errors[]`. Inner errors

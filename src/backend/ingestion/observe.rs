@@ -22,9 +22,8 @@ pub fn derive_status(submissions: &[Submission], job: Option<&ConfigureStatus>) 
             _ => {}
         }
     }
-    let find = |target: TargetType| submissions.iter().find(|s| s.target.target_type == target);
-    let preview = find(TargetType::Preview);
-    let live = find(TargetType::Live);
+    let preview = Submission::newest(submissions, TargetType::Preview);
+    let live = Submission::newest(submissions, TargetType::Live);
     if live.is_some_and(Submission::is_active) || preview.is_some_and(Submission::is_active) {
         return Status::Running;
     }
@@ -49,7 +48,15 @@ pub fn derive_status(submissions: &[Submission], job: Option<&ConfigureStatus>) 
     if preview.is_none() && live.is_none() {
         return Status::NeverPublished;
     }
-    Status::Unknown(String::new())
+    // Entries without a status or a result: a preview that is the live one is live (go-live
+    // makes them one submission); nothing else can be concluded.
+    if let (Some(preview), Some(live)) = (preview, live)
+        && !preview.id.is_empty()
+        && preview.id == live.id
+    {
+        return Status::Succeeded;
+    }
+    Status::Unknown("unknown".into())
 }
 
 /// The environment a submission targets, in the shared model.
@@ -228,6 +235,71 @@ mod tests {
             derive_status(&subs, None),
             Status::WaitingForPublisherReview
         );
+    }
+
+    fn created(mut s: Submission, at: &str) -> Submission {
+        s.created = Some(at.to_string());
+        s
+    }
+
+    /// Two live entries, as the service lists them while a new version goes live (the shape
+    /// cloudpub's recordings show): the newest decides, whatever the order of the list.
+    #[test]
+    fn the_newest_entry_of_an_environment_decides() {
+        let done = created(
+            submission("live", 7, "completed", "succeeded"),
+            "2026-01-10T08:00:00Z",
+        );
+        let preview = created(
+            submission("preview", 9, "completed", "succeeded"),
+            "2026-02-01T08:00:00Z",
+        );
+        let going = created(
+            submission("live", 9, "running", "pending"),
+            "2026-02-02T08:00:00Z",
+        );
+        let failed = created(
+            submission("live", 9, "completed", "failed"),
+            "2026-02-02T08:00:00Z",
+        );
+        for list in [
+            vec![done.clone(), preview.clone(), going.clone()],
+            vec![going.clone(), preview.clone(), done.clone()],
+        ] {
+            assert_eq!(derive_status(&list, None), Status::Running);
+        }
+        for list in [
+            vec![done.clone(), preview.clone(), failed.clone()],
+            vec![failed.clone(), done.clone(), preview.clone()],
+        ] {
+            assert_eq!(derive_status(&list, None), Status::Failed);
+        }
+        // Without dates, the higher number is the newer.
+        let older = submission("preview", 3, "completed", "failed");
+        let newer = submission("preview", 4, "completed", "succeeded");
+        assert_eq!(
+            derive_status(&[newer, older], None),
+            Status::WaitingForPublisherReview
+        );
+    }
+
+    /// Entries with no status or result: a preview that is the live one is live; otherwise
+    /// the word says it is not known, never an empty status.
+    #[test]
+    fn entries_without_a_status_say_what_can_be_concluded() {
+        let bare = |target: &str, n: u64| {
+            serde_json::from_value::<Submission>(serde_json::json!({
+                "id": format!("submission/g/{n}"), "product": "product/g",
+                "target": {"targetType": target}
+            }))
+            .unwrap()
+        };
+        assert_eq!(
+            derive_status(&[bare("preview", 5), bare("live", 5)], None),
+            Status::Succeeded
+        );
+        let unknown = derive_status(&[bare("preview", 6), bare("live", 5)], None);
+        assert_eq!(unknown.label(), "unknown");
     }
 
     #[test]

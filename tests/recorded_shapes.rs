@@ -1,0 +1,111 @@
+//! Bodies in the shapes the peers' recordings show (Red Hat's cloudpub and SUSE's
+//! azure-img-utils test suites recorded them from the real Product Ingestion service; these are
+//! written anew from what those show, with our own ids), served from loopback to the real
+//! client: what it reads of them, and what it refuses to send.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::Json;
+use axum::routing::{get, post};
+use offerdeck::api::ingestion::client::IngestionClient;
+use offerdeck::api::{ApiError, Secret, TokenProvider, TokenSource};
+use serde_json::{Value, json};
+
+const GUID: &str = "7a1c0000-0000-4000-8000-00000000b001";
+
+/// A service answering `GET submission/{guid}` with `submissions`, counting the POSTs it gets.
+async fn serve(submissions: Value) -> (String, Arc<AtomicUsize>) {
+    let posts = Arc::new(AtomicUsize::new(0));
+    let counted = posts.clone();
+    let app = axum::Router::new()
+        .route(
+            "/submission/{guid}",
+            get(move || {
+                let body = submissions.clone();
+                async move { Json(body) }
+            }),
+        )
+        .route(
+            "/configure",
+            post(move || {
+                counted.fetch_add(1, Ordering::SeqCst);
+                async { Json(json!({"jobId": "j-1", "jobStatus": "notStarted"})) }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}/"), posts)
+}
+
+fn client(base: &str) -> IngestionClient {
+    let source = TokenSource::Static {
+        token: Secret::new("recorded-shapes-token"),
+        origin: "the test".into(),
+    };
+    let http = offerdeck::api::http::settings::http_client(
+        Duration::from_secs(5),
+        Duration::from_secs(10),
+    )
+    .unwrap();
+    let provider = Arc::new(TokenProvider::new(source, http));
+    IngestionClient::new(common::fast_settings_for(base), provider).unwrap()
+}
+
+fn entry(target: &str, id: Option<&str>, status: &str, result: &str, created: &str) -> Value {
+    let mut e = json!({
+        "$schema": "https://schema.mp.microsoft.com/schema/submission/2022-03-01-preview2",
+        "product": format!("product/{GUID}"),
+        "target": {"targetType": target},
+        "status": status, "result": result, "created": created,
+    });
+    if let Some(id) = id {
+        e["id"] = json!(format!("submission/{GUID}/{id}"));
+    }
+    e
+}
+
+#[tokio::test]
+async fn a_go_live_over_a_preview_without_an_id_is_refused_here_and_nothing_is_sent() {
+    let (base, posts) = serve(json!({"value": [
+        {"id": format!("submission/{GUID}/0"), "product": format!("product/{GUID}"),
+         "target": {"targetType": "draft"}},
+        entry("live", Some("1152921505697000001"), "completed", "succeeded", "2026-01-10T08:00:00Z"),
+        // cloudpub's recordings hold a preview entry with no id.
+        {"product": format!("product/{GUID}"), "target": {"targetType": "preview"},
+         "status": "completed", "result": "succeeded", "created": "2026-02-01T08:00:00Z"},
+    ]}))
+    .await;
+    let error = client(&base)
+        .go_live(&format!("product/{GUID}"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, ApiError::NotReady(why) if why.contains("no id")),
+        "{error:?}"
+    );
+    assert_eq!(posts.load(Ordering::SeqCst), 0, "nothing may be sent");
+}
+
+#[tokio::test]
+async fn a_go_live_names_the_newest_successful_preview() {
+    let (base, posts) = serve(json!({"value": [
+        entry("preview", Some("1152921505697000002"), "completed", "succeeded", "2026-01-05T08:00:00Z"),
+        entry("live", Some("1152921505697000002"), "completed", "succeeded", "2026-01-06T08:00:00Z"),
+        entry("preview", Some("1152921505697000009"), "completed", "succeeded", "2026-02-01T08:00:00Z"),
+    ]}))
+    .await;
+    // The older preview is live already; the newer one is what waits.
+    let job = client(&base)
+        .go_live(&format!("product/{GUID}"))
+        .await
+        .unwrap();
+    assert_eq!(job.job_id, "j-1");
+    assert_eq!(posts.load(Ordering::SeqCst), 1);
+}
