@@ -844,6 +844,10 @@ fn the_go_live_question_says_what_will_change() {
                         after: Some("{\"osVhdUrl\":\"https://…\"}".into()),
                     },
                 ],
+                left_out: vec![
+                    "the submission resources (they always differ between preview and live)"
+                        .into(),
+                ],
             }),
         }),
         now,
@@ -856,6 +860,10 @@ fn the_go_live_question_says_what_will_change() {
     );
     assert!(text.contains("~ version: 3 → 4"), "{text}");
     assert!(text.contains("+ definition.plans[web-byol]"), "{text}");
+    assert!(
+        text.contains("left out: the submission resources"),
+        "{text}"
+    );
     snapshot("confirm_golive_diff", &terminal);
 }
 

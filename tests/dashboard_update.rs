@@ -1560,6 +1560,7 @@ fn go_live_reads_what_it_would_change_while_it_asks_and_d_shows_it_in_the_detail
             before: Some("3".into()),
             after: Some("4".into()),
         }],
+        left_out: Vec::new(),
     };
     deck.feed(vec![EngineEvent::Diff {
         offer: vm.clone(),

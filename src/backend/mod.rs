@@ -38,6 +38,8 @@ pub struct WhatWillChange {
     /// Nothing is live yet: the whole preview goes public.
     pub never_live: bool,
     pub fields: Vec<crate::domain::diff::FieldChange>,
+    /// What the comparison left out as noise, each said as a line (the view shows them).
+    pub left_out: Vec<String>,
 }
 
 /// An offer as a listing shows it.
@@ -145,18 +147,32 @@ impl Backend {
     /// preview slot against production; Product Ingestion: the preview resource tree against
     /// live's). Never live: `never_live`, and no field list (all of it goes public).
     pub async fn what_will_change(&self, offer: &OfferId) -> Result<WhatWillChange, ApiError> {
-        let (preview, live) = match self {
-            Backend::Cpp(c) => c.preview_and_live(offer).await?,
+        let (preview, live, mut left_out) = match self {
+            Backend::Cpp(c) => {
+                let (preview, live) = c.preview_and_live(offer).await?;
+                (preview, live, Vec::new())
+            }
             Backend::Ingestion(i) => i.preview_and_live(offer).await?,
         };
         match live {
-            Ok(live) => Ok(WhatWillChange {
-                never_live: false,
-                fields: crate::domain::diff::diff(&live, &preview),
-            }),
+            Ok(live) => {
+                let compared = crate::domain::diff::diff(&live, &preview);
+                if compared.resigned_urls > 0 {
+                    left_out.push(format!(
+                        "{} address(es) that differ only in their SAS signature (signed anew on every read)",
+                        compared.resigned_urls
+                    ));
+                }
+                Ok(WhatWillChange {
+                    never_live: false,
+                    fields: compared.fields,
+                    left_out,
+                })
+            }
             Err(ApiError::NotFound(_)) => Ok(WhatWillChange {
                 never_live: true,
                 fields: Vec::new(),
+                left_out: Vec::new(),
             }),
             Err(e) => Err(e),
         }

@@ -18,12 +18,57 @@ pub struct FieldChange {
     pub after: Option<String>,
 }
 
+/// What a comparison found: the fields that changed, and what it left out as noise.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Compared {
+    pub fields: Vec<FieldChange>,
+    /// Addresses that differ only in their SAS signature (the service signs asset URLs anew on
+    /// every read): the same file, so not a change.
+    pub resigned_urls: usize,
+}
+
 /// The fields of `after` (the preview) that differ from `before` (live).
-pub fn diff(before: &Value, after: &Value) -> Vec<FieldChange> {
-    let mut changes = Vec::new();
-    walk("", Some(before), Some(after), &mut changes);
-    changes.truncate(MOST);
-    changes
+pub fn diff(before: &Value, after: &Value) -> Compared {
+    let mut compared = Compared::default();
+    walk("", Some(before), Some(after), &mut compared);
+    compared.fields.truncate(MOST);
+    compared
+}
+
+/// True when two strings are one URL whose query differs only in what a SAS signs it with
+/// (`sig`, `se`, `st`, `sp`, `sv`, `spr`, `skoid`…): the rest of the URL and of its query must
+/// be equal.
+fn same_but_resigned(a: &str, b: &str) -> bool {
+    let (Ok(a), Ok(b)) = (url::Url::parse(a), url::Url::parse(b)) else {
+        return false;
+    };
+    let signed = |u: &url::Url| u.query_pairs().any(|(k, _)| k == "sig");
+    if !signed(&a) || !signed(&b) {
+        return false;
+    }
+    let kept = |u: &url::Url| {
+        let mut pairs: Vec<(String, String)> = u
+            .query_pairs()
+            .filter(|(k, _)| !is_sas_parameter(k))
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        pairs.sort();
+        (
+            u.scheme().to_string(),
+            u.host_str().map(str::to_string),
+            u.path().to_string(),
+            pairs,
+        )
+    };
+    kept(&a) == kept(&b)
+}
+
+/// The query parameters of a shared access signature that change when it is signed again.
+fn is_sas_parameter(key: &str) -> bool {
+    matches!(
+        key,
+        "sig" | "se" | "st" | "sp" | "sv" | "spr" | "sr" | "ss" | "srt" | "sip" | "si"
+    ) || key.starts_with("sk")
 }
 
 /// How an element of a list is known across versions: its id, else its place.
@@ -50,8 +95,8 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
-fn walk(path: &str, before: Option<&Value>, after: Option<&Value>, out: &mut Vec<FieldChange>) {
-    if out.len() >= MOST {
+fn walk(path: &str, before: Option<&Value>, after: Option<&Value>, out: &mut Compared) {
+    if out.fields.len() >= MOST {
         return;
     }
     match (before, after) {
@@ -93,7 +138,10 @@ fn walk(path: &str, before: Option<&Value>, after: Option<&Value>, out: &mut Vec
             }
         }
         (a, b) if a == b => {}
-        (a, b) => out.push(FieldChange {
+        (Some(Value::String(a)), Some(Value::String(b))) if same_but_resigned(a, b) => {
+            out.resigned_urls += 1;
+        }
+        (a, b) => out.fields.push(FieldChange {
             path: if path.is_empty() {
                 "(all)".into()
             } else {
@@ -117,7 +165,7 @@ mod tests {
             {"planId": "old", "title": "Old"}]});
         let preview = json!({"version": 4, "changedTime": "b", "plans": [
             {"planId": "byol", "images": {"1.0.4": {}}, "regions": ["US"]}]});
-        let changes = diff(&live, &preview);
+        let changes = diff(&live, &preview).fields;
         let paths: Vec<&str> = changes.iter().map(|c| c.path.as_str()).collect();
         assert_eq!(
             paths,
@@ -133,6 +181,36 @@ mod tests {
             (version.before.as_deref(), version.after.as_deref()),
             (Some("3"), Some("4"))
         );
-        assert!(diff(&live, &live).is_empty());
+        assert!(diff(&live, &live).fields.is_empty());
+    }
+
+    /// cloudpub learned it on the real service: asset URLs come back signed anew on each read.
+    #[test]
+    fn a_url_signed_again_is_not_a_change_but_a_new_file_or_parameter_is() {
+        let at = |path: &str, sig: &str, extra: &str| {
+            format!(
+                "https://store.blob.core.windows.net/vhds/{path}?sv=2024-11-04&se=2026-12-0{sig}T00%3A00%3A00Z&sp=r&sig=abc{sig}%3D{extra}"
+            )
+        };
+        let live = json!({"osDisk": {"uri": at("os-1.vhd", "1", "")}});
+        let resigned = json!({"osDisk": {"uri": at("os-1.vhd", "2", "")}});
+        let compared = diff(&live, &resigned);
+        assert!(compared.fields.is_empty(), "{compared:?}");
+        assert_eq!(compared.resigned_urls, 1);
+
+        let other_file = json!({"osDisk": {"uri": at("os-2.vhd", "2", "")}});
+        assert_eq!(diff(&live, &other_file).fields.len(), 1);
+        let other_parameter = json!({"osDisk": {"uri": at("os-1.vhd", "2", "&version=2")}});
+        assert_eq!(diff(&live, &other_parameter).fields.len(), 1);
+        // Unsigned addresses are compared as they are.
+        assert_eq!(
+            diff(
+                &json!({"u": "https://x/a?v=1"}),
+                &json!({"u": "https://x/a?v=2"})
+            )
+            .fields
+            .len(),
+            1
+        );
     }
 }

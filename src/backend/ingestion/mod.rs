@@ -167,22 +167,52 @@ impl IngestionBackend {
         })
     }
 
-    /// The resources of the preview tree, and of the live one (a 404 when nothing is live):
-    /// their `target` differs by definition, so only the resources are compared.
+    /// The resources of the preview tree, and of the live one (a 404 when nothing is live),
+    /// with what was left out of them. Their `target` differs by definition, so only the
+    /// resources are compared; and the submission resources, which always differ between the
+    /// two (each names its own environment and submission), are left out.
     pub(super) async fn preview_and_live(
         &self,
         offer: &OfferId,
-    ) -> Result<(serde_json::Value, Result<serde_json::Value, ApiError>), ApiError> {
+    ) -> Result<
+        (
+            serde_json::Value,
+            Result<serde_json::Value, ApiError>,
+            Vec<String>,
+        ),
+        ApiError,
+    > {
         let product = self.product(offer).await?;
         let guid = product.guid().unwrap_or_default().to_string();
-        let resources = |tree: serde_json::Value| tree["resources"].clone();
+        let mut dropped = false;
+        let mut resources = |tree: serde_json::Value| {
+            let kept: Vec<serde_json::Value> = tree["resources"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|r| {
+                    let submission = r["$schema"]
+                        .as_str()
+                        .is_some_and(|s| s.contains("/schema/submission/"));
+                    dropped |= submission;
+                    !submission
+                })
+                .cloned()
+                .collect();
+            serde_json::Value::Array(kept)
+        };
         let preview = resources(self.client.resource_tree(&guid, "preview").await?);
         let live = self
             .client
             .resource_tree(&guid, "live")
             .await
-            .map(resources);
-        Ok((preview, live))
+            .map(&mut resources);
+        let left_out = if dropped {
+            vec!["the submission resources (they always differ between preview and live)".into()]
+        } else {
+            Vec::new()
+        };
+        Ok((preview, live, left_out))
     }
 
     /// The offer's status from its submissions (whoever published: the portal included).

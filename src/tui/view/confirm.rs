@@ -213,5 +213,10 @@ pub(super) fn diff_lines<'a>(
             }
         }
     }
+    if let Some(DiffState::Ready(d)) = state {
+        for noise in &d.left_out {
+            lines.push(Line::styled(format!("  left out: {noise}"), muted));
+        }
+    }
     lines
 }
