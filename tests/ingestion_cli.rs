@@ -258,6 +258,17 @@ async fn a_running_ingestion_publish_is_cancelled_from_its_record() {
         again.stdout,
         again.stderr
     );
+    // The service lists nothing for a cancelled first publish; the offer's last operation is
+    // known all the same, so the offer reads canceled, not never published.
+    let status = common::offerdeck(
+        &data,
+        &["--config", config, "status", "fabrikam/alpha"],
+        &[],
+    )
+    .await;
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    assert!(status.stdout.contains("canceled"), "{}", status.stdout);
+    assert!(!status.stdout.contains("never published"), "{}", status.stdout);
     sim.stop().await;
 }
 

@@ -217,7 +217,11 @@ pub async fn status(ctx: &Context, out: &Reporter, offer: &OfferId) -> Exit {
         return Exit::Failed;
     };
     match (&state.service, &state.problem) {
-        (Some(seen), None) => {
+        (Some(read), None) => {
+            // What the offer's state rests on, as the dashboard's row: the operation while it
+            // runs or while its end is still the news (a cancelled first publish, which the
+            // service lists nothing for), else what was just read.
+            let seen = state.seen().unwrap_or(read);
             out.emit(&Event::status(
                 &offer.to_string(),
                 kind.as_str(),

@@ -135,7 +135,11 @@ impl OfferState {
                 let same = if op.lost.is_some() {
                     false
                 } else {
+                    // A cancelled first publish leaves nothing at the service (Product
+                    // Ingestion lists no submission for it): "never published" agrees with it.
                     seen.status == op.seen.status
+                        || (op.seen.status == Status::Canceled
+                            && seen.status == Status::NeverPublished)
                 };
                 same.then_some(op)
             }
@@ -184,7 +188,7 @@ impl OfferState {
 
     /// What the offer's state rests on: the operation while it runs or while its end is the
     /// newest news, else the offer's status.
-    fn seen(&self) -> Option<&Observation> {
+    pub fn seen(&self) -> Option<&Observation> {
         match (self.running().or(self.ended_op()), &self.service) {
             (Some(op), _) => Some(&op.seen),
             (None, Some(seen)) => Some(seen),
@@ -461,6 +465,26 @@ mod tests {
         state.service = Some(seen(Status::Succeeded));
         assert_eq!(state.standing(), Standing::Live);
         assert_eq!(state.failure(), None);
+    }
+
+    #[test]
+    fn a_cancelled_first_publish_stays_the_offers_state_over_never_published() {
+        let mut state = offer();
+        let mut op = publish(t(0));
+        op.apply(seen(Status::Canceled), t(5));
+        state.op = Some(op);
+        state.service = Some(seen(Status::NeverPublished));
+        state.service_at = Some(t(60));
+        assert_eq!(
+            state.standing(),
+            Standing::from_status(&Status::Canceled, OpKind::Publish)
+        );
+        // Published since (the portal): the service's newer word wins.
+        state.service = Some(seen(Status::WaitingForPublisherReview));
+        assert_eq!(
+            state.standing(),
+            Standing::from_status(&Status::WaitingForPublisherReview, OpKind::Publish)
+        );
     }
 
     #[test]
