@@ -705,6 +705,7 @@ fn the_offer_picker_at_80x24() {
                 status: Status::NeverPublished,
                 offer_type: offerdeck::domain::OfferType::from_service("azureVirtualMachine"),
                 portal_url: None,
+                unusable: None,
             },
         )
     };

@@ -268,7 +268,11 @@ async fn a_running_ingestion_publish_is_cancelled_from_its_record() {
     .await;
     assert_eq!(status.code, 0, "{}", status.stderr);
     assert!(status.stdout.contains("canceled"), "{}", status.stdout);
-    assert!(!status.stdout.contains("never published"), "{}", status.stdout);
+    assert!(
+        !status.stdout.contains("never published"),
+        "{}",
+        status.stdout
+    );
     sim.stop().await;
 }
 

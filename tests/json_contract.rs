@@ -92,6 +92,7 @@ fn one_of_each() -> Vec<Event> {
             name: s(),
             offer_type: s(),
             configured: false,
+            unusable: None,
         },
         Event::Added {
             offer: s(),

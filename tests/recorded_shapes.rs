@@ -19,9 +19,21 @@ const GUID: &str = "7a1c0000-0000-4000-8000-00000000b001";
 
 /// A service answering `GET submission/{guid}` with `submissions`, counting the POSTs it gets.
 async fn serve(submissions: Value) -> (String, Arc<AtomicUsize>) {
+    serve_with(submissions, json!({"value": []})).await
+}
+
+/// The same, answering `GET product` with `products`.
+async fn serve_with(submissions: Value, products: Value) -> (String, Arc<AtomicUsize>) {
     let posts = Arc::new(AtomicUsize::new(0));
     let counted = posts.clone();
     let app = axum::Router::new()
+        .route(
+            "/product",
+            get(move || {
+                let body = products.clone();
+                async move { Json(body) }
+            }),
+        )
         .route(
             "/submission/{guid}",
             get(move || {
@@ -108,4 +120,45 @@ async fn a_go_live_names_the_newest_successful_preview() {
         .unwrap();
     assert_eq!(job.job_id, "j-1");
     assert_eq!(posts.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_product_without_an_external_id_is_listed_by_its_guid_with_why_it_cannot_be_added() {
+    let product = |guid: &str, identity: Value, alias: &str| {
+        json!({
+            "$schema": "https://schema.mp.microsoft.com/schema/product/2022-03-01-preview2",
+            "id": format!("product/{guid}"), "identity": identity,
+            "type": "azureVirtualMachine", "alias": alias,
+        })
+    };
+    let (base, _) = serve_with(
+        json!({"value": []}),
+        json!({"value": [
+            product(GUID, json!({"externalId": "named-vm"}), "Named VM"),
+            // azure-img-utils' recordings hold a product listed with no identity at all.
+            {"id": "product/7a1c0000-0000-4000-8000-00000000b002", "type": "azureVirtualMachine",
+             "alias": "Nameless VM"},
+        ]}),
+    )
+    .await;
+    let backend = offerdeck::backend::Backend::Ingestion(
+        offerdeck::backend::IngestionBackend::new(client(&base)),
+    );
+    let listed = backend.list_offers("contoso").await.unwrap();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert_eq!(listed[0].id.to_string(), "contoso/named-vm");
+    assert_eq!(listed[0].unusable, None);
+    let nameless = &listed[1];
+    assert_eq!(
+        nameless.id.to_string(),
+        "contoso/7a1c0000-0000-4000-8000-00000000b002"
+    );
+    assert_eq!(nameless.name, "Nameless VM");
+    assert!(
+        nameless
+            .unusable
+            .as_deref()
+            .is_some_and(|why| why.contains("no externalId")),
+        "{nameless:?}"
+    );
 }

@@ -106,6 +106,7 @@ pub(super) async fn run(ctx: &Context, out: &Reporter, request: Request) -> Exit
             name: offer.name.clone(),
             offer_type: offer.offer_type.word.clone(),
             configured: ctx.config.offer(&offer.id).is_some(),
+            unusable: offer.unusable.clone(),
         });
     }
     if found.is_empty() && exit == Exit::Ok {
@@ -137,8 +138,20 @@ fn add(
         ));
         return Exit::NotFound;
     }
+    if let Some((_, o)) = found
+        .iter()
+        .find(|(_, o)| o.unusable.is_some() && named.contains(&o.id))
+    {
+        out.note(&format!(
+            "error: {} cannot be added: {}; nothing was added",
+            o.id,
+            o.unusable.as_deref().unwrap_or_default()
+        ));
+        return Exit::Usage;
+    }
     let chosen: Vec<NewOffer> = found
         .iter()
+        .filter(|(_, o)| o.unusable.is_none())
         .filter(|(_, o)| {
             if named.is_empty() {
                 ctx.config.offer(&o.id).is_none()

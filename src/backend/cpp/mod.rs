@@ -43,6 +43,7 @@ impl CppBackend {
                     status: o.status.clone(),
                     offer_type: OfferType::from_service(&sanitize_line(&o.offer_type_id)),
                     portal_url: partner_center_page(&o.pc_redirect_uri),
+                    unusable: None,
                 })
             })
             .collect())
@@ -60,6 +61,7 @@ impl CppBackend {
             status: found.summary.status,
             offer_type: OfferType::from_service(&sanitize_line(&found.summary.offer_type_id)),
             portal_url: partner_center_page(&found.summary.pc_redirect_uri),
+            unusable: None,
         })
     }
 

@@ -142,13 +142,27 @@ impl IngestionBackend {
             .await?
             .into_iter()
             .filter_map(|p| {
-                let id = OfferId::new(publisher, &sanitize_line(&p.identity.external_id)).ok()?;
+                let external = sanitize_line(&p.identity.external_id);
+                // Offers are named by their external id; a product without one is listed by
+                // its GUID, with why it cannot be configured.
+                let (name, unusable) = match OfferId::new(publisher, &external) {
+                    Ok(id) => (id, None),
+                    Err(_) => (
+                        OfferId::new(publisher, p.guid()?).ok()?,
+                        Some(if external.is_empty() {
+                            "it has no externalId, which offerdeck names Product Ingestion offers by: give it one in Partner Center".to_string()
+                        } else {
+                            format!("its externalId {external:?} cannot be an offer name")
+                        }),
+                    ),
+                };
                 Some(ListedOffer {
-                    id,
+                    id: name,
                     name: sanitize_line(&p.alias),
                     status: Status::default(),
                     offer_type: OfferType::from_service(&sanitize_line(&p.kind)),
                     portal_url: p.guid().map(product_page),
+                    unusable,
                 })
             })
             .collect())
@@ -164,6 +178,7 @@ impl IngestionBackend {
             status,
             offer_type: OfferType::from_service(&sanitize_line(&product.kind)),
             portal_url: product.guid().map(product_page),
+            unusable: None,
         })
     }
 

@@ -124,6 +124,9 @@ pub enum Event {
         name: String,
         offer_type: String,
         configured: bool,
+        /// Why it cannot be configured, when it cannot (never added by `--add`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        unusable: Option<String>,
     },
     /// An offer `discover --add` appended to the config.
     Added {

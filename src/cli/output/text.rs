@@ -174,6 +174,7 @@ pub fn lines(event: &Event, json: bool, command: &str, table_started: &Cell<bool
             name,
             offer_type,
             configured,
+            unusable,
         } => {
             if !table_started.replace(true) {
                 lines.out(format!(
@@ -188,8 +189,16 @@ pub fn lines(event: &Event, json: bool, command: &str, table_started: &Cell<bool
                 api,
                 truncate(name, 32),
                 truncate(offer_type, 32),
-                if *configured { "yes" } else { "—" }
+                match (configured, unusable) {
+                    (true, _) => "yes",
+                    (false, Some(_)) => "cannot be",
+                    (false, None) => "—",
+                }
             ));
+            if let Some(why) = unusable {
+                // Never cut: it says what to fix.
+                lines.out(format!("  ↳ {offer} cannot be configured: {why}"));
+            }
         }
         Event::Added {
             offer,

@@ -42,9 +42,16 @@ impl App {
         errors: Vec<String>,
     ) -> Vec<Effect> {
         let in_table = |o: &ListedOffer| self.table.rows.iter().any(|r| r.id == o.id);
+        let mut errors = errors;
+        // What cannot be named in a config is said, not offered.
+        errors.extend(found.iter().filter_map(|(_, o)| {
+            o.unusable
+                .as_ref()
+                .map(|why| format!("{} ({}) cannot be added: {why}", o.name, o.id.offer()))
+        }));
         let items: Vec<PickItem> = found
             .into_iter()
-            .filter(|(_, o)| !in_table(o))
+            .filter(|(_, o)| !in_table(o) && o.unusable.is_none())
             .map(|(backend, o)| PickItem {
                 offer: NewOffer {
                     id: o.id,
