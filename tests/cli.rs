@@ -820,3 +820,39 @@ async fn records_that_cannot_be_followed_are_marked_lost_not_followed_for_ever()
         run.stderr
     );
 }
+
+/// The API no longer sends a publish's e-mails for an offer that moved to Partner Center:
+/// `publish` says so for such an offer (its listing says `migrated`), and not for the others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publish_says_a_moved_offers_emails_go_to_its_seller_contact_and_only_then() {
+    let sim = simulator(FAST).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim, "100ms");
+    let publish = |offer: &'static str| {
+        let args = ["--config", &cfg(&config), "publish", offer].map(str::to_string);
+        let data = dir.path().to_path_buf();
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            offerdeck(&data, &args, &[]).await
+        }
+    };
+    let moved = publish("contoso/contoso-vm").await;
+    assert_eq!(moved.code, 0, "{}", moved.stderr);
+    assert!(
+        moved
+            .stderr
+            .contains("contoso/contoso-vm moved to Partner Center")
+            && moved.stderr.contains("seller contact"),
+        "{}",
+        moved.stderr
+    );
+    let legacy = publish("contoso/contoso-gateway").await;
+    assert_eq!(legacy.code, 0, "{}", legacy.stderr);
+    assert!(legacy.stderr.contains("accepted"), "{}", legacy.stderr);
+    assert!(
+        !legacy.stderr.contains("moved to Partner Center"),
+        "{}",
+        legacy.stderr
+    );
+    sim.stop().await;
+}

@@ -705,6 +705,7 @@ fn the_offer_picker_at_80x24() {
                 status: Status::NeverPublished,
                 offer_type: offerdeck::domain::OfferType::from_service("azureVirtualMachine"),
                 portal_url: None,
+                migrated: false,
                 unusable: None,
             },
         )
@@ -959,4 +960,31 @@ fn a_click_on_a_drawn_title_sorts_by_that_column() {
             }
         }
     }
+}
+
+#[test]
+fn a_moved_offers_confirmation_and_editor_say_where_its_emails_go_and_others_do_not() {
+    let mut app = busy_app();
+    let vm = id("fabrikam", "fabrikam-ml");
+    app.table.row_mut(&vm).unwrap().truth.migrated = Some(true);
+    app.table.selected = app.table.visible.iter().position(|&i| i == 5).unwrap();
+    key(&mut app, KeyCode::Char('p'));
+    let text = draw(&app, &color(), 80, 24).backend().to_string();
+    assert!(text.contains("moved to Partner Center"), "{text}");
+    assert!(text.contains("seller contact"), "{text}");
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('e'));
+    let text = draw(&app, &color(), 80, 24).backend().to_string();
+    assert!(
+        text.contains("notification e-mails of fabrikam/fabrikam-ml"),
+        "{text}"
+    );
+    assert!(text.contains("moved to Partner Center"), "{text}");
+    key(&mut app, KeyCode::Esc);
+    // An offer not moved (or not known to be): no such line.
+    app.table.row_mut(&vm).unwrap().truth.migrated = Some(false);
+    key(&mut app, KeyCode::Char('p'));
+    let text = draw(&app, &color(), 80, 24).backend().to_string();
+    assert!(text.contains("Publish fabrikam/fabrikam-ml?"), "{text}");
+    assert!(!text.contains("moved to Partner Center"), "{text}");
 }

@@ -1106,6 +1106,7 @@ fn listed(offer: &str, name: &str) -> offerdeck::backend::ListedOffer {
         status: Status::NeverPublished,
         offer_type: offerdeck::domain::OfferType::from_service("azureVirtualMachine"),
         portal_url: None,
+        migrated: false,
         unusable: None,
     }
 }

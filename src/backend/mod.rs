@@ -54,6 +54,9 @@ pub struct ListedOffer {
     /// The offer's page in Partner Center, when the service names one (a migrated CPP offer's
     /// `pcRedirectUri`; a product's overview).
     pub portal_url: Option<String>,
+    /// Moved to Partner Center (a CPP offer whose listing says `pcMigrationStatus: migrated`):
+    /// the API no longer sends a publish's e-mails; the seller contact gets them.
+    pub migrated: bool,
     /// Why offerdeck cannot name it in a config, when it cannot (a product with no
     /// `externalId`): listed so it is not missed, never added.
     pub unusable: Option<String>,

@@ -267,6 +267,16 @@ pub async fn start(
         Ok(s) => s,
         Err(exit) => return exit,
     };
+    if kind == OpKind::Publish && configured.backend.caps().takes_emails {
+        // One listing first: whether the offer moved to Partner Center (its e-mails then go to
+        // the seller contact, which the user is told). A listing that fails says nothing.
+        started.engine.send(EngineCommand::ReadListings);
+        while let Some(event) = started.recv().await {
+            if matches!(event, EngineEvent::ListingsRead) {
+                break;
+            }
+        }
+    }
     let read = read_all(&mut started, out, std::slice::from_ref(&id)).await;
     if let Some((_, problem)) = read.first().and_then(|s| s.problem.as_ref()) {
         started.engine.shutdown();
@@ -361,6 +371,11 @@ pub async fn start(
                         adopted,
                         notification_emails: op.notification_emails.clone(),
                     });
+                    if started.last.get(&id).and_then(|s| s.migrated) == Some(true) {
+                        out.progress(&format!(
+                            "note: {id} moved to Partner Center: the API no longer sends the e-mails given; the offer's seller contact in Partner Center gets them"
+                        ));
+                    }
                 }
                 break op;
             }

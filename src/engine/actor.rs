@@ -123,6 +123,11 @@ impl Actor {
             Report::Call { api, answered, at } => self.book.call(api, answered, at),
             Report::Wait(notice) => self.waiting(notice),
             Report::Event(event) => vec![event],
+            Report::Listed(migrated) => {
+                let mut events = self.book.listed(migrated);
+                events.push(EngineEvent::ListingsRead);
+                events
+            }
         }
     }
 
@@ -209,6 +214,10 @@ impl Actor {
                 self.load_estimates();
                 Vec::new()
             }
+            Command::ReadListings => {
+                self.read_listings();
+                Vec::new()
+            }
             Command::PortalPage(offer) => {
                 let kind = self.book.get(&offer).map(|s| s.backend).unwrap_or_default();
                 let backend = self.setup.backends.get(kind).cloned();
@@ -248,6 +257,36 @@ impl Actor {
                 Ok(Err(e)) => store_problem(None, format!("the history: {e}")),
                 Err(e) => store_problem(None, format!("the history task failed: {e}")),
             }
+        });
+    }
+
+    /// One listing per CPP publisher tracked (not one read per offer): which offers moved to
+    /// Partner Center. A listing that fails says nothing (the note is a courtesy).
+    fn read_listings(&mut self) {
+        let Some(backend) = self.setup.backends.get(BackendKind::Cpp).cloned() else {
+            self.spawn(async { Report::Listed(Vec::new()) });
+            return;
+        };
+        let mut publishers: Vec<String> = self
+            .book
+            .offers()
+            .iter()
+            .filter(|s| s.backend == BackendKind::Cpp)
+            .map(|s| s.id.publisher().to_string())
+            .collect();
+        publishers.sort_by_key(|p| p.to_ascii_lowercase());
+        publishers.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        self.spawn(async move {
+            let mut migrated = Vec::new();
+            for publisher in publishers {
+                match backend.list_offers(&publisher).await {
+                    Ok(listed) => migrated.extend(listed.into_iter().map(|o| (o.id, o.migrated))),
+                    Err(e) => {
+                        tracing::info!(%publisher, error = %e, "no listing: migration unknown")
+                    }
+                }
+            }
+            Report::Listed(migrated)
         });
     }
 

@@ -89,6 +89,21 @@ impl Book {
     }
 
     /// Tracks an offer (added to the config while running); nothing when it is tracked.
+    /// What the listings said of each offer's move to Partner Center; a snapshot of each
+    /// tracked offer it changes.
+    pub fn listed(&mut self, migrated: Vec<(OfferId, bool)>) -> Vec<EngineEvent> {
+        let mut events = Vec::new();
+        for (id, moved) in migrated {
+            if let Some(state) = self.get_mut(&id)
+                && state.migrated != Some(moved)
+            {
+                state.migrated = Some(moved);
+                events.push(snapshot(state));
+            }
+        }
+        events
+    }
+
     pub fn track(&mut self, id: &OfferId, backend: BackendKind) -> Vec<EngineEvent> {
         if self.index.contains_key(id) {
             return Vec::new();

@@ -53,6 +53,9 @@ pub enum EngineEvent {
     Desktop(Notice),
     /// The page where an offer is managed (Partner Center, or the Cloud Partner Portal).
     PortalPage { offer: OfferId, url: String },
+    /// The listings `Command::ReadListings` asked for were read (or could not be): what they
+    /// said is in the offers' snapshots before this.
+    ListingsRead,
 }
 
 /// News about an offer (or the whole run), for a toast or a line on stderr.

@@ -75,6 +75,9 @@ pub enum Command {
     ListAvailable(Vec<(BackendKind, Vec<String>)>),
     /// Reads the step estimates from the history.
     LoadEstimates,
+    /// Reads the listing of each CPP publisher tracked: which offers moved to Partner Center
+    /// (their e-mails go to the seller contact).
+    ReadListings,
     /// Reads the newest lines of the event log.
     LoadLog,
     /// Finds the page where the offer is managed (`EngineEvent::PortalPage`).
@@ -99,6 +102,8 @@ enum Report {
     Discovered(Operation),
     /// A look for a running operation found none.
     NothingRuns(OfferId),
+    /// What the CPP listings said of each offer's move to Partner Center.
+    Listed(Vec<(OfferId, bool)>),
     Polled {
         offer: OfferId,
         pointer: url::Url,

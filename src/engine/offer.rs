@@ -63,6 +63,9 @@ pub struct OfferState {
     /// Another offerdeck on the same data folder follows its operation; this one reads what
     /// that one records instead of polling too.
     pub followed_elsewhere: bool,
+    /// The offer moved to Partner Center (its CPP listing says so): a publish's e-mails go to
+    /// the seller contact, not to the addresses sent. `None` until the listing was read.
+    pub migrated: Option<bool>,
 }
 
 impl OfferState {
@@ -81,6 +84,7 @@ impl OfferState {
             failed_start: None,
             problem: None,
             followed_elsewhere: false,
+            migrated: None,
         }
     }
 

@@ -174,7 +174,10 @@ impl App {
             last_click: None,
             dirty: true,
         };
-        let mut effects = vec![Effect::Engine(Command::LoadEstimates)];
+        let mut effects = vec![
+            Effect::Engine(Command::LoadEstimates),
+            Effect::Engine(Command::ReadListings),
+        ];
         for row in &mut app.table.rows {
             if !row.in_flight() && row.truth.activity == Activity::Idle {
                 row.truth.activity = Activity::Loading;

@@ -43,6 +43,7 @@ impl CppBackend {
                     status: o.status.clone(),
                     offer_type: OfferType::from_service(&sanitize_line(&o.offer_type_id)),
                     portal_url: partner_center_page(&o.pc_redirect_uri),
+                    migrated: o.is_migrated(),
                     unusable: None,
                 })
             })
@@ -55,12 +56,14 @@ impl CppBackend {
             .client
             .get_offer(offer.publisher(), offer.offer())
             .await?;
+        let migrated = found.summary.is_migrated();
         Ok(ListedOffer {
             id: offer.clone(),
             name: sanitize_line(&found.summary.definition.display_text),
             status: found.summary.status,
             offer_type: OfferType::from_service(&sanitize_line(&found.summary.offer_type_id)),
             portal_url: partner_center_page(&found.summary.pc_redirect_uri),
+            migrated,
             unusable: None,
         })
     }

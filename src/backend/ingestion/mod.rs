@@ -162,6 +162,7 @@ impl IngestionBackend {
                     status: Status::default(),
                     offer_type: OfferType::from_service(&sanitize_line(&p.kind)),
                     portal_url: p.guid().map(product_page),
+                    migrated: false,
                     unusable,
                 })
             })
@@ -178,6 +179,7 @@ impl IngestionBackend {
             status,
             offer_type: OfferType::from_service(&sanitize_line(&product.kind)),
             portal_url: product.guid().map(product_page),
+            migrated: false,
             unusable: None,
         })
     }

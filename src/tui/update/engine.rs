@@ -60,6 +60,8 @@ impl App {
             }
             EngineEvent::Log(entries) => self.on_log_loaded(entries),
             EngineEvent::Desktop(notice) => vec![Effect::Desktop(notice)],
+            // Their news came in the offers' snapshots.
+            EngineEvent::ListingsRead => Vec::new(),
             EngineEvent::PortalPage { offer, url } => {
                 self.toast(format!("{offer}: opening {url}"), ToastLevel::Info);
                 vec![Effect::Open(url)]

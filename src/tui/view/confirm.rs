@@ -57,10 +57,13 @@ pub(super) fn confirm(app: &App, theme: &Theme, frame: &mut Frame, c: &Confirm) 
         for e in &c.emails {
             lines.push(Line::raw(format!("  {e}")));
         }
-        lines.push(Line::styled(
-            "(migrated offers notify the Partner Center seller contact)",
-            theme.style(Tone::Muted),
-        ));
+        if moved(app, &c.offer) {
+            lines.extend(warning_lines(
+                theme,
+                &format!("{} moved to Partner Center: {MOVED}", c.offer),
+                popup_text_width(frame, 64),
+            ));
+        }
     } else {
         lines.push(Line::raw("The service takes a minute or two to cancel."));
     }
@@ -80,6 +83,17 @@ pub(super) fn confirm(app: &App, theme: &Theme, frame: &mut Frame, c: &Confirm) 
         keys::hint_line(Scope::Confirm),
     );
     scroll::render(frame, area, block, lines, app.text_scroll, theme.ascii);
+}
+
+/// What a move to Partner Center means for a publish's e-mails.
+pub(super) const MOVED: &str =
+    "the API no longer sends these e-mails; the offer's seller contact in Partner Center gets them";
+
+/// The offer's listing says it moved to Partner Center.
+pub(super) fn moved(app: &App, offer: &crate::domain::OfferId) -> bool {
+    app.table
+        .row(offer)
+        .is_some_and(|r| r.truth.migrated == Some(true))
 }
 
 /// The columns inside a popup at most `width` wide, on this frame.
@@ -134,6 +148,7 @@ fn confirm_many(app: &App, theme: &Theme, frame: &mut Frame, c: &Confirm) {
         let who = match (c.kind, r.backend) {
             (OpKind::Cancel, _) => String::new(),
             (_, kind) if !kind.caps().takes_emails => "  (Partner Center contacts)".into(),
+            (_, _) if moved(app, &r.id) => "  (moved to Partner Center: its seller contact)".into(),
             (_, _) if r.emails.is_empty() => "  (no e-mails)".into(),
             (_, _) => format!("  ({})", r.emails.join(", ")),
         };

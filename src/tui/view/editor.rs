@@ -39,6 +39,14 @@ pub(super) fn render(app: &App, form: &EmailForm, theme: &Theme, frame: &mut Fra
         )),
         Line::raw(""),
     ];
+    let mut moved_lines = 0;
+    if super::confirm::moved(app, &form.offer) {
+        let note = format!("moved to Partner Center: {}", super::confirm::MOVED);
+        for part in super::scroll::wrap(&note, inner) {
+            moved_lines += 1;
+            lines.push(Line::styled(part, theme.style(Tone::Warn)));
+        }
+    }
     match (&form.error, form.saving) {
         (_, true) => lines.push(Line::styled("saving…", theme.style(Tone::Busy))),
         (Some(e), _) => lines.push(Line::styled(e.clone(), theme.style(Tone::Bad))),
@@ -47,7 +55,7 @@ pub(super) fn render(app: &App, form: &EmailForm, theme: &Theme, frame: &mut Fra
             theme.style(Tone::Muted),
         )),
     }
-    let area = popup(frame, width, 7);
+    let area = popup(frame, width, 7 + moved_lines);
     let title = format!("notification e-mails of {}", row.id);
     // The hinted keys, then the editing keys, all from the key table.
     let editing: Vec<&str> = keys::in_scope(Scope::Editor)
