@@ -47,8 +47,8 @@ fn deck() -> Deck {
         Vec::new(),
         t0() - chrono::Duration::minutes(1),
     );
-    // A status per offer, and the history's estimates.
-    assert_eq!(effects.len(), 10);
+    // A status per offer, the history's estimates and the CPP listings (which offers moved).
+    assert_eq!(effects.len(), 11);
     assert_eq!(
         effects
             .iter()
@@ -57,6 +57,7 @@ fn deck() -> Deck {
         9
     );
     assert!(effects.contains(&Effect::Engine(Command::LoadEstimates)));
+    assert!(effects.contains(&Effect::Engine(Command::ReadListings)));
     for offer in offers(&deck.app) {
         let detail = offerdeck::api::cpp::types::OperationDetail {
             status: Status::NeverPublished.into(),
@@ -526,8 +527,8 @@ fn unfinished_operations_are_resumed_at_start() {
     // The engine follows both; the dashboard reads the statuses of the others.
     assert_eq!(
         effects.len(),
-        9,
-        "8 statuses to load, the history's estimates: {effects:?}"
+        10,
+        "8 statuses to load, the history's estimates, the listings: {effects:?}"
     );
     assert!(!effects.iter().any(
         |e| matches!(e, Effect::Engine(Command::Refresh(o)) if *o == id("contoso/contoso-vm"))
