@@ -155,6 +155,12 @@ impl IngestionSim {
         };
         let mut stored = resource.clone();
         stored["product"] = json!(format!("product/{guid}"));
+        // Stored, and read back, under the current host (the service answers with its own).
+        if let Some(uri) = resource["$schema"].as_str()
+            && let Some(rest) = uri.strip_prefix(RETIRED_SCHEMA_HOST)
+        {
+            stored["$schema"] = json!(format!("{SCHEMA_HOST}{rest}"));
+        }
         if kind == "product" {
             if let Some(object) = stored.as_object_mut() {
                 object.remove("product");
