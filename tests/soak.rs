@@ -66,7 +66,11 @@ fn truth(sim: &Simulator, record: &Operation) -> Status {
             )
         })
         .unwrap();
-    body.effective_status()
+    // The simulator's own body, read the way the client reads the service's.
+    let wire = serde_json::to_value(body).unwrap();
+    serde_json::from_value::<offerdeck::api::cpp::types::OperationDetail>(wire)
+        .unwrap()
+        .effective_status()
 }
 
 async fn publish_everything(offers: usize, total: f64, seed: u64) {

@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
+use super::resources::Target;
 use super::{Moment, PreviewOutcome};
-use crate::api::ingestion::types::TargetType;
 use crate::clock::seconds_between;
 
 /// Simulated seconds a job waits before it runs.
@@ -15,16 +15,27 @@ const VALIDATION_SECONDS: f64 = 180.0;
 const CERTIFICATION_SECONDS: f64 = 7_200.0;
 /// Publishing to live after go-live.
 const LIVE_SECONDS: f64 = 3_600.0;
+/// Applying draft edits (the documentation's sample job took 16 s).
+const DRAFT_SECONDS: f64 = 16.0;
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(super) struct SimJob {
     pub(super) id: String,
     pub(super) product: String,
-    #[serde(with = "target_word")]
-    pub(super) target: TargetType,
+    pub(super) target: Target,
     pub(super) start: Moment,
     pub(super) cancelled_at: Option<Moment>,
     pub(super) outcome: PreviewOutcome,
+    /// The resources the job applied (its configure-detail), with their durable ids.
+    #[serde(default)]
+    pub(super) applied: Vec<Value>,
+    /// What a publish or go-live makes of its environment once it succeeds (without the
+    /// submission resource, which follows the job).
+    #[serde(default)]
+    pub(super) snapshot: Vec<Value>,
+    /// Why a draft job fails, if it does (errors found while applying, not by the schema).
+    #[serde(default)]
+    pub(super) failure: Option<Value>,
 }
 
 /// What a job looks like at one moment.
@@ -39,8 +50,9 @@ pub(super) struct JobView {
 impl SimJob {
     /// Simulated seconds until the job completes, and how it ends then.
     fn plan(&self) -> (f64, PreviewOutcome) {
-        match (&self.target, self.outcome) {
-            (TargetType::Live, _) => (QUEUED_SECONDS + LIVE_SECONDS, PreviewOutcome::Succeeds),
+        match (self.target, self.outcome) {
+            (Target::Draft, _) => (QUEUED_SECONDS + DRAFT_SECONDS, PreviewOutcome::Succeeds),
+            (Target::Live, _) => (QUEUED_SECONDS + LIVE_SECONDS, PreviewOutcome::Succeeds),
             (_, PreviewOutcome::FailsValidation) => {
                 (QUEUED_SECONDS + VALIDATION_SECONDS, self.outcome)
             }
@@ -69,17 +81,18 @@ impl SimJob {
         if seconds < duration {
             return running("running");
         }
-        let (result, errors) = match outcome {
-            PreviewOutcome::Succeeds => ("succeeded", json!([])),
-            PreviewOutcome::FailsValidation => (
+        let (result, errors) = match (outcome, &self.failure) {
+            (_, Some(errors)) => ("failed", errors.clone()),
+            (PreviewOutcome::Succeeds, None) => ("succeeded", json!([])),
+            (PreviewOutcome::FailsValidation, None) => (
                 "failed",
                 json!([{"code": "conflict", "message": "Validation failed for the submission",
                         "details": [{"code": "invalidResource",
                                      "message": "The plan's technical configuration has no image",
-                                     "resourceId": format!("virtual-machine-plan-technical-configuration/{}/plan-1", self.product),
+                                     "resourceId": format!("virtual-machine-plan-technical-configuration/{}/{}", self.product, super::resources::plan_guid(&self.product, 1)),
                                      "details": []}]}]),
             ),
-            PreviewOutcome::FailsCertification => (
+            (PreviewOutcome::FailsCertification, None) => (
                 "failed",
                 json!([{"code": "invalidState", "message": "Certification",
                         "details": [{"code": "invalidState",
@@ -97,7 +110,7 @@ impl SimJob {
 
     /// Cancel is allowed until certification completes; a go-live cannot be cancelled.
     pub(super) fn can_cancel(&self, now: Moment, scale: f64) -> bool {
-        self.target == TargetType::Preview
+        self.target == Target::Preview
             && self.cancelled_at.is_none()
             && self.view(now, scale).status != "completed"
     }
@@ -109,21 +122,5 @@ fn running(status: &'static str) -> JobView {
         result: "pending",
         end: None,
         errors: json!([]),
-    }
-}
-
-/// A job's target kept as the service's word.
-mod target_word {
-    use crate::api::ingestion::types::TargetType;
-
-    pub(super) fn serialize<S: serde::Serializer>(t: &TargetType, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(t.as_str())
-    }
-
-    pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(
-        d: D,
-    ) -> Result<TargetType, D::Error> {
-        let word: String = serde::Deserialize::deserialize(d)?;
-        Ok(TargetType::parse(&word))
     }
 }

@@ -7,12 +7,19 @@
 //! submission number and runs validation then certification; go-live must name the preview
 //! submission and, once done, live and preview share an id; cancel works only before
 //! certification completes; a second publish while one runs is refused as `productLocked`.
-//! `job.rs` is one job's timeline; `writes.rs` the requests that change the state (configure,
-//! cancel); the reads are here.
+//! Each product keeps its draft resources (a whole VM offer, `resources.rs`); a publish takes a
+//! snapshot of them that becomes the preview tree when it succeeds, and a go-live carries it to
+//! live. `job.rs` is one job's timeline; `validate.rs` what a configure request must satisfy;
+//! `writes.rs` the requests that change the state (configure, cancel); `tree.rs` the reads of
+//! resources (trees, one product, plans, a job's detail); the submission and job reads are here.
+//! Every body is plain JSON in the documented shapes, written without offerdeck's client types.
 
 mod job;
+pub mod resources;
 #[cfg(test)]
 mod tests;
+mod tree;
+mod validate;
 mod writes;
 
 use std::collections::BTreeMap;
@@ -20,8 +27,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::api::ingestion::types::TargetType;
 use job::SimJob;
+use resources::Target;
 
 pub type Moment = DateTime<Utc>;
 
@@ -29,10 +36,6 @@ const CONFIGURE_STATUS_SCHEMA: &str =
     "https://schema.mp.microsoft.com/schema/configure-status/2022-07-01";
 const SUBMISSION_SCHEMA: &str =
     "https://schema.mp.microsoft.com/schema/submission/2022-03-01-preview2";
-/// Where request schemas live now.
-const SCHEMA_HOST: &str = "https://schema.mp.microsoft.com/";
-/// The schema host retired in 2024: requests naming it are refused.
-const RETIRED_SCHEMA_HOST: &str = "product-ingestion.azureedge.net";
 const LIVE_WITHOUT_ID: &str =
     "Expected a submission id that isn't null or 0 since target type is Live";
 
@@ -89,6 +92,12 @@ struct SimProduct {
     preview: Option<(u64, String)>,
     /// The submission number and job of the newest go-live.
     live: Option<(u64, String)>,
+    /// The go-live before the newest: still what is live while the newest one runs.
+    #[serde(default)]
+    live_before: Option<(u64, String)>,
+    /// The product's draft resources, in the order a tree lists them.
+    #[serde(default)]
+    draft: Vec<Value>,
     /// Requests about the product, configure requests and job status reads so far (for quirks).
     requests: u64,
     configures: u32,
@@ -118,6 +127,9 @@ pub struct IngestionSim {
     strict: Strictness,
     /// `GET product` requests answered (a client that caches ids makes few).
     product_reads: u64,
+    /// Resource reads, so each signs its asset URLs anew.
+    #[serde(default)]
+    resource_reads: u64,
 }
 
 /// Strictness switches: what the service may insist on that most clients get wrong.
@@ -125,8 +137,8 @@ pub struct IngestionSim {
 pub struct Strictness {
     /// Refuse calls without `$version` (the service accepts them by default).
     pub require_version: bool,
-    /// Refuse configure bodies whose `$schema` is not on `schema.mp.microsoft.com` (the retired
-    /// host is always refused).
+    /// Refuse configure bodies whose `$schema` is not on `schema.mp.microsoft.com` (by
+    /// default the retired host is accepted, as peers send resources back as they read them).
     pub require_schema_host: bool,
 }
 
@@ -141,16 +153,20 @@ impl IngestionSim {
             next_job: 1,
             strict: Strictness::default(),
             product_reads: 0,
+            resource_reads: 0,
         };
         for spec in products {
             let guid = spec.guid.to_ascii_lowercase();
             let ready = spec.quirk == Quirk::AlreadyReadyForGoLive;
+            let draft = resources::catalogue(&guid, &spec.external_id, &spec.alias);
             sim.products.insert(
                 guid.clone(),
                 SimProduct {
                     spec,
                     preview: None,
                     live: None,
+                    live_before: None,
+                    draft: draft.clone(),
                     requests: 0,
                     configures: 0,
                     status_reads: 0,
@@ -159,9 +175,12 @@ impl IngestionSim {
             if ready {
                 // A preview that finished a day ago, published by someone else.
                 let long_ago = now - chrono::Duration::days(1);
-                let job = sim.start_job(&guid, TargetType::Preview, long_ago);
+                let job = sim.start_job(&guid, Target::Preview, long_ago);
                 let number = sim.next_submission;
                 sim.next_submission += 1;
+                if let Some(job) = sim.jobs.get_mut(&job) {
+                    job.snapshot = draft;
+                }
                 if let Some(product) = sim.products.get_mut(&guid) {
                     product.preview = Some((number, job));
                 }
@@ -170,13 +189,18 @@ impl IngestionSim {
         sim
     }
 
-    /// Turns the strictness switches on or off.
+    /// A product's draft resources (none for an unknown product).
+    fn draft_of(&self, guid: &str) -> &[Value] {
+        self.products.get(guid).map_or(&[], |p| p.draft.as_slice())
+    }
+
     /// The same service at another pace (a restarted demo with another time scale).
     pub fn with_time_scale(mut self, time_scale: f64) -> IngestionSim {
         self.time_scale = time_scale;
         self
     }
 
+    /// Turns the strictness switches on or off.
     pub fn with_strictness(mut self, strict: Strictness) -> IngestionSim {
         self.strict = strict;
         self
@@ -239,12 +263,19 @@ impl IngestionSim {
             .values()
             .filter(|p| external_id.is_none_or(|id| p.spec.external_id.eq_ignore_ascii_case(id)))
             .map(|p| {
+                // The alias as the draft has it (a configure may have renamed the product).
+                let alias = p
+                    .draft
+                    .iter()
+                    .find(|r| writes::is_type(r, "product"))
+                    .and_then(|r| r["alias"].as_str())
+                    .unwrap_or(&p.spec.alias);
                 json!({
                     "$schema": "https://schema.mp.microsoft.com/schema/product/2022-07-01",
                     "id": format!("product/{}", p.spec.guid),
                     "identity": {"externalId": p.spec.external_id},
                     "type": "azureVirtualMachine",
-                    "alias": p.spec.alias,
+                    "alias": alias,
                 })
             })
             .collect();
@@ -264,7 +295,9 @@ impl IngestionSim {
         (200, body)
     }
 
-    /// `GET submission/{guid}`: the draft, and the preview and live submissions if any.
+    /// `GET submission/{guid}`: the draft, the newest preview and the live submission. While
+    /// a new version goes live the list holds two live entries, the completed one first and
+    /// the running one after it, as the service lists them (azure-img-utils reads both).
     pub fn submissions(&mut self, guid: &str, now: Moment) -> Answer {
         let key = guid.to_ascii_lowercase();
         if let Some(throttled) = self.throttle(&key) {
@@ -273,34 +306,56 @@ impl IngestionSim {
         let Some(product) = self.products.get(&key) else {
             return error(404, "notFound", "Resource not found", json!([]));
         };
-        let guid = &product.spec.guid;
-        let mut value = vec![json!({
-            "$schema": SUBMISSION_SCHEMA,
-            "id": format!("submission/{guid}/0"),
-            "product": format!("product/{guid}"),
-            "target": {"targetType": "draft"},
-        })];
-        for (target, entry) in [("preview", &product.preview), ("live", &product.live)] {
+        let mut value = vec![self.submission_resource(&key, 0, Target::Draft)];
+        let newest_live_running = product
+            .live
+            .as_ref()
+            .and_then(|(_, job)| self.jobs.get(job))
+            .is_some_and(|j| j.view(now, self.time_scale).status != "completed");
+        let mut entries = vec![(Target::Preview, &product.preview)];
+        if newest_live_running {
+            entries.push((Target::Live, &product.live_before));
+        }
+        entries.push((Target::Live, &product.live));
+        for (target, entry) in entries {
             let Some((number, job)) = entry else { continue };
-            let Some(job) = self.jobs.get(job) else {
-                continue;
-            };
-            let view = job.view(now, self.time_scale);
-            // A cancelled job leaves no submission behind.
-            if view.result == "cancelled" {
-                continue;
+            if let Some(found) = self.submission_entry(&key, *number, job, target, now) {
+                value.push(found);
             }
-            value.push(json!({
-                "$schema": SUBMISSION_SCHEMA,
-                "id": format!("submission/{guid}/{number}"),
-                "product": format!("product/{guid}"),
-                "target": {"targetType": target},
-                "status": view.status,
-                "result": view.result,
-                "created": service_time(job.start),
-            }));
         }
         (200, json!({ "value": value }))
+    }
+
+    /// A submission resource as lists and trees show it: the draft (`/0`) bare, the others with
+    /// their job's status, result and creation time; `None` for a cancelled job, which leaves
+    /// no submission behind.
+    fn submission_entry(
+        &self,
+        guid: &str,
+        number: u64,
+        job: &str,
+        target: Target,
+        now: Moment,
+    ) -> Option<Value> {
+        let job = self.jobs.get(job)?;
+        let view = job.view(now, self.time_scale);
+        if view.result == "cancelled" {
+            return None;
+        }
+        let mut entry = self.submission_resource(guid, number, target);
+        entry["status"] = json!(view.status);
+        entry["result"] = json!(view.result);
+        entry["created"] = json!(service_time(job.start));
+        Some(entry)
+    }
+
+    fn submission_resource(&self, guid: &str, number: u64, target: Target) -> Value {
+        json!({
+            "$schema": SUBMISSION_SCHEMA,
+            "id": format!("submission/{guid}/{number}"),
+            "product": format!("product/{guid}"),
+            "target": {"targetType": target.word()},
+        })
     }
 
     /// `GET submission/{guid}/{number}`: one submission (the draft is `0`).
@@ -320,59 +375,6 @@ impl IngestionSim {
                 || error(404, "notFound", "Resource not found", json!([])),
                 |found| (200, found.clone()),
             )
-    }
-
-    /// `GET resource-tree/product/{guid}?targetType=`: the product's resources in one
-    /// environment. Its plan's image version follows the environment's submission, so preview
-    /// and live differ while a preview waits for go-live. 404 for an environment with nothing.
-    pub fn resource_tree(&mut self, guid: &str, target: &str, now: Moment) -> Answer {
-        let key = guid.to_ascii_lowercase();
-        if let Some(throttled) = self.throttle(&key) {
-            return throttled;
-        }
-        let Some(product) = self.products.get(&key) else {
-            return error(404, "notFound", "Resource not found", json!([]));
-        };
-        let finished_well = |entry: &Option<(u64, String)>| {
-            entry.as_ref().and_then(|(number, job)| {
-                let view = self.jobs.get(job)?.view(now, self.time_scale);
-                (view.result == "succeeded").then_some(*number)
-            })
-        };
-        let number = match TargetType::parse(target) {
-            TargetType::Live => finished_well(&product.live),
-            TargetType::Preview => finished_well(&product.preview),
-            _ => Some(0),
-        };
-        let Some(number) = number else {
-            return error(
-                404,
-                "notFound",
-                &format!("The product has no {target} version"),
-                json!([]),
-            );
-        };
-        let guid = &product.spec.guid;
-        let plan = format!("plan/{guid}/vm-plan");
-        (
-            200,
-            json!({
-                "$schema": "https://schema.mp.microsoft.com/schema/resource-tree/2022-03-01-preview2",
-                "root": format!("product/{guid}"),
-                "target": {"targetType": target},
-                "resources": [
-                    {"$schema": "https://schema.mp.microsoft.com/schema/product/2022-03-01-preview2",
-                     "id": format!("product/{guid}"), "identity": {"externalId": product.spec.external_id},
-                     "type": "azureVirtualMachine", "alias": product.spec.alias},
-                    {"$schema": "https://schema.mp.microsoft.com/schema/plan/2022-03-01-preview2",
-                     "id": plan, "identity": {"externalId": "vm-plan"}, "alias": format!("{} plan", product.spec.alias)},
-                    {"$schema": "https://schema.mp.microsoft.com/schema/virtual-machine-plan-technical-configuration/2022-03-01-preview2",
-                     "id": format!("virtual-machine-plan-technical-configuration/{guid}/vm-plan"),
-                     "operatingSystem": {"family": "linux", "type": "ubuntu"},
-                     "vmImageVersions": [{"versionNumber": format!("1.0.{}", number % 100_000)}]},
-                ],
-            }),
-        )
     }
 
     /// `GET configure/{jobId}/status`.

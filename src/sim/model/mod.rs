@@ -1,14 +1,17 @@
 //! The simulated service's state: offers, operations and tokens. Nothing here does I/O or reads
 //! a clock: every call takes the moment it happens at (from the simulator's clock), and the
-//! bodies it answers with are the client's own wire types (`crate::api::cpp::types`).
+//! bodies it answers with are the simulator's own wire shapes (`wire.rs`), written from the
+//! CPP reference apart from offerdeck's client types.
 //!
 //! `plan.rs` is the publish state machine of one operation, `behaviour.rs` how the scenario
 //! offers misbehave, `tokens.rs` the fake Azure AD's tokens.
 
 mod behaviour;
+mod offer_put;
 mod plan;
 mod reads;
 pub mod tokens;
+pub mod wire;
 mod writes;
 
 use std::collections::{BTreeMap, HashMap};
@@ -21,6 +24,7 @@ use serde_json::{Value, json};
 use super::catalogue::{OfferSpec, PublisherSpec};
 use crate::domain::OpKind;
 pub use behaviour::{Fault, shim_error};
+pub use offer_put::PutOutcome;
 pub use plan::{LIVE_SECONDS, OpState};
 use plan::{SimOp, Snapshot};
 use tokens::Tokens;
@@ -86,6 +90,9 @@ struct SimOffer {
     requests: u64,
     gets: u64,
     posts: BTreeMap<String, u64>,
+    /// The draft's `definition` as the last PUT left it; until one, the simulator's own.
+    #[serde(default)]
+    definition: Option<Value>,
 }
 
 /// A saved simulator (see `SimState::save`).
@@ -163,6 +170,7 @@ impl SimState {
                 requests: 0,
                 gets: 0,
                 posts: BTreeMap::new(),
+                definition: None,
                 spec,
             },
         );

@@ -5,10 +5,18 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::api::cpp::types::{Message, SIGNOFF_STEP, Spelled, Step};
+use super::wire::{LIVE_STEP, Message, SIGNOFF_STEP, Step};
 use crate::clock::seconds_between;
-use crate::domain::StepState;
-use crate::domain::{OpKind, Status};
+use crate::domain::OpKind;
+
+/// Step states as the service writes them.
+const NOT_STARTED: &str = "notStarted";
+const IN_PROGRESS: &str = "inProgress";
+const COMPLETE: &str = "complete";
+const WAITING_FOR_REVIEW: &str = "waitingForPublisherReview";
+const BLOCKED: &str = "blocked";
+const REJECTED: &str = "rejected";
+const CANCELED: &str = "canceled";
 
 /// One timed step of a plan.
 struct StepPlan {
@@ -58,7 +66,7 @@ const SIGNOFF: StepPlan = StepPlan {
     seconds: 0.0,
 };
 const LIVE: StepPlan = StepPlan {
-    id: crate::api::cpp::types::LIVE_STEP,
+    id: LIVE_STEP,
     name: "Live",
     estimate: "~2-5 days",
     description: "Offer is publicly visible and is available for purchase.",
@@ -84,14 +92,14 @@ pub enum OpState {
 }
 
 impl OpState {
-    /// As the service writes it: `complete`, not the vocabulary's `succeeded`.
-    pub fn spelled(self) -> Spelled {
+    /// As the service writes it: `complete`, not the offer's `succeeded`.
+    pub fn spelled(self) -> &'static str {
         match self {
-            OpState::NotStarted => Spelled::new(Status::NotStarted, "notStarted"),
-            OpState::Running => Spelled::new(Status::Running, "running"),
-            OpState::Complete => Spelled::new(Status::Succeeded, "complete"),
-            OpState::Failed => Spelled::new(Status::Failed, "failed"),
-            OpState::Canceled => Spelled::new(Status::Canceled, "canceled"),
+            OpState::NotStarted => "notStarted",
+            OpState::Running => "running",
+            OpState::Complete => "complete",
+            OpState::Failed => "failed",
+            OpState::Canceled => "canceled",
         }
     }
 
@@ -126,6 +134,9 @@ pub(super) struct SimOp {
     /// A publish whose sign-off was completed by a go-live (or replaced by a new publish).
     pub closed: Option<(DateTime<Utc>, ClosedAs)>,
     pub certification_failure: Option<String>,
+    /// The draft definition a publish took to preview (when a PUT had set one).
+    #[serde(default)]
+    pub definition: Option<serde_json::Value>,
 }
 
 /// What an operation looks like at an instant.
@@ -143,7 +154,7 @@ fn step(plan: &StepPlan) -> Step {
         id: plan.id.into(),
         step_name: plan.name.into(),
         description: plan.description.into(),
-        status: StepState::NotStarted,
+        status: NOT_STARTED.into(),
         messages: Vec::new(),
         progress_percentage: Some(0),
         estimated_time_frame: plan.estimate.into(),
@@ -159,7 +170,7 @@ fn message(text: &str, level: &str, at: DateTime<Utc>) -> Message {
 }
 
 fn completed(mut s: Step, now: DateTime<Utc>) -> Step {
-    s.status = StepState::Complete;
+    s.status = COMPLETE.into();
     s.progress_percentage = Some(100);
     s.messages = vec![message("Step completed.", "information", now)];
     s
@@ -188,13 +199,11 @@ impl SimOp {
             snap.at_signoff = false;
             if let Some(s) = snap.steps.iter_mut().find(|s| {
                 matches!(
-                    s.status,
-                    StepState::InProgress
-                        | StepState::Blocked
-                        | StepState::WaitingForPublisherReview
+                    s.status.as_str(),
+                    IN_PROGRESS | BLOCKED | WAITING_FOR_REVIEW
                 )
             }) {
-                s.status = StepState::Canceled;
+                s.status = CANCELED.into();
                 s.messages = vec![message(
                     "The operation was canceled at the publisher's request.",
                     "information",
@@ -211,8 +220,8 @@ impl SimOp {
                 };
                 for s in snap.steps.iter_mut().filter(|s| s.id == SIGNOFF_STEP) {
                     s.status = match how {
-                        ClosedAs::Completed => StepState::Complete,
-                        ClosedAs::Superseded => StepState::Canceled,
+                        ClosedAs::Completed => COMPLETE.into(),
+                        ClosedAs::Superseded => CANCELED.into(),
                     };
                 }
             }
@@ -240,12 +249,12 @@ impl SimOp {
             let failing = index == 1 && self.certification_failure.is_some();
             if failing && t >= start + plan.seconds * BLOCK_AT {
                 let text = self.certification_failure.clone().unwrap_or_default();
-                s.status = StepState::Blocked;
+                s.status = BLOCKED.into();
                 s.progress_percentage = Some((BLOCK_AT * 100.0) as i64);
                 s.messages = vec![message(&text, "error", now)];
                 if t >= start + plan.seconds * (BLOCK_AT + BLOCK_FOR) {
                     state = OpState::Failed;
-                    s.status = StepState::Rejected;
+                    s.status = REJECTED.into();
                 }
                 failure = Some(text);
                 reached_signoff = false;
@@ -253,7 +262,7 @@ impl SimOp {
                 s = completed(s, now);
             } else if t >= start {
                 let pct = ((t - start) / plan.seconds * 100.0).clamp(0.0, 99.0) as i64;
-                s.status = StepState::InProgress;
+                s.status = IN_PROGRESS.into();
                 s.progress_percentage = Some(pct);
                 reached_signoff = false;
             } else {
@@ -263,7 +272,7 @@ impl SimOp {
         }
         let mut signoff = step(&SIGNOFF);
         if reached_signoff {
-            signoff.status = StepState::WaitingForPublisherReview;
+            signoff.status = WAITING_FOR_REVIEW.into();
         }
         steps.push(signoff);
         steps.push(step(&LIVE));
@@ -283,14 +292,14 @@ impl SimOp {
 fn golive_snapshot(t: f64, now: DateTime<Utc>) -> Snapshot {
     let mut steps: Vec<Step> = PUBLISH_STEPS.iter().map(step).collect();
     let mut signoff = step(&SIGNOFF);
-    signoff.status = StepState::Complete;
+    signoff.status = COMPLETE.into();
     steps.push(signoff);
     let mut live = step(&LIVE);
     let state = if t >= LIVE_SECONDS {
         live = completed(live, now);
         OpState::Complete
     } else {
-        live.status = StepState::InProgress;
+        live.status = IN_PROGRESS.into();
         live.progress_percentage = Some(((t / LIVE_SECONDS) * 100.0).clamp(0.0, 99.0) as i64);
         OpState::Running
     };

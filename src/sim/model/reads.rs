@@ -1,27 +1,26 @@
-//! What the service answers to reads: operations, offers, statuses, submissions, all as the
-//! client's wire types.
+//! What the service answers to reads: operations, offers, statuses, submissions, in the
+//! simulator's own wire shapes (`wire.rs`).
 
 use serde_json::{Value, json};
 
 use super::plan::{OpState, SimOp};
+use super::wire::{DefinitionSummary, Message, OfferSummary, OperationBody, Submission};
 use super::{Moment, SimOffer, SimState, key, submission_type, timestamp};
-use crate::api::cpp::types::{
-    DefinitionSummary, Message, OfferSummary, OperationDetail, Submission,
-};
 use crate::domain::{OpKind, Status};
 
 impl SimState {
-    fn op_body(&self, op: &SimOp, now: Moment, top_level_signoff: bool) -> OperationDetail {
+    fn op_body(&self, op: &SimOp, now: Moment, top_level_signoff: bool) -> OperationBody {
         let snap = self.snapshot(op, now);
         let migrated = self
             .offers
             .get(&key(&op.publisher, &op.offer))
             .is_none_or(|o| o.spec.migrated);
         let status = if top_level_signoff && snap.at_signoff {
-            Status::WaitingForPublisherReview.into()
+            Status::WaitingForPublisherReview.as_str()
         } else {
             snap.state.spelled()
-        };
+        }
+        .to_string();
         let messages = match snap.failure.filter(|_| snap.state == OpState::Failed) {
             Some(failure) => vec![Message {
                 message_html: failure,
@@ -30,7 +29,7 @@ impl SimState {
             }],
             None => Vec::new(),
         };
-        OperationDetail {
+        OperationBody {
             id: op.id.clone(),
             status,
             messages,
@@ -57,14 +56,14 @@ impl SimState {
         offer: &str,
         id: &str,
         now: Moment,
-    ) -> Option<OperationDetail> {
+    ) -> Option<OperationBody> {
         let op = self.ops.get(&id.to_ascii_lowercase())?;
         (op.publisher.eq_ignore_ascii_case(publisher) && op.offer.eq_ignore_ascii_case(offer))
             .then(|| self.op_body(op, now, false))
     }
 
     /// `GET /api/operations/{pub}${offer}${n}${slot}` (non-migrated offers).
-    pub fn legacy_operation(&self, pointer: &str, now: Moment) -> Option<OperationDetail> {
+    pub fn legacy_operation(&self, pointer: &str, now: Moment) -> Option<OperationBody> {
         let parts: Vec<&str> = pointer.split('$').collect();
         let [publisher, offer, version, slot] = parts.as_slice() else {
             return None;
@@ -114,7 +113,7 @@ impl SimState {
         }
     }
 
-    fn offer_version(&self, o: &SimOffer, now: Moment) -> i64 {
+    pub(super) fn offer_version(&self, o: &SimOffer, now: Moment) -> i64 {
         // The version goes up once a go-live completes.
         let completed_golives = o
             .ops
@@ -134,7 +133,7 @@ impl SimState {
             id: o.spec.offer.clone(),
             publisher_id: o.spec.publisher.clone(),
             offer_type_id: "microsoft-azure-virtualmachines".into(),
-            status: self.offer_status(o, now),
+            status: self.offer_status(o, now).as_str().into(),
             version: Some(self.offer_version(o, now)),
             definition: DefinitionSummary {
                 display_text: o.spec.display.clone(),
@@ -164,7 +163,36 @@ impl SimState {
     pub fn get_offer(&self, publisher: &str, offer: &str, now: Moment) -> Option<(Value, String)> {
         let o = self.offers.get(&key(publisher, offer))?;
         let version = self.offer_version(o, now);
-        self.offer_document(o, now, version)
+        self.offer_document(o, now, version, o.definition.as_ref())
+    }
+
+    /// The definition a slot holds: the one the newest publish took to preview, or the one
+    /// the publish before the newest completed go-live made live (`None`: the simulator's
+    /// own, for offers no PUT changed).
+    fn slot_definition<'a>(
+        &'a self,
+        o: &'a SimOffer,
+        slot: &str,
+        now: Moment,
+    ) -> Option<&'a Value> {
+        let ops: Vec<&SimOp> = o.ops.iter().filter_map(|id| self.ops.get(id)).collect();
+        let publish_before = |end: usize| {
+            ops[..end]
+                .iter()
+                .rev()
+                .find(|op| op.kind == OpKind::Publish)
+                .and_then(|op| op.definition.as_ref())
+        };
+        match slot {
+            "preview" => publish_before(ops.len()),
+            "production" => ops
+                .iter()
+                .rposition(|op| {
+                    op.kind == OpKind::GoLive && self.snapshot(op, now).state == OpState::Complete
+                })
+                .and_then(publish_before),
+            _ => o.definition.as_ref(),
+        }
     }
 
     /// `GET …/offers/{o}/slot/{slot}`: the offer as it is in that slot. The preview slot holds
@@ -191,10 +219,16 @@ impl SimState {
             "production" if been_live => live,
             _ => return None,
         };
-        self.offer_document(o, now, version)
+        self.offer_document(o, now, version, self.slot_definition(o, slot, now))
     }
 
-    fn offer_document(&self, o: &SimOffer, now: Moment, version: i64) -> Option<(Value, String)> {
+    pub(super) fn offer_document(
+        &self,
+        o: &SimOffer,
+        now: Moment,
+        version: i64,
+        stored: Option<&Value>,
+    ) -> Option<(Value, String)> {
         let mut v = serde_json::to_value(self.summary(o, now)).ok()?;
         v["version"] = json!(version);
         v["definition"] = json!({
@@ -211,13 +245,14 @@ impl SimState {
                 "microsoft-azure-virtualmachines.operatingSystemFamily": "Linux",
                 "microsoft-azure-virtualmachines.vmImages": {format!("1.0.{version}"): {"osVhdUrl": "https://example.blob.core.windows.net/vhds/image.vhd?sv=REDACTED", "lunVhdDetails": []}},
                 "regions": ["US", "GB", "DE"],
+                // As in the captured offers: the plan's other generations (none here).
+                "diskGenerations": [],
             }],
         });
-        let etag = format!(
-            "W/\"datetime'{}'\"",
-            timestamp(o.changed).replace(':', "%3A")
-        );
-        Some((v, etag))
+        if let Some(definition) = stored {
+            v["definition"] = definition.clone();
+        }
+        Some((v, etag_of(o)))
     }
 
     /// `GET …/offers/{o}/status`: the latest operation, or the bare offer status.
@@ -226,20 +261,20 @@ impl SimState {
         publisher: &str,
         offer: &str,
         now: Moment,
-    ) -> Option<OperationDetail> {
+    ) -> Option<OperationBody> {
         let o = self.offers.get(&key(publisher, offer))?;
         Some(match self.latest_op(o) {
             Some(op) => {
                 let mut body = self.op_body(op, now, self.settings.signoff_top_level);
                 // The offer's status says `succeeded` once a go-live completed.
-                if op.kind == OpKind::GoLive && *body.status == Status::Succeeded {
-                    body.status = Status::Succeeded.into();
+                if op.kind == OpKind::GoLive && op_state_succeeded(&body.status) {
+                    body.status = Status::Succeeded.as_str().into();
                 }
                 body
             }
-            None => OperationDetail {
-                status: self.offer_status(o, now).into(),
-                ..OperationDetail::default()
+            None => OperationBody {
+                status: self.offer_status(o, now).as_str().into(),
+                ..OperationBody::default()
             },
         })
     }
@@ -265,7 +300,7 @@ impl SimState {
                     other => other,
                 }
                 .spelled();
-                if wanted.as_ref().is_some_and(|w| *state != *w) {
+                if wanted.as_ref().is_some_and(|w| Status::parse(state) != *w) {
                     return None;
                 }
                 // .NET ticks: 100 ns since 0001-01-01.
@@ -277,7 +312,7 @@ impl SimState {
                     offer_type_id: "microsoft-azure-virtualmachines".into(),
                     publisher_id: o.spec.publisher.clone(),
                     submission_type: submission_type(op.kind).into(),
-                    submission_state: state,
+                    submission_state: state.into(),
                     publishing_version: Some(op.publishing_version),
                     slot: if op.kind == OpKind::GoLive {
                         "production"
@@ -293,4 +328,18 @@ impl SimState {
             .collect();
         Some(list)
     }
+}
+
+/// An operation's `complete` is the offer's `succeeded`.
+fn op_state_succeeded(word: &str) -> bool {
+    Status::parse(word) == Status::Succeeded
+}
+
+/// An offer's ETag: weak, from its change time with the colons URL-encoded, as the service
+/// writes it (`W/"datetime'2017-06-07T06%3A15%3A40.4771399Z'"`).
+pub(super) fn etag_of(o: &SimOffer) -> String {
+    format!(
+        "W/\"datetime'{}'\"",
+        timestamp(o.changed).replace(':', "%3A")
+    )
 }

@@ -225,6 +225,9 @@ impl SimState {
             cancel_at: None,
             closed: None,
             certification_failure: failure,
+            definition: (kind == OpKind::Publish)
+                .then(|| o.definition.clone())
+                .flatten(),
         };
         self.ops.insert(id.clone(), op);
         id

@@ -61,6 +61,24 @@ pub(super) async fn token(State(sh): Sim, body: Bytes) -> Response {
     )
 }
 
+/// `GET /{tenant}/v2.0/.well-known/openid-configuration`: the fake Azure AD's discovery
+/// document. It names Azure AD's own https endpoints, as the real one does (MSAL accepts no
+/// other scheme): a client run against the simulator sends that host here.
+pub(super) async fn openid_configuration(Path(tenant): Path<String>) -> Response {
+    let base = format!("https://login.microsoftonline.com/{tenant}");
+    answer(
+        200,
+        &json!({
+            "token_endpoint": format!("{base}/oauth2/v2.0/token"),
+            "authorization_endpoint": format!("{base}/oauth2/v2.0/authorize"),
+            "issuer": format!("{base}/v2.0"),
+            "token_endpoint_auth_methods_supported": ["client_secret_post"],
+            "response_types_supported": ["code", "id_token", "token"],
+            "grant_types_supported": ["client_credentials"],
+        }),
+    )
+}
+
 pub(super) async fn publishers(
     State(sh): Sim,
     Extension(Principal(client)): Extension<Principal>,
@@ -162,6 +180,39 @@ pub(super) async fn get_offer(
     match sh.lock().get_offer(&publisher, &offer, sh.clock.now()) {
         Some((body, etag)) => with_etag(answer(200, &body), &etag),
         None => answer(404, &SimState::not_found_body(&publisher, &offer)),
+    }
+}
+
+/// `PUT …/offers/{o}`: create (201) or modify (200, with `If-Match`) the offer's draft.
+pub(super) async fn put_offer(
+    State(sh): Sim,
+    Extension(Principal(client)): Extension<Principal>,
+    Path((publisher, offer)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(denied) = check_publisher(&sh, &publisher, &client) {
+        return denied;
+    }
+    let exists = sh.lock().offer_exists(&publisher, &offer);
+    if exists && let Some(denied) = check_offer(&sh, &client, &publisher, &offer, false) {
+        return denied;
+    }
+    let Ok(document) = serde_json::from_slice::<Value>(&body) else {
+        return error(400, "BadRequest", "The request body is not a JSON offer.");
+    };
+    let if_match = headers
+        .get(axum::http::header::IF_MATCH)
+        .and_then(|v| v.to_str().ok());
+    let now = sh.clock.now();
+    let mut state = sh.lock();
+    let outcome = state.put_offer(&publisher, &offer, if_match, &document, now);
+    sh.save(&state);
+    drop(state);
+    let response = answer(outcome.status, &outcome.body);
+    match outcome.etag {
+        Some(etag) => with_etag(response, &etag),
+        None => response,
     }
 }
 

@@ -54,11 +54,16 @@ fn ingestion_error(status: u16, code: &str, message: &str) -> Response {
 pub(super) fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
     Router::new()
         .route("/product", get(products))
+        .route("/product/{guid}", get(product))
+        .route("/plan", get(plans))
         .route("/submission/{guid}", get(submissions))
         .route("/submission/{guid}/{number}", get(submission))
         .route("/resource-tree/product/{guid}", get(resource_tree))
         .route("/configure", post(configure))
+        .route("/configure/{job}", get(job_detail))
         .route("/configure/{job}/status", get(job_status))
+        // Any other resource by its durable id (`virtual-machine-plan-technical-configuration/…`).
+        .route("/{kind}/{*rest}", get(resource))
         .route("/configure/{job}/cancel", post(cancel))
         .fallback(|| async { ingestion_error(404, "notFound", "Resource not found") })
         .route_layer(from_fn_with_state(shared, authenticate))
@@ -108,12 +113,7 @@ async fn authenticate(State(sh): Sim, req: Request, next: Next) -> Response {
 }
 
 async fn products(State(sh): Sim, Query(query): Query<HashMap<String, String>>) -> Response {
-    let param = |name: &str| {
-        query
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    };
+    let param = |name: &str| param(&query, name);
     let external = param("externalId");
     let size = param("$maxpagesize").and_then(|v| v.parse().ok());
     let from = param("continuationToken")
@@ -121,6 +121,41 @@ async fn products(State(sh): Sim, Query(query): Query<HashMap<String, String>>) 
         .unwrap_or(0);
     let version = param("$version").unwrap_or(ACCEPTED_VERSIONS[0]);
     reply(sh.lock_ingestion().products(external, size, from, version))
+}
+
+/// A query parameter, its name matched without regard to case.
+fn param<'a>(query: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
+    query
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+async fn product(State(sh): Sim, Path(guid): Path<String>) -> Response {
+    reply(sh.lock_ingestion().product(&guid))
+}
+
+async fn plans(State(sh): Sim, Query(query): Query<HashMap<String, String>>) -> Response {
+    let Some(product) = param(&query, "product") else {
+        return ingestion_error(
+            400,
+            "badRequest",
+            "The product query parameter is required (product=product/<guid>).",
+        );
+    };
+    reply(
+        sh.lock_ingestion()
+            .plans(product, param(&query, "externalId")),
+    )
+}
+
+async fn resource(State(sh): Sim, Path((kind, rest)): Path<(String, String)>) -> Response {
+    reply(sh.lock_ingestion().resource(&format!("{kind}/{rest}")))
+}
+
+async fn job_detail(State(sh): Sim, Path(job): Path<String>) -> Response {
+    let now = sh.clock.now();
+    reply(sh.lock_ingestion().job_detail(&job, now))
 }
 
 async fn submissions(State(sh): Sim, Path(guid): Path<String>) -> Response {
@@ -138,10 +173,7 @@ async fn resource_tree(
     Path(guid): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let target = query
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("targetType"))
-        .map_or("draft", |(_, v)| v.as_str());
+    let target = param(&query, "targetType").unwrap_or("draft");
     let now = sh.clock.now();
     reply(sh.lock_ingestion().resource_tree(&guid, target, now))
 }

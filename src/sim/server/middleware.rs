@@ -11,12 +11,15 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::{ApiVersion, Principal, Shared, answer, error};
-use crate::api::http::transport::CORRELATION_HEADER;
 use crate::sim::ACCEPTED_API_VERSIONS;
 use crate::sim::chaos::Fault as ChaosFault;
 use crate::sim::model::shim_error;
 
 type Sim = State<Arc<Shared>>;
+
+/// The response header that carries the request's correlation id (the same name the client
+/// reads; written here again so the simulator does not lean on the client's code).
+const CORRELATION_HEADER: &str = "x-ms-correlation-request-id";
 
 /// One request in flight, counted until its answer is sent.
 struct InFlight<'a>(&'a std::sync::atomic::AtomicUsize);

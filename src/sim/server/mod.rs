@@ -128,7 +128,10 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
                 )
             }),
         )
-        .route(offer, get(get_offer).fallback(no_such_resource))
+        .route(
+            offer,
+            get(get_offer).put(put_offer).fallback(no_such_resource),
+        )
         .route(&format!("{offer}/status"), get(offer_status))
         .route(&format!("{offer}/submissions"), get(submissions))
         .route(&format!("{offer}/operations/{{id}}"), get(operation))
@@ -146,6 +149,11 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
             "/{tenant}/oauth2/v2.0/token",
             post(token).fallback(use_post),
         )
+        // What MSAL reads before it asks for a token (azure-img-utils signs in through it).
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(openid_configuration),
+        )
         .merge(api)
         .nest(
             ingestion::BASE_PATH,
@@ -158,7 +166,7 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
 }
 
 /// Literal path segments, matched without regard to case (the service does).
-const LITERALS: [&str; 19] = [
+const LITERALS: [&str; 21] = [
     "api",
     "publishers",
     "offers",
@@ -178,6 +186,8 @@ const LITERALS: [&str; 19] = [
     "submission",
     "configure",
     "cancel",
+    "plan",
+    "resource-tree",
 ];
 
 /// Runs before routing: trailing slashes are dropped and literal segments lower-cased, as the
