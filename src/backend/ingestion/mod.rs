@@ -4,18 +4,18 @@
 //! resolved once per run from its external id (the offer id) and kept.
 
 pub mod observe;
+mod reads;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use url::Url;
 
-use super::{ListedOffer, Started};
+use super::Started;
 use crate::api::ApiError;
 use crate::api::http::error::ServiceError;
 use crate::api::ingestion::client::IngestionClient;
 use crate::api::ingestion::types::{JobStatus, Product, Submission, TargetType, guid_of_product};
-use crate::domain::OfferType;
 use crate::domain::{FoundVia, Observation, OfferId, OpKind, Operation, Status, SubmissionSeen};
 use crate::store::StateStore;
 use crate::text::sanitize_line;
@@ -131,105 +131,6 @@ impl IngestionBackend {
             Ok((guid, submissions))
         })
         .await
-    }
-
-    /// The products the account sees, each under `publisher` (the seller account is a label
-    /// of the config, not something the API knows).
-    pub(super) async fn list_offers(&self, publisher: &str) -> Result<Vec<ListedOffer>, ApiError> {
-        Ok(self
-            .client
-            .list_products()
-            .await?
-            .into_iter()
-            .filter_map(|p| {
-                let external = sanitize_line(&p.identity.external_id);
-                // Offers are named by their external id; a product without one is listed by
-                // its GUID, with why it cannot be configured.
-                let (name, unusable) = match OfferId::new(publisher, &external) {
-                    Ok(id) => (id, None),
-                    Err(_) => (
-                        OfferId::new(publisher, p.guid()?).ok()?,
-                        Some(if external.is_empty() {
-                            "it has no externalId, which offerdeck names Product Ingestion offers by: give it one in Partner Center".to_string()
-                        } else {
-                            format!("its externalId {external:?} cannot be an offer name")
-                        }),
-                    ),
-                };
-                Some(ListedOffer {
-                    id: name,
-                    name: sanitize_line(&p.alias),
-                    status: Status::default(),
-                    offer_type: OfferType::from_service(&sanitize_line(&p.kind)),
-                    portal_url: p.guid().map(product_page),
-                    migrated: false,
-                    unusable,
-                })
-            })
-            .collect())
-    }
-
-    /// The offer's product (a 404 says it is not there), as a listing shows it.
-    pub(super) async fn resolve(&self, offer: &OfferId) -> Result<ListedOffer, ApiError> {
-        let product = self.product(offer).await?;
-        let status = self.status(offer).await?.status;
-        Ok(ListedOffer {
-            id: offer.clone(),
-            name: sanitize_line(&product.alias),
-            status,
-            offer_type: OfferType::from_service(&sanitize_line(&product.kind)),
-            portal_url: product.guid().map(product_page),
-            migrated: false,
-            unusable: None,
-        })
-    }
-
-    /// The resources of the preview tree, and of the live one (a 404 when nothing is live),
-    /// with what was left out of them. Their `target` differs by definition, so only the
-    /// resources are compared; and the submission resources, which always differ between the
-    /// two (each names its own environment and submission), are left out.
-    pub(super) async fn preview_and_live(
-        &self,
-        offer: &OfferId,
-    ) -> Result<
-        (
-            serde_json::Value,
-            Result<serde_json::Value, ApiError>,
-            Vec<String>,
-        ),
-        ApiError,
-    > {
-        let product = self.product(offer).await?;
-        let guid = product.guid().unwrap_or_default().to_string();
-        let mut dropped = false;
-        let mut resources = |tree: serde_json::Value| {
-            let kept: Vec<serde_json::Value> = tree["resources"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|r| {
-                    let submission = r["$schema"]
-                        .as_str()
-                        .is_some_and(|s| s.contains("/schema/submission/"));
-                    dropped |= submission;
-                    !submission
-                })
-                .cloned()
-                .collect();
-            serde_json::Value::Array(kept)
-        };
-        let preview = resources(self.client.resource_tree(&guid, "preview").await?);
-        let live = self
-            .client
-            .resource_tree(&guid, "live")
-            .await
-            .map(&mut resources);
-        let left_out = if dropped {
-            vec!["the submission resources (they always differ between preview and live)".into()]
-        } else {
-            Vec::new()
-        };
-        Ok((preview, live, left_out))
     }
 
     /// The offer's status from its submissions (whoever published: the portal included).
