@@ -67,7 +67,9 @@ fn client(base: &str) -> IngestionClient {
     )
     .unwrap();
     let provider = Arc::new(TokenProvider::new(source, http));
-    IngestionClient::new(common::fast_settings_for(base), provider).unwrap()
+    let mut settings = common::fast_settings_for(base);
+    settings.api_version = offerdeck::api::ingestion::client::DEFAULT_VERSION.into();
+    IngestionClient::new(settings, provider).unwrap()
 }
 
 fn entry(target: &str, id: Option<&str>, status: &str, result: &str, created: &str) -> Value {
@@ -161,4 +163,45 @@ async fn a_product_without_an_external_id_is_listed_by_its_guid_with_why_it_cann
             .is_some_and(|why| why.contains("no externalId")),
         "{nameless:?}"
     );
+}
+
+/// Each call says the `$version` Microsoft documents for it: resource trees are read as
+/// preview5 (the technical configuration's newest shape), everything else as preview2.
+#[tokio::test]
+async fn resource_trees_are_read_with_their_own_version_and_other_calls_with_the_default() {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let heard = seen.clone();
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+        let heard = heard.clone();
+        async move {
+            heard.lock().unwrap().push(uri.to_string());
+            Json(json!({"value": [], "resources": []}))
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let client = client(&format!("http://{addr}/"));
+    client.resource_tree(GUID, "preview").await.unwrap();
+    client.submissions(GUID).await.unwrap();
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(
+        seen[0].starts_with(&format!("/resource-tree/product/{GUID}?"))
+            && seen[0].contains("%24version=2022-03-01-preview5")
+            && seen[0].contains("targetType=preview")
+            && !seen[0].contains("preview2"),
+        "{seen:?}"
+    );
+    assert!(
+        seen[1].contains("%24version=2022-03-01-preview2"),
+        "{seen:?}"
+    );
+    let custom = offerdeck::api::ingestion::client::IngestionClient::with_tree_version(
+        self::client(&format!("http://{addr}/")),
+        "2022-07-01",
+    );
+    custom.resource_tree(GUID, "live").await.unwrap();
 }

@@ -80,8 +80,11 @@ pub struct AuthConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub struct IngestionConfig {
     pub base_url: Url,
-    /// Sent as `$version` on every call.
+    /// Sent as `$version` on every call but the resource-tree reads.
     pub version: String,
+    /// Sent as `$version` when a resource tree is read: the newest schema each resource comes
+    /// back in (the technical configuration's `vmImageVersions` shape is preview5's).
+    pub tree_version: String,
     /// How often one job's status is read (at least a minute against the real service).
     pub poll_interval: Duration,
     /// The longest wait between two polls of one job.
@@ -312,6 +315,12 @@ mod tests {
         let (line, _, msg) = err("[ingestion]\npoll_interval_max = \"2d\"\n");
         assert_eq!(line, 2);
         assert!(msg.contains("between"), "{msg}");
+        let (line, _, msg) = err("[ingestion]\ntree_version = \" \"\n");
+        assert_eq!(line, 2);
+        assert!(
+            msg.contains("tree_version must not be empty") && msg.contains("preview5"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -322,6 +331,7 @@ mod tests {
             "https://graph.microsoft.com/rp/product-ingestion"
         );
         assert_eq!(c.ingestion.version, "2022-03-01-preview2");
+        assert_eq!(c.ingestion.tree_version, "2022-03-01-preview5");
         assert_eq!(c.ingestion.poll_interval, Duration::from_secs(60));
         assert_eq!(c.ingestion.auth.token_env, "OFFERDECK_INGESTION_TOKEN");
         assert_eq!(c.ingestion.auth.resource, "https://graph.microsoft.com");

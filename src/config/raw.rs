@@ -92,6 +92,7 @@ pub(super) struct RawAuth {
 pub(super) struct RawIngestion {
     pub base_url: Option<Spanned<String>>,
     pub version: Option<Spanned<String>>,
+    pub tree_version: Option<Spanned<String>>,
     pub poll_interval: Option<Spanned<String>>,
     pub poll_interval_max: Option<Spanned<String>>,
     pub schema_host: Option<Spanned<String>>,

@@ -253,19 +253,20 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         };
         let raw_ing = &raw.ingestion;
         let base_url = url_of(&raw_ing.base_url, "base_url", defaults::DEFAULT_BASE_URL)?;
-        let version = match &raw_ing.version {
-            None => defaults::DEFAULT_VERSION.to_string(),
-            Some(s) if s.get_ref().trim().is_empty() => {
-                return Err(at(
-                    s.span().start,
-                    format!(
-                        "version must not be empty (the default is \"{}\")",
-                        defaults::DEFAULT_VERSION
-                    ),
-                ));
-            }
-            Some(s) => s.get_ref().trim().to_string(),
+        let version_of = |raw: &Option<Spanned<String>>, name: &str, default: &str| match raw {
+            None => Ok(default.to_string()),
+            Some(s) if s.get_ref().trim().is_empty() => Err(at(
+                s.span().start,
+                format!("{name} must not be empty (the default is \"{default}\")"),
+            )),
+            Some(s) => Ok(s.get_ref().trim().to_string()),
         };
+        let version = version_of(&raw_ing.version, "version", defaults::DEFAULT_VERSION)?;
+        let tree_version = version_of(
+            &raw_ing.tree_version,
+            "tree_version",
+            defaults::DEFAULT_TREE_VERSION,
+        )?;
         // Microsoft asks for at most one status poll a minute per job; a simulator on
         // loopback may be polled faster.
         let fastest = if crate::api::http::pointer::is_loopback(&base_url) {
@@ -295,6 +296,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             )?,
             base_url,
             version,
+            tree_version,
         }
     };
 
@@ -449,9 +451,11 @@ fn expected(key: &str) -> Option<&'static str> {
             "true or false"
         }
         "notification_emails" => "a list of addresses in quotes, like [\"ops@contoso.com\"]",
-        "base_url" | "api_version" | "version" | "schema_host" | "token_env" | "token_command"
-        | "tenant_id" | "client_id" | "client_secret_env" | "authority" | "resource"
-        | "publisher" | "offer" | "backend" | "webhook_url" | "command" => "text in quotes",
+        "base_url" | "api_version" | "version" | "tree_version" | "schema_host" | "token_env"
+        | "token_command" | "tenant_id" | "client_id" | "client_secret_env" | "authority"
+        | "resource" | "publisher" | "offer" | "backend" | "webhook_url" | "command" => {
+            "text in quotes"
+        }
         _ => return None,
     })
 }

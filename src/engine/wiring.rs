@@ -155,7 +155,10 @@ pub fn ingestion_client(
     let ing = &config.ingestion;
     let (settings, provider) = connection(config, &ing.auth, &ing.base_url, &ing.version)?;
     crate::api::ingestion::client::IngestionClient::new(settings, provider)
-        .map(|c| c.with_schema_host(ing.schema_host.clone()))
+        .map(|c| {
+            c.with_schema_host(ing.schema_host.clone())
+                .with_tree_version(&ing.tree_version)
+        })
         .map_err(|e| SetupError::Client(e.to_string()))
 }
 

@@ -19,7 +19,12 @@ use crate::api::http::transport::{CallListener, Transport, WaitListener, decode}
 
 pub const DEFAULT_BASE_URL: &str = "https://graph.microsoft.com/rp/product-ingestion";
 /// Sent as `$version` on every call; the service treats it as the newest schema to answer with.
+/// `2022-03-01-preview2` is what Microsoft documents for configure, its status and submissions.
 pub const DEFAULT_VERSION: &str = "2022-03-01-preview2";
+/// Sent as `$version` on resource-tree reads: the newest schema Microsoft's own tools read
+/// technical configurations in (preview5), which every resource older than it answers with its
+/// own newest version up to it.
+pub const DEFAULT_TREE_VERSION: &str = "2022-03-01-preview5";
 /// The token audience of this API.
 pub const DEFAULT_RESOURCE: &str = "https://graph.microsoft.com";
 /// Microsoft asks for at most one status poll a minute per job.
@@ -38,6 +43,8 @@ pub struct IngestionClient {
     transport: Transport,
     settings: Arc<ClientSettings>,
     schema_host: Url,
+    /// `$version` of the resource-tree reads.
+    tree_version: String,
 }
 
 impl std::fmt::Debug for IngestionClient {
@@ -60,7 +67,14 @@ impl IngestionClient {
             settings: Arc::new(settings),
             // Infallible: a constant, valid URL.
             schema_host: Url::parse(DEFAULT_SCHEMA_HOST).unwrap_or_else(|_| unreachable!()),
+            tree_version: DEFAULT_TREE_VERSION.to_string(),
         })
+    }
+
+    /// Reads resource trees with another `$version` than the default.
+    pub fn with_tree_version(mut self, version: &str) -> IngestionClient {
+        self.tree_version = version.to_string();
+        self
     }
 
     /// Names request schemas on another host than the default.
@@ -174,7 +188,16 @@ impl IngestionClient {
     /// environment, as the service sent it.
     pub async fn resource_tree(&self, product_guid: &str, target: &str) -> Result<Value, ApiError> {
         let mut url = self.url(&["resource-tree", "product", product_guid]);
-        url.query_pairs_mut().append_pair("targetType", target);
+        let query: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .filter(|(k, _)| k != "$version")
+            .collect();
+        url.query_pairs_mut()
+            .clear()
+            .extend_pairs(query)
+            .append_pair("$version", &self.tree_version)
+            .append_pair("targetType", target);
         self.get(url).await
     }
 
