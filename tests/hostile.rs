@@ -143,3 +143,23 @@ async fn no_escape_sequence_reaches_the_terminal_from_any_command() {
         "the plain text of the service's messages is still shown"
     );
 }
+
+/// A token whose lifetime is absurd (10^13 seconds, from a token command as from an endpoint)
+/// is held to a day: the command answers, nothing panics.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_absurd_token_lifetime_is_no_panic() {
+    let api = hostile().await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "[api]\nbase_url = \"http://{api}\"\nmax_retries = 0\n\
+         [auth]\ntoken_command = \"echo '{{\\\"accessToken\\\": \\\"absurd-lifetime-token\\\", \\\"expires_in\\\": 10000000000000}}'\"\n\
+         [[offers]]\npublisher = \"p\"\noffer = \"o\"\n"
+    );
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, text).unwrap();
+    let c = path.display().to_string();
+    let run = common::offerdeck(dir.path(), &["--config", &c, "status", "p/o"], &[]).await;
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert_ne!(run.code, 101, "{}", run.stderr);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}

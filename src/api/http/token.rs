@@ -77,21 +77,50 @@ pub fn parse_token_json(body: &str, now: DateTime<Utc>) -> Option<(Secret, Optio
             _ => None,
         }
     };
+    // A lifetime past a day is not one Azure AD gives: it is held to a day (fetching again
+    // early is harmless, and no date arithmetic can overflow on a bogus `10^13`).
+    let latest = now + span(LONGEST_LIFETIME);
     let expiry = number("expires_on")
-        .and_then(|secs| DateTime::from_timestamp(i64::try_from(secs).ok()?, 0))
-        .or_else(|| number("expires_in").map(|secs| now + span(Duration::from_secs(secs))))
+        .map(|secs| {
+            i64::try_from(secs)
+                .ok()
+                .and_then(|secs| DateTime::from_timestamp(secs, 0))
+                .unwrap_or(latest)
+        })
+        .or_else(|| {
+            number("expires_in")
+                .map(|secs| now + span(Duration::from_secs(secs).min(LONGEST_LIFETIME)))
+        })
         .or_else(|| {
             let raw = v.get("expiresOn")?.as_str()?;
             let naive = chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M:%S%.f").ok()?;
             let local = naive.and_local_timezone(chrono::Local).earliest()?;
             Some(local.with_timezone(&Utc))
         });
-    Some((Secret::new(token), expiry))
+    Some((Secret::new(token), expiry.map(|at| at.min(latest))))
 }
+
+/// The longest a token is taken to live.
+const LONGEST_LIFETIME: Duration = Duration::from_secs(86_400);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_absurd_lifetime_is_held_to_a_day_instead_of_overflowing() {
+        let now = Utc::now();
+        let day = now + chrono::Duration::days(1);
+        for body in [
+            r#"{"access_token":"abc","expires_in":10000000000000}"#,
+            r#"{"access_token":"abc","expires_in":"18446744073709551615"}"#,
+            r#"{"access_token":"abc","expires_on":9999999999999}"#,
+            r#"{"access_token":"abc","expires_on":"253402300799"}"#,
+        ] {
+            let (_, exp) = parse_token_json(body, now).unwrap();
+            assert_eq!(exp, Some(day), "{body}");
+        }
+    }
 
     #[test]
     fn token_json_variants() {
