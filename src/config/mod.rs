@@ -323,6 +323,21 @@ mod tests {
         );
     }
 
+    /// The webhook's address is its credential: a refused one is named by scheme and host.
+    #[test]
+    fn a_refused_webhook_address_is_never_printed() {
+        for hook in [
+            "http://hooks.example.com/services/T000/B000/sekrit-path-4711",
+            "ftp://hooks.example.com/services/T000/B000/sekrit-path-4711",
+        ] {
+            let (line, _, msg) = err(&format!("[notify]\nwebhook_url = \"{hook}\"\n"));
+            assert_eq!(line, 2);
+            assert!(!msg.contains("sekrit-path-4711"), "{msg}");
+            assert!(msg.contains("hooks.example.com/…"), "{msg}");
+            assert!(msg.contains("https"), "{msg}");
+        }
+    }
+
     #[test]
     fn the_ingestion_section_has_the_documented_defaults_and_bounds() {
         let c = parse(Path::new("c.toml"), EXAMPLE).unwrap();

@@ -391,10 +391,16 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
                     format!("webhook_url is not a URL ({e}); paste the incoming webhook's address"),
                 )
             })?;
-            check_endpoint_scheme(&url)
-                .map_err(|reason| at(s.span().start, format!("webhook_url: {reason}")))?;
-            // The address is the webhook's credential: it never reaches a screen or a log.
+            // The address is the webhook's credential: it never reaches a screen or a log, not
+            // even in the error that refuses it (which names its scheme and host only).
             crate::redact::register(url.as_str());
+            check_endpoint_scheme(&url).map_err(|reason| {
+                let shown = format!("{}://{}/…", url.scheme(), url.host_str().unwrap_or(""));
+                at(
+                    s.span().start,
+                    format!("webhook_url: {}", reason.replace(url.as_str(), &shown)),
+                )
+            })?;
             Some(url)
         }
     };
