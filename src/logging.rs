@@ -10,12 +10,17 @@ use tracing_subscriber::EnvFilter;
 const LOG_QUEUE_LINES: usize = 4_096;
 
 /// Starts file logging; keep the guard alive until exit so the last lines are flushed.
-/// Returns `None` (and logs nothing) when the folder cannot be created.
-pub fn init(file_name: &str) -> Option<(WorkerGuard, PathBuf)> {
+/// When the log cannot be opened (a read-only folder, a folder in its place, a symbolic link),
+/// nothing is logged and why is returned: the command goes on without a log.
+pub fn init(file_name: &str) -> Result<(WorkerGuard, PathBuf), String> {
     let dir = crate::paths::log_dir();
-    std::fs::create_dir_all(&dir).ok()?;
-    let appender =
-        crate::redact::ScrubbingWriter(tracing_appender::rolling::never(&dir, file_name));
+    let path = dir.join(file_name);
+    // Opened here, private and never through a link, rather than by the appender, which
+    // panics on a file it cannot open.
+    let file = crate::fsutil::private_dir(&dir)
+        .and_then(|()| crate::fsutil::open_private_append(&path))
+        .map_err(|e| format!("no log is written: {}: {e}", path.display()))?;
+    let appender = crate::redact::ScrubbingWriter(file);
     // The writer's queue is allocated whole at start: its default of 128,000 lines is 4 MiB,
     // a quarter of the dashboard's memory. A few thousand lines absorb any burst we log (a
     // full queue drops lines rather than slow the dashboard).
@@ -35,5 +40,9 @@ pub fn init(file_name: &str) -> Option<(WorkerGuard, PathBuf)> {
         .with_target(false)
         .try_init()
         .is_ok();
-    installed.then(|| (guard, dir.join(file_name)))
+    if installed {
+        Ok((guard, path))
+    } else {
+        Err("no log is written: a logger was installed already".into())
+    }
 }

@@ -27,7 +27,14 @@ fn main() -> ExitCode {
     } else {
         "offerdeck.log"
     };
-    let _log = offerdeck::logging::init(log_name);
+    let _log = match offerdeck::logging::init(log_name) {
+        Ok(log) => Some(log),
+        Err(why) => {
+            // Said once; the command goes on without a log.
+            offerdeck::cli::output::write_err(&format!("warning: {why}"));
+            None
+        }
+    };
     // The work is waiting on the network: a few threads serve it, and each thread costs memory
     // (its stack and its allocator arena), so a many-core machine does not get one per core.
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, MAX_WORKERS));

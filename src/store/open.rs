@@ -47,7 +47,11 @@ impl StateStore {
             error: self.err(e),
         };
         let plain = |error: StoreError| OpenError { error, busy: false };
-        std::fs::create_dir_all(&self.dir).map_err(|e| plain(self.err(e)))?;
+        // Private whatever the umask (SQLite gives its -wal and -shm the database's mode), and
+        // never through a symbolic link into some other file.
+        crate::fsutil::private_dir(&self.dir)
+            .and_then(|()| crate::fsutil::private_file(&self.path))
+            .map_err(|e| plain(self.err(e)))?;
         let mut conn = match self.try_open() {
             Err(e) if is_corruption(&e) => {
                 drop(e);
