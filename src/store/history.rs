@@ -7,6 +7,7 @@ use rusqlite::{Connection, params};
 
 use super::{offer_key, stamp};
 use crate::domain::{OfferId, OpKind, Operation, StepKey};
+use crate::redact::scrub;
 
 /// What a transition records: the parts of an operation's state a user would notice change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +40,7 @@ impl Transition {
                (pointer, kind, offer, backend, at, status, step_id, step_name, step_status, failure, finished)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
-                op.pointer.as_str(),
+                scrub(op.pointer.as_str()),
                 op.kind.as_str(),
                 offer_key(&op.offer),
                 op.backend.as_str(),
@@ -48,7 +49,7 @@ impl Transition {
                 self.step_id,
                 self.step_name,
                 self.step_status,
-                self.failure,
+                self.failure.as_deref().map(scrub),
                 self.finished
             ],
         )?;
@@ -203,14 +204,16 @@ pub fn insert_calls(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     for c in calls {
+        // What the service sent back (a path holding an echoed token, an error) is kept
+        // scrubbed: other processes read it without knowing this one's tokens.
         stmt.execute(params![
             stamp(c.at),
             c.method,
-            c.path,
+            scrub(&c.path),
             c.status,
             c.duration.as_millis() as i64,
-            c.correlation_id,
-            c.error
+            c.correlation_id.as_deref().map(scrub),
+            c.error.as_deref().map(scrub)
         ])?;
     }
     conn.execute(

@@ -288,7 +288,11 @@ impl StateStore {
             let existing: Option<Operation> = tx
                 .query_row(
                     "SELECT record FROM operations WHERE pointer = ?1 AND kind = ?2",
-                    params![record.pointer.as_str(), record.kind.as_str()],
+                    // Stored scrubbed (a pointer holding an echoed token).
+                    params![
+                        crate::redact::scrub(record.pointer.as_str()),
+                        record.kind.as_str()
+                    ],
                     |r| r.get::<_, String>(0),
                 )
                 .optional()?

@@ -326,3 +326,47 @@ fn the_event_log_has_requests_and_changes_newest_first() {
         "{texts:?}"
     );
 }
+
+/// A token the service echoes (in an operation URL, a failure, a request path) is never kept
+/// at rest: another process reading the store (`history --json`) could not know to hide it.
+#[test]
+fn a_token_the_service_echoes_is_scrubbed_before_it_is_stored() {
+    let token = "echoed-token-7f3a9c2e51";
+    crate::redact::register(token);
+    let dir = tempfile::tempdir().unwrap();
+    let store = StateStore::open(dir.path());
+    let mut r = op(&format!("http://127.0.0.1/op/1?sig={token}"));
+    store.upsert(&r).unwrap();
+    r.seen.status = Status::Failed;
+    r.seen.failure = Some(format!("denied for {token}"));
+    r.finished = true;
+    store.upsert(&r).unwrap();
+    store
+        .record_calls(&[crate::api::http::transport::CallRecord {
+            at: chrono::Utc::now(),
+            method: "GET".into(),
+            path: format!("/op/1?sig={token}"),
+            status: Some(403),
+            duration: std::time::Duration::from_millis(3),
+            correlation_id: None,
+            error: Some(format!("HTTP 403 for {token}")),
+        }])
+        .unwrap();
+    // One record, merged as before (the scrubbed key finds itself again).
+    let all = store.load().unwrap();
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert!(all[0].finished);
+    drop(store);
+    let files: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
+    assert!(!files.is_empty());
+    for file in files {
+        let bytes = std::fs::read(&file).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains(token), "{} holds the token", file.display());
+    }
+}

@@ -6,6 +6,7 @@ use rusqlite::{Connection, params};
 
 use super::{history, offer_key, stamp};
 use crate::domain::{Operation, StartFailure};
+use crate::redact::scrub;
 
 /// Writes `record` over `existing` (the stored version, if any); returns whether anything was
 /// written. A follower's copy may predate a cancel asked for by another process, or hold a
@@ -26,6 +27,10 @@ pub(super) fn write_operation(
     }
     let json = serde_json::to_string(&merged)
         .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    // A token the service echoed (in an operation URL, a job id, a message) is not kept at
+    // rest: `history` in another process could not know to hide it.
+    let json = scrub(&json);
+    let pointer = scrub(merged.pointer.as_str());
     conn.execute(
         "INSERT INTO operations (pointer, kind, offer, backend, started_at, updated_at, finished, record)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -33,7 +38,7 @@ pub(super) fn write_operation(
            offer = excluded.offer, backend = excluded.backend, started_at = excluded.started_at,
            updated_at = excluded.updated_at, finished = excluded.finished, record = excluded.record",
         params![
-            merged.pointer.as_str(),
+            pointer,
             merged.kind.as_str(),
             offer_key(&merged.offer),
             merged.backend.as_str(),
@@ -55,6 +60,7 @@ pub(super) fn write_operation(
 pub(super) fn write_failure(conn: &Connection, failure: &StartFailure) -> rusqlite::Result<()> {
     let json = serde_json::to_string(failure)
         .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let json = scrub(&json);
     conn.execute(
         "INSERT OR REPLACE INTO failures (offer, kind, at, record) VALUES (?1, ?2, ?3, ?4)",
         params![
