@@ -163,3 +163,74 @@ async fn an_absurd_token_lifetime_is_no_panic() {
     assert_ne!(run.code, 101, "{}", run.stderr);
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+/// A service that accepts a publish with a 202 whose body is larger than offerdeck reads
+/// (9 MiB): the start is known by its status line and `Location`, so it is recorded and
+/// followed, and never sent a second time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_accepted_start_with_a_body_too_large_to_read_is_recorded_not_lost() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let posts = Arc::new(AtomicUsize::new(0));
+    let counted = posts.clone();
+    let app =
+        axum::Router::new().fallback(move |method: axum::http::Method, uri: axum::http::Uri| {
+            let counted = counted.clone();
+            async move {
+                let path = uri.path().to_string();
+                if method == axum::http::Method::POST && path.ends_with("/publish") {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    let big = format!("{{\"padding\": \"{}\"}}", "x".repeat(9 << 20));
+                    return (
+                        StatusCode::ACCEPTED,
+                        [(
+                            "location",
+                            "/api/publishers/p/offers/o/operations/big1?api-version=2017-10-31",
+                        )],
+                        big,
+                    )
+                        .into_response();
+                }
+                let body = if path.contains("/operations/") {
+                    json!({"id": "big1", "status": "running", "submissionType": "publish",
+                           "steps": [{"id": "s1", "stepName": "Validation", "status": "inProgress",
+                                      "progressPercentage": 10}]})
+                } else {
+                    json!({"status": "neverPublished", "steps": []})
+                };
+                (
+                    StatusCode::OK,
+                    [("content-type", "application/json")],
+                    body.to_string(),
+                )
+                    .into_response()
+            }
+        });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let api = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "[api]\nbase_url = \"http://{api}\"\nmax_retries = 0\n\
+         [[offers]]\npublisher = \"p\"\noffer = \"o\"\nnotification_emails = [\"ops@p.example\"]\n"
+    );
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, text).unwrap();
+    let c = path.display().to_string();
+    let env = [("OFFERDECK_TOKEN", "big-body-token")];
+    let first = common::offerdeck(dir.path(), &["--config", &c, "publish", "p/o"], &env).await;
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(first.stderr.contains("accepted"), "{}", first.stderr);
+    assert!(first.stderr.contains("operations/big1"), "{}", first.stderr);
+    // Recorded: a second publish sees it running and sends nothing.
+    let second = common::offerdeck(dir.path(), &["--config", &c, "publish", "p/o"], &env).await;
+    assert_ne!(second.code, 0, "{}", second.stderr);
+    assert!(
+        second.stderr.contains("in flight") || second.stderr.contains("running"),
+        "{}",
+        second.stderr
+    );
+    assert_eq!(posts.load(Ordering::SeqCst), 1, "sent once");
+}

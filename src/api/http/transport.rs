@@ -27,6 +27,10 @@ pub struct Reply {
     pub headers: HeaderMap,
     pub body: String,
     pub url: Url,
+    /// A request that may have changed something was answered with success, but its body
+    /// could not be read (too large, cut off): its status line and headers still tell what
+    /// was accepted, and the body is empty.
+    pub body_unread: bool,
 }
 
 /// Sends requests with a bearer token. Cheap to clone; clones share the connection pool, the
@@ -225,6 +229,26 @@ impl Transport {
                 answered
             };
             let (status, headers, text) = match outcome {
+                // An accepted start is known by its status line and headers before its body:
+                // a body too large to read loses nothing of it (and the request is not sent
+                // again).
+                Ok((status, headers, Capped::Over))
+                    if status.is_success() && !resend.after_no_answer() =>
+                {
+                    tracing::warn!(%method, %url, "an answer too large to read; keeping its status and headers");
+                    self.record_call(call(
+                        Some(status.as_u16()),
+                        None,
+                        Some(format!("body over {} MiB, not read", MAX_ANSWER >> 20)),
+                        &sent_at,
+                    ));
+                    return Ok(Reply {
+                        headers,
+                        body: String::new(),
+                        url,
+                        body_unread: true,
+                    });
+                }
                 Ok((status, _, Capped::Over)) if status.is_success() => {
                     return Err(ApiError::TooLarge {
                         url: url.to_string(),
@@ -280,6 +304,7 @@ impl Transport {
                     headers,
                     body: text,
                     url,
+                    body_unread: false,
                 });
             }
             if status.is_redirection() {

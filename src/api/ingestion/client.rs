@@ -272,11 +272,22 @@ impl IngestionClient {
             .transport
             .execute(Method::POST, url, Some(body), Resend::OnlyWhenThrottled)
             .await?;
+        // A job id is in the body only: an answer whose body could not be read, or that names
+        // no job, does not say whether a job started. Unclear (the caller looks at the
+        // submissions before anything else), never sent again.
+        if reply.body_unread {
+            return Err(ApiError::Decode {
+                url: reply.url.to_string(),
+                reason: "the service accepted the request, but its answer was too large to read"
+                    .into(),
+            });
+        }
         let status: ConfigureStatus = decode(&reply)?;
         if status.job_id.is_empty() {
-            return Err(ApiError::NoOperation(
-                "the service accepted the request but named no configure job".into(),
-            ));
+            return Err(ApiError::Decode {
+                url: reply.url.to_string(),
+                reason: "the service accepted the request but named no configure job".into(),
+            });
         }
         Ok(status)
     }
