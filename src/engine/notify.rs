@@ -127,28 +127,33 @@ impl Notifier {
 /// Runs the notification command through the shell, with the notice in its environment; it
 /// gets `DEADLINE` to finish, then is killed.
 async fn run(command: &str, notice: &Notice) -> Result<(), String> {
-    let mut child = tokio::process::Command::new("sh")
-        .arg("-c")
-        .arg(command)
+    run_within(command, notice, DEADLINE).await
+}
+
+async fn run_within(command: &str, notice: &Notice, deadline: Duration) -> Result<(), String> {
+    use crate::api::http::token_command::{kill_group, leashed};
+    // The token command's leash: no token or secret in its environment, and its whole
+    // process group ended when it overstays.
+    let mut child = leashed(command)
         .env("OFFERDECK_OFFER", &notice.offer)
         .env("OFFERDECK_KIND", notice.kind.as_str())
         .env("OFFERDECK_STATUS", notice.status.as_str())
         .env("OFFERDECK_MESSAGE", &notice.message)
-        .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
         .spawn()
         .map_err(|e| e.to_string())?;
-    match tokio::time::timeout(DEADLINE, child.wait()).await {
+    let pid = child.id();
+    match tokio::time::timeout(deadline, child.wait()).await {
         Ok(Ok(status)) if status.success() => Ok(()),
         Ok(Ok(status)) => Err(format!("it ended with {status}")),
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => {
+            kill_group(pid);
             let _ = child.kill().await;
             Err(format!(
                 "it did not end within {} s; stopped",
-                DEADLINE.as_secs()
+                deadline.as_secs()
             ))
         }
     }
@@ -158,6 +163,61 @@ async fn run(command: &str, notice: &Notice) -> Result<(), String> {
 mod tests {
     use super::*;
     use crate::domain::{BackendKind, OfferId};
+
+    /// The command gets no more of offerdeck's environment than a token command does, and
+    /// when it overstays, it and everything it started are ended.
+    #[tokio::test]
+    async fn a_command_that_overstays_is_ended_with_all_it_started_and_sees_no_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        let env_file = dir.path().join("env");
+        let child_pid = dir.path().join("child.pid");
+        let command = format!(
+            "env > '{}'; sleep 100 & echo $! > '{}'; yes > /dev/null",
+            env_file.display(),
+            child_pid.display()
+        );
+        let notice = Notice {
+            offer: "contoso/vm".into(),
+            kind: OpKind::Publish,
+            status: Status::Succeeded,
+            message: "live".into(),
+        };
+        let ran = run_within(&command, &notice, Duration::from_millis(500)).await;
+        assert!(ran.is_err_and(|why| why.contains("stopped")));
+        let env = std::fs::read_to_string(&env_file).unwrap();
+        assert!(env.contains("OFFERDECK_OFFER=contoso/vm"), "{env}");
+        // The test process has cargo's variables; the command must not.
+        assert!(!env.contains("CARGO"), "{env}");
+        let pid: i32 = std::fs::read_to_string(&child_pid)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        // Alive: it exists and is not a zombie waiting to be reaped (a container's first
+        // process may never reap it).
+        let alive = || {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    let state = stat
+                        .rsplit(')')
+                        .next()?
+                        .split_whitespace()
+                        .next()?
+                        .to_string();
+                    Some(state != "Z" && state != "X")
+                })
+                .unwrap_or(false)
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while alive() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the command's child {pid} outlived it"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
 
     #[test]
     fn a_notice_is_for_an_end_and_its_escapes_carry_plain_text() {

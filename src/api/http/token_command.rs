@@ -45,8 +45,28 @@ async fn read_pipe(pipe: Option<impl tokio::io::AsyncRead + Unpin>, limit: usize
     kept
 }
 
+/// A shell command on the same leash as a token command: `sh -c`, the minimal environment (no
+/// token, no secret variable), its own process group (so `kill_group` ends all it started),
+/// killed if dropped. The notification command runs this way too.
+pub fn leashed(command: &str) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg(command)
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .env_clear();
+    for name in COMMAND_ENV {
+        if let Some(value) = std::env::var_os(name) {
+            cmd.env(name, value);
+        }
+    }
+    #[cfg(unix)]
+    cmd.process_group(0);
+    cmd
+}
+
 /// Ends a process group (the command and whatever it started).
-fn kill_group(pid: Option<u32>) {
+pub fn kill_group(pid: Option<u32>) {
     #[cfg(unix)]
     if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
         // SAFETY: kill(2) with a negative pid signals the group the child leads (it was started
@@ -65,21 +85,9 @@ pub(super) async fn run(
     describe: &str,
     now: DateTime<Utc>,
 ) -> Result<(Secret, Option<DateTime<Utc>>), ApiError> {
-    let mut cmd = tokio::process::Command::new("sh");
-    cmd.arg("-c")
-        .arg(command)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .env_clear();
-    for name in COMMAND_ENV {
-        if let Some(value) = std::env::var_os(name) {
-            cmd.env(name, value);
-        }
-    }
-    #[cfg(unix)]
-    cmd.process_group(0);
+    let mut cmd = leashed(command);
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
     let mut child = cmd
         .spawn()
         .map_err(|e| ApiError::Token(format!("{describe} could not start: {e}")))?;
