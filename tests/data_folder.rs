@@ -116,3 +116,36 @@ async fn a_linked_store_or_log_is_refused_and_its_target_untouched() {
     assert_eq!(std::fs::read(&log_victim).unwrap(), b"their lines\n");
     sim.stop().await;
 }
+
+/// A store another process holds (a long write transaction) keeps no command waiting for
+/// minutes: an accepted publish waits a few seconds, then says why it could not record and
+/// how to follow it (exit 7).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_held_by_another_process_is_said_within_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sim, config) = simulated(dir.path()).await;
+    let data = dir.path().join("data");
+    let first = common::offerdeck(&data, &["--config", &config, "history"], &[]).await;
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let holder = rusqlite::Connection::open(data.join("offerdeck.db")).unwrap();
+    holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let run = common::offerdeck(
+        &data,
+        &["--config", &config, "publish", "contoso/contoso-vm"],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 7, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("another process holds"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("watch contoso/contoso-vm --url"),
+        "{}",
+        run.stderr
+    );
+    holder.execute_batch("ROLLBACK").unwrap();
+    sim.stop().await;
+}

@@ -30,8 +30,12 @@ pub const DB_FILE: &str = "offerdeck.db";
 /// Finished operations kept as history; older ones (and their transitions) are dropped.
 pub const HISTORY_LIMIT: usize = 5_000;
 
-/// How long a write waits for another process's transaction before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one statement waits for another process's transaction (SQLite's busy timeout).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a call waits for the store in all, however many times SQLite says "busy": a store
+/// held by another process must not hold a command (an accepted publish among them) for
+/// minutes; past this the caller is told, and says so.
+const PATIENCE: Duration = Duration::from_secs(5);
 
 /// Errors of the state store name the file.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -51,6 +55,9 @@ pub struct StateStore {
     /// Things the user must hear about that did not stop the store (a corrupt file moved aside).
     notices: Arc<Mutex<Vec<String>>>,
     history_limit: usize,
+    /// Since when another process has held the database past this one's patience: until a
+    /// call gets through again, calls try once without waiting (a command makes several).
+    held_since: Arc<Mutex<Option<std::time::Instant>>>,
 }
 
 /// A time as stored: RFC 3339 in UTC with microseconds, so text order is time order.
@@ -71,6 +78,7 @@ impl StateStore {
             conn: Arc::default(),
             notices: Arc::default(),
             history_limit: HISTORY_LIMIT,
+            held_since: Arc::default(),
         }
     }
 
@@ -124,15 +132,38 @@ impl StateStore {
     ) -> Result<T, StoreError> {
         let mut guard = self.connection();
         let mut attempt = 0;
+        let started = std::time::Instant::now();
+        let held_lock = || self.held_since.lock().unwrap_or_else(|p| p.into_inner());
+        let held_before = *held_lock();
+        // Held already: one try that does not wait, until a call gets through.
+        let patience = if held_before.is_some() {
+            Duration::ZERO
+        } else {
+            PATIENCE
+        };
+        let wait = if held_before.is_some() {
+            Duration::ZERO
+        } else {
+            BUSY_TIMEOUT
+        };
+        if let Some(conn) = guard.as_mut() {
+            let _ = conn.busy_timeout(wait);
+        }
+        let patient = |attempt: u32| attempt < BUSY_RETRIES && started.elapsed() < patience;
+        let held = |e: &dyn std::fmt::Display| {
+            let since = held_lock().get_or_insert(started).elapsed().as_secs();
+            format!("another process holds the database (waited {since} s): {e}")
+        };
         loop {
             if guard.is_none() {
-                match self.open_db() {
+                match self.open_db(wait) {
                     Ok(conn) => *guard = Some(conn),
-                    Err(e) if e.busy && attempt < BUSY_RETRIES => {
+                    Err(e) if e.busy && patient(attempt) => {
                         attempt += 1;
                         std::thread::sleep(busy_pause(attempt));
                         continue;
                     }
+                    Err(e) if e.busy => return Err(self.err(held(&e.error.message))),
                     Err(e) => return Err(e.error),
                 }
             }
@@ -140,11 +171,21 @@ impl StateStore {
                 return Err(self.err("the database is not open"));
             };
             match f(conn) {
-                Err(e) if is_busy(&e) && attempt < BUSY_RETRIES => {
+                Err(e) if is_busy(&e) && patient(attempt) => {
+                    if attempt == 0 {
+                        tracing::warn!(path = %self.path.display(), "the state store is busy (another process writes it); waiting up to {} s", PATIENCE.as_secs());
+                    }
                     attempt += 1;
                     std::thread::sleep(busy_pause(attempt));
                 }
-                other => return other.map_err(|e| self.err(e)),
+                Err(e) if is_busy(&e) => return Err(self.err(held(&e))),
+                other => {
+                    if held_before.is_some() && other.is_ok() {
+                        *held_lock() = None;
+                        let _ = conn.busy_timeout(BUSY_TIMEOUT);
+                    }
+                    return other.map_err(|e| self.err(e));
+                }
             }
         }
     }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{BUSY_TIMEOUT, StateStore, StoreError, legacy_json, schema, stamp, writes};
+use super::{StateStore, StoreError, legacy_json, schema, stamp, writes};
 
 pub(super) fn is_busy(e: &rusqlite::Error) -> bool {
     matches!(
@@ -20,7 +20,7 @@ pub(super) fn is_busy(e: &rusqlite::Error) -> bool {
 /// Tries after an immediate "busy": at most this many, paced by `busy_pause`.
 pub(super) const BUSY_RETRIES: u32 = 40;
 
-/// 5 ms, growing to 100 ms: about three seconds in all.
+/// 5 ms, growing to 100 ms (the store's patience bounds the whole wait).
 pub(super) fn busy_pause(attempt: u32) -> Duration {
     Duration::from_millis((5 * u64::from(attempt)).min(100))
 }
@@ -41,7 +41,7 @@ pub(super) fn is_corruption(e: &rusqlite::Error) -> bool {
 impl StateStore {
     /// Opens the database; one that is not a database is moved aside (never overwritten) and a
     /// new one started, and the user is told.
-    pub(super) fn open_db(&self) -> Result<Connection, OpenError> {
+    pub(super) fn open_db(&self, busy: Duration) -> Result<Connection, OpenError> {
         let fail = |e: rusqlite::Error| OpenError {
             busy: is_busy(&e),
             error: self.err(e),
@@ -52,7 +52,7 @@ impl StateStore {
         crate::fsutil::private_dir(&self.dir)
             .and_then(|()| crate::fsutil::private_file(&self.path))
             .map_err(|e| plain(self.err(e)))?;
-        let mut conn = match self.try_open() {
+        let mut conn = match self.try_open(busy) {
             Err(e) if is_corruption(&e) => {
                 drop(e);
                 let aside = legacy_json::set_aside(&self.path, "corrupt")
@@ -67,7 +67,7 @@ impl StateStore {
                     self.path.display(),
                     aside.display()
                 ));
-                self.try_open().map_err(fail)?
+                self.try_open(busy).map_err(fail)?
             }
             other => other.map_err(fail)?,
         };
@@ -79,9 +79,9 @@ impl StateStore {
         Ok(conn)
     }
 
-    fn try_open(&self) -> rusqlite::Result<Connection> {
+    fn try_open(&self, busy: Duration) -> rusqlite::Result<Connection> {
         let conn = Connection::open(&self.path)?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.busy_timeout(busy)?;
         // WAL: readers never wait for the writer; NORMAL: a commit survives a crash of the
         // process (not of the machine's power, which costs an fsync per poll).
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
