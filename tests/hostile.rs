@@ -3,6 +3,8 @@
 //! may reach a terminal raw, whatever command prints it, in text or JSON.
 
 mod common;
+#[path = "hostile/shapes.rs"]
+mod shapes;
 
 use std::net::SocketAddr;
 

@@ -17,6 +17,9 @@ pub enum Exit {
     /// The service accepted the operation, but the state store could not record it: nothing
     /// will resume it unless the user follows it by hand (`watch --url`).
     NotRecorded = 7,
+    /// The service answered, but with something offerdeck cannot use: not JSON, not the shape
+    /// it documents, or past a limit on what one answer may hold (the message names it).
+    Unreadable = 8,
 }
 
 impl From<Exit> for ExitCode {
@@ -31,10 +34,8 @@ pub fn exit_for(error: &ApiError) -> Exit {
         ApiError::Validation(_) => Exit::Rejected,
         ApiError::NotFound(_) => Exit::NotFound,
         ApiError::Auth(_) | ApiError::Token(_) => Exit::Auth,
-        ApiError::Server(_)
-        | ApiError::Unreachable { .. }
-        | ApiError::Decode { .. }
-        | ApiError::TooLarge { .. } => Exit::Unreachable,
+        ApiError::Server(_) | ApiError::Unreachable { .. } => Exit::Unreachable,
+        ApiError::Decode { .. } | ApiError::TooLarge { .. } => Exit::Unreadable,
         ApiError::Conflict(_)
         | ApiError::Refused(_)
         | ApiError::UntrustedUrl { .. }
@@ -63,10 +64,10 @@ pub fn exit_for_problem(problem: &crate::engine::Problem) -> Exit {
         ProblemKind::Rejected => Exit::Rejected,
         ProblemKind::NotFound => Exit::NotFound,
         ProblemKind::Auth => Exit::Auth,
-        ProblemKind::Throttled
-        | ProblemKind::ServerError
-        | ProblemKind::Unreachable
-        | ProblemKind::Unreadable => Exit::Unreachable,
+        ProblemKind::Throttled | ProblemKind::ServerError | ProblemKind::Unreachable => {
+            Exit::Unreachable
+        }
+        ProblemKind::Unreadable => Exit::Unreadable,
         ProblemKind::Store => Exit::NotRecorded,
         ProblemKind::Refused
         | ProblemKind::Untrusted

@@ -1,6 +1,8 @@
 //! What differs between two versions of an offer (preview against live): the fields that
 //! changed, each with its path and its value before and after, as short plain text.
 
+use std::collections::{HashMap, HashSet};
+
 use serde_json::Value;
 
 /// Fields that change on every save and say nothing about the offer.
@@ -109,6 +111,8 @@ fn walk(path: &str, before: Option<&Value>, after: Option<&Value>, out: &mut Com
             }
         }
         (Some(Value::Array(a)), Some(Value::Array(b))) => {
+            // Linear in the lists' lengths: an element is found by its identity in a map, not
+            // by a search, and compared in place, not copied.
             let ids = |list: &[Value]| -> Vec<String> {
                 list.iter()
                     .enumerate()
@@ -116,23 +120,26 @@ fn walk(path: &str, before: Option<&Value>, after: Option<&Value>, out: &mut Com
                     .collect()
             };
             let (ia, ib) = (ids(a), ids(b));
-            let mut all: Vec<&String> = ia.iter().chain(ib.iter()).collect();
-            all.dedup();
-            let mut seen = Vec::new();
-            for id in all {
-                if seen.contains(&id) {
+            let index = |ids: &[String]| -> HashMap<String, usize> {
+                let mut at = HashMap::with_capacity(ids.len());
+                for (i, id) in ids.iter().enumerate() {
+                    at.entry(id.clone()).or_insert(i);
+                }
+                at
+            };
+            let (at_a, at_b) = (index(&ia), index(&ib));
+            let mut seen = HashSet::with_capacity(ia.len().max(ib.len()));
+            for id in ia.iter().chain(ib.iter()) {
+                if out.fields.len() >= MOST {
+                    return;
+                }
+                if !seen.insert(id.as_str()) {
                     continue;
                 }
-                seen.push(id);
-                let find = |ids: &[String], list: &[Value]| {
-                    ids.iter()
-                        .position(|x| x == id)
-                        .and_then(|i| list.get(i).cloned())
-                };
                 walk(
                     &format!("{path}[{id}]"),
-                    find(&ia, a).as_ref(),
-                    find(&ib, b).as_ref(),
+                    at_a.get(id).and_then(|&i| a.get(i)),
+                    at_b.get(id).and_then(|&i| b.get(i)),
                     out,
                 );
             }

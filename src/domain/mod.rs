@@ -3,6 +3,7 @@
 //! use nothing else.
 
 pub mod backend_kind;
+pub mod bounds;
 pub mod cadence;
 pub mod caps;
 pub mod diff;

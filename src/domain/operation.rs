@@ -52,6 +52,9 @@ pub struct Observation {
     pub progress: u8,
     #[serde(default)]
     pub steps: Vec<Step>,
+    /// Steps the service listed past the ones kept (`bounds::MAX_STEPS`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub steps_not_kept: usize,
     /// The step being worked on (or stuck); none once the operation succeeded.
     #[serde(default)]
     pub current_step: Option<Step>,
@@ -64,6 +67,10 @@ pub struct Observation {
     /// The product's GUID (Product Ingestion offers only): its Partner Center page's address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_guid: Option<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// One environment's submission of a Product Ingestion product, as last read.

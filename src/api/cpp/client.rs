@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Method;
+use serde::Deserialize;
 use serde_json::{Value, json};
 use url::Url;
 
@@ -157,7 +158,8 @@ impl CppClient {
             .execute(Method::GET, url, None, Resend::Idempotent)
             .await?;
         let document: Value = decode(&reply)?;
-        let summary = serde_json::from_value(document.clone()).unwrap_or_default();
+        // Read from the document in place: a copy of it would double what an offer holds.
+        let summary = OfferSummary::deserialize(&document).unwrap_or_default();
         let etag = reply
             .headers
             .get(reqwest::header::ETAG)

@@ -188,12 +188,13 @@ pub enum ApiError {
     /// A 2xx answer whose body could not be read.
     #[error("unreadable response from {url}: {reason}")]
     Decode { url: String, reason: String },
-    /// A successful answer larger than offerdeck reads.
-    #[error(
-        "the answer from {url} is larger than {} MiB, the most offerdeck reads; nothing of it was used",
-        limit >> 20
-    )]
-    TooLarge { url: String, limit: usize },
+    /// A successful answer larger than offerdeck reads, or that would expand past what it
+    /// holds (nesting, values, a string, pages, items).
+    #[error("the answer from {url} goes past {limit}; nothing of it was used")]
+    TooLarge {
+        url: String,
+        limit: super::shape::AnswerLimit,
+    },
     /// The token could not be obtained.
     #[error("authentication failed: {0}")]
     Token(String),

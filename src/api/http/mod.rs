@@ -9,6 +9,7 @@ pub mod limiter;
 pub mod pointer;
 pub mod retry;
 pub mod settings;
+pub mod shape;
 pub mod token;
 pub mod token_command;
 pub mod transport;

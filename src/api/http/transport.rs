@@ -17,6 +17,7 @@ use super::auth::TokenProvider;
 use super::body::{Capped, MAX_ANSWER, MAX_ERROR_BODY, read_capped};
 use super::error::{ApiError, ServiceError, reqwest_reason};
 use super::retry::{Resend, RetryPolicy, retry_after};
+use super::shape::{self, AnswerLimit};
 
 /// The header the services put their request id in.
 pub const CORRELATION_HEADER: &str = "x-ms-correlation-request-id";
@@ -252,7 +253,7 @@ impl Transport {
                 Ok((status, _, Capped::Over)) if status.is_success() => {
                     return Err(ApiError::TooLarge {
                         url: url.to_string(),
-                        limit: MAX_ANSWER,
+                        limit: AnswerLimit::Bytes(MAX_ANSWER),
                     });
                 }
                 Ok((status, headers, body)) => (status, headers, body.text()),
@@ -362,6 +363,11 @@ impl Transport {
 
 /// Reads a JSON answer, saying where it came from and how it starts when it cannot.
 pub fn decode<T: DeserializeOwned>(reply: &Reply) -> Result<T, ApiError> {
+    // The shape first: what the parse would expand into is bounded before it happens.
+    shape::check(&reply.body).map_err(|limit| ApiError::TooLarge {
+        url: reply.url.to_string(),
+        limit,
+    })?;
     serde_json::from_str(&reply.body).map_err(|e| ApiError::Decode {
         url: reply.url.to_string(),
         reason: format!(

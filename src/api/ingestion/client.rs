@@ -13,6 +13,7 @@ use super::types::{ConfigureStatus, JobResult, JobStatus, Page, Product, Submiss
 use crate::api::http::auth::TokenProvider;
 use crate::api::http::error::ApiError;
 use crate::api::http::pointer;
+use crate::api::http::shape::AnswerLimit;
 use crate::api::http::retry::Resend;
 use crate::api::http::settings::{ClientSettings, transport_for};
 use crate::api::http::transport::{CallListener, Transport, WaitListener, decode};
@@ -142,19 +143,31 @@ impl IngestionClient {
     }
 
     /// `GET product`, every page: `@nextLink` is followed only on the configured origin (the
-    /// token never goes elsewhere), and at most `MAX_PAGES` pages are read.
+    /// token never goes elsewhere), never back to a page already read, and for at most
+    /// `MAX_PAGES` pages and `MAX_PRODUCTS` products; past either the whole list is refused
+    /// (a part of it would read as "these are all the account's products").
     pub async fn list_products(&self) -> Result<Vec<Product>, ApiError> {
         const MAX_PAGES: usize = 100;
+        const MAX_PRODUCTS: usize = 10_000;
         let mut products = Vec::new();
-        let mut next = Some(self.url(&["product"]));
-        let mut pages = 0;
+        let first = self.url(&["product"]);
+        let mut read = std::collections::HashSet::new();
+        let mut next = Some(first.clone());
         while let Some(url) = next.take() {
+            if read.len() >= MAX_PAGES {
+                return Err(ApiError::TooLarge {
+                    url: first.to_string(),
+                    limit: AnswerLimit::Pages(MAX_PAGES),
+                });
+            }
+            read.insert(url.to_string());
             let page: Page<Product> = self.get(url.clone()).await?;
             products.extend(page.value);
-            pages += 1;
-            if pages >= MAX_PAGES {
-                tracing::warn!(pages, "stopped reading product pages");
-                break;
+            if products.len() > MAX_PRODUCTS {
+                return Err(ApiError::TooLarge {
+                    url: first.to_string(),
+                    limit: AnswerLimit::Items(MAX_PRODUCTS),
+                });
             }
             if let Some(link) = page.next_link.filter(|l| !l.trim().is_empty()) {
                 let link = url.join(link.trim()).map_err(|e| ApiError::Decode {
@@ -162,6 +175,15 @@ impl IngestionClient {
                     reason: format!("@nextLink is not a URL: {e}"),
                 })?;
                 pointer::ensure_same_origin(&self.settings.base_url, &link)?;
+                if read.contains(link.as_str()) {
+                    return Err(ApiError::Decode {
+                        url: url.to_string(),
+                        reason: format!(
+                            "@nextLink leads back to a page already read (after {} pages); the list would never end",
+                            read.len()
+                        ),
+                    });
+                }
                 next = Some(link);
             }
         }

@@ -106,13 +106,20 @@ impl Observe for OperationDetail {
         Observation {
             raw_status: sanitize_line(self.status.word()),
             progress: self.progress(kind),
-            steps: self.steps.iter().map(observe_step).collect(),
+            steps: self
+                .steps
+                .iter()
+                .take(domain::bounds::MAX_STEPS)
+                .map(observe_step)
+                .collect(),
+            steps_not_kept: self.steps.len().saturating_sub(domain::bounds::MAX_STEPS),
             current_step,
             failure,
             status,
             submissions: Vec::new(),
             product_guid: None,
         }
+        .bounded()
     }
 
     fn failure_reason(&self) -> Option<String> {
@@ -153,14 +160,14 @@ fn observe_step(step: &Step) -> domain::Step {
         status: StepState::from_word(&sanitize_line(step.status.as_str())),
         progress: step_progress(step),
         estimate: sanitize_line(&step.estimated_time_frame),
-        messages: step
-            .messages
-            .iter()
-            .map(|m| StepMessage {
-                level: sanitize_line(&m.level),
-                text: crate::text::html_to_text(&m.message_html),
-            })
-            .filter(|m| !m.text.is_empty())
-            .collect(),
+        messages: domain::bounds::bounded_messages(
+            step.messages
+                .iter()
+                .map(|m| StepMessage {
+                    level: sanitize_line(&m.level),
+                    text: crate::text::html_to_text(&m.message_html),
+                })
+                .filter(|m| !m.text.is_empty()),
+        ),
     }
 }

@@ -167,7 +167,8 @@ impl IngestionBackend {
             submissions: seen,
             product_guid: Some(sanitize_line(&guid)),
             ..Observation::default()
-        })
+        }
+        .bounded())
     }
 
     /// The URL a job is followed at.

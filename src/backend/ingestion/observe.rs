@@ -110,15 +110,15 @@ pub fn observe_job(job: &ConfigureStatus, kind: OpKind) -> Observation {
         (JobStatus::Completed, JobResult::Cancelled) => Status::Canceled,
         (s, r) => Status::Unknown(sanitize_line(&format!("{s}/{r}"))),
     };
-    let messages: Vec<StepMessage> = job
-        .errors
-        .iter()
-        .flat_map(|e| e.lines())
-        .map(|text| StepMessage {
-            level: "error".into(),
-            text,
-        })
-        .collect();
+    let messages = crate::domain::bounds::bounded_messages(
+        job.errors
+            .iter()
+            .flat_map(|e| e.lines())
+            .map(|text| StepMessage {
+                level: "error".into(),
+                text,
+            }),
+    );
     let done = !job.job_status.is_active();
     let (id, name, estimate) = match kind {
         OpKind::GoLive => ("live", "Publishing live", phase::GOING_LIVE.label()),
@@ -168,7 +168,9 @@ pub fn observe_job(job: &ConfigureStatus, kind: OpKind) -> Observation {
         status,
         submissions: Vec::new(),
         product_guid: None,
+        steps_not_kept: 0,
     }
+    .bounded()
 }
 
 #[cfg(test)]

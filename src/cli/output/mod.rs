@@ -19,6 +19,10 @@ pub const SCHEMA: u32 = 1;
 
 pub mod text;
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 /// One thing a headless command reports.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -43,6 +47,9 @@ pub enum Event {
         progress: u8,
         failure: Option<String>,
         steps: Vec<StepOut>,
+        /// Steps the service listed past the ones offerdeck keeps (absent when none were cut).
+        #[serde(skip_serializing_if = "is_zero")]
+        steps_not_kept: usize,
         /// Product Ingestion offers: the submission per environment (empty for CPP offers).
         submissions: Vec<crate::domain::SubmissionSeen>,
     },
@@ -269,6 +276,7 @@ impl Event {
             progress: seen.progress,
             failure,
             steps: seen.steps.iter().map(StepOut::from).collect(),
+            steps_not_kept: seen.steps_not_kept,
             submissions: seen.submissions.clone(),
         }
     }

@@ -82,6 +82,7 @@ pub fn lines(event: &Event, json: bool, command: &str, table_started: &Cell<bool
             progress,
             failure,
             steps,
+            steps_not_kept,
             submissions,
             ..
         } => {
@@ -107,6 +108,12 @@ pub fn lines(event: &Event, json: bool, command: &str, table_started: &Cell<bool
                 for m in &s.messages {
                     lines.out(format!("      [{}] {}", m.level, m.text));
                 }
+            }
+            if *steps_not_kept > 0 {
+                lines.out(format!(
+                    "  … and {steps_not_kept} more steps, not kept (offerdeck keeps {})",
+                    crate::domain::bounds::MAX_STEPS
+                ));
             }
         }
         Event::Accepted {
