@@ -6,15 +6,17 @@
 use std::borrow::Cow;
 use std::sync::RwLock;
 
-/// Values shorter than this are not secrets worth a search (and would blank ordinary words).
+/// Secrets shorter than this are replaced only where they stand alone (between characters that
+/// are not letters or digits): anywhere would blank parts of ordinary words.
 const SHORTEST: usize = 6;
 
 static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
+static SHORT_SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
 
 /// Remembers a secret (and the spellings it takes in a form body, a URL or JSON) for the life
 /// of the process.
 pub fn register(secret: &str) {
-    if secret.len() < SHORTEST {
+    if secret.is_empty() {
         return;
     }
     let mut forms = vec![secret.to_string()];
@@ -27,7 +29,12 @@ pub fn register(secret: &str) {
     if let Ok(json) = serde_json::to_string(secret) {
         forms.push(json.trim_matches('"').to_string());
     }
-    let mut secrets = SECRETS.write().unwrap_or_else(|p| p.into_inner());
+    let list = if secret.len() < SHORTEST {
+        &SHORT_SECRETS
+    } else {
+        &SECRETS
+    };
+    let mut secrets = list.write().unwrap_or_else(|p| p.into_inner());
     for f in forms {
         if !secrets.contains(&f) {
             secrets.push(f);
@@ -39,17 +46,44 @@ pub fn register(secret: &str) {
 
 /// The text with every registered secret replaced by `***`.
 pub fn scrub(text: &str) -> Cow<'_, str> {
-    let secrets = SECRETS.read().unwrap_or_else(|p| p.into_inner());
-    if !secrets.iter().any(|s| text.contains(s.as_str())) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = text.to_string();
-    for s in secrets.iter() {
-        if out.contains(s.as_str()) {
-            out = out.replace(s.as_str(), "***");
+    let mut out = Cow::Borrowed(text);
+    {
+        let secrets = SECRETS.read().unwrap_or_else(|p| p.into_inner());
+        for s in secrets.iter() {
+            if out.contains(s.as_str()) {
+                out = Cow::Owned(out.replace(s.as_str(), "***"));
+            }
         }
     }
-    Cow::Owned(out)
+    let short = SHORT_SECRETS.read().unwrap_or_else(|p| p.into_inner());
+    for s in short.iter() {
+        if out.contains(s.as_str()) {
+            out = Cow::Owned(replace_standing_alone(&out, s));
+        }
+    }
+    out
+}
+
+/// `text` with each occurrence of `secret` that no letter or digit touches replaced by `***`.
+fn replace_standing_alone(text: &str, secret: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(secret) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + secret.len()..].chars().next();
+        let touches = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        // What came before in `out` counts too: the last character already copied.
+        let before = before.or_else(|| out.chars().next_back());
+        out.push_str(&rest[..at]);
+        if touches(before) || touches(after) {
+            out.push_str(secret);
+        } else {
+            out.push_str("***");
+        }
+        rest = &rest[at + secret.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A log writer that scrubs each write before it reaches the file.
@@ -78,7 +112,19 @@ mod tests {
         let out = scrub(text);
         assert!(!out.contains("s3cr"), "{out}");
         assert_eq!(scrub("nothing here"), "nothing here");
-        register("abc");
-        assert_eq!(scrub("abc"), "abc", "too short to be a secret worth hiding");
+    }
+
+    #[test]
+    fn a_short_secret_is_replaced_where_it_stands_alone() {
+        register("q7Z");
+        assert_eq!(
+            scrub("client_secret=q7Z&x, \"q7Z\", q7Z"),
+            "client_secret=***&x, \"***\", ***"
+        );
+        assert_eq!(
+            scrub("aq7Zb q7Zq7Z"),
+            "aq7Zb q7Zq7Z",
+            "inside a word it is a word"
+        );
     }
 }

@@ -3,6 +3,8 @@
 //! may reach a terminal raw, whatever command prints it, in text or JSON.
 
 mod common;
+#[path = "hostile/lows.rs"]
+mod lows;
 #[path = "hostile/shapes.rs"]
 mod shapes;
 

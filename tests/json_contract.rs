@@ -71,6 +71,7 @@ fn one_of_each() -> Vec<Event> {
                     text: s(),
                 }],
             }],
+            steps_not_kept: 0,
             submissions: vec![],
         },
         Event::History {

@@ -323,6 +323,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
                 OfferIdError::Empty { part: "publisher" }
                 | OfferIdError::Characters {
                     part: "publisher", ..
+                }
+                | OfferIdError::DotSegment {
+                    part: "publisher", ..
                 } => o.publisher.span(),
                 _ => o.offer.span(),
             };

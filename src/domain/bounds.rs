@@ -59,7 +59,9 @@ pub fn bounded_messages(messages: impl IntoIterator<Item = StepMessage>) -> Vec<
     if left_out > 0 {
         kept.push(StepMessage {
             level: "info".into(),
-            text: format!("… and {left_out} more messages, not kept (offerdeck keeps {MAX_MESSAGES})"),
+            text: format!(
+                "… and {left_out} more messages, not kept (offerdeck keeps {MAX_MESSAGES})"
+            ),
         });
     }
     kept

@@ -25,6 +25,8 @@ pub enum OfferIdError {
     Empty { part: &'static str },
     #[error("{part} = {value:?} may not contain '/', spaces at the ends or control characters")]
     Characters { part: &'static str, value: String },
+    #[error("{part} = {value:?} is a path step ('.' or '..'), which cannot name an offer in a URL")]
+    DotSegment { part: &'static str, value: String },
 }
 
 impl OfferId {
@@ -33,6 +35,12 @@ impl OfferId {
         for (part, value) in [("publisher", publisher), ("offer", offer)] {
             if value.trim().is_empty() {
                 return Err(OfferIdError::Empty { part });
+            }
+            if value == "." || value == ".." {
+                return Err(OfferIdError::DotSegment {
+                    part,
+                    value: value.to_string(),
+                });
             }
             if value.contains('/') || value.chars().any(char::is_control) || value.trim() != value {
                 return Err(OfferIdError::Characters {

@@ -66,6 +66,20 @@ pub(crate) fn stamp(t: DateTime<Utc>) -> String {
 }
 
 /// An offer as a key: offer ids compare without regard to case.
+/// The unfinished operations a damaged database still gives, row by row: a damaged row ends the
+/// reading, what was read before it is kept.
+fn salvage(conn: &Connection) -> Vec<Operation> {
+    let Ok(mut stmt) = conn.prepare("SELECT record FROM operations WHERE finished = 0") else {
+        return Vec::new();
+    };
+    let Ok(rows) = stmt.query_map([], |r| r.get::<_, String>(0)) else {
+        return Vec::new();
+    };
+    rows.map_while(Result::ok)
+        .filter_map(|json| serde_json::from_str(&json).ok())
+        .collect()
+}
+
 fn offer_key(offer: &OfferId) -> String {
     offer.to_string().to_lowercase()
 }
@@ -154,10 +168,20 @@ impl StateStore {
             let since = held_lock().get_or_insert(started).elapsed().as_secs();
             format!("another process holds the database (waited {since} s): {e}")
         };
+        // Damaged pages past the schema are found only when a query reaches them: then the
+        // file is moved aside once, what can still be read of unfinished operations is carried
+        // over, and `f` runs on the new database (an accepted operation is still recorded).
+        let mut damaged = false;
+        let mut carried: Vec<Operation> = Vec::new();
         loop {
             if guard.is_none() {
                 match self.open_db(wait) {
-                    Ok(conn) => *guard = Some(conn),
+                    Ok(mut conn) => {
+                        if !carried.is_empty() {
+                            self.carry_over(&mut conn, std::mem::take(&mut carried));
+                        }
+                        *guard = Some(conn)
+                    }
                     Err(e) if e.busy && patient(attempt) => {
                         attempt += 1;
                         std::thread::sleep(busy_pause(attempt));
@@ -179,6 +203,19 @@ impl StateStore {
                     std::thread::sleep(busy_pause(attempt));
                 }
                 Err(e) if is_busy(&e) => return Err(self.err(held(&e))),
+                Err(e) if open::is_corruption(&e) && !damaged => {
+                    damaged = true;
+                    tracing::warn!(path = %self.path.display(), error = %e, "damaged pages in the state store");
+                    carried = salvage(conn);
+                    *guard = None;
+                    let aside = self.move_aside("damaged")?;
+                    self.notice(format!(
+                        "the state store {} has damaged pages ({e}); it was moved aside to {} and a new one started, with the {} unfinished operation(s) that could still be read (the others go on at the service: `offerdeck watch P/O --url URL` follows one)",
+                        self.path.display(),
+                        aside.display(),
+                        carried.len()
+                    ));
+                }
                 other => {
                     if held_before.is_some() && other.is_ok() {
                         *held_lock() = None;
@@ -186,6 +223,16 @@ impl StateStore {
                     }
                     return other.map_err(|e| self.err(e));
                 }
+            }
+        }
+    }
+
+    /// Writes operations read from a damaged database into the new one, each on its own (one
+    /// that cannot be written is logged, not a reason to lose the others).
+    fn carry_over(&self, conn: &mut Connection, operations: Vec<Operation>) {
+        for op in &operations {
+            if let Err(e) = writes::write_operation(conn, None, op, self.history_limit) {
+                tracing::warn!(error = %e, pointer = %op.pointer, "could not carry an operation over");
             }
         }
     }

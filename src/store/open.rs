@@ -29,6 +29,8 @@ pub(super) fn busy_pause(attempt: u32) -> Duration {
 pub(super) struct OpenError {
     pub(super) error: StoreError,
     pub(super) busy: bool,
+    /// A page past the schema is damaged (found while migrating or importing).
+    pub(super) corrupt: bool,
 }
 
 pub(super) fn is_corruption(e: &rusqlite::Error) -> bool {
@@ -39,14 +41,49 @@ pub(super) fn is_corruption(e: &rusqlite::Error) -> bool {
 }
 
 impl StateStore {
-    /// Opens the database; one that is not a database is moved aside (never overwritten) and a
-    /// new one started, and the user is told.
+    /// Opens the database; one that is not a database, or whose pages past the schema are
+    /// damaged, is moved aside (never overwritten) and a new one started, and the user is told.
     pub(super) fn open_db(&self, busy: Duration) -> Result<Connection, OpenError> {
+        match self.open_once(busy) {
+            Err(e) if e.corrupt => {
+                // What can still be read of unfinished operations comes along.
+                let carried = Connection::open_with_flags(
+                    &self.path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+                )
+                .map(|c| super::salvage(&c))
+                .unwrap_or_default();
+                let aside = self.move_aside("damaged").map_err(|error| OpenError {
+                    error,
+                    busy: false,
+                    corrupt: false,
+                })?;
+                self.notice(format!(
+                    "the state store {} has damaged pages ({}); it was moved aside to {} and a new one started, with the {} unfinished operation(s) that could still be read (the others go on at the service: `offerdeck watch P/O --url URL` follows one)",
+                    self.path.display(),
+                    e.error.message,
+                    aside.display(),
+                    carried.len()
+                ));
+                let mut conn = self.open_once(busy)?;
+                self.carry_over(&mut conn, carried);
+                Ok(conn)
+            }
+            other => other,
+        }
+    }
+
+    fn open_once(&self, busy: Duration) -> Result<Connection, OpenError> {
         let fail = |e: rusqlite::Error| OpenError {
             busy: is_busy(&e),
+            corrupt: is_corruption(&e),
             error: self.err(e),
         };
-        let plain = |error: StoreError| OpenError { error, busy: false };
+        let plain = |error: StoreError| OpenError {
+            error,
+            busy: false,
+            corrupt: false,
+        };
         // Private whatever the umask (SQLite gives its -wal and -shm the database's mode), and
         // never through a symbolic link into some other file.
         crate::fsutil::private_dir(&self.dir)
@@ -55,13 +92,7 @@ impl StateStore {
         let mut conn = match self.try_open(busy) {
             Err(e) if is_corruption(&e) => {
                 drop(e);
-                let aside = legacy_json::set_aside(&self.path, "corrupt")
-                    .map_err(|e| plain(self.err(e)))?;
-                for companion in ["-wal", "-shm"] {
-                    let mut name = self.path.clone().into_os_string();
-                    name.push(companion);
-                    let _ = std::fs::remove_file(PathBuf::from(name));
-                }
+                let aside = self.move_aside("corrupt").map_err(plain)?;
                 self.notice(format!(
                     "the state store {} could not be read (not a database); it was moved aside to {} and a new one started (the operations in it go on at the service)",
                     self.path.display(),
@@ -77,6 +108,26 @@ impl StateStore {
         }
         self.import_legacy(&mut conn)?;
         Ok(conn)
+    }
+
+    /// Moves the database aside (its write-ahead log with it, so the copy opens as it was),
+    /// never overwriting anything. The connection to it must be closed first.
+    pub(super) fn move_aside(&self, why: &str) -> Result<PathBuf, StoreError> {
+        let aside = legacy_json::set_aside(&self.path, why).map_err(|e| self.err(e))?;
+        for companion in ["-wal", "-shm"] {
+            let with = |p: &std::path::Path| {
+                let mut name = p.to_path_buf().into_os_string();
+                name.push(companion);
+                PathBuf::from(name)
+            };
+            let from = with(&self.path);
+            if companion == "-wal" {
+                let _ = std::fs::rename(&from, with(&aside));
+            } else {
+                let _ = std::fs::remove_file(from);
+            }
+        }
+        Ok(aside)
     }
 
     fn try_open(&self, busy: Duration) -> rusqlite::Result<Connection> {
@@ -96,11 +147,13 @@ impl StateStore {
     fn import_legacy(&self, conn: &mut Connection) -> Result<(), OpenError> {
         let sql = |e: rusqlite::Error| OpenError {
             busy: is_busy(&e),
+            corrupt: is_corruption(&e),
             error: self.err(e),
         };
         let other = |e: String| OpenError {
             error: self.err(e),
             busy: false,
+            corrupt: false,
         };
         let legacy_path = self.dir.join(legacy_json::FILE);
         let tx = conn

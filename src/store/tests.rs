@@ -131,6 +131,60 @@ fn a_corrupt_database_is_moved_aside_reported_and_never_overwritten() {
     assert_eq!(store.load().unwrap().len(), 1);
 }
 
+/// Overwrites every page after the first (the schema) with junk, as a disk or a crash might.
+fn damage_data_pages(path: &std::path::Path) {
+    let mut bytes = std::fs::read(path).unwrap();
+    assert!(bytes.len() > 8192, "several pages");
+    for b in &mut bytes[4096..] {
+        *b = 0xA5;
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn damaged_pages_past_the_schema_are_moved_aside_once_and_the_write_still_lands() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = StateStore::open(dir.path());
+        for i in 0..5 {
+            store
+                .upsert(&op(&format!("http://127.0.0.1/op/{i}")))
+                .unwrap();
+        }
+    }
+    let path = dir.path().join("offerdeck.db");
+    damage_data_pages(&path);
+    let store = StateStore::open(dir.path());
+    // The write that meets the damage is not lost: it lands in the new database.
+    store.upsert(&op("http://127.0.0.1/op/new")).unwrap();
+    let notices = store.take_notices();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(notices[0].contains("damaged pages"), "{notices:?}");
+    assert!(notices[0].contains("moved aside"), "{notices:?}");
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names
+            .iter()
+            .filter(|n| n.starts_with("offerdeck.db.damaged-") && !n.ends_with("-wal"))
+            .count(),
+        1,
+        "{names:?}"
+    );
+    let all = store.load().unwrap();
+    assert!(
+        all.iter().any(|o| o.pointer.as_str().ends_with("/op/new")),
+        "{all:?}"
+    );
+    // Every later call works, and says nothing more.
+    store.upsert(&op("http://127.0.0.1/op/later")).unwrap();
+    assert!(store.take_notices().is_empty());
+    assert!(StateStore::open(dir.path()).load().unwrap().len() >= 2);
+}
+
 #[test]
 fn the_json_store_of_earlier_versions_is_imported_once_and_kept() {
     let dir = tempfile::tempdir().unwrap();

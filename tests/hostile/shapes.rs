@@ -97,7 +97,11 @@ async fn service() -> SocketAddr {
         }
         if path.ends_with("/configure") && method == axum::http::Method::POST {
             let body = json!({"jobId": "j1", "jobStatus": "notStarted"}).to_string();
-            return (StatusCode::ACCEPTED, [("content-type", "application/json")], body)
+            return (
+                StatusCode::ACCEPTED,
+                [("content-type", "application/json")],
+                body,
+            )
                 .into_response();
         }
         if path.ends_with("/configure/j1/status") {
@@ -120,9 +124,13 @@ fn config(dir: &std::path::Path, api: SocketAddr, ingestion_prefix: &str) -> Str
          poll_interval = \"100ms\"\npoll_interval_max = \"100ms\"\n"
     );
     for offer in ["dense", "deep", "long", "many"] {
-        text.push_str(&format!("[[offers]]\npublisher = \"p\"\noffer = \"{offer}\"\n"));
+        text.push_str(&format!(
+            "[[offers]]\npublisher = \"p\"\noffer = \"{offer}\"\n"
+        ));
     }
-    text.push_str("[[offers]]\npublisher = \"fabrikam\"\noffer = \"alpha\"\nbackend = \"ingestion\"\n");
+    text.push_str(
+        "[[offers]]\npublisher = \"fabrikam\"\noffer = \"alpha\"\nbackend = \"ingestion\"\n",
+    );
     let path = dir.join(format!("config{}.toml", ingestion_prefix.replace('/', "-")));
     std::fs::write(&path, text).unwrap();
     path.display().to_string()
@@ -191,7 +199,14 @@ async fn a_job_failing_with_thousands_of_errors_is_stored_and_printed_bounded() 
     let c = config(dir.path(), api, "");
     let run = common::offerdeck(
         dir.path(),
-        &["--config", &c, "publish", "fabrikam/alpha", "--wait", "--json"],
+        &[
+            "--config",
+            &c,
+            "publish",
+            "fabrikam/alpha",
+            "--wait",
+            "--json",
+        ],
         &TOKENS,
     )
     .await;
@@ -202,13 +217,23 @@ async fn a_job_failing_with_thousands_of_errors_is_stored_and_printed_bounded() 
         "{}",
         &run.stdout[..run.stdout.len().min(2000)]
     );
-    assert!(run.stdout.len() < 512 << 10, "{} bytes printed", run.stdout.len());
+    assert!(
+        run.stdout.len() < 512 << 10,
+        "{} bytes printed",
+        run.stdout.len()
+    );
     // What the store keeps of it is as bounded: the history prints it whole.
     let run = common::offerdeck(dir.path(), &["--config", &c, "history", "--json"], &TOKENS).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("problem number 0"), "{}", run.stdout);
-    assert!(run.stdout.len() < 64 << 10, "{} bytes of history", run.stdout.len());
-    let db = std::fs::metadata(dir.path().join("offerdeck.db")).unwrap().len();
+    assert!(
+        run.stdout.len() < 64 << 10,
+        "{} bytes of history",
+        run.stdout.len()
+    );
+    let db = std::fs::metadata(dir.path().join("offerdeck.db"))
+        .unwrap()
+        .len();
     assert!(db < 4 << 20, "the store is {db} bytes");
 }
 
@@ -217,7 +242,10 @@ async fn pages_that_loop_or_never_end_are_an_error_not_a_partial_list() {
     let api = service().await;
     let dir = tempfile::tempdir().unwrap();
     for (prefix, said) in [
-        ("/loop", "@nextLink leads back to a page already read (after 2 pages)"),
+        (
+            "/loop",
+            "@nextLink leads back to a page already read (after 2 pages)",
+        ),
         ("/endless", "100 pages, the most offerdeck follows"),
     ] {
         let c = config(dir.path(), api, prefix);
@@ -239,5 +267,9 @@ async fn pages_that_loop_or_never_end_are_an_error_not_a_partial_list() {
     )
     .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.contains("fabrikam/alpha") || run.stdout.contains("alpha"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("fabrikam/alpha") || run.stdout.contains("alpha"),
+        "{}",
+        run.stdout
+    );
 }

@@ -290,7 +290,7 @@ impl CppClient {
             .find(|s| {
                 s.submission_type.is_empty() || kind.matches_submission_type(&s.submission_type)
             })
-            .filter(|s| !s.id.is_empty())
+            .filter(|s| pointer::is_path_segment(&s.id))
             .map(|s| self.operation_url(publisher, offer, &s.id)))
     }
 
@@ -326,6 +326,10 @@ impl CppClient {
 /// An operation body is one object; the documentation wraps it in an array, so a one-element
 /// array is accepted too.
 fn decode_operation(reply: &Reply) -> Result<OperationDetail, ApiError> {
+    // The usual object is read straight into its type (no `Value` of it beside the result).
+    if reply.body.trim_start().starts_with('{') {
+        return decode(reply);
+    }
     let value: Value = decode(reply)?;
     let value = match value {
         Value::Array(mut items) if items.len() == 1 => items.remove(0),

@@ -20,7 +20,9 @@ impl Capped {
     /// The text of what was kept (lossy: a cut may fall inside a character).
     pub fn text(self) -> String {
         match self {
-            Capped::Whole(b) | Capped::Cut(b) => String::from_utf8_lossy(&b).into_owned(),
+            // Valid UTF-8 (every real answer) becomes the text without a copy.
+            Capped::Whole(b) | Capped::Cut(b) => String::from_utf8(b)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
             Capped::Over => String::new(),
         }
     }

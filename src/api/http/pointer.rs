@@ -13,6 +13,13 @@ use super::error::ApiError;
 /// Header names carrying the operation pointer, in the order they are trusted.
 pub const POINTER_HEADERS: [&str; 2] = ["location", "operation-location"];
 
+/// True when an id can be one segment of a URL path as it is: not empty, and not `.` or `..`,
+/// which a URL takes as "this folder" and "the folder above" (the url crate drops them, so
+/// `…/offers/../publish` would become `…/offers/publish`). An id that is not is refused.
+pub fn is_path_segment(id: &str) -> bool {
+    !id.is_empty() && id != "." && id != ".."
+}
+
 /// True for `localhost` and loopback addresses (127.0.0.0/8, ::1).
 pub fn is_loopback(url: &Url) -> bool {
     match url.host() {

@@ -39,11 +39,9 @@ impl fmt::Display for AnswerLimit {
             AnswerLimit::Bytes(n) => write!(f, "{} MiB, the most offerdeck reads", n >> 20),
             AnswerLimit::Depth(n) => write!(f, "{n} levels of nesting, the most offerdeck reads"),
             AnswerLimit::Values(n) => write!(f, "{n} JSON values, the most offerdeck reads"),
-            AnswerLimit::StringBytes(n) => write!(
-                f,
-                "{} KiB in one string, the most offerdeck reads",
-                n >> 10
-            ),
+            AnswerLimit::StringBytes(n) => {
+                write!(f, "{} KiB in one string, the most offerdeck reads", n >> 10)
+            }
             AnswerLimit::Pages(n) => write!(f, "{n} pages, the most offerdeck follows"),
             AnswerLimit::Items(n) => write!(f, "{n} items, the most offerdeck keeps of one list"),
         }
@@ -112,7 +110,10 @@ pub fn check_with(
                 count(&mut values)?;
                 // The rest of the scalar is skipped: it holds no structure.
                 while i + 1 < bytes.len()
-                    && !matches!(bytes[i + 1], b',' | b']' | b'}' | b' ' | b'\n' | b'\r' | b'\t')
+                    && !matches!(
+                        bytes[i + 1],
+                        b',' | b']' | b'}' | b' ' | b'\n' | b'\r' | b'\t'
+                    )
                 {
                     i += 1;
                 }
@@ -144,8 +145,14 @@ mod tests {
         // 1 object + 9 numbers = 10 values: at the limit.
         let ten = r#"{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9}"#;
         assert_eq!(shape(ten), Ok(()));
-        assert_eq!(shape("[{},{},{},{},{},{},{},{},{},{}]"), Err(AnswerLimit::Values(10)));
-        assert_eq!(shape("[1,2,3,4,5,6,7,8,9,10]"), Err(AnswerLimit::Values(10)));
+        assert_eq!(
+            shape("[{},{},{},{},{},{},{},{},{},{}]"),
+            Err(AnswerLimit::Values(10))
+        );
+        assert_eq!(
+            shape("[1,2,3,4,5,6,7,8,9,10]"),
+            Err(AnswerLimit::Values(10))
+        );
     }
 
     #[test]
@@ -158,7 +165,10 @@ mod tests {
         assert_eq!(shape(r#"["[[[[\"{{"]"#), Ok(()));
         assert_eq!(shape(r#"{"k[[[[": 1}"#), Ok(()));
         // A key is bounded like any string.
-        assert_eq!(shape(r#"{"123456789": 1}"#), Err(AnswerLimit::StringBytes(8)));
+        assert_eq!(
+            shape(r#"{"123456789": 1}"#),
+            Err(AnswerLimit::StringBytes(8))
+        );
     }
 
     #[test]

@@ -13,9 +13,9 @@ use super::types::{ConfigureStatus, JobResult, JobStatus, Page, Product, Submiss
 use crate::api::http::auth::TokenProvider;
 use crate::api::http::error::ApiError;
 use crate::api::http::pointer;
-use crate::api::http::shape::AnswerLimit;
 use crate::api::http::retry::Resend;
 use crate::api::http::settings::{ClientSettings, transport_for};
+use crate::api::http::shape::AnswerLimit;
 use crate::api::http::transport::{CallListener, Transport, WaitListener, decode};
 
 pub const DEFAULT_BASE_URL: &str = "https://graph.microsoft.com/rp/product-ingestion";
@@ -309,6 +309,15 @@ impl IngestionClient {
             return Err(ApiError::Decode {
                 url: reply.url.to_string(),
                 reason: "the service accepted the request but named no configure job".into(),
+            });
+        }
+        if !pointer::is_path_segment(&status.job_id) {
+            return Err(ApiError::Decode {
+                url: reply.url.to_string(),
+                reason: format!(
+                    "the service named the configure job {:?}, which cannot be part of a URL; see Partner Center",
+                    crate::text::sanitize_line(&status.job_id)
+                ),
             });
         }
         Ok(status)

@@ -148,7 +148,7 @@ impl Product {
 /// The GUID of a `product/<guid>` durable id; `None` for anything else.
 pub fn guid_of_product(durable_id: &str) -> Option<&str> {
     let guid = durable_id.strip_prefix("product/")?;
-    (!guid.is_empty() && !guid.contains('/')).then_some(guid)
+    (crate::api::http::pointer::is_path_segment(guid) && !guid.contains('/')).then_some(guid)
 }
 
 /// A page of `GET product` or `GET submission/{guid}`: `{"value": [...], "@nextLink"?}`.

@@ -8,6 +8,7 @@ use url::Url;
 pub use observe::Observe;
 
 use super::{ListedOffer, Started};
+use crate::api::http::pointer;
 use crate::api::{ApiError, CppClient};
 use crate::domain::OfferType;
 use crate::domain::{BackendKind, FoundVia, Observation, OfferId, OpKind, Operation};
@@ -159,7 +160,7 @@ impl CppBackend {
             .client
             .running_submission(offer.publisher(), offer.offer())
             .await?;
-        Ok(found.filter(|s| !s.id.is_empty()).map(|s| {
+        Ok(found.filter(|s| pointer::is_path_segment(&s.id)).map(|s| {
             let kind = if OpKind::GoLive.matches_submission_type(&s.submission_type) {
                 OpKind::GoLive
             } else {

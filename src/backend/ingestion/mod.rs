@@ -249,12 +249,18 @@ impl IngestionBackend {
     pub(super) fn job_of(url: &Url) -> Option<String> {
         let segments: Vec<&str> = url.path_segments()?.collect();
         match segments.as_slice() {
+            // The segment as the URL holds it is percent-encoded; the id is what it decodes to
+            // (building the URL again encodes it once, not twice).
             [.., configure, job, status]
                 if configure.eq_ignore_ascii_case("configure")
                     && status.eq_ignore_ascii_case("status")
                     && !job.is_empty() =>
             {
-                Some((*job).to_string())
+                percent_encoding::percent_decode_str(job)
+                    .decode_utf8()
+                    .ok()
+                    .map(|j| j.into_owned())
+                    .filter(|j| crate::api::http::pointer::is_path_segment(j))
             }
             _ => None,
         }
@@ -269,7 +275,11 @@ impl IngestionBackend {
                     && !guid.is_empty()
                     && number.parse::<u64>().is_ok() =>
             {
-                Some(((*guid).to_string(), (*number).to_string()))
+                let guid = percent_encoding::percent_decode_str(guid)
+                    .decode_utf8()
+                    .ok()?;
+                crate::api::http::pointer::is_path_segment(&guid)
+                    .then(|| (guid.into_owned(), (*number).to_string()))
             }
             _ => None,
         }

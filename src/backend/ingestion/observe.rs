@@ -110,15 +110,13 @@ pub fn observe_job(job: &ConfigureStatus, kind: OpKind) -> Observation {
         (JobStatus::Completed, JobResult::Cancelled) => Status::Canceled,
         (s, r) => Status::Unknown(sanitize_line(&format!("{s}/{r}"))),
     };
-    let messages = crate::domain::bounds::bounded_messages(
-        job.errors
-            .iter()
-            .flat_map(|e| e.lines())
-            .map(|text| StepMessage {
+    let messages =
+        crate::domain::bounds::bounded_messages(job.errors.iter().flat_map(|e| e.lines()).map(
+            |text| StepMessage {
                 level: "error".into(),
                 text,
-            }),
-    );
+            },
+        ));
     let done = !job.job_status.is_active();
     let (id, name, estimate) = match kind {
         OpKind::GoLive => ("live", "Publishing live", phase::GOING_LIVE.label()),
