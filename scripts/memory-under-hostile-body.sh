@@ -62,6 +62,6 @@ TOML
   rss=$(tail -n 1 "$work/rss")
   verdict=ok
   [ "$rss" -lt "$limit_kib" ] || { verdict="OVER the 64 MiB bound"; status=1; }
-  echo "$publisher body: peak RSS $((rss / 1024)) MiB ($verdict); $(grep -o 'larger than [0-9]* MiB[^;]*' "$work/out" "$work/err" | head -n 1 | cut -d: -f2-)"
+  echo "$publisher body: peak RSS $((rss / 1024)) MiB ($verdict); $(grep -o 'goes past [0-9]* MiB[^;]*' "$work/out" "$work/err" | head -n 1 | cut -d: -f2-)"
 done
 exit $status
