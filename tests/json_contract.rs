@@ -71,7 +71,7 @@ fn one_of_each() -> Vec<Event> {
                     text: s(),
                 }],
             }],
-            steps_not_kept: 0,
+            steps_not_kept: 3,
             submissions: vec![],
         },
         Event::History {

@@ -38,6 +38,14 @@ async fn service() -> (SocketAddr, Paths) {
                     .unwrap_or("")
                     .trim_start_matches("Bearer ")
                     .to_string();
+                if path.ends_with("/offers/bom/status") {
+                    let body = format!("\u{feff}{}", json!({"status": "running", "steps": []}));
+                    return (StatusCode::OK, [("content-type", "application/json")], body).into_response();
+                }
+                if path.ends_with("/offers/twice/status") {
+                    let body = r#"{"status": "running", "status": "failed", "steps": []}"#;
+                    return (StatusCode::OK, [("content-type", "application/json")], body).into_response();
+                }
                 if path.starts_with("/api/") {
                     return answer(
                         StatusCode::BAD_REQUEST,
@@ -178,4 +186,27 @@ async fn a_job_id_that_needs_encoding_is_encoded_once() {
     for p in status {
         assert_eq!(p, "/rp/product-ingestion/configure/job%201%2F%C3%A4/status");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_byte_order_mark_is_read_past_and_a_key_sent_twice_is_a_clear_parse_error() {
+    let (api, _) = service().await;
+    let dir = tempfile::tempdir().unwrap();
+    let extra = "[[offers]]\npublisher = \"p\"\noffer = \"bom\"\n[[offers]]\npublisher = \"p\"\noffer = \"twice\"\n";
+    let c = config(dir.path(), api, extra);
+    let env = [
+        ("OFFERDECK_TOKEN", "tok-shapes"),
+        ("OFFERDECK_INGESTION_TOKEN", "tok-ingestion"),
+    ];
+    let run = common::offerdeck(dir.path(), &["--config", &c, "status", "p/bom"], &env).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("p/bom: running (0%)"), "{}", run.stdout);
+    let run = common::offerdeck(dir.path(), &["--config", &c, "status", "p/twice"], &env).await;
+    assert_eq!(run.code, 8, "not 'unreachable': {}", run.stderr);
+    assert!(
+        run.stderr.contains("duplicate field `status`"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("unreachable"), "{}", run.stderr);
 }

@@ -293,7 +293,7 @@ impl Transport {
             if status.is_success()
                 && resend.after_no_answer()
                 && !text.trim().is_empty()
-                && serde_json::from_str::<serde::de::IgnoredAny>(&text).is_err()
+                && serde_json::from_str::<serde::de::IgnoredAny>(without_bom(&text)).is_err()
                 && let Some(wait) = waits.next(None)
             {
                 tracing::warn!(%method, %url, attempt, "unreadable JSON in the answer; retrying");
@@ -361,14 +361,21 @@ impl Transport {
     }
 }
 
+/// The text without the byte-order mark some services put first (JSON allows a reader to
+/// ignore it; serde_json does not).
+fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
 /// Reads a JSON answer, saying where it came from and how it starts when it cannot.
 pub fn decode<T: DeserializeOwned>(reply: &Reply) -> Result<T, ApiError> {
     // The shape first: what the parse would expand into is bounded before it happens.
-    shape::check(&reply.body).map_err(|limit| ApiError::TooLarge {
+    let body = without_bom(&reply.body);
+    shape::check(body).map_err(|limit| ApiError::TooLarge {
         url: reply.url.to_string(),
         limit,
     })?;
-    serde_json::from_str(&reply.body).map_err(|e| ApiError::Decode {
+    serde_json::from_str(body).map_err(|e| ApiError::Decode {
         url: reply.url.to_string(),
         reason: format!(
             "{e} (body starts {:?})",

@@ -117,7 +117,9 @@ pub fn observe_job(job: &ConfigureStatus, kind: OpKind) -> Observation {
                 text,
             },
         ));
-    let done = !job.job_status.is_active();
+    // Only a completed job is done: a state this version does not know (or none) is neither
+    // done nor 100 %.
+    let done = job.job_status == JobStatus::Completed;
     let (id, name, estimate) = match kind {
         OpKind::GoLive => ("live", "Publishing live", phase::GOING_LIVE.label()),
         _ => (
@@ -407,5 +409,26 @@ mod tests {
         let why = failed.failure.unwrap();
         assert!(why.starts_with("certification failed (permanent"), "{why}");
         assert!(why.contains("Issues found during Certification."), "{why}");
+    }
+
+    #[test]
+    fn a_job_state_this_version_does_not_know_is_not_done_nor_100_percent() {
+        for status in [serde_json::json!("paused"), serde_json::Value::Null] {
+            let job: ConfigureStatus = serde_json::from_value(serde_json::json!({
+                "jobId": "j1", "jobStatus": status, "jobResult": null
+            }))
+            .unwrap();
+            let seen = observe_job(&job, OpKind::Publish);
+            assert_eq!(seen.progress, 0, "{status}");
+            assert!(
+                matches!(seen.status, Status::Unknown(_)),
+                "{status}: {:?}",
+                seen.status
+            );
+            assert!(
+                seen.current_step.is_some(),
+                "{status}: still followed, at its step"
+            );
+        }
     }
 }
