@@ -86,6 +86,47 @@ fn replace_standing_alone(text: &str, secret: &str) -> String {
     out
 }
 
+/// The text with what looks like a token replaced by `***`: a JWT (`eyJ….….…`) or a run of 32
+/// or more base64 or hex characters with letters and digits both. For text that may hold a token
+/// offerdeck was never given (a failing token command's message), where `scrub` knows nothing.
+pub fn hide_token_shaped(text: &str) -> String {
+    let is_token_char =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '_' | '-' | '.');
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if looks_like_a_token(run) {
+            out.push_str("***");
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        // `=` inside a run is an assignment (`key=value`); only at its end is it padding.
+        let assignment = c == '=' && chars.peek().is_some_and(|n| n.is_ascii_alphanumeric());
+        if is_token_char(c) && !assignment {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+fn looks_like_a_token(run: &str) -> bool {
+    let jwt = run.starts_with("eyJ") && run.split('.').filter(|p| !p.is_empty()).count() >= 2;
+    let body = run.trim_end_matches('.');
+    let digits = body.chars().filter(char::is_ascii_digit).count();
+    let letters = body.chars().filter(char::is_ascii_alphabetic).count();
+    // A path or a dotted name has many separators; a token has few.
+    let separators = body.chars().filter(|c| matches!(c, '/' | '.')).count();
+    jwt || (body.len() >= 32 && digits >= 3 && letters >= 3 && separators * 8 <= body.len())
+}
+
 /// A log writer that scrubs each write before it reaches the file.
 pub struct ScrubbingWriter<W>(pub W);
 
@@ -112,6 +153,30 @@ mod tests {
         let out = scrub(text);
         assert!(!out.contains("s3cr"), "{out}");
         assert_eq!(scrub("nothing here"), "nothing here");
+    }
+
+    #[test]
+    fn what_looks_like_a_token_is_hidden_and_ordinary_text_is_not() {
+        let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl";
+        assert_eq!(
+            hide_token_shaped(&format!("az: token {jwt} expired")),
+            "az: token *** expired"
+        );
+        let hex = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        assert_eq!(
+            hide_token_shaped(&format!("bad key={hex};")),
+            "bad key=***;"
+        );
+        let b64 = "dGhpcyBpcyBhIHNlY3JldCB0b2tlbiAxMjM0NTY3ODkw+/==";
+        assert_eq!(hide_token_shaped(b64), "***");
+        for plain in [
+            "sh: 1: az: not found",
+            "/usr/local/lib/python3.11/site-packages/azure/cli/core/commands/__init__.py",
+            "AADSTS700016: Application with identifier was not found",
+            "please-run-az-login-again-before-asking",
+        ] {
+            assert_eq!(hide_token_shaped(plain), plain);
+        }
     }
 
     #[test]

@@ -210,3 +210,39 @@ async fn a_byte_order_mark_is_read_past_and_a_key_sent_twice_is_a_clear_parse_er
     );
     assert!(!run.stderr.contains("unreachable"), "{}", run.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_in_a_failing_token_commands_message_is_hidden_by_its_shape() {
+    let (api, _) = service().await;
+    let dir = tempfile::tempdir().unwrap();
+    let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjYW5hcnkifQ.c2lnbmF0dXJlLWNhbmFyeQ";
+    let script = dir.path().join("token.sh");
+    std::fs::write(
+        &script,
+        format!("echo stale token {jwt} refused >&2\nexit 3\n"),
+    )
+    .unwrap();
+    let extra = format!("[auth]\ntoken_command = \"sh {}\"\n", script.display());
+    let c = config(dir.path(), api, "");
+    let text = std::fs::read_to_string(&c).unwrap().replace(
+        "[[offers]]\npublisher = \"p\"",
+        &format!("{extra}[[offers]]\npublisher = \"p\""),
+    );
+    std::fs::write(&c, text).unwrap();
+    let run = common::offerdeck(
+        dir.path(),
+        &["--config", &c, "status", "p/o"],
+        &[("OFFERDECK_INGESTION_TOKEN", "tok-ingestion")],
+    )
+    .await;
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("stale token *** refused"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("eyJ"), "{}", run.stderr);
+    let log =
+        std::fs::read_to_string(dir.path().join("logs").join("offerdeck.log")).unwrap_or_default();
+    assert!(!log.contains("eyJ"), "the log holds it");
+}

@@ -119,7 +119,11 @@ pub(super) async fn run(
             .unwrap_or("no message");
         return Err(ApiError::Token(format!(
             "{describe} failed ({status}): {}",
-            crate::text::truncate(&crate::text::sanitize_line(first), 200)
+            // Its message may hold a token offerdeck was never given: hidden by its shape.
+            crate::text::truncate(
+                &crate::redact::hide_token_shaped(&crate::text::sanitize_line(first)),
+                200
+            )
         )));
     }
     let stdout = String::from_utf8_lossy(&stdout);
