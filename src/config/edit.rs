@@ -20,7 +20,7 @@ fn io_error(path: &Path) -> impl Fn(std::io::Error) -> ConfigError + '_ {
 /// The file behind `path` (symlinks followed: the real file is written) and its document.
 fn load_document(path: &Path) -> Result<(std::path::PathBuf, DocumentMut), ConfigError> {
     let target = std::fs::canonicalize(path).map_err(io_error(path))?;
-    let text = std::fs::read_to_string(&target).map_err(io_error(path))?;
+    let text = super::text_of(path, std::fs::read(&target).map_err(io_error(path))?)?;
     let doc = text.parse().map_err(|e: toml_edit::TomlError| {
         let offset = e.span().map(|s| s.start).unwrap_or(0);
         let (line, column) = super::line_col(&text, offset);

@@ -218,8 +218,8 @@ pub fn locate(flag: Option<&Path>) -> (PathBuf, String) {
 
 /// Reads and validates the config file.
 pub fn load(path: &Path, how: &str) -> Result<Config, ConfigError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
+    let text = match std::fs::read(path) {
+        Ok(bytes) => text_of(path, bytes)?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(ConfigError::NotFound {
                 path: path.to_path_buf(),
@@ -236,6 +236,25 @@ pub fn load(path: &Path, how: &str) -> Result<Config, ConfigError> {
     let mut config = parse(path, &text)?;
     warn_if_exposed(path, &mut config);
     Ok(config)
+}
+
+/// The file's text; bytes that are not UTF-8 are an error at their line and column (TOML is
+/// UTF-8 only), not a bare "invalid UTF-8".
+pub(crate) fn text_of(path: &Path, bytes: Vec<u8>) -> Result<String, ConfigError> {
+    String::from_utf8(bytes).map_err(|e| {
+        let good = e.utf8_error().valid_up_to();
+        let before = String::from_utf8_lossy(&e.as_bytes()[..good]).into_owned();
+        let (line, column) = line_col(&before, good);
+        ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: format!(
+                "byte 0x{:02x} is not UTF-8; TOML files are UTF-8 only (save it as UTF-8)",
+                e.as_bytes().get(good).copied().unwrap_or(0)
+            ),
+        }
+    })
 }
 
 /// Secrets belong in the environment, but a token command may carry one: such a file should
@@ -291,6 +310,17 @@ mod tests {
             }) => (line, column, message),
             other => panic!("expected an error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_an_error_at_its_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, b"[api]\nbase_url = \"http://caf\xe9.example\"\n").unwrap();
+        let e = load(&path, "given").unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("config.toml:2:23"), "{text}");
+        assert!(text.contains("byte 0xe9 is not UTF-8"), "{text}");
     }
 
     #[test]
