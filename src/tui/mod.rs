@@ -168,6 +168,7 @@ pub async fn run(ctx: Context, options: Options) -> Outcome {
     // Asked to stop from outside (kill, a closed terminal, Ctrl-C sent as a signal): leave the
     // way `q` does, so the terminal is restored.
     let mut stop = Stop::new();
+    let mut tstp = SuspendSignal::new();
     // Idle offers are read again on a slow cadence; nothing runs in between.
     let refresh_every = config.ui.refresh;
     let mut refresh =
@@ -207,6 +208,16 @@ pub async fn run(ctx: Context, options: Options) -> Outcome {
         }
         let msg = tokio::select! {
             event = events.next() => match event {
+                Some(Ok(Event::Key(key)))
+                    if key.kind == KeyEventKind::Press
+                        && key.code == crossterm::event::KeyCode::Char('z')
+                        && key.modifiers.contains(crossterm::event::KeyModifiers::CONTROL) =>
+                {
+                    suspend(&mut terminal, mouse);
+                    app.mark_dirty();
+                    draw_due = true;
+                    continue;
+                }
                 Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => Msg::Key(key),
                 Some(Ok(Event::Resize(width, height))) => Msg::Resize { width, height },
                 Some(Ok(Event::Mouse(mouse))) => Msg::Mouse(mouse),
@@ -222,6 +233,12 @@ pub async fn run(ctx: Context, options: Options) -> Outcome {
             // Nothing animates: wake only when the header's age would read differently.
             _ = tokio::time::sleep(app.next_change_in().unwrap_or(IDLE)), if !app.is_animating() && app.next_change_in().is_some() => Msg::Tick,
             _ = refresh.tick() => Msg::RefreshDue,
+            () = tstp.next() => {
+                suspend(&mut terminal, mouse);
+                app.mark_dirty();
+                draw_due = true;
+                continue;
+            }
             signal = stop.next() => {
                 tracing::info!(signal, "stopping on a signal");
                 break;
@@ -281,6 +298,75 @@ pub fn osc52(text: &str) -> String {
     );
     escape
 }
+
+/// Suspends the process as a shell's job control expects (SIGTSTP from `kill`, or Ctrl-Z, which
+/// raw mode delivers as a key): the terminal is given back as it was (no alternate screen, a
+/// visible cursor, no mouse capture), the process stops, and once continued (`fg`, SIGCONT) the
+/// dashboard takes the terminal again and the next draw repaints it whole.
+#[cfg(unix)]
+fn suspend(terminal: &mut ratatui::DefaultTerminal, mouse: bool) {
+    use crossterm::{cursor, event, execute, terminal as term};
+    let mut out = std::io::stdout();
+    if mouse {
+        let _ = execute!(out, event::DisableMouseCapture);
+    }
+    let _ = execute!(out, term::LeaveAlternateScreen, cursor::Show);
+    let _ = term::disable_raw_mode();
+    tracing::info!("suspended");
+    // SAFETY: raise sends a signal to this process; SIGSTOP cannot be caught, and execution
+    // continues here once the process is continued.
+    unsafe {
+        libc::raise(libc::SIGSTOP);
+    }
+    tracing::info!("continued");
+    if let Err(e) = term::enable_raw_mode()
+        .and_then(|()| execute!(out, term::EnterAlternateScreen, cursor::Hide))
+    {
+        tracing::warn!(error = %e, "could not take the terminal back after a suspend");
+    }
+    if mouse {
+        let _ = execute!(out, event::EnableMouseCapture);
+    }
+    // What was on screen before is gone: an empty frame makes ratatui's idea of the screen
+    // blank too, so the next frame is drawn whole. (`Terminal::clear` would ask the terminal
+    // for the cursor position, whose answer the input reader may swallow.)
+    if let Err(e) = execute!(out, term::Clear(term::ClearType::All))
+        .and_then(|()| terminal.draw(|_| {}).map(|_| ()))
+    {
+        tracing::warn!(error = %e, "could not clear the screen after a suspend");
+    }
+}
+
+/// SIGTSTP, when it can be listened for (the default would stop the process with the terminal
+/// still in raw mode on the alternate screen).
+struct SuspendSignal {
+    #[cfg(unix)]
+    signal: Option<tokio::signal::unix::Signal>,
+}
+
+impl SuspendSignal {
+    fn new() -> SuspendSignal {
+        SuspendSignal {
+            #[cfg(unix)]
+            signal: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(
+                libc::SIGTSTP,
+            ))
+            .ok(),
+        }
+    }
+
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        if let Some(s) = &mut self.signal {
+            s.recv().await;
+            return;
+        }
+        std::future::pending().await
+    }
+}
+
+#[cfg(not(unix))]
+fn suspend(_terminal: &mut ratatui::DefaultTerminal, _mouse: bool) {}
 
 /// The signals that end the dashboard: SIGTERM, SIGHUP and SIGINT.
 struct Stop {

@@ -200,6 +200,11 @@ impl App {
         self.dirty
     }
 
+    /// The screen must be drawn again though nothing changed (it was given away, on suspend).
+    pub fn mark_dirty(&mut self) {
+        self.dirty = true;
+    }
+
     /// True (once) when something changed since the last draw.
     pub fn take_dirty(&mut self) -> bool {
         std::mem::take(&mut self.dirty)
