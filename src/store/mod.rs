@@ -66,20 +66,6 @@ pub(crate) fn stamp(t: DateTime<Utc>) -> String {
 }
 
 /// An offer as a key: offer ids compare without regard to case.
-/// The unfinished operations a damaged database still gives, row by row: a damaged row ends the
-/// reading, what was read before it is kept.
-fn salvage(conn: &Connection) -> Vec<Operation> {
-    let Ok(mut stmt) = conn.prepare("SELECT record FROM operations WHERE finished = 0") else {
-        return Vec::new();
-    };
-    let Ok(rows) = stmt.query_map([], |r| r.get::<_, String>(0)) else {
-        return Vec::new();
-    };
-    rows.map_while(Result::ok)
-        .filter_map(|json| serde_json::from_str(&json).ok())
-        .collect()
-}
-
 fn offer_key(offer: &OfferId) -> String {
     offer.to_string().to_lowercase()
 }
@@ -206,15 +192,9 @@ impl StateStore {
                 Err(e) if open::is_corruption(&e) && !damaged => {
                     damaged = true;
                     tracing::warn!(path = %self.path.display(), error = %e, "damaged pages in the state store");
-                    carried = salvage(conn);
+                    carried = open::salvage(conn);
                     *guard = None;
-                    let aside = self.move_aside("damaged")?;
-                    self.notice(format!(
-                        "the state store {} has damaged pages ({e}); it was moved aside to {} and a new one started, with the {} unfinished operation(s) that could still be read (the others go on at the service: `offerdeck watch P/O --url URL` follows one)",
-                        self.path.display(),
-                        aside.display(),
-                        carried.len()
-                    ));
+                    self.move_damaged_aside(&e, carried.len())?;
                 }
                 other => {
                     if held_before.is_some() && other.is_ok() {
@@ -223,16 +203,6 @@ impl StateStore {
                     }
                     return other.map_err(|e| self.err(e));
                 }
-            }
-        }
-    }
-
-    /// Writes operations read from a damaged database into the new one, each on its own (one
-    /// that cannot be written is logged, not a reason to lose the others).
-    fn carry_over(&self, conn: &mut Connection, operations: Vec<Operation>) {
-        for op in &operations {
-            if let Err(e) = writes::write_operation(conn, None, op, self.history_limit) {
-                tracing::warn!(error = %e, pointer = %op.pointer, "could not carry an operation over");
             }
         }
     }

@@ -9,6 +9,7 @@ use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{StateStore, StoreError, legacy_json, schema, stamp, writes};
+use crate::domain::Operation;
 
 pub(super) fn is_busy(e: &rusqlite::Error) -> bool {
     matches!(
@@ -51,20 +52,14 @@ impl StateStore {
                     &self.path,
                     rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
                 )
-                .map(|c| super::salvage(&c))
+                .map(|c| salvage(&c))
                 .unwrap_or_default();
-                let aside = self.move_aside("damaged").map_err(|error| OpenError {
-                    error,
-                    busy: false,
-                    corrupt: false,
-                })?;
-                self.notice(format!(
-                    "the state store {} has damaged pages ({}); it was moved aside to {} and a new one started, with the {} unfinished operation(s) that could still be read (the others go on at the service: `offerdeck watch P/O --url URL` follows one)",
-                    self.path.display(),
-                    e.error.message,
-                    aside.display(),
-                    carried.len()
-                ));
+                self.move_damaged_aside(&e.error.message, carried.len())
+                    .map_err(|error| OpenError {
+                        error,
+                        busy: false,
+                        corrupt: false,
+                    })?;
                 let mut conn = self.open_once(busy)?;
                 self.carry_over(&mut conn, carried);
                 Ok(conn)
@@ -128,6 +123,33 @@ impl StateStore {
             }
         }
         Ok(aside)
+    }
+
+    /// Moves a database with damaged pages aside and tells the user, saying how many unfinished
+    /// operations were read out of it to carry over.
+    pub(super) fn move_damaged_aside(
+        &self,
+        error: &dyn std::fmt::Display,
+        carried: usize,
+    ) -> Result<(), StoreError> {
+        tracing::warn!(path = %self.path.display(), %error, "damaged pages in the state store");
+        let aside = self.move_aside("damaged")?;
+        self.notice(format!(
+            "the state store {} has damaged pages ({error}); it was moved aside to {} and a new one started, with the {carried} unfinished operation(s) that could still be read (the others go on at the service: `offerdeck watch P/O --url URL` follows one)",
+            self.path.display(),
+            aside.display(),
+        ));
+        Ok(())
+    }
+
+    /// Writes operations read from a damaged database into the new one, each on its own (one
+    /// that cannot be written is logged, not a reason to lose the others).
+    pub(super) fn carry_over(&self, conn: &mut Connection, operations: Vec<Operation>) {
+        for op in &operations {
+            if let Err(e) = writes::write_operation(conn, None, op, self.history_limit) {
+                tracing::warn!(error = %e, pointer = %op.pointer, "could not carry an operation over");
+            }
+        }
     }
 
     fn try_open(&self, busy: Duration) -> rusqlite::Result<Connection> {
@@ -217,4 +239,18 @@ impl StateStore {
         }
         Ok(())
     }
+}
+
+/// The unfinished operations a damaged database still gives, row by row: a damaged row ends the
+/// reading, what was read before it is kept.
+pub(super) fn salvage(conn: &Connection) -> Vec<Operation> {
+    let Ok(mut stmt) = conn.prepare("SELECT record FROM operations WHERE finished = 0") else {
+        return Vec::new();
+    };
+    let Ok(rows) = stmt.query_map([], |r| r.get::<_, String>(0)) else {
+        return Vec::new();
+    };
+    rows.map_while(Result::ok)
+        .filter_map(|json| serde_json::from_str(&json).ok())
+        .collect()
 }
