@@ -747,6 +747,49 @@ async fn a_rejection_is_kept_and_shown_again_after_a_restart() {
         .find(|r| r.id.to_string() == "contoso/contoso-analytics")
         .unwrap();
     assert_eq!(row.state(), offerdeck::tui::row::Standing::Rejected(3));
+    // And the headless commands say the same as the row: rejected, why, and each problem.
+    let status = offerdeck(
+        dir.path(),
+        &[
+            "--config",
+            &cfg(&config),
+            "status",
+            "contoso/contoso-analytics",
+        ],
+        &[],
+    )
+    .await;
+    assert!(
+        status.stdout.contains("contoso/contoso-analytics: rejected")
+            && status.stdout.contains("reason: The offer failed validation")
+            && status.stdout.contains("- ")
+            && status.stdout.contains("privacyURL"),
+        "{}",
+        status.stdout
+    );
+    let json = offerdeck(
+        dir.path(),
+        &[
+            "--config",
+            &cfg(&config),
+            "status",
+            "--json",
+            "contoso/contoso-analytics",
+        ],
+        &[],
+    )
+    .await;
+    let line: serde_json::Value = serde_json::from_str(json.stdout.trim()).unwrap();
+    assert_eq!(line["state"], "rejected", "{line}");
+    assert!(line["failure"].as_str().is_some_and(|f| f.contains("failed validation")));
+    assert_eq!(line["details"].as_array().map(Vec::len), Some(3), "{line}");
+    let offers = offerdeck(dir.path(), &["--config", &cfg(&config), "offers"], &[]).await;
+    let analytics = offers
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("contoso/contoso-analytics"))
+        .unwrap_or_default();
+    assert!(analytics.contains("rejected"), "{}", offers.stdout);
     // The next publish goes through, and the failure is forgotten.
     let run = offerdeck(
         dir.path(),

@@ -293,7 +293,15 @@ proptest! {
             "details": [{"code": f(1), "target": f(2), "message": f(3)}]}}).to_string();
         let shim = serde_json::json!({"Product": {"serviceName": f(4), "error": f(5), "exceptionCode": f(6)}}).to_string();
         let mut events = vec![
-            Event::status("p/o", "cpp", &seen, seen.failure.clone()),
+            Event::status(&{
+                let mut state = offerdeck::engine::OfferState::new(
+                    "p/o".parse().unwrap(),
+                    offerdeck::domain::BackendKind::Cpp,
+                );
+                state.service = Some(seen.clone());
+                state.service_at = Some(chrono::Utc::now());
+                state
+            }),
             Event::changed(&op),
             Event::final_of(&op),
         ];

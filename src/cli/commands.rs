@@ -188,11 +188,7 @@ pub async fn offers(ctx: &Context, out: &Reporter) -> Exit {
     let mut worst = Exit::Ok;
     for (offer, state) in ctx.config.offers.iter().zip(states) {
         match (&state.service, &state.problem) {
-            (Some(seen), None) => out.emit(&Event::offer(
-                offer,
-                seen,
-                state.failure().map(str::to_string),
-            )),
+            (Some(_), None) => out.emit(&Event::offer(offer, &state)),
             (_, Some((_, problem))) => {
                 let code = failed(out, "status", Some(&offer.id), problem);
                 worst = worse(worst, code);
@@ -217,17 +213,8 @@ pub async fn status(ctx: &Context, out: &Reporter, offer: &OfferId) -> Exit {
         return Exit::Failed;
     };
     match (&state.service, &state.problem) {
-        (Some(read), None) => {
-            // What the offer's state rests on, as the dashboard's row: the operation while it
-            // runs or while its end is still the news (a cancelled first publish, which the
-            // service lists nothing for), else what was just read.
-            let seen = state.seen().unwrap_or(read);
-            out.emit(&Event::status(
-                &offer.to_string(),
-                kind.as_str(),
-                seen,
-                state.failure().map(str::to_string),
-            ));
+        (Some(_), None) => {
+            out.emit(&Event::status(&state));
             Exit::Ok
         }
         (_, Some((_, problem))) => failed(out, &format!("status of {offer}"), Some(offer), problem),

@@ -214,6 +214,30 @@ impl OfferState {
             .and_then(|o| o.seen.failure.as_deref())
     }
 
+    /// Why the offer stands as it does, in one line, when its state has a why: the failed
+    /// start that stands (a rejection, a start not sent), an operation no longer followed, a
+    /// failure or a blocked step, a request being retried, a read that failed. Every view gives
+    /// this one (the row, the detail view, `offers`, `status`), so they cannot disagree.
+    pub fn reason(&self) -> Option<String> {
+        match self.standing() {
+            Standing::Rejected(_) | Standing::NotSent(_) => {
+                self.standing_failure().map(|f| f.message.clone())
+            }
+            Standing::Lost => self.op.as_ref().and_then(|o| o.lost.clone()),
+            Standing::Retrying(_) => self.retrying.as_ref().map(|r| r.reason.clone()),
+            Standing::Error => self.problem.as_ref().map(|(_, p)| p.message.clone()),
+            _ => self.failure().map(str::to_string),
+        }
+    }
+
+    /// The problems a rejection that stands listed, one line each (empty otherwise).
+    pub fn rejection_details(&self) -> &[String] {
+        match self.standing_failure() {
+            Some(f) if f.rejected => &f.details,
+            _ => &[],
+        }
+    }
+
     /// The phase of a Product Ingestion offer (that API reports no steps); `None` otherwise.
     pub fn phase(&self, now: DateTime<Utc>) -> Option<Phase> {
         if self.backend != BackendKind::Ingestion {

@@ -10,7 +10,8 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::api::ApiError;
-use crate::domain::{Observation, Operation, Step};
+use crate::domain::{Operation, Step};
+use crate::engine::OfferState;
 pub use crate::term::{write_err, write_out};
 
 /// The version of the JSON lines contract. Fields may be added within a version; none is
@@ -33,6 +34,8 @@ pub enum Event {
         backend: String,
         status: String,
         raw_status: String,
+        /// The offer's state in the dashboard's words ("rejected", "ready for go-live").
+        state: String,
         step: Option<String>,
         progress: u8,
         failure: Option<String>,
@@ -44,8 +47,13 @@ pub enum Event {
         backend: String,
         status: String,
         raw_status: String,
+        /// The offer's state in the dashboard's words ("rejected", "ready for go-live").
+        state: String,
         progress: u8,
         failure: Option<String>,
+        /// The problems a rejection that stands listed (absent when there is none).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        details: Vec<String>,
         steps: Vec<StepOut>,
         /// Steps the service listed past the ones offerdeck keeps (absent when none were cut).
         #[serde(skip_serializing_if = "is_zero")]
@@ -237,45 +245,42 @@ impl Event {
         }
     }
 
-    /// `failure`: the reason the offer's state gives (a failed status takes the reason of the
-    /// operation that failed, which the service may not repeat).
-    pub fn offer(
-        config: &crate::config::OfferConfig,
-        seen: &Observation,
-        failure: Option<String>,
-    ) -> Event {
+    /// One configured offer as the engine knows it: `status` is what it rests on (the service's
+    /// word, or the operation's while it runs or its end is the news), `state` and `failure`
+    /// are the dashboard's (a rejection the service does not know of stands here too).
+    pub fn offer(config: &crate::config::OfferConfig, state: &OfferState) -> Event {
+        let seen = state.seen().cloned().unwrap_or_default();
         Event::Offer {
             offer: config.id.to_string(),
             backend: config.backend.to_string(),
             status: seen.status.as_str().to_string(),
             raw_status: seen.raw_status.clone(),
+            state: state.standing().label(),
             // A step is news only while something runs (or is stuck): a finished offer's
             // first step is not its current one.
-            step: seen
-                .current_step
-                .as_ref()
-                .filter(|_| seen.status.is_active() || seen.failure.is_some())
+            step: state
+                .current_step()
+                .or_else(|| seen.current_step.as_ref().filter(|_| seen.failure.is_some()))
                 .map(|s| s.name.clone()),
-            progress: seen.progress,
-            failure,
+            progress: state.progress().unwrap_or(seen.progress),
+            failure: state.reason(),
             notification_emails: config.notification_emails.clone(),
         }
     }
 
-    pub fn status(
-        config_id: &str,
-        backend: &str,
-        seen: &Observation,
-        failure: Option<String>,
-    ) -> Event {
+    /// An offer's status with every step, as the engine knows it (see `offer`).
+    pub fn status(state: &OfferState) -> Event {
+        let seen = state.seen().cloned().unwrap_or_default();
         Event::Status {
-            offer: config_id.to_string(),
-            backend: backend.to_string(),
+            offer: state.id.to_string(),
+            backend: state.backend.to_string(),
             status: seen.status.as_str().to_string(),
             raw_status: seen.raw_status.clone(),
-            progress: seen.progress,
-            failure,
-            steps: seen.steps.iter().map(StepOut::from).collect(),
+            state: state.standing().label(),
+            progress: state.progress().unwrap_or(seen.progress),
+            failure: state.reason(),
+            details: state.rejection_details().to_vec(),
+            steps: state.steps().iter().map(StepOut::from).collect(),
             steps_not_kept: seen.steps_not_kept,
             submissions: seen.submissions.clone(),
         }

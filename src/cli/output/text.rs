@@ -49,7 +49,7 @@ pub fn lines(event: &Event, json: bool, command: &str, table_started: &Cell<bool
         Event::Offer { .. } | Event::Status { .. } if json => {}
         Event::Offer {
             offer,
-            status,
+            state,
             step,
             progress,
             failure,
@@ -63,33 +63,40 @@ pub fn lines(event: &Event, json: bool, command: &str, table_started: &Cell<bool
                     "OFFER", "STATUS", "STEP", "%"
                 ));
             }
-            let mut label = Status::parse(status).label().to_string();
-            if let Some(reason) = failure.as_ref().filter(|_| status == "failed") {
-                label = format!("failed: {}", truncate(reason, 60));
-            }
+            let label = match failure {
+                Some(reason) => format!("{state}: {}", truncate(reason, 60)),
+                None => state.clone(),
+            };
             lines.out(format!(
-                "{:<34} {:<20} {:<30} {:>3}%  {}",
+                "{:<34} {:<20} {:<30} {:>4}  {}",
                 offer,
                 truncate(&label, 20),
                 truncate(step.as_deref().unwrap_or(""), 30),
-                progress,
+                percent(backend, *progress),
                 emails_cell(backend, notification_emails)
             ));
         }
         Event::Status {
             offer,
-            status,
+            backend,
+            state,
             progress,
             failure,
+            details,
             steps,
             steps_not_kept,
             submissions,
             ..
         } => {
-            let label = Status::parse(status).label().to_string();
-            lines.out(format!("{offer}: {label} ({progress}%)"));
+            match shows_progress(backend) {
+                true => lines.out(format!("{offer}: {state} ({progress}%)")),
+                false => lines.out(format!("{offer}: {state}")),
+            }
             if let Some(reason) = failure {
                 lines.out(format!("  reason: {reason}"));
+            }
+            for detail in details {
+                lines.out(format!("  - {detail}"));
             }
             for sub in submissions {
                 lines.out(format!(
@@ -326,6 +333,21 @@ pub fn lines(event: &Event, json: bool, command: &str, table_started: &Cell<bool
 
 /// The e-mails column: the Product Ingestion API takes none (Partner Center notifies the
 /// account's contacts), which is said rather than left empty.
+/// The API reports a percentage (the Product Ingestion API does not: nothing is invented).
+fn shows_progress(backend: &str) -> bool {
+    backend
+        .parse::<crate::domain::BackendKind>()
+        .is_ok_and(|kind| kind.caps().reports_progress)
+}
+
+/// The `%` cell: the percentage, or a dash for an API that reports none (as the dashboard).
+fn percent(backend: &str, progress: u8) -> String {
+    match shows_progress(backend) {
+        true => format!("{progress:>3}%"),
+        false => "-".to_string(),
+    }
+}
+
 fn emails_cell(backend: &str, emails: &[String]) -> String {
     if backend == crate::domain::BackendKind::Ingestion.as_str() {
         "(Partner Center contacts)".to_string()
