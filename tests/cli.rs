@@ -760,8 +760,12 @@ async fn a_rejection_is_kept_and_shown_again_after_a_restart() {
     )
     .await;
     assert!(
-        status.stdout.contains("contoso/contoso-analytics: rejected")
-            && status.stdout.contains("reason: The offer failed validation")
+        status
+            .stdout
+            .contains("contoso/contoso-analytics: rejected")
+            && status
+                .stdout
+                .contains("reason: The offer failed validation")
             && status.stdout.contains("- ")
             && status.stdout.contains("privacyURL"),
         "{}",
@@ -781,7 +785,11 @@ async fn a_rejection_is_kept_and_shown_again_after_a_restart() {
     .await;
     let line: serde_json::Value = serde_json::from_str(json.stdout.trim()).unwrap();
     assert_eq!(line["state"], "rejected", "{line}");
-    assert!(line["failure"].as_str().is_some_and(|f| f.contains("failed validation")));
+    assert!(
+        line["failure"]
+            .as_str()
+            .is_some_and(|f| f.contains("failed validation"))
+    );
     assert_eq!(line["details"].as_array().map(Vec::len), Some(3), "{line}");
     let offers = offerdeck(dir.path(), &["--config", &cfg(&config), "offers"], &[]).await;
     let analytics = offers

@@ -48,6 +48,7 @@ fn one_of_each() -> Vec<Event> {
             backend: s(),
             status: s(),
             raw_status: s(),
+            state: s(),
             step: None,
             progress: 0,
             failure: None,
@@ -58,8 +59,10 @@ fn one_of_each() -> Vec<Event> {
             backend: s(),
             status: s(),
             raw_status: s(),
+            state: s(),
             progress: 0,
             failure: None,
+            details: vec![s()],
             steps: vec![StepOut {
                 id: s(),
                 name: s(),

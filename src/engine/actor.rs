@@ -377,8 +377,24 @@ impl Actor {
                 news: News::StoreProblem(m),
             })
             .collect();
-        let (restored, follow) = self.book.restore(unfinished, Vec::new());
+        let failures = store.failures().unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "could not read the recorded failed starts");
+            Vec::new()
+        });
+        let (restored, follow) = self.book.restore(unfinished, failures);
         events.extend(restored);
+        // A follower whose operation a newer one replaced stops.
+        let book = &self.book;
+        self.followers.retain(|offer, follower| {
+            let current = book
+                .get(offer)
+                .and_then(|s| s.op.as_ref())
+                .is_some_and(|op| op.pointer == follower.pointer);
+            if !current {
+                follower.cancel.cancel();
+            }
+            current
+        });
         if !follow.is_empty() {
             events.push(EngineEvent::News {
                 offer: None,

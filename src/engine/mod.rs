@@ -263,6 +263,9 @@ impl Engine {
             holder: holder.clone(),
         };
         listen(&setup, &reports);
+        if setup.resume {
+            watch_store(&setup.store, &reports, &root);
+        }
         let offers = book.offers().to_vec();
         let resumed = follow.len();
         let mut actor = Actor {
@@ -341,6 +344,41 @@ fn listen(setup: &Setup, reports: &mpsc::UnboundedSender<Report>) {
             let _ = reports.send(Report::Wait(notice));
         }));
     }
+}
+
+/// How often the store is asked whether another process changed it.
+const STORE_WATCH: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Where the engine follows what runs (the dashboard, `watch`): the store is watched, and what
+/// another offerdeck on the same folder starts, sees or records is taken up within a second
+/// (`Command::Reload`), so two processes on one folder show one truth. Real time, not the
+/// engine's clock: this paces a local file, not the service.
+fn watch_store(
+    store: &StateStore,
+    reports: &mpsc::UnboundedSender<Report>,
+    root: &CancellationToken,
+) {
+    let (store, reports, root) = (store.clone(), reports.clone(), root.clone());
+    tokio::spawn(async move {
+        let mut seen: Option<i64> = None;
+        loop {
+            tokio::select! {
+                _ = root.cancelled() => return,
+                _ = tokio::time::sleep(STORE_WATCH) => {}
+            }
+            let store = store.clone();
+            let Ok(Ok(version)) = tokio::task::spawn_blocking(move || store.data_version()).await
+            else {
+                continue;
+            };
+            if seen.is_some_and(|v| v != version)
+                && reports.send(Report::Command(Command::Reload)).is_err()
+            {
+                return;
+            }
+            seen = Some(version);
+        }
+    });
 }
 
 /// The follower of one operation, as the actor paces it.

@@ -113,9 +113,13 @@ impl OfferState {
         if self.op.as_ref().is_some_and(|o| o.started_at > f.at) || self.running().is_some() {
             return None;
         }
+        // A live offer overtakes a go-live that was not sent (someone else took it live); it
+        // does not overtake a publish (the live version is an older one).
         let overtaken = self.read_since(f.at)
             && self.service.as_ref().is_some_and(|s| {
-                s.status.is_active() || s.status == Status::WaitingForPublisherReview
+                s.status.is_active()
+                    || s.status == Status::WaitingForPublisherReview
+                    || (f.kind == OpKind::GoLive && s.status == Status::Succeeded)
             });
         (!overtaken).then_some(f)
     }
@@ -411,123 +415,5 @@ impl Standing {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    fn t(minutes: i64) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap() + chrono::Duration::minutes(minutes)
-    }
-
-    fn offer() -> OfferState {
-        OfferState::new("contoso/vm".parse().unwrap(), BackendKind::Cpp)
-    }
-
-    fn seen(status: Status) -> Observation {
-        Observation {
-            status,
-            ..Observation::default()
-        }
-    }
-
-    fn failure(at: DateTime<Utc>) -> StartFailure {
-        StartFailure {
-            offer: "contoso/vm".parse().unwrap(),
-            kind: OpKind::Publish,
-            at,
-            rejected: false,
-            message: "not authorised: HTTP 401".into(),
-            details: Vec::new(),
-            correlation_id: None,
-        }
-    }
-
-    fn publish(at: DateTime<Utc>) -> Operation {
-        Operation::new(
-            "contoso/vm".parse().unwrap(),
-            BackendKind::Cpp,
-            OpKind::Publish,
-            url::Url::parse("https://h/api/operations/1").unwrap(),
-            &[],
-            at,
-        )
-    }
-
-    #[test]
-    fn a_failed_start_stands_until_the_service_shows_work_or_a_pending_sign_off() {
-        let mut state = offer();
-        state.service = Some(seen(Status::Succeeded));
-        state.service_at = Some(t(0));
-        state.failed_start = Some(failure(t(1)));
-        assert_eq!(state.standing(), Standing::NotSent(OpKind::Publish));
-        // Live, read again after the failure: still the failure (the publish did not happen).
-        state.service_at = Some(t(2));
-        assert_eq!(state.standing(), Standing::NotSent(OpKind::Publish));
-        // A preview waiting for sign-off, read after the failure: the service wins, and the
-        // attempt is shown beside it.
-        state.service = Some(seen(Status::WaitingForPublisherReview));
-        assert_eq!(state.standing(), Standing::ReadyForGoLive);
-        assert!(state.earlier_failure().is_some());
-        // Read before the failure: the failure is newer knowledge.
-        state.service_at = Some(t(0));
-        assert_eq!(state.standing(), Standing::NotSent(OpKind::Publish));
-    }
-
-    #[test]
-    fn an_ended_operation_gives_its_reason_to_a_status_that_has_none() {
-        let mut state = offer();
-        let mut op = publish(t(0));
-        op.apply(
-            Observation {
-                failure: Some("certification failed: invalid VHD".into()),
-                ..seen(Status::Failed)
-            },
-            t(30),
-        );
-        state.op = Some(op);
-        state.service = Some(seen(Status::Failed));
-        state.service_at = Some(t(60));
-        assert_eq!(state.standing(), Standing::Failed);
-        assert_eq!(state.failure(), Some("certification failed: invalid VHD"));
-        // Someone published again since (the portal): the service's newer word wins.
-        state.service = Some(seen(Status::Succeeded));
-        assert_eq!(state.standing(), Standing::Live);
-        assert_eq!(state.failure(), None);
-    }
-
-    #[test]
-    fn a_cancelled_first_publish_stays_the_offers_state_over_never_published() {
-        let mut state = offer();
-        let mut op = publish(t(0));
-        op.apply(seen(Status::Canceled), t(5));
-        state.op = Some(op);
-        state.service = Some(seen(Status::NeverPublished));
-        state.service_at = Some(t(60));
-        assert_eq!(
-            state.standing(),
-            Standing::from_status(&Status::Canceled, OpKind::Publish)
-        );
-        // Published since (the portal): the service's newer word wins.
-        state.service = Some(seen(Status::WaitingForPublisherReview));
-        assert_eq!(
-            state.standing(),
-            Standing::from_status(&Status::WaitingForPublisherReview, OpKind::Publish)
-        );
-    }
-
-    #[test]
-    fn elapsed_never_goes_back_when_an_operation_is_lost() {
-        let mut state = offer();
-        let mut op = publish(t(0));
-        op.apply(seen(Status::Running), t(1));
-        state.op = Some(op);
-        let running = state.elapsed(t(10)).unwrap();
-        assert_eq!(running, chrono::Duration::minutes(10));
-        let op = state.op.as_mut().unwrap();
-        op.lose("not found");
-        op.updated_at = t(11);
-        let lost = state.elapsed(t(20)).unwrap();
-        assert!(lost >= running, "{lost} < {running}");
-        assert_eq!(state.standing(), Standing::Lost);
-    }
-}
+#[path = "offer_tests.rs"]
+mod tests;

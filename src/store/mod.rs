@@ -362,6 +362,13 @@ impl StateStore {
         })
     }
 
+    /// A number that changes whenever another connection (another offerdeck on this folder)
+    /// committed a change: cheap enough to ask every second, so what another process starts or
+    /// sees is taken up at once rather than at the next slow refresh.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        self.with_db(|conn| conn.query_row("PRAGMA data_version", [], |r| r.get(0)))
+    }
+
     /// Records a start the service did not take (replacing the previous one of that offer and
     /// kind), so it is shown again after a restart.
     pub fn record_failure(&self, failure: &StartFailure) -> Result<(), StoreError> {

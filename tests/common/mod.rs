@@ -12,6 +12,7 @@ use offerdeck::api::{CppClient, Secret, TokenProvider, TokenSource};
 use offerdeck::sim::{SimOptions, Simulator};
 
 pub mod deck;
+pub mod engine;
 
 /// Simulated seconds per real second in tests: a publish reaches sign-off in about 1.5 s.
 pub const FAST: f64 = 200_000.0;

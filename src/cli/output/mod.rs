@@ -260,7 +260,11 @@ impl Event {
             // first step is not its current one.
             step: state
                 .current_step()
-                .or_else(|| seen.current_step.as_ref().filter(|_| seen.failure.is_some()))
+                .or_else(|| {
+                    seen.current_step
+                        .as_ref()
+                        .filter(|_| seen.failure.is_some())
+                })
                 .map(|s| s.name.clone()),
             progress: state.progress().unwrap_or(seen.progress),
             failure: state.reason(),

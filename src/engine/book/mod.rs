@@ -127,20 +127,25 @@ impl Book {
         operations.sort_by_key(|o| o.started_at);
         for operation in operations.into_iter().filter(|o| o.kind != OpKind::Cancel) {
             let state = self.entry(&operation.offer, operation.backend);
-            let busy = matches!(
-                state.activity,
-                Activity::Submitting(_) | Activity::Following
-            );
+            // A start of ours on its way is recorded by us; anything else newer than what the
+            // offer has (even while it follows an older one) is the offer's news: another
+            // offerdeck's publish is followed, not an old operation it overtook.
+            let submitting = matches!(state.activity, Activity::Submitting(_));
             let newer = state.op.as_ref().is_none_or(|op| {
                 op.pointer != operation.pointer && op.started_at <= operation.started_at
             });
-            if busy || !newer {
+            if submitting || !newer {
                 continue;
             }
             let offer = operation.offer.clone();
             follow.retain(|o| o.offer != offer);
             if !operation.finished {
                 follow.push(operation.clone());
+            }
+            if state.activity == Activity::Following {
+                state.activity = Activity::Idle;
+                state.retrying = None;
+                state.followed_elsewhere = false;
             }
             state.op = Some(operation);
             if !touched.contains(&offer) {

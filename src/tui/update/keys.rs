@@ -334,13 +334,16 @@ impl App {
     /// Ctrl-r: every offer read again (an operation no longer followed is looked at once more),
     /// operations started elsewhere taken up, and the table sorted again.
     fn refresh(&mut self) -> Vec<Effect> {
-        let effects = self
-            .table
-            .rows
-            .iter()
-            .filter(|r| r.truth.activity == Activity::Idle)
-            .map(|r| Effect::Engine(Command::Recheck(r.id.clone())))
-            .chain(std::iter::once(Effect::Engine(Command::Reload)))
+        // The store first: an operation another offerdeck started since is the offer's news,
+        // not the old one a recheck would try again.
+        let effects = std::iter::once(Effect::Engine(Command::Reload))
+            .chain(
+                self.table
+                    .rows
+                    .iter()
+                    .filter(|r| r.truth.activity == Activity::Idle)
+                    .map(|r| Effect::Engine(Command::Recheck(r.id.clone()))),
+            )
             .collect();
         self.table.resort(self.now);
         self.toast("refreshing".into(), ToastLevel::Info);

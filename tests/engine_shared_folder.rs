@@ -1,0 +1,244 @@
+//! Two offerdecks on one data folder (two dashboards, a dashboard and a headless command): one
+//! truth. What one starts, the other takes up within a second of its record; one polls an
+//! operation for both, and the other takes over when it stops.
+
+mod common;
+
+use std::time::Duration;
+
+use common::engine::*;
+use offerdeck::domain::OpKind;
+use offerdeck::engine::{Command, EngineEvent, News, Standing};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_engines_on_one_data_folder_poll_an_operation_once() {
+    let sim = common::manual_simulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let vm = id("contoso/contoso-vm");
+    let mut first = engine(&sim, dir.path(), None);
+    read(&mut first, &vm).await;
+    ask(&first, &vm, OpKind::Publish, Vec::new());
+    until(&mut first, "the publish to be polled", |e, s| {
+        matches!(e, EngineEvent::Polled { .. } | EngineEvent::Offer(_))
+            && s.last
+                .get(&vm)
+                .is_some_and(|o| o.running().is_some() && o.last_ok.is_some())
+    })
+    .await;
+    // A second process on the same folder resumes it, sees the first one polls it, and reads
+    // what that one records instead of asking the service too.
+    let mut second = engine(&sim, dir.path(), None);
+    until(&mut second, "following elsewhere", |_, s| {
+        s.last.get(&vm).is_some_and(|o| o.followed_elsewhere)
+    })
+    .await;
+    // When the first one stops, the second takes over at once.
+    first.engine.shutdown();
+    sim.advance(Duration::from_secs(60));
+    until(&mut second, "polling it itself", |_, s| {
+        s.last
+            .get(&vm)
+            .is_some_and(|o| !o.followed_elsewhere && o.running().is_some())
+    })
+    .await;
+    second.engine.shutdown();
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publish_started_elsewhere_keeps_the_start_the_service_gives() {
+    let sim = common::manual_simulator().await;
+    let (mine, theirs) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let alpha = id("fabrikam/alpha");
+    // Someone else (another machine, its own data folder) publishes.
+    let mut other = engine_on(&sim, theirs.path(), None, sim.clock().clone());
+    read(&mut other, &alpha).await;
+    ask(&other, &alpha, OpKind::Publish, Vec::new());
+    until(&mut other, "their publish", |_, s| {
+        s.last.get(&alpha).is_some_and(|o| o.running().is_some())
+    })
+    .await;
+    let began = state(&other, &alpha).op.as_ref().unwrap().started_at;
+    other.engine.shutdown();
+    sim.advance(Duration::from_secs(120));
+    // This side notices it two minutes later, and says when it began.
+    let mut started = engine_on(&sim, mine.path(), None, sim.clock().clone());
+    read(&mut started, &alpha).await;
+    until(&mut started, "the publish found running", |e, _| {
+        matches!(
+            e,
+            EngineEvent::News {
+                news: News::FoundRunning { .. },
+                ..
+            }
+        )
+    })
+    .await;
+    let found = state(&started, &alpha).op.clone().unwrap();
+    assert!(
+        (found.started_at - began).num_seconds().abs() <= 1,
+        "started {} (began {began})",
+        found.started_at
+    );
+    started.engine.shutdown();
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reload_takes_in_what_another_process_ran_meanwhile_even_once_it_ended() {
+    let sim = common::simulator(common::FAST).await;
+    let dir = tempfile::tempdir().unwrap();
+    let vm = id("contoso/contoso-vm");
+    let mut watching = engine(&sim, dir.path(), None);
+    let mut other = engine(&sim, dir.path(), None);
+    read(&mut other, &vm).await;
+    ask(&other, &vm, OpKind::Publish, Vec::new());
+    until(&mut other, "sign-off", |_, s| {
+        s.last
+            .get(&vm)
+            .is_some_and(|o| o.standing() == Standing::ReadyForGoLive)
+    })
+    .await;
+    other.engine.shutdown();
+    // The first process knew nothing of it; a reload brings the operation, ended or not.
+    watching.engine.send(Command::Reload);
+    until(&mut watching, "the other process's publish", |_, s| {
+        s.last
+            .get(&vm)
+            .and_then(|o| o.op.as_ref())
+            .is_some_and(|op| op.kind == OpKind::Publish && op.finished)
+    })
+    .await;
+    watching.engine.shutdown();
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publish_another_process_starts_is_followed_here_within_seconds_and_taken_over() {
+    let sim = common::manual_simulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let vm = id("contoso/contoso-vm");
+    let mut watching = engine(&sim, dir.path(), None);
+    read(&mut watching, &vm).await;
+    let mut other = engine(&sim, dir.path(), None);
+    read(&mut other, &vm).await;
+    ask(&other, &vm, OpKind::Publish, Vec::new());
+    until(&mut other, "their publish", |_, s| {
+        s.last.get(&vm).is_some_and(|o| o.running().is_some())
+    })
+    .await;
+    let theirs = state(&other, &vm).op.clone().unwrap();
+    // Nobody asks this one to reload: it sees the other's record by itself, with the start
+    // the other one recorded, and reads what that one polls.
+    until(&mut watching, "their publish, here", |_, s| {
+        s.last.get(&vm).is_some_and(|o| {
+            o.running().is_some_and(|op| op.pointer == theirs.pointer) && o.followed_elsewhere
+        })
+    })
+    .await;
+    assert_eq!(
+        state(&watching, &vm).op.as_ref().unwrap().started_at,
+        theirs.started_at
+    );
+    // The other one quits: this one polls it itself from its next poll.
+    other.engine.shutdown();
+    until(&mut watching, "polling it itself", |_, s| {
+        s.last
+            .get(&vm)
+            .is_some_and(|o| !o.followed_elsewhere && o.running().is_some())
+    })
+    .await;
+    watching.engine.shutdown();
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recheck_of_an_old_lost_operation_gives_way_to_the_newer_one_started_elsewhere() {
+    let sim = common::manual_simulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let vm = id("contoso/contoso-vm");
+    // An old publish the service no longer knows: this process finds it lost.
+    let store = offerdeck::store::StateStore::open(dir.path());
+    let old = offerdeck::domain::Operation::new(
+        vm.clone(),
+        offerdeck::domain::BackendKind::Cpp,
+        OpKind::Publish,
+        sim.base_url()
+            .join("api/publishers/contoso/offers/contoso-vm/operations/gone?api-version=2017-10-31")
+            .unwrap(),
+        &[],
+        chrono::Utc::now() - chrono::Duration::hours(2),
+    );
+    store.upsert(&old).unwrap();
+    let mut watching = engine(&sim, dir.path(), None);
+    until(&mut watching, "the old publish lost", |_, s| {
+        s.last
+            .get(&vm)
+            .and_then(|o| o.op.as_ref())
+            .is_some_and(|op| op.lost.is_some())
+    })
+    .await;
+    assert_eq!(state(&watching, &vm).standing(), Standing::Lost);
+    // Another dashboard on the folder publishes.
+    let mut other = engine(&sim, dir.path(), None);
+    read(&mut other, &vm).await;
+    ask(&other, &vm, OpKind::Publish, Vec::new());
+    until(&mut other, "their publish", |_, s| {
+        s.last.get(&vm).is_some_and(|o| o.running().is_some())
+    })
+    .await;
+    let theirs = state(&other, &vm).op.clone().unwrap();
+    // Ctrl-r here, in the order that once kept the old one: the old operation is tried
+    // again first. The newer one is what the offer follows all the same.
+    watching.engine.send(Command::Recheck(vm.clone()));
+    watching.engine.send(Command::Reload);
+    until(&mut watching, "the newer publish followed", |_, s| {
+        s.last
+            .get(&vm)
+            .is_some_and(|o| o.running().is_some_and(|op| op.pointer == theirs.pointer))
+    })
+    .await;
+    assert_eq!(
+        state(&watching, &vm).standing(),
+        Standing::Running(OpKind::Publish)
+    );
+    other.engine.shutdown();
+    watching.engine.shutdown();
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_go_live_sent_by_a_headless_command_shows_here_and_ends_live() {
+    let sim = common::simulator(common::FAST).await;
+    let dir = tempfile::tempdir().unwrap();
+    let vm = id("contoso/contoso-vm");
+    let mut watching = engine(&sim, dir.path(), None);
+    read(&mut watching, &vm).await;
+    ask(&watching, &vm, OpKind::Publish, Vec::new());
+    until(&mut watching, "sign-off", |_, s| {
+        s.last
+            .get(&vm)
+            .is_some_and(|o| o.standing() == Standing::ReadyForGoLive)
+    })
+    .await;
+    // `offerdeck golive` in another terminal, on the same data folder.
+    let config = dir.path().join("config.toml").display().to_string();
+    let run = common::offerdeck(
+        dir.path(),
+        &["--config", &config, "golive", "contoso/contoso-vm"],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    until(&mut watching, "the go-live, then live", |_, s| {
+        s.last.get(&vm).is_some_and(|o| {
+            o.op.as_ref().is_some_and(|op| op.kind == OpKind::GoLive)
+                && o.standing() == Standing::Live
+        })
+    })
+    .await;
+    // And nothing here still offers a go-live of it.
+    assert!(offerdeck::engine::may_start(OpKind::GoLive, state(&watching, &vm), false).is_err());
+    watching.engine.shutdown();
+    sim.stop().await;
+}
