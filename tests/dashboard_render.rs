@@ -475,6 +475,19 @@ fn an_unreachable_service_turns_the_header_red() {
         let x = (0..w).find(|&x| buffer[(x, 0)].symbol() == "✖").unwrap();
         assert_eq!(buffer[(x, 0)].fg, Color::Red);
     }
+    // When the engine asks it again is said, at 80 columns.
+    let at = app.now + chrono::Duration::seconds(2);
+    app.next_try = vec![(BackendKind::Cpp, at)];
+    let terminal = draw(&app, &color(), 80, 24);
+    let buffer = terminal.backend().buffer();
+    let header: String = (0..80)
+        .map(|x| buffer[(x, 0)].symbol().to_string())
+        .collect();
+    let said = format!(
+        "next try {}",
+        at.with_timezone(&chrono::Local).format("%H:%M:%S")
+    );
+    assert!(header.contains(&said), "{header}");
 }
 
 #[test]

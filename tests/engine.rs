@@ -339,7 +339,8 @@ async fn reachability_is_per_api_and_clears_at_the_first_answer() {
             e,
             EngineEvent::Reachability {
                 api: BackendKind::Cpp,
-                unreachable_since: Some(_)
+                unreachable_since: Some(_),
+                ..
             }
         )
     })
@@ -348,7 +349,8 @@ async fn reachability_is_per_api_and_clears_at_the_first_answer() {
         e,
         EngineEvent::Reachability {
             api: BackendKind::Ingestion,
-            unreachable_since: Some(_)
+            unreachable_since: Some(_),
+            ..
         }
     )));
     // The Product Ingestion API answers: never said unreachable.

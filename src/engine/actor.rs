@@ -120,7 +120,8 @@ impl Actor {
                     news: News::NothingRuns { standing },
                 }]
             }
-            Report::Call { api, answered, at } => self.book.call(api, answered, at),
+            Report::Call { api, answered, at } => self.called(api, answered, at),
+            Report::Probe(api) => self.probe(api),
             Report::Wait(notice) => self.waiting(notice),
             Report::Event(event) => vec![event],
             Report::Listed(migrated) => {

@@ -28,6 +28,8 @@ pub enum EngineEvent {
     Reachability {
         api: BackendKind,
         unreachable_since: Option<DateTime<Utc>>,
+        /// When the engine asks it again (while it is unreachable).
+        next_try: Option<DateTime<Utc>>,
     },
     /// A request about no particular offer waits before a retry (until when, and why).
     Waiting {

@@ -16,6 +16,7 @@ pub mod notify;
 pub mod offer;
 mod polls;
 pub mod problem;
+mod reach;
 pub mod rules;
 pub mod start;
 pub mod wiring;
@@ -118,6 +119,8 @@ enum Report {
         answered: bool,
         at: DateTime<Utc>,
     },
+    /// The time came to ask an unreachable API again.
+    Probe(BackendKind),
     /// A request waits before a retry.
     Wait(crate::api::http::transport::WaitNotice),
     /// An event made by a task, sent on as it is.
@@ -277,6 +280,7 @@ impl Engine {
             followers: HashMap::new(),
             sending,
             holder,
+            probes: HashMap::new(),
         };
         for operation in follow {
             for event in actor.follow(operation) {
@@ -402,6 +406,8 @@ struct Actor {
     sending: tokio_util::task::TaskTracker,
     /// This process, in the state store's leases.
     holder: String,
+    /// The probes so far of each API that does not answer.
+    probes: HashMap<BackendKind, u32>,
 }
 
 fn store_problem(offer: Option<OfferId>, message: String) -> Report {

@@ -96,6 +96,8 @@ pub struct App {
     /// Since when each API has not answered any request (connections failing or timing out);
     /// an API is taken out at its first answer.
     pub unreachable: Vec<(BackendKind, DateTime<Utc>)>,
+    /// When the engine asks each unreachable API again.
+    pub next_try: Vec<(BackendKind, DateTime<Utc>)>,
     /// How often followed operations are polled at most, per API (a row is stale after three
     /// intervals of its API).
     pub poll_floors: Vec<(BackendKind, Span)>,
@@ -160,6 +162,7 @@ impl App {
             text_scroll: 0,
             waiting: None,
             unreachable: Vec::new(),
+            next_try: Vec::new(),
             poll_floors: BackendKind::ALL
                 .iter()
                 .map(|&k| (k, floor(config.cadence(k).floor)))

@@ -36,8 +36,18 @@ pub fn engine_on(
     token: Option<&str>,
     clock: offerdeck::clock::Clock,
 ) -> Started {
+    engine_at(sim.addr(), dir, token, clock)
+}
+
+/// `engine_on` for a service at `addr` (one that may not be listening yet).
+pub fn engine_at(
+    addr: std::net::SocketAddr,
+    dir: &std::path::Path,
+    token: Option<&str>,
+    clock: offerdeck::clock::Clock,
+) -> Started {
     demo_secret();
-    let path = super::write_config(dir, sim, "50ms");
+    let path = super::write_config_at(dir, addr, "50ms");
     let config = offerdeck::config::load(&path, "test").unwrap();
     let backends = match token {
         Some(t) => {

@@ -91,7 +91,11 @@ pub fn client(sim: &Simulator) -> CppClient {
 
 /// A config file for the binary, pointing at the simulator, with the demo offers.
 pub fn write_config(dir: &Path, sim: &Simulator, poll: &str) -> PathBuf {
-    let addr = sim.addr();
+    write_config_at(dir, sim.addr(), poll)
+}
+
+/// `write_config` for a service at `addr` (one that may not be listening yet).
+pub fn write_config_at(dir: &Path, addr: std::net::SocketAddr, poll: &str) -> PathBuf {
     let text = offerdeck::demo::DEMO_CONFIG
         .replace("127.0.0.1:7878", &addr.to_string())
         .replace(

@@ -185,7 +185,35 @@ impl Transport {
         };
         loop {
             attempt += 1;
-            let token = self.auth.token().await?;
+            let token = match self.auth.token().await {
+                Ok(token) => token,
+                Err(e) => {
+                    // No sign-in, no request: an API whose token endpoint does not answer
+                    // cannot be used, and is said so (the header, the event log) like one
+                    // that does not answer itself.
+                    if let ApiError::Unreachable {
+                        url: at, reason, ..
+                    } = &e
+                    {
+                        let path = at
+                            .split(' ')
+                            .next()
+                            .and_then(|u| Url::parse(u).ok())
+                            .map(|u| u.path().to_string())
+                            .unwrap_or_else(|| "token endpoint".into());
+                        self.record_call(CallRecord {
+                            at: Utc::now(),
+                            method: "POST".into(),
+                            path,
+                            status: None,
+                            duration: Duration::ZERO,
+                            correlation_id: None,
+                            error: Some(format!("sign-in: {reason}")),
+                        });
+                    }
+                    return Err(e);
+                }
+            };
             // When the request went out (after waiting for a permit), for the event log.
             let sent_at: (DateTime<Utc>, std::time::Instant);
             let outcome = {

@@ -19,6 +19,8 @@ mod polls;
 struct Reach {
     /// Since when no request got an answer; `None` while (or once) one does.
     unreachable_since: Option<DateTime<Utc>>,
+    /// When the engine asks it again, while it is unreachable.
+    next_try: Option<DateTime<Utc>>,
 }
 
 /// What a poll brought, for the actor to act on.

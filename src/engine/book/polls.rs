@@ -185,6 +185,7 @@ impl Book {
         let before = reach.unreachable_since;
         if answered {
             reach.unreachable_since = None;
+            reach.next_try = None;
         } else {
             reach.unreachable_since.get_or_insert(at);
         }
@@ -194,6 +195,21 @@ impl Book {
         vec![EngineEvent::Reachability {
             api,
             unreachable_since: reach.unreachable_since,
+            next_try: reach.next_try,
+        }]
+    }
+
+    /// The engine asks an unreachable API again at `at`: said with its reachability.
+    pub fn next_try(&mut self, api: BackendKind, at: DateTime<Utc>) -> Vec<EngineEvent> {
+        let reach = self.reach.entry(api).or_default();
+        if reach.unreachable_since.is_none() {
+            return Vec::new();
+        }
+        reach.next_try = Some(at);
+        vec![EngineEvent::Reachability {
+            api,
+            unreachable_since: reach.unreachable_since,
+            next_try: reach.next_try,
         }]
     }
 

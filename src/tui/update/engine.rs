@@ -34,10 +34,13 @@ impl App {
             EngineEvent::Reachability {
                 api,
                 unreachable_since,
+                next_try,
             } => {
                 self.unreachable.retain(|(k, _)| *k != api);
+                self.next_try.retain(|(k, _)| *k != api);
                 if let Some(since) = unreachable_since {
                     self.unreachable.push((api, since));
+                    self.next_try.extend(next_try.map(|at| (api, at)));
                 }
                 Vec::new()
             }

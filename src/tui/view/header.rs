@@ -38,6 +38,7 @@ pub(super) fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             .iter()
             .filter(|r| app.unreachable.iter().any(|(k, _)| *k == r.backend))
             .filter_map(|r| r.truth.retrying.as_ref().and_then(|t| t.until))
+            .chain(app.next_try.iter().map(|(_, at)| *at))
             .filter(|t| *t > app.now)
             .min()
             .map(|t| format!(", next try {}", clock_time(t)))
