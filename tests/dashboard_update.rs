@@ -499,6 +499,50 @@ fn filter_narrows_live_and_selection_follows_the_offer() {
 }
 
 #[test]
+fn news_never_takes_the_selected_offer_off_screen_only_the_user_does() {
+    let mut deck = deck();
+    // `/never` keeps the offers never published; the cursor on the second of them.
+    ch(&mut deck, '/');
+    for c in "never".chars() {
+        ch(&mut deck, c);
+    }
+    key(&mut deck, KeyCode::Enter);
+    let before = deck.app.table.visible.clone();
+    assert!(before.len() >= 3, "{before:?}");
+    ch(&mut deck, 'j');
+    let chosen = deck.app.table.rows[deck.app.table.selected_row().unwrap()]
+        .id
+        .clone();
+    // Its status changes to one the filter leaves out: it stays under the cursor, said so.
+    let failed = offerdeck::api::cpp::types::OperationDetail {
+        status: Status::Failed.into(),
+        ..Default::default()
+    };
+    deck.status(&chosen, Ok(failed.observe(None)));
+    let selected = deck.app.table.selected_row().unwrap();
+    assert_eq!(deck.app.table.rows[selected].id, chosen);
+    assert!(deck.app.table.is_kept(&chosen));
+    let screen = draw(&deck.app, 80, 24);
+    assert!(
+        screen.contains("no longer matches"),
+        "the kept row says why it is there:\n{screen}"
+    );
+    // The user moves on: it goes, and the cursor is on the row the user moved to.
+    ch(&mut deck, 'j');
+    assert!(!deck.app.table.is_kept(&chosen));
+    let now = deck.app.table.selected_row().unwrap();
+    assert_eq!(now, before[2], "the row after it");
+    assert!(
+        !deck
+            .app
+            .table
+            .visible
+            .iter()
+            .any(|&i| deck.app.table.rows[i].id == chosen)
+    );
+}
+
+#[test]
 fn quitting_asks_while_operations_run_and_ctrl_c_always_quits() {
     let mut deck = deck();
     publish_selected(&mut deck);

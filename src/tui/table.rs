@@ -76,6 +76,10 @@ pub struct Table {
     pub views: Vec<(String, String)>,
     /// The view chosen last, while its filter is the one applied.
     pub view: Option<usize>,
+    /// The offer under the cursor, kept on screen though news made it stop matching the
+    /// filter: nothing moves the selection but the user. It goes at the user's next move,
+    /// sort, filter or refresh.
+    pub kept: Option<OfferId>,
 }
 
 impl Table {
@@ -239,22 +243,25 @@ impl Table {
     /// rows in the order they have: news never reorders the table under the cursor (a row
     /// that starts to match goes at the end until the next sort).
     pub fn refilter(&mut self, now: DateTime<Utc>) {
-        if self.sort == SortColumn::Config && !self.sort_reversed {
-            return self.resort(now);
-        }
         let filter = Filter::lenient(&self.filter.text());
         let current = self.selected_row();
-        let mut visible: Vec<usize> = self
-            .visible
-            .iter()
-            .copied()
-            .filter(|&i| self.rows[i].matches(&filter))
-            .collect();
-        for i in 0..self.rows.len() {
-            if !visible.contains(&i) && self.rows[i].matches(&filter) {
-                visible.push(i);
+        let shown = |i: usize| self.rows[i].matches(&filter) || Some(i) == current;
+        let visible: Vec<usize> = if self.sort == SortColumn::Config && !self.sort_reversed {
+            // The config's order is the rows' own: nothing moves.
+            (0..self.rows.len()).filter(|&i| shown(i)).collect()
+        } else {
+            let mut visible: Vec<usize> =
+                self.visible.iter().copied().filter(|&i| shown(i)).collect();
+            for i in 0..self.rows.len() {
+                if !visible.contains(&i) && shown(i) {
+                    visible.push(i);
+                }
             }
-        }
+            visible
+        };
+        self.kept = current
+            .filter(|&c| !self.rows[c].matches(&filter))
+            .map(|c| self.rows[c].id.clone());
         self.visible = visible;
         let mut sorted = self.visible.clone();
         self.sort_indices(&mut sorted, now);
@@ -269,6 +276,7 @@ impl Table {
     /// filter, a refresh), keeping the cursor on the same offer when it is still shown.
     pub fn resort(&mut self, now: DateTime<Utc>) {
         let current = self.selected_row();
+        self.kept = None;
         let filter = Filter::lenient(&self.filter.text());
         // Runs at every change a poll brings: the list's room is reused.
         let mut visible = std::mem::take(&mut self.visible);
@@ -337,7 +345,27 @@ impl Table {
             return;
         }
         let last = self.visible.len() as isize - 1;
+        let from = self.selected;
         self.selected = (self.selected as isize + delta).clamp(0, last) as usize;
+        // The user moved off a row kept only for the cursor: it goes now.
+        if self.selected != from
+            && let Some(kept) = self.kept.take()
+            && let Some(at) = self
+                .index
+                .get(&kept)
+                .and_then(|i| self.visible.iter().position(|v| v == i))
+        {
+            self.visible.remove(at);
+            if at < self.selected {
+                self.selected -= 1;
+            }
+            self.clamp_selection();
+        }
+    }
+
+    /// The row is on screen only because the cursor is on it (it no longer matches).
+    pub fn is_kept(&self, offer: &OfferId) -> bool {
+        self.kept.as_ref() == Some(offer)
     }
 
     /// Scrolls so the cursor's row is on screen.

@@ -249,6 +249,11 @@ fn table_row(
         _ => format!("{symbol} {label}"),
     };
     let tone = if app.is_stale(row) { Tone::Warn } else { tone };
+    // On screen only for the cursor: said, so the filter is not taken to be wrong.
+    if app.table.is_kept(&row.id) {
+        step = format!("no longer matches the filter · {step}");
+        step_tone = Tone::Muted;
+    }
     // A marked offer says so before its name.
     let name = if row.marked {
         format!("{} {}", if theme.ascii { "*" } else { "●" }, row.id)
