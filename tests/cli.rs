@@ -907,3 +907,53 @@ async fn publish_says_a_moved_offers_emails_go_to_its_seller_contact_and_only_th
     );
     sim.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_api_without_credentials_does_not_stop_the_other() {
+    let sim = simulator(FAST).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim, "100ms");
+    // The Product Ingestion API has no credentials at all (the README's example, with only a
+    // CPP token at hand).
+    let text = std::fs::read_to_string(&config).unwrap();
+    let at = text.find("[ingestion.auth]").unwrap();
+    let end = at + text[at..].find("\n\n").unwrap();
+    let text = format!(
+        "{}[ingestion.auth]\ntoken_env = \"NO_SUCH_INGESTION_TOKEN\"{}",
+        &text[..at],
+        &text[end..]
+    );
+    std::fs::write(&config, text).unwrap();
+    let run = offerdeck(dir.path(), &["--config", &cfg(&config), "offers"], &[]).await;
+    // The CPP offers are listed; each Product Ingestion one says, by name, what is missing.
+    assert!(
+        run.stdout.contains("contoso/contoso-vm") && run.stdout.contains("never published"),
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("status of fabrikam/alpha")
+            && run.stderr.contains("$NO_SUCH_INGESTION_TOKEN is not set"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.code, 5, "an authentication problem: {}", run.stderr);
+    // A command about a CPP offer alone succeeds.
+    let run = offerdeck(
+        dir.path(),
+        &["--config", &cfg(&config), "status", "contoso/contoso-vm"],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Neither API with credentials is still a clear error at once.
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "client_secret_env = \"OFFERDECK_DEMO_SECRET\"",
+        "client_secret_env = \"NO_SUCH_SECRET\"",
+    );
+    std::fs::write(&config, text).unwrap();
+    let run = offerdeck(dir.path(), &["--config", &cfg(&config), "offers"], &[]).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("NO_SUCH_SECRET"), "{}", run.stderr);
+}

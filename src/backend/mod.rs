@@ -257,6 +257,9 @@ impl Backend {
 pub struct Backends {
     cpp: Option<Backend>,
     ingestion: Option<Backend>,
+    /// APIs the config's offers use whose client could not be made (no credentials), and why:
+    /// their offers say so, the other API's work.
+    missing: Vec<(BackendKind, String)>,
 }
 
 impl Backends {
@@ -266,10 +269,12 @@ impl Backends {
             BackendKind::Cpp => Backends {
                 cpp: Some(backend),
                 ingestion: None,
+                missing: Vec::new(),
             },
             BackendKind::Ingestion => Backends {
                 cpp: None,
                 ingestion: Some(backend),
+                missing: Vec::new(),
             },
         }
     }
@@ -283,6 +288,7 @@ impl Backends {
         Backends {
             cpp: Some(Backend::Cpp(CppBackend::new(cpp))),
             ingestion: None,
+            missing: Vec::new(),
         }
     }
 
@@ -291,12 +297,24 @@ impl Backends {
         Backends {
             cpp: None,
             ingestion: Some(Backend::Ingestion(IngestionBackend::new(client))),
+            missing: Vec::new(),
         }
     }
 
     pub fn with_ingestion(mut self, client: IngestionClient) -> Backends {
         self.ingestion = Some(Backend::Ingestion(IngestionBackend::new(client)));
         self
+    }
+
+    /// The same backends, and `kind` (whose offers the config has) could not be made: why.
+    pub fn without(mut self, kind: BackendKind, why: String) -> Backends {
+        self.missing.push((kind, why));
+        self
+    }
+
+    /// The APIs the config's offers use that have no client, and why.
+    pub fn missing(&self) -> &[(BackendKind, String)] {
+        &self.missing
     }
 
     /// Keeps what the backends learn once per offer (Product Ingestion ids) in `store`.
@@ -348,6 +366,9 @@ impl Backends {
 
     /// The backend of a kind, or an error saying that API is not configured.
     pub fn require(&self, kind: BackendKind) -> Result<&Backend, ApiError> {
+        if let Some((_, why)) = self.missing.iter().find(|(k, _)| *k == kind) {
+            return Err(ApiError::Token(why.clone()));
+        }
         self.get(kind)
             .ok_or_else(|| ApiError::Unconfigured(unconfigured(kind).into()))
     }

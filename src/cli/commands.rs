@@ -190,7 +190,12 @@ pub async fn offers(ctx: &Context, out: &Reporter) -> Exit {
         match (&state.service, &state.problem) {
             (Some(_), None) => out.emit(&Event::offer(offer, &state)),
             (_, Some((_, problem))) => {
-                let code = failed(out, "status", Some(&offer.id), problem);
+                let code = failed(
+                    out,
+                    &format!("status of {}", offer.id),
+                    Some(&offer.id),
+                    problem,
+                );
                 worst = worse(worst, code);
             }
             (None, None) => {}

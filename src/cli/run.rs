@@ -162,6 +162,12 @@ fn context(
             return Err(super::exit::exit_for_setup(&e));
         }
     };
+    for (kind, why) in backends.missing() {
+        write_err(&format!(
+            "warning: the {} offers cannot be read: {why}",
+            kind.caps().api_name
+        ));
+    }
     let store = store.unwrap_or_else(StateStore::default_location);
     let backends = backends.remembering_in(&store);
     // Every request goes into the event log.

@@ -171,12 +171,23 @@ pub fn backends(config: &Config) -> Result<Backends, SetupError> {
     backends_for(config, cpp, ingestion)
 }
 
-/// The backends of the APIs asked for (at least one: CPP's when none is).
+/// The backends of the APIs asked for (at least one: CPP's when none is). With both asked
+/// for, one whose credentials are missing does not stop the other: its offers say why
+/// (`Backends::missing`), the other API's work. Only when neither can be made is it an error.
 pub fn backends_for(config: &Config, cpp: bool, ingestion: bool) -> Result<Backends, SetupError> {
+    let missing = |e: &SetupError| !matches!(e, SetupError::Client(_));
     match (cpp, ingestion) {
-        (true, true) => {
-            Ok(Backends::new(client(config)?).with_ingestion(ingestion_client(config)?))
-        }
+        (true, true) => match (client(config), ingestion_client(config)) {
+            (Ok(c), Ok(i)) => Ok(Backends::new(c).with_ingestion(i)),
+            (Ok(c), Err(e)) if missing(&e) => {
+                Ok(Backends::new(c).without(crate::domain::BackendKind::Ingestion, e.to_string()))
+            }
+            (Err(e), Ok(i)) if missing(&e) => {
+                Ok(Backends::ingestion_only(i)
+                    .without(crate::domain::BackendKind::Cpp, e.to_string()))
+            }
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        },
         (false, true) => Ok(Backends::ingestion_only(ingestion_client(config)?)),
         _ => Ok(Backends::new(client(config)?)),
     }

@@ -200,7 +200,11 @@ async fn a_byte_order_mark_is_read_past_and_a_key_sent_twice_is_a_clear_parse_er
     ];
     let run = common::offerdeck(dir.path(), &["--config", &c, "status", "p/bom"], &env).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.contains("p/bom: publishing (0%)"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("p/bom: publishing (0%)"),
+        "{}",
+        run.stdout
+    );
     let run = common::offerdeck(dir.path(), &["--config", &c, "status", "p/twice"], &env).await;
     assert_eq!(run.code, 8, "not 'unreachable': {}", run.stderr);
     assert!(
