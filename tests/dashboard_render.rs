@@ -795,6 +795,12 @@ fn read_only_says_so_and_offers_no_key_that_changes_the_service() {
     assert!(!header[1].contains("p publish"), "{text}");
     assert!(!header[1].contains("c cancel"), "{text}");
     assert!(header[1].contains("? help"), "{text}");
+    // Nor one that writes the config, in the header or the detail view.
+    assert!(!header[1].contains("e e-mails"), "{text}");
+    key(&mut app, KeyCode::Enter);
+    let text = draw(&app, &color(), 120, 24).backend().to_string();
+    assert!(text.contains("back"), "the detail view: {text}");
+    assert!(!text.contains("e e-mails") && !text.contains("p publish"), "{text}");
 }
 
 #[test]

@@ -306,13 +306,31 @@ pub const HEADER_HINTS: [Action; 9] = [
     Action::Detail,
 ];
 
-/// What `--read-only` turns off.
-pub const CHANGES_THE_SERVICE: [Action; 4] = [
+/// What `--read-only` turns off: what changes the service, and what writes the config.
+pub const OFF_WHEN_READ_ONLY: [Action; 6] = [
     Action::Publish,
     Action::Retry,
     Action::GoLive,
     Action::Cancel,
+    Action::EditEmails,
+    Action::AddOffers,
 ];
+
+/// `hints_for`, leaving out what read-only turns off when it is on.
+pub fn hints_offered(scope: Scope, actions: &[Action], read_only: bool) -> String {
+    let offered: Vec<Action> = actions
+        .iter()
+        .copied()
+        .filter(|a| !(read_only && OFF_WHEN_READ_ONLY.contains(a)))
+        .collect();
+    hints_for(scope, &offered)
+}
+
+/// `hint_line`, leaving out what read-only turns off when it is on.
+pub fn hint_line_offered(scope: Scope, read_only: bool) -> String {
+    let actions: Vec<Action> = in_scope(scope).map(|b| b.action).collect();
+    hints_offered(scope, &actions, read_only)
+}
 
 /// The bindings valid in a scope, in table order.
 pub fn in_scope(scope: Scope) -> impl Iterator<Item = &'static Binding> {

@@ -102,7 +102,7 @@ pub(super) fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut used = 0usize;
     for action in HEADER_HINTS {
         // Read-only: what would change the service is not offered.
-        if app.read_only && keys::CHANGES_THE_SERVICE.contains(&action) {
+        if app.read_only && keys::OFF_WHEN_READ_ONLY.contains(&action) {
             continue;
         }
         let Some(b) = keys::binding(Scope::Table, action) else {

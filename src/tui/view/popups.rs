@@ -131,7 +131,10 @@ pub(super) fn rejection(
         theme,
         title,
         Tone::Bad,
-        format!("fix the offer, then {}", keys::hint_line(Scope::Rejection)),
+        format!(
+            "fix the offer, then {}",
+            keys::hint_line_offered(Scope::Rejection, app.read_only)
+        ),
     );
     scroll::render(frame, area, block, lines, app.text_scroll, theme.ascii);
 }
