@@ -800,7 +800,10 @@ fn read_only_says_so_and_offers_no_key_that_changes_the_service() {
     key(&mut app, KeyCode::Enter);
     let text = draw(&app, &color(), 120, 24).backend().to_string();
     assert!(text.contains("back"), "the detail view: {text}");
-    assert!(!text.contains("e e-mails") && !text.contains("p publish"), "{text}");
+    assert!(
+        !text.contains("e e-mails") && !text.contains("p publish"),
+        "{text}"
+    );
 }
 
 #[test]

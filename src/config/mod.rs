@@ -344,7 +344,7 @@ mod tests {
         assert!(msg.contains("shorter than poll_interval (1m)"), "{msg}");
         let (line, _, msg) = err("[ingestion]\npoll_interval_max = \"2d\"\n");
         assert_eq!(line, 2);
-        assert!(msg.contains("between"), "{msg}");
+        assert!(msg.contains("at most 1day") && !msg.contains("0s"), "{msg}");
         let (line, _, msg) = err("[ingestion]\ntree_version = \" \"\n");
         assert_eq!(line, 2);
         assert!(
@@ -466,6 +466,10 @@ mod tests {
             ("[api]\npoll_interval = \"1ns\"\n", "between 1s and 1day"),
             ("[api]\npoll_interval = \"0s\"\n", "between"),
             ("[api]\nrequest_timeout = \"2h\"\n", "between 1ms and 1h"),
+            (
+                "[api]\npoll_interval_max = \"2d\"\n",
+                "must be at most 1day",
+            ),
             ("[api]\nconnect_timeout = \"0s\"\n", "between 1ms and 1h"),
         ] {
             let (line, _, msg) = err(text);

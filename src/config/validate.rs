@@ -47,13 +47,20 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             at(s.span().start, format!("{name} = {:?} is not a duration ({e}); write it like \"15s\", \"2m\" or \"1h 30m\"", s.get_ref()))
         })?;
         if d < min || d > max {
+            // A bound of nothing is no bound to speak of ("between 0s and…").
+            let bounds = match min.is_zero() {
+                true => format!("at most {}", humantime::format_duration(max)),
+                false => format!(
+                    "between {} and {}",
+                    humantime::format_duration(min),
+                    humantime::format_duration(max)
+                ),
+            };
             return Err(at(
                 s.span().start,
                 format!(
-                    "{name} = {:?} is out of bounds: it must be between {} and {}",
-                    s.get_ref(),
-                    humantime::format_duration(min),
-                    humantime::format_duration(max)
+                    "{name} = {:?} is out of bounds: it must be {bounds}",
+                    s.get_ref()
                 ),
             ));
         }

@@ -40,7 +40,10 @@ pub(super) fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.style(Tone::Accent),
         ))
         .title_bottom(Span::styled(
-            format!(" {} ", keys::hints_offered(Scope::Detail, &keys::DETAIL_HINTS, app.read_only)),
+            format!(
+                " {} ",
+                keys::hints_offered(Scope::Detail, &keys::DETAIL_HINTS, app.read_only)
+            ),
             key_style,
         ));
     // One line per step and message, cut to the width with …; what does not fit scrolls.
