@@ -25,8 +25,8 @@ venv() { # venv DIR PACKAGE...: a virtual environment with exactly these peers
 venv "$work/ingestion" cloudpub==1.7.6 azure-img-utils==2.7.0
 venv "$work/cpp" azure-img-utils==1.2.0
 
-cargo build --quiet --manifest-path "$repo/Cargo.toml"
-binary="$target/debug/offerdeck"
+cargo build --release --quiet --manifest-path "$repo/Cargo.toml"
+binary="$target/release/offerdeck"
 
 # One simulator per run, on a free loopback port it picks itself; a fast clock (a day of
 # certification in well under a second), so the peers' own waits end quickly.
