@@ -358,3 +358,45 @@ async fn reachability_is_per_api_and_clears_at_the_first_answer() {
     closed_engine.engine.shutdown();
     sim.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_go_live_refused_because_it_went_live_elsewhere_shows_live_at_once() {
+    let sim = common::simulator(common::FAST).await;
+    let (mine, theirs) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let vm = id("contoso/contoso-vm");
+    let mut here = engine(&sim, mine.path(), None);
+    read(&mut here, &vm).await;
+    ask(&here, &vm, OpKind::Publish, Vec::new());
+    until(&mut here, "sign-off", |_, s| {
+        s.last
+            .get(&vm)
+            .is_some_and(|o| o.standing() == Standing::ReadyForGoLive)
+    })
+    .await;
+    // Someone on another machine takes it live.
+    let mut other = engine(&sim, theirs.path(), None);
+    read(&mut other, &vm).await;
+    ask(&other, &vm, OpKind::GoLive, Vec::new());
+    until(&mut other, "live, there", |_, s| {
+        s.last
+            .get(&vm)
+            .is_some_and(|o| o.standing() == Standing::Live)
+    })
+    .await;
+    other.engine.shutdown();
+    // Here it still looks ready; L is refused by the service, and the row says live at once
+    // (nobody presses Ctrl-r), with nothing left to go live.
+    ask(&here, &vm, OpKind::GoLive, Vec::new());
+    until(&mut here, "live, here", |_, s| {
+        s.last.get(&vm).is_some_and(|o| {
+            o.failed_start
+                .as_ref()
+                .is_some_and(|f| f.kind == OpKind::GoLive)
+                && o.standing() == Standing::Live
+        })
+    })
+    .await;
+    assert!(offerdeck::engine::may_start(OpKind::GoLive, state(&here, &vm), false).is_err());
+    here.engine.shutdown();
+    sim.stop().await;
+}

@@ -82,10 +82,16 @@ impl Actor {
                 kind,
                 result,
             } => {
-                let (events, follow) =
-                    self.book
-                        .start_answered(&offer, kind, result.map_err(Problem::from), now);
+                let result = result.map_err(Problem::from);
+                // Refused (a 409 or another 4xx): the offer is likely not where this side
+                // thought (another tool went live meanwhile); its status is read at once, so
+                // the row says where it is beside the refusal.
+                let refused = matches!(&result, Err(p) if p.kind == ProblemKind::Refused);
+                let (events, follow) = self.book.start_answered(&offer, kind, result, now);
                 let mut events = events;
+                if refused && follow.is_none() {
+                    events.extend(self.refresh(&offer));
+                }
                 match follow {
                     Some(operation) if self.setup.follow_starts => {
                         events.extend(self.follow(operation))
