@@ -394,6 +394,8 @@ struct Follower {
     history: StepHistory,
     /// Said once per run of failed writes, not at every poll.
     store_failing: bool,
+    /// Polls in a row that found a state this version does not know.
+    unknown_polls: u32,
 }
 
 struct Actor {

@@ -3,6 +3,8 @@
 
 use tokio::sync::oneshot;
 
+use crate::domain::Status;
+
 use super::*;
 
 impl Actor {
@@ -44,6 +46,7 @@ impl Actor {
                 waits: policy.retry().waits(),
                 history: StepHistory::default(),
                 store_failing: false,
+                unknown_polls: 0,
             },
         );
         tokio::spawn(follow::poll_task(
@@ -105,7 +108,20 @@ impl Actor {
                     self.load_estimates();
                     return events;
                 }
-                let wait = if policy.cadence.is_fixed() {
+                let unknown = matches!(&operation.seen.status, Status::Unknown(_));
+                if !unknown && let Some(f) = self.followers.get_mut(&offer) {
+                    f.unknown_polls = 0;
+                }
+                let wait = if unknown {
+                    // A state this version does not know says nothing of when it ends: looked
+                    // at less and less often (doubling, up to five minutes or the ceiling),
+                    // never at the floor for ever.
+                    let polls = self.followers.get_mut(&offer).map_or(1, |f| {
+                        f.unknown_polls += 1;
+                        f.unknown_polls
+                    });
+                    unknown_wait(policy.cadence, polls)
+                } else if policy.cadence.is_fixed() {
                     policy.cadence.floor
                 } else {
                     let store = Some(&self.setup.store);
@@ -256,5 +272,31 @@ impl Actor {
         let (publisher, offer) = crate::api::http::pointer::offer_of(url)?;
         let id = OfferId::new(&publisher, &offer).ok()?;
         self.book.get(&id).map(|s| s.id.clone())
+    }
+}
+
+/// The wait after the `polls`th poll in a row that found a state this version does not know.
+fn unknown_wait(cadence: crate::domain::Cadence, polls: u32) -> std::time::Duration {
+    let cap = cadence.ceiling.max(std::time::Duration::from_secs(300));
+    cadence
+        .floor
+        .saturating_mul(2u32.saturating_pow(polls.min(20)))
+        .min(cap)
+        .max(cadence.floor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_state_nobody_knows_is_looked_at_less_and_less_often() {
+        let fixed = crate::domain::Cadence::fixed(Duration::from_millis(50));
+        let waits: Vec<u128> = (1..=4)
+            .map(|n| unknown_wait(fixed, n).as_millis())
+            .collect();
+        assert_eq!(waits, vec![100, 200, 400, 800]);
+        assert_eq!(unknown_wait(fixed, 40), Duration::from_secs(300));
     }
 }

@@ -1,5 +1,6 @@
 //! The small things a hostile service (or a careless config) still broke: a short secret shown
-//! in clear, `.` and `..` ids vanishing from URLs, job ids encoded twice.
+//! in clear, `.` and `..` ids vanishing from URLs, job ids encoded twice, a state nobody knows
+//! polled at the floor for ever.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -45,6 +46,9 @@ async fn service() -> (SocketAddr, Paths) {
                 if path.ends_with("/offers/twice/status") {
                     let body = r#"{"status": "running", "status": "failed", "steps": []}"#;
                     return (StatusCode::OK, [("content-type", "application/json")], body).into_response();
+                }
+                if path.contains("/operations/exploding") {
+                    return answer(StatusCode::OK, json!({"status": "exploding", "steps": []}));
                 }
                 if path.starts_with("/api/") {
                     return answer(
@@ -249,4 +253,75 @@ async fn a_token_in_a_failing_token_commands_message_is_hidden_by_its_shape() {
     let log =
         std::fs::read_to_string(dir.path().join("logs").join("offerdeck.log")).unwrap_or_default();
     assert!(!log.contains("eyJ"), "the log holds it");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operation_in_a_state_nobody_knows_is_polled_less_and_less_often() {
+    let (api, paths) = service().await;
+    let dir = tempfile::tempdir().unwrap();
+    let c = config(dir.path(), api, "");
+    let config = offerdeck::config::load(std::path::Path::new(&c), "test").unwrap();
+    // SAFETY: this test's own variable, set before anything reads the environment here.
+    unsafe { std::env::set_var("HOSTILE_LOWS_TOKEN", "tok-unknown-state") };
+    let mut config = config;
+    config.auth.token_env = "HOSTILE_LOWS_TOKEN".into();
+    config.ingestion.auth.token_env = "HOSTILE_LOWS_TOKEN".into();
+    let store = offerdeck::store::StateStore::open(dir.path());
+    let setup = offerdeck::engine::Setup {
+        backends: offerdeck::engine::wiring::backends(&config).unwrap(),
+        store,
+        clock: offerdeck::clock::Clock::System,
+        policies: offerdeck::engine::FollowPolicies::from_config(&config),
+        notifier: None,
+        desktop: false,
+        read_only: false,
+        only_tracked: false,
+        resume: true,
+        on_wait: None,
+        follow_starts: true,
+    };
+    let offer: offerdeck::domain::OfferId = "p/o".parse().unwrap();
+    let mut started = offerdeck::engine::Engine::start(
+        setup,
+        vec![(offer.clone(), offerdeck::domain::BackendKind::Cpp)],
+    )
+    .unwrap();
+    let pointer = format!(
+        "http://{api}/api/publishers/p/offers/o/operations/exploding?api-version=2017-10-31"
+    );
+    started
+        .engine
+        .send(offerdeck::engine::Command::Follow(Box::new(
+            offerdeck::domain::Operation::new(
+                offer.clone(),
+                offerdeck::domain::BackendKind::Cpp,
+                offerdeck::domain::OpKind::Publish,
+                pointer.parse().unwrap(),
+                &[],
+                chrono::Utc::now(),
+            ),
+        )));
+    // The waits after each poll: doubling from the 100 ms floor, not 100 ms for ever.
+    let mut waits = Vec::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while waits.len() < 4 {
+        let event = tokio::time::timeout_at(deadline, started.recv())
+            .await
+            .expect("polls within the deadline")
+            .expect("the engine runs");
+        if let offerdeck::engine::EngineEvent::Polled { next_poll, .. } = event {
+            waits.push(next_poll.as_millis());
+        }
+    }
+    assert_eq!(
+        waits,
+        vec![200, 400, 800, 1600],
+        "{:?}",
+        paths.lock().unwrap()
+    );
+    // Still followed, with the word the service gave kept for the views.
+    let state = started.last.get(&offer).unwrap();
+    assert!(state.running().is_some());
+    assert_eq!(state.seen().map(|s| s.raw_status.as_str()), Some("exploding"));
+    started.engine.shutdown();
 }
