@@ -44,6 +44,48 @@ async fn token_command_prints_a_bare_token_or_az_json() {
 }
 
 #[tokio::test]
+async fn a_token_command_that_leaves_a_child_holding_its_output_gives_its_token_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("child.pid");
+    // The child keeps stdout open for a minute and a half; the token is printed at once.
+    let p = provider(TokenSource::Command {
+        command: format!(
+            "sleep 90 & echo $! > {}; echo tok-background-abcdef",
+            pidfile.display()
+        ),
+    });
+    let token = tokio::time::timeout(Duration::from_secs(20), p.token())
+        .await
+        .expect("not held until the child ends (60 s before)")
+        .unwrap();
+    assert_eq!(token.expose(), "tok-background-abcdef");
+    // And the child went with the command.
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    // A zombie waiting for a reaper has ended too.
+    let alive = |pid: i32| {
+        let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+            s.rsplit(')')
+                .next()
+                .is_some_and(|r| r.trim_start().starts_with('Z'))
+        });
+        // SAFETY: signal 0 only asks whether the process exists.
+        !zombie && unsafe { libc::kill(pid, 0) } == 0
+    };
+    while alive(pid) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the child {pid} outlived the command"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
 async fn client_credentials_are_cached_and_refreshed_before_expiry() {
     let mut options = SimOptions::demo(common::FAST);
     options.settings.token_lifetime = Duration::from_secs(2);

@@ -322,6 +322,9 @@ async fn an_operation_in_a_state_nobody_knows_is_polled_less_and_less_often() {
     // Still followed, with the word the service gave kept for the views.
     let state = started.last.get(&offer).unwrap();
     assert!(state.running().is_some());
-    assert_eq!(state.seen().map(|s| s.raw_status.as_str()), Some("exploding"));
+    assert_eq!(
+        state.seen().map(|s| s.raw_status.as_str()),
+        Some("exploding")
+    );
     started.engine.shutdown();
 }

@@ -29,20 +29,30 @@ const COMMAND_ENV: [&str; 12] = [
     "REQUESTS_CA_BUNDLE",
 ];
 
-/// Reads a child's pipe to its end, keeping at most `limit` bytes.
-async fn read_pipe(pipe: Option<impl tokio::io::AsyncRead + Unpin>, limit: usize) -> Vec<u8> {
+/// How long a command's pipes may stay open once it exited (something it started in the
+/// background holds them): then its process group is ended and what it printed is used.
+const PIPES_GRACE: Duration = Duration::from_secs(2);
+
+/// What a pipe gave so far, shared with the task reading it.
+type Kept = std::sync::Arc<std::sync::Mutex<Vec<u8>>>;
+
+/// Reads a child's pipe to its end into `kept`, keeping at most `limit` bytes.
+async fn read_pipe(pipe: Option<impl tokio::io::AsyncRead + Unpin>, limit: usize, kept: Kept) {
     use tokio::io::AsyncReadExt;
-    let mut kept = Vec::new();
-    let Some(mut pipe) = pipe else { return kept };
+    let Some(mut pipe) = pipe else { return };
     let mut buf = [0u8; 8192];
     while let Ok(n) = pipe.read(&mut buf).await {
         if n == 0 {
             break;
         }
+        let mut kept = kept.lock().unwrap_or_else(|p| p.into_inner());
         let room = limit.saturating_sub(kept.len());
         kept.extend_from_slice(&buf[..n.min(room)]);
     }
-    kept
+}
+
+fn taken(kept: &Kept) -> Vec<u8> {
+    std::mem::take(&mut *kept.lock().unwrap_or_else(|p| p.into_inner()))
 }
 
 /// A shell command on the same leash as a token command: `sh -c`, the minimal environment (no
@@ -92,23 +102,43 @@ pub(super) async fn run(
         .spawn()
         .map_err(|e| ApiError::Token(format!("{describe} could not start: {e}")))?;
     let pid = child.id();
-    let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
-    let run = async {
-        tokio::join!(
-            read_pipe(stdout, MAX_COMMAND_OUTPUT),
-            read_pipe(stderr, MAX_COMMAND_OUTPUT),
-            child.wait()
-        )
-    };
-    let outcome = tokio::time::timeout(COMMAND_TIMEOUT, run).await;
-    // Whatever the command left running (a grandchild) goes with it.
+    let (out, err): (Kept, Kept) = (Default::default(), Default::default());
+    let mut readers = [
+        tokio::spawn(read_pipe(
+            child.stdout.take(),
+            MAX_COMMAND_OUTPUT,
+            out.clone(),
+        )),
+        tokio::spawn(read_pipe(
+            child.stderr.take(),
+            MAX_COMMAND_OUTPUT,
+            err.clone(),
+        )),
+    ];
+    let outcome = tokio::time::timeout(COMMAND_TIMEOUT, child.wait()).await;
+    if outcome.is_ok() {
+        // Done; what it started in the background may hold its pipes a while (`sleep 90 &`):
+        // a moment for them to close, not the whole time limit.
+        let closed = async {
+            for reader in readers.iter_mut() {
+                let _ = reader.await;
+            }
+        };
+        let _ = tokio::time::timeout(PIPES_GRACE, closed).await;
+    }
+    // Whatever the command left running (a grandchild) goes with it; a reader still held by
+    // one that left the group (setsid) is not waited for.
     kill_group(pid);
-    let (stdout, stderr, status) = outcome.map_err(|_| {
+    for reader in readers {
+        reader.abort();
+    }
+    let status = outcome.map_err(|_| {
         ApiError::Token(format!(
             "{describe} did not finish within {} s",
             COMMAND_TIMEOUT.as_secs()
         ))
     })?;
+    let (stdout, stderr) = (taken(&out), taken(&err));
     let status =
         status.map_err(|e| ApiError::Token(format!("{describe} could not be waited for: {e}")))?;
     if !status.success() {
