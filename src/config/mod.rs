@@ -2,6 +2,7 @@
 //! line and column of every mistake.
 
 mod edit;
+mod position;
 mod raw;
 mod validate;
 
@@ -13,7 +14,7 @@ use url::Url;
 use crate::domain::{BackendKind, OfferId};
 
 pub use edit::{NewOffer, append_offers, set_notification_emails};
-use validate::line_col;
+use position::line_col;
 pub use validate::parse;
 
 /// The environment variable naming the config file when `--config` is not given.

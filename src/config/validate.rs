@@ -1,6 +1,7 @@
 //! From the raw file to a `Config`: every value checked, every mistake reported with the file,
 //! line and column and what to write instead.
 
+use super::position::{key_at, line_col, too_deep};
 use std::path::Path;
 use std::time::Duration;
 
@@ -32,7 +33,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         }
     };
     let raw: RawConfig = toml::from_str(text).map_err(|e| {
-        let offset = e.span().map(|s| s.start).unwrap_or(0);
+        // A key nested past the parser's limit comes with no place: found here instead.
+        let offset = e
+            .span()
+            .map(|s| s.start)
+            .or_else(|| too_deep(text))
+            .unwrap_or(0);
         at(offset, tidy_toml_message(e.message(), key_at(text, offset)))
     })?;
 
@@ -441,6 +447,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
 /// toml's messages are good but mention serde's wording; make the common ones say what to fix.
 fn tidy_toml_message(message: &str, key: Option<&str>) -> String {
     let message = message.trim().to_string();
+    if message.contains("recursion limit") {
+        return "a key or table nested deeper than the TOML parser follows (its recursion limit); no offerdeck key is nested like that".into();
+    }
     if let Some(rest) = message.strip_prefix("unknown field ") {
         return format!(
             "unknown key {rest}; check the spelling (see the README's config reference)"
@@ -474,27 +483,4 @@ fn expected(key: &str) -> Option<&'static str> {
         }
         _ => return None,
     })
-}
-
-/// The key of the `key = value` line an offset falls in.
-fn key_at(text: &str, offset: usize) -> Option<&str> {
-    let offset = text.floor_char_boundary(offset.min(text.len()));
-    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let line = text[start..].lines().next()?;
-    let (key, _) = line.split_once('=')?;
-    Some(key.trim().trim_matches('"'))
-}
-
-/// 1-based line and column of a byte offset.
-pub(super) fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..text.floor_char_boundary(offset)];
-    let line = before.matches('\n').count() + 1;
-    let column = before
-        .rsplit('\n')
-        .next()
-        .map(|l| l.chars().count())
-        .unwrap_or(0)
-        + 1;
-    (line, column)
 }
