@@ -328,7 +328,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         clipboard: raw.ui.clipboard.unwrap_or(true),
     };
 
-    let mut offers: Vec<OfferConfig> = Vec::new();
+    let mut offers: Vec<OfferConfig> = Vec::with_capacity(raw.offers.len());
+    // Where each offer already is: a config of many thousands checks each once, not against all.
+    let mut seen: std::collections::HashMap<OfferId, usize> = std::collections::HashMap::new();
     for entry in &raw.offers {
         let o = entry.get_ref();
         let id = OfferId::new(o.publisher.get_ref(), o.offer.get_ref()).map_err(|e| {
@@ -344,7 +346,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             };
             at(span.start, e.to_string())
         })?;
-        if let Some(previous) = offers.iter().find(|p| p.id == id) {
+        if let Some(previous) = seen.get(&id).map(|&i| &offers[i]) {
             return Err(at(
                 o.offer.span().start,
                 format!(
@@ -377,6 +379,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
                 }
             }
         }
+        seen.insert(id.clone(), offers.len());
         offers.push(OfferConfig {
             id,
             backend,
