@@ -400,3 +400,38 @@ async fn a_go_live_refused_because_it_went_live_elsewhere_shows_live_at_once() {
     here.engine.shutdown();
     sim.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_off_is_known_by_its_step_name_too() {
+    // The shape SUSE's client reads: the marker in `stepName`, another `id`.
+    let mut options = offerdeck::sim::SimOptions::demo(common::FAST);
+    options.settings.signoff_in_step_name = true;
+    let sim = common::simulator_with(options).await;
+    let dir = tempfile::tempdir().unwrap();
+    let vm = id("contoso/contoso-vm");
+    let mut started = engine(&sim, dir.path(), None);
+    read(&mut started, &vm).await;
+    ask(&started, &vm, OpKind::Publish, Vec::new());
+    until(&mut started, "sign-off", |_, s| {
+        s.last
+            .get(&vm)
+            .is_some_and(|o| o.standing() == Standing::ReadyForGoLive)
+    })
+    .await;
+    let steps = state(&started, &vm).steps().to_vec();
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.id == "publishersignoff" && s.name == "publisher-signoff"),
+        "{steps:#?}"
+    );
+    ask(&started, &vm, OpKind::GoLive, Vec::new());
+    until(&mut started, "live", |_, s| {
+        s.last
+            .get(&vm)
+            .is_some_and(|o| o.standing() == Standing::Live)
+    })
+    .await;
+    started.engine.shutdown();
+    sim.stop().await;
+}

@@ -181,6 +181,49 @@ async fn requests_without_a_token_or_with_an_unknown_version_are_refused() {
 }
 
 #[tokio::test]
+async fn the_version_asked_for_caps_the_schema_of_each_resource_read() {
+    let sim = simulator().await;
+    let api = Api::new(&sim).await;
+    let (_, found) = api.get("product?externalId=alpha").await;
+    let product = found["value"][0]["id"].as_str().unwrap().to_string();
+    let guid = product.trim_start_matches("product/");
+    let tech_schema = |tree: &Value| {
+        tree["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r["$schema"].as_str())
+            .find(|s| s.contains("/virtual-machine-plan-technical-configuration/"))
+            .unwrap()
+            .to_string()
+    };
+    // The newest shape, with a version past it or with none.
+    for query in ["&$version=2022-07-01", ""] {
+        let (code, tree) = api
+            .get(&format!(
+                "resource-tree/product/{guid}?targetType=draft{query}"
+            ))
+            .await;
+        assert_eq!(code, 200, "{tree}");
+        assert!(
+            tech_schema(&tree).ends_with("/2022-03-01-preview5"),
+            "{query}: {tree}"
+        );
+    }
+    // An older version asked for: nothing newer than it comes back.
+    let (_, tree) = api
+        .get(&format!(
+            "resource-tree/product/{guid}?targetType=draft&$version=2022-03-01-preview3"
+        ))
+        .await;
+    assert!(
+        tech_schema(&tree).ends_with("/2022-03-01-preview3"),
+        "{tree}"
+    );
+    sim.stop().await;
+}
+
+#[tokio::test]
 async fn cancel_and_a_certification_failure_over_http() {
     let sim = simulator().await;
     let api = Api::new(&sim).await;

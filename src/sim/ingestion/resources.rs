@@ -78,6 +78,36 @@ pub(super) fn schema(kind: &str, version: &str) -> String {
     format!("{SCHEMA_HOST}{kind}/{version}")
 }
 
+/// Where a schema version sorts: by date, then previews by number, before the release of that
+/// date (`-dev` first).
+fn version_order(version: &str) -> (&str, u32) {
+    let (date, tail) = version.split_at(version.len().min(10));
+    let stage = match tail {
+        "" => u32::MAX,
+        "-dev" => 0,
+        t => t
+            .strip_prefix("-preview")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0),
+    };
+    (date, stage)
+}
+
+/// `$version` caps what a read returns: a resource whose schema is newer than the version asked
+/// for is answered in that version (the newest one not past it, as the service does; every
+/// version the simulator knows has every type).
+pub(super) fn cap_schema(resource: &mut Value, asked: &str) {
+    let Some(uri) = resource.get("$schema").and_then(Value::as_str) else {
+        return;
+    };
+    let Some((kind, version)) = parse_schema(uri) else {
+        return;
+    };
+    if version_order(version) > version_order(asked) {
+        resource["$schema"] = Value::String(schema(kind, asked));
+    }
+}
+
 /// The resource type and version a `$schema` names, on either host, if it has the documented
 /// form `https://<host>/schema/<type>/<yyyy-mm-dd>[-previewN|-dev]`.
 pub(super) fn parse_schema(uri: &str) -> Option<(&str, &str)> {
@@ -251,6 +281,33 @@ pub(super) fn signed_asset(mut resource: Value, read: u64) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_version_asked_for_caps_the_schema_of_what_is_read() {
+        let mut tech = json!({"$schema": schema("virtual-machine-plan-technical-configuration", "2022-03-01-preview5")});
+        cap_schema(&mut tech, "2022-07-01");
+        assert!(
+            tech["$schema"]
+                .as_str()
+                .unwrap()
+                .ends_with("/2022-03-01-preview5")
+        );
+        cap_schema(&mut tech, "2022-03-01-preview3");
+        assert!(
+            tech["$schema"]
+                .as_str()
+                .unwrap()
+                .ends_with("/2022-03-01-preview3")
+        );
+        let mut later = json!({"$schema": schema("listing", "2022-03-01-preview10")});
+        cap_schema(&mut later, "2022-03-01-preview9");
+        assert!(
+            later["$schema"]
+                .as_str()
+                .unwrap()
+                .ends_with("/2022-03-01-preview9")
+        );
+    }
 
     #[test]
     fn schemas_of_both_hosts_are_read_and_odd_ones_are_not() {

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::resources::{Target, signed_asset, type_of};
+use super::resources::{Target, cap_schema, signed_asset, type_of};
 use super::writes::is_type;
 use super::{Answer, IngestionSim, Moment, error};
 
@@ -20,7 +20,13 @@ impl IngestionSim {
     /// `GET resource-tree/product/{guid}?targetType=`: every resource of the product in one
     /// environment, its submission among them. Draft by default; 404 for an environment that
     /// holds nothing yet. After a go-live, preview shows what is live until a new preview.
-    pub fn resource_tree(&mut self, guid: &str, target: &str, now: Moment) -> Answer {
+    pub fn resource_tree(
+        &mut self,
+        guid: &str,
+        target: &str,
+        version: Option<&str>,
+        now: Moment,
+    ) -> Answer {
         let key = guid.to_ascii_lowercase();
         if let Some(throttled) = self.throttle(&key) {
             return throttled;
@@ -51,6 +57,11 @@ impl IngestionSim {
             .map(|r| signed_asset(r, read))
             .collect();
         listed.push(submission);
+        if let Some(asked) = version {
+            for resource in &mut listed {
+                cap_schema(resource, asked);
+            }
+        }
         (
             200,
             json!({

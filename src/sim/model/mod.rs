@@ -41,6 +41,9 @@ pub struct SimSettings {
     /// Return `waitingForPublisherReview` at the top of `/status` instead of the observed
     /// `running` (the documented enum).
     pub signoff_top_level: bool,
+    /// Carry the sign-off marker in the step's `stepName` (`"publisher-signoff"`, as SUSE's
+    /// client reads it) rather than its `id`, the shape the docs' sample shows.
+    pub signoff_in_step_name: bool,
     pub token_lifetime: Duration,
 }
 
@@ -49,6 +52,7 @@ impl Default for SimSettings {
         SimSettings {
             time_scale: 3_600.0,
             signoff_top_level: false,
+            signoff_in_step_name: false,
             token_lifetime: Duration::from_secs(3_600),
         }
     }

@@ -4,7 +4,9 @@
 use serde_json::{Value, json};
 
 use super::plan::{OpState, SimOp};
-use super::wire::{DefinitionSummary, Message, OfferSummary, OperationBody, Submission};
+use super::wire::{
+    DefinitionSummary, Message, OfferSummary, OperationBody, SIGNOFF_STEP, Submission,
+};
 use super::{Moment, SimOffer, SimState, key, submission_type, timestamp};
 use crate::domain::{OpKind, Status};
 
@@ -29,11 +31,18 @@ impl SimState {
             }],
             None => Vec::new(),
         };
+        let mut steps = snap.steps;
+        if self.settings.signoff_in_step_name {
+            for step in steps.iter_mut().filter(|s| s.id == SIGNOFF_STEP) {
+                step.id = "publishersignoff".into();
+                step.step_name = SIGNOFF_STEP.into();
+            }
+        }
         OperationBody {
             id: op.id.clone(),
             status,
             messages,
-            steps: snap.steps,
+            steps,
             publishing_version: Some(op.publishing_version),
             offer_version: Some(op.offer_version),
             cancellation_request_state: if snap.cancellable {

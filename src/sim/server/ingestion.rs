@@ -174,8 +174,13 @@ async fn resource_tree(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let target = param(&query, "targetType").unwrap_or("draft");
+    // A client that sends no `$version` gets the newest shapes.
+    let version = param(&query, "$version");
     let now = sh.clock.now();
-    reply(sh.lock_ingestion().resource_tree(&guid, target, now))
+    reply(
+        sh.lock_ingestion()
+            .resource_tree(&guid, target, version, now),
+    )
 }
 
 async fn job_status(State(sh): Sim, Path(job): Path<String>) -> Response {
