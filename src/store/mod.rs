@@ -8,6 +8,7 @@
 //! its operation's row and one transition row. The JSON file of earlier versions is imported
 //! once and kept as a backup (`legacy_json.rs`); the schema is versioned (`schema.rs`).
 
+mod event_log;
 pub mod history;
 mod legacy_json;
 mod open;
@@ -444,48 +445,6 @@ impl StateStore {
         Ok(crate::domain::Estimates::from_durations(durations)
             .get(key)
             .copied())
-    }
-
-    /// Records requests as they went (the event log).
-    pub fn record_calls(
-        &self,
-        calls: &[crate::api::http::transport::CallRecord],
-    ) -> Result<(), StoreError> {
-        self.with_db(|conn| {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            history::insert_calls(&tx, calls)?;
-            tx.commit()
-        })
-    }
-
-    /// The newest `limit` lines of the event log: requests and operation changes.
-    pub fn log(&self, limit: usize) -> Result<Vec<crate::domain::log::LogEntry>, StoreError> {
-        self.with_db(|conn| history::log(conn, limit))
-    }
-
-    /// A listener for the transport that records every request here, off the request's path:
-    /// calls are queued (never blocking a request; a full queue drops them) and written in
-    /// batches by a task of the current runtime.
-    pub fn call_recorder(&self) -> crate::api::http::transport::CallListener {
-        let (tx, mut rx) =
-            tokio::sync::mpsc::channel::<crate::api::http::transport::CallRecord>(1_024);
-        let store = self.clone();
-        tokio::spawn(async move {
-            while let Some(first) = rx.recv().await {
-                let mut batch = vec![first];
-                while let Ok(more) = rx.try_recv() {
-                    batch.push(more);
-                }
-                let store = store.clone();
-                let written = tokio::task::spawn_blocking(move || store.record_calls(&batch)).await;
-                if let Ok(Err(e)) = written {
-                    tracing::warn!(error = %e, "could not record requests in the event log");
-                }
-            }
-        });
-        std::sync::Arc::new(move |call| {
-            let _ = tx.try_send(call);
-        })
     }
 
     /// Operations started since `since`, of one offer or of all, newest first.
