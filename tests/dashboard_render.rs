@@ -514,8 +514,12 @@ fn what_overflows_scrolls_and_cut_text_says_so() {
         last.contains("quit at once"),
         "the end is reachable: {last}"
     );
-    // Lines cut by the width end with …
-    assert!(first.contains('…'), "{first}");
+    // Help wraps its descriptions under themselves rather than cutting them.
+    assert!(!first.contains('…'), "{first}");
+    assert!(
+        first.lines().any(|l| l.starts_with("\"│            ")),
+        "a continuation line: {first}"
+    );
     key(&mut app, KeyCode::Esc);
 
     // A confirmation with 30 e-mails keeps its keys in sight.
@@ -804,6 +808,17 @@ fn read_only_says_so_and_offers_no_key_that_changes_the_service() {
         !text.contains("e e-mails") && !text.contains("p publish"),
         "{text}"
     );
+    // Help still lists them, each said to be off.
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('?'));
+    let text = draw(&app, &color(), 120, 60).backend().to_string();
+    let publish = text
+        .lines()
+        .find(|l| l.contains("publish the selected offer"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(publish.contains("(off: read-only)"), "{text}");
+    let moving = text.lines().find(|l| l.contains("move down")).unwrap();
+    assert!(!moving.contains("off"), "{text}");
 }
 
 #[test]

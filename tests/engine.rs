@@ -435,3 +435,40 @@ async fn sign_off_is_known_by_its_step_name_too() {
     started.engine.shutdown();
     sim.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operation_the_service_forgot_gives_way_to_the_offers_status_as_a_restart_would() {
+    let sim = common::manual_simulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let vm = id("contoso/contoso-vm");
+    let store = StateStore::open(dir.path());
+    let forgotten = offerdeck::domain::Operation::new(
+        vm.clone(),
+        BackendKind::Cpp,
+        OpKind::Publish,
+        sim.base_url()
+            .join("api/publishers/contoso/offers/contoso-vm/operations/forgotten?api-version=2017-10-31")
+            .unwrap(),
+        &[],
+        chrono::Utc::now() - chrono::Duration::hours(1),
+    );
+    store.upsert(&forgotten).unwrap();
+    // Followed from the store, 404: no longer followed, and the offer's status is read at once.
+    let mut started = engine(&sim, dir.path(), None);
+    until(&mut started, "the status read after the loss", |_, s| {
+        s.last.get(&vm).is_some_and(|o| {
+            o.op.as_ref().is_some_and(|op| op.lost.is_some())
+                && o.service_at > o.op.as_ref().map(|op| op.updated_at)
+        })
+    })
+    .await;
+    let here = state(&started, &vm).clone();
+    assert_eq!(here.standing(), Standing::NeverPublished);
+    started.engine.shutdown();
+    // What a restart (or `status`) says is the same.
+    let mut again = engine(&sim, dir.path(), None);
+    read(&mut again, &vm).await;
+    assert_eq!(state(&again, &vm).standing(), here.standing());
+    again.engine.shutdown();
+    sim.stop().await;
+}

@@ -173,6 +173,10 @@ impl Actor {
                         events.extend(self.book.stopped(&offer, &pointer, Some(problem), now));
                         if lost && let Some(op) = self.book.get(&offer).and_then(|s| s.op.clone()) {
                             events.extend(self.record(&offer, &op));
+                            // What the offer is in now is the service's word: read at once, so
+                            // this row says what a restart or `status` says (the lost operation
+                            // stays on the row as the last one, with why).
+                            events.extend(self.refresh(&offer));
                         }
                     }
                 }

@@ -86,12 +86,17 @@ impl Theme {
     }
 
     /// Symbol and tone of a step status (the wire word is shown beside it).
-    pub fn step(&self, status: &StepState, frame: usize) -> (&'static str, Tone) {
+    /// A step's symbol; `frame` is the spinner's while the operation is followed, `None` for
+    /// one nobody follows any more (a step "in progress" when last seen does not spin).
+    pub fn step(&self, status: &StepState, frame: Option<usize>) -> (&'static str, Tone) {
         let pick =
             |unicode: &'static str, ascii: &'static str| if self.ascii { ascii } else { unicode };
         match status.meaning() {
             StepState::Complete => (pick("✔", "[ok]"), Tone::Good),
-            StepState::InProgress => (self.spinner(frame), Tone::Busy),
+            StepState::InProgress => match frame {
+                Some(frame) => (self.spinner(frame), Tone::Busy),
+                None => (pick("◌", "[~]"), Tone::Muted),
+            },
             StepState::WaitingForPublisherReview | StepState::WaitingForApproval => {
                 (pick("◆", "[*]"), Tone::Ready)
             }

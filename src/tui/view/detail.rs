@@ -286,7 +286,7 @@ fn steps<'a>(app: &App, theme: &Theme, row: &'a OfferRow, width: usize) -> Vec<L
         key_style.add_modifier(Modifier::BOLD),
     )];
     for s in steps {
-        let (sym, tone) = theme.step(&s.status, app.spinner);
+        let (sym, tone) = theme.step(&s.status, row.in_flight().then_some(app.spinner));
         lines.push(Line::from(vec![
             Span::styled(format!("{sym:<3}"), theme.style(tone)),
             Span::raw(format!(

@@ -27,11 +27,13 @@ pub(super) fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     if let Some(&(_, since)) = app.unreachable.iter().min_by_key(|(_, t)| *t) {
         // Not live: say so, in red, naming the APIs and since when; and when the next try
         // goes out, when anything will try again.
-        let apis: Vec<&str> = app
+        // Always in the same order, whichever was found unreachable first.
+        let mut apis: Vec<&str> = app
             .unreachable
             .iter()
             .map(|(k, _)| k.caps().short)
             .collect();
+        apis.sort_unstable();
         let next = app
             .table
             .rows

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::format::date_time;
-use super::popups::{popup, popup_block};
+use super::popups::{full_popup, popup, popup_block};
 use super::scroll;
 use crate::tui::keys::{self, Scope};
 use crate::tui::state::App;
@@ -111,11 +111,7 @@ pub(super) fn event_log(
     } else {
         Scope::Log
     };
-    let area = popup(
-        frame,
-        frame.area().width.saturating_sub(4),
-        frame.area().height.saturating_sub(4),
-    );
+    let area = full_popup(frame);
     let block = popup_block(theme, title, Tone::Accent, keys::hint_line(scope));
     scroll::render(frame, area, block, lines, app.text_scroll, theme.ascii);
 }

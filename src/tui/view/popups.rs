@@ -27,6 +27,14 @@ pub(super) fn popup(frame: &mut Frame, width: u16, height: u16) -> Rect {
     h
 }
 
+/// A popup over the whole screen (the error history, the event log): no sliver of the table
+/// shows between its border and the screen's edge.
+pub(super) fn full_popup(frame: &mut Frame) -> Rect {
+    let area = frame.area();
+    frame.render_widget(Clear, area);
+    area
+}
+
 /// A popup's frame: a rounded box with a title and a key line at the bottom.
 pub(super) fn popup_block<'a>(theme: &Theme, title: String, tone: Tone, hint: String) -> Block<'a> {
     Block::bordered()
@@ -59,19 +67,41 @@ pub(super) fn key_spans(theme: &Theme, scope: Scope) -> Line<'static> {
     Line::from(spans)
 }
 
+/// The help popup's width when the screen has room.
+const HELP_WIDTH: u16 = 72;
+
 pub(super) fn help(app: &App, theme: &Theme, frame: &mut Frame) {
     let mut lines = Vec::new();
+    // Descriptions wrap under themselves, past the key column, at whatever width there is.
+    let width = usize::from(frame.area().width.min(HELP_WIDTH).saturating_sub(2));
+    let text_width = width.saturating_sub(12).max(8);
     for group in Group::ALL {
         lines.push(Line::styled(group.title(), theme.style(Tone::Accent)));
         for b in keys::in_scope(Scope::Table).filter(|b| b.group == group) {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {:<10}", b.label), theme.style(Tone::Ready)),
-                Span::raw(b.description),
-            ]));
+            // Read-only: what it turns off is listed, and said to be off.
+            let off = app.read_only && keys::OFF_WHEN_READ_ONLY.contains(&b.action);
+            let description = match off {
+                true => format!("{} (off: read-only)", b.description),
+                false => b.description.to_string(),
+            };
+            let (key_tone, text_tone) = match off {
+                true => (Tone::Muted, Tone::Muted),
+                false => (Tone::Ready, Tone::Plain),
+            };
+            for (i, part) in super::scroll::wrap(&description, text_width)
+                .into_iter()
+                .enumerate()
+            {
+                let key = if i == 0 { b.label } else { "" };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {key:<10}"), theme.style(key_tone)),
+                    Span::styled(part, theme.style(text_tone)),
+                ]));
+            }
         }
     }
     let height = lines.len() as u16 + 2;
-    let area = popup(frame, 72, height);
+    let area = popup(frame, HELP_WIDTH, height);
     let block = popup_block(
         theme,
         "help".into(),
@@ -178,11 +208,7 @@ pub(super) fn errors(app: &App, theme: &Theme, frame: &mut Frame) {
             ]));
         }
     }
-    let area = popup(
-        frame,
-        frame.area().width.saturating_sub(4),
-        frame.area().height.saturating_sub(4),
-    );
+    let area = full_popup(frame);
     let block = popup_block(
         theme,
         "error history".into(),

@@ -251,7 +251,10 @@ fn table_row(
     let tone = if app.is_stale(row) { Tone::Warn } else { tone };
     // On screen only for the cursor: said, so the filter is not taken to be wrong.
     if app.table.is_kept(&row.id) {
-        step = format!("no longer matches the filter · {step}");
+        step = match step.is_empty() {
+            true => "no longer matches the filter".to_string(),
+            false => format!("no longer matches the filter · {step}"),
+        };
         step_tone = Tone::Muted;
     }
     // A marked offer says so before its name.

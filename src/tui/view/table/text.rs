@@ -133,9 +133,19 @@ pub(super) fn step_text(
             row.problem().map(|e| e.message.clone()).unwrap_or_default(),
             Tone::Warn,
         ),
-        _ => match row.current_step() {
-            Some(s) => (format!("{} {}%", s.name, s.progress), Tone::Plain),
-            None => (String::new(), Tone::Plain),
+        _ => match (row.current_step(), row.truth.op.as_ref()) {
+            (Some(s), _) => (format!("{} {}%", s.name, s.progress), Tone::Plain),
+            // The service's word stands; the last operation, which could not be followed to
+            // its end, is said beside it.
+            (None, Some(op)) if op.lost.is_some() => (
+                format!(
+                    "last {} not followed: {}",
+                    op.kind,
+                    op.lost.as_deref().unwrap_or_default()
+                ),
+                Tone::Warn,
+            ),
+            (None, _) => (String::new(), Tone::Plain),
         },
     }
 }
