@@ -565,6 +565,15 @@ fn narrow_terminals_give_the_offer_the_room() {
     let screen = draw(&app, &color(), 80, 24).backend().to_string();
     let footer = screen.lines().last().unwrap();
     assert!(footer.contains(": polled "), "{footer}");
+    // A poll that got no good answer does not pass for one.
+    let mut app = app;
+    let selected = app.table.selected_row().unwrap();
+    let row = &mut app.table.rows[selected];
+    row.truth.last_poll = Some(app.now);
+    row.truth.last_ok = Some(app.now - chrono::Duration::seconds(30));
+    let screen = draw(&app, &color(), 80, 24).backend().to_string();
+    let footer = screen.lines().last().unwrap();
+    assert!(footer.contains("no good answer for 30s"), "{footer}");
 }
 
 /// The busy demo plus its Product Ingestion offers: alpha two hours into a publish, beta

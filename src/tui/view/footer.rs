@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::format::ago;
+use super::format::{ago, short_duration};
 use crate::tui::keys::{self, Scope};
 use crate::tui::state::{App, Mode};
 use crate::tui::theme::{Theme, Tone};
@@ -32,9 +32,25 @@ pub(super) fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     {
         // Below 100 columns the table has no POLLED column: the footer says it for the
         // selected offer.
+        // A poll that got no good answer is said so, with the last one that did.
+        let failing = row.truth.last_ok.is_none_or(|ok| ok < t);
+        let text = match (failing, row.truth.last_ok) {
+            (true, Some(ok)) => format!(
+                "{}: polled {}, no good answer for {}",
+                row.id,
+                ago(app.now, Some(t)),
+                short_duration(app.now - ok)
+            ),
+            (true, None) => format!(
+                "{}: polled {}, no good answer yet",
+                row.id,
+                ago(app.now, Some(t))
+            ),
+            (false, _) => format!("{}: polled {} · ? for help", row.id, ago(app.now, Some(t))),
+        };
         Line::from(Span::styled(
-            format!("{}: polled {} · ? for help", row.id, ago(app.now, Some(t))),
-            theme.style(Tone::Muted),
+            text,
+            theme.style(if failing { Tone::Warn } else { Tone::Muted }),
         ))
     } else {
         Line::from(Span::styled(
