@@ -42,7 +42,7 @@ pub(super) fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         .title_bottom(Span::styled(
             format!(
                 " {} ",
-                keys::hints_offered(Scope::Detail, &keys::DETAIL_HINTS, app.read_only)
+                keys::hints_offered(Scope::Detail, &offered(row), app.read_only)
             ),
             key_style,
         ));
@@ -52,6 +52,24 @@ pub(super) fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
 
 /// The phase of an ingestion offer, its time against the usual one, and whether it is told
 /// from the time (the API reports no phases).
+/// The detail view's keys that can do something for this offer now: the engine's rules say
+/// what may start, the API's capabilities whether it takes e-mails.
+fn offered(row: &OfferRow) -> Vec<keys::Action> {
+    use crate::domain::OpKind;
+    use crate::engine::may_start;
+    keys::DETAIL_HINTS
+        .into_iter()
+        .filter(|action| match action {
+            keys::Action::Publish => may_start(OpKind::Publish, &row.truth, false).is_ok(),
+            keys::Action::Retry => may_start(OpKind::Publish, &row.truth, true).is_ok(),
+            keys::Action::GoLive => may_start(OpKind::GoLive, &row.truth, false).is_ok(),
+            keys::Action::Cancel => may_start(OpKind::Cancel, &row.truth, false).is_ok(),
+            keys::Action::EditEmails => row.backend.caps().takes_emails,
+            _ => true,
+        })
+        .collect()
+}
+
 fn phase_line<'a>(theme: &Theme, phase: &Phase) -> Line<'a> {
     let mut text = phase.name.to_string();
     let mut tone = Tone::Plain;
