@@ -201,13 +201,23 @@ async fn a_certification_failure_prints_every_nested_message_and_exits_1() {
     );
     let offers = ["--config", config.to_str().unwrap(), "offers"];
     let run = common::offerdeck(&data, &offers, &[]).await;
-    let beta = run
-        .stdout
-        .lines()
+    let mut lines = run.stdout.lines();
+    let beta = lines
         .find(|l| l.contains("fabrikam/beta"))
         .unwrap_or_default()
         .to_string();
-    assert!(beta.contains("failed: certificati"), "{}", run.stdout);
+    assert!(
+        beta.contains("failed") && beta.contains("certification"),
+        "{}",
+        run.stdout
+    );
+    // The whole reason, beneath its row.
+    let whole = lines.next().unwrap_or_default();
+    assert!(
+        whole.starts_with("    ") && whole.contains("invalidState: Certification"),
+        "{}",
+        run.stdout
+    );
 
     let missing = [
         "--config",

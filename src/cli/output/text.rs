@@ -60,21 +60,23 @@ pub fn lines(event: &Event, json: bool, command: &str, table_started: &Cell<bool
             if !table_started.replace(true) {
                 lines.out(format!(
                     "{:<34} {:<20} {:<30} {:>4}  E-MAILS",
-                    "OFFER", "STATUS", "STEP", "%"
+                    "OFFER", "STATUS", "STEP OR REASON", "%"
                 ));
             }
-            let label = match failure {
-                Some(reason) => format!("{state}: {}", truncate(reason, 60)),
-                None => state.clone(),
-            };
+            // Why the offer stands as it does when it has a why, else the step that runs.
+            let detail = failure.as_deref().or(step.as_deref()).unwrap_or("");
             lines.out(format!(
                 "{:<34} {:<20} {:<30} {:>4}  {}",
                 offer,
-                truncate(&label, 20),
-                truncate(step.as_deref().unwrap_or(""), 30),
+                truncate(state, 20),
+                truncate(detail, 30),
                 percent(backend, *progress),
                 emails_cell(backend, notification_emails)
             ));
+            // A reason longer than its column is printed whole beneath.
+            if let Some(reason) = failure.as_ref().filter(|r| r.chars().count() > 30) {
+                lines.out(format!("    {reason}"));
+            }
         }
         Event::Status {
             offer,
