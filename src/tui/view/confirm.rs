@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 
-use super::popups::{key_spans, popup, popup_block};
+use super::popups::{popup, popup_block};
 use super::scroll;
 use crate::domain::OpKind;
 use crate::tui::keys::{self, Scope};
@@ -71,11 +71,9 @@ pub(super) fn confirm(app: &App, theme: &Theme, frame: &mut Frame, c: &Confirm) 
         lines.push(Line::raw(""));
         lines.extend(diff_lines(app.diffs.get(&c.offer), theme, Some(8)));
     }
-    lines.push(Line::raw(""));
-    lines.push(key_spans(theme, Scope::Confirm));
     let height = lines.len() as u16 + 2;
     let area = popup(frame, 64, height);
-    // The key line is on the border too, so it stays in sight when a long list scrolls.
+    // The key line is on the border, so it stays in sight when a long list scrolls.
     let block = popup_block(
         theme,
         title.into(),
@@ -170,8 +168,6 @@ fn confirm_many(app: &App, theme: &Theme, frame: &mut Frame, c: &Confirm) {
             lines.push(Line::styled(format!("  {why}"), theme.style(Tone::Warn)));
         }
     }
-    lines.push(Line::raw(""));
-    lines.push(key_spans(theme, Scope::Confirm));
     let height = lines.len() as u16 + 2;
     let area = popup(frame, 76, height);
     let block = popup_block(

@@ -23,6 +23,15 @@ pub(super) fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     } else if let Some(t) = app.toasts.last() {
         let (sym, tone) = theme.toast(t.level);
         Line::from(Span::styled(format!("{sym} {}", t.text), theme.style(tone)))
+    } else if let Some(kept) = &app.table.kept {
+        // The selected row no longer matches: why it is still there, and when it goes.
+        Line::from(Span::styled(
+            format!(
+                "{kept} no longer matches /{}: shown while selected",
+                app.table.filter.text()
+            ),
+            theme.style(Tone::Warn),
+        ))
     } else if area.width < 100
         && let Some((row, t)) = app
             .table

@@ -57,16 +57,6 @@ pub(super) fn popup_text<'a>(
         .block(popup_block(theme, title, tone, hint))
 }
 
-/// `y confirm`-style spans for a key line inside a popup's text.
-pub(super) fn key_spans(theme: &Theme, scope: Scope) -> Line<'static> {
-    let mut spans = Vec::new();
-    for b in keys::in_scope(scope).filter(|b| b.hint.is_some()) {
-        spans.push(Span::styled(b.label, theme.style(Tone::Ready)));
-        spans.push(Span::raw(format!(" {}    ", b.hint.unwrap_or_default())));
-    }
-    Line::from(spans)
-}
-
 /// The help popup's width when the screen has room.
 const HELP_WIDTH: u16 = 72;
 
@@ -226,10 +216,9 @@ pub(super) fn quit(theme: &Theme, frame: &mut Frame, in_flight: usize) {
         ),
         Line::raw("They go on at the service, and offerdeck resumes"),
         Line::raw("watching them the next time it starts."),
-        Line::raw(""),
-        key_spans(theme, Scope::Quit),
     ];
-    let area = popup(frame, 56, 7);
+    // Its keys are on the border.
+    let area = popup(frame, 56, 5);
     frame.render_widget(
         Paragraph::new(lines).block(popup_block(
             theme,

@@ -249,14 +249,7 @@ fn table_row(
         _ => format!("{symbol} {label}"),
     };
     let tone = if app.is_stale(row) { Tone::Warn } else { tone };
-    // On screen only for the cursor: said, so the filter is not taken to be wrong.
-    if app.table.is_kept(&row.id) {
-        step = match step.is_empty() {
-            true => "no longer matches the filter".to_string(),
-            false => format!("no longer matches the filter · {step}"),
-        };
-        step_tone = Tone::Muted;
-    }
+
     // A marked offer says so before its name.
     let name = if row.marked {
         format!("{} {}", if theme.ascii { "*" } else { "●" }, row.id)
@@ -268,6 +261,9 @@ fn table_row(
         fit(0, name),
         if row.marked {
             theme.style(Tone::Accent).add_modifier(Modifier::BOLD)
+        } else if app.table.is_kept(&row.id) {
+            // On screen only for the cursor (the footer says so).
+            theme.style(Tone::Muted).add_modifier(Modifier::DIM)
         } else {
             Style::default()
         },
