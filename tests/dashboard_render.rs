@@ -361,8 +361,9 @@ fn colours_reinforce_and_no_color_removes_them() {
     .backend()
     .to_string();
     assert!(
-        ascii.contains("[x] failed")
-            && ascii.contains("[*] ready for go-live")
+        ascii.contains("[x]  failed")
+            && ascii.contains("[*]  ready for go-live")
+            && ascii.contains("[ok] live")
             && !ascii.contains('✖'),
         "{ascii}"
     );

@@ -53,6 +53,15 @@ impl Theme {
         }
     }
 
+    /// A status symbol in a column: ASCII symbols differ in width (`|`, `[x]`, `[ok]`), so
+    /// they are padded to one, and the words after them line up.
+    pub fn column_symbol(&self, symbol: &str) -> String {
+        match self.ascii {
+            true => format!("{symbol:<4}"),
+            false => symbol.to_string(),
+        }
+    }
+
     pub fn spinner(&self, frame: usize) -> &'static str {
         if self.ascii {
             SPINNER_ASCII[frame % SPINNER_ASCII.len()]
@@ -157,7 +166,9 @@ pub fn asciify(buffer: &mut ratatui::buffer::Buffer) {
             '│' | '┃' | '║' | '╎' | '┆' => "|",
             '╭' | '╮' | '╰' | '╯' | '┌' | '┐' | '└' | '┘' | '├' | '┤' | '┬' | '┴' | '┼' | '╔'
             | '╗' | '╚' | '╝' => "+",
-            '·' | '•' | '●' => "*",
+            // A separator reads as one; a bullet stays a mark.
+            '·' => "-",
+            '•' | '●' => "*",
             '—' | '–' => "-",
             '…' => "~",
             '▶' | '→' | '›' => ">",

@@ -227,6 +227,7 @@ fn table_row(
         _ => text,
     };
     let (symbol, label, tone) = theme.status(&row.state(), app.spinner);
+    let symbol = theme.column_symbol(symbol);
     let step_column = if cols.api { 3 } else { 2 };
     let step_width = fitted.get(step_column).copied().unwrap_or(usize::MAX);
     let (mut step, mut step_tone) = step_text(row, &app.estimates, app.now, step_width);
@@ -241,11 +242,11 @@ fn table_row(
     // A followed row without a good answer for three poll intervals says so, at every width.
     let status = match App::answered_at(row) {
         // The age first, so a narrow column cuts the label, not the staleness.
-        Some(_) if cols.symbol_only && app.is_stale(row) => symbol.to_string(),
+        Some(_) if cols.symbol_only && app.is_stale(row) => symbol.trim_end().to_string(),
         Some(t) if app.is_stale(row) => {
             format!("{symbol} stale {} · {label}", short_duration(app.now - t))
         }
-        _ if cols.symbol_only => symbol.to_string(),
+        _ if cols.symbol_only => symbol.trim_end().to_string(),
         _ => format!("{symbol} {label}"),
     };
     let tone = if app.is_stale(row) { Tone::Warn } else { tone };
