@@ -30,7 +30,7 @@ pub(super) fn render(app: &App, form: &EmailForm, theme: &Theme, frame: &mut Fra
         .collect();
     let mut lines = vec![
         Line::styled(
-            "Comma-separated addresses (empty: none)",
+            "Comma-separated addresses (at least one)",
             theme.style(Tone::Muted),
         ),
         Line::from(Span::styled(
@@ -57,16 +57,15 @@ pub(super) fn render(app: &App, form: &EmailForm, theme: &Theme, frame: &mut Fra
     }
     let area = popup(frame, width, 7 + moved_lines);
     let title = format!("notification e-mails of {}", row.id);
-    // The hinted keys, then the editing keys, all from the key table.
+    // The hinted keys, then the editing keys when the border has room for them (never cut).
     let editing: Vec<&str> = keys::in_scope(Scope::Editor)
         .filter(|b| b.hint.is_none() && b.action != keys::Action::Interrupt)
         .map(|b| b.label)
         .collect();
-    let hint = format!(
-        "{} · {} edit",
-        keys::hint_line(Scope::Editor),
-        editing.join(" ")
-    );
+    let short = keys::hint_line(Scope::Editor);
+    let long = format!("{short} · {} edit", editing.join(" "));
+    let room = usize::from(area.width.saturating_sub(4));
+    let hint = if long.chars().count() <= room { long } else { short };
     frame.render_widget(popup_text(lines, theme, title, Tone::Accent, hint), area);
     let x = area.x + 1 + form.input.columns_to_cursor(start) as u16;
     frame.set_cursor_position((x.min(area.right().saturating_sub(2)), area.y + 2));
