@@ -84,6 +84,7 @@ pub enum Command {
 pub enum HeadlessCommand {
     /// Configured offers with their current status (fetched concurrently)
     Offers {
+        /// JSON lines on stdout (the versioned contract in the README), not text
         #[arg(long)]
         json: bool,
     },
@@ -91,6 +92,7 @@ pub enum HeadlessCommand {
     Status {
         /// PUBLISHER/OFFER
         offer: OfferId,
+        /// JSON lines on stdout (the versioned contract in the README), not text
         #[arg(long)]
         json: bool,
     },
@@ -104,6 +106,7 @@ pub enum HeadlessCommand {
         /// Follow the operation to its end
         #[arg(long)]
         wait: bool,
+        /// JSON lines on stdout (the versioned contract in the README), not text
         #[arg(long)]
         json: bool,
     },
@@ -113,6 +116,7 @@ pub enum HeadlessCommand {
         offer: OfferId,
         #[arg(long)]
         wait: bool,
+        /// JSON lines on stdout (the versioned contract in the README), not text
         #[arg(long)]
         json: bool,
     },
@@ -122,6 +126,7 @@ pub enum HeadlessCommand {
         offer: OfferId,
         #[arg(long)]
         wait: bool,
+        /// JSON lines on stdout (the versioned contract in the README), not text
         #[arg(long)]
         json: bool,
     },
@@ -132,6 +137,7 @@ pub enum HeadlessCommand {
         /// How far back (`30d`, `12h`, `2w`)
         #[arg(long, value_parser = humantime::parse_duration, default_value = "30d")]
         since: std::time::Duration,
+        /// JSON lines on stdout (the versioned contract in the README), not text
         #[arg(long)]
         json: bool,
     },
@@ -154,6 +160,7 @@ pub enum HeadlessCommand {
         /// With --add: only these (PUBLISHER/OFFER)
         #[arg(value_name = "PUBLISHER/OFFER", requires = "add")]
         offers: Vec<OfferId>,
+        /// JSON lines on stdout (the versioned contract in the README), not text
         #[arg(long)]
         json: bool,
     },
@@ -167,6 +174,7 @@ pub enum HeadlessCommand {
         /// a Product Ingestion URL needs its offer too (`watch P/O --url URL`)
         #[arg(long, value_name = "URL")]
         url: Option<String>,
+        /// JSON lines on stdout (the versioned contract in the README), not text
         #[arg(long)]
         json: bool,
     },
