@@ -70,7 +70,7 @@ class H(http.server.BaseHTTPRequestHandler):
         if path.endswith("/product"):
             if "externalId=" in query:
                 alpha = json.dumps(product(0))
-                body = '{"value":[' + alpha + "]}" if shape in ("jobs", "subs") else pick('{"value":[' + alpha + ",", "]}")
+                body = '{"value":[' + alpha + "]}" if shape in ("jobs", "subs", "trees", "densetrees") else pick('{"value":[' + alpha + ",", "]}")
                 return self.send(200, body)
             if shape == "pages":
                 page = int((re.search(r"page=(\d+)", query) or [0, 0])[1])
@@ -78,6 +78,15 @@ class H(http.server.BaseHTTPRequestHandler):
                 link = ',"@nextLink":"product?$version=2022-07-01&page=%d"' % (page + 1) if page < 2 else ""
                 return self.send(200, '{"value":[' + items + "]" + link + "}")
             return self.send(200, pick('{"value":[', '],"@nextLink":"product?$version=2022-07-01&page=1"}'))
+        if "/resource-tree/" in path:
+            # Two trees that differ everywhere: `trees` within the value limit (every resource
+            # compared), `densetrees` 8 MiB of {} (refused).
+            env = "live" if "targetType=live" in query else "preview"
+            head = '{"$schema":"https://schema.mp.microsoft.com/schema/resource-tree/2022-03-01-preview2","root":"product/x","target":{"targetType":"%s"},"resources":[' % env
+            if shape == "densetrees":
+                return self.send(200, dense(head, "]}"))
+            item = lambda i: '{"$schema":"https://schema.mp.microsoft.com/schema/listing/2022-03-01-preview5","id":"listing/x/%d","title":"%s title %d"}' % (i, env, i)
+            return self.send(200, head + ",".join(item(i) for i in range(FILL // 5 - 10)) + "]}")
         if "/submission/" in path:
             if shape == "subs":
                 return self.send(200, dense('{"value":[', "]}"))
@@ -149,4 +158,35 @@ measure jobs "Ingestion job: 33,000 errors" publish fabrikam/alpha --wait --json
 measure dense "Ingestion pages: 8 MiB of {} + @nextLink" discover --backend ingestion
 measure fill "Ingestion pages: 99,000 {} + @nextLink" discover --backend ingestion
 measure pages "Ingestion pages: 3 x 3,300 products" discover --backend ingestion --json
+
+# The dashboard's `D` (what going live would change) over two large trees, driven in tmux at
+# 80x24: Enter opens the detail view, D compares; the peak is read from /proc once it answered.
+dashboard() {
+  local shape=$1 label=$2 session="odmem-$$-$1"
+  command -v tmux >/dev/null || { echo "| $label | dashboard D | needs tmux | | | | | |"; return; }
+  measure "$shape" "$label (status first)" status fabrikam/alpha >/dev/null
+  rm -rf "$work/data"
+  tmux new-session -d -s "$session" -x 80 -y 24 \
+    "exec env OFFERDECK_TOKEN=t OFFERDECK_INGESTION_TOKEN=t OFFERDECK_DATA_DIR=$work/data $bin --config $work/config.toml --no-mouse"
+  local pid seen="" rss code=0
+  pid=$(tmux list-panes -t "$session" -F '#{pane_pid}')
+  for _ in $(seq 100); do tmux capture-pane -p -t "$session" | grep -q 'fabrikam/alpha' && break; sleep 0.2; done
+  tmux send-keys -t "$session" j Enter
+  sleep 0.5
+  tmux send-keys -t "$session" D
+  for _ in $(seq 600); do
+    seen=$(tmux capture-pane -p -t "$session" | grep -o 'could not compare[^│]*\|[~+-] \[listing/[^│]*\|no differences found' | head -n 1 || true)
+    [ -n "$seen" ] && break
+    sleep 0.2
+  done
+  rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+  tmux kill-session -t "$session" 2>/dev/null || true
+  local verdict=ok
+  [ -n "$seen" ] || { verdict="no answer on screen"; status=1; code=1; }
+  [ "$rss" -lt "$limit_kib" ] || { verdict="OVER the 64 MiB bound"; status=1; }
+  printf '| %s | `dashboard: Enter, D` | %d MiB | %s | %s | - | - | %s |\n' \
+    "$label" $((rss / 1024)) "$verdict" "$([ $code = 0 ] && echo shown || echo none)" "$(echo "${seen:--}" | cut -c1-60 | sed 's/ *$//')"
+}
+dashboard trees "Ingestion trees: 2 x 19,790 resources, all different"
+dashboard densetrees "Ingestion trees: 8 MiB of {}"
 exit $status

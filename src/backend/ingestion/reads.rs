@@ -83,20 +83,25 @@ impl IngestionBackend {
         let product = self.product(offer).await?;
         let guid = product.guid().unwrap_or_default().to_string();
         let mut dropped = false;
+        // The tree's resources are taken, not copied: two large trees are held once each.
         let mut resources = |tree: serde_json::Value| {
-            let kept: Vec<serde_json::Value> = tree["resources"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|r| {
-                    let submission = r["$schema"]
-                        .as_str()
-                        .is_some_and(|s| s.contains("/schema/submission/"));
-                    dropped |= submission;
-                    !submission
-                })
-                .cloned()
-                .collect();
+            let listed = match tree {
+                serde_json::Value::Object(mut tree) => tree.remove("resources"),
+                _ => None,
+            };
+            let kept: Vec<serde_json::Value> = match listed {
+                Some(serde_json::Value::Array(listed)) => listed
+                    .into_iter()
+                    .filter(|r| {
+                        let submission = r["$schema"]
+                            .as_str()
+                            .is_some_and(|s| s.contains("/schema/submission/"));
+                        dropped |= submission;
+                        !submission
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
             serde_json::Value::Array(kept)
         };
         let preview = resources(self.client.resource_tree(&guid, "preview").await?);
