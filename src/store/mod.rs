@@ -13,6 +13,7 @@ pub mod history;
 mod legacy_json;
 mod open;
 mod schema;
+mod wal;
 mod writes;
 
 use std::path::{Path, PathBuf};

@@ -84,6 +84,7 @@ impl StateStore {
         crate::fsutil::private_dir(&self.dir)
             .and_then(|()| crate::fsutil::private_file(&self.path))
             .map_err(|e| plain(self.err(e)))?;
+        self.check_wal();
         let mut conn = match self.try_open(busy) {
             Err(e) if is_corruption(&e) => {
                 drop(e);
@@ -103,6 +104,37 @@ impl StateStore {
         }
         self.import_legacy(&mut conn)?;
         Ok(conn)
+    }
+
+    /// Before SQLite reads the write-ahead log (and drops what follows damage in it): damage
+    /// that loses committed changes is said, and a copy of the log is kept for a closer look.
+    fn check_wal(&self) {
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        let wal = PathBuf::from(wal);
+        let lost = match super::wal::check(&wal) {
+            super::wal::WalCheck::Fine => return,
+            super::wal::WalCheck::BadHeader => "all of it".to_string(),
+            super::wal::WalCheck::Damaged {
+                at,
+                committed_after,
+            } => format!(
+                "what follows its frame {} ({committed_after} committed change(s))",
+                at + 1
+            ),
+        };
+        let stamp = Utc::now().format("%Y%m%dT%H%M%SZ");
+        let mut copy = wal.clone().into_os_string();
+        copy.push(format!(".damaged-{stamp}"));
+        let copy = PathBuf::from(copy);
+        let kept = match std::fs::copy(&wal, &copy) {
+            Ok(_) => format!("a copy of it is kept at {}", copy.display()),
+            Err(e) => format!("it could not be copied aside ({e})"),
+        };
+        self.notice(format!(
+            "the state store's write-ahead log {} is damaged: SQLite ignores {lost}, so operations recorded lately may be missing; {kept}. A publish still running at the service is found again by the dashboard or `watch P/O`",
+            wal.display()
+        ));
     }
 
     /// Moves the database aside (its write-ahead log with it, so the copy opens as it was),

@@ -424,3 +424,45 @@ fn a_token_the_service_echoes_is_scrubbed_before_it_is_stored() {
         assert!(!text.contains(token), "{} holds the token", file.display());
     }
 }
+
+#[test]
+fn a_damaged_write_ahead_log_that_loses_recorded_operations_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = StateStore::open(dir.path());
+    store.upsert(&op("http://127.0.0.1/op/first")).unwrap();
+    for i in 0..3 {
+        store
+            .upsert(&op(&format!("http://127.0.0.1/op/later{i}")))
+            .unwrap();
+    }
+    // A crash now: the files as they are while the connection is open, into another folder.
+    let crashed = tempfile::tempdir().unwrap();
+    for name in [DB_FILE.to_string(), format!("{DB_FILE}-wal")] {
+        std::fs::copy(dir.path().join(&name), crashed.path().join(&name)).unwrap();
+    }
+    // Then one byte of the log's first frame goes bad.
+    let wal = crashed.path().join(format!("{DB_FILE}-wal"));
+    let mut bytes = std::fs::read(&wal).unwrap();
+    bytes[32 + 24 + 100] ^= 0x01;
+    std::fs::write(&wal, &bytes).unwrap();
+    let reopened = StateStore::open(crashed.path());
+    let _ = reopened.unfinished();
+    let notices = reopened.take_notices();
+    assert!(
+        notices.iter().any(|n| n.contains("write-ahead log")
+            && n.contains("damaged")
+            && n.contains("committed")),
+        "{notices:?}"
+    );
+    let copies = std::fs::read_dir(crashed.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().contains("-wal.damaged-"))
+        .count();
+    assert_eq!(copies, 1, "a copy of the damaged log is kept");
+    // The store it was taken from, whole, says nothing of the kind.
+    drop(store);
+    let whole = StateStore::open(dir.path());
+    let _ = whole.unfinished();
+    assert!(whole.take_notices().is_empty());
+}

@@ -65,7 +65,11 @@ pub(super) fn render(app: &App, form: &EmailForm, theme: &Theme, frame: &mut Fra
     let short = keys::hint_line(Scope::Editor);
     let long = format!("{short} · {} edit", editing.join(" "));
     let room = usize::from(area.width.saturating_sub(4));
-    let hint = if long.chars().count() <= room { long } else { short };
+    let hint = if long.chars().count() <= room {
+        long
+    } else {
+        short
+    };
     frame.render_widget(popup_text(lines, theme, title, Tone::Accent, hint), area);
     let x = area.x + 1 + form.input.columns_to_cursor(start) as u16;
     frame.set_cursor_position((x.min(area.right().saturating_sub(2)), area.y + 2));
