@@ -437,7 +437,7 @@ async fn sign_off_is_known_by_its_step_name_too() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_operation_the_service_forgot_gives_way_to_the_offers_status_as_a_restart_would() {
+async fn an_operation_the_service_forgot_is_not_followed_in_every_view_and_across_restarts() {
     let sim = common::manual_simulator().await;
     let dir = tempfile::tempdir().unwrap();
     let vm = id("contoso/contoso-vm");
@@ -453,7 +453,8 @@ async fn an_operation_the_service_forgot_gives_way_to_the_offers_status_as_a_res
         chrono::Utc::now() - chrono::Duration::hours(1),
     );
     store.upsert(&forgotten).unwrap();
-    // Followed from the store, 404: no longer followed, and the offer's status is read at once.
+    // Followed from the store, 404: no longer followed, and the offer's status is read at once;
+    // it shows nothing of it (never published), so "not followed" stands, with why.
     let mut started = engine(&sim, dir.path(), None);
     until(&mut started, "the status read after the loss", |_, s| {
         s.last.get(&vm).is_some_and(|o| {
@@ -463,7 +464,14 @@ async fn an_operation_the_service_forgot_gives_way_to_the_offers_status_as_a_res
     })
     .await;
     let here = state(&started, &vm).clone();
-    assert_eq!(here.standing(), Standing::NeverPublished);
+    assert_eq!(here.standing(), Standing::Lost);
+    assert!(
+        here.reason().is_some_and(|r| r.contains("404")),
+        "{:?}",
+        here.reason()
+    );
+    // And `r` may retry it.
+    assert!(offerdeck::engine::may_start(OpKind::Publish, &here, true).is_ok());
     started.engine.shutdown();
     // What a restart (or `status`) says is the same.
     let mut again = engine(&sim, dir.path(), None);

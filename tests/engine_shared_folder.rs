@@ -242,3 +242,67 @@ async fn a_go_live_sent_by_a_headless_command_shows_here_and_ends_live() {
     watching.engine.shutdown();
     sim.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publish_again_on_the_same_operation_url_shows_in_the_other_process_as_new() {
+    let sim = common::simulator(common::FAST).await;
+    let addr = sim.addr();
+    let dir = tempfile::tempdir().unwrap();
+    // CPP's legacy pointers name the offer's version slot: a service that forgot its runs
+    // (here, restarted) gives the next publish the URL of the last one.
+    let gateway = id("contoso/contoso-gateway");
+    let mut one = engine(&sim, dir.path(), None);
+    let mut other = engine(&sim, dir.path(), None);
+    read(&mut one, &gateway).await;
+    read(&mut other, &gateway).await;
+    ask(&one, &gateway, OpKind::Publish, Vec::new());
+    until(&mut one, "the first publish failed", |_, s| {
+        s.last
+            .get(&gateway)
+            .is_some_and(|o| o.standing() == Standing::Failed)
+    })
+    .await;
+    let first = state(&one, &gateway).op.clone().unwrap();
+    until(&mut other, "the first publish, there", |_, s| {
+        s.last
+            .get(&gateway)
+            .and_then(|o| o.op.as_ref())
+            .is_some_and(|op| op.finished)
+    })
+    .await;
+    sim.stop().await;
+    let sim =
+        offerdeck::sim::Simulator::start(addr, offerdeck::sim::SimOptions::demo(common::FAST))
+            .await
+            .expect("the service is back on its port, its runs forgotten");
+    read(&mut one, &gateway).await;
+    ask(&one, &gateway, OpKind::Publish, Vec::new());
+    until(&mut one, "the second publish accepted", |_, s| {
+        s.last
+            .get(&gateway)
+            .and_then(|o| o.op.as_ref())
+            .is_some_and(|op| op.started_at > first.updated_at)
+    })
+    .await;
+    let second = state(&one, &gateway).op.clone().unwrap();
+    assert_eq!(second.pointer, first.pointer, "the same URL");
+    // The other process takes it up as the new run it is, with its own start.
+    until(&mut other, "the second publish, there", |_, s| {
+        s.last
+            .get(&gateway)
+            .and_then(|o| o.op.as_ref())
+            .is_some_and(|op| op.started_at == second.started_at)
+    })
+    .await;
+    // And the history keeps both runs.
+    let runs = offerdeck::store::StateStore::open(dir.path())
+        .history(
+            Some(&gateway),
+            first.started_at - chrono::Duration::seconds(1),
+        )
+        .unwrap();
+    assert_eq!(runs.len(), 2, "{runs:#?}");
+    one.engine.shutdown();
+    other.engine.shutdown();
+    sim.stop().await;
+}

@@ -230,6 +230,8 @@ impl Engine {
         offers: Vec<(OfferId, BackendKind)>,
     ) -> Result<Started, crate::store::StoreError> {
         let mut unreadable = Vec::new();
+        // Before the store is read: a change another process makes from now on is news.
+        let version = setup.store.data_version().ok();
         let mut latest = setup.store.latest().unwrap_or_else(|e| {
             unreadable.push(e.to_string());
             Vec::new()
@@ -267,7 +269,7 @@ impl Engine {
         };
         listen(&setup, &reports);
         if setup.resume {
-            watch_store(&setup.store, &reports, &root);
+            watch_store(&setup.store, version, &reports, &root);
         }
         let offers = book.offers().to_vec();
         let resumed = follow.len();
@@ -359,12 +361,13 @@ const STORE_WATCH: std::time::Duration = std::time::Duration::from_secs(1);
 /// engine's clock: this paces a local file, not the service.
 fn watch_store(
     store: &StateStore,
+    read_at: Option<i64>,
     reports: &mpsc::UnboundedSender<Report>,
     root: &CancellationToken,
 ) {
     let (store, reports, root) = (store.clone(), reports.clone(), root.clone());
     tokio::spawn(async move {
-        let mut seen: Option<i64> = None;
+        let mut seen: Option<i64> = read_at;
         loop {
             tokio::select! {
                 _ = root.cancelled() => return,

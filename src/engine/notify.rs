@@ -131,10 +131,11 @@ async fn run(command: &str, notice: &Notice) -> Result<(), String> {
 }
 
 async fn run_within(command: &str, notice: &Notice, deadline: Duration) -> Result<(), String> {
-    use crate::api::http::token_command::{kill_group, leashed};
-    // The token command's leash: no token or secret in its environment, and its whole
-    // process group ended when it overstays.
-    let mut child = leashed(command)
+    use crate::api::http::token_command::leashed;
+    // The token command's leash: no token or secret in its environment, and all it started
+    // ended when it overstays.
+    let (mut command, leash) = leashed(command);
+    let mut child = command
         .env("OFFERDECK_OFFER", &notice.offer)
         .env("OFFERDECK_KIND", notice.kind.as_str())
         .env("OFFERDECK_STATUS", notice.status.as_str())
@@ -149,7 +150,7 @@ async fn run_within(command: &str, notice: &Notice, deadline: Duration) -> Resul
         Ok(Ok(status)) => Err(format!("it ended with {status}")),
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => {
-            kill_group(pid);
+            leash.end(pid);
             let _ = child.kill().await;
             Err(format!(
                 "it did not end within {} s; stopped",

@@ -141,7 +141,10 @@ impl OfferState {
         match &self.service {
             Some(seen) if self.read_since(op.updated_at) => {
                 let same = if op.lost.is_some() {
-                    false
+                    // A service that shows nothing of it (never published, or a word this
+                    // version does not know) says nothing newer: "not followed" stands. Any
+                    // other status is what became of it.
+                    matches!(seen.status, Status::NeverPublished | Status::Unknown(_))
                 } else {
                     // A cancelled first publish leaves nothing at the service (Product
                     // Ingestion lists no submission for it): "never published" agrees with it.

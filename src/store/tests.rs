@@ -466,3 +466,31 @@ fn a_damaged_write_ahead_log_that_loses_recorded_operations_is_said() {
     let _ = whole.unfinished();
     assert!(whole.take_notices().is_empty());
 }
+
+#[test]
+fn an_operation_url_used_again_starts_a_record_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = StateStore::open(dir.path());
+    // CPP's legacy pointer names the offer's slot: every publish of it has the same URL.
+    let url = "http://127.0.0.1/api/operations/p$o$2$preview";
+    let mut first = op(url);
+    first.started_at = chrono::Utc::now() - chrono::Duration::hours(2);
+    first.updated_at = first.started_at + chrono::Duration::minutes(10);
+    first.seen.status = Status::Failed;
+    first.finished = true;
+    store.upsert(&first).unwrap();
+    let second = op(url);
+    store.upsert(&second).unwrap();
+    let all = store.load().unwrap();
+    assert_eq!(all.len(), 2, "{all:#?}");
+    let newest = store.latest().unwrap();
+    assert_eq!(newest.len(), 1);
+    assert_eq!(
+        newest[0].started_at, second.started_at,
+        "its own start, not the old one's"
+    );
+    assert!(!newest[0].finished);
+    // The one polled by that URL is the new one.
+    let found = store.find(&second.pointer).unwrap().unwrap();
+    assert_eq!(found.started_at, second.started_at);
+}

@@ -17,6 +17,23 @@ pub(super) fn write_operation(
     record: &Operation,
     history_limit: usize,
 ) -> rusqlite::Result<bool> {
+    // An operation URL used again for a new operation (CPP's legacy pointers name the offer's
+    // slot, not the run): the ended one keeps its record under a key of its own, and the new
+    // one starts a record of its own, with its own start.
+    let existing = match existing {
+        Some(old) if old.finished && !record.finished && record.started_at >= old.updated_at => {
+            let pointer = scrub(old.pointer.as_str());
+            let kept = format!("{pointer}#ended-{}", stamp(old.started_at));
+            for table in ["operations", "transitions"] {
+                conn.execute(
+                    &format!("UPDATE {table} SET pointer = ?1 WHERE pointer = ?2 AND kind = ?3"),
+                    params![kept, pointer, old.kind.as_str()],
+                )?;
+            }
+            None
+        }
+        other => other,
+    };
     let mut merged = record.clone();
     if let Some(old) = existing {
         merged.started_at = old.started_at.min(record.started_at);

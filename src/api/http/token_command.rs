@@ -55,10 +55,23 @@ fn taken(kept: &Kept) -> Vec<u8> {
     std::mem::take(&mut *kept.lock().unwrap_or_else(|p| p.into_inner()))
 }
 
-/// A shell command on the same leash as a token command: `sh -c`, the minimal environment (no
-/// token, no secret variable), its own process group (so `kill_group` ends all it started),
-/// killed if dropped. The notification command runs this way too.
-pub fn leashed(command: &str) -> tokio::process::Command {
+/// The variable that marks every process a leashed command starts (inherited, unless one
+/// clears its environment): how one that left the process group (`setsid`) is still found.
+const LEASH_MARK: &str = "OFFERDECK_LEASH";
+
+/// A shell command on a short leash: `sh -c`, the minimal environment (no token, no secret
+/// variable), its own process group, a mark in its environment, killed if dropped. Token and
+/// notification commands run this way; `Leash::end` ends all it started.
+pub fn leashed(command: &str) -> (tokio::process::Command, Leash) {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let leash = Leash {
+        mark: format!(
+            "{}-{}-{:08x}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            fastrand::u32(..)
+        ),
+    };
     let mut cmd = tokio::process::Command::new("sh");
     cmd.arg("-c")
         .arg(command)
@@ -70,23 +83,75 @@ pub fn leashed(command: &str) -> tokio::process::Command {
             cmd.env(name, value);
         }
     }
+    cmd.env(LEASH_MARK, &leash.mark);
     #[cfg(unix)]
     cmd.process_group(0);
-    cmd
+    (cmd, leash)
 }
 
-/// Ends a process group (the command and whatever it started).
-pub fn kill_group(pid: Option<u32>) {
-    #[cfg(unix)]
-    if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
-        // SAFETY: kill(2) with a negative pid signals the group the child leads (it was started
-        // with process_group(0)); no memory is involved.
-        unsafe {
-            libc::kill(-pid, libc::SIGKILL);
+/// What a leashed command is known by, to end it and everything it started.
+#[derive(Debug, Clone)]
+pub struct Leash {
+    mark: String,
+}
+
+impl Leash {
+    /// Ends the command's process group (`pid` leads it), and on Linux every process still
+    /// carrying this command's mark (one that called `setsid` left the group, not the mark).
+    pub fn end(&self, pid: Option<u32>) {
+        #[cfg(unix)]
+        if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
+            // SAFETY: kill(2) with a negative pid signals the group the child leads (it was
+            // started with process_group(0)); no memory is involved.
+            unsafe {
+                libc::kill(-pid, libc::SIGKILL);
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = pid;
+        #[cfg(target_os = "linux")]
+        for marked in self.marked() {
+            // SAFETY: as above, one process this command started; no memory is involved.
+            unsafe {
+                libc::kill(marked, libc::SIGKILL);
+            }
         }
     }
-    #[cfg(not(unix))]
-    let _ = pid;
+
+    /// The processes whose environment carries this mark (this user's: others' cannot be
+    /// read). Each environment is read up to 256 KiB.
+    #[cfg(target_os = "linux")]
+    fn marked(&self) -> Vec<i32> {
+        use std::io::Read;
+        let needle = format!("{LEASH_MARK}={}\0", self.mark).into_bytes();
+        let own = std::process::id() as i32;
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        let mut environ = Vec::new();
+        for entry in entries.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<i32>().ok())
+            else {
+                continue;
+            };
+            environ.clear();
+            let read = std::fs::File::open(entry.path().join("environ"))
+                .and_then(|f| f.take(256 << 10).read_to_end(&mut environ));
+            if pid != own
+                && read.is_ok()
+                && environ
+                    .windows(needle.len())
+                    .any(|w| w == needle.as_slice())
+            {
+                found.push(pid);
+            }
+        }
+        found
+    }
 }
 
 /// Runs `command` for a token; `describe` names it in errors (the caller's `TokenSource`).
@@ -95,7 +160,7 @@ pub(super) async fn run(
     describe: &str,
     now: DateTime<Utc>,
 ) -> Result<(Secret, Option<DateTime<Utc>>), ApiError> {
-    let mut cmd = leashed(command);
+    let (mut cmd, leash) = leashed(command);
     cmd.stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     let mut child = cmd
@@ -126,9 +191,9 @@ pub(super) async fn run(
         };
         let _ = tokio::time::timeout(PIPES_GRACE, closed).await;
     }
-    // Whatever the command left running (a grandchild) goes with it; a reader still held by
-    // one that left the group (setsid) is not waited for.
-    kill_group(pid);
+    // Whatever the command left running (a grandchild, one that left the group) goes with
+    // it; a reader still held by one that cleared its environment is not waited for.
+    leash.end(pid);
     for reader in readers {
         reader.abort();
     }

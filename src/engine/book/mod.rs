@@ -134,7 +134,10 @@ impl Book {
             // offerdeck's publish is followed, not an old operation it overtook.
             let submitting = matches!(state.activity, Activity::Submitting(_));
             let newer = state.op.as_ref().is_none_or(|op| {
-                op.pointer != operation.pointer && op.started_at <= operation.started_at
+                // The same URL with a later start: a new run on it (the store keeps a run's
+                // earliest start, so only another run starts later).
+                let again = op.pointer == operation.pointer && operation.started_at > op.started_at;
+                again || (op.pointer != operation.pointer && op.started_at <= operation.started_at)
             });
             if submitting || !newer {
                 continue;
