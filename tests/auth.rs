@@ -85,6 +85,47 @@ async fn a_token_command_that_leaves_a_child_holding_its_output_gives_its_token_
     }
 }
 
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_grandchild_that_leaves_the_process_group_goes_with_the_token_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("escaped.pid");
+    // `setsid` takes it out of the command's process group (and session).
+    let p = provider(TokenSource::Command {
+        command: format!(
+            "setsid sh -c 'echo $$ > {}; exec sleep 90' & sleep 0.2; echo tok-escaped-abcdef",
+            pidfile.display()
+        ),
+    });
+    let token = tokio::time::timeout(Duration::from_secs(20), p.token())
+        .await
+        .expect("not held until the grandchild ends")
+        .unwrap();
+    assert_eq!(token.expose(), "tok-escaped-abcdef");
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let alive = |pid: i32| {
+        let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+            s.rsplit(')')
+                .next()
+                .is_some_and(|r| r.trim_start().starts_with('Z'))
+        });
+        // SAFETY: signal 0 only asks whether the process exists.
+        !zombie && unsafe { libc::kill(pid, 0) } == 0
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while alive(pid) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the escaped grandchild {pid} outlived the command"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test]
 async fn client_credentials_are_cached_and_refreshed_before_expiry() {
     let mut options = SimOptions::demo(common::FAST);
