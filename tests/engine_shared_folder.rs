@@ -306,3 +306,66 @@ async fn a_publish_again_on_the_same_operation_url_shows_in_the_other_process_as
     other.engine.shutdown();
     sim.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_process_that_reads_the_records_sees_progress_within_a_step_too() {
+    let sim = common::manual_simulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let vm = id("contoso/contoso-vm");
+    let mut polling = engine(&sim, dir.path(), None);
+    read(&mut polling, &vm).await;
+    ask(&polling, &vm, OpKind::Publish, Vec::new());
+    until(&mut polling, "the publish polled", |_, s| {
+        s.last
+            .get(&vm)
+            .is_some_and(|o| o.running().is_some() && o.last_ok.is_some())
+    })
+    .await;
+    let pointer = state(&polling, &vm).op.clone().unwrap().pointer;
+    let store = offerdeck::store::StateStore::open(dir.path());
+    // Into the first step's work (its state changes: written at once).
+    sim.advance(Duration::from_secs(60));
+    let (step, state_word, before) = recorded(&store, &pointer, |_, state: &Option<String>, _| {
+        state.as_deref() == Some("inProgress")
+    })
+    .await;
+    // Further into the same step: only its percentage grows, and the records follow it.
+    sim.advance(Duration::from_secs(60));
+    let (later_step, later_state, after) = recorded(
+        &store,
+        &pointer,
+        |id: &Option<String>, state: &Option<String>, p| {
+            *id == step && *state == state_word && p > before
+        },
+    )
+    .await;
+    assert_eq!((later_step, later_state), (step, state_word));
+    assert!(after > before);
+    polling.engine.shutdown();
+    sim.stop().await;
+}
+
+/// The current step, its state and its progress as the records hold them of the operation at
+/// `pointer`, once they satisfy `done` (within the deadline).
+async fn recorded(
+    store: &offerdeck::store::StateStore,
+    pointer: &url::Url,
+    done: impl Fn(&Option<String>, &Option<String>, u8) -> bool,
+) -> (Option<String>, Option<String>, u8) {
+    let deadline = std::time::Instant::now() + DEADLINE;
+    loop {
+        let op = store.find(pointer).unwrap().unwrap();
+        let step = op.seen.current_step.as_ref();
+        let id = step.map(|s| s.id.clone());
+        let state = step.map(|s| s.status.to_string());
+        let progress = step.map_or(0, |s| s.progress);
+        if done(&id, &state, progress) {
+            return (id, state, progress);
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the records stayed at {id:?} {state:?} {progress}%"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

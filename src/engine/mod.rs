@@ -399,6 +399,10 @@ struct Follower {
     store_failing: bool,
     /// Polls in a row that found a state this version does not know.
     unknown_polls: u32,
+    /// When this follower last wrote the operation to the store.
+    written_at: Option<DateTime<Utc>>,
+    /// A change (progress) seen since then and not written yet.
+    unwritten: bool,
 }
 
 struct Actor {

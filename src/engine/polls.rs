@@ -5,6 +5,9 @@ use tokio::sync::oneshot;
 
 use crate::domain::Status;
 
+/// How often a followed operation's progress alone is written to the store.
+const PROGRESS_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(5);
+
 use super::*;
 
 impl Actor {
@@ -47,6 +50,8 @@ impl Actor {
                 history: StepHistory::default(),
                 store_failing: false,
                 unknown_polls: 0,
+                written_at: None,
+                unwritten: false,
             },
         );
         tokio::spawn(follow::poll_task(
@@ -93,8 +98,28 @@ impl Actor {
                     f.failures = 0;
                     f.waits = policy.retry().waits();
                 }
-                if polled.change.is_some_and(|c| c.durable) && !elsewhere {
+                // What a resume needs is written at once; progress at most every few seconds,
+                // so another offerdeck reading these records (and `status`) is never far behind.
+                // A change left unwritten is written at the first poll past the window, even
+                // when that poll brings nothing new.
+                let visible = polled.change.is_some_and(|c| c.visible);
+                let (unwritten, window_passed) =
+                    self.followers.get(&offer).map_or((false, true), |f| {
+                        (
+                            f.unwritten,
+                            f.written_at.is_none_or(|t| now - t >= PROGRESS_EVERY),
+                        )
+                    });
+                let progress_due = (visible || unwritten) && window_passed;
+                let durable = polled.change.is_some_and(|c| c.durable);
+                if let Some(f) = self.followers.get_mut(&offer) {
+                    f.unwritten = (f.unwritten || visible) && !(durable || progress_due);
+                }
+                if (durable || progress_due) && !elsewhere {
                     events.extend(self.record(&offer, &operation));
+                    if let Some(f) = self.followers.get_mut(&offer) {
+                        f.written_at = Some(now);
+                    }
                 }
                 if let Some(notice) = polled.notice {
                     events.extend(self.notify(notice));
