@@ -13,6 +13,17 @@ fn provider(source: TokenSource) -> TokenProvider {
     TokenProvider::new(source, reqwest::Client::new())
 }
 
+/// Whether a process still runs (a zombie waiting for a reaper has ended too).
+fn alive(pid: i32) -> bool {
+    let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+        s.rsplit(')')
+            .next()
+            .is_some_and(|r| r.trim_start().starts_with('Z'))
+    });
+    // SAFETY: signal 0 only asks whether the process exists.
+    !zombie && unsafe { libc::kill(pid, 0) } == 0
+}
+
 #[tokio::test]
 async fn token_command_prints_a_bare_token_or_az_json() {
     let p = provider(TokenSource::Command {
@@ -66,16 +77,6 @@ async fn a_token_command_that_leaves_a_child_holding_its_output_gives_its_token_
         .parse()
         .unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    // A zombie waiting for a reaper has ended too.
-    let alive = |pid: i32| {
-        let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
-            s.rsplit(')')
-                .next()
-                .is_some_and(|r| r.trim_start().starts_with('Z'))
-        });
-        // SAFETY: signal 0 only asks whether the process exists.
-        !zombie && unsafe { libc::kill(pid, 0) } == 0
-    };
     while alive(pid) {
         assert!(
             std::time::Instant::now() < deadline,
@@ -107,15 +108,6 @@ async fn a_grandchild_that_leaves_the_process_group_goes_with_the_token_command(
         .trim()
         .parse()
         .unwrap();
-    let alive = |pid: i32| {
-        let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
-            s.rsplit(')')
-                .next()
-                .is_some_and(|r| r.trim_start().starts_with('Z'))
-        });
-        // SAFETY: signal 0 only asks whether the process exists.
-        !zombie && unsafe { libc::kill(pid, 0) } == 0
-    };
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while alive(pid) {
         assert!(
