@@ -575,6 +575,21 @@ fn narrow_terminals_give_the_offer_the_room() {
     let screen = draw(&app, &color(), 80, 24).backend().to_string();
     let footer = screen.lines().last().unwrap();
     assert!(footer.contains("no good answer for 30s"), "{footer}");
+    // A row read from another offerdeck's records goes stale too when they stop coming.
+    let row = app.table.rows.iter().position(|r| r.in_flight()).unwrap();
+    let truth = &mut app.table.rows[row].truth;
+    truth.activity = offerdeck::tui::row::Activity::Following;
+    truth.followed_elsewhere = true;
+    truth.last_ok = Some(app.now - chrono::Duration::seconds(60));
+    if let Some(op) = truth.op.as_mut() {
+        op.started_at = app.now - chrono::Duration::minutes(10);
+    }
+    assert!(app.is_stale(&app.table.rows[row]));
+    app.table.rows[row].truth.last_ok = Some(app.now - chrono::Duration::seconds(2));
+    assert!(
+        !app.is_stale(&app.table.rows[row]),
+        "records a few seconds old are fresh"
+    );
 }
 
 /// The busy demo plus its Product Ingestion offers: alpha two hours into a publish, beta

@@ -369,3 +369,44 @@ async fn recorded(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reading_process_sees_the_answers_stop_when_the_polling_one_gets_none() {
+    let sim = common::manual_simulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let vm = id("contoso/contoso-vm");
+    let mut polling = engine(&sim, dir.path(), None);
+    read(&mut polling, &vm).await;
+    ask(&polling, &vm, OpKind::Publish, Vec::new());
+    until(&mut polling, "the publish polled", |_, s| {
+        s.last
+            .get(&vm)
+            .is_some_and(|o| o.running().is_some() && o.last_ok.is_some())
+    })
+    .await;
+    let mut reading = engine(&sim, dir.path(), None);
+    until(&mut reading, "following elsewhere", |_, s| {
+        s.last.get(&vm).is_some_and(|o| o.followed_elsewhere)
+    })
+    .await;
+    // The service goes away: the polling process retries; the reading one keeps reading the
+    // records, and its last good answer stays when they were last written, not now.
+    sim.stop().await;
+    let stopped = chrono::Utc::now();
+    until(&mut polling, "retrying", |_, s| {
+        s.last.get(&vm).is_some_and(|o| o.retrying.is_some())
+    })
+    .await;
+    until(
+        &mut reading,
+        "answers older than the records' pace",
+        |e, _| {
+            matches!(e, EngineEvent::Polled { offer, at, .. }
+            if *offer == vm && *at <= stopped
+                && chrono::Utc::now() - *at > offerdeck::engine::RECORD_EVERY)
+        },
+    )
+    .await;
+    polling.engine.shutdown();
+    reading.engine.shutdown();
+}

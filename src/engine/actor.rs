@@ -113,8 +113,9 @@ impl Actor {
                 pointer,
                 result,
                 elsewhere,
+                answered_at,
                 reply,
-            } => self.polled(offer, pointer, result, elsewhere, reply),
+            } => self.polled(offer, pointer, result, (elsewhere, answered_at), reply),
             Report::NothingRuns(offer) => {
                 let standing = self
                     .book

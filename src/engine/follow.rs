@@ -189,8 +189,13 @@ pub(super) async fn poll_task(
             (Some(store), true) => store.find(&operation.pointer).ok().flatten(),
             _ => None,
         };
+        // Read from the records: the service answered when they were written, not now.
+        let mut answered_at = None;
         let result: Result<Observation, ApiError> = match recorded {
-            Some(record) => Ok(record.seen),
+            Some(record) => {
+                answered_at = Some(record.updated_at);
+                Ok(record.seen)
+            }
             None => tokio::select! {
                 _ = cancel.cancelled() => break,
                 r = backend.poll(&operation) => r,
@@ -202,6 +207,7 @@ pub(super) async fn poll_task(
             pointer: operation.pointer.clone(),
             result,
             elsewhere,
+            answered_at,
             reply,
         };
         if reports.send(report).is_err() {

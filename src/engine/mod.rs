@@ -44,6 +44,10 @@ use follow::{Next, StepHistory};
 use notify::{Notice, Notifier};
 use start::StartOutcome;
 
+/// How often a followed operation is written to the store at least while it is polled well
+/// (what changed at once): how far behind another offerdeck reading the records may be.
+pub const RECORD_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(5);
+
 /// Lines of the event log read at once (the newest).
 const LOG_LINES: usize = 2_000;
 
@@ -111,6 +115,8 @@ enum Report {
         result: Result<Observation, ApiError>,
         /// Read from another offerdeck's records, not from the service.
         elsewhere: bool,
+        /// When the service last answered, when that was not now (the records' time).
+        answered_at: Option<DateTime<Utc>>,
         reply: oneshot::Sender<Next>,
     },
     /// A request to an API got an answer (any HTTP status) or none.
@@ -401,8 +407,6 @@ struct Follower {
     unknown_polls: u32,
     /// When this follower last wrote the operation to the store.
     written_at: Option<DateTime<Utc>>,
-    /// A change (progress) seen since then and not written yet.
-    unwritten: bool,
 }
 
 struct Actor {

@@ -5,9 +5,6 @@ use tokio::sync::oneshot;
 
 use crate::domain::Status;
 
-/// How often a followed operation's progress alone is written to the store.
-const PROGRESS_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(5);
-
 use super::*;
 
 impl Actor {
@@ -51,7 +48,6 @@ impl Actor {
                 store_failing: false,
                 unknown_polls: 0,
                 written_at: None,
-                unwritten: false,
             },
         );
         tokio::spawn(follow::poll_task(
@@ -71,7 +67,7 @@ impl Actor {
         offer: OfferId,
         pointer: url::Url,
         result: Result<Observation, ApiError>,
-        elsewhere: bool,
+        (elsewhere, answered_at): (bool, Option<DateTime<Utc>>),
         reply: oneshot::Sender<Next>,
     ) -> Vec<EngineEvent> {
         let now = self.now();
@@ -89,6 +85,9 @@ impl Actor {
         match result {
             Ok(seen) => {
                 let polled = self.book.polled(&offer, &pointer, Ok(seen), now);
+                if let Some(at) = answered_at {
+                    self.book.answered_at(&offer, at);
+                }
                 events.extend(polled.events);
                 let Some(operation) = polled.operation else {
                     let _ = reply.send(Next::Stop);
@@ -98,23 +97,14 @@ impl Actor {
                     f.failures = 0;
                     f.waits = policy.retry().waits();
                 }
-                // What a resume needs is written at once; progress at most every few seconds,
-                // so another offerdeck reading these records (and `status`) is never far behind.
-                // A change left unwritten is written at the first poll past the window, even
-                // when that poll brings nothing new.
-                let visible = polled.change.is_some_and(|c| c.visible);
-                let (unwritten, window_passed) =
-                    self.followers.get(&offer).map_or((false, true), |f| {
-                        (
-                            f.unwritten,
-                            f.written_at.is_none_or(|t| now - t >= PROGRESS_EVERY),
-                        )
-                    });
-                let progress_due = (visible || unwritten) && window_passed;
+                // What a resume needs is written at once, and the rest (progress, that it was
+                // polled at all) at most every few seconds: another offerdeck reading these
+                // records (and `status`) is never far behind, and sees when they stop coming.
                 let durable = polled.change.is_some_and(|c| c.durable);
-                if let Some(f) = self.followers.get_mut(&offer) {
-                    f.unwritten = (f.unwritten || visible) && !(durable || progress_due);
-                }
+                let progress_due = self
+                    .followers
+                    .get(&offer)
+                    .is_none_or(|f| f.written_at.is_none_or(|t| now - t >= RECORD_EVERY));
                 if (durable || progress_due) && !elsewhere {
                     events.extend(self.record(&offer, &operation));
                     if let Some(f) = self.followers.get_mut(&offer) {

@@ -244,7 +244,6 @@ impl App {
     pub fn is_stale(&self, row: &OfferRow) -> bool {
         let t = &row.truth;
         t.activity == Activity::Following
-            && !t.followed_elsewhere
             && Self::answered_at(row).is_some_and(|at| {
                 let floor = self
                     .poll_floors
@@ -255,7 +254,14 @@ impl App {
                     .poll_every
                     .and_then(|d| Span::from_std(d).ok())
                     .unwrap_or(floor);
-                self.now - at > announced.max(floor) + floor * 2
+                // Read from another offerdeck's records: they come at least every few
+                // seconds while that one gets answers.
+                let records = if t.followed_elsewhere {
+                    crate::engine::RECORD_EVERY
+                } else {
+                    Span::zero()
+                };
+                self.now - at > announced.max(floor) + floor * 2 + records
             })
     }
 

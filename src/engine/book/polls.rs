@@ -87,6 +87,13 @@ impl Book {
         }
     }
 
+    /// The last good answer came at `at`, not now (read from another offerdeck's records).
+    pub fn answered_at(&mut self, id: &OfferId, at: DateTime<Utc>) {
+        if let Some(state) = self.get_mut(id) {
+            state.last_ok = Some(at);
+        }
+    }
+
     /// When the follower polls next (said to the views: "next in …"), after a good poll.
     pub fn next_poll(&mut self, id: &OfferId, wait: std::time::Duration) -> Vec<EngineEvent> {
         let Some(state) = self.get_mut(id) else {

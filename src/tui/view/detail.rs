@@ -177,7 +177,11 @@ fn summary<'a>(app: &App, theme: &Theme, row: &'a OfferRow, width: usize) -> Vec
         Span::styled(format!("{symbol} {label}"), theme.style(tone)),
         Span::raw(progress),
     ])];
-    if let Some(reason) = row.failure() {
+    // An operation no longer followed says why, as a failure does.
+    let lost = (row.state() == crate::engine::Standing::Lost)
+        .then(|| row.truth.op.as_ref().and_then(|o| o.lost.clone()))
+        .flatten();
+    if let Some(reason) = row.failure().map(str::to_string).or(lost) {
         lines.push(field(
             theme,
             "Reason",
