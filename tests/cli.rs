@@ -870,6 +870,18 @@ async fn records_that_cannot_be_followed_are_marked_lost_not_followed_for_ever()
         "{}",
         run.stderr
     );
+    // The history says how they ended: not followed (not "running").
+    let run = offerdeck(dir.path(), &["--config", &c, "history"], &[]).await;
+    let gateway = run
+        .stdout
+        .lines()
+        .find(|l| l.contains("contoso/contoso-gateway"))
+        .unwrap_or_default();
+    assert!(
+        gateway.contains("not followed") && !gateway.contains("running"),
+        "{}",
+        run.stdout
+    );
 }
 
 /// The API no longer sends a publish's e-mails for an offer that moved to Partner Center:

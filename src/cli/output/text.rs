@@ -159,8 +159,12 @@ pub fn lines(event: &Event, json: bool, command: &str, table_started: &Cell<bool
                     "STARTED", "OFFER", "KIND", "OUTCOME", "TOOK"
                 ));
             }
-            let outcome = if *finished {
-                Status::parse(status).label().to_string()
+            let status_word = Status::parse(status);
+            let outcome = if *finished && status_word.is_active() {
+                // Ended while the service still said it ran: it could no longer be followed.
+                "not followed".to_string()
+            } else if *finished {
+                status_word.label().to_string()
             } else {
                 format!("{} (runs)", Status::parse(status).label())
             };
