@@ -13,6 +13,15 @@ fn provider(source: TokenSource) -> TokenProvider {
     TokenProvider::new(source, reqwest::Client::new())
 }
 
+/// Waits (10 s at most) for the process to end; `what` says which it is when it does not.
+async fn ends_within_seconds(pid: i32, what: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while alive(pid) {
+        assert!(std::time::Instant::now() < deadline, "{what} ({pid})");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Whether a process still runs (a zombie waiting for a reaper has ended too).
 fn alive(pid: i32) -> bool {
     let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
@@ -76,14 +85,7 @@ async fn a_token_command_that_leaves_a_child_holding_its_output_gives_its_token_
         .trim()
         .parse()
         .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while alive(pid) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the child {pid} outlived the command"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    ends_within_seconds(pid, "the child outlived the command").await;
 }
 
 #[cfg(target_os = "linux")]
@@ -108,14 +110,7 @@ async fn a_grandchild_that_leaves_the_process_group_goes_with_the_token_command(
         .trim()
         .parse()
         .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while alive(pid) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the escaped grandchild {pid} outlived the command"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    ends_within_seconds(pid, "the escaped grandchild outlived the command").await;
 }
 
 #[tokio::test]
