@@ -55,12 +55,65 @@ pub fn scrub(text: &str) -> Cow<'_, str> {
             }
         }
     }
-    let short = SHORT_SECRETS.read().unwrap_or_else(|p| p.into_inner());
-    for s in short.iter() {
-        if out.contains(s.as_str()) {
-            out = Cow::Owned(replace_standing_alone(&out, s));
+    {
+        let short = SHORT_SECRETS.read().unwrap_or_else(|p| p.into_inner());
+        for s in short.iter() {
+            if out.contains(s.as_str()) {
+                out = Cow::Owned(replace_standing_alone(&out, s));
+            }
         }
     }
+    if has_sas_signature(&out) {
+        out = Cow::Owned(hide_sas_signatures(&out));
+    }
+    out
+}
+
+/// Where a SAS signature's value starts in `text` at or after `from`: just past a `sig=` that
+/// follows `?` or `&` (any case).
+fn next_signature(text: &str, from: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut at = from;
+    while let Some(found) = text.get(at..)?.find('=') {
+        let eq = at + found;
+        if eq >= 4
+            && bytes[eq - 3..eq].eq_ignore_ascii_case(b"sig")
+            && matches!(bytes[eq - 4], b'?' | b'&')
+        {
+            return Some(eq + 1);
+        }
+        at = eq + 1;
+    }
+    None
+}
+
+fn has_sas_signature(text: &str) -> bool {
+    next_signature(text, 0).is_some()
+}
+
+/// The text with the value of every `sig` query parameter (a SAS URI's signature: a credential
+/// to a storage account) replaced by `***`. `scrub` does it to everything that leaves the
+/// process; the rest of the URI (account, container, blob, expiry) stays readable.
+pub fn hide_sas_signatures(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    while let Some(start) = next_signature(text, copied) {
+        let end = text[start..]
+            .find(|c: char| {
+                c == '&'
+                    || c == '"'
+                    || c == '\''
+                    || c == '<'
+                    || c == '>'
+                    || c == '\\'
+                    || c.is_whitespace()
+            })
+            .map_or(text.len(), |n| start + n);
+        out.push_str(&text[copied..start]);
+        out.push_str("***");
+        copied = end;
+    }
+    out.push_str(&text[copied..]);
     out
 }
 
@@ -177,6 +230,25 @@ mod tests {
         ] {
             assert_eq!(hide_token_shaped(plain), plain);
         }
+    }
+
+    #[test]
+    fn a_sas_signature_never_leaves_the_process_and_the_rest_of_its_uri_does() {
+        let uri = "https://acct.blob.core.windows.net/vhds/os.vhd?sv=2022-11-02&sp=rl&se=2027-01-01T00:00:00Z&SIG=abc%2Bdef%3D&spr=https";
+        let text = format!("adding {uri} to plan gen2");
+        let out = scrub(&text);
+        assert_eq!(
+            out,
+            "adding https://acct.blob.core.windows.net/vhds/os.vhd?sv=2022-11-02&sp=rl&se=2027-01-01T00:00:00Z&SIG=***&spr=https to plan gen2"
+        );
+        assert_eq!(
+            scrub("{\"uri\":\"https://a/b.vhd?sig=xyz\"}"),
+            "{\"uri\":\"https://a/b.vhd?sig=***\"}"
+        );
+        assert_eq!(
+            scrub("a signature=kept, config=kept"),
+            "a signature=kept, config=kept"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! model of `crate::domain`.
 
 pub mod cpp;
+pub mod images;
 pub mod ingestion;
 mod portal;
 

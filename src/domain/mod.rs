@@ -9,6 +9,7 @@ pub mod caps;
 pub mod diff;
 pub mod estimate;
 pub mod filter;
+pub mod image;
 pub mod log;
 pub mod offer_id;
 pub mod offer_type;

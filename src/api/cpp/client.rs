@@ -172,6 +172,41 @@ impl CppClient {
         })
     }
 
+    /// `PUT /api/publishers/{p}/offers/{o}` with the whole document and `If-Match: etag`: the
+    /// offer's draft becomes `document`, unless it changed since `etag` was read (412, a
+    /// `Conflict`). Never re-sent after no answer: the caller reads the offer again instead.
+    pub async fn put_offer(
+        &self,
+        publisher: &str,
+        offer: &str,
+        document: &Value,
+        etag: &str,
+    ) -> Result<Offer, ApiError> {
+        let url = self.offer_url(publisher, Some(offer), &[]);
+        let reply = self
+            .transport
+            .execute_with(
+                Method::PUT,
+                url,
+                Some(document),
+                Resend::OnlyWhenThrottled,
+                &[(reqwest::header::IF_MATCH, etag.to_string())],
+            )
+            .await?;
+        let document: Value = decode(&reply)?;
+        let summary = OfferSummary::deserialize(&document).unwrap_or_default();
+        let etag = reply
+            .headers
+            .get(reqwest::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        Ok(Offer {
+            summary,
+            document,
+            etag,
+        })
+    }
+
     /// `GET /api/publishers/{p}/offers/{o}/status`.
     pub async fn offer_status(
         &self,

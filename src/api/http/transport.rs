@@ -168,6 +168,19 @@ impl Transport {
         body: Option<&Value>,
         resend: Resend,
     ) -> Result<Reply, ApiError> {
+        self.execute_with(method, url, body, resend, &[]).await
+    }
+
+    /// `execute` with more request headers (`If-Match` on a write that must not overwrite a
+    /// change it has not seen).
+    pub async fn execute_with(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Value>,
+        resend: Resend,
+        headers: &[(reqwest::header::HeaderName, String)],
+    ) -> Result<Reply, ApiError> {
         let mut attempt: u32 = 0;
         let mut refreshed = false;
         let mut waits = self.retry.waits();
@@ -225,6 +238,9 @@ impl Transport {
                     .request(method.clone(), url.clone())
                     .bearer_auth(token.expose())
                     .header(ACCEPT, "application/json");
+                for (name, value) in headers {
+                    request = request.header(name, value);
+                }
                 if let Some(body) = body {
                     request = request.json(body);
                 }

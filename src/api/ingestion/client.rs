@@ -285,7 +285,16 @@ impl IngestionClient {
     /// `POST configure` with one resource. Never blindly re-sent: a second job could publish
     /// twice, so only a throttled request is tried again.
     async fn configure(&self, resource: Value) -> Result<ConfigureStatus, ApiError> {
-        let body = json!({ "$schema": self.schema("configure"), "resources": [resource] });
+        self.configure_resources(vec![resource]).await
+    }
+
+    /// `POST configure` with draft edits (resources as read and changed, no submission): a
+    /// job whose end says whether the draft took them.
+    pub async fn configure_resources(
+        &self,
+        resources: Vec<Value>,
+    ) -> Result<ConfigureStatus, ApiError> {
+        let body = json!({ "$schema": self.schema("configure"), "resources": resources });
         self.post(self.url(&["configure"]), &body).await
     }
 
