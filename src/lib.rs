@@ -25,6 +25,7 @@ pub mod fsutil;
 pub mod lenient;
 pub mod logging;
 pub mod paths;
+pub mod preflight;
 pub mod redact;
 pub mod sim;
 pub mod store;
