@@ -4,7 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use offerdeck::cli::output::{Event, MessageOut, SCHEMA, StepOut, json_line};
+use offerdeck::cli::output::{
+    Event, ImageOut, MessageOut, SCHEMA, StepOut, VersionOut, json_line,
+};
 
 /// `event` → documented field names, read from the README's table.
 fn documented() -> BTreeMap<String, BTreeSet<String>> {
@@ -149,6 +151,42 @@ fn one_of_each() -> Vec<Event> {
         Event::StoreProblem {
             offer: None,
             message: s(),
+        },
+        Event::Plan {
+            offer: s(),
+            backend: s(),
+            environment: s(),
+            plan: s(),
+            image_types: vec![s()],
+            versions: vec![VersionOut {
+                version: s(),
+                state: s(),
+                deprecated_on: None,
+                images: vec![ImageOut {
+                    image_type: s(),
+                    source_kind: s(),
+                    source: s(),
+                }],
+            }],
+        },
+        Event::NothingIn {
+            offer: s(),
+            environment: s(),
+            reason: s(),
+        },
+        Event::ImageAdd {
+            offer: s(),
+            plan: s(),
+            version: s(),
+            change: s(),
+            reason: None,
+            warnings: vec![],
+        },
+        Event::CheckFailed {
+            source: s(),
+            image_type: None,
+            check: s(),
+            reason: s(),
         },
         Event::Error {
             context: s(),

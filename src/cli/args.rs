@@ -164,6 +164,11 @@ pub enum HeadlessCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Image versions on plans: list them, add a new build to plans' drafts
+    Image {
+        #[command(subcommand)]
+        command: ImageCommand,
+    },
     /// Follow every unfinished operation (from the state store) to its end, or one by its URL
     Watch {
         /// Only these offers (PUBLISHER/OFFER); one with nothing recorded is looked up at the
@@ -174,6 +179,78 @@ pub enum HeadlessCommand {
         /// a Product Ingestion URL needs its offer too (`watch P/O --url URL`)
         #[arg(long, value_name = "URL")]
         url: Option<String>,
+        /// JSON lines on stdout (the versioned contract in the README), not text
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The environments a listing can show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EnvArg {
+    Draft,
+    Preview,
+    Live,
+}
+
+/// `offerdeck image …`.
+#[derive(Debug, Subcommand)]
+pub enum ImageCommand {
+    /// Every plan of an offer with its image versions in draft, preview and live
+    List {
+        /// PUBLISHER/OFFER
+        offer: OfferId,
+        /// Only this plan
+        #[arg(long, value_name = "PLAN")]
+        plan: Option<String>,
+        /// Only this environment (default: all three)
+        #[arg(long = "env", value_enum, value_name = "ENV")]
+        env: Option<EnvArg>,
+        /// JSON lines on stdout (the versioned contract in the README), not text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a new image version to plans' drafts (checked first; nothing is sent if any check
+    /// or plan refuses it; the same version with the same images again sends nothing)
+    Add {
+        /// PUBLISHER/OFFER
+        offer: OfferId,
+        /// The plans to add it to, comma-separated
+        #[arg(
+            long,
+            value_name = "PLAN[,PLAN…]",
+            value_delimiter = ',',
+            required = true
+        )]
+        plan: Vec<String>,
+        /// The new version, MAJOR.MINOR.PATCH
+        #[arg(long, value_name = "X.Y.Z")]
+        version: String,
+        /// The OS disk's SAS URI; for a plan with several image types, one per type as
+        /// TYPE=URI (x64Gen1, x64Gen2, arm64Gen2; or gen1, gen2, arm64)
+        #[arg(long, value_name = "[TYPE=]URI", conflicts_with = "gallery")]
+        vhd: Vec<String>,
+        /// A data disk's SAS URI, as LUN=URI (repeatable; for every --vhd)
+        #[arg(long = "data-disk", value_name = "LUN=URI", requires = "vhd")]
+        data_disk: Vec<String>,
+        /// An Azure Compute Gallery image version's resource id (Product Ingestion offers)
+        #[arg(long, value_name = "RESOURCE_ID", requires = "gallery_tenant")]
+        gallery: Option<String>,
+        /// The tenant of the gallery
+        #[arg(long, value_name = "TENANT_ID", requires = "gallery")]
+        gallery_tenant: Option<String>,
+        /// The image type of a --vhd or --gallery given without one (default: the plan's only one)
+        #[arg(long, value_name = "TYPE")]
+        image_type: Option<String>,
+        /// Check and show what would change; send nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Then publish the offer to preview (once, after every plan is edited)
+        #[arg(long, conflicts_with = "dry_run")]
+        publish: bool,
+        /// With --publish: follow the publish to its end
+        #[arg(long, requires = "publish")]
+        wait: bool,
         /// JSON lines on stdout (the versioned contract in the README), not text
         #[arg(long)]
         json: bool,

@@ -5,6 +5,7 @@ pub mod args;
 pub mod commands;
 mod discover;
 pub mod exit;
+pub mod image;
 pub mod output;
 pub mod run;
 mod watch;

@@ -5,6 +5,7 @@ use std::path::Path;
 use super::commands;
 use super::output::{Reporter, write_err, write_out};
 use crate::cli::Exit;
+use crate::cli::args::ImageCommand;
 use crate::cli::{Cli, Command, HeadlessCommand};
 use crate::config::{self, Config, ConfigError};
 use crate::domain::OpKind;
@@ -51,6 +52,9 @@ async fn headless(ctx: &Context, command: HeadlessCommand, verbose: bool) -> Exi
         | HeadlessCommand::Discover { json, .. }
         | HeadlessCommand::History { json, .. }
         | HeadlessCommand::Watch { json, .. } => *json,
+        HeadlessCommand::Image {
+            command: ImageCommand::List { json, .. } | ImageCommand::Add { json, .. },
+        } => *json,
     };
     // A long wait before a retry is said on stderr (the engine's commands say it through
     // the reporter; the others through this).
@@ -115,6 +119,50 @@ async fn headless(ctx: &Context, command: HeadlessCommand, verbose: bool) -> Exi
                 add: add.then_some(offers),
             };
             super::discover::run(ctx, &out, request).await
+        }
+        HeadlessCommand::Image {
+            command:
+                ImageCommand::List {
+                    offer,
+                    plan,
+                    env,
+                    json,
+                },
+        } => {
+            let out = Reporter::new(json, &ctx.command, verbose);
+            super::image::list(ctx, &out, &offer, plan.as_deref(), env).await
+        }
+        HeadlessCommand::Image {
+            command:
+                ImageCommand::Add {
+                    offer,
+                    plan,
+                    version,
+                    vhd,
+                    data_disk,
+                    gallery,
+                    gallery_tenant,
+                    image_type,
+                    dry_run,
+                    publish,
+                    wait,
+                    json,
+                },
+        } => {
+            let out = Reporter::new(json, &ctx.command, verbose);
+            let request = super::image::AddRequest {
+                plans: plan,
+                version,
+                vhd,
+                data_disks: data_disk,
+                gallery,
+                gallery_tenant,
+                image_type,
+                dry_run,
+                publish,
+                wait,
+            };
+            super::image::add(ctx, &out, &offer, &request).await
         }
         HeadlessCommand::Watch {
             offers,

@@ -15,6 +15,7 @@ pub use crate::term::{write_err, write_out};
 /// removed or changes meaning.
 pub const SCHEMA: u32 = 1;
 
+mod images;
 mod reporter;
 pub mod text;
 
@@ -149,6 +150,38 @@ pub enum Event {
         backend: String,
         config: String,
     },
+    /// One plan of an offer with its image versions in one environment (`image list`).
+    Plan {
+        offer: String,
+        backend: String,
+        environment: String,
+        plan: String,
+        image_types: Vec<String>,
+        versions: Vec<VersionOut>,
+    },
+    /// An environment of an offer that holds nothing yet (`image list`).
+    NothingIn {
+        offer: String,
+        environment: String,
+        reason: String,
+    },
+    /// What `image add` does to one plan: `added`, `would_add` (a dry run: nothing sent),
+    /// `already_there` (nothing to send) or `refused` (nothing sent to any plan).
+    ImageAdd {
+        offer: String,
+        plan: String,
+        version: String,
+        change: String,
+        reason: Option<String>,
+        warnings: Vec<String>,
+    },
+    /// A check of a build's source that fails, before anything is sent.
+    CheckFailed {
+        source: String,
+        image_type: Option<String>,
+        check: String,
+        reason: String,
+    },
     /// Something failed; `exit_code` is what the command exits with because of it.
     Error {
         context: String,
@@ -160,6 +193,51 @@ pub enum Event {
         correlation_id: Option<String>,
         exit_code: u8,
     },
+}
+
+/// One image version in a `plan` event.
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionOut {
+    pub version: String,
+    /// `available`, `deprecated`, `deleted` or the service's word.
+    pub state: String,
+    pub deprecated_on: Option<String>,
+    pub images: Vec<ImageOut>,
+}
+
+/// One image of a version: its type, its source's kind (`vhd`, `gallery`) and the source (a
+/// SAS URI without its signature, or a gallery id).
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageOut {
+    pub image_type: String,
+    pub source_kind: String,
+    pub source: String,
+}
+
+impl From<&crate::domain::image::ImageVersion> for VersionOut {
+    fn from(v: &crate::domain::image::ImageVersion) -> Self {
+        use crate::domain::image::Lifecycle;
+        let (state, deprecated_on) = match &v.lifecycle {
+            Lifecycle::GenerallyAvailable => ("available".to_string(), None),
+            Lifecycle::Deprecated { on } => ("deprecated".to_string(), on.map(|d| d.to_string())),
+            Lifecycle::Deleted => ("deleted".to_string(), None),
+            Lifecycle::Other { word } => (word.clone(), None),
+        };
+        VersionOut {
+            version: v.number.clone(),
+            state,
+            deprecated_on,
+            images: v
+                .images
+                .iter()
+                .map(|i| ImageOut {
+                    image_type: i.image_type.clone(),
+                    source_kind: i.source.kind().to_string(),
+                    source: i.source.describe(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// One step in a `status` event.
@@ -202,7 +280,7 @@ impl From<&Step> for StepOut {
 
 impl Event {
     /// Every event kind, as its `"event"` value.
-    pub const KINDS: [&'static str; 13] = [
+    pub const KINDS: [&'static str; 17] = [
         "offer",
         "status",
         "accepted",
@@ -215,6 +293,10 @@ impl Event {
         "history",
         "discovered",
         "added",
+        "plan",
+        "nothing_in",
+        "image_add",
+        "check_failed",
         "error",
     ];
 
@@ -222,8 +304,11 @@ impl Event {
     pub fn is_problem(&self) -> bool {
         matches!(
             self,
-            Event::Error { .. } | Event::NotRecorded { .. } | Event::StoreProblem { .. }
-        )
+            Event::Error { .. }
+                | Event::NotRecorded { .. }
+                | Event::StoreProblem { .. }
+                | Event::CheckFailed { .. }
+        ) || matches!(self, Event::ImageAdd { change, .. } if change == "refused")
     }
 
     /// This event's `"event"` value.
@@ -241,6 +326,10 @@ impl Event {
             Event::History { .. } => "history",
             Event::Discovered { .. } => "discovered",
             Event::Added { .. } => "added",
+            Event::Plan { .. } => "plan",
+            Event::NothingIn { .. } => "nothing_in",
+            Event::ImageAdd { .. } => "image_add",
+            Event::CheckFailed { .. } => "check_failed",
             Event::Error { .. } => "error",
         }
     }

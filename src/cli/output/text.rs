@@ -21,11 +21,11 @@ pub enum Stream {
 pub struct Lines(pub Vec<(Stream, String)>);
 
 impl Lines {
-    fn out(&mut self, line: impl Into<String>) {
+    pub(super) fn out(&mut self, line: impl Into<String>) {
         self.0.push((Stream::Out, line.into()));
     }
 
-    fn err(&mut self, line: impl Into<String>) {
+    pub(super) fn err(&mut self, line: impl Into<String>) {
         self.0.push((Stream::Err, line.into()));
     }
 }
@@ -227,6 +227,10 @@ pub fn lines(event: &Event, json: bool, command: &str, table_started: &Cell<bool
         } => {
             lines.err(format!("added {offer} ({backend}) to {config}"));
         }
+        Event::Plan { .. }
+        | Event::NothingIn { .. }
+        | Event::ImageAdd { .. }
+        | Event::CheckFailed { .. } => super::images::lines(event, json, &mut lines),
         Event::NothingToCancel { offer } => {
             lines.err(format!("nothing is running on {offer}; nothing to cancel"));
         }

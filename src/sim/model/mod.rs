@@ -97,6 +97,10 @@ struct SimOffer {
     /// The draft's `definition` as the last PUT left it; until one, the simulator's own.
     #[serde(default)]
     definition: Option<Value>,
+    /// Reads after which someone else (the portal, a colleague) edits the draft at once: a
+    /// write made on that read meets a changed ETag.
+    #[serde(default)]
+    edits_after_read: u32,
 }
 
 /// A saved simulator (see `SimState::save`).
@@ -175,6 +179,7 @@ impl SimState {
                 gets: 0,
                 posts: BTreeMap::new(),
                 definition: None,
+                edits_after_read: 0,
                 spec,
             },
         );

@@ -122,4 +122,45 @@ impl SimState {
             ),
         }
     }
+
+    /// Someone else edits the offer's draft right after each of its next `reads` reads (a
+    /// colleague in the portal): the scenario of an `If-Match` write that meets a 412.
+    pub fn edit_after_reads(&mut self, publisher: &str, offer: &str, reads: u32) {
+        if let Some(o) = self.offers.get_mut(&key(publisher, offer)) {
+            o.edits_after_read = reads;
+        }
+    }
+
+    /// Called after a read of the offer: the colleague's edit, if one is due. It changes the
+    /// summary (and so the ETag), as a portal edit would.
+    pub fn after_read(&mut self, publisher: &str, offer: &str, now: Moment) {
+        let k = key(publisher, offer);
+        let Some(o) = self.offers.get(&k) else {
+            return;
+        };
+        if o.edits_after_read == 0 {
+            return;
+        }
+        let version = self.offer_version(o, now);
+        let current = self
+            .offer_document(o, now, version, o.definition.as_ref())
+            .map(|(doc, _)| doc["definition"].clone());
+        let Some(o) = self.offers.get_mut(&k) else {
+            return;
+        };
+        o.edits_after_read -= 1;
+        let Some(mut definition) = current else {
+            return;
+        };
+        definition["offer"]["microsoft-azure-marketplace.summary"] = Value::String(format!(
+            "Edited in the portal at {}",
+            now.format("%H:%M:%S%.6f")
+        ));
+        o.definition = Some(definition);
+        o.changed = if now > o.changed {
+            now
+        } else {
+            o.changed + chrono::Duration::microseconds(1)
+        };
+    }
 }

@@ -177,7 +177,12 @@ pub(super) async fn get_offer(
     if let Some(denied) = check_offer(&sh, &client, &publisher, &offer, true) {
         return denied;
     }
-    match sh.lock().get_offer(&publisher, &offer, sh.clock.now()) {
+    let now = sh.clock.now();
+    let mut state = sh.lock();
+    let read = state.get_offer(&publisher, &offer, now);
+    state.after_read(&publisher, &offer, now);
+    drop(state);
+    match read {
         Some((body, etag)) => with_etag(answer(200, &body), &etag),
         None => answer(404, &SimState::not_found_body(&publisher, &offer)),
     }

@@ -1,0 +1,362 @@
+//! `offerdeck image list` and `image add`, run as a user runs them (the real binary, a config,
+//! the simulator on loopback), on both APIs: every existing version survives an add, the same
+//! add again sends nothing, a changed draft (412) is read again, and nothing is sent on a
+//! failed check, a refused plan or a dry run.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+const GUID: &str = "00000000-0000-4000-8000-000000000000";
+
+fn sas(blob: &str) -> String {
+    format!(
+        "https://fabrikamimages.blob.core.windows.net/vhds/{blob}.vhd?sv=2022-11-02&sr=b&sp=rl&se=2099-01-01T00:00:00Z&sig=c2VjcmV0LXNpZ25hdHVyZQ%3D%3D"
+    )
+}
+
+fn json_lines(stdout: &str) -> Vec<Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+struct Setup {
+    sim: offerdeck::sim::Simulator,
+    dir: tempfile::TempDir,
+    config: String,
+}
+
+async fn setup() -> Setup {
+    let sim = simulator(FAST).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim, "100ms")
+        .display()
+        .to_string();
+    Setup { sim, dir, config }
+}
+
+impl Setup {
+    async fn run(&self, args: &[&str]) -> Run {
+        let mut all = vec!["--config", &self.config];
+        all.extend_from_slice(args);
+        offerdeck(self.dir.path(), &all, &[]).await
+    }
+
+    /// The technical configuration of a plan of a Product Ingestion product, as the service
+    /// holds it in its draft.
+    async fn tech_config(&self, external_id: &str, plan: &str) -> Value {
+        let client = ingestion_client(&self.sim);
+        let product = client.find_product(external_id).await.unwrap().unwrap();
+        let tree = client
+            .resource_tree(product.guid().unwrap(), "draft")
+            .await
+            .unwrap();
+        let resources = tree["resources"].as_array().unwrap();
+        let plan_id = resources
+            .iter()
+            .find(|r| r["identity"]["externalId"] == plan)
+            .and_then(|r| r["id"].as_str())
+            .unwrap()
+            .to_string();
+        resources
+            .iter()
+            .find(|r| r["plan"] == plan_id.as_str() && r.get("vmImageVersions").is_some())
+            .cloned()
+            .unwrap()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_product_ingestion_add_keeps_every_version_exactly_and_the_same_add_again_sends_nothing()
+{
+    let s = setup().await;
+    let before = s.tech_config("alpha", "standard").await;
+    let (gen2, gen1) = (sas("alpha-gen2-1.1.0"), sas("alpha-gen1-1.1.0"));
+    let args = [
+        "image",
+        "add",
+        "fabrikam/alpha",
+        "--plan",
+        "standard",
+        "--version",
+        "1.1.0",
+        "--vhd",
+        &format!("gen2={gen2}"),
+        "--vhd",
+        &format!("x64Gen1={gen1}"),
+    ];
+    let run = s.run(&args).await;
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("1.1.0 added to the draft"),
+        "{}",
+        run.stdout
+    );
+    let after = s.tech_config("alpha", "standard").await;
+    // Every field and every version as they were, and one version more at the end.
+    let mut expected = before.clone();
+    let versions = after["vmImageVersions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2);
+    expected["vmImageVersions"]
+        .as_array_mut()
+        .unwrap()
+        .push(versions[1].clone());
+    assert_eq!(after, expected);
+    assert_eq!(versions[1]["versionNumber"], "1.1.0");
+    assert_eq!(versions[1]["vmImages"][0]["imageType"], "x64Gen2");
+    assert_eq!(
+        versions[1]["vmImages"][0]["source"]["osDisk"]["uri"],
+        gen2.as_str()
+    );
+    assert_eq!(
+        versions[1]["vmImages"][1]["source"]["osDisk"]["uri"],
+        gen1.as_str()
+    );
+    // The signature never reached the terminal.
+    assert!(!run.stdout.contains("c2VjcmV0") && !run.stderr.contains("c2VjcmV0"));
+
+    // The same add again: nothing sent, exit 0.
+    let run = s.run(&args).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("already on the plan"), "{}", run.stdout);
+    assert_eq!(s.tech_config("alpha", "standard").await, after);
+
+    // The same version from another VHD is refused, and nothing is sent.
+    let other = format!("gen2={}", sas("alpha-gen2-other"));
+    let mut changed = args.to_vec();
+    changed[8] = &other;
+    let run = s.run(&changed).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("give the new build a new version number"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(s.tech_config("alpha", "standard").await, after);
+
+    // And the listing shows it, per environment.
+    let run = s
+        .run(&[
+            "image",
+            "list",
+            "fabrikam/alpha",
+            "--plan",
+            "standard",
+            "--json",
+        ])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines = json_lines(&run.stdout);
+    let draft = lines
+        .iter()
+        .find(|l| l["event"] == "plan" && l["environment"] == "draft")
+        .unwrap();
+    assert_eq!(
+        draft["image_types"],
+        serde_json::json!(["x64Gen2", "x64Gen1"])
+    );
+    assert_eq!(draft["versions"][1]["version"], "1.1.0");
+    assert!(
+        draft["versions"][1]["images"][0]["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("sig=***"),
+        "{draft}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["event"] == "nothing_in" && l["environment"] == "preview"),
+        "{lines:?}"
+    );
+    s.sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_is_sent_on_a_failed_check_a_refused_plan_or_a_dry_run() {
+    let s = setup().await;
+    let before = s.tech_config("alpha", "standard").await;
+    let gallery = format!(
+        "/subscriptions/{GUID}/resourceGroups/images/providers/Microsoft.Compute/galleries/fabrikam/images/alpha/versions/1.1.0"
+    );
+    let expiring = sas("alpha-gen2-1.1.0").replace("se=2099-01-01", "se=2000-01-01");
+    let cases: Vec<(Vec<String>, i32, &str)> = vec![
+        // A SAS that expired: the check fails before anything is read or sent.
+        (
+            vec![
+                "--plan".into(),
+                "standard".into(),
+                "--vhd".into(),
+                format!("gen2={expiring}"),
+                "--vhd".into(),
+                format!("gen1={}", sas("g1")),
+            ],
+            2,
+            "the SAS expired on 1 Jan 2000",
+        ),
+        // Two plans, one of which needs two images: the other is not edited either.
+        (
+            vec![
+                "--plan".into(),
+                "gallery,standard".into(),
+                "--gallery".into(),
+                gallery.clone(),
+                "--gallery-tenant".into(),
+                "72f988bf-86f1-41af-91ab-2d7cd011db47".into(),
+            ],
+            2,
+            "plan standard has 2 images",
+        ),
+        // A plan the offer does not have.
+        (
+            vec!["--plan".into(), "premium".into(), "--vhd".into(), sas("x")],
+            2,
+            "has no plan premium; its plans: standard, gallery",
+        ),
+        // A dry run says what would change and sends nothing.
+        (
+            vec![
+                "--plan".into(),
+                "standard".into(),
+                "--vhd".into(),
+                format!("gen2={}", sas("a")),
+                "--vhd".into(),
+                format!("gen1={}", sas("b")),
+                "--dry-run".into(),
+            ],
+            0,
+            "would be added to the draft (dry run: nothing sent)",
+        ),
+    ];
+    let gallery_before = s.tech_config("alpha", "gallery").await;
+    for (extra, code, said) in cases {
+        let mut args = vec![
+            "image".to_string(),
+            "add".into(),
+            "fabrikam/alpha".into(),
+            "--version".into(),
+            "1.1.0".into(),
+        ];
+        args.extend(extra);
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = s.run(&refs).await;
+        assert_eq!(run.code, code, "{args:?}: {}{}", run.stdout, run.stderr);
+        assert!(
+            run.stdout.contains(said) || run.stderr.contains(said),
+            "{args:?}: {}{}",
+            run.stdout,
+            run.stderr
+        );
+        assert_eq!(s.tech_config("alpha", "standard").await, before, "{args:?}");
+        assert_eq!(
+            s.tech_config("alpha", "gallery").await,
+            gallery_before,
+            "{args:?}"
+        );
+    }
+    s.sim.stop().await;
+}
+
+/// The plans of a CPP offer's draft as the service holds it.
+async fn cpp_plans(sim: &offerdeck::sim::Simulator, offer: &str) -> Value {
+    client(sim)
+        .get_offer("contoso", offer)
+        .await
+        .unwrap()
+        .document["definition"]
+        .clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cpp_add_puts_the_offer_back_whole_and_reads_again_when_someone_changed_it_meanwhile() {
+    let s = setup().await;
+    let plan = "contoso-vm-byol";
+    let before = cpp_plans(&s.sim, "contoso-vm").await;
+    // A colleague edits the draft in the portal right after offerdeck's read.
+    s.sim
+        .with_state(|state| state.edit_after_reads("contoso", "contoso-vm", 1));
+    let vhd = sas("vm-1.1.0");
+    let args = [
+        "image",
+        "add",
+        "contoso/contoso-vm",
+        "--plan",
+        plan,
+        "--version",
+        "1.1.0",
+        "--vhd",
+        &vhd,
+    ];
+    let run = s.run(&args).await;
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("changed after offerdeck read it"),
+        "{}",
+        run.stderr
+    );
+    let after = cpp_plans(&s.sim, "contoso-vm").await;
+    let key = "microsoft-azure-virtualmachines.vmImages";
+    let images = after["plans"][0][key].as_object().unwrap();
+    // Their edit stands, the old version is there, and the new one with it.
+    assert!(
+        after["offer"]["microsoft-azure-marketplace.summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("Edited in the portal"),
+        "{after}"
+    );
+    for (number, image) in before["plans"][0][key].as_object().unwrap() {
+        assert_eq!(images.get(number), Some(image), "{number} kept");
+    }
+    assert_eq!(images["1.1.0"]["osVhdUrl"], vhd.as_str());
+
+    // Someone who keeps editing: a second 412 stops it, and nothing of the add is written.
+    s.sim
+        .with_state(|state| state.edit_after_reads("contoso", "contoso-vm", 2));
+    let newer = sas("vm-1.2.0");
+    let run = s
+        .run(&[
+            "image",
+            "add",
+            "contoso/contoso-vm",
+            "--plan",
+            plan,
+            "--version",
+            "1.2.0",
+            "--vhd",
+            &newer,
+        ])
+        .await;
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("changed twice"), "{}", run.stderr);
+    let now = cpp_plans(&s.sim, "contoso-vm").await;
+    assert!(now["plans"][0][key].get("1.2.0").is_none(), "{now}");
+
+    // A gallery image cannot go on a CPP offer: said, nothing sent.
+    let run = s
+        .run(&[
+            "image",
+            "add",
+            "contoso/contoso-vm",
+            "--plan",
+            plan,
+            "--version",
+            "1.3.0",
+            "--gallery",
+            &format!("/subscriptions/{GUID}/resourceGroups/g/providers/Microsoft.Compute/galleries/g/images/i/versions/1.3.0"),
+            "--gallery-tenant",
+            GUID,
+        ])
+        .await;
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr.contains("VHDs by SAS URI only"),
+        "{}",
+        run.stderr
+    );
+    s.sim.stop().await;
+}
