@@ -46,7 +46,8 @@ done
 echo "simulator at $address"
 
 status=0
-export OFFERDECK_SIMULATOR="$address" PYTHONPATH="$here/peers" PYTHONDONTWRITEBYTECODE=1
+export OFFERDECK_SIMULATOR="$address" PYTHONPATH="$here/peers" PYTHONDONTWRITEBYTECODE=1 \
+    OFFERDECK_BINARY="$binary" OFFERDECK_DEMO_CONFIG="$repo/assets/demo.toml"
 echo "== Product Ingestion: cloudpub 1.7.6, azure-img-utils 2.7.0"
 timeout 600 "$work/ingestion/bin/python" "$here/peers/product_ingestion.py" || status=1
 echo "== Cloud Partner Portal: azure-img-utils 1.2.0"

@@ -5,7 +5,7 @@ version again (a second PUT)."""
 import time
 
 import redirect  # noqa: F401  (first: it points requests at the simulator)
-from redirect import CLIENT_ID, CLIENT_SECRET, TENANT, expect, finish, step
+from redirect import CLIENT_ID, CLIENT_SECRET, TENANT, expect, finish, offerdeck, step
 
 from azure_img_utils.azure_image import AzureImage
 
@@ -55,6 +55,19 @@ def add_image():
 
 
 step("azure-img-utils 1.2.0: add an image version (GET, PUT offer)", add_image)
+
+
+def offerdeck_added():
+    # offerdeck's add (GET, PUT with If-Match), read back by the peer; the peer's own version
+    # is still there.
+    sas = SAS.replace("contoso-20260105", "contoso-3.0.0").replace("sp=r&", "sp=rl&se=2099-01-01T00:00:00Z&")
+    offerdeck("image", "add", f"{PUBLISHER}/{OFFER}", "--plan", plan_id, "--version", "3.0.0", "--vhd", sas)
+    versions = sorted(plan_of(image.get_offer_doc(OFFER, PUBLISHER))[IMAGES])
+    expect("3.0.0" in versions and "2026.01.05" in versions, f"versions {versions}")
+    return f"versions after offerdeck's PUT {versions}"
+
+
+step("azure-img-utils 1.2.0: reads the version offerdeck image add wrote", offerdeck_added)
 
 
 def signoff_waiting(location, seconds=60):

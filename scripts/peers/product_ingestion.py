@@ -5,7 +5,7 @@ plan (a draft-only configure), publish to preview, go live, deprecate an image v
 import logging
 
 import redirect  # noqa: F401  (first: it points requests at the simulator)
-from redirect import CLIENT_ID, CLIENT_SECRET, TENANT, expect, finish, step
+from redirect import CLIENT_ID, CLIENT_SECRET, TENANT, expect, finish, offerdeck, step
 
 from cloudpub.error import NotFoundError
 from cloudpub.ms_azure.service import AzureService
@@ -67,6 +67,20 @@ def cloudpub_flow():
         return f"draft versions {versions}"
 
     step("cloudpub: add an image version (draft-only configure)", add_version)
+
+    def offerdeck_added():
+        # What offerdeck writes, read back by cloudpub's own resource-tree reader.
+        sas = SAS.replace("sp=r&", "sp=rl&se=2099-01-01T00:00:00Z&")
+        offerdeck("image", "add", "fabrikam/eta", "--plan", "standard", "--version", "3.0.0",
+                  "--vhd", "gen2=" + sas.format(name="eta-gen2-3.0.0"),
+                  "--vhd", "gen1=" + sas.format(name="eta-gen1-3.0.0"))
+        eta = azure.get_productid("eta")
+        config = azure.get_plan_tech_config(*azure.get_product_plan_by_name("eta", "standard", "draft"))
+        versions = [v.version_number for v in config.disk_versions]
+        expect("3.0.0" in versions and "1.0.0" in versions, f"draft versions {versions}")
+        return f"{eta}: draft versions {versions}"
+
+    step("cloudpub: reads the version offerdeck image add wrote", offerdeck_added)
 
     def publish_preview():
         status = azure.submit_to_status(product_id, "preview")
@@ -139,6 +153,18 @@ def azure_img_utils_flow():
         return f"draft versions {versions}"
 
     step("azure-img-utils 2.7.0: add an image version (draft-only configure)", add_image)
+
+    def offerdeck_added():
+        sas = SAS.replace("sp=r&", "sp=rl&se=2099-01-01T00:00:00Z&")
+        offerdeck("image", "add", "fabrikam/alpha", "--plan", "standard", "--version", "4.0.0",
+                  "--vhd", "gen2=" + sas.format(name="alpha-gen2-4.0.0"),
+                  "--vhd", "gen1=" + sas.format(name="alpha-gen1-4.0.0"))
+        plan = cloud_partner.get_technical_details(image.get_offer_doc("alpha"), "standard")
+        versions = [v["versionNumber"] for v in plan["vmImageVersions"]]
+        expect("4.0.0" in versions, f"draft versions {versions}")
+        return f"draft versions {versions}"
+
+    step("azure-img-utils 2.7.0: reads the version offerdeck image add wrote", offerdeck_added)
 
     def add_gallery_image():
         image.add_sig_image_to_offer(

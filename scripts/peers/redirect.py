@@ -53,6 +53,28 @@ def step(name, check):
     return detail
 
 
+def offerdeck(*args):
+    """Runs offerdeck (the binary peers.sh built) on the demo config pointed at the simulator,
+    in a data folder of its own; returns its stdout, and fails the step on a non-zero exit."""
+    import subprocess
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="offerdeck-peers-")
+    with open(os.environ["OFFERDECK_DEMO_CONFIG"]) as f:
+        config = f.read().replace("http://127.0.0.1:7878", SIMULATOR)
+    path = os.path.join(folder, "config.toml")
+    with open(path, "w") as f:
+        f.write(config)
+    env = dict(os.environ, OFFERDECK_DATA_DIR=folder, OFFERDECK_DEMO_SECRET=CLIENT_SECRET)
+    run = subprocess.run(
+        [os.environ["OFFERDECK_BINARY"], "--config", path, *args],
+        capture_output=True, text=True, timeout=120, env=env,
+    )
+    if run.returncode != 0:
+        raise AssertionError(f"offerdeck {' '.join(args[:3])} exited {run.returncode}: {run.stderr[-600:]}")
+    return run.stdout
+
+
 def expect(condition, message):
     if not condition:
         raise AssertionError(message)
