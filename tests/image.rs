@@ -360,3 +360,98 @@ async fn a_cpp_add_puts_the_offer_back_whole_and_reads_again_when_someone_change
     );
     s.sim.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_is_deprecated_on_a_date_and_restored_with_nothing_else_touched() {
+    let s = setup().await;
+    let before = s.tech_config("alpha", "standard").await;
+    let target = ["fabrikam/alpha", "--plan", "standard", "--version", "1.0.0"];
+    let mut args = vec!["image", "deprecate"];
+    args.extend(target);
+    args.extend(["--on", "2099-02-01", "--json"]);
+    let run = s.run(&args).await;
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let line = &json_lines(&run.stdout)[0];
+    assert_eq!(line["event"], "image_lifecycle");
+    assert_eq!(line["change"], "deprecated");
+    assert_eq!(line["was"], "available");
+    let after = s.tech_config("alpha", "standard").await;
+    let mut expected = before.clone();
+    expected["vmImageVersions"][0]["lifecycleState"] = "deprecated".into();
+    expected["vmImageVersions"][0]["deprecationSchedule"] =
+        serde_json::json!({"date": "2099-02-01", "reason": "other"});
+    assert_eq!(after, expected, "only that version's lifecycle changed");
+    // Again: nothing to send.
+    let run = s.run(&args).await;
+    assert_eq!(
+        json_lines(&run.stdout)[0]["change"],
+        "unchanged",
+        "{}",
+        run.stdout
+    );
+    // Restored: as it was.
+    let mut args = vec!["image", "restore"];
+    args.extend(target);
+    let run = s.run(&args).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("generally available again"),
+        "{}",
+        run.stdout
+    );
+    let mut restored = before.clone();
+    restored["vmImageVersions"][0]["lifecycleState"] = "generallyAvailable".into();
+    assert_eq!(s.tech_config("alpha", "standard").await, restored);
+    // The plan's last available version: a warning first; a dry run sends nothing.
+    let run = s
+        .run(&[
+            "image",
+            "deprecate",
+            "fabrikam/alpha",
+            "--plan",
+            "gallery",
+            "--version",
+            "1.0.0",
+            "--dry-run",
+        ])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("last available version"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("dry run: nothing sent"),
+        "{}",
+        run.stdout
+    );
+    // A version the plan does not have, and CPP, which has no deprecation: exit 2.
+    let run = s
+        .run(&[
+            "image",
+            "deprecate",
+            "fabrikam/alpha",
+            "--plan",
+            "standard",
+            "--version",
+            "9.0.0",
+        ])
+        .await;
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("its versions: 1.0.0"), "{}", run.stderr);
+    let run = s
+        .run(&[
+            "image",
+            "deprecate",
+            "contoso/contoso-vm",
+            "--plan",
+            "contoso-vm-byol",
+            "--version",
+            "1.0.0",
+        ])
+        .await;
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no deprecation"), "{}", run.stderr);
+    s.sim.stop().await;
+}

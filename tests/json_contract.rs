@@ -4,9 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use offerdeck::cli::output::{
-    Event, ImageOut, MessageOut, SCHEMA, StepOut, VersionOut, json_line,
-};
+use offerdeck::cli::output::{Event, ImageOut, MessageOut, SCHEMA, StepOut, VersionOut, json_line};
 
 /// `event` → documented field names, read from the README's table.
 fn documented() -> BTreeMap<String, BTreeSet<String>> {
@@ -180,6 +178,15 @@ fn one_of_each() -> Vec<Event> {
             version: s(),
             change: s(),
             reason: None,
+            warnings: vec![],
+        },
+        Event::ImageLifecycle {
+            offer: s(),
+            plan: s(),
+            version: s(),
+            change: s(),
+            was: s(),
+            deprecated_on: None,
             warnings: vec![],
         },
         Event::CheckFailed {

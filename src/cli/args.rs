@@ -255,6 +255,39 @@ pub enum ImageCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Deprecate one image version of a plan (Product Ingestion), now or on a date; nothing
+    /// else is touched. It reaches customers with the offer's next publish
+    Deprecate {
+        #[command(flatten)]
+        target: VersionOnPlan,
+        /// The day it is deprecated (YYYY-MM-DD; default: as soon as it is published)
+        #[arg(long, value_name = "DATE")]
+        on: Option<chrono::NaiveDate>,
+    },
+    /// Make a deprecated image version generally available again (Product Ingestion)
+    Restore {
+        #[command(flatten)]
+        target: VersionOnPlan,
+    },
+}
+
+/// Which version of which plan a lifecycle change is about.
+#[derive(Debug, Clone, clap::Args)]
+pub struct VersionOnPlan {
+    /// PUBLISHER/OFFER
+    pub offer: OfferId,
+    /// The plan
+    #[arg(long, value_name = "PLAN")]
+    pub plan: String,
+    /// The version, MAJOR.MINOR.PATCH
+    #[arg(long, value_name = "X.Y.Z")]
+    pub version: String,
+    /// Check and show what would change; send nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// JSON lines on stdout (the versioned contract in the README), not text
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options of `offerdeck simulate`.

@@ -8,7 +8,7 @@ use super::commands::{api_of, configured, usage};
 use super::exit::{Exit, exit_for};
 use super::output::{Event, Reporter, VersionOut};
 use crate::api::ApiError;
-use crate::backend::images::{JobWaits, PlanChange};
+use crate::backend::images::{JobWaits, LifecycleChange, PlanChange};
 use crate::domain::image::{DataDisk, ImageSource, ImageType, NewVersion, VersionNumber};
 use crate::domain::{Environment, OfferId, OpKind};
 use crate::engine::wiring::Context;
@@ -287,5 +287,72 @@ pub async fn add(ctx: &Context, out: &Reporter, offer: &OfferId, request: &AddRe
     if request.publish {
         return super::commands::start(ctx, out, OpKind::Publish, offer, None, request.wait).await;
     }
+    Exit::Ok
+}
+
+/// `image deprecate` and `image restore`.
+pub async fn lifecycle(
+    ctx: &Context,
+    out: &Reporter,
+    target: &super::args::VersionOnPlan,
+    change: LifecycleChange,
+) -> Exit {
+    let offer = &target.offer;
+    if let Err(exit) = configured(ctx, out, offer) {
+        return exit;
+    }
+    let version = match VersionNumber::parse(&target.version) {
+        Ok(v) => v,
+        Err(why) => return usage(out, &why),
+    };
+    if let LifecycleChange::Deprecate { on: Some(on) } = change
+        && on < chrono::Local::now().date_naive()
+    {
+        return usage(
+            out,
+            &format!(
+                "--on {on} is in the past: give today or a later day, or leave it out to deprecate with the next publish"
+            ),
+        );
+    }
+    let kind = api_of(ctx, offer);
+    let backend = match ctx.backends.require(kind) {
+        Ok(b) => b,
+        Err(e) => return failed(out, offer, &e),
+    };
+    let outcome = match backend
+        .set_lifecycle(
+            offer,
+            &target.plan,
+            &version,
+            change,
+            target.dry_run,
+            &JobWaits::default(),
+        )
+        .await
+    {
+        Ok(o) => o,
+        Err(ApiError::Refused(e)) if e.code.is_none() => return usage(out, &e.message),
+        Err(e) => return failed(out, offer, &e),
+    };
+    let (word, on) = match change {
+        LifecycleChange::Deprecate { on } => ("deprecate", on.map(|d| d.to_string())),
+        LifecycleChange::Restore => ("restore", None),
+    };
+    let change = match (outcome.unchanged, outcome.written) {
+        (true, _) => "unchanged".to_string(),
+        (false, true) if word == "deprecate" => "deprecated".into(),
+        (false, true) => "restored".into(),
+        (false, false) => format!("would_{word}"),
+    };
+    out.emit(&Event::ImageLifecycle {
+        offer: offer.to_string(),
+        plan: outcome.plan,
+        version: outcome.version,
+        change,
+        was: outcome.was,
+        deprecated_on: on,
+        warnings: outcome.warnings,
+    });
     Exit::Ok
 }

@@ -55,6 +55,9 @@ async fn headless(ctx: &Context, command: HeadlessCommand, verbose: bool) -> Exi
         HeadlessCommand::Image {
             command: ImageCommand::List { json, .. } | ImageCommand::Add { json, .. },
         } => *json,
+        HeadlessCommand::Image {
+            command: ImageCommand::Deprecate { target, .. } | ImageCommand::Restore { target },
+        } => target.json,
     };
     // A long wait before a retry is said on stderr (the engine's commands say it through
     // the reporter; the others through this).
@@ -163,6 +166,20 @@ async fn headless(ctx: &Context, command: HeadlessCommand, verbose: bool) -> Exi
                 wait,
             };
             super::image::add(ctx, &out, &offer, &request).await
+        }
+        HeadlessCommand::Image {
+            command: ImageCommand::Deprecate { target, on },
+        } => {
+            let out = Reporter::new(target.json, &ctx.command, verbose);
+            let change = crate::backend::images::LifecycleChange::Deprecate { on };
+            super::image::lifecycle(ctx, &out, &target, change).await
+        }
+        HeadlessCommand::Image {
+            command: ImageCommand::Restore { target },
+        } => {
+            let out = Reporter::new(target.json, &ctx.command, verbose);
+            let change = crate::backend::images::LifecycleChange::Restore;
+            super::image::lifecycle(ctx, &out, &target, change).await
         }
         HeadlessCommand::Watch {
             offers,

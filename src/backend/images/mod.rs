@@ -11,6 +11,9 @@
 
 pub mod cpp;
 pub mod ingestion;
+mod lifecycle;
+
+pub use lifecycle::{LifecycleChange, LifecycleOutcome};
 
 use std::time::Duration;
 
@@ -151,7 +154,7 @@ fn images_for(
     new.for_plan(p)
 }
 
-fn refusal(message: String) -> ApiError {
+pub(super) fn refusal(message: String) -> ApiError {
     ApiError::Refused(Box::new(ServiceError {
         status: 400,
         message,
@@ -284,25 +287,33 @@ impl Backend {
                 let status = i.client.configure_resources(changed).await?;
                 outcome.job = Some(status.job_id.clone());
                 let ended = i.wait_for_job(status, waits).await?;
-                if ended.job_result != JobResult::Succeeded {
-                    let details: Vec<String> =
-                        ended.errors.iter().flat_map(|e| e.lines()).collect();
-                    return Err(ApiError::Refused(Box::new(ServiceError {
-                        status: 400,
-                        code: Some("configureFailed".into()),
-                        message: format!(
-                            "the service did not take the new version into {offer}'s draft (configure job {})",
-                            crate::text::sanitize_line(&ended.job_id)
-                        ),
-                        details,
-                        ..ServiceError::default()
-                    })));
-                }
+                job_succeeded(offer, &ended)?;
                 outcome.written = true;
                 Ok(outcome)
             }
         }
     }
+}
+
+/// A configure job's end as a result: a failed job is a refusal with every error it gave.
+pub(super) fn job_succeeded(
+    offer: &OfferId,
+    ended: &crate::api::ingestion::types::ConfigureStatus,
+) -> Result<(), ApiError> {
+    if ended.job_result == JobResult::Succeeded {
+        return Ok(());
+    }
+    let details: Vec<String> = ended.errors.iter().flat_map(|e| e.lines()).collect();
+    Err(ApiError::Refused(Box::new(ServiceError {
+        status: 400,
+        code: Some("configureFailed".into()),
+        message: format!(
+            "the service did not take the change into {offer}'s draft (configure job {})",
+            crate::text::sanitize_line(&ended.job_id)
+        ),
+        details,
+        ..ServiceError::default()
+    })))
 }
 
 impl super::ingestion::IngestionBackend {
@@ -325,7 +336,7 @@ impl super::ingestion::IngestionBackend {
     }
 
     /// Follows a configure job to its end, within `waits`.
-    async fn wait_for_job(
+    pub(super) async fn wait_for_job(
         &self,
         mut status: crate::api::ingestion::types::ConfigureStatus,
         waits: &JobWaits,

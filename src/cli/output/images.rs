@@ -1,8 +1,55 @@
 //! The text form of the image events: a plan's versions under its offer and environment, and
 //! what an add does to each plan.
 
+use serde::Serialize;
+
 use super::Event;
 use super::text::Lines;
+
+/// One image version in a `plan` event.
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionOut {
+    pub version: String,
+    /// `available`, `deprecated`, `deleted` or the service's word.
+    pub state: String,
+    pub deprecated_on: Option<String>,
+    pub images: Vec<ImageOut>,
+}
+
+/// One image of a version: its type, its source's kind (`vhd`, `gallery`) and the source (a
+/// SAS URI without its signature, or a gallery id).
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageOut {
+    pub image_type: String,
+    pub source_kind: String,
+    pub source: String,
+}
+
+impl From<&crate::domain::image::ImageVersion> for VersionOut {
+    fn from(v: &crate::domain::image::ImageVersion) -> Self {
+        use crate::domain::image::Lifecycle;
+        let (state, deprecated_on) = match &v.lifecycle {
+            Lifecycle::GenerallyAvailable => ("available".to_string(), None),
+            Lifecycle::Deprecated { on } => ("deprecated".to_string(), on.map(|d| d.to_string())),
+            Lifecycle::Deleted => ("deleted".to_string(), None),
+            Lifecycle::Other { word } => (word.clone(), None),
+        };
+        VersionOut {
+            version: v.number.clone(),
+            state,
+            deprecated_on,
+            images: v
+                .images
+                .iter()
+                .map(|i| ImageOut {
+                    image_type: i.image_type.clone(),
+                    source_kind: i.source.kind().to_string(),
+                    source: i.source.describe(),
+                })
+                .collect(),
+        }
+    }
+}
 
 /// The lines of an image event (`json`: results are left to the JSON line; problems and
 /// warnings still go to stderr).
@@ -74,6 +121,41 @@ pub(super) fn lines(event: &Event, json: bool, lines: &mut Lines) {
             if change == "refused" {
                 lines.err(said);
             } else if !json {
+                lines.out(said);
+            }
+        }
+        Event::ImageLifecycle {
+            offer,
+            plan,
+            version,
+            change,
+            was,
+            deprecated_on,
+            warnings,
+        } => {
+            for w in warnings {
+                lines.err(format!("warning: {offer} plan {plan}: {w}"));
+            }
+            let on = deprecated_on
+                .as_deref()
+                .map(|d| format!(" on {d}"))
+                .unwrap_or_default();
+            let said = match change.as_str() {
+                "deprecated" => format!(
+                    "{offer} plan {plan}: {version} deprecated{on} in the draft (customers see it with the next publish)"
+                ),
+                "restored" => format!(
+                    "{offer} plan {plan}: {version} generally available again in the draft (with the next publish)"
+                ),
+                "would_deprecate" => format!(
+                    "{offer} plan {plan}: {version} ({was}) would be deprecated{on} (dry run: nothing sent)"
+                ),
+                "would_restore" => format!(
+                    "{offer} plan {plan}: {version} ({was}) would be available again (dry run: nothing sent)"
+                ),
+                _ => format!("{offer} plan {plan}: {version} is {was} already; nothing to send"),
+            };
+            if !json {
                 lines.out(said);
             }
         }

@@ -19,6 +19,7 @@ mod images;
 mod reporter;
 pub mod text;
 
+pub use images::{ImageOut, VersionOut};
 pub use reporter::Reporter;
 
 fn is_zero(n: &usize) -> bool {
@@ -175,6 +176,17 @@ pub enum Event {
         reason: Option<String>,
         warnings: Vec<String>,
     },
+    /// What `image deprecate` or `image restore` did to one version: `deprecated`,
+    /// `restored`, `would_deprecate`, `would_restore` (a dry run) or `unchanged`.
+    ImageLifecycle {
+        offer: String,
+        plan: String,
+        version: String,
+        change: String,
+        was: String,
+        deprecated_on: Option<String>,
+        warnings: Vec<String>,
+    },
     /// A check of a build's source that fails, before anything is sent.
     CheckFailed {
         source: String,
@@ -193,51 +205,6 @@ pub enum Event {
         correlation_id: Option<String>,
         exit_code: u8,
     },
-}
-
-/// One image version in a `plan` event.
-#[derive(Debug, Clone, Serialize)]
-pub struct VersionOut {
-    pub version: String,
-    /// `available`, `deprecated`, `deleted` or the service's word.
-    pub state: String,
-    pub deprecated_on: Option<String>,
-    pub images: Vec<ImageOut>,
-}
-
-/// One image of a version: its type, its source's kind (`vhd`, `gallery`) and the source (a
-/// SAS URI without its signature, or a gallery id).
-#[derive(Debug, Clone, Serialize)]
-pub struct ImageOut {
-    pub image_type: String,
-    pub source_kind: String,
-    pub source: String,
-}
-
-impl From<&crate::domain::image::ImageVersion> for VersionOut {
-    fn from(v: &crate::domain::image::ImageVersion) -> Self {
-        use crate::domain::image::Lifecycle;
-        let (state, deprecated_on) = match &v.lifecycle {
-            Lifecycle::GenerallyAvailable => ("available".to_string(), None),
-            Lifecycle::Deprecated { on } => ("deprecated".to_string(), on.map(|d| d.to_string())),
-            Lifecycle::Deleted => ("deleted".to_string(), None),
-            Lifecycle::Other { word } => (word.clone(), None),
-        };
-        VersionOut {
-            version: v.number.clone(),
-            state,
-            deprecated_on,
-            images: v
-                .images
-                .iter()
-                .map(|i| ImageOut {
-                    image_type: i.image_type.clone(),
-                    source_kind: i.source.kind().to_string(),
-                    source: i.source.describe(),
-                })
-                .collect(),
-        }
-    }
 }
 
 /// One step in a `status` event.
@@ -280,7 +247,7 @@ impl From<&Step> for StepOut {
 
 impl Event {
     /// Every event kind, as its `"event"` value.
-    pub const KINDS: [&'static str; 17] = [
+    pub const KINDS: [&'static str; 18] = [
         "offer",
         "status",
         "accepted",
@@ -296,6 +263,7 @@ impl Event {
         "plan",
         "nothing_in",
         "image_add",
+        "image_lifecycle",
         "check_failed",
         "error",
     ];
@@ -329,6 +297,7 @@ impl Event {
             Event::Plan { .. } => "plan",
             Event::NothingIn { .. } => "nothing_in",
             Event::ImageAdd { .. } => "image_add",
+            Event::ImageLifecycle { .. } => "image_lifecycle",
             Event::CheckFailed { .. } => "check_failed",
             Event::Error { .. } => "error",
         }

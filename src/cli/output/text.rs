@@ -230,6 +230,7 @@ pub fn lines(event: &Event, json: bool, command: &str, table_started: &Cell<bool
         Event::Plan { .. }
         | Event::NothingIn { .. }
         | Event::ImageAdd { .. }
+        | Event::ImageLifecycle { .. }
         | Event::CheckFailed { .. } => super::images::lines(event, json, &mut lines),
         Event::NothingToCancel { offer } => {
             lines.err(format!("nothing is running on {offer}; nothing to cancel"));
