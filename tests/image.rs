@@ -455,3 +455,40 @@ async fn a_version_is_deprecated_on_a_date_and_restored_with_nothing_else_touche
     assert!(run.stderr.contains("no deprecation"), "{}", run.stderr);
     s.sim.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_runs_the_checks_alone_on_a_source_or_on_a_version_already_on_a_plan() {
+    let s = setup().await;
+    let good = sas("alpha-gen2-2.0.0");
+    let run = s.run(&["check", "--vhd", &format!("gen2={good}")]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("passed (x64Gen2): https://"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("c2VjcmV0"), "{}", run.stdout);
+    let run = s
+        .run(&["check", "--vhd", &good.replace("sp=rl", "sp=w"), "--json"])
+        .await;
+    assert_eq!(run.code, 2);
+    let line = &json_lines(&run.stdout)[0];
+    assert_eq!(line["event"], "check_failed");
+    assert_eq!(line["check"], "permissions");
+    // The simulated service's 1.0.0 was added with a read-only SAS and no expiry: the check
+    // says what certification would meet.
+    let run = s
+        .run(&[
+            "check",
+            "fabrikam/alpha",
+            "--plan",
+            "standard",
+            "--version",
+            "1.0.0",
+        ])
+        .await;
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("needs read and list"), "{}", run.stderr);
+    assert!(run.stderr.contains("no expiry"), "{}", run.stderr);
+    s.sim.stop().await;
+}

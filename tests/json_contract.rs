@@ -189,6 +189,10 @@ fn one_of_each() -> Vec<Event> {
             deprecated_on: None,
             warnings: vec![],
         },
+        Event::CheckPassed {
+            source: s(),
+            image_type: None,
+        },
         Event::CheckFailed {
             source: s(),
             image_type: None,

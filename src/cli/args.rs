@@ -164,6 +164,28 @@ pub enum HeadlessCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The pre-flight checks of a build's source alone (a SAS URI, a gallery image version, or
+    /// the sources of a version already on a plan): exit 0 when every one passes
+    Check {
+        /// PUBLISHER/OFFER, with --plan and --version: check that version's sources
+        offer: Option<OfferId>,
+        #[arg(long, value_name = "PLAN", requires = "offer")]
+        plan: Option<String>,
+        #[arg(long, value_name = "X.Y.Z", requires = "offer")]
+        version: Option<String>,
+        /// A SAS URI to check, [TYPE=]URI (repeatable)
+        #[arg(long, value_name = "[TYPE=]URI", conflicts_with = "offer")]
+        vhd: Vec<String>,
+        /// A gallery image version's resource id to check
+        #[arg(long, value_name = "RESOURCE_ID", conflicts_with = "offer")]
+        gallery: Option<String>,
+        /// The tenant of the gallery
+        #[arg(long, value_name = "TENANT_ID", requires = "gallery")]
+        gallery_tenant: Option<String>,
+        /// JSON lines on stdout (the versioned contract in the README), not text
+        #[arg(long)]
+        json: bool,
+    },
     /// Image versions on plans: list them, add a new build to plans' drafts
     Image {
         #[command(subcommand)]

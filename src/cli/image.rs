@@ -206,19 +206,7 @@ pub async fn add(ctx: &Context, out: &Reporter, offer: &OfferId, request: &AddRe
         Err(why) => return usage(out, &why),
     };
     // The sources first: a SAS that certification cannot read fails every plan alike.
-    let rules = crate::preflight::Rules::now();
-    let mut failures = 0;
-    for (t, source) in &new.images {
-        for f in crate::preflight::check_source(source, &rules) {
-            failures += 1;
-            out.emit(&Event::CheckFailed {
-                source: source.describe(),
-                image_type: t.map(|t| t.word().to_string()),
-                check: f.check.to_string(),
-                reason: f.reason,
-            });
-        }
-    }
+    let failures = check_sources(out, &new.images, false);
     if failures > 0 {
         out.note(&format!(
             "error: {failures} check(s) failed; nothing was sent to {offer}"
@@ -355,4 +343,117 @@ pub async fn lifecycle(
         warnings: outcome.warnings,
     });
     Exit::Ok
+}
+
+/// Runs every check of each source; reports failures (and, with `passes`, the sources that
+/// pass); returns how many checks failed.
+fn check_sources(
+    out: &Reporter,
+    images: &[(Option<ImageType>, ImageSource)],
+    passes: bool,
+) -> usize {
+    let rules = crate::preflight::Rules::now();
+    let mut failures = 0;
+    for (t, source) in images {
+        let failed = crate::preflight::check_source(source, &rules);
+        if failed.is_empty() && passes {
+            out.emit(&Event::CheckPassed {
+                source: source.describe(),
+                image_type: t.map(|t| t.word().to_string()),
+            });
+        }
+        for f in failed {
+            failures += 1;
+            out.emit(&Event::CheckFailed {
+                source: source.describe(),
+                image_type: t.map(|t| t.word().to_string()),
+                check: f.check.to_string(),
+                reason: f.reason,
+            });
+        }
+    }
+    failures
+}
+
+/// What `check` was asked.
+#[derive(Debug, Clone, Default)]
+pub struct CheckRequest {
+    pub on_plan: Option<(OfferId, Option<String>, Option<String>)>,
+    pub vhd: Vec<String>,
+    pub gallery: Option<String>,
+    pub gallery_tenant: Option<String>,
+}
+
+/// `check`: the pre-flight checks alone; exit 0 when all pass, 2 when any fails.
+pub async fn check(ctx: &Context, out: &Reporter, request: CheckRequest) -> Exit {
+    let images = match &request.on_plan {
+        Some((offer, plan, version)) => {
+            let (Some(plan), Some(version)) = (plan, version) else {
+                return usage(out, "check P/O needs --plan PLAN and --version X.Y.Z");
+            };
+            match version_sources(ctx, out, offer, plan, version).await {
+                Ok(images) => images,
+                Err(exit) => return exit,
+            }
+        }
+        None => {
+            let asked = AddRequest {
+                version: "0.0.0".into(),
+                vhd: request.vhd.clone(),
+                gallery: request.gallery.clone(),
+                gallery_tenant: request.gallery_tenant.clone(),
+                ..AddRequest::default()
+            };
+            match new_version(&asked) {
+                Ok(new) => new.images,
+                Err(why) => return usage(out, &why),
+            }
+        }
+    };
+    let failures = check_sources(out, &images, true);
+    if failures > 0 {
+        out.note(&format!("error: {failures} check(s) failed"));
+        return Exit::Usage;
+    }
+    Exit::Ok
+}
+
+/// The sources of a version already on a plan's draft.
+async fn version_sources(
+    ctx: &Context,
+    out: &Reporter,
+    offer: &OfferId,
+    plan: &str,
+    version: &str,
+) -> Result<Vec<(Option<ImageType>, ImageSource)>, Exit> {
+    configured(ctx, out, offer)?;
+    let number = VersionNumber::parse(version).map_err(|why| usage(out, &why))?;
+    let backend = ctx
+        .backends
+        .require(api_of(ctx, offer))
+        .map_err(|e| failed(out, offer, &e))?;
+    let plans = backend
+        .images(offer, &Environment::Draft)
+        .await
+        .map_err(|e| failed(out, offer, &e))?;
+    let Some(p) = plans.iter().find(|p| p.plan.eq_ignore_ascii_case(plan)) else {
+        let known: Vec<&str> = plans.iter().map(|p| p.plan.as_str()).collect();
+        return Err(usage(
+            out,
+            &format!(
+                "{offer} has no plan {plan}; its plans: {}",
+                known.join(", ")
+            ),
+        ));
+    };
+    let Some(v) = p.version(&number) else {
+        return Err(usage(
+            out,
+            &format!("plan {} has no version {number}", p.plan),
+        ));
+    };
+    Ok(v.images
+        .iter()
+        .map(|i| (ImageType::parse(&i.image_type), i.source.clone()))
+        .collect())
 }

@@ -51,7 +51,8 @@ async fn headless(ctx: &Context, command: HeadlessCommand, verbose: bool) -> Exi
         | HeadlessCommand::Cancel { json, .. }
         | HeadlessCommand::Discover { json, .. }
         | HeadlessCommand::History { json, .. }
-        | HeadlessCommand::Watch { json, .. } => *json,
+        | HeadlessCommand::Watch { json, .. }
+        | HeadlessCommand::Check { json, .. } => *json,
         HeadlessCommand::Image {
             command: ImageCommand::List { json, .. } | ImageCommand::Add { json, .. },
         } => *json,
@@ -166,6 +167,24 @@ async fn headless(ctx: &Context, command: HeadlessCommand, verbose: bool) -> Exi
                 wait,
             };
             super::image::add(ctx, &out, &offer, &request).await
+        }
+        HeadlessCommand::Check {
+            offer,
+            plan,
+            version,
+            vhd,
+            gallery,
+            gallery_tenant,
+            json,
+        } => {
+            let out = Reporter::new(json, &ctx.command, verbose);
+            let request = super::image::CheckRequest {
+                on_plan: offer.map(|o| (o, plan, version)),
+                vhd,
+                gallery,
+                gallery_tenant,
+            };
+            super::image::check(ctx, &out, request).await
         }
         HeadlessCommand::Image {
             command: ImageCommand::Deprecate { target, on },

@@ -159,6 +159,13 @@ pub(super) fn lines(event: &Event, json: bool, lines: &mut Lines) {
                 lines.out(said);
             }
         }
+        Event::CheckPassed { source, image_type } if !json => {
+            let on = image_type
+                .as_deref()
+                .map(|t| format!(" ({t})"))
+                .unwrap_or_default();
+            lines.out(format!("passed{on}: {source}"));
+        }
         Event::CheckFailed {
             source,
             image_type,

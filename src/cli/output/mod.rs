@@ -194,6 +194,11 @@ pub enum Event {
         check: String,
         reason: String,
     },
+    /// A source every check passed (`check`).
+    CheckPassed {
+        source: String,
+        image_type: Option<String>,
+    },
     /// Something failed; `exit_code` is what the command exits with because of it.
     Error {
         context: String,
@@ -247,7 +252,7 @@ impl From<&Step> for StepOut {
 
 impl Event {
     /// Every event kind, as its `"event"` value.
-    pub const KINDS: [&'static str; 18] = [
+    pub const KINDS: [&'static str; 19] = [
         "offer",
         "status",
         "accepted",
@@ -265,6 +270,7 @@ impl Event {
         "image_add",
         "image_lifecycle",
         "check_failed",
+        "check_passed",
         "error",
     ];
 
@@ -299,6 +305,7 @@ impl Event {
             Event::ImageAdd { .. } => "image_add",
             Event::ImageLifecycle { .. } => "image_lifecycle",
             Event::CheckFailed { .. } => "check_failed",
+            Event::CheckPassed { .. } => "check_passed",
             Event::Error { .. } => "error",
         }
     }

@@ -231,7 +231,8 @@ pub fn lines(event: &Event, json: bool, command: &str, table_started: &Cell<bool
         | Event::NothingIn { .. }
         | Event::ImageAdd { .. }
         | Event::ImageLifecycle { .. }
-        | Event::CheckFailed { .. } => super::images::lines(event, json, &mut lines),
+        | Event::CheckFailed { .. }
+        | Event::CheckPassed { .. } => super::images::lines(event, json, &mut lines),
         Event::NothingToCancel { offer } => {
             lines.err(format!("nothing is running on {offer}; nothing to cancel"));
         }
