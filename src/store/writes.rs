@@ -34,6 +34,16 @@ pub(super) fn write_operation(
         }
         other => other,
     };
+    // A loss never overwrites an end already recorded: when two offerdecks follow one
+    // operation and the service forgets it, the one that polled records the loss first with
+    // what it saw last; the other's copy (read from records a poll or two behind) adds nothing,
+    // and would put older progress over newer.
+    if let Some(old) = existing
+        && old.finished
+        && record.lost.is_some()
+    {
+        return Ok(false);
+    }
     let mut merged = record.clone();
     if let Some(old) = existing {
         merged.started_at = old.started_at.min(record.started_at);
@@ -108,4 +118,45 @@ fn prune(conn: &Connection, limit: usize) -> rusqlite::Result<()> {
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::{BackendKind, OfferId, OpKind, Operation, Status};
+    use crate::store::StateStore;
+
+    #[test]
+    fn a_loss_told_by_a_second_process_does_not_put_older_progress_over_the_first_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::open(dir.path());
+        let mut op = Operation::new(
+            OfferId::new("p", "o").unwrap(),
+            BackendKind::Cpp,
+            OpKind::Publish,
+            url::Url::parse("http://127.0.0.1/op/1").unwrap(),
+            &[],
+            chrono::Utc::now(),
+        );
+        op.seen.status = Status::Running;
+        op.seen.progress = 20;
+        store.upsert(&op).unwrap();
+        // The polling process saw 21 % and then lost it.
+        let mut first = op.clone();
+        first.seen.progress = 21;
+        first.lose("the service no longer knows it");
+        store.upsert(&first).unwrap();
+        // The reading one, a record behind, loses it too.
+        let mut second = op.clone();
+        second.lose("the service no longer knows it");
+        second.updated_at += chrono::Duration::seconds(3);
+        store.upsert(&second).unwrap();
+        let kept = store.load().unwrap().pop().unwrap();
+        assert_eq!(kept.seen.progress, 21, "the first loss, with what it saw last");
+        // An end the service told of still replaces a loss.
+        let mut ended = op.clone();
+        ended.seen.status = Status::Succeeded;
+        ended.finished = true;
+        store.upsert(&ended).unwrap();
+        assert_eq!(store.load().unwrap().pop().unwrap().seen.status, Status::Succeeded);
+    }
 }
