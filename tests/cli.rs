@@ -882,6 +882,23 @@ async fn records_that_cannot_be_followed_are_marked_lost_not_followed_for_ever()
         "{}",
         run.stdout
     );
+    // `status --json` says the service's word of the offer now, beside the dashboard's.
+    let run = offerdeck(
+        dir.path(),
+        &[
+            "--config",
+            &c,
+            "status",
+            "contoso/contoso-gateway",
+            "--json",
+        ],
+        &[],
+    )
+    .await;
+    let line: serde_json::Value = serde_json::from_str(run.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(line["state"], "not followed", "{line}");
+    assert_eq!(line["status"], "neverPublished", "{line}");
+    assert_eq!(line["raw_status"], "neverPublished", "{line}");
 }
 
 /// The API no longer sends a publish's e-mails for an offer that moved to Partner Center:

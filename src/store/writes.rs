@@ -151,12 +151,18 @@ mod tests {
         second.updated_at += chrono::Duration::seconds(3);
         store.upsert(&second).unwrap();
         let kept = store.load().unwrap().pop().unwrap();
-        assert_eq!(kept.seen.progress, 21, "the first loss, with what it saw last");
+        assert_eq!(
+            kept.seen.progress, 21,
+            "the first loss, with what it saw last"
+        );
         // An end the service told of still replaces a loss.
         let mut ended = op.clone();
         ended.seen.status = Status::Succeeded;
         ended.finished = true;
         store.upsert(&ended).unwrap();
-        assert_eq!(store.load().unwrap().pop().unwrap().seen.status, Status::Succeeded);
+        assert_eq!(
+            store.load().unwrap().pop().unwrap().seen.status,
+            Status::Succeeded
+        );
     }
 }

@@ -315,11 +315,12 @@ impl Event {
     /// are the dashboard's (a rejection the service does not know of stands here too).
     pub fn offer(config: &crate::config::OfferConfig, state: &OfferState) -> Event {
         let seen = state.seen().cloned().unwrap_or_default();
+        let (status, raw_status) = rests_on(state, &seen);
         Event::Offer {
             offer: config.id.to_string(),
             backend: config.backend.to_string(),
-            status: seen.status.as_str().to_string(),
-            raw_status: seen.raw_status.clone(),
+            status,
+            raw_status,
             state: state.standing().label(),
             // A step is news only while something runs (or is stuck): a finished offer's
             // first step is not its current one.
@@ -340,11 +341,12 @@ impl Event {
     /// An offer's status with every step, as the engine knows it (see `offer`).
     pub fn status(state: &OfferState) -> Event {
         let seen = state.seen().cloned().unwrap_or_default();
+        let (status, raw_status) = rests_on(state, &seen);
         Event::Status {
             offer: state.id.to_string(),
             backend: state.backend.to_string(),
-            status: seen.status.as_str().to_string(),
-            raw_status: seen.raw_status.clone(),
+            status,
+            raw_status,
             state: state.standing().label(),
             progress: state.progress().unwrap_or(seen.progress),
             failure: state.reason(),
@@ -431,6 +433,19 @@ impl Event {
             correlation_id: se.and_then(|e| e.correlation_id.clone()),
             exit_code: super::exit_for(error) as u8,
         }
+    }
+}
+
+/// The status an offer rests on and the service's word for it. A lost operation's last look is
+/// not what the service says now: there, it is the offer's status as read when it was lost
+/// (the steps and progress stay the lost operation's, as the views show them).
+fn rests_on(state: &OfferState, seen: &crate::domain::Observation) -> (String, String) {
+    match (state.standing(), state.service.as_ref()) {
+        (crate::engine::Standing::Lost, Some(service)) => (
+            service.status.as_str().to_string(),
+            service.raw_status.clone(),
+        ),
+        _ => (seen.status.as_str().to_string(), seen.raw_status.clone()),
     }
 }
 
