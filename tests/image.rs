@@ -492,3 +492,59 @@ async fn check_runs_the_checks_alone_on_a_source_or_on_a_version_already_on_a_pl
     assert!(run.stderr.contains("no expiry"), "{}", run.stderr);
     s.sim.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_add_with_publish_ships_the_version_to_preview() {
+    let s = setup().await;
+    let run = s
+        .run(&[
+            "image",
+            "add",
+            "fabrikam/alpha",
+            "--plan",
+            "gallery",
+            "--version",
+            "1.2.0",
+            "--gallery",
+            &format!("/subscriptions/{GUID}/resourceGroups/images/providers/Microsoft.Compute/galleries/fabrikam/images/alpha/versions/1.2.0"),
+            "--gallery-tenant",
+            "72f988bf-86f1-41af-91ab-2d7cd011db47",
+            "--publish",
+            "--wait",
+        ])
+        .await;
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("1.2.0 added to the draft"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stderr.contains("ready for go-live"), "{}", run.stderr);
+    let run = s
+        .run(&[
+            "image",
+            "list",
+            "fabrikam/alpha",
+            "--plan",
+            "gallery",
+            "--env",
+            "preview",
+            "--json",
+        ])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let preview = &json_lines(&run.stdout)[0];
+    assert_eq!(preview["environment"], "preview");
+    let versions: Vec<&str> = preview["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(versions, ["1.0.0", "1.2.0"], "{preview}");
+    assert_eq!(
+        preview["versions"][1]["images"][0]["source_kind"],
+        "gallery"
+    );
+    s.sim.stop().await;
+}
