@@ -48,6 +48,7 @@ fn config(offers: usize) -> Config {
             .collect(),
         views: Vec::new(),
         notify: Default::default(),
+        images: offerdeck::config::ImagesConfig::default(),
         warnings: Vec::new(),
     }
 }

@@ -548,3 +548,45 @@ async fn an_add_with_publish_ships_the_version_to_preview() {
     );
     s.sim.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_config_sets_how_long_a_sas_must_stay_valid_and_a_bad_value_names_its_line() {
+    let s = setup().await;
+    let path = std::path::PathBuf::from(&s.config);
+    let base = std::fs::read_to_string(&path).unwrap();
+    let in_days = |days: i64| {
+        let se = (chrono::Utc::now() + chrono::Duration::days(days)).format("%Y-%m-%dT%H:%M:%SZ");
+        sas("a").replace("se=2099-01-01T00:00:00Z", &format!("se={se}"))
+    };
+    // 30 days left: enough by default (21 days), not for a config that asks for 90.
+    let run = s.run(&["check", "--vhd", &in_days(30)]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    std::fs::write(
+        &path,
+        format!("{base}\n[images]\nsas_min_validity = \"90d\"\n"),
+    )
+    .unwrap();
+    let run = s.run(&["check", "--vhd", &in_days(30)]).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("valid for at least 90 days"),
+        "{}",
+        run.stderr
+    );
+    // Out of bounds: the file, the line and what to write.
+    let lines = base.lines().count() + 3;
+    std::fs::write(
+        &path,
+        format!("{base}\n[images]\nsas_min_validity = \"2h\"\n"),
+    )
+    .unwrap();
+    let run = s.run(&["check", "--vhd", &in_days(30)]).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("config.toml:{lines}"))
+            && run.stderr.contains("between 1day and"),
+        "{}",
+        run.stderr
+    );
+    s.sim.stop().await;
+}

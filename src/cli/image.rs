@@ -206,7 +206,7 @@ pub async fn add(ctx: &Context, out: &Reporter, offer: &OfferId, request: &AddRe
         Err(why) => return usage(out, &why),
     };
     // The sources first: a SAS that certification cannot read fails every plan alike.
-    let failures = check_sources(out, &new.images, false);
+    let failures = check_sources(ctx, out, &new.images, false);
     if failures > 0 {
         out.note(&format!(
             "error: {failures} check(s) failed; nothing was sent to {offer}"
@@ -348,11 +348,12 @@ pub async fn lifecycle(
 /// Runs every check of each source; reports failures (and, with `passes`, the sources that
 /// pass); returns how many checks failed.
 fn check_sources(
+    ctx: &Context,
     out: &Reporter,
     images: &[(Option<ImageType>, ImageSource)],
     passes: bool,
 ) -> usize {
-    let rules = crate::preflight::Rules::now();
+    let rules = crate::preflight::Rules::now(ctx.config.images.sas_min_validity);
     let mut failures = 0;
     for (t, source) in images {
         let failed = crate::preflight::check_source(source, &rules);
@@ -410,7 +411,7 @@ pub async fn check(ctx: &Context, out: &Reporter, request: CheckRequest) -> Exit
             }
         }
     };
-    let failures = check_sources(out, &images, true);
+    let failures = check_sources(ctx, out, &images, true);
     if failures > 0 {
         out.note(&format!("error: {failures} check(s) failed"));
         return Exit::Usage;

@@ -2,6 +2,7 @@
 //! line and column of every mistake.
 
 mod edit;
+mod images;
 mod position;
 mod raw;
 mod validate;
@@ -14,6 +15,7 @@ use url::Url;
 use crate::domain::{BackendKind, OfferId};
 
 pub use edit::{NewOffer, append_offers, set_notification_emails};
+pub use images::ImagesConfig;
 use position::line_col;
 pub use validate::parse;
 
@@ -173,6 +175,8 @@ pub struct Config {
     /// `[views]`: named dashboard filters, in the file's order.
     pub views: Vec<(String, String)>,
     pub notify: NotifyConfig,
+    /// `[images]`: the checks of a build's sources.
+    pub images: ImagesConfig,
     /// Things worth telling the user that do not stop the program.
     pub warnings: Vec<String>,
 }

@@ -20,7 +20,16 @@ pub(super) struct RawConfig {
     #[serde(default)]
     pub notify: RawNotify,
     #[serde(default)]
+    pub images: RawImages,
+    #[serde(default)]
     pub offers: Vec<Spanned<RawOffer>>,
+}
+
+/// `[images]`: the checks of a build before it is sent.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawImages {
+    pub sas_min_validity: Option<Spanned<String>>,
 }
 
 /// `[notify]`: who hears when an operation ends.

@@ -434,8 +434,21 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             .filter(|c| !c.is_empty()),
     };
 
+    // A SAS must outlast certification: at least a day; a year is long for a credential.
+    let images = super::ImagesConfig {
+        sas_min_validity: duration(
+            &raw.images.sas_min_validity,
+            "sas_min_validity",
+            crate::preflight::DEFAULT_SAS_MIN_VALIDITY,
+            (
+                Duration::from_secs(86_400),
+                Duration::from_secs(365 * 86_400),
+            ),
+        )?,
+    };
     Ok(Config {
         path: path.to_path_buf(),
+        images,
         api,
         auth,
         ui,

@@ -40,9 +40,10 @@ pub struct Rules {
 }
 
 impl Rules {
-    pub fn now() -> Rules {
+    /// The rules at this moment, with the minimum validity the config asks for.
+    pub fn now(sas_min_validity: Duration) -> Rules {
         Rules {
-            sas_min_validity: DEFAULT_SAS_MIN_VALIDITY,
+            sas_min_validity,
             now: chrono::Utc::now(),
         }
     }
