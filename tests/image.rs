@@ -590,3 +590,76 @@ async fn the_config_sets_how_long_a_sas_must_stay_valid_and_a_bad_value_names_it
     );
     s.sim.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publish_dry_run_shows_the_draft_against_the_preview_and_if_changed_skips_a_publish_of_nothing()
+ {
+    let s = setup().await;
+    let run = s
+        .run(&["publish", "fabrikam/alpha", "--dry-run", "--json"])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let line = &json_lines(&run.stdout)[0];
+    assert_eq!(line["event"], "draft_changes");
+    assert_eq!(line["no_preview"], true, "{line}");
+    let submissions = || async {
+        let client = ingestion_client(&s.sim);
+        let product = client.find_product("alpha").await.unwrap().unwrap();
+        let mut ids: Vec<String> = client
+            .submissions(product.guid().unwrap())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    let before = submissions().await;
+    assert_eq!(submissions().await, before, "a dry run sends no submission");
+    let run = s.run(&["publish", "fabrikam/alpha", "--wait"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let published = submissions().await;
+    // The draft is the preview now: --if-changed sends nothing.
+    let run = s.run(&["publish", "fabrikam/alpha", "--if-changed"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("nothing new to publish"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(submissions().await, published);
+    // A new version in the draft: the dry run names it, and --if-changed publishes.
+    let run = s
+        .run(&[
+            "image", "add", "fabrikam/alpha", "--plan", "gallery", "--version", "1.3.0",
+            "--gallery",
+            &format!("/subscriptions/{GUID}/resourceGroups/images/providers/Microsoft.Compute/galleries/fabrikam/images/alpha/versions/1.3.0"),
+            "--gallery-tenant", "72f988bf-86f1-41af-91ab-2d7cd011db47",
+        ])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = s
+        .run(&["publish", "fabrikam/alpha", "--dry-run", "--json"])
+        .await;
+    let line = &json_lines(&run.stdout)[0];
+    let changes = line["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{line}");
+    assert!(
+        changes[0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("vmImageVersions[1]"),
+        "{line}"
+    );
+    assert!(
+        changes[0]["after"].as_str().unwrap().contains("1.3.0"),
+        "{line}"
+    );
+    assert_eq!(submissions().await, published);
+    let run = s.run(&["publish", "fabrikam/alpha", "--if-changed"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("accepted"), "{}", run.stderr);
+    assert_ne!(submissions().await, published, "a new preview submission");
+    s.sim.stop().await;
+}

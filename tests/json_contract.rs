@@ -4,7 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use offerdeck::cli::output::{Event, ImageOut, MessageOut, SCHEMA, StepOut, VersionOut, json_line};
+use offerdeck::cli::output::{
+    ChangeOut, Event, ImageOut, MessageOut, SCHEMA, StepOut, VersionOut, json_line,
+};
 
 /// `event` → documented field names, read from the README's table.
 fn documented() -> BTreeMap<String, BTreeSet<String>> {
@@ -192,6 +194,16 @@ fn one_of_each() -> Vec<Event> {
         Event::CheckPassed {
             source: s(),
             image_type: None,
+        },
+        Event::DraftChanges {
+            offer: s(),
+            no_preview: false,
+            changes: vec![ChangeOut {
+                path: s(),
+                before: None,
+                after: None,
+            }],
+            left_out: vec![],
         },
         Event::CheckFailed {
             source: s(),

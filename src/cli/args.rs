@@ -106,6 +106,12 @@ pub enum HeadlessCommand {
         /// Follow the operation to its end
         #[arg(long)]
         wait: bool,
+        /// Show what the publish would send (the draft against the preview); send nothing
+        #[arg(long, conflicts_with_all = ["wait", "if_changed"])]
+        dry_run: bool,
+        /// Publish only if the draft differs from the preview (else say so and exit 0)
+        #[arg(long)]
+        if_changed: bool,
         /// JSON lines on stdout (the versioned contract in the README), not text
         #[arg(long)]
         json: bool,

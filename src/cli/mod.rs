@@ -4,6 +4,7 @@
 pub mod args;
 pub mod commands;
 mod discover;
+mod draft;
 pub mod exit;
 pub mod image;
 pub mod output;

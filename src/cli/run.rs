@@ -76,9 +76,19 @@ async fn headless(ctx: &Context, command: HeadlessCommand, verbose: bool) -> Exi
             offer,
             emails,
             wait,
+            dry_run,
+            if_changed,
             json,
         } => {
             let out = Reporter::new(json, &ctx.command, verbose);
+            if dry_run {
+                return super::draft::dry_run(ctx, &out, &offer).await;
+            }
+            if if_changed
+                && let Some(exit) = super::draft::skip_unless_changed(ctx, &out, &offer).await
+            {
+                return exit;
+            }
             commands::start(ctx, &out, OpKind::Publish, &offer, emails.as_deref(), wait).await
         }
         HeadlessCommand::Golive { offer, wait, json } => {

@@ -12,8 +12,10 @@
 pub mod cpp;
 pub mod ingestion;
 mod lifecycle;
+mod publish_sends;
 
 pub use lifecycle::{LifecycleChange, LifecycleOutcome};
+pub use publish_sends::PublishSends;
 
 use std::time::Duration;
 

@@ -6,6 +6,15 @@ use serde::Serialize;
 use super::Event;
 use super::text::Lines;
 
+/// One field a publish would change: its path, and its value in the preview and in the draft
+/// (`None`: not there).
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeOut {
+    pub path: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
 /// One image version in a `plan` event.
 #[derive(Debug, Clone, Serialize)]
 pub struct VersionOut {
@@ -157,6 +166,37 @@ pub(super) fn lines(event: &Event, json: bool, lines: &mut Lines) {
             };
             if !json {
                 lines.out(said);
+            }
+        }
+        Event::DraftChanges { .. } if json => {}
+        Event::DraftChanges {
+            offer,
+            no_preview,
+            changes,
+            left_out,
+        } => {
+            if *no_preview {
+                lines.out(format!(
+                    "{offer}: never published to preview: a publish sends the whole draft"
+                ));
+            } else if changes.is_empty() {
+                lines.out(format!("{offer}: the draft is the same as the preview"));
+            } else {
+                lines.out(format!(
+                    "{offer}: a publish sends {} change(s), the draft against the preview:",
+                    changes.len()
+                ));
+            }
+            for c in changes {
+                lines.out(format!("  {}", c.path));
+                lines.out(format!(
+                    "    {} → {}",
+                    c.before.as_deref().unwrap_or("(none)"),
+                    c.after.as_deref().unwrap_or("(removed)")
+                ));
+            }
+            for l in left_out {
+                lines.out(format!("  left out: {l}"));
             }
         }
         Event::CheckPassed { source, image_type } if !json => {

@@ -19,7 +19,7 @@ mod images;
 mod reporter;
 pub mod text;
 
-pub use images::{ImageOut, VersionOut};
+pub use images::{ChangeOut, ImageOut, VersionOut};
 pub use reporter::Reporter;
 
 fn is_zero(n: &usize) -> bool {
@@ -194,6 +194,15 @@ pub enum Event {
         check: String,
         reason: String,
     },
+    /// What a publish would send: the draft's fields that differ from the preview
+    /// (`publish --dry-run`, `--if-changed`).
+    DraftChanges {
+        offer: String,
+        /// Nothing was ever published to preview: all of the draft goes.
+        no_preview: bool,
+        changes: Vec<ChangeOut>,
+        left_out: Vec<String>,
+    },
     /// A source every check passed (`check`).
     CheckPassed {
         source: String,
@@ -252,7 +261,7 @@ impl From<&Step> for StepOut {
 
 impl Event {
     /// Every event kind, as its `"event"` value.
-    pub const KINDS: [&'static str; 19] = [
+    pub const KINDS: [&'static str; 20] = [
         "offer",
         "status",
         "accepted",
@@ -271,6 +280,7 @@ impl Event {
         "image_lifecycle",
         "check_failed",
         "check_passed",
+        "draft_changes",
         "error",
     ];
 
@@ -306,6 +316,7 @@ impl Event {
             Event::ImageLifecycle { .. } => "image_lifecycle",
             Event::CheckFailed { .. } => "check_failed",
             Event::CheckPassed { .. } => "check_passed",
+            Event::DraftChanges { .. } => "draft_changes",
             Event::Error { .. } => "error",
         }
     }

@@ -232,7 +232,8 @@ pub fn lines(event: &Event, json: bool, command: &str, table_started: &Cell<bool
         | Event::ImageAdd { .. }
         | Event::ImageLifecycle { .. }
         | Event::CheckFailed { .. }
-        | Event::CheckPassed { .. } => super::images::lines(event, json, &mut lines),
+        | Event::CheckPassed { .. }
+        | Event::DraftChanges { .. } => super::images::lines(event, json, &mut lines),
         Event::NothingToCancel { offer } => {
             lines.err(format!("nothing is running on {offer}; nothing to cancel"));
         }
