@@ -30,6 +30,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("config", &["domain", "api"]),
     ("engine", &["domain", "api", "store", "backend", "config"]),
     ("tui", &["domain", "config", "engine"]),
+    // A build's checks read only what is given: the domain's words, nothing of the network.
+    ("preflight", &["domain"]),
     // The simulator shares the domain's words (statuses, kinds) and nothing of the client:
     // its wire shapes are its own, so a wrong field name in the client cannot be mirrored.
     ("sim", &["domain"]),

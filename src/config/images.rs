@@ -12,7 +12,7 @@ pub struct ImagesConfig {
 impl Default for ImagesConfig {
     fn default() -> Self {
         ImagesConfig {
-            sas_min_validity: crate::preflight::DEFAULT_SAS_MIN_VALIDITY,
+            sas_min_validity: crate::domain::image::DEFAULT_SAS_MIN_VALIDITY,
         }
     }
 }

@@ -439,7 +439,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         sas_min_validity: duration(
             &raw.images.sas_min_validity,
             "sas_min_validity",
-            crate::preflight::DEFAULT_SAS_MIN_VALIDITY,
+            crate::domain::image::DEFAULT_SAS_MIN_VALIDITY,
             (
                 Duration::from_secs(86_400),
                 Duration::from_secs(365 * 86_400),

@@ -7,9 +7,14 @@
 //! version.
 
 use std::fmt;
+use std::time::Duration;
 
 use chrono::NaiveDate;
 use serde::Serialize;
+
+/// How long a SAS must stay valid unless the config says otherwise: certification can take
+/// days, and a SAS that expires during it fails the publish.
+pub const DEFAULT_SAS_MIN_VALIDITY: Duration = Duration::from_secs(21 * 86_400);
 
 /// A version number as a publisher writes it: three whole numbers, compared as numbers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

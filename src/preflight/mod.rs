@@ -12,9 +12,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-/// How long a SAS must stay valid by default: certification can take days, and a SAS that
-/// expires during it fails the publish.
-pub const DEFAULT_SAS_MIN_VALIDITY: Duration = Duration::from_secs(21 * 86_400);
+pub use crate::domain::image::DEFAULT_SAS_MIN_VALIDITY;
 
 /// One failed check: what was checked (a short name) and why it fails, in words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
