@@ -1050,3 +1050,38 @@ fn a_moved_offers_confirmation_and_editor_say_where_its_emails_go_and_others_do_
     assert!(text.contains("Publish fabrikam/fabrikam-ml?"), "{text}");
     assert!(!text.contains("moved to Partner Center"), "{text}");
 }
+
+#[test]
+fn a_footer_message_cut_by_the_width_ends_with_an_ellipsis() {
+    let mut app = busy_app();
+    app.toasts.push(offerdeck::tui::state::Toast {
+        text: "contoso/contoso-gateway: publish failed: No virtual machine image was found for the plan contoso-gateway-byol".into(),
+        level: offerdeck::tui::state::ToastLevel::Error,
+        until: app.now + chrono::Duration::seconds(30),
+    });
+    let terminal = draw(&app, &color(), 80, 24);
+    let screen = terminal.backend().to_string();
+    let footer = screen
+        .lines()
+        .last()
+        .unwrap()
+        .trim_matches('"')
+        .trim_end()
+        .to_string();
+    assert!(footer.ends_with('…'), "{footer}");
+    assert!(
+        footer.starts_with("✖ contoso/contoso-gateway: publish failed"),
+        "{footer}"
+    );
+    // Wide enough, it is whole.
+    let terminal = draw(&app, &color(), 200, 24);
+    let screen = terminal.backend().to_string();
+    let footer = screen
+        .lines()
+        .last()
+        .unwrap()
+        .trim_matches('"')
+        .trim_end()
+        .to_string();
+    assert!(footer.ends_with("contoso-gateway-byol"), "{footer}");
+}

@@ -11,6 +11,8 @@ use crate::tui::state::{App, Mode};
 use crate::tui::theme::{Theme, Tone};
 
 pub(super) fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    // A line cut by the width ends with `…`, so a cut message never reads as a whole one.
+    let fit = |text: String| crate::text::truncate(&text, usize::from(area.width));
     let line = if app.mode == Mode::Filter {
         Line::from(vec![
             Span::styled("/", theme.style(Tone::Accent)),
@@ -22,14 +24,17 @@ pub(super) fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         ])
     } else if let Some(t) = app.toasts.last() {
         let (sym, tone) = theme.toast(t.level);
-        Line::from(Span::styled(format!("{sym} {}", t.text), theme.style(tone)))
+        Line::from(Span::styled(
+            fit(format!("{sym} {}", t.text)),
+            theme.style(tone),
+        ))
     } else if let Some(kept) = &app.table.kept {
         // The selected row no longer matches: why it is still there, and when it goes.
         Line::from(Span::styled(
-            format!(
+            fit(format!(
                 "{kept} no longer matches /{}: shown while selected",
                 app.table.filter.text()
-            ),
+            )),
             theme.style(Tone::Warn),
         ))
     } else if area.width < 100
@@ -58,12 +63,15 @@ pub(super) fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             (false, _) => format!("{}: polled {} · ? for help", row.id, ago(app.now, Some(t))),
         };
         Line::from(Span::styled(
-            text,
+            fit(text),
             theme.style(if failing { Tone::Warn } else { Tone::Muted }),
         ))
     } else {
         Line::from(Span::styled(
-            format!("{} · ? for help", crate::paths::display(&app.config_path)),
+            fit(format!(
+                "{} · ? for help",
+                crate::paths::display(&app.config_path)
+            )),
             theme.style(Tone::Muted),
         ))
     };
