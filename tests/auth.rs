@@ -15,11 +15,10 @@ fn provider(source: TokenSource) -> TokenProvider {
 
 /// Waits (10 s at most) for the process to end; `what` says which it is when it does not.
 async fn ends_within_seconds(pid: i32, what: &str) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while alive(pid) {
-        assert!(std::time::Instant::now() < deadline, "{what} ({pid})");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    common::wait_until(&format!("{what} ({pid})"), Duration::from_secs(10), || {
+        !alive(pid)
+    })
+    .await;
 }
 
 /// Whether a process still runs (a zombie waiting for a reaper has ended too).

@@ -378,22 +378,26 @@ async fn recorded(
     pointer: &url::Url,
     done: impl Fn(&Option<String>, &Option<String>, u8) -> bool,
 ) -> (Option<String>, Option<String>, u8) {
-    let deadline = std::time::Instant::now() + DEADLINE;
-    loop {
+    let read = || {
         let op = store.find(pointer).unwrap().unwrap();
         let step = op.seen.current_step.as_ref();
         let id = step.map(|s| s.id.clone());
         let state = step.map(|s| s.status.to_string());
         let progress = step.map_or(0, |s| s.progress);
-        if done(&id, &state, progress) {
-            return (id, state, progress);
+        (id, state, progress)
+    };
+    // What satisfied `done`, as it was then (the records may move on right after).
+    let mut found = None;
+    common::wait_until("the records to reach the step asked for", DEADLINE, || {
+        let (id, state, progress) = read();
+        let ok = done(&id, &state, progress);
+        if ok {
+            found = Some((id, state, progress));
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the records stayed at {id:?} {state:?} {progress}%"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        ok
+    })
+    .await;
+    found.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
