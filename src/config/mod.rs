@@ -5,6 +5,7 @@ mod edit;
 mod images;
 mod position;
 mod raw;
+mod toml_message;
 mod validate;
 
 use std::path::{Path, PathBuf};
