@@ -9,6 +9,14 @@ use common::*;
 use serde_json::Value;
 
 const GUID: &str = "00000000-0000-4000-8000-000000000000";
+const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+
+/// The resource id of version `version` of alpha's image in the simulated gallery.
+fn gallery(version: &str) -> String {
+    format!(
+        "/subscriptions/{GUID}/resourceGroups/images/providers/Microsoft.Compute/galleries/fabrikam/images/alpha/versions/{version}"
+    )
+}
 
 fn sas(blob: &str) -> String {
     format!(
@@ -180,9 +188,7 @@ async fn a_product_ingestion_add_keeps_every_version_exactly_and_the_same_add_ag
 async fn nothing_is_sent_on_a_failed_check_a_refused_plan_or_a_dry_run() {
     let s = setup().await;
     let before = s.tech_config("alpha", "standard").await;
-    let gallery = format!(
-        "/subscriptions/{GUID}/resourceGroups/images/providers/Microsoft.Compute/galleries/fabrikam/images/alpha/versions/1.1.0"
-    );
+    let gallery_id = gallery("1.1.0");
     let expiring = sas("alpha-gen2-1.1.0").replace("se=2099-01-01", "se=2000-01-01");
     let cases: Vec<(Vec<String>, i32, &str)> = vec![
         // A SAS that expired: the check fails before anything is read or sent.
@@ -204,9 +210,9 @@ async fn nothing_is_sent_on_a_failed_check_a_refused_plan_or_a_dry_run() {
                 "--plan".into(),
                 "gallery,standard".into(),
                 "--gallery".into(),
-                gallery.clone(),
+                gallery_id.clone(),
                 "--gallery-tenant".into(),
-                "72f988bf-86f1-41af-91ab-2d7cd011db47".into(),
+                TENANT.into(),
             ],
             2,
             "plan standard has 2 images",
@@ -506,9 +512,9 @@ async fn an_add_with_publish_ships_the_version_to_preview() {
             "--version",
             "1.2.0",
             "--gallery",
-            &format!("/subscriptions/{GUID}/resourceGroups/images/providers/Microsoft.Compute/galleries/fabrikam/images/alpha/versions/1.2.0"),
+            &gallery("1.2.0"),
             "--gallery-tenant",
-            "72f988bf-86f1-41af-91ab-2d7cd011db47",
+            TENANT,
             "--publish",
             "--wait",
         ])
@@ -632,10 +638,17 @@ async fn publish_dry_run_shows_the_draft_against_the_preview_and_if_changed_skip
     // A new version in the draft: the dry run names it, and --if-changed publishes.
     let run = s
         .run(&[
-            "image", "add", "fabrikam/alpha", "--plan", "gallery", "--version", "1.3.0",
+            "image",
+            "add",
+            "fabrikam/alpha",
+            "--plan",
+            "gallery",
+            "--version",
+            "1.3.0",
             "--gallery",
-            &format!("/subscriptions/{GUID}/resourceGroups/images/providers/Microsoft.Compute/galleries/fabrikam/images/alpha/versions/1.3.0"),
-            "--gallery-tenant", "72f988bf-86f1-41af-91ab-2d7cd011db47",
+            &gallery("1.3.0"),
+            "--gallery-tenant",
+            TENANT,
         ])
         .await;
     assert_eq!(run.code, 0, "{}", run.stderr);

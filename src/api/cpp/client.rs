@@ -157,19 +157,7 @@ impl CppClient {
             .transport
             .execute(Method::GET, url, None, Resend::Idempotent)
             .await?;
-        let document: Value = decode(&reply)?;
-        // Read from the document in place: a copy of it would double what an offer holds.
-        let summary = OfferSummary::deserialize(&document).unwrap_or_default();
-        let etag = reply
-            .headers
-            .get(reqwest::header::ETAG)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        Ok(Offer {
-            summary,
-            document,
-            etag,
-        })
+        offer_of(&reply)
     }
 
     /// `PUT /api/publishers/{p}/offers/{o}` with the whole document and `If-Match: etag`: the
@@ -193,18 +181,7 @@ impl CppClient {
                 &[(reqwest::header::IF_MATCH, etag.to_string())],
             )
             .await?;
-        let document: Value = decode(&reply)?;
-        let summary = OfferSummary::deserialize(&document).unwrap_or_default();
-        let etag = reply
-            .headers
-            .get(reqwest::header::ETAG)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        Ok(Offer {
-            summary,
-            document,
-            etag,
-        })
+        offer_of(&reply)
     }
 
     /// `GET /api/publishers/{p}/offers/{o}/status`.
@@ -379,5 +356,22 @@ fn decode_operation(reply: &Reply) -> Result<OperationDetail, ApiError> {
     serde_json::from_value(value).map_err(|e| ApiError::Decode {
         url: reply.url.to_string(),
         reason: e.to_string(),
+    })
+}
+
+/// An offer document as a GET or PUT answered it, with its ETag.
+fn offer_of(reply: &Reply) -> Result<Offer, ApiError> {
+    let document: Value = decode(reply)?;
+    // Read from the document in place: a copy of it would double what an offer holds.
+    let summary = OfferSummary::deserialize(&document).unwrap_or_default();
+    let etag = reply
+        .headers
+        .get(reqwest::header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    Ok(Offer {
+        summary,
+        document,
+        etag,
     })
 }

@@ -25,7 +25,7 @@ use super::Backend;
 use crate::api::ApiError;
 use crate::api::http::error::ServiceError;
 use crate::api::ingestion::types::{JobResult, JobStatus};
-use crate::domain::image::{AddVerdict, NewVersion, PlanImages, verdict};
+use crate::domain::image::{AddVerdict, ImageSource, ImageType, NewVersion, PlanImages, verdict};
 use crate::domain::{Environment, OfferId};
 
 /// What an add does to one plan.
@@ -97,63 +97,51 @@ impl Default for JobWaits {
     }
 }
 
-/// Decides each plan's change; an unknown plan is refused with the offer's plans named.
+/// The images a plan gets from an add (empty unless its change is `Add`).
+type Images = Vec<(ImageType, ImageSource)>;
+
+/// Decides each plan's change, with the images it gets; an unknown plan is refused with the
+/// offer's plans named.
 fn decide(
     offer: &OfferId,
     plans: &[PlanImages],
     wanted: &[String],
     new: &NewVersion,
-) -> Vec<PlanAdd> {
+) -> (Vec<PlanAdd>, Vec<Images>) {
     wanted
         .iter()
         .map(|name| {
-            let change = match plans.iter().find(|p| p.plan.eq_ignore_ascii_case(name)) {
-                None => PlanChange::Refused {
-                    reason: format!(
-                        "{offer} has no plan {name}; its plans: {}",
-                        if plans.is_empty() {
-                            "none".to_string()
-                        } else {
-                            plans
-                                .iter()
-                                .map(|p| p.plan.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        }
-                    ),
-                },
-                Some(plan) => match verdict(plan, new) {
-                    AddVerdict::Add { warnings, .. } => PlanChange::Add { warnings },
-                    AddVerdict::AlreadyThere => PlanChange::AlreadyThere,
-                    AddVerdict::Refused(reason) => PlanChange::Refused { reason },
-                },
+            let Some(plan) = plans.iter().find(|p| p.plan.eq_ignore_ascii_case(name)) else {
+                let known: Vec<&str> = plans.iter().map(|p| p.plan.as_str()).collect();
+                let reason = format!(
+                    "{offer} has no plan {name}; its plans: {}",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                );
+                let change = PlanChange::Refused { reason };
+                return (
+                    PlanAdd {
+                        plan: name.clone(),
+                        change,
+                    },
+                    Vec::new(),
+                );
             };
-            let plan = plans
-                .iter()
-                .find(|p| p.plan.eq_ignore_ascii_case(name))
-                .map_or_else(|| name.clone(), |p| p.plan.clone());
-            PlanAdd { plan, change }
+            let (change, images) = match verdict(plan, new) {
+                AddVerdict::Add { images, warnings } => (PlanChange::Add { warnings }, images),
+                AddVerdict::AlreadyThere => (PlanChange::AlreadyThere, Vec::new()),
+                AddVerdict::Refused(reason) => (PlanChange::Refused { reason }, Vec::new()),
+            };
+            let add = PlanAdd {
+                plan: plan.plan.clone(),
+                change,
+            };
+            (add, images)
         })
-        .collect()
-}
-
-/// The images a decided plan gets (its verdict was `Add`).
-fn images_for(
-    plans: &[PlanImages],
-    plan: &str,
-    new: &NewVersion,
-) -> Result<
-    Vec<(
-        crate::domain::image::ImageType,
-        crate::domain::image::ImageSource,
-    )>,
-    String,
-> {
-    let p = plans
-        .iter()
-        .find(|p| p.plan == plan)
-        .ok_or_else(|| format!("the offer has no plan {plan}"))?;
-    new.for_plan(p)
+        .unzip()
 }
 
 pub(super) fn refusal(message: String) -> ApiError {
@@ -213,8 +201,8 @@ impl Backend {
                 let mut reread = false;
                 loop {
                     let read = c.client.get_offer(publisher, name).await?;
-                    let current = cpp::plans_of(&read.document);
-                    let decided = decide(offer, &current, plans, new);
+                    let (decided, images) =
+                        decide(offer, &cpp::plans_of(&read.document), plans, new);
                     let mut outcome = AddOutcome {
                         plans: decided,
                         written: false,
@@ -225,10 +213,9 @@ impl Backend {
                         return Ok(outcome);
                     }
                     let mut document = read.document;
-                    for p in &outcome.plans {
+                    for (p, images) in outcome.plans.iter().zip(&images) {
                         if let PlanChange::Add { .. } = p.change {
-                            let images = images_for(&current, &p.plan, new).map_err(refusal)?;
-                            cpp::add_to(&mut document, &p.plan, new.number.as_str(), &images)
+                            cpp::add_to(&mut document, &p.plan, new.number.as_str(), images)
                                 .map_err(refusal)?;
                         }
                     }
@@ -261,8 +248,7 @@ impl Backend {
             }
             Backend::Ingestion(i) => {
                 let mut resources = i.tree(offer, "draft").await?;
-                let current = ingestion::plans_of(&resources);
-                let decided = decide(offer, &current, plans, new);
+                let (decided, images) = decide(offer, &ingestion::plans_of(&resources), plans, new);
                 let mut outcome = AddOutcome {
                     plans: decided,
                     written: false,
@@ -273,16 +259,15 @@ impl Backend {
                     return Ok(outcome);
                 }
                 let mut changed = Vec::new();
-                for p in &outcome.plans {
+                for (p, images) in outcome.plans.iter().zip(&images) {
                     if let PlanChange::Add { .. } = p.change {
-                        let images = images_for(&current, &p.plan, new).map_err(refusal)?;
                         let Some(config) = ingestion::config_of(&mut resources, &p.plan) else {
                             return Err(refusal(format!(
                                 "plan {} has no technical configuration to add the version to",
                                 p.plan
                             )));
                         };
-                        ingestion::add_to(config, new.number.as_str(), &images).map_err(refusal)?;
+                        ingestion::add_to(config, new.number.as_str(), images).map_err(refusal)?;
                         changed.push(config.clone());
                     }
                 }
@@ -319,24 +304,6 @@ pub(super) fn job_succeeded(
 }
 
 impl super::ingestion::IngestionBackend {
-    /// The resources of the offer's tree in one environment (`draft`, `preview`, `live`).
-    pub(super) async fn tree(
-        &self,
-        offer: &OfferId,
-        target: &str,
-    ) -> Result<Vec<serde_json::Value>, ApiError> {
-        let product = self.product(offer).await?;
-        let guid = product.guid().unwrap_or_default().to_string();
-        let tree = self.client.resource_tree(&guid, target).await?;
-        Ok(match tree {
-            serde_json::Value::Object(mut tree) => match tree.remove("resources") {
-                Some(serde_json::Value::Array(list)) => list,
-                _ => Vec::new(),
-            },
-            _ => Vec::new(),
-        })
-    }
-
     /// Follows a configure job to its end, within `waits`.
     pub(super) async fn wait_for_job(
         &self,

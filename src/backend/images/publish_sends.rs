@@ -3,10 +3,9 @@
 //! `definition` (its status and version are the service's, not the publisher's); Product
 //! Ingestion compares the trees without their submission resources (they always differ).
 
-use serde_json::Value;
-
 use crate::api::ApiError;
 use crate::backend::Backend;
+use crate::backend::ingestion::without_submissions;
 use crate::domain::OfferId;
 use crate::domain::diff::FieldChange;
 
@@ -25,19 +24,6 @@ impl PublishSends {
     pub fn unchanged(&self) -> bool {
         !self.no_preview && self.fields.is_empty()
     }
-}
-
-fn without_submissions(resources: Vec<Value>) -> (Value, bool) {
-    let mut dropped = false;
-    let kept: Vec<Value> = resources
-        .into_iter()
-        .filter(|r| {
-            let submission = super::ingestion::type_of(r) == "submission";
-            dropped |= submission;
-            !submission
-        })
-        .collect();
-    (Value::Array(kept), dropped)
 }
 
 impl Backend {

@@ -20,6 +20,7 @@ use crate::domain::{FoundVia, Observation, OfferId, OpKind, Operation, Status, S
 use crate::store::StateStore;
 use crate::text::sanitize_line;
 pub use observe::{derive_status, observe_job, observe_submission};
+pub(super) use reads::without_submissions;
 
 /// The ingestion client and the product ids it resolved.
 #[derive(Debug, Clone)]

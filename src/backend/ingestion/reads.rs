@@ -65,6 +65,42 @@ impl IngestionBackend {
         })
     }
 
+    /// The durable GUID of the offer's product.
+    pub(in crate::backend) async fn guid(&self, offer: &OfferId) -> Result<String, ApiError> {
+        Ok(self
+            .product(offer)
+            .await?
+            .guid()
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    /// The resources of the product's tree in one environment (`draft`, `preview`, `live`),
+    /// taken out of the answer rather than copied.
+    pub(in crate::backend) async fn resources(
+        &self,
+        guid: &str,
+        target: &str,
+    ) -> Result<Vec<serde_json::Value>, ApiError> {
+        Ok(match self.client.resource_tree(guid, target).await? {
+            serde_json::Value::Object(mut tree) => match tree.remove("resources") {
+                Some(serde_json::Value::Array(list)) => list,
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        })
+    }
+
+    /// `resources` of the offer's product, looked up first.
+    pub(in crate::backend) async fn tree(
+        &self,
+        offer: &OfferId,
+        target: &str,
+    ) -> Result<Vec<serde_json::Value>, ApiError> {
+        let guid = self.guid(offer).await?;
+        self.resources(&guid, target).await
+    }
+
     /// The resources of the preview tree, and of the live one (a 404 when nothing is live),
     /// with what was left out of them. Their `target` differs by definition, so only the
     /// resources are compared; and the submission resources, which always differ between the
@@ -80,36 +116,13 @@ impl IngestionBackend {
         ),
         ApiError,
     > {
-        let product = self.product(offer).await?;
-        let guid = product.guid().unwrap_or_default().to_string();
-        let mut dropped = false;
-        // The tree's resources are taken, not copied: two large trees are held once each.
-        let mut resources = |tree: serde_json::Value| {
-            let listed = match tree {
-                serde_json::Value::Object(mut tree) => tree.remove("resources"),
-                _ => None,
-            };
-            let kept: Vec<serde_json::Value> = match listed {
-                Some(serde_json::Value::Array(listed)) => listed
-                    .into_iter()
-                    .filter(|r| {
-                        let submission = r["$schema"]
-                            .as_str()
-                            .is_some_and(|s| s.contains("/schema/submission/"));
-                        dropped |= submission;
-                        !submission
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            };
-            serde_json::Value::Array(kept)
-        };
-        let preview = resources(self.client.resource_tree(&guid, "preview").await?);
-        let live = self
-            .client
-            .resource_tree(&guid, "live")
-            .await
-            .map(&mut resources);
+        let guid = self.guid(offer).await?;
+        let (preview, mut dropped) = without_submissions(self.resources(&guid, "preview").await?);
+        let live = self.resources(&guid, "live").await.map(|r| {
+            let (live, also) = without_submissions(r);
+            dropped |= also;
+            live
+        });
         let left_out = if dropped {
             vec!["the submission resources (they always differ between preview and live)".into()]
         } else {
@@ -117,4 +130,21 @@ impl IngestionBackend {
         };
         Ok((preview, live, left_out))
     }
+}
+
+/// A tree's resources without its submission resources (which always differ between two
+/// environments), and whether there were any.
+pub(in crate::backend) fn without_submissions(
+    resources: Vec<serde_json::Value>,
+) -> (serde_json::Value, bool) {
+    let mut dropped = false;
+    let kept: Vec<serde_json::Value> = resources
+        .into_iter()
+        .filter(|r| {
+            let submission = crate::backend::images::ingestion::type_of(r) == "submission";
+            dropped |= submission;
+            !submission
+        })
+        .collect();
+    (serde_json::Value::Array(kept), dropped)
 }
