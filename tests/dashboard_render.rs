@@ -489,6 +489,16 @@ fn an_unreachable_service_turns_the_header_red() {
         at.with_timezone(&chrono::Local).format("%H:%M:%S")
     );
     assert!(header.contains(&said), "{header}");
+    // The detail of a row being retried says when its next try goes out (the retry's time, not
+    // the pace of the work).
+    for c in "/fabrikam-db".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    let text = draw(&app, &color(), 120, 24).backend().to_string();
+    assert!(text.contains("fabrikam-db"), "{text}");
+    assert!(text.contains("· next try in 4s"), "{text}");
 }
 
 #[test]

@@ -45,6 +45,52 @@ async fn two_engines_on_one_data_folder_poll_an_operation_once() {
     sim.stop().await;
 }
 
+/// Following again what is followed (a record read back that looks like a new run of it)
+/// replaces its poll task with one on the same operation: the lease stays this process's (the old task once gave it up under the new one's feet, and a
+/// second offerdeck on the folder began polling too).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn following_the_same_operation_again_keeps_the_lease_on_polling() {
+    let sim = common::manual_simulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let vm = id("contoso/contoso-vm");
+    let mut polling = engine(&sim, dir.path(), None);
+    read(&mut polling, &vm).await;
+    ask(&polling, &vm, OpKind::Publish, Vec::new());
+    until(&mut polling, "the publish polled", |_, s| {
+        s.last
+            .get(&vm)
+            .is_some_and(|o| o.running().is_some() && o.last_ok.is_some())
+    })
+    .await;
+    let op = state(&polling, &vm).op.clone().unwrap();
+    let pointer = op.pointer.clone();
+    let store = offerdeck::store::StateStore::open(dir.path());
+    for round in 0..5 {
+        polling.engine.send(Command::Follow(Box::new(op.clone())));
+        // Two polls after it: the new task's first, and one more.
+        let mut polls = 0;
+        until(&mut polling, "polls after following again", |e, _| {
+            if matches!(e, EngineEvent::Polled { offer, .. } if *offer == vm) {
+                polls += 1;
+            }
+            polls >= 2
+        })
+        .await;
+        assert!(
+            store.lease_holder(&pointer).unwrap().is_some(),
+            "round {round}: nobody holds the lease on polling the publish"
+        );
+    }
+    let mut reading = engine(&sim, dir.path(), None);
+    until(&mut reading, "following elsewhere", |_, s| {
+        s.last.get(&vm).is_some_and(|o| o.followed_elsewhere)
+    })
+    .await;
+    polling.engine.shutdown();
+    reading.engine.shutdown();
+    sim.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_publish_started_elsewhere_keeps_the_start_the_service_gives() {
     let sim = common::manual_simulator().await;
@@ -347,7 +393,8 @@ async fn the_process_that_reads_the_records_sees_progress_within_a_step_too() {
             .is_some_and(|o| o.running().is_some() && o.last_ok.is_some())
     })
     .await;
-    let pointer = state(&polling, &vm).op.clone().unwrap().pointer;
+    let op = state(&polling, &vm).op.clone().unwrap();
+    let pointer = op.pointer.clone();
     let store = offerdeck::store::StateStore::open(dir.path());
     // Into the first step's work (its state changes: written at once).
     sim.advance(Duration::from_secs(60));

@@ -393,6 +393,7 @@ impl Actor {
         events.extend(restored);
         // A follower whose operation a newer one replaced stops.
         let book = &self.book;
+        let mut replaced = Vec::new();
         self.followers.retain(|offer, follower| {
             let current = book
                 .get(offer)
@@ -400,9 +401,13 @@ impl Actor {
                 .is_some_and(|op| op.pointer == follower.pointer);
             if !current {
                 follower.cancel.cancel();
+                replaced.push(follower.pointer.clone());
             }
             current
         });
+        for pointer in &replaced {
+            self.unlease(pointer);
+        }
         if !follow.is_empty() {
             events.push(EngineEvent::News {
                 offer: None,

@@ -143,7 +143,7 @@ pub(super) async fn poll_task(
     holder: String,
     mut operation: Operation,
     clock: Clock,
-    cancel: CancellationToken,
+    (cancel, wake): (CancellationToken, std::sync::Arc<tokio::sync::Notify>),
     reports: mpsc::UnboundedSender<Report>,
 ) {
     let mut wait = Duration::ZERO;
@@ -155,6 +155,7 @@ pub(super) async fn poll_task(
             tokio::select! {
                 _ = cancel.cancelled() => break,
                 _ = clock.sleep(wait) => {}
+                _ = wake.notified() => {}
             }
         }
         let now = clock.now();
@@ -224,11 +225,9 @@ pub(super) async fn poll_task(
             Ok(Next::Stop) | Err(_) => break,
         }
     }
-    if let Some(store) = &store
-        && let Err(e) = store.release(&operation.pointer, &holder)
-    {
-        tracing::debug!(error = %e, "could not release the lease");
-    }
+    // The lease is the actor's to give up, not this task's: a task replaced by one polling the
+    // same operation (same holder) would otherwise delete the lease its successor just renewed,
+    // and another offerdeck would start polling too.
 }
 
 /// What the history says of the step a follower's operation runs: read once per step, not at

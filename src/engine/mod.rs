@@ -407,6 +407,10 @@ struct Follower {
     unknown_polls: u32,
     /// When this follower last wrote the operation to the store.
     written_at: Option<DateTime<Utc>>,
+    /// Ends the poll task's wait at once: the API answers again after an outage.
+    wake: std::sync::Arc<tokio::sync::Notify>,
+    /// Waiting out its API's outage on the probe's schedule rather than its own backoff.
+    parked: bool,
 }
 
 struct Actor {

@@ -7,12 +7,18 @@ use crate::domain::Status;
 
 use super::*;
 
+/// The shortest wait of a follower parked on its API's outage: the probe is due (or overdue) now.
+const OUTAGE_POLL_MIN: std::time::Duration = std::time::Duration::from_millis(500);
+
 impl Actor {
     /// Starts following an operation (replacing whatever the offer followed).
     pub(super) fn follow(&mut self, operation: Operation) -> Vec<EngineEvent> {
         let now = self.now();
         if let Some(old) = self.followers.remove(&operation.offer) {
             old.cancel.cancel();
+            if old.pointer != operation.pointer {
+                self.unlease(&old.pointer);
+            }
         }
         let backend = match self.setup.backends.require(operation.backend) {
             Ok(b) => b.clone(),
@@ -37,6 +43,7 @@ impl Actor {
         }
         let policy = self.setup.policies.of(operation.backend);
         let cancel = self.root.child_token();
+        let wake = std::sync::Arc::new(tokio::sync::Notify::new());
         self.followers.insert(
             operation.offer.clone(),
             Follower {
@@ -48,6 +55,8 @@ impl Actor {
                 store_failing: false,
                 unknown_polls: 0,
                 written_at: None,
+                wake: wake.clone(),
+                parked: false,
             },
         );
         tokio::spawn(follow::poll_task(
@@ -56,10 +65,18 @@ impl Actor {
             self.holder.clone(),
             operation,
             self.setup.clock.clone(),
-            cancel,
+            (cancel, wake),
             self.reports.clone(),
         ));
         Vec::new()
+    }
+
+    /// Gives up this process's lease on polling the operation at `pointer`: it follows it no
+    /// more, and another offerdeck on the folder may take it at once.
+    pub(super) fn unlease(&self, pointer: &url::Url) {
+        if let Err(e) = self.setup.store.release(pointer, &self.holder) {
+            tracing::debug!(error = %e, "could not release the lease");
+        }
     }
 
     pub(super) fn polled(
@@ -90,12 +107,16 @@ impl Actor {
                 }
                 events.extend(polled.events);
                 let Some(operation) = polled.operation else {
+                    // The offer follows a newer operation now: this one is polled no more.
                     let _ = reply.send(Next::Stop);
+                    self.followers.remove(&offer);
+                    self.unlease(&pointer);
                     return events;
                 };
                 if let Some(f) = self.followers.get_mut(&offer) {
                     f.failures = 0;
                     f.waits = policy.retry().waits();
+                    f.parked = false;
                 }
                 // What a resume needs is written at once, and the rest (progress, that it was
                 // polled at all) at most every few seconds: another offerdeck reading these
@@ -117,6 +138,7 @@ impl Actor {
                 if operation.finished {
                     let _ = reply.send(Next::Stop);
                     self.followers.remove(&offer);
+                    self.unlease(&pointer);
                     events.extend(self.book.stopped(&offer, &pointer, None, now));
                     // Its end is news for the offer's status, and one more run for the history.
                     events.extend(self.refresh(&offer));
@@ -154,7 +176,23 @@ impl Actor {
                 });
             }
             Err(error) => {
+                // The whole API does not answer and is being probed: the follower waits for the
+                // probe (its next try is the header's) and is woken at the first answer; an
+                // outage counts against no operation, however long it lasts.
+                let outage = matches!(error, ApiError::Unreachable { .. })
+                    && self.book.unreachable_since(kind).is_some()
+                    && self.probes.contains_key(&kind);
+                let probe_in = self
+                    .book
+                    .next_try_of(kind)
+                    .and_then(|at| (at - now).to_std().ok())
+                    .unwrap_or_default()
+                    .max(OUTAGE_POLL_MIN);
                 let next = match self.followers.get_mut(&offer) {
+                    Some(f) if outage => {
+                        f.parked = true;
+                        Some(probe_in)
+                    }
                     Some(f) if error.is_transient() => {
                         f.failures += 1;
                         f.waits.next(None)
@@ -184,6 +222,7 @@ impl Actor {
                         tracing::warn!(url = %pointer, error = %error, "stopped following");
                         let _ = reply.send(Next::Stop);
                         self.followers.remove(&offer);
+                        self.unlease(&pointer);
                         let lost = error.is_permanent();
                         events.extend(self.book.stopped(&offer, &pointer, Some(problem), now));
                         if lost && let Some(op) = self.book.get(&offer).and_then(|s| s.op.clone()) {

@@ -41,6 +41,15 @@ impl Actor {
             }
             (true, false) => {
                 self.probes.remove(&api);
+                // Its followers waited for this answer: they poll now.
+                let book = &self.book;
+                for (offer, follower) in self.followers.iter_mut() {
+                    let of_api = book.get(offer).is_some_and(|s| s.backend == api);
+                    if of_api && follower.parked {
+                        follower.parked = false;
+                        follower.wake.notify_one();
+                    }
+                }
                 let failed: Vec<OfferId> = self
                     .book
                     .offers()

@@ -48,6 +48,13 @@ pub async fn simulator_with(options: SimOptions) -> Simulator {
         .expect("simulator starts")
 }
 
+/// A simulator on `addr` (a port another one listened on: a restart of the service).
+pub async fn simulator_at(addr: std::net::SocketAddr, options: SimOptions) -> Simulator {
+    Simulator::start(addr, options)
+        .await
+        .expect("the simulator starts on its port again")
+}
+
 pub fn credentials(sim: &Simulator) -> TokenSource {
     TokenSource::ClientCredentials {
         authority: sim.base_url(),

@@ -224,4 +224,9 @@ impl Book {
     pub fn unreachable_since(&self, api: BackendKind) -> Option<DateTime<Utc>> {
         self.reach.get(&api).and_then(|r| r.unreachable_since)
     }
+
+    /// When an unreachable `api` is asked again, if that is set.
+    pub fn next_try_of(&self, api: BackendKind) -> Option<DateTime<Utc>> {
+        self.reach.get(&api).and_then(|r| r.next_try)
+    }
 }

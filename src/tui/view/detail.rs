@@ -143,6 +143,18 @@ fn polls_text(app: &App, row: &OfferRow) -> String {
             "{last} · another offerdeck on this data folder polls it; this one reads what it records"
         );
     }
+    // A failed poll is tried again when its retry says (when the API is unreachable, with the
+    // header's next try), not at the pace of the work.
+    if let Some(until) = truth.retrying.as_ref().and_then(|r| r.until)
+        && following
+    {
+        let left = until - app.now;
+        return if left > chrono::Duration::zero() {
+            format!("{last} · next try in {}", short_duration(left))
+        } else {
+            format!("{last} · next try due now")
+        };
+    }
     match (truth.last_ok, truth.poll_every) {
         (Some(ok), Some(every)) if following => {
             let every = chrono::Duration::from_std(every).unwrap_or(chrono::Duration::MAX);
