@@ -371,6 +371,12 @@ fn a_cancel_is_a_request_on_the_running_publish_which_then_ends_canceled() {
     assert_eq!(deck.app.table.rows[0].truth.activity, Activity::Following);
     ch(&mut deck, 'c');
     ch(&mut deck, 'y');
+    // While the cancel is on its way (a throttled one waits out its Retry-After), the row says
+    // so, and the publish is still followed.
+    let asking = deck.book.submitting(&vm, OpKind::Cancel);
+    deck.feed(asking);
+    assert_eq!(deck.app.table.rows[0].state().label(), "asking to cancel");
+    assert_eq!(deck.app.table.rows[0].truth.activity, Activity::Following);
     // The service names the publish itself; it stays followed, and no second follower starts.
     let mut asked = publish.clone();
     asked.cancel_requested_at = Some(t0());

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::engine::*;
 use offerdeck::domain::OpKind;
-use offerdeck::engine::{Command, EngineEvent, News, Standing};
+use offerdeck::engine::{Command, EngineEvent, News, Standing, Started};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_engines_on_one_data_folder_poll_an_operation_once() {
@@ -18,13 +18,7 @@ async fn two_engines_on_one_data_folder_poll_an_operation_once() {
     let mut first = engine(&sim, dir.path(), None);
     read(&mut first, &vm).await;
     ask(&first, &vm, OpKind::Publish, Vec::new());
-    until(&mut first, "the publish to be polled", |e, s| {
-        matches!(e, EngineEvent::Polled { .. } | EngineEvent::Offer(_))
-            && s.last
-                .get(&vm)
-                .is_some_and(|o| o.running().is_some() && o.last_ok.is_some())
-    })
-    .await;
+    polled_here(&mut first, &vm).await;
     // A second process on the same folder resumes it, sees the first one polls it, and reads
     // what that one records instead of asking the service too.
     let mut second = engine(&sim, dir.path(), None);
@@ -56,12 +50,7 @@ async fn following_the_same_operation_again_keeps_the_lease_on_polling() {
     let mut polling = engine(&sim, dir.path(), None);
     read(&mut polling, &vm).await;
     ask(&polling, &vm, OpKind::Publish, Vec::new());
-    until(&mut polling, "the publish polled", |_, s| {
-        s.last
-            .get(&vm)
-            .is_some_and(|o| o.running().is_some() && o.last_ok.is_some())
-    })
-    .await;
+    polled_here(&mut polling, &vm).await;
     let op = state(&polling, &vm).op.clone().unwrap();
     let pointer = op.pointer.clone();
     let store = offerdeck::store::StateStore::open(dir.path());
@@ -387,12 +376,7 @@ async fn the_process_that_reads_the_records_sees_progress_within_a_step_too() {
     let mut polling = engine(&sim, dir.path(), None);
     read(&mut polling, &vm).await;
     ask(&polling, &vm, OpKind::Publish, Vec::new());
-    until(&mut polling, "the publish polled", |_, s| {
-        s.last
-            .get(&vm)
-            .is_some_and(|o| o.running().is_some() && o.last_ok.is_some())
-    })
-    .await;
+    polled_here(&mut polling, &vm).await;
     let op = state(&polling, &vm).op.clone().unwrap();
     let pointer = op.pointer.clone();
     let store = offerdeck::store::StateStore::open(dir.path());
@@ -455,12 +439,7 @@ async fn the_reading_process_sees_the_answers_stop_when_the_polling_one_gets_non
     let mut polling = engine(&sim, dir.path(), None);
     read(&mut polling, &vm).await;
     ask(&polling, &vm, OpKind::Publish, Vec::new());
-    until(&mut polling, "the publish polled", |_, s| {
-        s.last
-            .get(&vm)
-            .is_some_and(|o| o.running().is_some() && o.last_ok.is_some())
-    })
-    .await;
+    polled_here(&mut polling, &vm).await;
     let mut reading = engine(&sim, dir.path(), None);
     until(&mut reading, "following elsewhere", |_, s| {
         s.last.get(&vm).is_some_and(|o| o.followed_elsewhere)
@@ -474,6 +453,22 @@ async fn the_reading_process_sees_the_answers_stop_when_the_polling_one_gets_non
         s.last.get(&vm).is_some_and(|o| o.retrying.is_some())
     })
     .await;
+    // What the polling one finds of the API, the reading one says too (it sends nothing).
+    until(
+        &mut reading,
+        "CPP unreachable, as the polling one finds",
+        |e, _| {
+            matches!(
+                e,
+                EngineEvent::Reachability {
+                    api: offerdeck::domain::BackendKind::Cpp,
+                    unreachable_since: Some(_),
+                    ..
+                }
+            )
+        },
+    )
+    .await;
     until(
         &mut reading,
         "answers older than the records' pace",
@@ -484,6 +479,22 @@ async fn the_reading_process_sees_the_answers_stop_when_the_polling_one_gets_non
         },
     )
     .await;
+    // The polling one stops: its finding goes with it (the reading one, taking over, finds
+    // out for itself).
     polling.engine.shutdown();
+    let store = offerdeck::store::StateStore::open(dir.path());
+    assert!(store.reach_elsewhere("no-such-holder").unwrap().is_empty());
     reading.engine.shutdown();
+}
+
+/// Until `started` itself polled the publish on `offer`: it holds the lease by then (taken
+/// before its first poll), so an engine started after it reads the records. The start's answer
+/// alone is not enough: on a loaded machine the poll task may not have run yet, and the second
+/// engine would take the lease first.
+async fn polled_here(started: &mut Started, offer: &offerdeck::domain::OfferId) {
+    until(started, "the publish polled here", |e, s| {
+        matches!(e, EngineEvent::Polled { offer: o, .. } if o == offer)
+            && s.last.get(offer).is_some_and(|o| o.running().is_some())
+    })
+    .await;
 }

@@ -420,6 +420,7 @@ impl Actor {
         for operation in follow {
             events.extend(self.follow(operation));
         }
+        events.extend(self.reach_from_store());
         events
     }
 

@@ -108,16 +108,23 @@ fn holder_gone(
     let Ok(Some(other)) = store.lease_holder(pointer) else {
         return false;
     };
-    let Some(pid) = other.split('-').next().and_then(|p| p.parse::<i32>().ok()) else {
-        return false;
-    };
-    if process_alive(pid) {
+    if holder_runs(&other) {
         return false;
     }
     let until = now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
     store
         .take_over(pointer, &other, holder, until)
         .unwrap_or(false)
+}
+
+/// Whether the process a holder name (`pid-random`) names still runs; a name that does not read
+/// is taken as running (trusted until its lease runs out).
+pub(super) fn holder_runs(holder: &str) -> bool {
+    holder
+        .split('-')
+        .next()
+        .and_then(|p| p.parse::<i32>().ok())
+        .is_none_or(process_alive)
 }
 
 /// Whether a process runs with this id (signal 0 asks without sending anything).

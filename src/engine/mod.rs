@@ -290,10 +290,15 @@ impl Engine {
             holder,
             probes: HashMap::new(),
         };
+        let mut first = Vec::new();
         for operation in follow {
-            for event in actor.follow(operation) {
-                let _ = actor.reports.send(Report::Event(event));
-            }
+            first.extend(actor.follow(operation));
+        }
+        if actor.setup.resume {
+            first.extend(actor.reach_from_store());
+        }
+        for event in first {
+            let _ = actor.reports.send(Report::Event(event));
         }
         tokio::spawn(actor.run(inbox));
         let last = offers.iter().map(|s| (s.id.clone(), s.clone())).collect();
@@ -318,6 +323,9 @@ impl Engine {
         // Another offerdeck on the same folder takes over at once, not when the leases expire.
         if let Err(e) = self.store.release_all(&self.holder) {
             tracing::debug!(error = %e, "could not give up the leases");
+        }
+        if let Err(e) = self.store.forget_reach(&self.holder) {
+            tracing::debug!(error = %e, "could not withdraw what it found of the APIs");
         }
     }
 

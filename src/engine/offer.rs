@@ -66,6 +66,9 @@ pub struct OfferState {
     /// The offer moved to Partner Center (its CPP listing says so): a publish's e-mails go to
     /// the seller contact, not to the addresses sent. `None` until the listing was read.
     pub migrated: Option<bool>,
+    /// A cancel was sent and not answered yet (a throttled one waits out its Retry-After): the
+    /// operation keeps being followed meanwhile.
+    pub asking_to_cancel: bool,
 }
 
 impl OfferState {
@@ -85,6 +88,7 @@ impl OfferState {
             problem: None,
             followed_elsewhere: false,
             migrated: None,
+            asking_to_cancel: false,
         }
     }
 
@@ -162,6 +166,9 @@ impl OfferState {
     pub fn standing(&self) -> Standing {
         if let Activity::Submitting(kind) = self.activity {
             return Standing::Submitting(kind);
+        }
+        if self.asking_to_cancel {
+            return Standing::Submitting(OpKind::Cancel);
         }
         if let Some(op) = self.running() {
             if let Some(retry) = &self.retrying {

@@ -34,6 +34,9 @@ impl Actor {
             // A one-off command reports what it met; nobody watches the table.
             return events;
         }
+        if was != is {
+            self.share_reach(api);
+        }
         match (was, is) {
             (false, true) => {
                 self.probes.insert(api, 0);
@@ -100,7 +103,43 @@ impl Actor {
             clock.sleep(wait).await;
             Report::Probe(api)
         });
-        self.book.next_try(api, at)
+        let events = self.book.next_try(api, at);
+        self.share_reach(api);
+        events
+    }
+
+    /// Writes what this process finds of `api` where the other offerdecks on the folder read
+    /// it (a dashboard whose operations this one polls sends nothing to find out itself).
+    fn share_reach(&self, api: BackendKind) {
+        let found = self
+            .book
+            .unreachable_since(api)
+            .map(|since| (since, self.book.next_try_of(api)));
+        if let Err(e) = self.setup.store.record_reach(api, &self.holder, found) {
+            tracing::debug!(error = %e, "could not share the API's reachability");
+        }
+    }
+
+    /// Takes in what the other offerdecks on the folder (those still running) find of each
+    /// API: the earliest since, and the soonest next try, of those that find it unreachable.
+    pub(super) fn reach_from_store(&mut self) -> Vec<EngineEvent> {
+        let findings = match self.setup.store.reach_elsewhere(&self.holder) {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::debug!(error = %e, "could not read the other processes' reachability");
+                return Vec::new();
+            }
+        };
+        let mut events = Vec::new();
+        for api in BackendKind::ALL {
+            let theirs = findings
+                .iter()
+                .filter(|f| f.api == api && super::follow::holder_runs(&f.holder));
+            let since = theirs.clone().map(|f| f.unreachable_since).min();
+            let next = theirs.filter_map(|f| f.next_try).min();
+            events.extend(self.book.reach_elsewhere(api, since.map(|s| (s, next))));
+        }
+        events
     }
 }
 

@@ -12,6 +12,7 @@ mod event_log;
 pub mod history;
 mod legacy_json;
 mod open;
+mod reach;
 mod schema;
 mod wal;
 mod writes;
@@ -25,6 +26,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::domain::{OfferId, Operation, StartFailure};
 use open::{BUSY_RETRIES, busy_pause, is_busy};
+pub use reach::ReachFinding;
 
 /// The database's file name in the data folder.
 pub const DB_FILE: &str = "offerdeck.db";

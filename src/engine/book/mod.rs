@@ -21,6 +21,27 @@ struct Reach {
     unreachable_since: Option<DateTime<Utc>>,
     /// When the engine asks it again, while it is unreachable.
     next_try: Option<DateTime<Utc>>,
+    /// When a request of this process last got an answer.
+    last_answer: Option<DateTime<Utc>>,
+    /// Another offerdeck on the folder finds it unreachable since then (with its next try):
+    /// this one, whose operations that one polls, may send nothing to find out.
+    elsewhere: Option<(DateTime<Utc>, Option<DateTime<Utc>>)>,
+}
+
+impl Reach {
+    /// What the front ends are told: this process's finding, else another one's that no answer
+    /// here since contradicts.
+    fn shown(&self) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+        if self.unreachable_since.is_some() {
+            return (self.unreachable_since, self.next_try);
+        }
+        match self.elsewhere {
+            Some((since, next)) if self.last_answer.is_none_or(|a| a < since) => {
+                (Some(since), next)
+            }
+            _ => (None, None),
+        }
+    }
 }
 
 /// What a poll brought, for the actor to act on.
@@ -287,8 +308,10 @@ impl Book {
         let Some(state) = self.get_mut(id) else {
             return Vec::new();
         };
-        if kind != OpKind::Cancel {
-            state.activity = Activity::Submitting(kind);
+        match kind {
+            // A cancel is a request on what is followed: it goes on being followed.
+            OpKind::Cancel => state.asking_to_cancel = true,
+            _ => state.activity = Activity::Submitting(kind),
         }
         vec![snapshot(state)]
     }
@@ -306,6 +329,9 @@ impl Book {
         };
         let mut events = Vec::new();
         let mut follow = None;
+        if kind == OpKind::Cancel {
+            state.asking_to_cancel = false;
+        }
         match result {
             Ok(None) => {
                 if let Activity::Submitting(_) = state.activity {

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Book, Polled, news, snapshot};
+use super::{Book, Polled, Reach, news, snapshot};
 use crate::domain::{BackendKind, Observation, OfferId};
 use crate::engine::events::{EngineEvent, News};
 use crate::engine::offer::{Activity, Retry};
@@ -188,35 +188,53 @@ impl Book {
         answered: bool,
         at: DateTime<Utc>,
     ) -> Vec<EngineEvent> {
-        let reach = self.reach.entry(api).or_default();
-        let before = reach.unreachable_since;
-        if answered {
-            reach.unreachable_since = None;
-            reach.next_try = None;
-        } else {
-            reach.unreachable_since.get_or_insert(at);
-        }
-        if before == reach.unreachable_since {
-            return Vec::new();
-        }
-        vec![EngineEvent::Reachability {
-            api,
-            unreachable_since: reach.unreachable_since,
-            next_try: reach.next_try,
-        }]
+        self.reach_change(api, |reach| {
+            if answered {
+                reach.unreachable_since = None;
+                reach.next_try = None;
+                reach.last_answer = Some(at);
+            } else {
+                reach.unreachable_since.get_or_insert(at);
+            }
+        })
     }
 
     /// The engine asks an unreachable API again at `at`: said with its reachability.
     pub fn next_try(&mut self, api: BackendKind, at: DateTime<Utc>) -> Vec<EngineEvent> {
+        self.reach_change(api, |reach| {
+            if reach.unreachable_since.is_some() {
+                reach.next_try = Some(at);
+            }
+        })
+    }
+
+    /// What another offerdeck on the folder finds of `api` (`None`: nothing, or that it answers).
+    pub fn reach_elsewhere(
+        &mut self,
+        api: BackendKind,
+        found: Option<(DateTime<Utc>, Option<DateTime<Utc>>)>,
+    ) -> Vec<EngineEvent> {
+        self.reach_change(api, |reach| reach.elsewhere = found)
+    }
+
+    /// Applies `change` to what is known of `api`; the front ends hear when what they are told
+    /// changes.
+    fn reach_change(
+        &mut self,
+        api: BackendKind,
+        change: impl FnOnce(&mut Reach),
+    ) -> Vec<EngineEvent> {
         let reach = self.reach.entry(api).or_default();
-        if reach.unreachable_since.is_none() {
+        let before = reach.shown();
+        change(reach);
+        let (unreachable_since, next_try) = reach.shown();
+        if before == (unreachable_since, next_try) {
             return Vec::new();
         }
-        reach.next_try = Some(at);
         vec![EngineEvent::Reachability {
             api,
-            unreachable_since: reach.unreachable_since,
-            next_try: reach.next_try,
+            unreachable_since,
+            next_try,
         }]
     }
 
@@ -228,5 +246,40 @@ impl Book {
     /// When an unreachable `api` is asked again, if that is set.
     pub fn next_try_of(&self, api: BackendKind) -> Option<DateTime<Utc>> {
         self.reach.get(&api).and_then(|r| r.next_try)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + s, 0).unwrap_or_default()
+    }
+
+    fn shown(events: &[EngineEvent]) -> Option<Option<DateTime<Utc>>> {
+        events.iter().rev().find_map(|e| match e {
+            EngineEvent::Reachability {
+                unreachable_since, ..
+            } => Some(*unreachable_since),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn another_process_finding_counts_until_an_answer_here_says_otherwise() {
+        let mut book = Book::default();
+        let cpp = BackendKind::Cpp;
+        // Answered here at 10; the other process finds it unreachable since 20: said.
+        book.call(cpp, true, at(10));
+        let events = book.reach_elsewhere(cpp, Some((at(20), Some(at(25)))));
+        assert_eq!(shown(&events), Some(Some(at(20))));
+        // An answer here at 30 is newer evidence: reachable, whatever the other one says.
+        assert_eq!(shown(&book.call(cpp, true, at(30))), Some(None));
+        assert!(book.reach_elsewhere(cpp, Some((at(20), None))).is_empty());
+        // This process's own finding comes first, and probes are its own business.
+        assert_eq!(shown(&book.call(cpp, false, at(40))), Some(Some(at(40))));
+        assert_eq!(book.unreachable_since(cpp), Some(at(40)));
+        assert!(book.reach_elsewhere(cpp, None).is_empty());
     }
 }
