@@ -26,6 +26,54 @@ pub fn demo_dir() -> PathBuf {
     crate::paths::data_dir().join("demo")
 }
 
+/// Where a headless command with `--demo` runs: the demo dashboard's simulator when one runs
+/// (its config and records, so the command sees what the dashboard shows), else a simulator
+/// of its own for the command's length, on the same folder.
+pub enum DemoFor {
+    Running { config_path: PathBuf, dir: PathBuf },
+    Started(Demo),
+}
+
+impl DemoFor {
+    pub fn config_path(&self) -> &Path {
+        match self {
+            DemoFor::Running { config_path, .. } => config_path,
+            DemoFor::Started(demo) => &demo.config_path,
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        match self {
+            DemoFor::Running { dir, .. } => dir,
+            DemoFor::Started(demo) => &demo.dir,
+        }
+    }
+
+    /// Stops the simulator this command started (none when the dashboard's was used).
+    pub async fn stop(self) {
+        if let DemoFor::Started(demo) = self {
+            demo.simulator.stop().await;
+        }
+    }
+}
+
+/// The demo a headless command runs on: the running one's, or one started for it.
+pub async fn for_command(time_scale: f64) -> std::io::Result<DemoFor> {
+    match start(time_scale).await {
+        Ok(demo) => Ok(DemoFor::Started(demo)),
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            let dir = demo_dir();
+            let config_path = dir.join("demo.toml");
+            if config_path.is_file() {
+                Ok(DemoFor::Running { config_path, dir })
+            } else {
+                Err(e)
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Starts the simulator (on the port the previous demo used, when free) and writes the config.
 pub async fn start(time_scale: f64) -> std::io::Result<Demo> {
     let dir = demo_dir();
@@ -98,7 +146,14 @@ async fn fresh(dir: &Path, options: SimOptions) -> std::io::Result<Simulator> {
         let _ = std::fs::remove_file(crate::sim::ingestion_file(p));
     }
     options.persist = Some(dir.join("simulator.json"));
-    Simulator::start(([127, 0, 0, 1], 0).into(), options).await
+    // The demo config's own port when it is free (the README's examples use it), else any.
+    match PLACEHOLDER_ADDR.parse::<SocketAddr>() {
+        Ok(usual) => match Simulator::start(usual, options.clone()).await {
+            Ok(sim) => Ok(sim),
+            Err(_) => Simulator::start(([127, 0, 0, 1], 0).into(), options).await,
+        },
+        Err(_) => Simulator::start(([127, 0, 0, 1], 0).into(), options).await,
+    }
 }
 
 /// Points the base URLs and token authorities of a demo config at `addr`, through toml_edit so

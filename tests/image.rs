@@ -18,12 +18,6 @@ fn gallery(version: &str) -> String {
     )
 }
 
-fn sas(blob: &str) -> String {
-    format!(
-        "https://fabrikamimages.blob.core.windows.net/vhds/{blob}.vhd?sv=2022-11-02&sr=b&sp=rl&se=2099-01-01T00:00:00Z&sig=c2VjcmV0LXNpZ25hdHVyZQ%3D%3D"
-    )
-}
-
 fn json_lines(stdout: &str) -> Vec<Value> {
     stdout
         .lines()
@@ -47,6 +41,15 @@ async fn setup() -> Setup {
 }
 
 impl Setup {
+    /// A SAS URI to a VHD in the simulator's storage account (a good fixed VHD, unless the
+    /// name says which fault it carries: `block-`, `dynamic-`, `missing-`…).
+    fn sas(&self, blob: &str) -> String {
+        format!(
+            "http://{}/blobs/fabrikamimages/vhds/{blob}.vhd?sv=2022-11-02&sr=b&sp=rl&se=2099-01-01T00:00:00Z&sig=c2VjcmV0LXNpZ25hdHVyZQ%3D%3D",
+            self.sim.addr()
+        )
+    }
+
     async fn run(&self, args: &[&str]) -> Run {
         let mut all = vec!["--config", &self.config];
         all.extend_from_slice(args);
@@ -82,7 +85,7 @@ async fn a_product_ingestion_add_keeps_every_version_exactly_and_the_same_add_ag
 {
     let s = setup().await;
     let before = s.tech_config("alpha", "standard").await;
-    let (gen2, gen1) = (sas("alpha-gen2-1.1.0"), sas("alpha-gen1-1.1.0"));
+    let (gen2, gen1) = (s.sas("alpha-gen2-1.1.0"), s.sas("alpha-gen1-1.1.0"));
     let args = [
         "image",
         "add",
@@ -133,7 +136,7 @@ async fn a_product_ingestion_add_keeps_every_version_exactly_and_the_same_add_ag
     assert_eq!(s.tech_config("alpha", "standard").await, after);
 
     // The same version from another VHD is refused, and nothing is sent.
-    let other = format!("gen2={}", sas("alpha-gen2-other"));
+    let other = format!("gen2={}", s.sas("alpha-gen2-other"));
     let mut changed = args.to_vec();
     changed[8] = &other;
     let run = s.run(&changed).await;
@@ -189,7 +192,9 @@ async fn nothing_is_sent_on_a_failed_check_a_refused_plan_or_a_dry_run() {
     let s = setup().await;
     let before = s.tech_config("alpha", "standard").await;
     let gallery_id = gallery("1.1.0");
-    let expiring = sas("alpha-gen2-1.1.0").replace("se=2099-01-01", "se=2000-01-01");
+    let expiring = s
+        .sas("alpha-gen2-1.1.0")
+        .replace("se=2099-01-01", "se=2000-01-01");
     let cases: Vec<(Vec<String>, i32, &str)> = vec![
         // A SAS that expired: the check fails before anything is read or sent.
         (
@@ -199,7 +204,7 @@ async fn nothing_is_sent_on_a_failed_check_a_refused_plan_or_a_dry_run() {
                 "--vhd".into(),
                 format!("gen2={expiring}"),
                 "--vhd".into(),
-                format!("gen1={}", sas("g1")),
+                format!("gen1={}", s.sas("g1")),
             ],
             2,
             "the SAS expired on 1 Jan 2000",
@@ -219,9 +224,58 @@ async fn nothing_is_sent_on_a_failed_check_a_refused_plan_or_a_dry_run() {
         ),
         // A plan the offer does not have.
         (
-            vec!["--plan".into(), "premium".into(), "--vhd".into(), sas("x")],
+            vec![
+                "--plan".into(),
+                "premium".into(),
+                "--vhd".into(),
+                s.sas("x"),
+            ],
             2,
             "has no plan premium; its plans: standard, gallery",
+        ),
+        // What the storage account says of each blob: a block blob, a dynamic VHD, a blob
+        // that is not there, a data disk with a damaged footer.
+        (
+            vec![
+                "--plan".into(),
+                "standard".into(),
+                "--vhd".into(),
+                format!("gen2={}", s.sas("block-a")),
+                "--vhd".into(),
+                format!("gen1={}", s.sas("dynamic-b")),
+            ],
+            2,
+            "Azure boots VHDs from page blobs only",
+        ),
+        (
+            vec![
+                "--plan".into(),
+                "standard".into(),
+                "--vhd".into(),
+                format!("gen2={}", s.sas("missing-a")),
+                "--vhd".into(),
+                format!("gen1={}", s.sas("b")),
+                "--data-disk".into(),
+                format!("0={}", s.sas("corrupt-d")),
+            ],
+            2,
+            "there is no blob at that URI (BlobNotFound)",
+        ),
+        // Asked not to read the blobs (a storage account behind a private endpoint): the text
+        // is checked, the blob is not.
+        (
+            vec![
+                "--plan".into(),
+                "standard".into(),
+                "--vhd".into(),
+                format!("gen2={}", s.sas("block-a")),
+                "--vhd".into(),
+                format!("gen1={}", s.sas("b")),
+                "--skip-blob-check".into(),
+                "--dry-run".into(),
+            ],
+            0,
+            "would be added to the draft (dry run: nothing sent)",
         ),
         // A dry run says what would change and sends nothing.
         (
@@ -229,9 +283,9 @@ async fn nothing_is_sent_on_a_failed_check_a_refused_plan_or_a_dry_run() {
                 "--plan".into(),
                 "standard".into(),
                 "--vhd".into(),
-                format!("gen2={}", sas("a")),
+                format!("gen2={}", s.sas("a")),
                 "--vhd".into(),
-                format!("gen1={}", sas("b")),
+                format!("gen1={}", s.sas("b")),
                 "--dry-run".into(),
             ],
             0,
@@ -285,7 +339,7 @@ async fn a_cpp_add_puts_the_offer_back_whole_and_reads_again_when_someone_change
     // A colleague edits the draft in the portal right after offerdeck's read.
     s.sim
         .with_state(|state| state.edit_after_reads("contoso", "contoso-vm", 1));
-    let vhd = sas("vm-1.1.0");
+    let vhd = s.sas("vm-1.1.0");
     let args = [
         "image",
         "add",
@@ -323,7 +377,7 @@ async fn a_cpp_add_puts_the_offer_back_whole_and_reads_again_when_someone_change
     // Someone who keeps editing: a second 412 stops it, and nothing of the add is written.
     s.sim
         .with_state(|state| state.edit_after_reads("contoso", "contoso-vm", 2));
-    let newer = sas("vm-1.2.0");
+    let newer = s.sas("vm-1.2.0");
     let run = s
         .run(&[
             "image",
@@ -465,11 +519,11 @@ async fn a_version_is_deprecated_on_a_date_and_restored_with_nothing_else_touche
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_runs_the_checks_alone_on_a_source_or_on_a_version_already_on_a_plan() {
     let s = setup().await;
-    let good = sas("alpha-gen2-2.0.0");
+    let good = s.sas("alpha-gen2-2.0.0");
     let run = s.run(&["check", "--vhd", &format!("gen2={good}")]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
-        run.stdout.starts_with("passed (x64Gen2): https://"),
+        run.stdout.starts_with("passed (x64Gen2): http://"),
         "{}",
         run.stdout
     );
@@ -481,6 +535,40 @@ async fn check_runs_the_checks_alone_on_a_source_or_on_a_version_already_on_a_pl
     let line = &json_lines(&run.stdout)[0];
     assert_eq!(line["event"], "check_failed");
     assert_eq!(line["check"], "permissions");
+    // Each fault a blob can carry, named by the check it fails, in words, with no signature.
+    for (blob, check, said) in [
+        ("block-a", "blob_type", "the blob is a BlockBlob"),
+        ("dynamic-a", "disk_type", "the VHD is dynamically sized"),
+        (
+            "odd-size-a",
+            "size",
+            "a whole number of MiB plus its 512-byte footer",
+        ),
+        ("corrupt-a", "footer", "checksum is wrong"),
+        ("missing-a", "blob", "there is no blob at that URI"),
+    ] {
+        let run = s.run(&["check", "--vhd", &s.sas(blob), "--json"]).await;
+        assert_eq!(run.code, 2, "{blob}: {}", run.stdout);
+        let lines = json_lines(&run.stdout);
+        assert_eq!(lines.len(), 1, "{blob}: {}", run.stdout);
+        assert_eq!(lines[0]["check"], check, "{blob}: {}", run.stdout);
+        let reason = lines[0]["reason"].as_str().unwrap();
+        assert!(reason.contains(said), "{blob}: {reason}");
+        assert!(!run.stdout.contains("c2VjcmV0"), "{}", run.stdout);
+    }
+    // A storage account that does not answer: said, and the way past it named.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nobody = closed.local_addr().unwrap();
+    drop(closed);
+    let unanswered = good.replace(&s.sim.addr().to_string(), &nobody.to_string());
+    let run = s.run(&["check", "--vhd", &unanswered]).await;
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("the storage account did not answer"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("c2VjcmV0"), "{}", run.stderr);
     // The simulated service's 1.0.0 was added with a read-only SAS and no expiry: the check
     // says what certification would meet.
     let run = s
@@ -562,7 +650,8 @@ async fn the_config_sets_how_long_a_sas_must_stay_valid_and_a_bad_value_names_it
     let base = std::fs::read_to_string(&path).unwrap();
     let in_days = |days: i64| {
         let se = (chrono::Utc::now() + chrono::Duration::days(days)).format("%Y-%m-%dT%H:%M:%SZ");
-        sas("a").replace("se=2099-01-01T00:00:00Z", &format!("se={se}"))
+        s.sas("a")
+            .replace("se=2099-01-01T00:00:00Z", &format!("se={se}"))
     };
     // 30 days left: enough by default (21 days), not for a config that asks for 90.
     let run = s.run(&["check", "--vhd", &in_days(30)]).await;

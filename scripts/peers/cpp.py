@@ -5,7 +5,7 @@ version again (a second PUT)."""
 import time
 
 import redirect  # noqa: F401  (first: it points requests at the simulator)
-from redirect import CLIENT_ID, CLIENT_SECRET, TENANT, expect, finish, offerdeck, step
+from redirect import CLIENT_ID, CLIENT_SECRET, SIMULATOR, TENANT, expect, finish, offerdeck, step
 
 from azure_img_utils.azure_image import AzureImage
 
@@ -60,7 +60,8 @@ step("azure-img-utils 1.2.0: add an image version (GET, PUT offer)", add_image)
 def offerdeck_added():
     # offerdeck's add (GET, PUT with If-Match), read back by the peer; the peer's own version
     # is still there.
-    sas = SAS.replace("contoso-20260105", "contoso-3.0.0").replace("sp=r&", "sp=rl&se=2099-01-01T00:00:00Z&")
+    # offerdeck asks the storage account about the blob first: the simulator's.
+    sas = f"{SIMULATOR}/blobs/contosoimages/vhds/contoso-3.0.0.vhd?sv=2021-08-06&sr=b&sp=rl&se=2099-01-01T00:00:00Z&sig=abc"
     offerdeck("image", "add", f"{PUBLISHER}/{OFFER}", "--plan", plan_id, "--version", "3.0.0", "--vhd", sas)
     versions = sorted(plan_of(image.get_offer_doc(OFFER, PUBLISHER))[IMAGES])
     expect("3.0.0" in versions and "2026.01.05" in versions, f"versions {versions}")

@@ -5,7 +5,7 @@ plan (a draft-only configure), publish to preview, go live, deprecate an image v
 import logging
 
 import redirect  # noqa: F401  (first: it points requests at the simulator)
-from redirect import CLIENT_ID, CLIENT_SECRET, TENANT, expect, finish, offerdeck, step
+from redirect import CLIENT_ID, CLIENT_SECRET, SIMULATOR, TENANT, expect, finish, offerdeck, step
 
 from cloudpub.error import NotFoundError
 from cloudpub.ms_azure.service import AzureService
@@ -23,6 +23,8 @@ RESOURCE_TYPES = {
     "price-and-availability-plan", "virtual-machine-plan-technical-configuration", "submission",
 }
 SAS = "https://fabrikamimages.blob.core.windows.net/vhds/{name}.vhd?sv=2021-08-06&sr=b&sp=r&sig=abc"
+# offerdeck asks the storage account about the blob before it adds a version: the simulator's.
+OFFERDECK_SAS = SIMULATOR + "/blobs/fabrikamimages/vhds/{name}.vhd?sv=2021-08-06&sr=b&sp=rl&se=2099-01-01T00:00:00Z&sig=abc"
 
 
 def cloudpub_flow():
@@ -70,7 +72,7 @@ def cloudpub_flow():
 
     def offerdeck_added():
         # What offerdeck writes, read back by cloudpub's own resource-tree reader.
-        sas = SAS.replace("sp=r&", "sp=rl&se=2099-01-01T00:00:00Z&")
+        sas = OFFERDECK_SAS
         offerdeck("image", "add", "fabrikam/eta", "--plan", "standard", "--version", "3.0.0",
                   "--vhd", "gen2=" + sas.format(name="eta-gen2-3.0.0"),
                   "--vhd", "gen1=" + sas.format(name="eta-gen1-3.0.0"))
@@ -155,7 +157,7 @@ def azure_img_utils_flow():
     step("azure-img-utils 2.7.0: add an image version (draft-only configure)", add_image)
 
     def offerdeck_added():
-        sas = SAS.replace("sp=r&", "sp=rl&se=2099-01-01T00:00:00Z&")
+        sas = OFFERDECK_SAS
         offerdeck("image", "add", "fabrikam/alpha", "--plan", "standard", "--version", "4.0.0",
                   "--vhd", "gen2=" + sas.format(name="alpha-gen2-4.0.0"),
                   "--vhd", "gen1=" + sas.format(name="alpha-gen1-4.0.0"))

@@ -2,6 +2,7 @@
 //! wire types (`cpp`, `ingestion`). No terminal code, and no mapping to the shared model: that
 //! is `crate::backend`'s.
 
+pub mod blob;
 pub mod cpp;
 pub mod http;
 pub mod ingestion;

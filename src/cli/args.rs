@@ -30,7 +30,8 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Run the dashboard on the embedded simulator with the demo offers
+    /// Run the dashboard on the embedded simulator with the demo offers; with a command, run
+    /// the command there (on the demo dashboard's simulator when one runs)
     #[arg(long)]
     pub demo: bool,
 
@@ -270,6 +271,10 @@ pub enum ImageCommand {
         /// The image type of a --vhd or --gallery given without one (default: the plan's only one)
         #[arg(long, value_name = "TYPE")]
         image_type: Option<String>,
+        /// Do not ask the storage account about the VHD blobs (a storage account this machine
+        /// cannot reach, behind a private endpoint): the SAS URIs' text is still checked
+        #[arg(long, requires = "vhd")]
+        skip_blob_check: bool,
         /// Check and show what would change; send nothing
         #[arg(long)]
         dry_run: bool,

@@ -415,6 +415,18 @@ pub(super) fn worse(a: Exit, b: Exit) -> Exit {
     if a == Exit::Ok { b } else { a }
 }
 
+/// "30 days", "1 hour", "90 seconds": a `--since` span in words.
+fn span_words(span: std::time::Duration) -> String {
+    let secs = span.as_secs();
+    let (n, unit) = match secs {
+        s if s >= 86_400 && s % 86_400 == 0 => (s / 86_400, "day"),
+        s if s >= 3_600 && s % 3_600 == 0 => (s / 3_600, "hour"),
+        s if s >= 60 && s % 60 == 0 => (s / 60, "minute"),
+        s => (s, "second"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
 /// `offerdeck history [P/O] [--since 30d]`: past operations from the state store, newest first.
 /// It reads the store only: no credentials needed.
 pub fn history(
@@ -424,6 +436,7 @@ pub fn history(
     since: std::time::Duration,
 ) -> Exit {
     let now = chrono::Utc::now();
+    let asked = since;
     let since = chrono::Duration::from_std(since)
         .ok()
         .and_then(|d| now.checked_sub_signed(d))
@@ -437,7 +450,13 @@ pub fn history(
                 });
             }
             if operations.is_empty() {
-                out.progress("no operations in that time");
+                // Says what was asked, and where it looked.
+                let of = offer.map(|o| format!(" of {o}")).unwrap_or_default();
+                out.progress(&format!(
+                    "no operations{of} in the last {} in {}",
+                    span_words(asked),
+                    crate::paths::display(store.path())
+                ));
             }
             for op in &operations {
                 out.emit(&Event::history(op));

@@ -8,6 +8,7 @@ use super::commands::{api_of, configured, usage};
 use super::exit::{Exit, exit_for};
 use super::output::{Event, Reporter, VersionOut};
 use crate::api::ApiError;
+use crate::api::blob::BlobReader;
 use crate::backend::images::{JobWaits, LifecycleChange, PlanChange};
 use crate::domain::image::{DataDisk, ImageSource, ImageType, NewVersion, VersionNumber};
 use crate::domain::{Environment, OfferId, OpKind};
@@ -23,6 +24,7 @@ pub struct AddRequest {
     pub gallery: Option<String>,
     pub gallery_tenant: Option<String>,
     pub image_type: Option<String>,
+    pub skip_blob_check: bool,
     pub dry_run: bool,
     pub publish: bool,
     pub wait: bool,
@@ -206,7 +208,8 @@ pub async fn add(ctx: &Context, out: &Reporter, offer: &OfferId, request: &AddRe
         Err(why) => return usage(out, &why),
     };
     // The sources first: a SAS that certification cannot read fails every plan alike.
-    let failures = check_sources(ctx, out, &new.images, false);
+    let blobs = !request.skip_blob_check;
+    let failures = check_sources(ctx, out, &new.images, (false, blobs)).await;
     if failures > 0 {
         out.note(&format!(
             "error: {failures} check(s) failed; nothing was sent to {offer}"
@@ -345,18 +348,37 @@ pub async fn lifecycle(
     Exit::Ok
 }
 
-/// Runs every check of each source; reports failures (and, with `passes`, the sources that
-/// pass); returns how many checks failed.
-fn check_sources(
+/// Runs every check of each source (with `blobs`, the storage account is asked about each VHD
+/// whose SAS URI passes); reports failures (and, with `passes`, the sources that pass); returns
+/// how many checks failed.
+async fn check_sources(
     ctx: &Context,
     out: &Reporter,
     images: &[(Option<ImageType>, ImageSource)],
-    passes: bool,
+    (passes, blobs): (bool, bool),
 ) -> usize {
     let rules = crate::preflight::Rules::now(ctx.config.images.sas_min_validity);
+    let reader = match blobs {
+        true => match BlobReader::new(
+            ctx.config.api.connect_timeout,
+            ctx.config.api.request_timeout,
+        ) {
+            Ok(r) => Some(r),
+            Err(why) => {
+                out.note(&format!("error: {why}"));
+                return 1;
+            }
+        },
+        false => None,
+    };
     let mut failures = 0;
     for (t, source) in images {
-        let failed = crate::preflight::check_source(source, &rules);
+        let mut failed = crate::preflight::check_source(source, &rules);
+        if failed.is_empty()
+            && let Some(reader) = &reader
+        {
+            failed = blob_checks(reader, source).await;
+        }
         if failed.is_empty() && passes {
             out.emit(&Event::CheckPassed {
                 source: source.describe(),
@@ -374,6 +396,43 @@ fn check_sources(
         }
     }
     failures
+}
+
+/// What the storage account says of each disk of a VHD source, judged (nothing for a gallery
+/// image). Each disk is asked once; a data disk's failures name its LUN.
+async fn blob_checks(reader: &BlobReader, source: &ImageSource) -> Vec<crate::preflight::Failure> {
+    let ImageSource::Vhd {
+        os_disk,
+        data_disks,
+    } = source
+    else {
+        return Vec::new();
+    };
+    let disks = std::iter::once((None, os_disk.as_str()))
+        .chain(data_disks.iter().map(|d| (Some(d.lun), d.uri.as_str())));
+    let mut failed = Vec::new();
+    for (lun, uri) in disks {
+        // The text checks passed: the URI parses.
+        let Ok(url) = url::Url::parse(uri.trim()) else {
+            continue;
+        };
+        let judged = match reader.facts(&url).await {
+            Ok(facts) => crate::preflight::vhd::check(&facts),
+            Err(e) => vec![crate::preflight::Failure::new(
+                "blob",
+                format!(
+                    "{e}; the check reads the blob's type, size and footer (--skip-blob-check adds the version without it)"
+                ),
+            )],
+        };
+        failed.extend(judged.into_iter().map(|mut f| {
+            if let Some(lun) = lun {
+                f.reason = format!("data disk {lun}: {}", f.reason);
+            }
+            f
+        }));
+    }
+    failed
 }
 
 /// What `check` was asked.
@@ -411,7 +470,7 @@ pub async fn check(ctx: &Context, out: &Reporter, request: CheckRequest) -> Exit
             }
         }
     };
-    let failures = check_sources(ctx, out, &images, true);
+    let failures = check_sources(ctx, out, &images, (true, true)).await;
     if failures > 0 {
         out.note(&format!("error: {failures} check(s) failed"));
         return Exit::Usage;

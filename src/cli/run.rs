@@ -19,7 +19,16 @@ pub async fn run(cli: Cli) -> Exit {
         // The history is in the state store: no config, no credentials needed.
         Some(Command::Headless(HeadlessCommand::History { offer, since, json })) => {
             let out = Reporter::new(json, "offerdeck", cli.verbose);
-            commands::history(&StateStore::default_location(), &out, offer.as_ref(), since)
+            // The demo keeps its records in a folder of its own.
+            let store = match cli.demo {
+                true => StateStore::open(&crate::demo::demo_dir()),
+                false => StateStore::default_location(),
+            };
+            commands::history(&store, &out, offer.as_ref(), since)
+        }
+        Some(Command::Headless(command)) if cli.demo => {
+            let given = cli.config.is_some();
+            demo_command(given, cli.demo_time_scale, command, cli.verbose).await
         }
         Some(Command::Headless(command)) => {
             let Some(config) = load_config(cli.config.as_deref(), false) else {
@@ -40,6 +49,39 @@ pub async fn run(cli: Cli) -> Exit {
         }
         None => dashboard(&cli).await,
     }
+}
+
+/// A headless command on the demo: against the demo dashboard's simulator when one runs (so
+/// both show one truth), else on a simulator of its own for the command's length.
+async fn demo_command(
+    config_given: bool,
+    time_scale: f64,
+    command: HeadlessCommand,
+    verbose: bool,
+) -> Exit {
+    if config_given {
+        write_err("error: --demo runs on the demo's own config; give --demo or --config, not both");
+        return Exit::Usage;
+    }
+    let demo = match crate::demo::for_command(time_scale).await {
+        Ok(d) => d,
+        Err(e) => {
+            write_err(&format!("error: could not start the demo simulator: {e}"));
+            return Exit::Failed;
+        }
+    };
+    let exit = match load_config(Some(demo.config_path()), false) {
+        None => Exit::Usage,
+        Some(config) => {
+            let store = StateStore::open(demo.dir());
+            match context(config, Some(store), Some("offerdeck --demo".into()), None) {
+                Ok(ctx) => headless(&ctx, command, verbose).await,
+                Err(exit) => exit,
+            }
+        }
+    };
+    demo.stop().await;
+    exit
 }
 
 async fn headless(ctx: &Context, command: HeadlessCommand, verbose: bool) -> Exit {
@@ -157,6 +199,7 @@ async fn headless(ctx: &Context, command: HeadlessCommand, verbose: bool) -> Exi
                     gallery,
                     gallery_tenant,
                     image_type,
+                    skip_blob_check,
                     dry_run,
                     publish,
                     wait,
@@ -172,6 +215,7 @@ async fn headless(ctx: &Context, command: HeadlessCommand, verbose: bool) -> Exi
                 gallery,
                 gallery_tenant,
                 image_type,
+                skip_blob_check,
                 dry_run,
                 publish,
                 wait,

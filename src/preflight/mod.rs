@@ -2,11 +2,13 @@
 //! can read for long enough, a gallery image version named the way Partner Center takes it.
 //! Each failure is said in words a publisher acts on; a SAS signature is never part of one.
 //!
-//! These checks read only what is given (no network): they run before every write, in every
-//! path (`image add`, its dry run, `check`).
+//! These checks read only what is given: the text of a source, and what its storage account
+//! said of the blob (`vhd`; the front end asks it). They run before every write, in every path
+//! (`image add`, its dry run, `check`).
 
 pub mod gallery;
 pub mod sas;
+pub mod vhd;
 
 use std::time::Duration;
 

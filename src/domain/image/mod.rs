@@ -325,6 +325,7 @@ impl PlanImages {
 }
 
 mod add;
+pub mod blob;
 
 pub use add::{AddVerdict, NewVersion, verdict};
 

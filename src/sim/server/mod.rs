@@ -3,6 +3,7 @@
 //! Handlers (`handlers.rs`) read the state machine in `model` and answer with its bodies;
 //! `middleware.rs` holds what every request goes through.
 
+mod blobs;
 mod handlers;
 mod ingestion;
 mod middleware;
@@ -153,6 +154,11 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .route(
             "/{tenant}/v2.0/.well-known/openid-configuration",
             get(openid_configuration),
+        )
+        // A storage account's blobs, for the pre-flight checks of a VHD's SAS URI.
+        .route(
+            "/blobs/{account}/{container}/{*blob}",
+            get(blobs::blob).head(blobs::blob),
         )
         .merge(api)
         .nest(
